@@ -136,20 +136,19 @@ func locationFrames(loc *profile.Location) string {
 	}
 	var b strings.Builder
 	for i := len(loc.Line) - 1; i >= 0; i-- {
-		name := "[unknown]"
-		if f := loc.Line[i].Function; f != nil {
-			switch {
-			case f.Name != "":
-				name = f.Name
-			case f.SystemName != "":
-				name = f.SystemName
-			}
+		f := loc.Line[i].Function // never nil: profile.Parse checks
+		name := f.Name
+		if name == "" {
+			name = f.SystemName
+		}
+		if name == "" {
+			name = "[unknown]"
 		}
 		if b.Len() > 0 {
 			b.WriteByte(';')
 		}
 		b.WriteString(frameReplacer.Replace(name))
-		if i > 0 {
+		if i < len(loc.Line)-1 {
 			b.WriteString("_[i]")
 		}
 	}
