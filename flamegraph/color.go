@@ -1,0 +1,322 @@
+package flamegraph
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Color is an RGB colour.
+type Color struct{ R, G, B uint8 }
+
+// String returns the colour as palette files and flamegraph.pl write it:
+// "rgb(r,g,b)".
+func (c Color) String() string {
+	return string(c.appendRGB(nil))
+}
+
+func (c Color) appendRGB(b []byte) []byte {
+	b = append(b, "rgb("...)
+	b = appendUint8(b, c.R)
+	b = append(b, ',')
+	b = appendUint8(b, c.G)
+	b = append(b, ',')
+	b = appendUint8(b, c.B)
+	return append(b, ')')
+}
+
+// appendHex appends the colour as "#rrggbb".
+func (c Color) appendHex(b []byte) []byte {
+	const digits = "0123456789abcdef"
+	return append(b, '#', digits[c.R>>4], digits[c.R&15], digits[c.G>>4], digits[c.G&15], digits[c.B>>4], digits[c.B&15])
+}
+
+func appendUint8(b []byte, v uint8) []byte {
+	if v >= 100 {
+		b = append(b, '0'+v/100)
+	}
+	if v >= 10 {
+		b = append(b, '0'+v/10%10)
+	}
+	return append(b, '0'+v%10)
+}
+
+// Separator frames ("--" and "-", as stackcollapse tools insert between
+// user and kernel stacks) are drawn grey.
+var (
+	colorDashDash = Color{160, 160, 160}
+	colorDash     = Color{200, 200, 200}
+)
+
+// colorer picks frame colours the way flamegraph.pl does.
+type colorer struct {
+	palette string
+	hash    bool
+	random  bool
+	rng     drand48 // the sequence of Random
+}
+
+// color returns the colour of a frame named name (annotation included).
+//
+// By default flamegraph.pl seeds perl's rand() with the sum of the name's
+// characters and draws one number; perl (5.20 and later) implements rand with
+// its own drand48, so the same computation here gives the perl's colours
+// exactly, on every platform. Hash uses flamegraph.pl's name hash. Random
+// draws three numbers a frame from a drand48 sequence with a fixed seed.
+func (c *colorer) color(name string) Color {
+	var v1, v2, v3 float64
+	switch {
+	case c.hash:
+		v1 = nameHash(name)
+		v2 = nameHash(reverseString(name))
+		v3 = v2
+	case c.random:
+		v1, v2, v3 = c.rng.next(), c.rng.next(), c.rng.next()
+	default:
+		var sum uint32
+		for _, r := range name {
+			sum += uint32(r)
+		}
+		g := drand48{}
+		g.seed(sum)
+		v1 = g.next()
+		v2, v3 = v1, v1
+	}
+	switch c.palette {
+	case "hot":
+		return Color{uint8(205 + int(50*v3)), uint8(int(230 * v1)), uint8(int(55 * v2))}
+	case "mem":
+		return Color{0, uint8(190 + int(50*v2)), uint8(int(210 * v1))}
+	case "io":
+		r := uint8(80 + int(60*v1))
+		return Color{r, r, uint8(190 + int(55*v2))}
+	}
+	return flatColor(c.family(name), v1)
+}
+
+// family resolves the multi-family palettes to one of the flat ones.
+func (c *colorer) family(name string) string {
+	switch c.palette {
+	case "java":
+		return javaFamily(name)
+	case "perl":
+		return perlFamily(name)
+	case "js":
+		return jsFamily(name)
+	case "python":
+		return pythonFamily(name)
+	case "rust":
+		return rustFamily(name)
+	case "wakeup":
+		return "aqua"
+	case "chain":
+		if strings.Contains(name, "_[w]") {
+			return "aqua"
+		}
+		return "blue"
+	}
+	return c.palette
+}
+
+// flatColor returns a shade of one colour family; v in [0,1) picks it.
+func flatColor(family string, v float64) Color {
+	switch family {
+	case "red":
+		x := uint8(50 + int(80*v))
+		return Color{uint8(200 + int(55*v)), x, x}
+	case "green":
+		x := uint8(50 + int(60*v))
+		return Color{x, uint8(200 + int(55*v)), x}
+	case "blue":
+		x := uint8(80 + int(60*v))
+		return Color{x, x, uint8(205 + int(50*v))}
+	case "yellow":
+		x := uint8(175 + int(55*v))
+		return Color{x, x, uint8(50 + int(20*v))}
+	case "purple":
+		x := uint8(190 + int(65*v))
+		return Color{x, uint8(80 + int(60*v)), x}
+	case "aqua":
+		return Color{uint8(50 + int(60*v)), uint8(165 + int(55*v)), uint8(165 + int(55*v))}
+	case "orange":
+		return Color{uint8(190 + int(65*v)), uint8(90 + int(65*v)), 0}
+	}
+	return Color{}
+}
+
+// javaPackages are the package roots that mark an unannotated Java frame.
+var javaPackages = []string{"java/", "javax/", "jdk/", "net/", "org/", "com/", "io/", "sun/"}
+
+func javaFamily(name string) string {
+	switch {
+	case strings.HasSuffix(name, "_[j]"):
+		return "green"
+	case strings.HasSuffix(name, "_[i]"):
+		return "aqua"
+	}
+	pkg := strings.TrimPrefix(name, "L")
+	for _, p := range javaPackages {
+		if strings.HasPrefix(pkg, p) {
+			return "green"
+		}
+	}
+	switch {
+	case strings.Contains(name, ":::"):
+		return "green"
+	case strings.Contains(name, "::"):
+		return "yellow"
+	case strings.HasSuffix(name, "_[k]"):
+		return "orange"
+	}
+	return "red"
+}
+
+func perlFamily(name string) string {
+	switch {
+	case strings.Contains(name, "::"):
+		return "yellow"
+	case strings.Contains(name, "Perl"), strings.Contains(name, ".pl"):
+		return "green"
+	case strings.HasSuffix(name, "_[k]"):
+		return "orange"
+	}
+	return "red"
+}
+
+func jsFamily(name string) string {
+	switch {
+	case strings.HasSuffix(name, "_[j]"):
+		if strings.Contains(name, "/") {
+			return "green"
+		}
+		return "aqua"
+	case strings.Contains(name, "::"):
+		return "yellow"
+	case jsPath(name):
+		return "green"
+	case strings.Contains(name, ":"):
+		return "aqua"
+	case name == " ":
+		return "green"
+	case strings.Contains(name, "_[k]"):
+		return "orange"
+	}
+	return "red"
+}
+
+// jsPath reports a "/" followed later by ".js".
+func jsPath(name string) bool {
+	i := strings.IndexByte(name, '/')
+	return i >= 0 && strings.Contains(name[i+1:], ".js")
+}
+
+// pythonFamily (after inferno): packages under site-packages aqua, the
+// standard library and built-ins yellow, the rest red.
+func pythonFamily(name string) string {
+	parts := strings.FieldsFunc(name, func(r rune) bool { return r == '/' || r == '\\' })
+	for _, p := range parts {
+		if p == "site-packages" {
+			return "aqua"
+		}
+	}
+	for _, p := range parts {
+		v, ok := strings.CutPrefix(p, "python")
+		if !ok {
+			v, ok = strings.CutPrefix(p, "Python")
+		}
+		if ok && strings.Trim(v, "0123456789.") == "" {
+			return "yellow"
+		}
+	}
+	for _, p := range []string{"<built-in", "<method", "<frozen"} {
+		if strings.HasPrefix(name, p) {
+			return "yellow"
+		}
+	}
+	return "red"
+}
+
+// rustFamily (after inferno): the standard library orange, other Rust paths
+// aqua, everything else yellow.
+func rustFamily(name string) string {
+	for _, p := range []string{"core::", "std::", "alloc::", "<std::", "<alloc::"} {
+		if strings.HasPrefix(name, p) {
+			return "orange"
+		}
+	}
+	if strings.HasPrefix(name, "<core::") && !strings.HasPrefix(name, "<core::future::from_generator::GenFuture<T>") {
+		return "orange"
+	}
+	if strings.Contains(name, "::") {
+		return "aqua"
+	}
+	return "yellow"
+}
+
+// nameHash is flamegraph.pl's --hash: a value in [0,1] from the first three
+// characters, the earlier ones weighing more. A module prefix ("mod`func")
+// is dropped first.
+func nameHash(name string) float64 {
+	if i := strings.IndexByte(name, '`'); i >= 0 {
+		if i == 0 {
+			// The prefix needs at least one character before the quote.
+			if j := strings.IndexByte(name[1:], '`'); j >= 0 {
+				name = name[j+2:]
+			}
+		} else {
+			name = name[i+1:]
+		}
+	}
+	vector, weight, max := 0.0, 1.0, 1.0
+	mod := 10
+	for _, r := range name {
+		i := int(r) % mod
+		vector += (float64(i) / float64(mod-1)) * weight
+		mod++
+		max += weight
+		weight *= 0.70
+		if mod > 12 {
+			break
+		}
+	}
+	return 1 - vector/max
+}
+
+func reverseString(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := len(s); i > 0; {
+		_, n := utf8.DecodeLastRuneInString(s[:i])
+		b = append(b, s[i-n:i]...)
+		i -= n
+	}
+	return string(b)
+}
+
+// drand48 is the generator behind perl's rand: a 48-bit linear congruence.
+type drand48 struct{ x uint64 }
+
+const mask48 = 1<<48 - 1
+
+func (g *drand48) seed(s uint32) { g.x = (uint64(s)<<16 + 0x330e) & mask48 }
+
+func (g *drand48) next() float64 {
+	g.x = (0x5deece66d*g.x + 0xb) & mask48
+	return float64(g.x) / (1 << 48)
+}
+
+// diffColor is flamegraph.pl's differential colour: red for growth, blue for
+// shrinkage, white for none, saturated by the change relative to the
+// largest change.
+func diffColor(delta, maxDelta float64, negate bool) Color {
+	if negate {
+		delta = -delta
+	}
+	switch {
+	case delta > 0:
+		v := uint8(int(210 * (maxDelta - delta) / maxDelta))
+		return Color{255, v, v}
+	case delta < 0:
+		v := uint8(int(210 * (maxDelta + delta) / maxDelta))
+		return Color{v, v, 255}
+	}
+	return Color{255, 255, 255}
+}

@@ -1,0 +1,220 @@
+package flamegraph
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// frame is one merged frame: a node of the call tree, with its extent on the
+// x axis in counts.
+type frame struct {
+	name       string // as in the input, annotation included
+	depth      int
+	parent     int // index of the parent frame, -1 for the root
+	start, end float64
+	delta      float64 // differential: change of the first stack ending here
+}
+
+// tree is the merged frames in pre-order: a parent before its children,
+// siblings from left to right.
+type tree struct {
+	frames   []frame
+	total    float64 // sum of the counts
+	maxDelta float64 // largest absolute change, at least 1
+}
+
+// inputLine is one input line as flamegraph.pl sees it.
+type inputLine struct {
+	key    string // the line as sorted: "frames count" or "frames before after"
+	stack  string
+	count  float64 // width
+	before float64
+}
+
+// inputLines turns the profile into lines, reversed and sorted as
+// flamegraph.pl does: it sorts the whole text lines, counts included, so a
+// stack sorts before its extensions (' ' < ';').
+func inputLines(p *Profile, c *config) []inputLine {
+	lines := make([]inputLine, len(p.Stacks))
+	var num []byte
+	for i, s := range p.Stacks {
+		stack := s.Frames
+		if c.Reverse {
+			parts := splitFrames(stack)
+			slices.Reverse(parts)
+			stack = strings.Join(parts, ";")
+		}
+		l := inputLine{stack: stack, count: s.Count, before: s.Before}
+		if !c.FlameChart {
+			num = append(num[:0], ' ')
+			if p.Differential {
+				num = AppendCount(num, s.Before)
+				num = append(num, ' ')
+			}
+			num = AppendCount(num, s.Count)
+			l.key = stack + string(num)
+		}
+		lines[i] = l
+	}
+	if !c.FlameChart {
+		slices.SortStableFunc(lines, func(a, b inputLine) int { return strings.Compare(a.key, b.key) })
+	}
+	return lines
+}
+
+// splitFrames splits a stack at ';' like perl's split: trailing empty fields
+// are dropped.
+func splitFrames(stack string) []string {
+	parts := strings.Split(stack, ";")
+	for len(parts) > 0 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	return parts
+}
+
+// chainStack marks the frames after each ";--;" separator as wakers
+// ("_[w]"), and appends a "--" frame when there is none, as flamegraph.pl's
+// chain palette does.
+func chainStack(stack string) string {
+	parts := strings.Split(stack, ";--;")
+	for len(parts) > 1 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	var b strings.Builder
+	b.WriteString(parts[0])
+	b.WriteString(";--;")
+	for i, p := range parts[1:] {
+		if i > 0 {
+			b.WriteString(";--;")
+		}
+		b.WriteString(strings.ReplaceAll(p, ";", "_[w];"))
+		b.WriteString("_[w]")
+	}
+	return b.String()
+}
+
+// merge builds the tree from sorted lines by walking common prefixes with
+// the previous line: frames shared with it are extended, the others closed,
+// the new ones opened. A flame chart's unsorted lines thus merge only
+// adjacent identical frames.
+func merge(lines []inputLine, differential, chain bool) *tree {
+	t := &tree{maxDelta: 1}
+	var open []int // open frame indexes by depth
+	var time float64
+	closeFrom := func(d int) {
+		end := perlKeyNumber(time)
+		for _, i := range open[d:] {
+			t.frames[i].end = end
+		}
+		open = open[:d]
+	}
+	for _, l := range lines {
+		stack := l.stack
+		if chain {
+			stack = chainStack(stack)
+		}
+		parts := splitFrames(stack)
+		var delta float64
+		if differential {
+			delta = l.count - l.before
+			t.maxDelta = max(t.maxDelta, math.Abs(delta))
+		}
+		// Depth 0 is the root, named "".
+		same := min(len(open), 1)
+		for same < len(open) && same <= len(parts) && t.frames[open[same]].name == parts[same-1] {
+			same++
+		}
+		closeFrom(same)
+		for d := same; d <= len(parts); d++ {
+			f := frame{depth: d, parent: -1, start: time}
+			if d > 0 {
+				f.name = parts[d-1]
+				f.parent = open[d-1]
+			}
+			if d == len(parts) {
+				f.delta = delta
+			}
+			open = append(open, len(t.frames))
+			t.frames = append(t.frames, f)
+		}
+		time += l.count
+	}
+	closeFrom(0)
+	t.total = time
+	return t
+}
+
+// perlKeyNumber returns v as flamegraph.pl gets it back from a hash key:
+// numbers are stringified with 15 significant digits.
+func perlKeyNumber(v float64) float64 {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return v
+	}
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64)
+	return r
+}
+
+// prune returns the frames at least minTime wide, in order; their
+// descendants are narrower, so a dropped frame drops its subtree.
+func (t *tree) prune(minTime float64) {
+	kept := t.frames[:0]
+	newIndex := make([]int, len(t.frames))
+	for i, f := range t.frames {
+		newIndex[i] = -1
+		if f.end-f.start < minTime {
+			continue
+		}
+		if f.parent >= 0 {
+			f.parent = newIndex[f.parent]
+		}
+		newIndex[i] = len(kept)
+		kept = append(kept, f)
+	}
+	t.frames = kept
+}
+
+// sortByWeight reorders siblings by weight, heaviest first (ties keep their
+// order), places each frame's children from its left edge, and returns the
+// frames in the new pre-order.
+func (t *tree) sortByWeight() {
+	children := make([][]int, len(t.frames))
+	var roots []int
+	for i, f := range t.frames {
+		if f.parent < 0 {
+			roots = append(roots, i)
+		} else {
+			children[f.parent] = append(children[f.parent], i)
+		}
+	}
+	out := make([]frame, 0, len(t.frames))
+	var walk func(i, parent int, start float64)
+	walk = func(i, parent int, start float64) {
+		f := t.frames[i]
+		f.end = start + (f.end - f.start)
+		f.start = start
+		f.parent = parent
+		self := len(out)
+		out = append(out, f)
+		kids := children[i]
+		slices.SortStableFunc(kids, func(a, b int) int {
+			wa, wb := t.frames[a].end-t.frames[a].start, t.frames[b].end-t.frames[b].start
+			switch {
+			case wa > wb:
+				return -1
+			case wa < wb:
+				return 1
+			}
+			return 0
+		})
+		for _, k := range kids {
+			walk(k, self, start)
+			start += t.frames[k].end - t.frames[k].start
+		}
+	}
+	for _, r := range roots {
+		walk(r, -1, t.frames[r].start)
+	}
+	t.frames = out
+}

@@ -1,0 +1,59 @@
+package flamegraph
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// ReadNameAttr reads a name-attribute file, as flamegraph.pl's --nameattr:
+// one function a line, its name, a tab, then tab-separated key=value pairs
+// ("main\thref=https://example.com/main\ttitle=the entry point"). Blank lines
+// are skipped; a line without a tab or a pair without '=' is an error.
+func ReadNameAttr(r io.Reader) (map[string]Attributes, error) {
+	m := map[string]Attributes{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if line == "" {
+			continue
+		}
+		name, rest, ok := strings.Cut(line, "\t")
+		if !ok {
+			return nil, fmt.Errorf("flamegraph: nameattr line %d: want name<TAB>key=value..., got %q", n, line)
+		}
+		attrs := m[name]
+		if attrs == nil {
+			attrs = Attributes{}
+			m[name] = attrs
+		}
+		for _, pair := range strings.Split(rest, "\t") {
+			k, v, ok := strings.Cut(pair, "=")
+			if !ok {
+				return nil, fmt.Errorf("flamegraph: nameattr line %d: attribute %q has no '='", n, pair)
+			}
+			attrs[k] = v
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("flamegraph: reading nameattr: %w", err)
+	}
+	return m, nil
+}
+
+// validAttrName reports whether an attribute from a nameattr file may be
+// written: a plain XML name that is not an event handler nor one of ours.
+func validAttrName(k string) bool {
+	if k == "" || k == "data-x" || k == "data-w" || strings.HasPrefix(strings.ToLower(k), "on") {
+		return false
+	}
+	for i, c := range k {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '-' || c == '.' || c == ':')) {
+			return false
+		}
+	}
+	return true
+}

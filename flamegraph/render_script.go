@@ -1,0 +1,26 @@
+package flamegraph
+
+import (
+	_ "embed"
+	"strings"
+)
+
+//go:embed flamegraph.js
+var scriptSource string
+
+// script is the embedded JavaScript as written into SVGs: indentation and
+// comment lines removed.
+var script = compactScript(scriptSource)
+
+func compactScript(src string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(src, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "//") {
+			continue
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
