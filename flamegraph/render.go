@@ -373,7 +373,7 @@ func (r *renderer) appendFrame(f *frame) {
 			b = append(b, '%')
 			if r.differential {
 				d := f.delta
-				if c.Negate {
+				if c.Negate && d != 0 { // perl negates a zero to zero, not -0
 					d = -d
 				}
 				b = append(b, "; "...)

@@ -1,0 +1,191 @@
+package flamegraph
+
+import (
+	"bytes"
+	"compress/gzip"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/perl from flamegraph.pl")
+
+// perlCases are inputs and flamegraph.pl arguments whose output we match
+// frame for frame. The same arguments go through RegisterFlags.
+var perlCases = []struct {
+	name, input string
+	args        []string
+}{
+	{"basic", "basic.folded", nil},
+	{"basic-hash", "basic.folded", []string{"--hash"}},
+	{"basic-inverted-reverse", "basic.folded", []string{"--inverted", "--reverse"}},
+	{"basic-flamechart", "basic.folded", []string{"--flamechart"}},
+	{"basic-minwidth0", "basic.folded", []string{"--minwidth", "0"}},
+	{"basic-geometry", "basic.folded", []string{"--width", "800", "--height", "20", "--fontsize", "10",
+		"--fontwidth", "0.7", "--total", "400", "--factor", "2.5", "--countname", "bytes", "--subtitle", "sub"}},
+	{"basic-chain", "basic.folded", []string{"--colors", "chain"}},
+	{"basic-java", "basic.folded", []string{"--colors", "java"}},
+	{"basic-js", "basic.folded", []string{"--colors", "js"}},
+	{"basic-perl", "basic.folded", []string{"--colors", "perl"}},
+	{"basic-mem", "basic.folded", []string{"--colors", "mem"}},
+	{"basic-io", "basic.folded", []string{"--colors", "io"}},
+	{"basic-wakeup", "basic.folded", []string{"--colors", "wakeup"}},
+	{"basic-flat", "basic.folded", []string{"--colors", "purple", "--hash"}},
+	{"diff", "diff.folded", nil},
+	{"diff-negate", "diff.folded", []string{"--negate"}},
+	{"real-java", "real-all.folded.gz", []string{"--colors", "java"}},
+	{"real-pct-js-hash", "real-all.folded.gz", []string{"--minwidth", "0.5%", "--colors", "js", "--hash"}},
+	{"real-reverse-inverted", "real-all.folded.gz", []string{"--reverse", "--inverted"}},
+}
+
+// perlScript returns the path of flamegraph.pl, or "" when perl or the
+// FlameGraph checkout (FLAMEGRAPH_DIR, default /tmp/FlameGraph) is missing.
+func perlScript() (string, string) {
+	dir := os.Getenv("FLAMEGRAPH_DIR")
+	if dir == "" {
+		dir = "/tmp/FlameGraph"
+	}
+	script := filepath.Join(dir, "flamegraph.pl")
+	if _, err := os.Stat(script); err != nil {
+		return "", fmt.Sprintf("no flamegraph.pl: %v", err)
+	}
+	if _, err := exec.LookPath("perl"); err != nil {
+		return "", "perl is not installed"
+	}
+	return script, ""
+}
+
+// runPerl renders input with flamegraph.pl.
+func runPerl(t *testing.T, script, input string, args []string) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "in.folded")
+	if err := os.WriteFile(path, readTestdata(t, input), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("perl", append(append([]string{script}, args...), path)...)
+	cmd.Dir = t.TempDir()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("flamegraph.pl %v: %v", args, err)
+	}
+	return out
+}
+
+// renderArgs renders input with the same command-line arguments.
+func renderArgs(t *testing.T, input string, args []string) []byte {
+	t.Helper()
+	var o Options
+	fs := flag.NewFlagSet("flamegraph", flag.ContinueOnError)
+	o.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return render(t, string(readTestdata(t, input)), o)
+}
+
+// golden files hold the facts of flamegraph.pl's output: its size, then one
+// line a frame.
+func goldenPath(name string) string { return filepath.Join("testdata", "perl", name+".facts.gz") }
+
+func writeGolden(t *testing.T, name string, size int, lines []string) {
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	fmt.Fprintf(zw, "# flamegraph.pl output size %d\n%s\n", size, strings.Join(lines, "\n"))
+	zw.Close()
+	if err := os.MkdirAll(filepath.Dir(goldenPath(name)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(goldenPath(name), b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readGolden(t *testing.T, name string) (size int, lines []string) {
+	t.Helper()
+	data := readTestdata(t, filepath.Join("perl", name+".facts.gz"))
+	head, body, _ := strings.Cut(string(data), "\n")
+	size, err := strconv.Atoi(strings.TrimPrefix(head, "# flamegraph.pl output size "))
+	if err != nil {
+		t.Fatalf("bad golden header %q", head)
+	}
+	return size, strings.Split(strings.TrimSuffix(body, "\n"), "\n")
+}
+
+// compareFacts reports the frames that differ.
+func compareFacts(t *testing.T, want, got []string) {
+	t.Helper()
+	in := func(list []string) map[string]int {
+		m := map[string]int{}
+		for _, l := range list {
+			m[l]++
+		}
+		return m
+	}
+	w, g := in(want), in(got)
+	bad := 0
+	for l, n := range w {
+		if g[l] != n {
+			if bad++; bad <= 5 {
+				t.Errorf("flamegraph.pl has %d, we have %d of frame %s", n, g[l], l)
+			}
+		}
+	}
+	for l, n := range g {
+		if w[l] == 0 {
+			if bad++; bad <= 10 {
+				t.Errorf("we have %d of frame %s, flamegraph.pl none", n, l)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d differing frames of %d", bad, len(want))
+	}
+}
+
+// TestMatchesFlamegraphPLGolden compares our frames (position, size,
+// colour, tooltip, label) and size with flamegraph.pl's, as recorded in
+// testdata/perl.
+func TestMatchesFlamegraphPLGolden(t *testing.T) {
+	for _, c := range perlCases {
+		t.Run(c.name, func(t *testing.T) {
+			size, want := readGolden(t, c.name)
+			svg := renderArgs(t, c.input, c.args)
+			_, frames := parseSVG(t, svg)
+			compareFacts(t, want, facts(frames))
+			if len(svg) > size {
+				t.Errorf("our SVG is %d bytes, flamegraph.pl's %d", len(svg), size)
+			}
+		})
+	}
+}
+
+// TestMatchesFlamegraphPLLive runs flamegraph.pl itself and checks that the
+// golden facts are still what it produces (-update-golden rewrites them).
+func TestMatchesFlamegraphPLLive(t *testing.T) {
+	script, why := perlScript()
+	if script == "" {
+		// CI has no FlameGraph checkout; the golden test covers it there.
+		t.Skip(why)
+	}
+	for _, c := range perlCases {
+		t.Run(c.name, func(t *testing.T) {
+			out := runPerl(t, script, c.input, c.args)
+			_, frames := parseSVG(t, out)
+			got := facts(frames)
+			if *updateGolden {
+				writeGolden(t, c.name, len(out), got)
+				return
+			}
+			size, want := readGolden(t, c.name)
+			compareFacts(t, want, got)
+			if size != len(out) {
+				t.Errorf("flamegraph.pl now writes %d bytes, golden says %d", len(out), size)
+			}
+		})
+	}
+}
