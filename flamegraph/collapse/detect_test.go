@@ -1,0 +1,167 @@
+package collapse
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/flamekit/flamekit/flamegraph"
+)
+
+// readMaybeGzip returns a file's contents, decompressed if it is gzipped.
+func readMaybeGzip(t testing.TB, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !isGzip(data) {
+		return data
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plain
+}
+
+// realInputs lists real files of every format, with the format each is.
+func realInputs(t testing.TB) map[string]Format {
+	t.Helper()
+	in := map[string]Format{"../../testdata/perf-script-real.txt.gz": FormatPerf}
+	for dir, f := range map[string]Format{
+		"testdata/bpftrace/*.txt":   FormatBpftrace,
+		"testdata/bcc/*.folded":     FormatFolded,
+		"testdata/bpftrace/*.fold*": FormatFolded,
+		"testdata/pprof/*.pb.gz":    FormatPprof,
+	} {
+		files, _ := filepath.Glob(dir)
+		if len(files) == 0 {
+			t.Fatalf("no test files %s", dir)
+		}
+		for _, name := range files {
+			if st, err := os.Stat(name); err == nil && st.Size() > 0 {
+				in[name] = f // (the perl folds maps-mixed.txt to nothing)
+			}
+		}
+	}
+	return in
+}
+
+func TestDetectReal(t *testing.T) {
+	for name, want := range realInputs(t) {
+		data := readMaybeGzip(t, name)
+		head := data[:min(len(data), sniffSize)]
+		if got := detect(head, len(head) == len(data)); got != want {
+			t.Errorf("%s: detected %q, want %q", name, got, want)
+		}
+		// The raw bytes: gzip is left to Read to open, except for pprof,
+		// whose parser opens it.
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if isGzip(raw) {
+			if got := detect(raw[:min(len(raw), sniffSize)], len(raw) <= sniffSize); got != FormatPprof {
+				t.Errorf("%s gzipped: detected %q, want pprof", name, got)
+			}
+		}
+	}
+}
+
+func TestDetect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	noise := make([]byte, 4096)
+	for i := range noise {
+		noise[i] = byte(rng.Uint32())
+	}
+	tests := []struct {
+		name string
+		in   string
+		want Format
+	}{
+		{"empty", "", ""},
+		{"blank lines", "\n\n \n", ""},
+		{"random bytes", string(noise), ""},
+		{"prose", "Hello, world.\nThis is not a profile.\n", ""},
+		{"json", `{"nodes": [{"callFrame": {}}]}`, ""},
+		{"a NUL", "a;b 1\n\x00", ""},
+		{"folded", "main;run;work 42\nmain;idle 3\n", FormatFolded},
+		{"folded with comment and CRLF", "# from bcc\r\nmain;run 1.5\r\n", FormatFolded},
+		{"differential folded", "main;run 3 5\n", FormatFolded},
+		{"bpftrace", "Attaching 1 probe...\n\n\n@[\n    f+1\n]: 3\n", FormatBpftrace},
+		{"bpftrace named map", "@bytes[bash]: 42\n", FormatBpftrace},
+		{"bpftrace scalar", "@count: 42\n", FormatBpftrace},
+		{"bpftrace nothing printed", "Attaching 2 probes...\n", FormatBpftrace},
+		{"perf with stacks", "go  9193 [000]   369.957111:    1001001 cpu-clock: \n\tffffffff81bdb11c iowrite16+0xc ([kernel.kallsyms])\n", FormatPerf},
+		{"perf without time", "go 9193 cpu-clock:\n\t4dd224 main.main+0x24 (/tmp/x)\n", FormatPerf},
+		{"perf without stacks", "bash 1201/1201 [001] 12.345678: 1 cycles:  ffffffff8102 native_write_msr+0x2 ([kernel.kallsyms])\n", FormatPerf},
+		{"perf script --header", "# ========\n# captured on    : Thu Nov 27\n# ========\n#\njava 4242/4250 [003] 100.000001: 250000 cpu-clock:u: \n\t7f00 Interpreter (/tmp/perf-4242.map)\n", FormatPerf},
+		{"pprof-like protobuf", "\x0a\x04\x08\x01\x10\x02\x12\x03\x08\x01\x10", FormatPprof},
+		{"protobuf with a foreign field", "\x0a\x02\x08\x01\x82\x01\x00", ""},
+		{"protobuf cut short but complete input", "\x0a\x09\x08\x01", ""},
+	}
+	for _, tt := range tests {
+		if got := detect([]byte(tt.in), true); got != tt.want {
+			t.Errorf("%s: detected %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	// A protobuf prefix cut by the sniff window is still pprof.
+	if got := detect([]byte("\x0a\x09\x08\x01"), false); got != FormatPprof {
+		t.Errorf("cut protobuf: detected %q, want pprof", got)
+	}
+}
+
+func TestReadAllFormats(t *testing.T) {
+	for name, want := range realInputs(t) {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, got, err := Read(bytes.NewReader(data), Options{})
+		if got != want {
+			t.Errorf("%s: Read used %q, want %q", name, got, want)
+			continue
+		}
+		// Read must give what the format's own reader gives on the
+		// (decompressed) input: the sniffed bytes are not lost.
+		plain := readMaybeGzip(t, name)
+		wantP, wantErr := readAs(bytes.NewReader(plain), want)
+		if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+			t.Errorf("%s: Read error %v, reader error %v", name, err, wantErr)
+			continue
+		}
+		if err != nil {
+			continue // the reader itself fails (being written)
+		}
+		if a, b := foldedText(t, p), foldedText(t, wantP); a != b || p.Total() == 0 {
+			t.Errorf("%s: Read and the %s reader differ (or are empty): %d vs %d bytes", name, want, len(a), len(b))
+		}
+		// An explicit format gives the same.
+		p2, got2, err := Read(bytes.NewReader(data), Options{Format: want})
+		if err != nil || got2 != want || foldedText(t, p2) != foldedText(t, p) {
+			t.Errorf("%s: Read with Format %q: %v, %q", name, want, err, got2)
+		}
+	}
+}
+
+// readAs calls the reader of a format directly.
+func readAs(r io.Reader, f Format) (*flamegraph.Profile, error) {
+	switch f {
+	case FormatPerf:
+		return Perf(r, PerfOptions{})
+	case FormatPprof:
+		return Pprof(r, PprofOptions{})
+	case FormatBpftrace:
+		return Bpftrace(r)
+	}
+	return flamegraph.Parse(r)
+}
