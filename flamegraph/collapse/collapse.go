@@ -96,19 +96,15 @@ const sniffSize = 64 << 10
 // whatever it holds. Undetectable input returns an error wrapping
 // ErrUnknownFormat.
 func Read(r io.Reader, opts Options) (*flamegraph.Profile, Format, error) {
-	format := opts.Format
-	if format == "" {
-		format = FormatAuto
-	}
-	if _, err := ParseFormat(string(format)); err != nil {
+	format, err := ParseFormat(string(opts.Format))
+	if err != nil {
 		return nil, "", err
 	}
 	br := bufio.NewReaderSize(r, sniffSize)
 	head, err := br.Peek(2)
-	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+	if err != nil && err != io.EOF {
 		return nil, "", fmt.Errorf("collapse: reading input: %w", err)
 	}
-	var in io.Reader = br
 	if isGzip(head) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -116,11 +112,10 @@ func Read(r io.Reader, opts Options) (*flamegraph.Profile, Format, error) {
 		}
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, sniffSize)
-		in = br
 	}
 	if format == FormatAuto {
 		head, err := br.Peek(sniffSize)
-		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		if err != nil && err != io.EOF {
 			return nil, "", fmt.Errorf("collapse: reading input: %w", err)
 		}
 		format = detect(head, err == io.EOF)
@@ -134,13 +129,13 @@ func Read(r io.Reader, opts Options) (*flamegraph.Profile, Format, error) {
 	var p *flamegraph.Profile
 	switch format {
 	case FormatPerf:
-		p, err = Perf(in, opts.Perf)
+		p, err = Perf(br, opts.Perf)
 	case FormatPprof:
-		p, err = Pprof(in, opts.Pprof)
+		p, err = Pprof(br, opts.Pprof)
 	case FormatBpftrace:
-		p, err = Bpftrace(in)
+		p, err = Bpftrace(br)
 	case FormatFolded:
-		p, err = flamegraph.Parse(in)
+		p, err = flamegraph.Parse(br)
 	}
 	return p, format, err
 }

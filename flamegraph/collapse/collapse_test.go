@@ -122,6 +122,11 @@ func TestReadErrors(t *testing.T) {
 	if err != nil || f != collapse.FormatFolded || p.Skipped.Lines != 1 {
 		t.Errorf("prose as folded: %v, %q, %v", p, f, err)
 	}
+	// Format names are case-insensitive here too.
+	p, f, err = collapse.Read(strings.NewReader("a;b 2\n"), collapse.Options{Format: "Folded"})
+	if err != nil || f != collapse.FormatFolded || p.Total() != 2 {
+		t.Errorf("Format Folded: %v, %q, %v", p, f, err)
+	}
 	// Options reach the reader.
 	data, err := os.ReadFile("testdata/pprof/inlineprog-cpu.pb.gz")
 	if err != nil {
