@@ -20,6 +20,7 @@ package collapse
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -92,7 +93,8 @@ const sniffSize = 64 << 10
 // it with the format it used. Detection looks for a pprof protobuf, bpftrace
 // map output ("@[" or "@name["), `perf script` samples (a header line followed
 // by indented hex frame lines) and folded "stack count" lines, in that order,
-// after skipping blank and '#' lines. Gzipped input is decompressed first
+// after skipping blank and '#' lines; input with nothing else is an empty
+// folded profile. Gzipped input is decompressed first
 // whatever it holds. Undetectable input returns an error wrapping
 // ErrUnknownFormat.
 func Read(r io.Reader, opts Options) (*flamegraph.Profile, Format, error) {
@@ -119,10 +121,12 @@ func Read(r io.Reader, opts Options) (*flamegraph.Profile, Format, error) {
 			return nil, "", fmt.Errorf("collapse: reading input: %w", err)
 		}
 		format = detect(head, err == io.EOF)
+		if format == "" && err == io.EOF && isBlank(head) {
+			// Nothing but blank and comment lines: an empty profile, which
+			// a renderer reports as such, not an unknown format.
+			format = FormatFolded
+		}
 		if format == "" {
-			if len(head) == 0 {
-				return nil, "", fmt.Errorf("%w: the input is empty", ErrUnknownFormat)
-			}
 			return nil, "", fmt.Errorf("%w: input starts with %q", ErrUnknownFormat, firstLine(head))
 		}
 	}
@@ -138,6 +142,17 @@ func Read(r io.Reader, opts Options) (*flamegraph.Profile, Format, error) {
 		p, err = flamegraph.Parse(br)
 	}
 	return p, format, err
+}
+
+// isBlank reports whether b holds only whitespace and '#' comment lines.
+func isBlank(b []byte) bool {
+	for line := range bytes.Lines(b) {
+		line = bytes.TrimSpace(line)
+		if len(line) > 0 && line[0] != '#' {
+			return false
+		}
+	}
+	return true
 }
 
 // firstLine returns the first line of b, cut to 60 bytes, for error messages.

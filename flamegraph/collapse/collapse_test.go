@@ -97,7 +97,6 @@ func TestReadErrors(t *testing.T) {
 	zw.Write([]byte("just some words\n"))
 	zw.Close()
 	for name, in := range map[string]string{
-		"empty":          "",
 		"prose":          "Hello, world.\n",
 		"binary":         "\x00\x01\x02\x03\xff\xfe",
 		"gzipped prose":  gz.String(),
@@ -115,6 +114,13 @@ func TestReadErrors(t *testing.T) {
 	}
 	if _, _, err := collapse.Read(strings.NewReader("a 1\n"), collapse.Options{Format: "svg"}); !errors.Is(err, collapse.ErrUnknownFormat) {
 		t.Errorf("Format svg: %v", err)
+	}
+	// Empty input, or only comments and blank lines, is an empty profile.
+	for _, in := range []string{"", "\n\n", "# nothing\n \n"} {
+		p, f, err := collapse.Read(strings.NewReader(in), collapse.Options{})
+		if err != nil || f != collapse.FormatFolded || len(p.Stacks) != 0 {
+			t.Errorf("Read(%q) = %v, %q, %v; want an empty folded profile", in, p, f, err)
+		}
 	}
 	// An explicit format skips detection: prose read as folded is all
 	// skipped lines, not an error.

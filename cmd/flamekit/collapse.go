@@ -1,0 +1,27 @@
+package main
+
+import (
+	"errors"
+	"io"
+)
+
+func runCollapse(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("collapse", "[--format perf|pprof|bpftrace|folded|auto] [--pid] [--tid] [--kernel] [--jit] [--all] [--addrs] [--event-filter EV] [-o FILE] [FILE...]", stderr)
+	var in inputFlags
+	in.register(fs)
+	out := fs.String("o", "", "write the folded stacks to `FILE` (default stdout)")
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	p, err := in.read(files, stdin, stderr)
+	if err != nil {
+		return err
+	}
+	w, closeOut, err := createOutput(*out, stdout)
+	if err != nil {
+		return err
+	}
+	_, werr := p.WriteTo(w)
+	return errors.Join(werr, closeOut())
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/flamegraph/collapse"
+)
+
+// inputFlags are the flags that say how to read profiles: the format and the
+// options of the perf script and pprof readers.
+type inputFlags struct {
+	format string
+	opts   collapse.Options
+}
+
+func (in *inputFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&in.format, "format", "auto", "input format: auto, perf, pprof, bpftrace, folded")
+	p := &in.opts.Perf
+	fs.BoolVar(&p.PID, "pid", false, "perf: include the PID in the process frame (comm-PID)")
+	fs.BoolVar(&p.TID, "tid", false, "perf: include PID and TID in the process frame (comm-PID/TID)")
+	fs.BoolVar(&p.Kernel, "kernel", false, "perf: annotate kernel frames with _[k]")
+	fs.BoolVar(&p.JIT, "jit", false, "perf: annotate JIT frames with _[j]")
+	fs.BoolVar(&p.All, "all", false, "perf: all annotations (--kernel and --jit)")
+	fs.BoolVar(&p.Addrs, "addrs", false, "perf: name [unknown] frames with their addresses")
+	fs.StringVar(&p.EventFilter, "event-filter", "", "perf: keep samples of this event (default: the first event seen)")
+	fs.IntVar(&p.Threads, "j", 1, "perf: worker threads")
+	fs.StringVar(&in.opts.Pprof.SampleType, "sample-type", "", "pprof: sample type to use, by name (default: the profile's default)")
+}
+
+// read reads and merges the named files, or stdin when there are none or a
+// name is "-". Skipped lines are reported on stderr.
+func (in *inputFlags) read(files []string, stdin io.Reader, stderr io.Writer) (*flamegraph.Profile, error) {
+	f, err := collapse.ParseFormat(in.format)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	opts := in.opts
+	opts.Format = f
+	if len(files) == 0 {
+		files = []string{"-"}
+	}
+	var profiles []*flamegraph.Profile
+	for _, name := range files {
+		p, err := readOne(name, opts, stdin)
+		if err != nil {
+			return nil, err
+		}
+		if p.Skipped.Lines > 0 {
+			fmt.Fprintf(stderr, "flamekit: %s: %s\n", displayName(name), p.Skipped)
+		}
+		profiles = append(profiles, p)
+	}
+	if len(profiles) == 1 {
+		return profiles[0], nil
+	}
+	return flamegraph.Merge(profiles...), nil
+}
+
+func readOne(name string, opts collapse.Options, stdin io.Reader) (*flamegraph.Profile, error) {
+	r := stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	p, _, err := collapse.Read(r, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", displayName(name), err)
+	}
+	return p, nil
+}
+
+func displayName(name string) string {
+	if name == "-" {
+		return "stdin"
+	}
+	return name
+}
