@@ -218,6 +218,7 @@ func perfParallel(r io.Reader, opts PerfOptions, size int) ([]*perfParser, []byt
 		rest    []byte // input read but not dispatched, when a chunk had no boundary
 		cur     = getBuf()
 		have    = 0
+		scanned = 0 // cur[:scanned] has no blank line
 		seq     = 0
 		serialR io.Reader
 	)
@@ -232,7 +233,8 @@ func perfParallel(r io.Reader, opts PerfOptions, size int) ([]*perfParser, []byt
 		data := cur[:have]
 		cut := len(data)
 		if !eof {
-			if cut = perfLastBlank(data); cut == 0 {
+			if cut = perfLastBlank(data, scanned); cut == 0 {
+				scanned = len(data)
 				if len(cur) < perfMaxChunk {
 					cur = append(cur, make([]byte, len(cur))...)
 					continue
@@ -247,8 +249,13 @@ func perfParallel(r io.Reader, opts PerfOptions, size int) ([]*perfParser, []byt
 		}
 		var next []byte
 		if !eof {
+			tail := data[cut:]
 			next = getBuf()
-			have = copy(next, data[cut:])
+			if len(next) < len(tail)+size {
+				next = slices.Grow(next[:0], len(tail)+size)[:len(tail)+size]
+			}
+			have = copy(next, tail)
+			scanned = have
 		}
 		work <- perfChunk{seq: seq, data: data[:cut], buf: cur, filter: filter, final: eof}
 		seq++
@@ -290,13 +297,13 @@ func perfParallel(r io.Reader, opts PerfOptions, size int) ([]*perfParser, []byt
 	return ps, filter, err
 }
 
-// perfLastBlank returns the offset just past the last blank line of data,
-// or 0 if it has none.
-func perfLastBlank(data []byte) int {
+// perfLastBlank returns the offset just past the last blank line of data
+// that ends at or after from, or 0 if there is none.
+func perfLastBlank(data []byte, from int) int {
 	end := len(data)
 	for {
 		q := bytes.LastIndexByte(data[:end], '\n')
-		if q < 0 {
+		if q < from {
 			return 0
 		}
 		start := bytes.LastIndexByte(data[:q], '\n') + 1

@@ -370,16 +370,65 @@ func (p *perfParser) frame(l []byte) bool {
 	if len(raw) == 0 || raw[0] == '(' {
 		return true // no name, or a process name: no frame
 	}
-	if !perfPlain(raw) || p.java && raw[0] == 'L' || raw[0] == '[' && string(raw) == "[unknown]" {
+	name, ok := perfSimple(raw)
+	if !ok || p.java && name[0] == 'L' || name[0] == '[' && string(name) == "[unknown]" {
 		p.rewrite(pc, raw, mod)
 		return true
 	}
 	note := p.noteFor(mod)
-	if note == perfNoteJIT && bytes.Contains(raw, []byte("_[j]")) {
+	if note == perfNoteJIT && bytes.Contains(name, []byte("_[j]")) {
 		note = perfNoteNone
 	}
-	p.frames = append(p.frames, perfFrame{name: raw, note: note})
+	p.frames = append(p.frames, perfFrame{name: name, note: note})
 	return true
+}
+
+// perfSimple returns the tidied form of a symbol when it is a prefix of the
+// symbol: no "->", and no ';' or quote before the cut at '('. Otherwise it
+// reports false and rewrite does the work.
+func perfSimple(b []byte) ([]byte, bool) {
+	first := -1
+	for i, c := range b {
+		if perfClass[c]&perfClsSpecial != 0 {
+			if c == '>' {
+				if i > 0 && b[i-1] == '-' {
+					return nil, false
+				}
+				continue
+			}
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if first < 0 {
+		return b, true
+	}
+	if b[first] != '(' {
+		return nil, false
+	}
+	cut := perfCut(b, first)
+	for _, c := range b[first:cut] {
+		if c == ';' || c == '"' || c == '\'' {
+			return nil, false
+		}
+	}
+	return b[:cut], cut > 0
+}
+
+// perfCut returns where tidying cuts a name whose first '(' is at first:
+// there, unless the name is a Go method ("pkg.(*T).M", no cut) or the '('
+// opens "(anonymous namespace)" (then at the next '(').
+func perfCut(b []byte, first int) int {
+	if perfGoMethod(b, first) {
+		return len(b)
+	}
+	for i := first; i < len(b); i++ {
+		if b[i] == '(' && !bytes.HasPrefix(b[i+1:], []byte("anonymous namespace)")) {
+			return i
+		}
+	}
+	return len(b)
 }
 
 // perfFrameLine splits a stack line into the address, the symbol and the
@@ -440,20 +489,6 @@ func perfTrimOffset(b []byte) []byte {
 		return b[:j-3]
 	}
 	return b
-}
-
-// perfPlain reports that a symbol needs no tidying: no ';', '(', quote or
-// "->".
-func perfPlain(b []byte) bool {
-	for i, c := range b {
-		if perfClass[c]&perfClsSpecial != 0 {
-			if c == '>' && (i == 0 || b[i-1] != '-') {
-				continue
-			}
-			return false
-		}
-	}
-	return true
 }
 
 // noteFor returns the annotation that the options give frames of a dso.
@@ -591,13 +626,8 @@ func perfTidy(b []byte) []byte {
 			b[i] = ':'
 		}
 	}
-	if !perfGoMethod(b) {
-		for i := 0; i < len(b); i++ {
-			if b[i] == '(' && !bytes.HasPrefix(b[i+1:], []byte("anonymous namespace)")) {
-				b = b[:i]
-				break
-			}
-		}
+	if i := bytes.IndexByte(b, '('); i >= 0 {
+		b = b[:perfCut(b, i)]
 	}
 	w := 0
 	for _, c := range b {
@@ -609,8 +639,12 @@ func perfTidy(b []byte) []byte {
 	return b[:w]
 }
 
-// perfGoMethod reports a ".(" with a ")." somewhere after it.
-func perfGoMethod(b []byte) bool {
-	a := bytes.Index(b, []byte(".("))
-	return a >= 0 && bytes.LastIndex(b, []byte(").")) >= a+2
+// perfGoMethod reports a ".(" with a ")." somewhere after it; first is the
+// index of the first '('.
+func perfGoMethod(b []byte, first int) bool {
+	if first == 0 {
+		first = 1
+	}
+	a := bytes.Index(b[first-1:], []byte(".("))
+	return a >= 0 && bytes.LastIndex(b, []byte(").")) >= first-1+a+2
 }
