@@ -22,9 +22,9 @@
 	var els = Array.prototype.slice.call(framesEl.children), n = els.length;
 	var X = new Float64Array(n), W = new Float64Array(n), Y = new Float64Array(n);
 	var P = new Int32Array(n), END = new Int32Array(n);
-	var rects = new Array(n), texts = new Array(n), names = new Array(n);
+	var rects = new Array(n), names = new Array(n);
 	var fh = n ? +els[0].children[1].getAttribute("height") + 1 : 1;
-	var open = [], depth, i, j;
+	var open = [], depth, i;
 	for (i = 0; i < n; i++) {
 		var e = els[i];
 		rects[i] = e.children[1];
@@ -38,12 +38,27 @@
 		open.push(i);
 	}
 	while (open.length) END[open.pop()] = n;
+	var pt = fullw / total; // pixels per count, unzoomed
 
-	// Zoom state: the zoomed frame, the classes set on frames ("z" shown,
-	// "parent" ancestor), and the frames moved from their static place.
-	var zoomed = -1, gen = 0;
-	var markGen = new Int32Array(n), markCls = new Array(n), marked = [];
-	var moved = new Uint8Array(n), movedList = [];
+	// While zoomed, the static labels are hidden and this layer shows the
+	// labels that fit, so the frames' own text is never rewritten.
+	var labelsEl = document.createElementNS(NS, "g");
+	labelsEl.setAttribute("id", "labels");
+	framesEl.parentNode.insertBefore(labelsEl, framesEl.nextSibling);
+	var pool = [], poolText = [], poolUsed = 0;
+
+	// Zoom state: the zoomed frame, the ancestors marked "parent", the
+	// rectangles moved from their static place and those given corners of
+	// their own.
+	var zoomed = -1, parents = [], moved = [], cornered = [];
+	// A zoom scales the frames' group and clips it to the drawing width, so
+	// frames outside the zoomed one fall outside and need no change.
+	var clipRect = document.createElementNS(NS, "rect"), clipEl = document.createElementNS(NS, "clipPath");
+	clipEl.setAttribute("id", "zoomclip");
+	clipEl.appendChild(clipRect);
+	clipRect.setAttribute("y", 0);
+	clipRect.setAttribute("height", svg.getAttribute("height"));
+	framesEl.parentNode.insertBefore(clipEl, framesEl);
 	// Search state.
 	var term = null, ignorecase = false, hits = [], isHit = new Uint8Array(n), fills = new Array(n);
 
@@ -67,86 +82,117 @@
 		var s = nameOf(i);
 		return s.length <= chars ? s : s.slice(0, chars - 2) + "..";
 	}
-	function round(v, d) {
-		return Math.round(v * d) / d;
+	function round1(v) {
+		return Math.round(v * 10) / 10;
 	}
-	// place moves frame i to x, w pixels wide, and refits its label.
-	function place(i, x, w, labelw) {
-		var r = rects[i];
-		r.setAttribute("x", round(x, 100));
-		r.setAttribute("width", round(w, 100));
-		var s = label(i, labelw), t = texts[i];
-		if (t === undefined) t = texts[i] = els[i].children[2] || null;
-		if (!t) {
-			if (s === "") return;
-			t = texts[i] = document.createElementNS(NS, "text");
-			t.setAttribute("y", Y[i] + (fh - 1) / 2 + 3);
-			els[i].appendChild(t);
+	function setRect(i, x, w) {
+		rects[i].setAttribute("x", x);
+		rects[i].setAttribute("width", w);
+	}
+	// restore puts the moved rectangles back where the static SVG has them.
+	function restore() {
+		for (var k = 0; k < moved.length; k++) {
+			var i = moved[k], x1 = round1(XPAD + X[i] * pt);
+			setRect(i, x1, round1(round1(XPAD + (X[i] + W[i]) * pt) - x1));
 		}
-		if (s !== "") t.setAttribute("x", round(x + 3, 100));
-		t.textContent = s;
+		moved = [];
 	}
 	function move(i, x, w) {
-		place(i, x, w, w);
-		if (!moved[i]) {
-			moved[i] = 1;
-			movedList.push(i);
+		setRect(i, x, w);
+		moved.push(i);
+	}
+	// showLabel puts the next pooled label at x, y.
+	function showLabel(x, y, s) {
+		var t = pool[poolUsed];
+		if (!t) {
+			t = pool[poolUsed] = document.createElementNS(NS, "text");
+			labelsEl.appendChild(t);
+		} else if (poolUsed >= poolText.length || poolText[poolUsed] === null) {
+			t.style.display = "";
 		}
+		t.setAttribute("x", Math.round(x * 100) / 100);
+		t.setAttribute("y", y);
+		if (poolText[poolUsed] !== s) t.textContent = poolText[poolUsed] = s;
+		poolUsed++;
 	}
-	function mark(i, cls) {
-		markGen[i] = gen;
-		marked.push(i);
-		if (markCls[i] === cls) return;
-		if (markCls[i]) els[i].classList.remove(markCls[i]);
-		els[i].classList.add(cls);
-		markCls[i] = cls;
-	}
-	function unmarkOld(old) {
-		for (var k = 0; k < old.length; k++) {
-			var i = old[k];
-			if (markGen[i] !== gen && markCls[i]) {
-				els[i].classList.remove(markCls[i]);
-				markCls[i] = undefined;
+	function hideLabels(from) {
+		for (var k = from; k < pool.length; k++) {
+			if (poolText[k] !== null) {
+				pool[k].style.display = "none";
+				poolText[k] = null;
 			}
 		}
 	}
 
+	// zoom shows frame i at the full width, its ancestors above (or below)
+	// it at the full width too, and its descendants. The frames' group is
+	// scaled so that frame i fills the width, and clipped to it: the other
+	// frames fall outside and need no change.
 	function zoom(i) {
 		if (!(i >= 0 && i < n)) return;
 		if (P[i] < 0 && W[i] >= total) return unzoom();
-		gen++;
-		var old = marked;
-		marked = [];
-		var x0 = X[i], scale = fullw / W[i];
-		for (var a = P[i]; a >= 0; a = P[a]) {
-			mark(a, "parent");
-			move(a, XPAD, fullw);
+		clear();
+		var a, d, end = END[i], x0 = X[i], scale = fullw / W[i];
+		var sx = round1(XPAD + x0 * pt), sw = round1(round1(XPAD + (x0 + W[i]) * pt) - sx), ts = fullw / sw;
+		framesEl.setAttribute("transform", "matrix(" + ts + ",0,0,1," + (XPAD - ts * sx) + ",0)");
+		clipRect.setAttribute("x", sx);
+		clipRect.setAttribute("width", sw);
+		framesEl.setAttribute("clip-path", "url(#zoomclip)");
+		framesEl.classList.add("zt");
+		// The static rectangles are rounded to 0.1 px, and their corners
+		// would stretch: a deep zoom gets exact rectangles with 2 px corners.
+		var exact = ts > 4, k = sw / W[i], rx = 2 / ts + "px";
+		for (a = P[i]; a >= 0; a = P[a]) {
+			parents.push(a);
+			els[a].classList.add("parent");
+			move(a, sx, sw);
+			if (exact) corner(a, rx);
 		}
-		for (var d = i, end = END[i]; d < end; d++) {
-			mark(d, "z");
-			move(d, XPAD + (X[d] - x0) * scale, W[d] * scale);
+		if (exact) {
+			for (d = i; d < end; d++) {
+				move(d, sx + (X[d] - x0) * k, W[d] * k);
+				if (W[d] * scale >= 8) corner(d, rx);
+			}
 		}
-		unmarkOld(old);
-		framesEl.classList.add("zoom");
+
+		poolUsed = 0;
+		var dy = (fh - 1) / 2 + 3, minw = 3 * charw;
+		for (a = 0; a < parents.length; a++) showLabel(XPAD + 3, Y[parents[a]] + dy, label(parents[a], fullw));
+		for (d = i; d < end;) {
+			var w = W[d] * scale;
+			if (w < minw) {
+				d = END[d]; // its descendants are narrower still
+				continue;
+			}
+			showLabel(XPAD + (X[d] - x0) * scale + 3, Y[d] + dy, label(d, w));
+			d++;
+		}
+		hideLabels(poolUsed);
+		labelsEl.style.display = "";
 		unzoombtn.classList.remove("hide");
 		zoomed = i;
 		update();
 	}
+	function corner(i, rx) {
+		rects[i].style.rx = rx + "px";
+		cornered.push(i);
+	}
+	// clear undoes a zoom's changes to the frames.
+	function clear() {
+		var k;
+		for (k = 0; k < parents.length; k++) els[parents[k]].classList.remove("parent");
+		for (k = 0; k < cornered.length; k++) rects[cornered[k]].style.rx = "";
+		parents = [];
+		cornered = [];
+		restore();
+	}
 	function unzoom() {
-		gen++;
-		unmarkOld(marked);
-		marked = [];
-		framesEl.classList.remove("zoom");
+		clear();
+		framesEl.classList.remove("zt");
+		framesEl.removeAttribute("transform");
+		framesEl.removeAttribute("clip-path");
+		labelsEl.style.display = "none";
 		unzoombtn.classList.add("hide");
-		var pt = fullw / total;
-		for (var k = 0; k < movedList.length; k++) {
-			var i = movedList[k];
-			// The static geometry: edges rounded to 0.1 px, label from the exact width.
-			var x1 = round(XPAD + X[i] * pt, 10), x2 = round(XPAD + (X[i] + W[i]) * pt, 10);
-			place(i, x1, round(x2 - x1, 10), W[i] * pt);
-			moved[i] = 0;
-		}
-		movedList = [];
 		zoomed = -1;
 		update();
 	}
@@ -221,8 +267,14 @@
 		update();
 	}
 
-	// save keeps the zoom and search state in the URL (?x=&y=&s=&i=).
+	// save keeps the zoom and search state in the URL (?x=&y=&s=&i=), a
+	// moment later: replacing the URL of a big SVG document takes a while.
+	var saveTimer = 0;
 	function save() {
+		clearTimeout(saveTimer);
+		saveTimer = setTimeout(saveNow, 100);
+	}
+	function saveNow() {
 		try {
 			var q = new URLSearchParams(location.search);
 			q.delete("x");
@@ -241,7 +293,7 @@
 			// A page without history (a data: URL) keeps no state.
 		}
 	}
-	function restore() {
+	function load() {
 		var q = new URLSearchParams(location.search);
 		if (q.get("i") === "1") {
 			ignorecase = true;
@@ -313,5 +365,5 @@
 		toggleIgnorecase: toggleIgnorecase,
 		frames: els
 	};
-	restore();
+	load();
 })();

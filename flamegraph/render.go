@@ -274,10 +274,11 @@ const style = `#subtitle{text-anchor:middle;fill:#a0a0a0}
 #search:hover,#search.show,#ignorecase:hover,#ignorecase.show{opacity:1}
 #unzoom{cursor:pointer}
 #frames>*{cursor:pointer}
-#frames>:hover>rect{stroke:#000;stroke-width:.5}
+#frames>:hover>rect{stroke:#000;stroke-width:.5;vector-effect:non-scaling-stroke}
 #frames rect{rx:2px;ry:2px}
-#frames text{pointer-events:none}
-#frames.zoom>:not(.z):not(.parent),.hide{display:none}
+#frames text,#labels{pointer-events:none}
+#frames.zt text{visibility:hidden}
+.hide{display:none}
 .parent{opacity:.5}
 </style>
 `

@@ -1,0 +1,402 @@
+package flamegraph
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds a Chromium or Chrome binary: $CHROMIUM, then the PATH.
+func chromium() string {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// newBrowser starts headless Chromium for one test or benchmark. Without
+// Chromium it skips, or fails when CI is set.
+func newBrowser(tb testing.TB, timeout time.Duration) context.Context {
+	tb.Helper()
+	path := chromium()
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			tb.Fatal("Chromium is required under CI: apt-get install chromium (or set CHROMIUM)")
+		}
+		tb.Skip("no Chromium found (apt-get install chromium, or set CHROMIUM)")
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.WindowSize(1300, 900),
+	)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	tb.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	return ctx
+}
+
+// serveSVG serves svg at /fg.svg on 127.0.0.1 and returns its URL.
+func serveSVG(tb testing.TB, svg []byte) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/fg.svg" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Write(svg)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL + "/fg.svg"
+}
+
+func eval[T any](tb testing.TB, ctx context.Context, js string) T {
+	tb.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		tb.Fatalf("evaluating %s: %v", js, err)
+	}
+	return v
+}
+
+func do(tb testing.TB, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	tb.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// center scrolls element expression el into view and returns its centre in
+// viewport coordinates, for real mouse events.
+func center(tb testing.TB, ctx context.Context, el string) (x, y float64) {
+	tb.Helper()
+	xy := eval[[]float64](tb, ctx, `(function(){var e=`+el+`;e.scrollIntoView({block:"center"});
+		var b=e.getBoundingClientRect();return [b.x+b.width/2,b.y+b.height/2]})()`)
+	return xy[0], xy[1]
+}
+
+// TestBrowserInteractive drives the SVG's script in Chromium with real mouse
+// and keyboard events: search (through the prompt), click to zoom, details
+// on hover, reset, state restored from the URL, ignore-case.
+func TestBrowserInteractive(t *testing.T) {
+	ctx := newBrowser(t, 60*time.Second)
+	p, err := Parse(strings.NewReader(string(readTestdata(t, "real-all.folded.gz"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg := render(t, string(readTestdata(t, "real-all.folded.gz")), Options{})
+	_, frames := parseSVG(t, svg)
+	base := serveSVG(t, svg)
+	do(t, ctx, chromedp.Navigate(base))
+	if n := eval[int](t, ctx, `flamegraph.frames.length`); n != len(frames) {
+		t.Fatalf("script sees %d frames, the SVG has %d", n, len(frames))
+	}
+
+	// Search through the button and its prompt.
+	const term = `^do_sys`
+	re := regexp.MustCompile(term)
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true, PromptText: term})
+		}
+	}()
+	do(t, ctx, chromedp.MouseClickXY(center(t, ctx, `document.getElementById("search")`)))
+	wantHits := 0
+	for _, f := range frames {
+		if re.MatchString(strings.TrimSpace(f.title[:strings.LastIndex(f.title, " (")])) {
+			wantHits++
+		}
+	}
+	if wantHits == 0 {
+		t.Fatal("test term matches nothing")
+	}
+	wantMatched := fmt.Sprintf("Matched: %.1f%% (/%s/)", matchedPercent(p, re), term)
+	checkSearch := func(matched string, hits int) {
+		t.Helper()
+		got := eval[string](t, ctx, `document.getElementById("matched").textContent`)
+		if got != matched {
+			t.Errorf("matched line %q, want %q", got, matched)
+		}
+		n := eval[int](t, ctx, `Array.prototype.filter.call(document.querySelectorAll("#frames rect"),
+			function(r){return r.getAttribute("fill")=="rgb(230,0,230)"}).length`)
+		if n != hits {
+			t.Errorf("%d frames highlighted, want %d", n, hits)
+		}
+	}
+	checkSearch(wantMatched, wantHits)
+
+	// Click a frame with the mouse: it fills the width, others hide.
+	target := -1
+	for i, f := range frames {
+		if f.w > 100 && f.w < 600 && f.label != "" && strings.Contains(f.title, "java") {
+			target = i
+			break
+		}
+	}
+	if target < 0 {
+		t.Fatal("no frame to zoom")
+	}
+	rectJS := fmt.Sprintf(`flamegraph.frames[%d].children[1]`, target)
+	do(t, ctx, chromedp.MouseClickXY(center(t, ctx, rectJS)))
+	checkZoomed := func() {
+		t.Helper()
+		checkGeometry(t, ctx, frames, target)
+		if eval[string](t, ctx, `getComputedStyle(document.getElementById("unzoom")).display`) == "none" {
+			t.Error("Reset Zoom is hidden while zoomed")
+		}
+		labels := eval[string](t, ctx, `document.getElementById("labels").textContent`)
+		if name := frames[target].label; !strings.Contains(labels, strings.TrimSuffix(name, "..")) {
+			t.Errorf("zoomed labels %.200q lack %q", labels, name)
+		}
+	}
+	checkZoomed()
+	// Matched is now relative to the zoomed frame.
+	matchedZoomed := eval[string](t, ctx, `document.getElementById("matched").textContent`)
+	if !strings.HasPrefix(matchedZoomed, "Matched: ") || matchedZoomed == wantMatched {
+		t.Errorf("matched line after zoom: %q", matchedZoomed)
+	}
+	loc := waitLocation(t, ctx, func(loc string) bool { return strings.Contains(loc, "x=") })
+	q, _ := url.ParseQuery(strings.TrimPrefix(loc, "?"))
+	if q.Get("x") == "" || q.Get("y") == "" || q.Get("s") != term {
+		t.Errorf("URL state %q lacks x, y or s", loc)
+	}
+
+	// A wide frame zooms by scaling alone, a narrow one also gets exact
+	// rectangles: both must look right.
+	for _, want := range []struct{ lo, hi float64 }{{295, 1179}, {5, 40}} {
+		other := -1
+		for i, f := range frames {
+			if f.w >= want.lo && f.w <= want.hi && f.y < frames[0].y {
+				other = i
+				break
+			}
+		}
+		if other < 0 {
+			t.Fatalf("no frame %v px wide", want)
+		}
+		eval[any](t, ctx, fmt.Sprintf(`flamegraph.zoom(%d)`, other))
+		checkGeometry(t, ctx, frames, other)
+	}
+	eval[any](t, ctx, fmt.Sprintf(`flamegraph.zoom(%d)`, target))
+	checkGeometry(t, ctx, frames, target)
+
+	// Hover a child of the zoomed frame: details with the zoomed share.
+	child := target + 1
+	do(t, ctx, chromedp.MouseEvent(chromedp.MouseMoved, 0, 0))
+	cx, cy := center(t, ctx, fmt.Sprintf(`flamegraph.frames[%d].children[1]`, child))
+	do(t, ctx, chromedp.MouseEvent(chromedp.MouseMoved, cx, cy))
+	details := eval[string](t, ctx, `document.getElementById("details").textContent`)
+	name := frames[child].title[:strings.LastIndex(frames[child].title, " (")]
+	if !strings.HasPrefix(details, "Function: "+name+" (") || !strings.HasSuffix(details, "% of zoomed frame)") {
+		t.Errorf("details on hover: %q", details)
+	}
+
+	// Reset Zoom with the mouse.
+	do(t, ctx, chromedp.MouseClickXY(center(t, ctx, `document.getElementById("unzoom")`)))
+	checkGeometry(t, ctx, frames, -1)
+	waitLocation(t, ctx, func(loc string) bool { return !strings.Contains(loc, "x=") })
+
+	// Reload with ?s=, then ?x=&y= too: search and zoom are restored.
+	do(t, ctx, chromedp.Navigate(base+"?s="+url.QueryEscape(term)))
+	checkSearch(wantMatched, wantHits)
+	do(t, ctx, chromedp.Navigate(base+"?"+q.Encode()))
+	checkSearch(matchedZoomed, wantHits)
+	checkZoomed()
+
+	// Ignore-case: an upper-case term matches only with Ctrl-I.
+	do(t, ctx, chromedp.Navigate(base+"?s="+url.QueryEscape(strings.ToUpper(term))))
+	checkSearch(fmt.Sprintf("Matched: 0.0%% (/%s/)", strings.ToUpper(term)), 0)
+	do(t, ctx, chromedp.KeyEvent("i", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+	checkSearch(fmt.Sprintf("Matched: %.1f%% (/%s/i)", matchedPercent(p, re), strings.ToUpper(term)), wantHits)
+	waitLocation(t, ctx, func(loc string) bool { return strings.Contains(loc, "i=1") })
+	do(t, ctx, chromedp.MouseClickXY(center(t, ctx, `document.getElementById("ignorecase")`)))
+	checkSearch(fmt.Sprintf("Matched: 0.0%% (/%s/)", strings.ToUpper(term)), 0)
+}
+
+// waitLocation waits for location.search to satisfy ok (the script updates
+// the URL shortly after a change) and returns it.
+func waitLocation(t *testing.T, ctx context.Context, ok func(string) bool) string {
+	t.Helper()
+	var loc string
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if loc = eval[string](t, ctx, `location.search`); ok(loc) {
+			return loc
+		}
+	}
+	t.Errorf("URL state %q not as expected", loc)
+	return loc
+}
+
+// checkGeometry checks where the frames are drawn, as the browser shows
+// them (transforms and clipping applied): with zoomed < 0 as in the static
+// SVG; else the zoomed frame and its ancestors across the full width, its
+// descendants spread in proportion, the other frames clipped away.
+func checkGeometry(t *testing.T, ctx context.Context, frames []drawn, zoomed int) {
+	t.Helper()
+	boxes := eval[[][2]float64](t, ctx, `(function(){var s=document.documentElement.getBoundingClientRect();
+		return flamegraph.frames.map(function(e){var b=e.children[1].getBoundingClientRect();return [b.x-s.x,b.width]})})()`)
+	if len(boxes) != len(frames) {
+		t.Fatalf("%d boxes for %d frames", len(boxes), len(frames))
+	}
+	near := func(a, b, tol float64) bool { return a-b <= tol && b-a <= tol }
+	bad := 0
+	report := func(format string, args ...any) {
+		if bad++; bad <= 5 {
+			t.Errorf(format, args...)
+		}
+	}
+	var z drawn
+	if zoomed >= 0 {
+		z = frames[zoomed]
+	}
+	for i, f := range frames {
+		x, w := boxes[i][0], boxes[i][1]
+		switch {
+		case zoomed < 0:
+			if !near(x, f.x, 0.01) || !near(w, f.w, 0.01) {
+				report("frame %d %q at %.2f+%.2f, static %.2f+%.2f", i, f.title, x, w, f.x, f.w)
+			}
+		case f.y >= z.y && f.x <= z.x && f.x+f.w >= z.x+z.w: // the zoomed frame or an ancestor
+			if !near(x, 10, 0.5) || !near(w, 1180, 0.5) {
+				report("frame %d %q (zoomed or ancestor) at %.2f+%.2f", i, f.title, x, w)
+			}
+		case f.y < z.y && f.x >= z.x && f.x+f.w <= z.x+z.w: // a descendant
+			scale := 1180 / z.w
+			if !near(x, 10+(f.x-z.x)*scale, 0.05*scale+0.5) || !near(w, f.w*scale, 0.1*scale+0.5) {
+				report("descendant %d %q at %.2f+%.2f, want %.2f+%.2f", i, f.title, x, w, 10+(f.x-z.x)*scale, f.w*scale)
+			}
+		default: // clipped away: nothing of it inside the drawing width
+			if visible := min(x+w, 1190) - max(x, 10); visible > 0.5 {
+				report("frame %d %q not in the zoom shows %.2f px", i, f.title, visible)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d frames misplaced (zoomed %d)", bad, zoomed)
+	}
+}
+
+// matchedPercent is the share of all counts under frames matching re,
+// nested matches counted once, computed from the stacks.
+func matchedPercent(p *Profile, re *regexp.Regexp) float64 {
+	var in, total float64
+	for _, s := range p.Stacks {
+		total += s.Count
+		for _, f := range strings.Split(s.Frames, ";") {
+			if re.MatchString(f[:len(f)-annotation(f)]) {
+				in += s.Count
+				break
+			}
+		}
+	}
+	return 100 * in / total
+}
+
+// TestBrowserLinks checks that a frame with an href follows it on a plain
+// click and zooms on Ctrl-click.
+func TestBrowserLinks(t *testing.T) {
+	ctx := newBrowser(t, 30*time.Second)
+	svg := render(t, "main;linked;leaf 5\nmain;other 5\n", Options{
+		NameAttr: map[string]Attributes{"linked": {"href": "/target"}},
+	})
+	base := serveSVG(t, svg)
+	do(t, ctx, chromedp.Navigate(base))
+	rect := `document.querySelector("#frames > a").children[1]`
+	x, y := center(t, ctx, rect)
+	do(t, ctx, chromedp.MouseClickXY(x, y, chromedp.ButtonModifiers(chromedp.ModifierCtrl)))
+	if w := eval[float64](t, ctx, rect+`.getBoundingClientRect().width`); w < 1179.5 || w > 1180.5 {
+		t.Errorf("Ctrl-click: link frame is %.1f px wide, want 1180 (zoomed)", w)
+	}
+	if loc := eval[string](t, ctx, `location.pathname`); loc != "/fg.svg" {
+		t.Errorf("Ctrl-click navigated to %s", loc)
+	}
+	do(t, ctx, chromedp.MouseClickXY(center(t, ctx, rect)))
+	deadline := time.Now().Add(5 * time.Second)
+	for eval[string](t, ctx, `location.pathname`) != "/target" {
+		if time.Now().After(deadline) {
+			t.Fatal("a plain click on a link frame did not follow it")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// BenchmarkBrowserZoom measures, in headless Chromium, zooming into the
+// widest child of the root of a graph of about 66k frames and back: the
+// script's time (ms/zoom, ms/unzoom) and the time including the browser's
+// style and layout work (ms/zoom+layout). deep- metrics zoom into the
+// frame about 100 px wide with the most descendants, where the script also
+// rewrites the rectangles.
+func BenchmarkBrowserZoom(b *testing.B) {
+	ctx := newBrowser(b, 10*time.Minute)
+	var buf strings.Builder
+	if err := Render(&buf, benchProfile200m(), Options{MinWidth: "0"}); err != nil {
+		b.Fatal(err)
+	}
+	base := serveSVG(b, []byte(buf.String()))
+	do(b, ctx, chromedp.Navigate(base))
+	n := eval[int](b, ctx, `flamegraph.frames.length`)
+	// The widest frame below the root: most descendants to move.
+	target := eval[int](b, ctx, `(function(){var f=flamegraph.frames,best=-1,bw=-1;
+		for(var i=1;i<f.length;i++){var w=+f[i].getAttribute("data-w");
+		if(w>bw&&w<+document.documentElement.getAttribute("data-total")){bw=w;best=i}}return best})()`)
+	const step = `(function(){var fr=document.getElementById("frames");
+		var t0=performance.now();flamegraph.zoom(%[1]d);var t1=performance.now();
+		fr.getBoundingClientRect();var t2=performance.now();
+		flamegraph.unzoom();var t3=performance.now();fr.getBoundingClientRect();
+		return [t1-t0,t2-t0,t3-t2]})()`
+	deep := eval[int](b, ctx, `(function(){var f=flamegraph.frames,best=-1,bn=-1,
+		tot=+document.documentElement.getAttribute("data-total");
+		for(var i=1;i<f.length;i++){var w=+f[i].getAttribute("data-w")/tot*1180;if(w<80||w>120)continue;
+		var d=+f[i].children[1].getAttribute("y"),j=i+1;
+		while(j<f.length&&+f[j].children[1].getAttribute("y")<d)j++;
+		if(j-i>bn){bn=j-i;best=i}}return best})()`)
+	var zoom, layout, unzoom, dzoom, dlayout float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ms := eval[[]float64](b, ctx, fmt.Sprintf(step, target))
+		zoom += ms[0]
+		layout += ms[1]
+		unzoom += ms[2]
+		ms = eval[[]float64](b, ctx, fmt.Sprintf(step, deep))
+		dzoom += ms[0]
+		dlayout += ms[1]
+	}
+	b.ReportMetric(float64(n), "frames")
+	b.ReportMetric(zoom/float64(b.N), "ms/zoom")
+	b.ReportMetric(layout/float64(b.N), "ms/zoom+layout")
+	b.ReportMetric(unzoom/float64(b.N), "ms/unzoom")
+	b.ReportMetric(dzoom/float64(b.N), "deep-ms/zoom")
+	b.ReportMetric(dlayout/float64(b.N), "deep-ms/zoom+layout")
+}
