@@ -193,25 +193,6 @@ func TestBrowserInteractive(t *testing.T) {
 		t.Errorf("URL state %q lacks x, y or s", loc)
 	}
 
-	// A wide frame zooms by scaling alone, a narrow one also gets exact
-	// rectangles: both must look right.
-	for _, want := range []struct{ lo, hi float64 }{{295, 1179}, {5, 40}} {
-		other := -1
-		for i, f := range frames {
-			if f.w >= want.lo && f.w <= want.hi && f.y < frames[0].y {
-				other = i
-				break
-			}
-		}
-		if other < 0 {
-			t.Fatalf("no frame %v px wide", want)
-		}
-		eval[any](t, ctx, fmt.Sprintf(`flamegraph.zoom(%d)`, other))
-		checkGeometry(t, ctx, frames, other)
-	}
-	eval[any](t, ctx, fmt.Sprintf(`flamegraph.zoom(%d)`, target))
-	checkGeometry(t, ctx, frames, target)
-
 	// Hover a child of the zoomed frame: details with the zoomed share.
 	child := target + 1
 	do(t, ctx, chromedp.MouseEvent(chromedp.MouseMoved, 0, 0))
@@ -243,6 +224,35 @@ func TestBrowserInteractive(t *testing.T) {
 	waitLocation(t, ctx, func(loc string) bool { return strings.Contains(loc, "i=1") })
 	do(t, ctx, chromedp.MouseClickXY(center(t, ctx, `document.getElementById("ignorecase")`)))
 	checkSearch(fmt.Sprintf("Matched: 0.0%% (/%s/)", strings.ToUpper(term)), 0)
+}
+
+// TestBrowserZoomModes zooms into a wide frame, which the script does by
+// scaling alone, and into a narrow one, where it also rewrites the
+// rectangles, and checks what the browser draws.
+func TestBrowserZoomModes(t *testing.T) {
+	ctx := newBrowser(t, 60*time.Second)
+	var b strings.Builder
+	if err := Render(&b, benchProfile10m(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	_, frames := parseSVG(t, []byte(b.String()))
+	do(t, ctx, chromedp.Navigate(serveSVG(t, []byte(b.String()))))
+	for _, want := range []struct{ lo, hi float64 }{{295, 1179}, {5, 40}} {
+		target := -1
+		for i, f := range frames {
+			if f.w >= want.lo && f.w <= want.hi && i > 0 {
+				target = i
+				break
+			}
+		}
+		if target < 0 {
+			t.Fatalf("no frame %v px wide", want)
+		}
+		eval[any](t, ctx, fmt.Sprintf(`flamegraph.zoom(%d)`, target))
+		checkGeometry(t, ctx, frames, target)
+	}
+	eval[any](t, ctx, `flamegraph.unzoom()`)
+	checkGeometry(t, ctx, frames, -1)
 }
 
 // waitLocation waits for location.search to satisfy ok (the script updates
@@ -293,9 +303,16 @@ func checkGeometry(t *testing.T, ctx context.Context, frames []drawn, zoomed int
 				report("frame %d %q (zoomed or ancestor) at %.2f+%.2f", i, f.title, x, w)
 			}
 		case f.y < z.y && f.x >= z.x && f.x+f.w <= z.x+z.w: // a descendant
-			scale := 1180 / z.w
-			if !near(x, 10+(f.x-z.x)*scale, 0.05*scale+0.5) || !near(w, f.w*scale, 0.1*scale+0.5) {
-				report("descendant %d %q at %.2f+%.2f, want %.2f+%.2f", i, f.title, x, w, 10+(f.x-z.x)*scale, f.w*scale)
+			// Where counts put it; a zoom by scaling alone (by 4 or less)
+			// scales the static rounding to 0.1 px too.
+			scale := 1180 / z.dataW
+			wantX, wantW := 10+(f.dataX-z.dataX)*scale, f.dataW*scale
+			tol := 0.5
+			if ts := 1180 / z.w; ts <= 4 {
+				tol += 0.1 * ts
+			}
+			if !near(x, wantX, tol) || !near(w, wantW, tol) {
+				report("descendant %d %q at %.2f+%.2f, want %.2f+%.2f", i, f.title, x, w, wantX, wantW)
 			}
 		default: // clipped away: nothing of it inside the drawing width
 			if visible := min(x+w, 1190) - max(x, 10); visible > 0.5 {

@@ -81,6 +81,8 @@ type drawn struct {
 	x, y, w, h float64
 	fill       string // "rgb(r,g,b)"
 	label      string
+	dataX      float64 // data-x and data-w: offset and width in counts
+	dataW      float64
 }
 
 // parseSVG decodes an SVG strictly and returns its tree and its frames.
@@ -113,6 +115,8 @@ func parseSVG(t testing.TB, data []byte) (*svgNode, []drawn) {
 		f.y, _ = strconv.ParseFloat(r.attr("y"), 64)
 		f.w, _ = strconv.ParseFloat(r.attr("width"), 64)
 		f.h, _ = strconv.ParseFloat(r.attr("height"), 64)
+		f.dataX, _ = strconv.ParseFloat(g.attr("data-x"), 64)
+		f.dataW, _ = strconv.ParseFloat(g.attr("data-w"), 64)
 		out = append(out, f)
 	}
 	return &root, out
