@@ -111,7 +111,7 @@ func (c *config) savePalette() error {
 func writeErrorSVG(w io.Writer, c *config) error {
 	var b []byte
 	b = c.appendHeader(b, c.FontSize*5)
-	b = append(b, `<text x="`...)
+	b = append(b, ">\n<text x=\""...)
 	b = appendNum(b, float64(c.Width/2))
 	b = append(b, `" y="`...)
 	b = appendNum(b, c.FontSize*2)
