@@ -1,0 +1,144 @@
+package flamegraph
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"maps"
+	"strings"
+	"testing"
+)
+
+func TestReadPaletteRoundTrip(t *testing.T) {
+	p, err := ReadPalette(bytes.NewReader(readTestdata(t, "palette.map")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p["operator->"] != (Color{0, 0, 0}) || p[""] != (Color{255, 255, 255}) || p["work"] != (Color{1, 2, 3}) {
+		t.Errorf("palette %v", p)
+	}
+	var b bytes.Buffer
+	if _, err := p.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "->rgb(255,255,255)\nmain->rgb(220,120,10)\noperator->->rgb(0,0,0)\nwork->rgb(1,2,3)\n"
+	if b.String() != want {
+		t.Errorf("written:\n%s", b.String())
+	}
+	for _, bad := range []string{"x", "x->rgb(1,2)", "x->rgb(1,2,300)", "x->#123456", "x->rgb(1,2,3"} {
+		if _, err := ReadPalette(strings.NewReader(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestReadNameAttr(t *testing.T) {
+	m, err := ReadNameAttr(bytes.NewReader(readTestdata(t, "attrs.nameattr")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m["main"]["title"] != "the entry point" || m["work"]["target"] != "_blank" || len(m) != 2 {
+		t.Errorf("attributes %v", m)
+	}
+	for _, bad := range []string{"no tab here", "f\tnoequals"} {
+		if _, err := ReadNameAttr(strings.NewReader(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func FuzzReadPalette(f *testing.F) {
+	f.Add(readTestdata(f, "palette.map"))
+	f.Add([]byte("a->rgb(1,2,3)\r\n\nb->rgb( 4, 5 ,6)"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ReadPalette(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		var b bytes.Buffer
+		if _, err := p.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		q, err := ReadPalette(&b)
+		if err != nil {
+			t.Fatalf("reading back %q: %v", b.String(), err)
+		}
+		if !maps.Equal(p, q) {
+			// Names with line breaks or trailing CRs cannot round trip.
+			for name := range p {
+				if strings.ContainsAny(name, "\r\n") {
+					return
+				}
+			}
+			t.Fatalf("round trip: %v != %v", p, q)
+		}
+	})
+}
+
+// FuzzReadNameAttr checks that whatever a nameattr file holds, the SVG stays
+// well-formed and has no script but ours.
+func FuzzReadNameAttr(f *testing.F) {
+	f.Add(readTestdata(f, "attrs.nameattr"))
+	f.Add([]byte("main\tonclick=x\tx\"y=1\thref=\"><script>"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		attrs, err := ReadNameAttr(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		var in strings.Builder
+		for name := range attrs {
+			if name = strings.TrimSpace(name); name != "" && !strings.ContainsAny(name, ";\r\n") {
+				in.WriteString("main;" + name + " 1\n")
+			}
+		}
+		in.WriteString("main 1\n")
+		checkWellFormed(t, in.String(), Options{NameAttr: attrs})
+	})
+}
+
+// FuzzRender renders arbitrary folded input and options text.
+func FuzzRender(f *testing.F) {
+	f.Add([]byte(readTestdata(f, "basic.folded")), "title", false)
+	f.Add([]byte(readTestdata(f, "diff.folded")), "<&>", true)
+	f.Add([]byte("a;;b 1\n;x 0.5\n\xff;\x01 3\n"), "--", false)
+	f.Fuzz(func(t *testing.T, data []byte, text string, inverted bool) {
+		checkWellFormed(t, string(data), Options{Title: text, Notes: text, Subtitle: text, CountName: text,
+			NameType: text, Inverted: inverted, Reverse: inverted, MinWidth: "0"})
+	})
+}
+
+func checkWellFormed(t *testing.T, folded string, o Options) {
+	t.Helper()
+	p, err := Parse(strings.NewReader(folded))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Render(&b, p, o); err != nil && !errors.Is(err, ErrEmpty) {
+		t.Fatal(err)
+	}
+	d := xml.NewDecoder(&b)
+	scripts := 0
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			if err.Error() == "EOF" {
+				break
+			}
+			t.Fatalf("SVG not well-formed: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if se.Name.Local == "script" {
+				scripts++
+			}
+			for _, a := range se.Attr {
+				if strings.HasPrefix(strings.ToLower(a.Name.Local), "on") {
+					t.Fatalf("event handler attribute %v", a)
+				}
+			}
+		}
+	}
+	if scripts > 1 {
+		t.Fatalf("%d script elements", scripts)
+	}
+}
