@@ -66,7 +66,13 @@ type PerfStats struct {
 // With Threads > 1 the input is cut at sample boundaries and folded by that
 // many goroutines; the result is the same as with one.
 func Perf(r io.Reader, opts PerfOptions) (*flamegraph.Profile, error) {
-	return perfRead(r, opts, perfChunkSize)
+	return perfRead(r, opts, perfConfig{chunk: perfChunkSize, memo: perfMemoBudget})
+}
+
+// perfConfig holds the sizes Perf works with; tests vary them.
+type perfConfig struct {
+	chunk int // read size, and the size of the chunks for the workers
+	memo  int // bytes the memos of sample bodies may take, in all
 }
 
 // perfChunkSize is the read size, and the size of the chunks handed to the
@@ -77,17 +83,17 @@ const perfChunkSize = 1 << 20
 // parallel reader goes on with one goroutine.
 const perfMaxChunk = 64 << 20
 
-func perfRead(r io.Reader, opts PerfOptions, chunk int) (*flamegraph.Profile, error) {
+func perfRead(r io.Reader, opts PerfOptions, cfg perfConfig) (*flamegraph.Profile, error) {
 	var (
 		ps    []*perfParser
 		event []byte
 		err   error
 	)
 	if opts.Threads > 1 {
-		ps, event, err = perfParallel(r, opts, chunk)
+		ps, event, err = perfParallel(r, opts, cfg)
 	} else {
-		p := newPerfParser(opts)
-		err = p.readAll(r, make([]byte, chunk))
+		p := newPerfParser(opts, cfg.memo)
+		err = p.readAll(r, make([]byte, cfg.chunk))
 		ps, event = []*perfParser{p}, p.filter
 	}
 	prof := perfProfile(ps)
@@ -175,8 +181,8 @@ type perfChunkLines struct {
 // empty there); each worker folds whole chunks into its own map. It returns
 // the workers' parsers, with the skipped lines merged into the first, and
 // the event type kept.
-func perfParallel(r io.Reader, opts PerfOptions, size int) ([]*perfParser, []byte, error) {
-	n := opts.Threads
+func perfParallel(r io.Reader, opts PerfOptions, cfg perfConfig) ([]*perfParser, []byte, error) {
+	n, size := opts.Threads, cfg.chunk
 	work := make(chan perfChunk, n)
 	free := make(chan []byte, n+2)
 	made := 0
@@ -197,7 +203,7 @@ func perfParallel(r io.Reader, opts PerfOptions, size int) ([]*perfParser, []byt
 	chunkLines := make([][]perfChunkLines, n)
 	var wg sync.WaitGroup
 	for w := range n {
-		ps[w] = newPerfParser(opts)
+		ps[w] = newPerfParser(opts, cfg.memo/n)
 		wg.Go(func() {
 			p := ps[w]
 			for c := range work {
@@ -281,7 +287,7 @@ func perfParallel(r io.Reader, opts PerfOptions, size int) ([]*perfParser, []byt
 		base += c.lines
 	}
 	if serialR != nil {
-		p := newPerfParser(opts)
+		p := newPerfParser(opts, cfg.memo/n)
 		if filter != nil {
 			p.setFilter(filter)
 		}

@@ -2,6 +2,8 @@ package collapse
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 
 	"github.com/flamekit/flamekit/flamegraph"
 )
@@ -80,11 +82,19 @@ type perfParser struct {
 	fields   [][]byte    // the "->" fields of one symbol
 	scratch  []byte      // names that were rewritten
 	key      []byte      // the folded stack being built
+	started  bool        // a header was just accepted
+	restFrag string      // the memoized frames after the leaf line, if any
 
-	// Cache of the annotation of the last dso seen.
+	// The memo of sample bodies (see body), one per value of java.
+	memo     [2]map[string]perfMemo
+	memoLeft int    // bytes the memo may still take
+	blankAt  int    // the first "\n\n" in the data being fed, at or after the last search
+	fragBuf  []byte // a memo entry being built
+
+	// The dso of the last stack line, and its annotation when noteOK.
 	lastMod  []byte
 	lastNote uint8
-	haveMod  bool
+	noteOK   bool
 
 	// Distinct stacks and their counts.
 	index  map[string]int
@@ -98,7 +108,8 @@ type perfParser struct {
 	truncated bool
 }
 
-func newPerfParser(opts PerfOptions) *perfParser {
+// newPerfParser returns a parser for opts whose memo may take memo bytes.
+func newPerfParser(opts PerfOptions, memo int) *perfParser {
 	p := &perfParser{
 		kernel: opts.Kernel || opts.All,
 		jit:    opts.JIT || opts.All,
@@ -107,6 +118,7 @@ func newPerfParser(opts PerfOptions) *perfParser {
 		tid:    opts.TID,
 		index:  make(map[string]int),
 	}
+	p.memoLeft = memo
 	if opts.EventFilter != "" {
 		p.setFilter([]byte(opts.EventFilter))
 	}
@@ -122,6 +134,7 @@ func (p *perfParser) setFilter(ev []byte) {
 // At EOF it also parses a last line that has no newline.
 func (p *perfParser) feed(data []byte, atEOF bool) int {
 	i := 0
+	p.blankAt = -1
 	for {
 		j := bytes.IndexByte(data[i:], '\n')
 		if j < 0 {
@@ -129,6 +142,9 @@ func (p *perfParser) feed(data []byte, atEOF bool) int {
 		}
 		p.line(data[i : i+j])
 		i += j + 1
+		if p.started {
+			i = p.body(data, i)
+		}
 	}
 	if atEOF {
 		if i < len(data) {
@@ -187,6 +203,7 @@ func (p *perfParser) line(l []byte) {
 // reset forgets the sample being read.
 func (p *perfParser) reset() {
 	p.inSample = false
+	p.restFrag = ""
 	clear(p.frames) // drop references into the input buffer
 	p.frames = p.frames[:0]
 	p.scratch = p.scratch[:0]
@@ -198,6 +215,7 @@ func (p *perfParser) endSample() {
 		return
 	}
 	key := append(p.key[:0], p.pname...)
+	key = append(key, p.restFrag...)
 	for i := len(p.frames) - 1; i >= 0; i-- {
 		f := &p.frames[i]
 		key = append(key, ';')
@@ -255,6 +273,7 @@ func (p *perfParser) header(l []byte) bool {
 	p.pname = pn
 	p.java = bytes.HasPrefix(pn, []byte("java"))
 	p.inSample = true
+	p.started = true
 	return true
 }
 
@@ -359,9 +378,13 @@ func perfPeriod(b []byte) float64 {
 //
 // and reports whether it was one.
 func (p *perfParser) frame(l []byte) bool {
-	pc, raw, mod, ok := perfFrameLine(l)
+	pc, raw, mod, same, ok := perfFrameLine(l, p.lastMod)
 	if !ok {
 		return false
+	}
+	if !same {
+		p.lastMod = append(p.lastMod[:0], mod...)
+		p.noteOK = false
 	}
 	if !p.inSample {
 		return true // a line of a sample that was filtered out
@@ -375,7 +398,7 @@ func (p *perfParser) frame(l []byte) bool {
 		p.rewrite(pc, raw, mod)
 		return true
 	}
-	note := p.noteFor(mod)
+	note := p.noteFor()
 	if note == perfNoteJIT && bytes.Contains(name, []byte("_[j]")) {
 		note = perfNoteNone
 	}
@@ -387,25 +410,48 @@ func (p *perfParser) frame(l []byte) bool {
 // symbol: no "->", and no ';' or quote before the cut at '('. Otherwise it
 // reports false and rewrite does the work.
 func perfSimple(b []byte) ([]byte, bool) {
-	first := -1
-	for i, c := range b {
-		if perfClass[c]&perfClsSpecial != 0 {
-			if c == '>' {
-				if i > 0 && b[i-1] == '-' {
-					return nil, false
-				}
+	// The first ';', '(', '"', '\'' or '>', eight bytes at a time.
+	first, i := -1, 0
+	for first < 0 && i < len(b) {
+		if i+8 <= len(b) {
+			if m := perfSpecials(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+			} else {
+				i += 8
 				continue
 			}
-			if first < 0 {
-				first = i
-			}
+		} else if perfClass[b[i]]&perfClsSpecial == 0 {
+			i++
+			continue
 		}
+		switch b[i] {
+		case '>':
+			if i > 0 && b[i-1] == '-' {
+				return nil, false
+			}
+		case '(':
+			first = i
+		default:
+			return nil, false
+		}
+		i++
 	}
 	if first < 0 {
 		return b, true
 	}
-	if b[first] != '(' {
-		return nil, false
+	// An "->" after it?
+	for ; i < len(b); i++ {
+		if i+8 <= len(b) {
+			if m := perfHasByte(binary.LittleEndian.Uint64(b[i:]), '>'); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+			} else {
+				i += 7
+				continue
+			}
+		}
+		if b[i] == '>' && b[i-1] == '-' {
+			return nil, false
+		}
 	}
 	cut := perfCut(b, first)
 	for _, c := range b[first:cut] {
@@ -414,6 +460,23 @@ func perfSimple(b []byte) ([]byte, bool) {
 		}
 	}
 	return b[:cut], cut > 0
+}
+
+const (
+	perfLo = 0x0101010101010101
+	perfHi = 0x8080808080808080
+)
+
+// perfHasByte returns a mask whose lowest set bit is the high bit of the
+// first byte of x (little-endian) equal to c, or 0 if none is.
+func perfHasByte(x uint64, c byte) uint64 {
+	y := x ^ perfLo*uint64(c)
+	return (y - perfLo) &^ y & perfHi
+}
+
+// perfSpecials is perfHasByte for any of ; ( " ' >.
+func perfSpecials(x uint64) uint64 {
+	return perfHasByte(x, ';') | perfHasByte(x, '(') | perfHasByte(x, '"') | perfHasByte(x, '\'') | perfHasByte(x, '>')
 }
 
 // perfCut returns where tidying cuts a name whose first '(' is at first:
@@ -436,13 +499,22 @@ func perfCut(b []byte, first int) int {
 // the symbol, " (", the dso, ")". The dso ends at the last ')' and starts
 // after the last " (" before it; the symbol must have at least one byte, and
 // when the spaces or the word leave none, they give one up.
-func perfFrameLine(l []byte) (pc, sym, mod []byte, ok bool) {
+//
+// last is the dso of the previous line: most lines end with the same one,
+// and then same is true and the dso is found without a search. (A dso never
+// contains " (", so when the line ends in " (last)" that is the last " (".)
+func perfFrameLine(l, last []byte) (pc, sym, mod []byte, same, ok bool) {
+	n, m := len(l), len(last)
+	q, s := -1, -1
+	if n >= m+3 && l[n-1] == ')' && l[n-m-3] == ' ' && l[n-m-2] == '(' && string(l[n-m-1:n-1]) == string(last) {
+		q, s, same = n-1, n-m-3, true
+	}
 	i := 0
 	for i < len(l) && perfSpace(l[i]) {
 		i++
 	}
 	if i == len(l) || perfClass[l[i]]&perfClsWord == 0 {
-		return nil, nil, nil, false
+		return nil, nil, nil, false, false
 	}
 	w := i + 1
 	for w < len(l) && perfClass[l[w]]&perfClsWord != 0 {
@@ -452,31 +524,32 @@ func perfFrameLine(l []byte) (pc, sym, mod []byte, ok bool) {
 	for f < len(l) && perfSpace(l[f]) {
 		f++
 	}
-	q := len(l) - 1
-	for q > f && l[q] != ')' {
-		q--
-	}
-	// The " (" that opens the dso: the last one that ends before q.
-	s := -1
-	for k := q - 1; k > i; k-- {
-		if l[k] == '(' && l[k-1] == ' ' {
-			s = k - 1
-			break
+	if s < 0 {
+		q = n - 1
+		for q > f && l[q] != ')' {
+			q--
 		}
-	}
-	if s < 0 || l[q] != ')' {
-		return nil, nil, nil, false
+		// The " (" that opens the dso: the last one that ends before q.
+		for k := q - 1; k > i; k-- {
+			if l[k] == '(' && l[k-1] == ' ' {
+				s = k - 1
+				break
+			}
+		}
+		if s < 0 || l[q] != ')' {
+			return nil, nil, nil, false, false
+		}
 	}
 	mod = l[s+2 : q]
 	switch {
 	case s > f: // the usual case
-		return l[i:w], l[f:s], mod, true
+		return l[i:w], l[f:s], mod, same, true
 	case s == f-1 && f-w >= 2: // "addr  (dso)": the symbol is one space
-		return l[i:w], l[f-2 : f-1], mod, true
+		return l[i:w], l[f-2 : f-1], mod, same, true
 	case s == f-1 && w-i >= 2: // "word (dso)": the symbol is the last byte of the word
-		return l[i : w-1], l[w-1 : w], mod, true
+		return l[i : w-1], l[w-1 : w], mod, same, true
 	}
-	return nil, nil, nil, false
+	return nil, nil, nil, false, false
 }
 
 // perfTrimOffset removes a final "+0x<lower-case hex>" from a symbol.
@@ -491,23 +564,22 @@ func perfTrimOffset(b []byte) []byte {
 	return b
 }
 
-// noteFor returns the annotation that the options give frames of a dso.
-func (p *perfParser) noteFor(mod []byte) uint8 {
+// noteFor returns the annotation that the options give frames of the dso
+// of the current line (lastMod).
+func (p *perfParser) noteFor() uint8 {
 	if !p.kernel && !p.jit {
 		return perfNoteNone
 	}
-	if p.haveMod && bytes.Equal(mod, p.lastMod) {
-		return p.lastNote
+	if !p.noteOK {
+		p.lastNote = perfNoteNone
+		if p.kernel && perfKernelDSO(p.lastMod) {
+			p.lastNote = perfNoteKernel
+		} else if p.jit && perfJITDSO(p.lastMod) {
+			p.lastNote = perfNoteJIT
+		}
+		p.noteOK = true
 	}
-	note := perfNoteNone
-	if p.kernel && perfKernelDSO(mod) {
-		note = perfNoteKernel
-	} else if p.jit && perfJITDSO(mod) {
-		note = perfNoteJIT
-	}
-	p.lastMod = append(p.lastMod[:0], mod...)
-	p.lastNote, p.haveMod = note, true
-	return note
+	return p.lastNote
 }
 
 // perfKernelDSO reports a kernel dso: "[kernel.kallsyms]" and other bracketed
@@ -595,10 +667,10 @@ func (p *perfParser) rewrite(pc, raw, mod []byte) {
 			p.scratch = append(p.scratch, fn...)
 		}
 		name := perfTidy(p.scratch[start:])
-		if p.java && len(name) > 0 && name[0] == 'L' && bytes.IndexByte(name, '/') >= 0 {
-			name = name[:copy(name, name[1:])]
-		}
 		p.scratch = p.scratch[:start+len(name)]
+		if p.java && len(name) > 0 && name[0] == 'L' && bytes.IndexByte(name, '/') >= 0 {
+			start++ // drop the L
+		}
 		switch {
 		case j > 0:
 			if !bytes.Contains(name, []byte("_[i]")) {
@@ -621,13 +693,19 @@ func (p *perfParser) rewrite(pc, raw, mod []byte) {
 // from the first '(' on is cut, unless the name is a Go method
 // ("pkg.(*T).M") or the '(' opens "(anonymous namespace)"; quotes go.
 func perfTidy(b []byte) []byte {
-	for i, c := range b {
-		if c == ';' {
-			b[i] = ':'
-		}
-	}
 	if i := bytes.IndexByte(b, '('); i >= 0 {
 		b = b[:perfCut(b, i)]
+	}
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], ';')
+		if j < 0 {
+			break
+		}
+		i += j
+		b[i] = ':'
+	}
+	if bytes.IndexByte(b, '"') < 0 && bytes.IndexByte(b, '\'') < 0 {
+		return b
 	}
 	w := 0
 	for _, c := range b {

@@ -97,10 +97,11 @@ func perfOptionsFor(t testing.TB, opt string) PerfOptions {
 	return PerfOptions{}
 }
 
-// perfFold folds input with a given chunk size and returns the folded text.
+// perfFold folds input with a given chunk size (and the default memo) and
+// returns the folded text.
 func perfFold(t testing.TB, in []byte, opts PerfOptions, chunk int) (string, *flamegraph.Profile) {
 	t.Helper()
-	p, err := perfRead(bytes.NewReader(in), opts, chunk)
+	p, err := perfRead(bytes.NewReader(in), opts, perfConfig{chunk: chunk, memo: perfMemoBudget})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,8 +127,9 @@ func firstDiff(got, want string) string {
 }
 
 // TestPerfMatchesPerl checks Perf byte for byte against the output of
-// stackcollapse-perf.pl on every capture with every flag, with one goroutine
-// and with four on small chunks.
+// stackcollapse-perf.pl on every capture with every flag: with one
+// goroutine, with the memo of sample bodies off, and with four goroutines on
+// small chunks.
 func TestPerfMatchesPerl(t *testing.T) {
 	goldens, err := filepath.Glob("testdata/perf/*.perl.folded.gz")
 	if err != nil || len(goldens) < 60 {
@@ -146,6 +148,11 @@ func TestPerfMatchesPerl(t *testing.T) {
 			}
 			if p.Skipped.Lines != 0 {
 				t.Errorf("skipped lines in a real capture: %s", p.Skipped)
+			}
+			if q, err := perfRead(bytes.NewReader(in), opts, perfConfig{chunk: perfChunkSize}); err != nil {
+				t.Fatal(err)
+			} else if got := foldedText(t, q); got != want {
+				t.Errorf("without the memo, differs from stackcollapse-perf.pl at %s", firstDiff(got, want))
 			}
 			opts.Threads = 4
 			if got4, _ := perfFold(t, in, opts, 4096); got4 != want {
@@ -431,7 +438,7 @@ func TestPerfReadError(t *testing.T) {
 	for _, threads := range []int{1, 4} {
 		r := io.MultiReader(bytes.NewReader(in), iotest.ErrReader(boom))
 		var st PerfStats
-		p, err := perfRead(r, PerfOptions{Threads: threads, Stats: &st}, 4096)
+		p, err := perfRead(r, PerfOptions{Threads: threads, Stats: &st}, perfConfig{chunk: 4096, memo: perfMemoBudget})
 		if !errors.Is(err, boom) {
 			t.Fatalf("Threads=%d: error %v, want one wrapping %v", threads, err, boom)
 		}
@@ -448,7 +455,7 @@ func TestPerfLongLines(t *testing.T) {
 	in := "comm 1 1.0: 2 ev:\n\t1 " + long + "+0x1 (/bin/" + long + ")\n\t2 main (/bin/x)\n\n"
 	want := "comm;main;" + long + " 2\n"
 	for _, threads := range []int{1, 2} {
-		p, err := perfRead(iotest.OneByteReader(strings.NewReader(in)), PerfOptions{Threads: threads}, 64)
+		p, err := perfRead(iotest.OneByteReader(strings.NewReader(in)), PerfOptions{Threads: threads}, perfConfig{chunk: 64, memo: perfMemoBudget})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -460,7 +467,8 @@ func TestPerfLongLines(t *testing.T) {
 
 // FuzzPerf checks on any input that Perf does not fail or panic, that its
 // stacks are sorted, distinct and non-negative, and that neither the chunk
-// size, the reads nor the number of goroutines change the result.
+// size, the reads, the number of goroutines nor the memo (on, off, or too
+// small for some samples) change the result.
 func FuzzPerf(f *testing.F) {
 	for _, capture := range []string{"real", "c-fp-pidtid", "c-dwarf-inline", "java", "node", "multi-event"} {
 		in := perfInput(f, capture)
@@ -494,16 +502,16 @@ func FuzzPerf(f *testing.F) {
 			t.Fatalf("stats %+v, skipped %+v for %d stacks", st, p.Skipped, len(p.Stacks))
 		}
 		chunk := 1 + int(flags)%61
-		for _, threads := range []int{1, 3} {
+		for _, c := range []struct{ threads, memo int }{{1, 0}, {1, 300}, {3, perfMemoBudget}} {
 			var st2 PerfStats
 			o := opts
-			o.Threads, o.Stats = threads, &st2
-			q, err := perfRead(iotest.HalfReader(bytes.NewReader(in)), o, chunk)
+			o.Threads, o.Stats = c.threads, &st2
+			q, err := perfRead(iotest.HalfReader(bytes.NewReader(in)), o, perfConfig{chunk: chunk, memo: c.memo})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := foldedText(t, q); got != want || q.Skipped != p.Skipped || st2 != st {
-				t.Fatalf("Threads=%d chunk %d: got\n%s%+v %+v\nwant\n%s%+v %+v", threads, chunk, got, q.Skipped, st2, want, p.Skipped, st)
+				t.Fatalf("Threads=%d chunk %d memo %d: got\n%s%+v %+v\nwant\n%s%+v %+v", c.threads, chunk, c.memo, got, q.Skipped, st2, want, p.Skipped, st)
 			}
 		}
 	})
