@@ -72,10 +72,7 @@ func (c *colorer) color(name string) Color {
 	case c.random:
 		v1, v2, v3 = c.rng.next(), c.rng.next(), c.rng.next()
 	default:
-		var sum uint32
-		for _, r := range name {
-			sum += uint32(r)
-		}
+		sum := charSum(name)
 		g := drand48{}
 		g.seed(sum)
 		v1 = g.next()
@@ -279,6 +276,22 @@ func nameHash(name string) float64 {
 		}
 	}
 	return 1 - vector/max
+}
+
+// charSum is the sum of the characters of name, as perl's unpack("%32W*").
+func charSum(name string) uint32 {
+	var sum uint32
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			sum = 0
+			for _, r := range name {
+				sum += uint32(r)
+			}
+			return sum
+		}
+		sum += uint32(name[i])
+	}
+	return sum
 }
 
 func reverseString(s string) string {

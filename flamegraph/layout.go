@@ -1,6 +1,7 @@
 package flamegraph
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -27,9 +28,9 @@ type tree struct {
 
 // inputLine is one input line as flamegraph.pl sees it.
 type inputLine struct {
-	key    string // the line as sorted: "frames count" or "frames before after"
 	stack  string
-	count  float64 // width
+	counts string // " count", or " before after" for a differential
+	count  float64
 	before float64
 }
 
@@ -53,15 +54,36 @@ func inputLines(p *Profile, c *config) []inputLine {
 				num = AppendCount(num, s.Before)
 				num = append(num, ' ')
 			}
-			num = AppendCount(num, s.Count)
-			l.key = stack + string(num)
+			l.counts = string(AppendCount(num, s.Count))
 		}
 		lines[i] = l
 	}
 	if !c.FlameChart {
-		slices.SortStableFunc(lines, func(a, b inputLine) int { return strings.Compare(a.key, b.key) })
+		slices.SortStableFunc(lines, func(a, b inputLine) int {
+			return compareJoined([2]string{a.stack, a.counts}, [2]string{b.stack, b.counts})
+		})
 	}
 	return lines
+}
+
+// compareJoined compares a[0]+a[1] with b[0]+b[1] without joining them.
+func compareJoined(a, b [2]string) int {
+	for {
+		if a[0] == "" {
+			a[0], a[1] = a[1], ""
+		}
+		if b[0] == "" {
+			b[0], b[1] = b[1], ""
+		}
+		if a[0] == "" || b[0] == "" {
+			return cmp.Compare(len(a[0]), len(b[0]))
+		}
+		n := min(len(a[0]), len(b[0]))
+		if c := strings.Compare(a[0][:n], b[0][:n]); c != 0 {
+			return c
+		}
+		a[0], b[0] = a[0][n:], b[0][n:]
+	}
 }
 
 // splitFrames splits a stack at ';' like perl's split: trailing empty fields
@@ -101,6 +123,12 @@ func chainStack(stack string) string {
 // adjacent identical frames.
 func merge(lines []inputLine, differential, chain bool) *tree {
 	t := &tree{maxDelta: 1}
+	// Sorted stacks share about half their frames with their neighbours.
+	n := 1
+	for _, l := range lines {
+		n += strings.Count(l.stack, ";") + 1
+	}
+	t.frames = make([]frame, 0, n/2)
 	var open []int // open frame indexes by depth
 	var time float64
 	closeFrom := func(d int) {
@@ -115,26 +143,40 @@ func merge(lines []inputLine, differential, chain bool) *tree {
 		if chain {
 			stack = chainStack(stack)
 		}
-		parts := splitFrames(stack)
+		// perl's split drops trailing empty fields.
+		stack = strings.TrimRight(stack, ";")
 		var delta float64
 		if differential {
 			delta = l.count - l.before
 			t.maxDelta = max(t.maxDelta, math.Abs(delta))
 		}
-		// Depth 0 is the root, named "".
-		same := min(len(open), 1)
-		for same < len(open) && same <= len(parts) && t.frames[open[same]].name == parts[same-1] {
-			same++
+		// Depth 0 is the root, named "", opened by the first line. Walk the
+		// frames shared with the open ones, close the rest, open the new.
+		rest, d := stack, 1
+		if len(open) == 0 {
+			d = 0
 		}
-		closeFrom(same)
-		for d := same; d <= len(parts); d++ {
-			f := frame{depth: d, parent: -1, start: time}
-			if d > 0 {
-				f.name = parts[d-1]
-				f.parent = open[d-1]
+		for d > 0 && d < len(open) && rest != "" {
+			name, tail, _ := strings.Cut(rest, ";")
+			if t.frames[open[d]].name != name {
+				break
 			}
-			if d == len(parts) {
-				f.delta = delta
+			rest = tail
+			d++
+		}
+		closeFrom(d)
+		if d == 0 {
+			open = append(open, 0)
+			t.frames = append(t.frames, frame{parent: -1, start: time})
+			if rest == "" {
+				t.frames[0].delta = delta
+			}
+			d = 1
+		}
+		for ; rest != ""; d++ {
+			f := frame{depth: d, parent: open[d-1], start: time}
+			if f.name, rest, _ = strings.Cut(rest, ";"); rest == "" {
+				f.delta = delta // the leaf
 			}
 			open = append(open, len(t.frames))
 			t.frames = append(t.frames, f)

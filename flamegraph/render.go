@@ -387,13 +387,15 @@ func (r *renderer) appendFrame(f *frame) {
 		}
 		b = append(b, ')')
 	}
-	x1r, x2r := round1(x1), round1(x2)
+	// flamegraph.pl prints both edges with one decimal, then the
+	// difference of the printed numbers: a whole number of tenths.
+	x1t, x2t := tenths(x1), tenths(x2)
 	b = append(b, `</title><rect x="`...)
-	b = appendNum(b, x1r)
+	b = appendScaled(b, x1t, 10)
 	b = append(b, `" y="`...)
 	b = appendNum(b, y1)
 	b = append(b, `" width="`...)
-	b = appendNum(b, round1(x2r-x1r))
+	b = appendScaled(b, x2t-x1t, 10)
 	b = append(b, `" height="`...)
 	b = appendNum(b, y2-y1)
 	b = append(b, `" fill="`...)
@@ -402,7 +404,7 @@ func (r *renderer) appendFrame(f *frame) {
 	if chars := int((x2 - x1) / (c.FontSize * c.FontWidth)); chars >= 3 {
 		b = append(b, `<text x="`...)
 		if n, ok := roundScaled(x1+3, 100); ok {
-			b = appendNum(b, n/100)
+			b = appendScaled(b, int64(n), 100)
 		} else {
 			b = appendFixed(b, x1+3, 2)
 		}

@@ -52,13 +52,31 @@ func appendFixed(b []byte, v float64, prec int) []byte {
 	return append(b, byte('0'+f%10))
 }
 
-// round1 returns the number printf("%.1f") prints for v ≥ 0.
-func round1(v float64) float64 {
+// tenths returns v ≥ 0 in tenths as printf("%.1f") rounds it.
+func tenths(v float64) int64 {
 	if n, ok := roundScaled(v, 10); ok {
-		return n / 10 // correctly rounded, so equal to parsing the text
+		return int64(n)
 	}
-	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 1, 64), 64)
-	return r
+	return int64(math.Round(v * 10)) // beyond 2^52/10: no tenths left to round
+}
+
+// appendScaled appends n/scale (scale 10 or 100) without trailing zeros.
+func appendScaled(b []byte, n int64, scale int64) []byte {
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	b = strconv.AppendInt(b, n/scale, 10)
+	f := n % scale
+	switch {
+	case f == 0:
+		return b
+	case scale == 10:
+		return append(b, '.', byte('0'+f))
+	case f%10 == 0:
+		return append(b, '.', byte('0'+f/10))
+	}
+	return append(b, '.', byte('0'+f/10), byte('0'+f%10))
 }
 
 // appendNum appends v as perl prints a number: integers plainly, others
@@ -93,6 +111,16 @@ func appendCount(b []byte, v float64) []byte {
 	return b
 }
 
+// plainByte marks the bytes appendEscaped copies as they are.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = true
+	}
+	t['\t'], t['\n'], t['\r'] = true, true, true
+	t['&'], t['<'], t['>'], t['"'] = false, false, false, false
+	return t
+}()
+
 // appendEscaped appends s escaped for XML text and attribute values:
 // & < > " are replaced by entities, and invalid UTF-8 and characters XML
 // does not allow (most control characters) by U+FFFD.
@@ -100,38 +128,34 @@ func appendEscaped(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c < utf8.RuneSelf {
-			var esc string
-			switch {
-			case c == '&':
-				esc = "&amp;"
-			case c == '<':
-				esc = "&lt;"
-			case c == '>':
-				esc = "&gt;"
-			case c == '"':
-				esc = "&quot;"
-			case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
-				esc = "\uFFFD"
-			default:
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			b = append(b, esc...)
+		if plainByte[c] {
 			i++
-			start = i
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && n == 1) || r == 0xFFFE || r == 0xFFFF {
-			b = append(b, s[start:i]...)
-			b = append(b, "\uFFFD"...)
-			i += n
-			start = i
-			continue
+		esc, n := "\uFFFD", 1
+		switch c {
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '"':
+			esc = "&quot;"
+		default:
+			if c >= utf8.RuneSelf {
+				var r rune
+				r, n = utf8.DecodeRuneInString(s[i:])
+				if (r != utf8.RuneError || n > 1) && r != 0xFFFE && r != 0xFFFF {
+					i += n
+					continue
+				}
+			}
 		}
+		b = append(b, s[start:i]...)
+		b = append(b, esc...)
 		i += n
+		start = i
 	}
 	return append(b, s[start:]...)
 }
