@@ -139,20 +139,20 @@
 		clipRect.setAttribute("width", sw);
 		framesEl.setAttribute("clip-path", "url(#zoomclip)");
 		framesEl.classList.add("zt");
-		// The static rectangles are rounded to 0.1 px, and their corners
-		// would stretch: a deep zoom gets exact rectangles with 2 px corners.
-		var exact = ts > 4, k = sw / W[i], rx = 2 / ts + "px";
+		// The static rectangles are rounded to 0.1 px, which a scale over 10
+		// would show: then the rectangles are rewritten exactly. Scaled
+		// corners would stretch: wide frames get corners of their own.
+		var exact = ts > 10, corners = ts > 2, k = sw / W[i], rx = 2 / ts + "px";
 		for (a = P[i]; a >= 0; a = P[a]) {
 			parents.push(a);
 			els[a].classList.add("parent");
 			move(a, sx, sw);
-			if (exact) corner(a, rx);
+			if (corners) corner(a, rx);
 		}
-		if (exact) {
-			for (d = i; d < end; d++) {
-				move(d, sx + (X[d] - x0) * k, W[d] * k);
-				if (W[d] * scale >= 8) corner(d, rx);
-			}
+		for (d = i; d < end;) {
+			if (exact) move(d, sx + (X[d] - x0) * k, W[d] * k);
+			if (corners && W[d] * scale >= 8) corner(d, rx);
+			d = exact || W[d] * scale >= 8 ? d + 1 : END[d];
 		}
 
 		poolUsed = 0;
