@@ -40,7 +40,9 @@ type Options struct {
 	NameType string
 	// Colors is the palette: hot (default), mem, io, wakeup, chain, java,
 	// js, perl, python, rust, red, green, blue, aqua, yellow, purple or
-	// orange.
+	// orange. Without Hash or Random a frame's shade comes from its name
+	// exactly as flamegraph.pl picks it (perl's rand, seeded with the sum
+	// of the name's characters), so the colours match the perl's.
 	Colors string
 	// BgColors is the background: a gradient (yellow, blue, green, grey) or a
 	// flat "#rrggbb". Default: green for mem; blue for io, wakeup and chain;

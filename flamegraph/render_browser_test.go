@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // chromium finds a Chromium or Chrome binary: $CHROMIUM, then the PATH.
@@ -224,6 +225,17 @@ func TestBrowserInteractive(t *testing.T) {
 	waitLocation(t, ctx, func(loc string) bool { return strings.Contains(loc, "i=1") })
 	do(t, ctx, chromedp.MouseClickXY(center(t, ctx, `document.getElementById("ignorecase")`)))
 	checkSearch(fmt.Sprintf("Matched: 0.0%% (/%s/)", strings.ToUpper(term)), 0)
+
+	// The button now reads Reset Search and clears it; F3 prompts again.
+	if b := eval[string](t, ctx, `document.getElementById("search").textContent`); b != "Reset Search" {
+		t.Errorf("search button says %q", b)
+	}
+	do(t, ctx, chromedp.MouseClickXY(center(t, ctx, `document.getElementById("search")`)))
+	checkSearch(" ", 0)
+	do(t, ctx, chromedp.KeyEvent(kb.F3))
+	checkSearch(wantMatched, wantHits)
+	do(t, ctx, chromedp.KeyEvent("f", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+	checkSearch(" ", 0)
 }
 
 // TestBrowserZoomModes zooms into a wide frame, which the script does by
