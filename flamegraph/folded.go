@@ -215,7 +215,7 @@ func (p *Profile) ParseLine(lineNo int, line []byte) {
 	p.Add(string(stack), count)
 }
 
-// cutCount splits "stack<spaces>N" into stack and N, where N is digits with
+// cutCount splits "stack N" into stack and N, where N is digits with
 // an optional decimal fraction (as flamegraph.pl accepts).
 func cutCount(line []byte) (stack []byte, count float64, ok bool) {
 	line = bytes.TrimRight(line, " \t")
@@ -227,7 +227,9 @@ func cutCount(line []byte) (stack []byte, count float64, ok bool) {
 	if !ok {
 		return nil, 0, false
 	}
-	return bytes.TrimRight(line[:i], " \t"), count, true
+	// Like flamegraph.pl, only the one blank before the count separates it:
+	// a frame may end in spaces ("StubRoutines " from a name cut at '(').
+	return line[:i], count, true
 }
 
 // parseCount parses digits[.digits] without allocating for integers.

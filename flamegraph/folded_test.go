@@ -39,6 +39,7 @@ func TestParseFormats(t *testing.T) {
 		"no count here\n" +
 		"main;tabbed\t7\n" +
 		"trailing;blanks 5   \n" +
+		"java;StubRoutines  9\n" +
 		"42\n" +
 		"x -3\n"
 	p := mustParse(t, in)
@@ -52,6 +53,7 @@ func TestParseFormats(t *testing.T) {
 		{"java;Ljava/lang/Thread;::run", 1, 1},
 		{"main;tabbed", 7, 7},
 		{"trailing;blanks", 5, 5},
+		{"java;StubRoutines ", 9, 9}, // one blank separates, as in flamegraph.pl
 	}
 	if fmt.Sprint(p.Stacks) != fmt.Sprint(want) {
 		t.Fatalf("stacks\n got %v\nwant %v", p.Stacks, want)
@@ -62,7 +64,7 @@ func TestParseFormats(t *testing.T) {
 	if !strings.Contains(p.Skipped.String(), "line 8") {
 		t.Fatalf("Skipped.String() = %q", p.Skipped.String())
 	}
-	if got, want := p.Total(), 22.5; got != want {
+	if got, want := p.Total(), 31.5; got != want {
 		t.Fatalf("Total = %v, want %v", got, want)
 	}
 }
