@@ -5,95 +5,121 @@ import "bytes"
 // A memo of sample bodies. perf prints the same call path with the same
 // bytes every time (return addresses are fixed per call site; only the leaf
 // line, the instruction pointer, varies), so the lines of a sample after its
-// leaf line repeat often. Their folded frames are kept, keyed by those exact
-// bytes, and a sample whose body was seen before is folded without parsing
-// it again. The memo is exact: it is used only for lines that were all
-// stack lines, whose frames depend on nothing but their bytes, the options
-// and whether the comm starts with "java" (one memo for each). It is bounded
-// by perfMemoBudget bytes.
+// leaf line repeat often. Their folded frames are kept with those exact
+// bytes, and a sample whose lines after the leaf are byte for byte the same
+// as a kept one (up to its blank line) is folded without parsing them again.
+//
+// The memo is exact: an entry is made only from lines that were all stack
+// lines, whose frames depend on nothing but their bytes, the options and
+// whether the comm starts with "java" (there is one index for each). The
+// entries are found by their first few lines and checked whole. The memo is
+// bounded by perfMemoBudget bytes.
 
 // perfMemoBudget bounds the bytes the memos of one Perf call keep, in all.
 const perfMemoBudget = 8 << 20
 
-// perfMemoOverhead is what an entry costs beyond its key and value bytes.
-const perfMemoOverhead = 64
+const (
+	perfMemoHead     = 4   // lines after the leaf line that index an entry
+	perfMemoCands    = 8   // entries with the same head lines
+	perfMemoOverhead = 128 // bytes an entry takes beyond its strings
+)
 
 // perfMemo is what the lines of a sample after its leaf line fold to.
 type perfMemo struct {
+	rest  string // the lines, each with its '\n'
 	frag  string // ";name" for each of their frames, root first
 	lines int    // how many lines they are
+	tail  []byte // the tailKey of the last sample folded with this entry
+	stack int    // the stack that sample folded to, or -1
 }
 
+// perfPlainStart reports a byte that starts a stack line (and no other line
+// perf prints).
+func perfPlainStart(c byte) bool { return c == '\t' || c == ' ' }
+
 // body is called after a header line that ends at data[i-1]. It folds the
-// sample's lines that follow, up to its blank line, and returns where it
-// stopped. It leaves the lines to the caller when the sample does not end
-// in data or does not start with a stack line.
+// lines of the sample that follow, up to its blank line, and returns where
+// it stopped. It stops early, leaving the rest to the caller, at a line
+// that does not start like a stack line or at the end of data.
 func (p *perfParser) body(data []byte, i int) int {
 	p.started = false
-	if len(p.frames) != 0 || i >= len(data) || data[i] != '\t' && data[i] != ' ' {
+	if len(p.frames) != 0 || i >= len(data) || !perfPlainStart(data[i]) {
 		return i
 	}
-	end := p.blankAfter(data, i) // the '\n' that ends the last line
-	if end < 0 {
+	j := bytes.IndexByte(data[i:], '\n')
+	if j < 0 {
 		return i
 	}
-	leaf := i + bytes.IndexByte(data[i:], '\n')
-	p.line(data[i:leaf]) // a stack line, or a line skipped
-	i = leaf + 1
-	if i > end {
+	p.line(data[i : i+j]) // the leaf line
+	i += j + 1
+
+	// The head lines, or all the lines when there are fewer.
+	start, end := i, i
+	for range perfMemoHead {
+		if end >= len(data) || !perfPlainStart(data[end]) {
+			break
+		}
+		j := bytes.IndexByte(data[end:], '\n')
+		if j < 0 {
+			return i
+		}
+		end += j + 1
+	}
+	if end == start {
 		return i
 	}
-	rest := data[i : end+1]
 	java := 0
 	if p.java {
 		java = 1
 	}
-	if e, ok := p.memo[java][string(rest)]; ok {
-		p.restFrag = e.frag
-		p.lines += e.lines
-		return end + 1
+	cands := p.memoIdx[java][string(data[start:end])]
+	for n, c := range cands {
+		e := &p.memos[c]
+		if r := start + len(e.rest); r < len(data) && data[r] == '\n' && string(data[start:r]) == e.rest {
+			copy(cands[1:n+1], cands[:n]) // most recently used first
+			cands[0] = c
+			p.hit = int(c)
+			p.lines += e.lines
+			return r
+		}
 	}
+
+	// Fold the lines; keep them if they were all stack lines.
 	k0, lines, skipped := len(p.frames), p.lines, p.skipped.Lines
-	plain := true
-	for i <= end {
-		j := i + bytes.IndexByte(data[i:], '\n')
-		l := data[i:j]
-		plain = plain && len(l) > 0 && (l[0] == '\t' || l[0] == ' ')
-		p.line(l)
-		i = j + 1
+	for {
+		if i >= len(data) || !perfPlainStart(data[i]) {
+			if i < len(data) && data[i] == '\n' {
+				break // the blank line, left to the caller
+			}
+			return i
+		}
+		j := bytes.IndexByte(data[i:], '\n')
+		if j < 0 {
+			return i
+		}
+		p.line(data[i : i+j])
+		i += j + 1
 	}
-	p.started = false
-	if !plain || !p.inSample || p.skipped.Lines != skipped || p.memoLeft <= 0 {
+	if p.skipped.Lines != skipped || len(cands) >= perfMemoCands {
 		return i
 	}
-	b := p.fragBuf[:0]
-	for k := len(p.frames) - 1; k >= k0; k-- {
-		f := &p.frames[k]
-		b = append(append(append(b, ';'), f.name...), perfNoteText[f.note]...)
+	cost := i - start + perfMemoOverhead
+	if len(cands) == 0 {
+		cost += end - start
 	}
-	p.fragBuf = b
-	if cost := len(rest) + len(b) + perfMemoOverhead; cost <= p.memoLeft {
-		if p.memo[java] == nil {
-			p.memo[java] = make(map[string]perfMemo)
-		}
-		p.memo[java][string(rest)] = perfMemo{frag: string(b), lines: p.lines - lines}
-		p.memoLeft -= cost
+	for _, f := range p.frames[k0:] {
+		cost += 1 + len(f.name) + len(perfNoteText[f.note])
 	}
+	if cost > p.memoLeft {
+		return i
+	}
+	p.memoLeft -= cost
+	frag := p.appendFrames(p.key[:0], k0)
+	p.key = frag
+	if p.memoIdx[java] == nil {
+		p.memoIdx[java] = make(map[string][]int32)
+	}
+	p.memos = append(p.memos, perfMemo{rest: string(data[start:i]), frag: string(frag), lines: p.lines - lines, stack: -1})
+	p.memoIdx[java][string(data[start:end])] = append(cands, int32(len(p.memos)-1))
 	return i
-}
-
-// blankAfter returns the index of the first "\n\n" in data at or after i,
-// or -1. It remembers the answer, so that a stretch of data without a blank
-// line is searched once.
-func (p *perfParser) blankAfter(data []byte, i int) int {
-	if p.blankAt < i {
-		p.blankAt = len(data)
-		if k := bytes.Index(data[i:], []byte("\n\n")); k >= 0 {
-			p.blankAt = i + k
-		}
-	}
-	if p.blankAt == len(data) {
-		return -1
-	}
-	return p.blankAt
 }

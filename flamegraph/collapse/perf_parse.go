@@ -83,13 +83,14 @@ type perfParser struct {
 	scratch  []byte      // names that were rewritten
 	key      []byte      // the folded stack being built
 	started  bool        // a header was just accepted
-	restFrag string      // the memoized frames after the leaf line, if any
+	hit      int         // the memo entry of the sample being read, or -1
+	tail     []byte      // see perfParser.tailKey
 
-	// The memo of sample bodies (see body), one per value of java.
-	memo     [2]map[string]perfMemo
-	memoLeft int    // bytes the memo may still take
-	blankAt  int    // the first "\n\n" in the data being fed, at or after the last search
-	fragBuf  []byte // a memo entry being built
+	// The memo of sample bodies (see perf_memo.go): its entries, and their
+	// indexes by the first lines after the leaf, one per value of java.
+	memos    []perfMemo
+	memoIdx  [2]map[string][]int32
+	memoLeft int // bytes the memo may still take
 
 	// The dso of the last stack line, and its annotation when noteOK.
 	lastMod  []byte
@@ -118,7 +119,7 @@ func newPerfParser(opts PerfOptions, memo int) *perfParser {
 		tid:    opts.TID,
 		index:  make(map[string]int),
 	}
-	p.memoLeft = memo
+	p.memoLeft, p.hit = memo, -1
 	if opts.EventFilter != "" {
 		p.setFilter([]byte(opts.EventFilter))
 	}
@@ -134,7 +135,6 @@ func (p *perfParser) setFilter(ev []byte) {
 // At EOF it also parses a last line that has no newline.
 func (p *perfParser) feed(data []byte, atEOF bool) int {
 	i := 0
-	p.blankAt = -1
 	for {
 		j := bytes.IndexByte(data[i:], '\n')
 		if j < 0 {
@@ -203,7 +203,7 @@ func (p *perfParser) line(l []byte) {
 // reset forgets the sample being read.
 func (p *perfParser) reset() {
 	p.inSample = false
-	p.restFrag = ""
+	p.hit = -1
 	clear(p.frames) // drop references into the input buffer
 	p.frames = p.frames[:0]
 	p.scratch = p.scratch[:0]
@@ -214,25 +214,63 @@ func (p *perfParser) endSample() {
 	if !p.inSample {
 		return
 	}
-	key := append(p.key[:0], p.pname...)
-	key = append(key, p.restFrag...)
-	for i := len(p.frames) - 1; i >= 0; i-- {
-		f := &p.frames[i]
-		key = append(key, ';')
-		key = append(key, f.name...)
-		key = append(key, perfNoteText[f.note]...)
+	var e *perfMemo
+	if p.hit >= 0 {
+		// The stack is the comm, the memo's frames and the leaf line's:
+		// when the comm and the leaf's frames are those of the last sample
+		// with this memo, so is the stack.
+		e = &p.memos[p.hit]
+		p.tailKey()
+		if e.stack >= 0 && string(p.tail) == string(e.tail) {
+			p.counts[e.stack] += p.period
+			p.samples++
+			p.reset()
+			return
+		}
 	}
+	key := append(p.key[:0], p.pname...)
+	if e != nil {
+		key = append(key, e.frag...)
+	}
+	key = p.appendFrames(key, 0)
 	p.key = key
-	if i, ok := p.index[string(key)]; ok {
+	i, ok := p.index[string(key)]
+	if ok {
 		p.counts[i] += p.period
 	} else {
 		s := string(key)
-		p.index[s] = len(p.keys)
+		i = len(p.keys)
+		p.index[s] = i
 		p.keys = append(p.keys, s)
 		p.counts = append(p.counts, p.period)
 	}
+	if e != nil {
+		e.tail = append(e.tail[:0], p.tail...)
+		e.stack = i
+	}
 	p.samples++
 	p.reset()
+}
+
+// appendFrames appends ";name" for each frame of the sample from the k-th
+// (in input order), root first.
+func (p *perfParser) appendFrames(b []byte, k int) []byte {
+	for i := len(p.frames) - 1; i >= k; i-- {
+		f := &p.frames[i]
+		b = append(b, ';')
+		b = append(b, f.name...)
+		b = append(b, perfNoteText[f.note]...)
+	}
+	return b
+}
+
+// tailKey sets p.tail to what the stack depends on besides the memo's
+// frames: the comm (with its length) and the frames.
+func (p *perfParser) tailKey() {
+	n := len(p.pname)
+	t := append(p.tail[:0], byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	t = append(t, p.pname...)
+	p.tail = p.appendFrames(t, 0)
 }
 
 // header handles a line that may start a sample, like
