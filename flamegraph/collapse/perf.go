@@ -66,13 +66,14 @@ type PerfStats struct {
 // With Threads > 1 the input is cut at sample boundaries and folded by that
 // many goroutines; the result is the same as with one.
 func Perf(r io.Reader, opts PerfOptions) (*flamegraph.Profile, error) {
-	return perfRead(r, opts, perfConfig{chunk: perfChunkSize, memo: perfMemoBudget})
+	return perfRead(r, opts, perfConfig{chunk: perfChunkSize, maxChunk: perfMaxChunk, memo: perfMemoBudget})
 }
 
 // perfConfig holds the sizes Perf works with; tests vary them.
 type perfConfig struct {
-	chunk int // read size, and the size of the chunks for the workers
-	memo  int // bytes the memos of sample bodies may take, in all
+	chunk    int // read size, and the size of the chunks for the workers
+	maxChunk int // the largest chunk the parallel reader makes
+	memo     int // bytes the memos of sample bodies may take, in all
 }
 
 // perfChunkSize is the read size, and the size of the chunks handed to the
@@ -241,7 +242,7 @@ func perfParallel(r io.Reader, opts PerfOptions, cfg perfConfig) ([]*perfParser,
 		if !eof {
 			if cut = perfLastBlank(data, scanned); cut == 0 {
 				scanned = len(data)
-				if len(cur) < perfMaxChunk {
+				if len(cur) < cfg.maxChunk {
 					cur = append(cur, make([]byte, len(cur))...)
 					continue
 				}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -101,7 +102,7 @@ func perfOptionsFor(t testing.TB, opt string) PerfOptions {
 // returns the folded text.
 func perfFold(t testing.TB, in []byte, opts PerfOptions, chunk int) (string, *flamegraph.Profile) {
 	t.Helper()
-	p, err := perfRead(bytes.NewReader(in), opts, perfConfig{chunk: chunk, memo: perfMemoBudget})
+	p, err := perfRead(bytes.NewReader(in), opts, perfConfig{chunk: chunk, maxChunk: perfMaxChunk, memo: perfMemoBudget})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestPerfMatchesPerl(t *testing.T) {
 			if p.Skipped.Lines != 0 {
 				t.Errorf("skipped lines in a real capture: %s", p.Skipped)
 			}
-			if q, err := perfRead(bytes.NewReader(in), opts, perfConfig{chunk: perfChunkSize}); err != nil {
+			if q, err := perfRead(bytes.NewReader(in), opts, perfConfig{chunk: perfChunkSize, maxChunk: perfMaxChunk}); err != nil {
 				t.Fatal(err)
 			} else if got := foldedText(t, q); got != want {
 				t.Errorf("without the memo, differs from stackcollapse-perf.pl at %s", firstDiff(got, want))
@@ -209,13 +210,17 @@ func TestPerfTotals(t *testing.T) {
 
 // TestPerfThreads checks that Threads > 1 gives the same profile, skipped
 // lines and stats as one goroutine, whatever the chunk size, on inputs with
-// junk lines, CRLF line ends and a cut last sample.
+// junk lines, CRLF line ends, a cut last sample and a long stretch without
+// blank lines (where the parallel reader goes on alone).
 func TestPerfThreads(t *testing.T) {
 	real := perfInput(t, "real")
 	junk := bytes.ReplaceAll(real, []byte("\n\ngo "), []byte("\n\nnot a header\ngo "))
 	crlf := bytes.ReplaceAll(perfInput(t, "java-pidtid"), []byte("\n"), []byte("\r\n"))
 	cut := real[:len(real)*2/3]
-	for name, in := range map[string][]byte{"junk": junk, "crlf": crlf, "cut": cut, "node": perfInput(t, "node")} {
+	// A third of the samples run together: no sample boundary for long.
+	third := len(real) / 3
+	noBlank := slices.Concat(real[:third], bytes.ReplaceAll(real[third:2*third], []byte("\n\n"), []byte("\n")), real[2*third:])
+	for name, in := range map[string][]byte{"junk": junk, "crlf": crlf, "cut": cut, "no blank": noBlank, "node": perfInput(t, "node")} {
 		for _, opts := range []PerfOptions{{}, {TID: true, All: true, Addrs: true}} {
 			var st1 PerfStats
 			opts.Stats = &st1
@@ -225,8 +230,11 @@ func TestPerfThreads(t *testing.T) {
 					var st PerfStats
 					o := opts
 					o.Threads, o.Stats = threads, &st
-					got, p := perfFold(t, in, o, chunk)
-					if got != want {
+					p, err := perfRead(bytes.NewReader(in), o, perfConfig{chunk: chunk, maxChunk: 64 * chunk, memo: perfMemoBudget})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := foldedText(t, p); got != want {
 						t.Errorf("%s: Threads=%d chunk %d differs at %s", name, threads, chunk, firstDiff(got, want))
 					}
 					if p.Skipped != p1.Skipped || st != st1 {
@@ -438,7 +446,7 @@ func TestPerfReadError(t *testing.T) {
 	for _, threads := range []int{1, 4} {
 		r := io.MultiReader(bytes.NewReader(in), iotest.ErrReader(boom))
 		var st PerfStats
-		p, err := perfRead(r, PerfOptions{Threads: threads, Stats: &st}, perfConfig{chunk: 4096, memo: perfMemoBudget})
+		p, err := perfRead(r, PerfOptions{Threads: threads, Stats: &st}, perfConfig{chunk: 4096, maxChunk: perfMaxChunk, memo: perfMemoBudget})
 		if !errors.Is(err, boom) {
 			t.Fatalf("Threads=%d: error %v, want one wrapping %v", threads, err, boom)
 		}
@@ -455,7 +463,7 @@ func TestPerfLongLines(t *testing.T) {
 	in := "comm 1 1.0: 2 ev:\n\t1 " + long + "+0x1 (/bin/" + long + ")\n\t2 main (/bin/x)\n\n"
 	want := "comm;main;" + long + " 2\n"
 	for _, threads := range []int{1, 2} {
-		p, err := perfRead(iotest.OneByteReader(strings.NewReader(in)), PerfOptions{Threads: threads}, perfConfig{chunk: 64, memo: perfMemoBudget})
+		p, err := perfRead(iotest.OneByteReader(strings.NewReader(in)), PerfOptions{Threads: threads}, perfConfig{chunk: 64, maxChunk: perfMaxChunk, memo: perfMemoBudget})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -506,7 +514,9 @@ func FuzzPerf(f *testing.F) {
 			var st2 PerfStats
 			o := opts
 			o.Threads, o.Stats = c.threads, &st2
-			q, err := perfRead(iotest.HalfReader(bytes.NewReader(in)), o, perfConfig{chunk: chunk, memo: c.memo})
+			// A small maxChunk makes the parallel reader go on alone
+			// after a stretch without blank lines.
+			q, err := perfRead(iotest.HalfReader(bytes.NewReader(in)), o, perfConfig{chunk: chunk, maxChunk: 4 * chunk, memo: c.memo})
 			if err != nil {
 				t.Fatal(err)
 			}
