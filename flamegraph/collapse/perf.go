@@ -18,8 +18,8 @@ import (
 type PerfOptions struct {
 	PID         bool   // --pid: process frame "comm-PID"
 	TID         bool   // --tid: process frame "comm-PID/TID" (takes precedence over PID)
-	Kernel      bool   // --kernel: annotate kernel frames with _[k]
-	JIT         bool   // --jit: annotate JIT frames with _[j]
+	Kernel      bool   // --kernel: annotate kernel frames with _[k] (see Perf)
+	JIT         bool   // --jit: annotate JIT frames with _[j] (see Perf)
 	All         bool   // --all: Kernel and JIT
 	Addrs       bool   // --addrs: name [unknown] frames with their address
 	EventFilter string // keep samples of this event only (default: the first seen)
@@ -57,10 +57,18 @@ type PerfStats struct {
 // Go method names and "(anonymous namespace)"), quotes go, and in java
 // processes a leading 'L' of class names goes.
 //
-// Perf streams: it holds one sample and one entry per distinct stack, never
-// the input. Lines starting with '#' are comments; lines it does not
-// recognise are counted in Profile.Skipped. CRLF line ends and invalid UTF-8
-// are accepted. Only a read error fails; the profile read up to it is
+// Kernel frames are those whose dso is in brackets ("[kernel.kallsyms]",
+// "[nf_conntrack]") or ends in "vmlinux", unless it contains "unknown", and, beyond
+// the perl, versioned vmlinux files ("vmlinux-6.1.0-18-amd64") and module
+// files (".ko", also compressed). JIT frames are those of a perf map
+// ("/tmp/perf-PID.map") and, beyond the perl, of the ELF files perf inject
+// makes from a jitdump ("jitted-PID-N.so").
+//
+// Perf streams: it holds one sample, one entry per distinct stack and a
+// memo of repeated sample bodies bounded to 8 MiB, never the input. Lines
+// starting with '#' are comments; lines it does not recognise are counted in
+// Profile.Skipped. CRLF line ends (which the perl does not read) and invalid
+// UTF-8 are accepted. Only a read error fails; the profile read up to it is
 // returned with the error. The stacks come sorted by their frames, each once.
 //
 // With Threads > 1 the input is cut at sample boundaries and folded by that

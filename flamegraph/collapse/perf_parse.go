@@ -756,11 +756,9 @@ func perfTidy(b []byte) []byte {
 }
 
 // perfGoMethod reports a ".(" with a ")." somewhere after it; first is the
-// index of the first '('.
+// index of the first '(' (so a ".(" starts at first-1 or later).
 func perfGoMethod(b []byte, first int) bool {
-	if first == 0 {
-		first = 1
-	}
-	a := bytes.Index(b[first-1:], []byte(".("))
-	return a >= 0 && bytes.LastIndex(b, []byte(").")) >= first-1+a+2
+	from := max(first-1, 0)
+	a := bytes.Index(b[from:], []byte(".("))
+	return a >= 0 && bytes.LastIndex(b, []byte(").")) >= from+a+2
 }
