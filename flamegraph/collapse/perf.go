@@ -58,9 +58,9 @@ type PerfStats struct {
 // processes a leading 'L' of class names goes.
 //
 // Kernel frames are those whose dso is in brackets ("[kernel.kallsyms]",
-// "[nf_conntrack]") or ends in "vmlinux", unless it contains "unknown", and, beyond
-// the perl, versioned vmlinux files ("vmlinux-6.1.0-18-amd64") and module
-// files (".ko", also compressed). JIT frames are those of a perf map
+// "[nf_conntrack]") or ends in "vmlinux", unless it contains "unknown", and,
+// beyond the perl, versioned vmlinux files ("vmlinux-6.1.0-18-amd64") and
+// module files (".ko", also compressed). JIT frames are those of a perf map
 // ("/tmp/perf-PID.map") and, beyond the perl, of the ELF files perf inject
 // makes from a jitdump ("jitted-PID-N.so").
 //
