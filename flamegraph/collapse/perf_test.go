@@ -175,6 +175,9 @@ func TestPerfTotals(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if st.Event == "" {
+				t.Fatal("no event reported")
+			}
 			// Headers end "PERIOD EVENT: ".
 			var sum float64
 			samples, other := 0, 0
@@ -183,11 +186,7 @@ func TestPerfTotals(t *testing.T) {
 					continue
 				}
 				f := strings.Fields(line)
-				ev := strings.TrimSuffix(f[len(f)-1], ":")
-				if st.Event == "" {
-					t.Fatal("no event reported")
-				}
-				if ev != st.Event {
+				if ev := strings.TrimSuffix(f[len(f)-1], ":"); ev != st.Event {
 					other++
 					continue
 				}
