@@ -316,17 +316,18 @@ func (p *perfParser) header(l []byte) bool {
 }
 
 // perfHeader splits a sample header into comm, PID and TID. The comm is the
-// shortest prefix of at least two bytes, starting with a non-space, that is
-// followed by spaces, a number (the PID, or the TID when it is alone), an
-// optional "/TID", and a space. tid is empty when there is none.
+// shortest prefix, starting with a non-space, that is followed by spaces, a
+// number (the PID, or the TID when it is alone), an optional "/TID", and a
+// space. tid is empty when there is none. (stackcollapse-perf.pl wants two
+// bytes of comm, so it misreads one-letter commands such as "w 2475 ...":
+// we don't.)
 func perfHeader(l []byte) (comm, pid, tid []byte, ok bool) {
 	if len(l) < 2 || perfSpace(l[0]) {
 		return nil, nil, nil, false
 	}
-	for k := 2; k < len(l); k++ {
-		// Try each run of spaces once (a run that starts at index 1 is
-		// tried from index 2, since the comm has at least two bytes).
-		if !perfSpace(l[k]) || k > 2 && perfSpace(l[k-1]) {
+	for k := 1; k < len(l); k++ {
+		// Try each run of spaces once, from its start.
+		if !perfSpace(l[k]) || perfSpace(l[k-1]) {
 			continue
 		}
 		j := k + 1

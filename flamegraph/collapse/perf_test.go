@@ -294,6 +294,14 @@ func TestPerf(t *testing.T) {
 		want:  "V8_WorkerThread;Builtins_JSEntry;v8::internal::Heap::Scavenge 104345\nswapper;start_kernel;native_safe_halt 1\n",
 		stats: PerfStats{Event: "cycles", Samples: 2},
 	}, {
+		// perf record without -a prints no [CPU]; the perl misreads a
+		// one-letter comm there, we don't.
+		name:  "one-letter comm, no CPU column",
+		in:    "w 24758   995.472553:    1001001 cpu-clock: \n\t            1156 alpha_hot+0x1d (/tmp/w)\n\t           2724a __libc_start_call_main+0x7a (/usr/lib/x86_64-linux-gnu/libc.so.6)\n\n",
+		opts:  PerfOptions{PID: true},
+		want:  "w-?;__libc_start_call_main;alpha_hot 1001001\n",
+		stats: PerfStats{Event: "cpu-clock", Samples: 1},
+	}, {
 		name:  "pid",
 		in:    twoSamples,
 		opts:  PerfOptions{PID: true},
