@@ -45,19 +45,34 @@ func (in *inputFlags) read(files []string, stdin io.Reader, stderr io.Writer) (*
 	}
 	var profiles []*flamegraph.Profile
 	for _, name := range files {
+		var stats collapse.PerfStats
+		opts.Perf.Stats = &stats
 		p, err := readOne(name, opts, stdin)
 		if err != nil {
 			return nil, err
 		}
-		if p.Skipped.Lines > 0 {
-			fmt.Fprintf(stderr, "flamekit: %s: %s\n", displayName(name), p.Skipped)
-		}
+		warn(stderr, displayName(name), p.Skipped, stats, in.opts.Perf.EventFilter)
 		profiles = append(profiles, p)
 	}
 	if len(profiles) == 1 {
 		return profiles[0], nil
 	}
 	return flamegraph.Merge(profiles...), nil
+}
+
+// warn reports on stderr what a reader left out: malformed lines, samples
+// of other perf events, a cut-off last sample.
+func warn(stderr io.Writer, name string, skipped flamegraph.Skipped, stats collapse.PerfStats, eventFilter string) {
+	if skipped.Lines > 0 {
+		fmt.Fprintf(stderr, "flamekit: %s: %s\n", name, skipped)
+	}
+	if stats.Filtered > 0 && eventFilter == "" {
+		fmt.Fprintf(stderr, "flamekit: %s: kept the %d samples of the first event type, %s; left out %d of other types (choose with --event-filter)\n",
+			name, stats.Samples, stats.Event, stats.Filtered)
+	}
+	if stats.Truncated {
+		fmt.Fprintf(stderr, "flamekit: %s: the input ends inside a sample (no blank line after it); that sample was left out\n", name)
+	}
 }
 
 func readOne(name string, opts collapse.Options, stdin io.Reader) (*flamegraph.Profile, error) {

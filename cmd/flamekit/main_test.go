@@ -127,6 +127,18 @@ func TestCollapseOptions(t *testing.T) {
 	}
 }
 
+func TestCollapseWarnsOfOtherEvents(t *testing.T) {
+	multi := "../../flamegraph/collapse/testdata/perf/multi-event.txt.gz"
+	code, _, stderr := flamekit(t, "", "collapse", multi)
+	if code != 0 || !strings.Contains(stderr, "left out") || !strings.Contains(stderr, "--event-filter") {
+		t.Fatalf("exit %d, stderr %q: want a warning about the other event type", code, stderr)
+	}
+	code, out, stderr := flamekit(t, "", "collapse", "--event-filter", "cpu-clock", multi)
+	if code != 0 || stderr != "" || out == "" {
+		t.Fatalf("--event-filter cpu-clock: exit %d, stderr %q, %d bytes out", code, stderr, len(out))
+	}
+}
+
 func TestDiff(t *testing.T) {
 	dir := t.TempDir()
 	before := filepath.Join(dir, "before.folded")
