@@ -18,8 +18,8 @@ const (
 )
 
 // Render writes p as an interactive SVG flame graph: the same frames,
-// geometry, colours and tooltips as flamegraph.pl gives for the same inputLine
-// input and options, in a smaller file, with embedded JavaScript for zoom and
+// geometry, colours and tooltips as flamegraph.pl gives for the same input
+// and options, in a smaller file, with embedded JavaScript for zoom and
 // search. Every frame carries its count and offset as data-w and data-x, and
 // the root element the total as data-total.
 //
