@@ -2,7 +2,6 @@ package collapse
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -51,25 +50,7 @@ func perfInput(t testing.TB, capture string) []byte {
 	if capture == "real" {
 		path = filepath.Join("..", "..", "testdata", "perf-script-real.txt.gz")
 	}
-	return gunzipFile(t, path)
-}
-
-func gunzipFile(t testing.TB, path string) []byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return b
+	return readMaybeGzip(t, path)
 }
 
 // perfOptionsFor maps a golden file's option name to PerfOptions.
@@ -141,7 +122,7 @@ func TestPerfMatchesPerl(t *testing.T) {
 		capture, opt, _ := strings.Cut(name, ".")
 		t.Run(name, func(t *testing.T) {
 			in := perfInput(t, capture)
-			want := string(gunzipFile(t, golden))
+			want := string(readMaybeGzip(t, golden))
 			opts := perfOptionsFor(t, opt)
 			got, p := perfFold(t, in, opts, perfChunkSize)
 			if got != want {

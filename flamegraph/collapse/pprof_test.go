@@ -304,15 +304,7 @@ func FuzzPprof(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(data, 0)
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			f.Fatal(err)
-		}
-		plain, err := io.ReadAll(zr)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(plain, 1)
+		f.Add(readMaybeGzip(f, in), 1)
 	}
 	var buf bytes.Buffer
 	if err := syntheticProfile().WriteUncompressed(&buf); err != nil {
