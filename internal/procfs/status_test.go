@@ -1,0 +1,51 @@
+package procfs
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseStatus(t *testing.T) {
+	in := "Name:\tjava\nUmask:\t0022\nUid:\t1000\t1001\t1002\t1003\nNSpid:\t4242\t17\t1\n"
+	st, err := ParseStatus(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Name != "java" || st.UIDs != [4]uint32{1000, 1001, 1002, 1003} || len(st.NSpid) != 3 || st.NSpid[2] != 1 {
+		t.Fatalf("got %+v", st)
+	}
+	for _, bad := range []string{"Uid:\t1 2\n", "Uid:\ta b c d\n", "NSpid:\t12 x\n", "NSpid:\t0\n"} {
+		if _, err := ParseStatus(strings.NewReader(bad)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%q: err = %v, want ErrMalformed", bad, err)
+		}
+	}
+}
+
+func TestReadStatusSelf(t *testing.T) {
+	pid := os.Getpid()
+	ns, err := NSpid(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns[0] != pid {
+		t.Errorf("NSpid = %v, want %d first", ns, pid)
+	}
+	st, err := ReadStatus(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.UIDs[0] != uint32(os.Getuid()) || st.UIDs[1] != uint32(os.Geteuid()) {
+		t.Errorf("UIDs = %v, want %d/%d", st.UIDs, os.Getuid(), os.Geteuid())
+	}
+	exe, err := Exe(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, _ := os.Executable()
+	if filepath.Clean(exe) != self || !strings.HasPrefix(filepath.Base(self), st.Name) {
+		t.Errorf("Exe = %q, Name = %q, want %q", exe, st.Name, self)
+	}
+}
