@@ -1,0 +1,229 @@
+package symbolize
+
+import (
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"unsafe"
+)
+
+// errNoGoTable says that an ELF file has no Go pclntab (.gopclntab): it is
+// not a Go binary, or not one that this package can read.
+var errNoGoTable = errors.New("no Go pclntab")
+
+// Magic numbers at the start of a pclntab, one per format.
+const (
+	goMagic116 = 0xfffffffa // Go 1.16 and 1.17
+	goMagic118 = 0xfffffff0 // Go 1.18 and 1.19
+	goMagic120 = 0xfffffff1 // Go 1.20 and later
+)
+
+// The pcdata and funcdata indexes used here (internal/abi/symtab.go).
+const (
+	goPCDataInlTreeIndex = 2
+	goFuncDataInlTree    = 3
+	goInlinedCallSize    = 16 // inlinedCall: funcID u8, pad [3], nameOff, parentPc, startLine int32
+	goMaxInlineDepth     = 1024
+	goNoFuncData         = ^uint32(0)
+)
+
+// goFuncLayout gives the byte offsets of the _func fields this file reads.
+// They moved between formats.
+type goFuncLayout struct {
+	nameOff, pcfile, pcln, npcdata, cuOffset, nfuncdata, size int
+}
+
+var (
+	goFunc116 = goFuncLayout{nameOff: 8, pcfile: 24, pcln: 28, npcdata: 32, cuOffset: 36, nfuncdata: 43, size: 44}
+	goFunc118 = goFuncLayout{nameOff: 4, pcfile: 20, pcln: 24, npcdata: 28, cuOffset: 32, nfuncdata: 39, size: 40}
+	goFunc120 = goFuncLayout{nameOff: 4, pcfile: 20, pcln: 24, npcdata: 28, cuOffset: 32, nfuncdata: 43, size: 44}
+)
+
+// goTable names addresses in a Go binary's text from its pclntab: function
+// names, files and lines, and the calls the compiler inlined. It decodes one
+// function at a time, when a lookup needs it, so loading costs one read of
+// the .gopclntab section and little else. A goTable is immutable after
+// newGoTable and safe for concurrent use.
+//
+// The names and files of the frames it returns share memory with the table
+// (no copy, no allocation per lookup); the table's bytes are never modified.
+type goTable struct {
+	order     binary.ByteOrder
+	ptrSize   int
+	namesOff  uint64 // offset of funcnametab from the start of the pclntab
+	quantum   uint64 // instruction size quantum (minLC)
+	textStart uint64 // link-time address of runtime.text
+	layout    goFuncLayout
+	absolute  bool // Go 1.16: functab holds addresses, not offsets from textStart
+
+	nfunc     int
+	ftabEntry int    // size of one functab entry: two uint32, or two pointers (1.16)
+	ftab      []byte // functab: nfunc+1 entries, the last one marks the end of text
+	funcs     []byte // pclntable: the _func records are at offsets into it
+	names     []byte // funcnametab
+	cutab     []byte // cutab: per compilation unit, uint32 offsets into filetab
+	files     []byte // filetab
+	pctab     []byte // pc-value tables
+
+	// gofunc holds the bytes from moduledata.gofunc on: funcdata offsets
+	// (the inline trees) are relative to its start. It is nil when the
+	// format has no gofunc (before 1.20 here) or it could not be found;
+	// then lookups give no inlined frames.
+	gofunc []byte
+
+	size int64
+}
+
+// newGoTable reads the pclntab of ef. It returns an error wrapping
+// errNoGoTable when ef has no .gopclntab section, and another error when the
+// section is malformed or of a format older than Go 1.16.
+func newGoTable(ef *elf.File) (*goTable, error) {
+	sec := ef.Section(".gopclntab")
+	if sec == nil || sec.Type == elf.SHT_NOBITS {
+		return nil, errNoGoTable
+	}
+	data, err := sec.Data()
+	if err != nil {
+		return nil, fmt.Errorf("symbolize: reading .gopclntab: %w", err)
+	}
+	t, err := parseGoHeader(data, ef.ByteOrder)
+	if err != nil {
+		return nil, err
+	}
+	mod := findGoModule(ef, t, sec.Addr)
+	syms := &goSymbols{ef: ef}
+	t.textStart = goTextStart(ef, mod, syms, t)
+	if t.layout == goFunc120 {
+		t.gofunc = goFuncBytes(ef, mod, syms, sec.Addr, data)
+	}
+	t.size = int64(len(data)) + int64(unsafe.Sizeof(*t))
+	if t.gofunc != nil && !sliceWithin(t.gofunc, data) {
+		t.size += int64(len(t.gofunc))
+	}
+	return t, nil
+}
+
+// parseGoHeader checks the pclntab header and slices the tables it points to.
+func parseGoHeader(data []byte, order binary.ByteOrder) (*goTable, error) {
+	if len(data) < 8 {
+		return nil, fmt.Errorf("symbolize: .gopclntab: %d bytes, too short: %w", len(data), errNoGoTable)
+	}
+	ptr := int(data[7])
+	t := &goTable{order: order, quantum: uint64(data[6]), ptrSize: ptr}
+	magic := order.Uint32(data)
+	if data[4] != 0 || data[5] != 0 || (ptr != 4 && ptr != 8) || t.quantum == 0 {
+		return nil, fmt.Errorf("symbolize: .gopclntab: bad header: %w", errNoGoTable)
+	}
+	// Header words after the first 8 bytes: nfunc, nfiles, [textStart],
+	// funcname, cu, filetab, pctab, pcln offsets.
+	first := 2 // index of the funcname offset
+	switch magic {
+	case goMagic120:
+		t.layout, first = goFunc120, 3
+	case goMagic118:
+		t.layout, first = goFunc118, 3
+	case goMagic116:
+		t.layout, t.absolute = goFunc116, true
+	default:
+		return nil, fmt.Errorf("symbolize: .gopclntab: magic %#x is not Go 1.16 or later (only Go 1.16+ pclntabs are read): %w", magic, errNoGoTable)
+	}
+	words := make([]uint64, first+5)
+	for i := range words {
+		w, ok := readWord(data, 8+i*ptr, ptr, order)
+		if !ok {
+			return nil, fmt.Errorf("symbolize: .gopclntab: truncated header: %w", errNoGoTable)
+		}
+		words[i] = w
+	}
+	if words[0] > uint64(len(data)) {
+		return nil, fmt.Errorf("symbolize: .gopclntab: %d functions in %d bytes", words[0], len(data))
+	}
+	t.nfunc = int(words[0])
+	if first == 3 {
+		t.textStart = words[2] // zero since Go 1.26: goTextStart finds it elsewhere
+	}
+	tabs := make([][]byte, 5)
+	for i := range tabs {
+		off := words[first+i]
+		if off > uint64(len(data)) {
+			return nil, fmt.Errorf("symbolize: .gopclntab: table %d at %#x is past the end (%#x)", i, off, len(data))
+		}
+		tabs[i] = data[off:]
+	}
+	t.namesOff = words[first]
+	t.names, t.cutab, t.files, t.pctab, t.funcs = tabs[0], tabs[1], tabs[2], tabs[3], tabs[4]
+	t.ftabEntry = 8
+	if t.absolute {
+		t.ftabEntry = 2 * ptr
+	}
+	n := (t.nfunc + 1) * t.ftabEntry
+	if n > len(t.funcs) {
+		return nil, fmt.Errorf("symbolize: .gopclntab: functab of %d functions is truncated", t.nfunc)
+	}
+	t.ftab = t.funcs[:n]
+	return t, nil
+}
+
+// readWord reads a ptr-byte unsigned word at off, reporting false when it is
+// out of bounds.
+func readWord(b []byte, off, ptr int, order binary.ByteOrder) (uint64, bool) {
+	if off < 0 || off > len(b)-ptr {
+		return 0, false
+	}
+	if ptr == 4 {
+		return uint64(order.Uint32(b[off:])), true
+	}
+	return order.Uint64(b[off:]), true
+}
+
+// sliceWithin reports whether b's memory lies inside outer's.
+func sliceWithin(b, outer []byte) bool {
+	if len(b) == 0 || len(outer) == 0 {
+		return false
+	}
+	p, lo := uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&outer[0]))
+	return p >= lo && p < lo+uintptr(len(outer))
+}
+
+// sizeBytes returns the memory the table holds, for cache accounting.
+func (t *goTable) sizeBytes() int64 { return t.size }
+
+// entry returns the link-time address at which functab entry i starts.
+func (t *goTable) entry(i int) uint64 {
+	off := i * t.ftabEntry
+	if t.absolute {
+		w, _ := readWord(t.ftab, off, t.ftabEntry/2, t.order)
+		return w
+	}
+	return t.textStart + uint64(t.order.Uint32(t.ftab[off:]))
+}
+
+// funcOff returns the offset in t.funcs of functab entry i's _func.
+func (t *goTable) funcOff(i int) uint64 {
+	off := i * t.ftabEntry
+	if t.absolute {
+		w, _ := readWord(t.ftab, off+t.ftabEntry/2, t.ftabEntry/2, t.order)
+		return w
+	}
+	return uint64(t.order.Uint32(t.ftab[off+4:]))
+}
+
+// findFunc returns the functab index of the function whose range holds pc,
+// and false when pc is outside Go's text.
+func (t *goTable) findFunc(pc uint64) (int, bool) {
+	if t.nfunc == 0 || pc < t.entry(0) || pc >= t.entry(t.nfunc) {
+		return 0, false
+	}
+	// Entries are sorted: find the last one at or before pc.
+	lo, hi := 0, t.nfunc
+	for hi-lo > 1 {
+		m := int(uint(lo+hi) >> 1)
+		if t.entry(m) <= pc {
+			lo = m
+		} else {
+			hi = m
+		}
+	}
+	return lo, true
+}

@@ -1,0 +1,177 @@
+package symbolize
+
+import (
+	"bytes"
+	"unsafe"
+)
+
+// goFunc is one decoded functab entry: its entry address and its _func
+// record, followed by the record's pcdata and funcdata arrays.
+type goFunc struct {
+	entry uint64
+	rec   []byte
+}
+
+// funcAt returns functab entry i's function, and false when its _func
+// record is out of bounds.
+func (t *goTable) funcAt(i int) (goFunc, bool) {
+	off := t.funcOff(i)
+	if off > uint64(len(t.funcs)) || uint64(len(t.funcs))-off < uint64(t.layout.size) {
+		return goFunc{}, false
+	}
+	return goFunc{entry: t.entry(i), rec: t.funcs[off:]}, true
+}
+
+// field returns the uint32 at byte offset off of f's record.
+func (t *goTable) field(f goFunc, off int) uint32 { return t.order.Uint32(f.rec[off:]) }
+
+// pcdata returns the offset in pctab of f's pcdata table i, 0 when f has
+// none.
+func (t *goTable) pcdata(f goFunc, i int) uint32 {
+	if uint32(i) >= t.field(f, t.layout.npcdata) {
+		return 0
+	}
+	off := t.layout.size + 4*i
+	if off > len(f.rec)-4 {
+		return 0
+	}
+	return t.order.Uint32(f.rec[off:])
+}
+
+// inlTree returns f's inline tree, nil when it has none.
+func (t *goTable) inlTree(f goFunc) []byte {
+	if t.gofunc == nil || goFuncDataInlTree >= int(f.rec[t.layout.nfuncdata]) {
+		return nil
+	}
+	off := t.layout.size + 4*int(t.field(f, t.layout.npcdata)) + 4*goFuncDataInlTree
+	if off < 0 || off > len(f.rec)-4 {
+		return nil
+	}
+	fd := t.order.Uint32(f.rec[off:])
+	if fd == goNoFuncData || uint64(fd) >= uint64(len(t.gofunc)) {
+		return nil
+	}
+	return t.gofunc[fd:]
+}
+
+// pcvalue decodes the pc-value table at offset off of pctab for a function
+// starting at entry, and returns the value at target; false when there is
+// no table or it ends before target. Each step of the table is a zig-zag
+// varint value delta then a varint pc delta (in instruction quanta); a zero
+// value delta after the first step ends the table.
+func (t *goTable) pcvalue(off uint32, entry, target uint64) (int32, bool) {
+	if off == 0 || uint64(off) >= uint64(len(t.pctab)) {
+		return -1, false
+	}
+	p := t.pctab[off:]
+	pc, val := entry, int32(-1)
+	for first := true; ; first = false {
+		uv, n := goVarint(p)
+		if n == 0 || (uv == 0 && !first) {
+			return -1, false
+		}
+		val += int32(-(uv & 1) ^ (uv >> 1))
+		pd, m := goVarint(p[n:])
+		if m == 0 {
+			return -1, false
+		}
+		p = p[n+m:]
+		pc += uint64(pd) * t.quantum
+		if target < pc {
+			return val, true
+		}
+	}
+}
+
+// goVarint decodes an unsigned LEB128 varint of at most 5 bytes, returning
+// its length, 0 when p holds no complete one.
+func goVarint(p []byte) (uint32, int) {
+	var v uint32
+	for i := 0; i < len(p) && i < 5; i++ {
+		v |= uint32(p[i]&0x7f) << (7 * i)
+		if p[i]&0x80 == 0 {
+			return v, i + 1
+		}
+	}
+	return 0, 0
+}
+
+// cstring returns the NUL-terminated string at off in b, sharing b's memory
+// (b is never modified), and "" when off is out of bounds.
+func cstring(b []byte, off uint64) string {
+	if off >= uint64(len(b)) {
+		return ""
+	}
+	s := b[off:]
+	if n := bytes.IndexByte(s, 0); n >= 0 {
+		s = s[:n]
+	}
+	if len(s) == 0 {
+		return ""
+	}
+	return unsafe.String(&s[0], len(s))
+}
+
+// fileLine returns the file and line that f's tables give for pc: the
+// innermost source position there, inlined code included.
+func (t *goTable) fileLine(f goFunc, pc uint64) (string, int) {
+	line, ok := t.pcvalue(t.field(f, t.layout.pcln), f.entry, pc)
+	if !ok {
+		return "", 0
+	}
+	fileno, ok := t.pcvalue(t.field(f, t.layout.pcfile), f.entry, pc)
+	if !ok || fileno < 0 {
+		return "", int(line)
+	}
+	i := uint64(t.field(f, t.layout.cuOffset)) + uint64(fileno)
+	if i >= uint64(len(t.cutab)/4) {
+		return "", int(line)
+	}
+	fileOff := t.order.Uint32(t.cutab[4*i:])
+	if fileOff == ^uint32(0) {
+		return "", int(line)
+	}
+	return cstring(t.files, uint64(fileOff)), int(line)
+}
+
+// lookup appends the frames at pc, a link-time virtual address, innermost
+// first: the calls inlined at pc (Inlined set), then the function whose code
+// holds pc. Each frame's line is the one executing in that function, as
+// runtime.CallersFrames gives it: pc's own line for the innermost frame, the
+// line of the inlined call for its callers. With lines false, File and Line
+// stay empty. It reports false, appending nothing, when pc is outside the
+// Go functions of the table.
+func (t *goTable) lookup(pc uint64, lines bool, dst []Frame) ([]Frame, bool) {
+	i, ok := t.findFunc(pc)
+	if !ok {
+		return dst, false
+	}
+	f, ok := t.funcAt(i)
+	if !ok {
+		return dst, false
+	}
+	idx := int32(-1)
+	tree := t.inlTree(f)
+	inlIndex := t.pcdata(f, goPCDataInlTreeIndex)
+	if tree != nil {
+		idx, _ = t.pcvalue(inlIndex, f.entry, pc)
+	}
+	at := pc
+	for depth := 0; ; depth++ {
+		fr := Frame{Kind: KindGo}
+		if lines {
+			fr.File, fr.Line = t.fileLine(f, at)
+		}
+		rec := int(idx) * goInlinedCallSize
+		if idx < 0 || depth >= goMaxInlineDepth || rec > len(tree)-goInlinedCallSize {
+			fr.Function = cstring(t.names, uint64(t.field(f, t.layout.nameOff)))
+			return append(dst, fr), true
+		}
+		call := tree[rec:]
+		fr.Function = cstring(t.names, uint64(t.order.Uint32(call[4:])))
+		fr.Inlined = true
+		dst = append(dst, fr)
+		at = f.entry + uint64(int64(int32(t.order.Uint32(call[8:]))))
+		idx, _ = t.pcvalue(inlIndex, f.entry, at)
+	}
+}

@@ -1,0 +1,138 @@
+package symbolize
+
+import (
+	"debug/elf"
+)
+
+// Word indexes in runtime.moduledata (runtime/symtab.go) of the fields read
+// here, the same from Go 1.20 to 1.26: pcHeader; funcnametab, cutab,
+// filetab, pctab, pclntable, ftab (three words each); findfunctab, minpc,
+// maxpc, text, ... covctrs, ecovctrs, end, gcdata, gcbss, types, etypes,
+// rodata, gofunc.
+const (
+	goModPCHeader   = 0
+	goModFuncnames  = 1
+	goModText       = 22
+	goModGofunc     = 40
+	goModWords      = 41
+	goMaxModuleScan = 64 << 20 // bytes of .noptrdata/.data searched for the moduledata
+)
+
+// goModule is what this package reads from a Go binary's
+// runtime.firstmoduledata; ok is false when it was not found.
+type goModule struct {
+	text, gofunc uint64
+	ok           bool
+}
+
+// findGoModule finds runtime.firstmoduledata: Go 1.26 puts it in its own
+// .go.module section; before, it is in .noptrdata, and found by looking for
+// its first words, which point to the pclntab and its funcnametab. It reads
+// the Go 1.20+ layout only.
+func findGoModule(ef *elf.File, t *goTable, pclntab uint64) goModule {
+	if t.layout != goFunc120 {
+		return goModule{}
+	}
+	for _, name := range []string{".go.module", ".noptrdata", ".data"} {
+		sec := ef.Section(name)
+		if sec == nil || sec.Type != elf.SHT_PROGBITS || sec.Size > goMaxModuleScan {
+			continue
+		}
+		data, err := sec.Data()
+		if err != nil {
+			continue
+		}
+		if m, ok := t.scanModule(data, pclntab); ok {
+			return m
+		}
+	}
+	return goModule{}
+}
+
+// scanModule looks in data, at pointer-aligned offsets, for a moduledata
+// whose pcHeader is pclntab and whose funcnametab is where the header says.
+func (t *goTable) scanModule(data []byte, pclntab uint64) (goModule, bool) {
+	ptr := t.ptrSize
+	names := pclntab + t.namesOff
+	for off := 0; off+goModWords*ptr <= len(data); off += ptr {
+		w := func(i int) uint64 { v, _ := readWord(data, off+i*ptr, ptr, t.order); return v }
+		if w(goModPCHeader) == pclntab && w(goModFuncnames) == names {
+			return goModule{text: w(goModText), gofunc: w(goModGofunc), ok: true}, true
+		}
+	}
+	return goModule{}, false
+}
+
+// goTextStart returns the link-time address of runtime.text, which functab
+// offsets are relative to: from the moduledata, else the runtime.text symbol,
+// else the pclntab header (zero since Go 1.26), else the .text section's
+// address (wrong in cgo binaries, where C code comes first).
+func goTextStart(ef *elf.File, mod goModule, syms *goSymbols, t *goTable) uint64 {
+	if mod.ok {
+		return mod.text
+	}
+	if v, ok := syms.get("runtime.text"); ok {
+		return v
+	}
+	if t.textStart != 0 {
+		return t.textStart
+	}
+	if sec := ef.Section(".text"); sec != nil {
+		return sec.Addr
+	}
+	return 0
+}
+
+// goFuncBytes returns the bytes from moduledata.gofunc (the go:func.*
+// symbol) to the end of the section that holds it: funcdata offsets, and so
+// the inline trees, are relative to it. Go puts it inside .gopclntab; data
+// is that section's contents, at addr. It returns nil when gofunc is unknown.
+func goFuncBytes(ef *elf.File, mod goModule, syms *goSymbols, addr uint64, data []byte) []byte {
+	gofunc := mod.gofunc
+	if !mod.ok {
+		v, ok := syms.get("go:func.*")
+		if !ok {
+			return nil
+		}
+		gofunc = v
+	}
+	if gofunc >= addr && gofunc-addr < uint64(len(data)) {
+		return data[gofunc-addr:]
+	}
+	for _, sec := range ef.Sections {
+		if sec.Type != elf.SHT_PROGBITS || gofunc < sec.Addr || gofunc-sec.Addr >= sec.Size {
+			continue
+		}
+		b, err := sec.Data()
+		if err != nil || gofunc-sec.Addr >= uint64(len(b)) {
+			return nil
+		}
+		return b[gofunc-sec.Addr:]
+	}
+	return nil
+}
+
+// goSymbols reads the few symbols wanted from .symtab, once, and only if a
+// caller asks: a big binary's symbol table is slow to read.
+type goSymbols struct {
+	ef   *elf.File
+	done bool
+	vals map[string]uint64
+}
+
+// get returns the value of the symbol name, reporting false when the file
+// has no such symbol (or no .symtab, as after -ldflags=-s).
+func (s *goSymbols) get(name string) (uint64, bool) {
+	if !s.done {
+		s.done = true
+		s.vals = map[string]uint64{}
+		syms, _ := s.ef.Symbols()
+		for _, sym := range syms {
+			if sym.Name == "runtime.text" || sym.Name == "go:func.*" {
+				s.vals[sym.Name] = sym.Value
+			}
+		}
+	}
+	v, ok := s.vals[name]
+	return v, ok
+}

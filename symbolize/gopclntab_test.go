@@ -1,0 +1,288 @@
+package symbolize
+
+import (
+	"bufio"
+	"bytes"
+	"debug/elf"
+	"debug/gosym"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// goVariant is one way of building testdata/go/inl.
+type goVariant struct {
+	name    string
+	cgo     bool
+	symtab  bool // has .symtab (not -ldflags=-s)
+	trimmed bool // -trimpath
+	args    []string
+}
+
+var goVariants = []goVariant{
+	{name: "plain", symtab: true},
+	{name: "stripped", args: []string{"-ldflags=-s -w"}},
+	{name: "cgo", cgo: true, symtab: true},
+	{name: "cgo-stripped", cgo: true, args: []string{"-ldflags=-s -w"}},
+	{name: "trimpath", symtab: true, trimmed: true, args: []string{"-trimpath"}},
+}
+
+// buildGo builds testdata/go/inl as v into dir and returns the binary's
+// path. cgo variants skip when there is no C compiler.
+func buildGo(t testing.TB, dir string, v goVariant) string {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	cgo := "0"
+	if v.cgo {
+		if _, err := exec.LookPath("gcc"); err != nil {
+			t.Skip("cgo variant needs gcc")
+		}
+		cgo = "1"
+	}
+	out := filepath.Join(dir, "inl-"+v.name)
+	args := append([]string{"build", "-buildmode=exe", "-o", out}, v.args...)
+	cmd := exec.Command("go", append(args, "./testdata/go/inl")...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo, "GOFLAGS=")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", v.name, err, b)
+	}
+	return out
+}
+
+// openGoTable opens path and reads its pclntab.
+func openGoTable(t testing.TB, path string) (*elf.File, *goTable) {
+	t.Helper()
+	ef, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ef.Close() })
+	tab, err := newGoTable(ef)
+	if err != nil {
+		t.Fatalf("newGoTable(%s): %v", path, err)
+	}
+	return ef, tab
+}
+
+// goTruthFrame is one line of "inl frames": what runtime.CallersFrames said.
+type goTruthFrame struct {
+	pc   uint64
+	fn   string
+	file string
+	line int
+}
+
+func runFrames(t *testing.T, bin string) []goTruthFrame {
+	t.Helper()
+	out, err := exec.Command(bin, "frames").Output()
+	if err != nil {
+		t.Fatalf("%s frames: %v", bin, err)
+	}
+	var fs []goTruthFrame
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		p := strings.Split(sc.Text(), "\t")
+		if len(p) != 4 {
+			t.Fatalf("bad line %q", sc.Text())
+		}
+		pc, err1 := strconv.ParseUint(p[0], 0, 64)
+		line, err2 := strconv.Atoi(p[3])
+		if err1 != nil || err2 != nil {
+			t.Fatalf("bad line %q", sc.Text())
+		}
+		fs = append(fs, goTruthFrame{pc, p[1], p[2], line})
+	}
+	return fs
+}
+
+// TestGoTableInlines checks, on every build variant, that the table gives
+// the frames runtime.CallersFrames gave the program for its own stack,
+// inlined frames included: a lookup of one frame's pc must yield that frame
+// and its inlined callers, in order.
+func TestGoTableInlines(t *testing.T) {
+	dir := t.TempDir()
+	for _, v := range goVariants {
+		t.Run(v.name, func(t *testing.T) {
+			bin := buildGo(t, dir, v)
+			_, tab := openGoTable(t, bin)
+			truth := runFrames(t, bin)
+			if len(truth) < 6 || truth[2].fn != "main.leaf" {
+				t.Fatalf("unexpected stack from the program: %v", truth)
+			}
+			inlined := 0
+			for i := 0; i < len(truth); {
+				got, ok := tab.lookup(truth[i].pc, true, nil)
+				if !ok || len(got) == 0 || i+len(got) > len(truth) {
+					t.Fatalf("lookup(%#x) = %v, %v; want from %v", truth[i].pc, got, ok, truth[i:])
+				}
+				for j, f := range got {
+					w := truth[i+j]
+					if f.Function != w.fn || f.File != w.file || f.Line != w.line || f.Kind != KindGo || f.Inlined != (j < len(got)-1) {
+						t.Errorf("lookup(%#x)[%d] = %+v; want %s %s:%d", truth[i].pc, j, f, w.fn, w.file, w.line)
+					}
+					if f.Inlined {
+						inlined++
+					}
+				}
+				i += len(got)
+			}
+			if inlined < 3 { // runtime.Callers, leaf and mid are inlined
+				t.Errorf("%d inlined frames, want at least 3", inlined)
+			}
+			if v.trimmed && strings.HasPrefix(truth[2].file, "/") {
+				t.Errorf("-trimpath file %q is absolute", truth[2].file)
+			}
+		})
+	}
+}
+
+// TestGoTableGosym compares the table with debug/gosym on the unstripped
+// variants: for every function, at its entry, in its middle and at its last
+// byte, the physical frame's name must be gosym's function and the innermost
+// frame's file:line gosym's (the line table gives the innermost position).
+// Padding after a function's code belongs to it, with no line, as in gosym.
+func TestGoTableGosym(t *testing.T) {
+	dir := t.TempDir()
+	for _, v := range goVariants {
+		if !v.symtab {
+			continue
+		}
+		t.Run(v.name, func(t *testing.T) {
+			ef, tab := openGoTable(t, buildGo(t, dir, v))
+			gt := gosymTable(t, ef)
+			if tab.textStart != gt.text {
+				t.Errorf("text start %#x, runtime.text is %#x", tab.textStart, gt.text)
+			}
+			checkGosym(t, tab, gt.Table)
+		})
+	}
+}
+
+type gosymTab struct {
+	*gosym.Table
+	text uint64
+}
+
+func gosymTable(t testing.TB, ef *elf.File) gosymTab {
+	syms, err := ef.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text uint64
+	for _, s := range syms {
+		if s.Name == "runtime.text" {
+			text = s.Value
+		}
+	}
+	data, err := ef.Section(".gopclntab").Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gt, err := gosym.NewTable(nil, gosym.NewLineTable(data, text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gosymTab{gt, text}
+}
+
+func checkGosym(t *testing.T, tab *goTable, gt *gosym.Table) {
+	var dst []Frame
+	bad := 0
+	for _, fn := range gt.Funcs {
+		for _, pc := range []uint64{fn.Entry, fn.Entry + (fn.End-fn.Entry)/2, fn.End - 1} {
+			var ok bool
+			dst, ok = tab.lookup(pc, true, dst[:0])
+			file, line, _ := gt.PCToLine(pc)
+			if line < 0 { // padding after the function's code: no line
+				file, line = "", 0
+			}
+			if !ok || dst[len(dst)-1].Function != fn.Name || dst[0].File != file || dst[0].Line != line {
+				if bad++; bad <= 10 {
+					t.Errorf("lookup(%#x) = %+v, %v; gosym: %s %s:%d", pc, dst, ok, fn.Name, file, line)
+				}
+			}
+			dst, ok = tab.lookup(pc, false, dst[:0])
+			if !ok || dst[len(dst)-1].Function != fn.Name || dst[0].File != "" || dst[0].Line != 0 {
+				if bad++; bad <= 10 {
+					t.Errorf("lookup(%#x, lines=false) = %+v, %v; want %s", pc, dst, ok, fn.Name)
+				}
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d lookups differ from gosym", bad, 6*len(gt.Funcs))
+	}
+	if len(gt.Funcs) < 1000 {
+		t.Errorf("only %d functions", len(gt.Funcs))
+	}
+}
+
+// TestGoTableOutside checks addresses outside Go's text.
+func TestGoTableOutside(t *testing.T) {
+	ef, tab := openGoTable(t, buildGo(t, t.TempDir(), goVariants[3]))
+	for _, pc := range []uint64{0, tab.textStart - 1, tab.entry(tab.nfunc), 1 << 63} {
+		if got, ok := tab.lookup(pc, true, nil); ok || len(got) != 0 {
+			t.Errorf("lookup(%#x) = %v, %v; want nothing", pc, got, ok)
+		}
+	}
+	// The trap this cgo binary sets: C code comes first in .text.
+	if text := ef.Section(".text"); text.Addr == tab.textStart {
+		t.Errorf("cgo binary: .text at runtime.text %#x; the test no longer checks the text start", text.Addr)
+	}
+}
+
+// TestGoTextStartFallbacks checks the ways to runtime.text other than the
+// moduledata of Go 1.26: the runtime.text symbol, and for go:func.* too.
+func TestGoTextStartFallbacks(t *testing.T) {
+	ef, tab := openGoTable(t, buildGo(t, t.TempDir(), goVariants[2]))
+	syms := &goSymbols{ef: ef}
+	if got := goTextStart(ef, goModule{}, syms, tab); got != tab.textStart {
+		t.Errorf("text start from the symbol table %#x; moduledata says %#x", got, tab.textStart)
+	}
+	sec := ef.Section(".gopclntab")
+	data, err := sec.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := goFuncBytes(ef, goModule{}, syms, sec.Addr, data); len(got) != len(tab.gofunc) || len(got) == 0 {
+		t.Errorf("go:func.* from the symbol table: %d bytes; moduledata: %d", len(got), len(tab.gofunc))
+	}
+	mod := findGoModule(ef, tab, sec.Addr)
+	if !mod.ok || mod.text != tab.textStart {
+		t.Errorf("findGoModule = %+v", mod)
+	}
+	mod, ok := tab.scanModule(data, sec.Addr)
+	if ok {
+		t.Errorf("found a moduledata in .gopclntab: %+v", mod)
+	}
+}
+
+// TestGoTableNotGo checks that a C binary gives errNoGoTable.
+func TestGoTableNotGo(t *testing.T) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("needs gcc")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "c.c")
+	if err := os.WriteFile(src, []byte("int main(void) { return 0; }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "c")
+	if b, err := exec.Command("gcc", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, b)
+	}
+	ef, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ef.Close()
+	if _, err := newGoTable(ef); !errors.Is(err, errNoGoTable) {
+		t.Errorf("newGoTable(C binary) = %v; want errNoGoTable", err)
+	}
+}
