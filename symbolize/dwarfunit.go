@@ -1,0 +1,276 @@
+package symbolize
+
+import (
+	"debug/dwarf"
+	"sort"
+)
+
+// dwarfUnit is one compilation unit's line table and function tree.
+type dwarfUnit struct {
+	rows  []lineRow
+	files []string
+	funcs []funcRange // sorted by low, then outer before inner
+}
+
+// lineRow is one row of a line table.
+type lineRow struct {
+	addr      uint64
+	file      uint32
+	line, col uint32
+	end       bool // end of a sequence: no code here
+}
+
+// funcRange is one address range of a subprogram or inlined call.
+type funcRange struct {
+	low, high uint64
+	parent    int32 // enclosing range, -1 when none
+	inlined   bool
+	name      string
+	callFile  uint32 // where this inlined call is, in its caller
+	callLine  uint32
+	callCol   uint32
+}
+
+func (u *dwarfUnit) sizeBytes() int64 {
+	n := int64(len(u.rows))*24 + int64(len(u.funcs))*72
+	for _, f := range u.files {
+		n += int64(len(f)) + 16
+	}
+	return n
+}
+
+// file returns the name of file index i, "" when out of range.
+func (u *dwarfUnit) file(i uint32) string {
+	if int(i) < len(u.files) {
+		return u.files[i]
+	}
+	return ""
+}
+
+// line returns the source position of pc.
+func (u *dwarfUnit) line(pc uint64) (string, int, int, bool) {
+	i := sort.Search(len(u.rows), func(i int) bool { return u.rows[i].addr > pc }) - 1
+	if i < 0 || u.rows[i].end {
+		return "", 0, 0, false
+	}
+	r := u.rows[i]
+	return u.file(r.file), int(r.line), int(r.col), true
+}
+
+// chain returns the ranges holding pc, innermost first.
+func (u *dwarfUnit) chain(pc uint64) []*funcRange {
+	i := sort.Search(len(u.funcs), func(i int) bool { return u.funcs[i].low > pc }) - 1
+	var out []*funcRange
+	for i >= 0 && len(out) < len(u.funcs) {
+		f := &u.funcs[i]
+		if pc < f.high {
+			out = append(out, f)
+			if !f.inlined {
+				break
+			}
+		}
+		i = int(f.parent)
+	}
+	return out
+}
+
+// parseUnit reads the line table and the subprogram and inlined-call tree of
+// the unit at cu. It returns nil when the unit cannot be read.
+func parseUnit(d *dwarf.Data, cu dwarf.Offset) *dwarfUnit {
+	r := d.Reader()
+	r.Seek(cu)
+	top, err := r.Next()
+	if err != nil || top == nil {
+		return nil
+	}
+	u := &dwarfUnit{}
+	if lr, err := d.LineReader(top); err == nil && lr != nil {
+		u.readLines(lr)
+	}
+	names := nameResolver{d: d, r: d.Reader(), cache: make(map[dwarf.Offset]string)}
+	if top.Children {
+		u.readFuncs(d, r, &names)
+	}
+	return u
+}
+
+// readLines reads the unit's line table.
+func (u *dwarfUnit) readLines(lr *dwarf.LineReader) {
+	var e dwarf.LineEntry
+	index := make(map[*dwarf.LineFile]uint32)
+	for lr.Next(&e) == nil {
+		row := lineRow{addr: e.Address, line: uint32(e.Line), col: uint32(e.Column), end: e.EndSequence}
+		if e.File != nil {
+			k, ok := index[e.File]
+			if !ok {
+				for j, f := range lr.Files() {
+					if f == e.File {
+						k, ok = uint32(j), true
+						break
+					}
+				}
+				index[e.File] = k
+			}
+			row.file = k
+		}
+		u.rows = append(u.rows, row)
+	}
+	for _, f := range lr.Files() {
+		name := ""
+		if f != nil {
+			name = f.Name
+		}
+		u.files = append(u.files, name)
+	}
+	// End-of-sequence rows go before rows starting at the same address,
+	// so that the search finds the code that starts there.
+	sort.SliceStable(u.rows, func(i, j int) bool {
+		a, b := u.rows[i], u.rows[j]
+		if a.addr != b.addr {
+			return a.addr < b.addr
+		}
+		return a.end && !b.end
+	})
+}
+
+// readFuncs reads the subprograms and inlined calls under the unit's DIE
+// and links their ranges into a tree.
+func (u *dwarfUnit) readFuncs(d *dwarf.Data, r *dwarf.Reader, names *nameResolver) {
+	depth := 1
+	for depth > 0 {
+		e, err := r.Next()
+		if err != nil || e == nil {
+			break
+		}
+		if e.Tag == 0 {
+			depth--
+			continue
+		}
+		if e.Tag == dwarf.TagSubprogram || e.Tag == dwarf.TagInlinedSubroutine {
+			if rs, err := d.Ranges(e); err == nil && len(rs) > 0 {
+				f := funcRange{inlined: e.Tag == dwarf.TagInlinedSubroutine, name: names.name(e)}
+				if f.inlined {
+					f.callFile = attrUint32(e, dwarf.AttrCallFile)
+					f.callLine = attrUint32(e, dwarf.AttrCallLine)
+					f.callCol = attrUint32(e, dwarf.AttrCallColumn)
+				}
+				for _, rg := range rs {
+					if rg[0] < rg[1] {
+						f.low, f.high = rg[0], rg[1]
+						u.funcs = append(u.funcs, f)
+					}
+				}
+			}
+		}
+		if e.Children {
+			depth++
+		}
+	}
+	u.linkFuncs()
+}
+
+// linkFuncs sorts the ranges, outer before inner at equal starts, and sets
+// each one's parent: the nearest earlier range that encloses it.
+func (u *dwarfUnit) linkFuncs() {
+	sort.SliceStable(u.funcs, func(i, j int) bool {
+		a, b := &u.funcs[i], &u.funcs[j]
+		if a.low != b.low {
+			return a.low < b.low
+		}
+		return a.high > b.high
+	})
+	var stack []int32
+	for i := range u.funcs {
+		f := &u.funcs[i]
+		f.parent = -1
+		for len(stack) > 0 {
+			top := &u.funcs[stack[len(stack)-1]]
+			if f.low < top.high {
+				f.parent = stack[len(stack)-1]
+				break
+			}
+			stack = stack[:len(stack)-1]
+		}
+		stack = append(stack, int32(i))
+	}
+}
+
+func attrUint32(e *dwarf.Entry, a dwarf.Attr) uint32 {
+	switch v := e.Val(a).(type) {
+	case int64:
+		if v >= 0 && v <= 1<<31 {
+			return uint32(v)
+		}
+	case uint64:
+		if v <= 1<<31 {
+			return uint32(v)
+		}
+	}
+	return 0
+}
+
+// nameResolver names subprograms, following abstract_origin and
+// specification references.
+type nameResolver struct {
+	d     *dwarf.Data
+	r     *dwarf.Reader
+	cache map[dwarf.Offset]string
+}
+
+// maxNameHops bounds the references followed to name one DIE.
+const maxNameHops = 8
+
+// name returns the linkage (mangled) name of a subprogram DIE, else its
+// plain name, following abstract_origin and specification references for up
+// to maxNameHops DIEs.
+func (n *nameResolver) name(e *dwarf.Entry) string {
+	if s := directName(e); s != "" {
+		return s
+	}
+	first, ok := nameRef(e)
+	if !ok {
+		return ""
+	}
+	if s, ok := n.cache[first]; ok {
+		return s
+	}
+	s, ref := "", first
+	for hop := 0; hop < maxNameHops; hop++ {
+		n.r.Seek(ref)
+		next, err := n.r.Next()
+		if err != nil || next == nil {
+			break
+		}
+		if s = directName(next); s != "" {
+			break
+		}
+		if ref, ok = nameRef(next); !ok {
+			break
+		}
+	}
+	n.cache[first] = s
+	return s
+}
+
+// directName returns the DIE's own linkage name, else its name.
+func directName(e *dwarf.Entry) string {
+	for _, a := range []dwarf.Attr{dwarf.AttrLinkageName, attrMIPSLinkageName, dwarf.AttrName} {
+		if s, ok := e.Val(a).(string); ok && s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// nameRef returns the DIE that names this one: its abstract origin, else its
+// specification.
+func nameRef(e *dwarf.Entry) (dwarf.Offset, bool) {
+	if ref, ok := e.Val(dwarf.AttrAbstractOrigin).(dwarf.Offset); ok {
+		return ref, true
+	}
+	ref, ok := e.Val(dwarf.AttrSpecification).(dwarf.Offset)
+	return ref, ok
+}
+
+// attrMIPSLinkageName is DW_AT_MIPS_linkage_name, which older GCCs write.
+const attrMIPSLinkageName dwarf.Attr = 0x2007

@@ -1,0 +1,177 @@
+package symbolize
+
+import (
+	"debug/elf"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// nativeOptions says where newNativeTable looks for separate debug
+// information. The zero value searches /usr/lib/debug and asks no server.
+type nativeOptions struct {
+	// DebugDirs are the global debug directories searched for
+	// .build-id/xx/rest.debug and for <dir>/<binary's dir>/<debuglink>;
+	// nil means {"/usr/lib/debug"}.
+	DebugDirs []string
+	// Debuginfod, when non-nil, fetches debug files by build-id when no
+	// local one is found.
+	Debuginfod *debuginfodClient
+}
+
+// nativeTable names addresses of one ELF file from its symbol tables and,
+// when asked, DWARF (its own or a separate debug file's). It is safe for
+// concurrent use.
+//
+// Symbols come from the file's .symtab when it has one; otherwise from its
+// .dynsym together with the .symtab of a separate debug file (build-id,
+// .gnu_debuglink, debuginfod) or, failing that, of its MiniDebugInfo
+// (.gnu_debugdata). PLT stubs are added as "func@plt". Names are raw
+// (mangled): callers demangle with demangleName.
+type nativeTable struct {
+	syms  []nativeSym
+	names string // slab of all names; nativeSym.nameOff indexes it
+
+	path      string
+	ef        *elf.File // the file itself, for its DWARF
+	opts      nativeOptions
+	debug     string // path of the separate debug file in use, "" when none
+	dwarfOnce sync.Once
+	dw        atomic.Pointer[dwarfIndex] // nil until lines are first asked for, or when there is no DWARF
+}
+
+// newNativeTable reads the symbols of ef, whose path is path (used to find
+// .gnu_debuglink files next to it). ef must stay open while the table is in
+// use: DWARF is read from it lazily, on the first lookup with lines.
+// It returns ErrNoSymbols when the file has no symbols and no DWARF at all, and
+// an error wrapping errMalformedELF when its tables are inconsistent.
+func newNativeTable(ef *elf.File, path string, opts nativeOptions) (*nativeTable, error) {
+	if len(opts.DebugDirs) == 0 {
+		opts.DebugDirs = []string{"/usr/lib/debug"}
+	}
+	t := &nativeTable{path: path, ef: ef, opts: opts}
+	var cands []symCand
+	var err error
+	if symtab := symbolSection(ef, elf.SHT_SYMTAB); symtab != nil {
+		if cands, err = readSymbols(symSource{ef: ef, sec: symtab}, cands); err != nil {
+			return nil, err
+		}
+	} else {
+		if dynsym := symbolSection(ef, elf.SHT_DYNSYM); dynsym != nil {
+			if cands, err = readSymbols(symSource{ef: ef, sec: dynsym, dynamic: true}, cands); err != nil {
+				return nil, err
+			}
+		}
+		if cands, err = t.addDebugSymbols(cands); err != nil {
+			return nil, err
+		}
+	}
+	cands = pltSymbols(ef, cands)
+	t.syms, t.names = buildSyms(cands)
+	if len(t.syms) == 0 && !hasDWARF(ef) && t.debug == "" {
+		return nil, fmt.Errorf("symbolize: %s: %w", path, ErrNoSymbols)
+	}
+	return t, nil
+}
+
+// addDebugSymbols appends the .symtab of the file's separate debug file or,
+// when there is none, of its MiniDebugInfo. Damaged debug files are ignored.
+func (t *nativeTable) addDebugSymbols(cands []symCand) ([]symCand, error) {
+	if dbg, dpath := findDebugFile(t.ef, t.path, t.opts); dbg != nil {
+		defer dbg.Close()
+		t.debug = dpath
+		if symtab := symbolSection(dbg, elf.SHT_SYMTAB); symtab != nil {
+			c, err := readSymbols(symSource{ef: dbg, sec: symtab}, cands)
+			if err == nil {
+				return c, nil
+			}
+		}
+	}
+	// A damaged MiniDebugInfo is ignored: the .dynsym still names the
+	// exported functions.
+	mini, err := miniDebugInfo(t.ef)
+	if err != nil || mini == nil {
+		return cands, nil
+	}
+	if symtab := symbolSection(mini, elf.SHT_SYMTAB); symtab != nil {
+		if c, err := readSymbols(symSource{ef: mini, sec: symtab}, cands); err == nil {
+			return c, nil
+		}
+	}
+	return cands, nil
+}
+
+// symbolSection returns the file's first section of type typ, or nil.
+func symbolSection(ef *elf.File, typ elf.SectionType) *elf.Section {
+	for _, s := range ef.Sections {
+		if s.Type == typ {
+			return s
+		}
+	}
+	return nil
+}
+
+// lookup appends the frames of a link-time (ELF virtual) address, innermost
+// first, and reports whether it named it. Without lines it names from the
+// symbol tables only; with lines it uses DWARF for file:line and inlined
+// frames, the outermost frame keeping the symbol table's name when there is
+// one. Function names are raw (mangled).
+func (t *nativeTable) lookup(vaddr uint64, lines bool, dst []Frame) ([]Frame, bool) {
+	name := ""
+	if i := findSym(t.syms, vaddr); i >= 0 {
+		s := &t.syms[i]
+		name = t.names[s.nameOff : s.nameOff+s.nameLen]
+	}
+	if lines {
+		if d := t.dwarf(); d != nil {
+			if out, ok := d.frames(vaddr, name, dst); ok {
+				return out, true
+			}
+		}
+	}
+	if name == "" {
+		return dst, false
+	}
+	return append(dst, Frame{Function: name, Kind: KindNative}), true
+}
+
+// sizeBytes returns the memory the table holds, for a byte-bounded cache.
+func (t *nativeTable) sizeBytes() int64 {
+	n := int64(unsafe.Sizeof(*t)) + int64(len(t.names)) + int64(cap(t.syms))*int64(unsafe.Sizeof(nativeSym{}))
+	if d := t.loadedDWARF(); d != nil {
+		n += d.sizeBytes()
+	}
+	return n
+}
+
+// dwarf returns the DWARF index, reading it on first use: the file's own
+// DWARF, else that of its separate debug file (searched now if the symbol
+// tables did not need it). It returns nil when there is no usable DWARF.
+func (t *nativeTable) dwarf() *dwarfIndex {
+	t.dwarfOnce.Do(func() {
+		if hasDWARF(t.ef) {
+			if x, err := newDWARFIndex(t.ef); err == nil {
+				t.dw.Store(x)
+			}
+			return
+		}
+		var dbg *elf.File
+		if t.debug != "" {
+			dbg, _ = elf.Open(t.debug)
+		} else {
+			dbg, _ = findDebugFile(t.ef, t.path, t.opts)
+		}
+		if dbg == nil {
+			return
+		}
+		defer dbg.Close()
+		if x, err := newDWARFIndex(dbg); err == nil {
+			t.dw.Store(x)
+		}
+	})
+	return t.dw.Load()
+}
+
+// loadedDWARF returns the DWARF index if it has been read, without reading it.
+func (t *nativeTable) loadedDWARF() *dwarfIndex { return t.dw.Load() }

@@ -1,0 +1,124 @@
+package symbolize
+
+import (
+	"debug/elf"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// ntTool returns the path of a command the test needs. It skips the test
+// when the command is missing, but fails it when $CI is set.
+func ntTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not installed (CI must install it)", name)
+		}
+		t.Skipf("%s is not installed", name)
+	}
+	return p
+}
+
+// ntRun runs a command in dir and fails the test when it fails.
+func ntRun(t testing.TB, dir, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(ntTool(t, name), args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// ntSource returns the absolute path of a file in testdata/native.
+func ntSource(t testing.TB, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("testdata", "native", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// ntBuild compiles testdata/native/src with compiler and flags into
+// dir/out and returns its path.
+func ntBuild(t testing.TB, dir, compiler, src, out string, flags ...string) string {
+	t.Helper()
+	args := append([]string{"-o", out}, flags...)
+	args = append(args, ntSource(t, src))
+	ntRun(t, dir, compiler, args...)
+	return filepath.Join(dir, out)
+}
+
+// ntOpen opens an ELF file and its table.
+func ntOpen(t testing.TB, path string, opts nativeOptions) *nativeTable {
+	t.Helper()
+	ef, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ef.Close() })
+	if opts.DebugDirs == nil {
+		opts.DebugDirs = []string{t.TempDir()} // keep the host's /usr/lib/debug out of tests
+	}
+	tab, err := newNativeTable(ef, path, opts)
+	if err != nil {
+		t.Fatalf("newNativeTable(%s): %v", path, err)
+	}
+	return tab
+}
+
+// ntSym returns the address and size of the named function symbol of an ELF
+// file (its .symtab, else its .dynsym).
+func ntSym(t testing.TB, path, name string) (uint64, uint64) {
+	t.Helper()
+	ef, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ef.Close()
+	syms, err := ef.Symbols()
+	if err != nil {
+		syms, err = ef.DynamicSymbols()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range syms {
+		if s.Name == name && elf.ST_TYPE(s.Info) == elf.STT_FUNC {
+			return s.Value, s.Size
+		}
+	}
+	t.Fatalf("%s has no function %s", path, name)
+	return 0, 0
+}
+
+// ntName returns the innermost function name lookup gives, "" when none.
+func ntName(tab *nativeTable, addr uint64) string {
+	fr, ok := tab.lookup(addr, false, nil)
+	if !ok || len(fr) == 0 {
+		return ""
+	}
+	return fr[0].Function
+}
+
+// ntMarkLine returns the 1-based line of testdata/native/src holding marker.
+func ntMarkLine(t testing.TB, src, marker string) int {
+	t.Helper()
+	data, err := os.ReadFile(ntSource(t, src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(data), "\n") {
+		if strings.Contains(l, marker) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no %q", src, marker)
+	return 0
+}

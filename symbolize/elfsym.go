@@ -1,0 +1,214 @@
+package symbolize
+
+import (
+	"bytes"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// ErrNoSymbols is returned when an ELF file has neither a symbol table, nor
+// a dynamic symbol table, nor separate debug information with symbols: its
+// addresses cannot be named (they keep their module and offset).
+var ErrNoSymbols = errors.New("symbolize: ELF file has no symbols (install its debug package or set DEBUGINFOD_URLS)")
+
+// errMalformedELF is wrapped by errors about ELF structures that are out of
+// bounds or inconsistent.
+var errMalformedELF = errors.New("malformed ELF")
+
+// nativeSym is one named address range. Names live in the table's name slab.
+type nativeSym struct {
+	addr    uint64
+	size    uint32 // 0: matches addr exactly only
+	nameOff uint32
+	nameLen uint32
+	parent  int32 // nearest earlier symbol whose range holds addr, -1 when none
+}
+
+// symCand is a symbol while the table is built, with its rank.
+type symCand struct {
+	addr  uint64
+	size  uint64
+	name  string
+	score uint8
+	exact bool // a sizeless symbol that matches its address only
+}
+
+// Symbol ranks: when several symbols start at one address, the highest score
+// names it. In order of weight: a sized symbol beats a sizeless one; a
+// function (STT_FUNC, STT_GNU_IFUNC) beats a typeless label; a global beats
+// a weak symbol, which beats a local one; a name from the dynamic symbol table
+// (what the library exports) beats a .symtab-only one; a default or unversioned
+// name beats a hidden "name@VER" one. Ties keep the symbol that came first.
+const (
+	rankSized   = 1 << 6
+	rankFunc    = 1 << 5
+	rankGlobal  = 2 << 3
+	rankWeak    = 1 << 3
+	rankDynamic = 1 << 2
+	rankVersion = 1 << 1
+)
+
+// symSource is one symbol table section, .symtab or .dynsym.
+type symSource struct {
+	ef      *elf.File
+	sec     *elf.Section
+	dynamic bool
+}
+
+// readSymbols appends the function symbols of one symbol table to cands. It
+// parses the table by hand: debug/elf's Symbols allocates a string for every
+// symbol, which dominates the load time of large binaries.
+func readSymbols(src symSource, cands []symCand) ([]symCand, error) {
+	ef, sec := src.ef, src.sec
+	if sec.Link == 0 || int(sec.Link) >= len(ef.Sections) {
+		return cands, fmt.Errorf("symbolize: %s links to string table %d: %w", sec.Name, sec.Link, errMalformedELF)
+	}
+	data, err := sec.Data()
+	if err != nil {
+		return cands, fmt.Errorf("symbolize: reading %s: %w", sec.Name, err)
+	}
+	strs, err := ef.Sections[sec.Link].Data()
+	if err != nil {
+		return cands, fmt.Errorf("symbolize: reading %s's strings: %w", sec.Name, err)
+	}
+	entSize := 24
+	if ef.Class == elf.ELFCLASS32 {
+		entSize = 16
+	}
+	bo := ef.ByteOrder
+	for off := entSize; off+entSize <= len(data); off += entSize { // entry 0 is the null symbol
+		e := data[off : off+entSize]
+		var name uint32
+		var info uint8
+		var shndx uint16
+		var value, size uint64
+		if entSize == 24 {
+			name, info, shndx = bo.Uint32(e), e[4], bo.Uint16(e[6:])
+			value, size = bo.Uint64(e[8:]), bo.Uint64(e[16:])
+		} else {
+			name, info, shndx = bo.Uint32(e), e[12], bo.Uint16(e[14:])
+			value, size = uint64(bo.Uint32(e[4:])), uint64(bo.Uint32(e[8:]))
+		}
+		typ := elf.SymType(info & 0xf)
+		score := uint8(0)
+		switch typ {
+		case elf.STT_FUNC, elf.STT_GNU_IFUNC:
+			score = rankFunc
+		case elf.STT_NOTYPE:
+		default:
+			continue
+		}
+		if shndx == uint16(elf.SHN_UNDEF) || shndx >= uint16(elf.SHN_LORESERVE) || int(shndx) >= len(ef.Sections) {
+			continue
+		}
+		if ef.Sections[shndx].Flags&elf.SHF_EXECINSTR == 0 {
+			continue
+		}
+		if value == 0 || int(name) >= len(strs) {
+			continue
+		}
+		n := strs[name:]
+		if i := bytes.IndexByte(n, 0); i >= 0 {
+			n = n[:i]
+		}
+		if len(n) == 0 || n[0] == '$' { // mapping symbols
+			continue
+		}
+		s := string(n)
+		if i := strings.IndexByte(s, '@'); i > 0 {
+			if strings.HasPrefix(s[i:], "@@") {
+				score += rankVersion
+			}
+			s = s[:i]
+		} else {
+			score += rankVersion
+		}
+		if size > 0 {
+			score += rankSized
+		}
+		switch elf.SymBind(info >> 4) {
+		case elf.STB_GLOBAL:
+			score += rankGlobal
+		case elf.STB_WEAK:
+			score += rankWeak
+		}
+		if src.dynamic {
+			score += rankDynamic
+		}
+		cands = append(cands, symCand{addr: value, size: size, name: s, score: score, exact: src.dynamic && size == 0})
+	}
+	return cands, nil
+}
+
+// buildSyms sorts the candidates, keeps the best one per address, and links
+// nested ranges. A sizeless .symtab symbol (a hand-written assembly function)
+// reaches up to the next symbol unless a sized symbol encloses it; a sizeless
+// .dynsym symbol, or one inside another symbol, matches its address only. It
+// returns the symbols and their name slab.
+func buildSyms(cands []symCand) ([]nativeSym, string) {
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].addr != cands[j].addr {
+			return cands[i].addr < cands[j].addr
+		}
+		return cands[i].score > cands[j].score
+	})
+	out := cands[:0]
+	for _, c := range cands {
+		if len(out) > 0 && out[len(out)-1].addr == c.addr {
+			continue
+		}
+		out = append(out, c)
+	}
+	cands = out
+	total := 0
+	for _, c := range cands {
+		total += len(c.name)
+	}
+	var slab strings.Builder
+	slab.Grow(total)
+	syms := make([]nativeSym, len(cands))
+	var stack []int32 // indexes of symbols whose ranges are still open
+	for i, c := range cands {
+		size := min(c.size, math.MaxUint32)
+		off := slab.Len()
+		if off+len(c.name) > math.MaxUint32 {
+			syms = syms[:i]
+			break
+		}
+		slab.WriteString(c.name)
+		s := nativeSym{addr: c.addr, size: uint32(size), nameOff: uint32(off), nameLen: uint32(len(c.name)), parent: -1}
+		for len(stack) > 0 {
+			top := syms[stack[len(stack)-1]]
+			if c.addr < top.addr+uint64(top.size) {
+				s.parent = stack[len(stack)-1]
+				break
+			}
+			stack = stack[:len(stack)-1]
+		}
+		if size == 0 && !c.exact && s.parent < 0 && i+1 < len(cands) {
+			s.size = uint32(min(cands[i+1].addr-c.addr, math.MaxUint32))
+		}
+		syms[i] = s
+		if s.size > 0 {
+			stack = append(stack, int32(i))
+		}
+	}
+	return syms, slab.String()
+}
+
+// find returns the index of the symbol whose range holds vaddr, or -1.
+func findSym(syms []nativeSym, vaddr uint64) int {
+	i := sort.Search(len(syms), func(i int) bool { return syms[i].addr > vaddr }) - 1
+	for i >= 0 {
+		s := &syms[i]
+		if vaddr == s.addr || vaddr-s.addr < uint64(s.size) {
+			return i
+		}
+		i = int(s.parent)
+	}
+	return -1
+}
