@@ -66,16 +66,24 @@ func (t *goTable) pcvalue(off uint32, entry, target uint64) (int32, bool) {
 	p := t.pctab[off:]
 	pc, val := entry, int32(-1)
 	for first := true; ; first = false {
-		uv, n := goVarint(p)
-		if n == 0 || (uv == 0 && !first) {
+		// Most deltas fit in one byte: decode those inline.
+		var uv, pd uint32
+		if len(p) >= 2 && p[0] < 0x80 && p[1] < 0x80 {
+			uv, pd, p = uint32(p[0]), uint32(p[1]), p[2:]
+		} else {
+			var n, m int
+			if uv, n = goVarint(p); n == 0 {
+				return -1, false
+			}
+			if pd, m = goVarint(p[n:]); m == 0 {
+				return -1, false
+			}
+			p = p[n+m:]
+		}
+		if uv == 0 && !first {
 			return -1, false
 		}
 		val += int32(-(uv & 1) ^ (uv >> 1))
-		pd, m := goVarint(p[n:])
-		if m == 0 {
-			return -1, false
-		}
-		p = p[n+m:]
 		pc += uint64(pd) * t.quantum
 		if target < pc {
 			return val, true

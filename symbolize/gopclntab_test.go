@@ -286,3 +286,48 @@ func TestGoTableNotGo(t *testing.T) {
 		t.Errorf("newGoTable(C binary) = %v; want errNoGoTable", err)
 	}
 }
+
+// TestGoTableCompile names every function of the Go toolchain's compile
+// binary (tens of thousands of functions, heavy inlining) at its start and
+// in its middle, as its symbol table does. The symbol table spells assembly
+// functions with an ".abi0" suffix and some names with "." where the
+// pclntab has "·"; the pclntab's spelling is the one returned.
+func TestGoTableCompile(t *testing.T) {
+	out, err := exec.Command("go", "env", "GOTOOLDIR").Output()
+	if err != nil {
+		t.Skipf("go env GOTOOLDIR: %v", err)
+	}
+	ef, tab := openGoTable(t, filepath.Join(strings.TrimSpace(string(out)), "compile"))
+	syms, err := ef.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := ef.Section(".text")
+	var dst []Frame
+	n, bad := 0, 0
+	for _, s := range syms {
+		if elf.ST_TYPE(s.Info) != elf.STT_FUNC || s.Size == 0 || s.Value < text.Addr || s.Value >= text.Addr+text.Size {
+			continue
+		}
+		want := goSymName(s.Name)
+		for _, pc := range []uint64{s.Value, s.Value + s.Size/2} {
+			n++
+			var ok bool
+			dst, ok = tab.lookup(pc, pc != s.Value, dst[:0])
+			if !ok || goSymName(dst[len(dst)-1].Function) != want {
+				if bad++; bad <= 10 {
+					t.Errorf("lookup(%#x) = %+v, %v; symtab: %s", pc, dst, ok, s.Name)
+				}
+			}
+		}
+	}
+	t.Logf("%d addresses, %d functions in the pclntab", n, tab.nfunc)
+	if bad > 0 || n < 20000 {
+		t.Errorf("%d of %d names differ", bad, n)
+	}
+}
+
+// goSymName spells a Go symbol as its pclntab name would be compared.
+func goSymName(s string) string {
+	return strings.ReplaceAll(strings.TrimSuffix(s, ".abi0"), "·", ".")
+}
