@@ -61,7 +61,8 @@ func newDebuginfodClientFromEnv() *debuginfodClient {
 
 // fetch returns the path of the cached debug file of a hex build-id,
 // downloading it first if needed. It returns an error wrapping
-// ErrDebuginfodNotFound when every server answers 404.
+// ErrDebuginfodNotFound when every server answers 404; that answer is
+// remembered, other failures (timeouts, refused connections) are not.
 func (c *debuginfodClient) fetch(id string) (string, error) {
 	if !isHexID(id) {
 		return "", fmt.Errorf("symbolize: debuginfod: bad build-id %q", id)
@@ -82,14 +83,19 @@ func (c *debuginfodClient) fetch(id string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("symbolize: debuginfod cache: %w", err)
 	}
-	err := ErrDebuginfodNotFound
+	var errs []error
+	absent := true // every server said 404
 	for _, u := range c.URLs {
-		if err = c.download(strings.TrimRight(u, "/")+"/buildid/"+id+"/debuginfo", dst); err == nil {
+		err := c.download(strings.TrimRight(u, "/")+"/buildid/"+id+"/debuginfo", dst)
+		if err == nil {
 			return dst, nil
 		}
+		absent = absent && errors.Is(err, ErrDebuginfodNotFound)
+		errs = append(errs, err)
 	}
-	err = fmt.Errorf("symbolize: debuginfod %s: %w", id, err)
-	if errors.Is(err, ErrDebuginfodNotFound) {
+	err := fmt.Errorf("symbolize: debuginfod %s: %w", id, errors.Join(errs...))
+	if absent {
+		err = fmt.Errorf("symbolize: debuginfod %s: %w", id, ErrDebuginfodNotFound)
 		if c.absent == nil {
 			c.absent = make(map[string]error)
 		}

@@ -6,12 +6,12 @@ namespace flame {
 template <typename T> class Box {
 public:
 	explicit Box(T v) : v_(v) {}
-	__attribute__((noinline)) T twice(int n) const { return v_ * n * 2; }
+	__attribute__((noipa)) T twice(int n) const { return v_ * n * 2; }
 private:
 	T v_;
 };
 
-__attribute__((noinline)) long sum(const std::vector<int> &v)
+__attribute__((noipa)) long sum(const std::vector<int> &v)
 {
 	long s = 0;
 	for (int x : v)
