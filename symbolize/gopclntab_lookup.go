@@ -57,8 +57,8 @@ func (t *goTable) inlTree(f goFunc) []byte {
 // pcvalue decodes the pc-value table at offset off of pctab for a function
 // starting at entry, and returns the value at target; false when there is
 // no table or it ends before target. Each step of the table is a zig-zag
-// varint value delta then a varint pc delta (in instruction quanta); a zero
-// value delta after the first step ends the table.
+// varint value delta then a varint pc delta (in instruction quanta), so the
+// steps decoded are at most the bytes from entry to target.
 func (t *goTable) pcvalue(off uint32, entry, target uint64) (int32, bool) {
 	if off == 0 || uint64(off) >= uint64(len(t.pctab)) {
 		return -1, false
@@ -80,7 +80,9 @@ func (t *goTable) pcvalue(off uint32, entry, target uint64) (int32, bool) {
 			}
 			p = p[n+m:]
 		}
-		if uv == 0 && !first {
+		// A zero value delta after the first step ends the table; a zero pc
+		// delta never occurs in a valid one.
+		if (uv == 0 && !first) || pd == 0 {
 			return -1, false
 		}
 		val += int32(-(uv & 1) ^ (uv >> 1))
@@ -180,6 +182,12 @@ func (t *goTable) lookup(pc uint64, lines bool, dst []Frame) ([]Frame, bool) {
 		fr.Inlined = true
 		dst = append(dst, fr)
 		at = f.entry + uint64(int64(int32(t.order.Uint32(call[8:]))))
-		idx, _ = t.pcvalue(inlIndex, f.entry, at)
+		parent, _ := t.pcvalue(inlIndex, f.entry, at)
+		// A call's parent comes before it in the tree; anything else is
+		// corrupt: end with the physical frame, as the runtime does.
+		if parent >= idx {
+			parent = -1
+		}
+		idx = parent
 	}
 }
