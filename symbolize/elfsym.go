@@ -39,13 +39,16 @@ type symCand struct {
 
 // Symbol ranks: when several symbols start at one address, the highest score
 // names it. In order of weight: a sized symbol beats a sizeless one; a
-// function (STT_FUNC, STT_GNU_IFUNC) beats a typeless label; a global beats
-// a weak symbol, which beats a local one; a name from the dynamic symbol table
-// (what the library exports) beats a .symtab-only one; a default or unversioned
-// name beats a hidden "name@VER" one. Ties keep the symbol that came first.
+// function (STT_FUNC) beats an indirect function (STT_GNU_IFUNC, whose
+// address is its resolver's code, which a FUNC symbol like "strcmp_ifunc"
+// names better), which beats a typeless label or a data object in code; a global beats a weak symbol,
+// which beats a local one; a name from the dynamic symbol table (what the
+// library exports) beats a .symtab-only one; a default or unversioned name
+// beats a hidden "name@VER" one. Ties keep the symbol that came first.
 const (
-	rankSized   = 1 << 6
-	rankFunc    = 1 << 5
+	rankSized   = 1 << 7
+	rankFunc    = 1 << 6
+	rankIFunc   = 1 << 5
 	rankGlobal  = 2 << 3
 	rankWeak    = 1 << 3
 	rankDynamic = 1 << 2
@@ -59,9 +62,10 @@ type symSource struct {
 	dynamic bool
 }
 
-// readSymbols appends the function symbols of one symbol table to cands. It
-// parses the table by hand: debug/elf's Symbols allocates a string for every
-// symbol, which dominates the load time of large binaries.
+// readSymbols appends the symbols of one symbol table that are in executable
+// sections to cands. It parses the table by hand: debug/elf's Symbols
+// allocates a string for every symbol, which dominates the load time of large
+// binaries.
 func readSymbols(src symSource, cands []symCand) ([]symCand, error) {
 	ef, sec := src.ef, src.sec
 	if sec.Link == 0 || int(sec.Link) >= len(ef.Sections) {
@@ -96,9 +100,11 @@ func readSymbols(src symSource, cands []symCand) ([]symCand, error) {
 		typ := elf.SymType(info & 0xf)
 		score := uint8(0)
 		switch typ {
-		case elf.STT_FUNC, elf.STT_GNU_IFUNC:
+		case elf.STT_FUNC:
 			score = rankFunc
-		case elf.STT_NOTYPE:
+		case elf.STT_GNU_IFUNC:
+			score = rankIFunc
+		case elf.STT_NOTYPE, elf.STT_OBJECT: // labels and constant tables in code
 		default:
 			continue
 		}
