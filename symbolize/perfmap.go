@@ -20,8 +20,18 @@ type PerfMap struct {
 }
 
 type perfMapSym struct {
-	start uint64
-	name  string
+	start, size uint64
+	name        string
+}
+
+// JITSymbol is a piece of JIT-compiled code named by a perf map or a
+// jitdump.
+type JITSymbol struct {
+	Name  string
+	Start uint64 // address of the code's first byte
+	Size  uint64
+	File  string // source file, from a jitdump's DEBUG_INFO; "" when unknown
+	Line  int    // source line; 0 when unknown
 }
 
 // maxPerfMapLine bounds a perf map line; longer lines are counted in Bad.
@@ -86,7 +96,7 @@ func parsePerfMapLine(line []byte) (sym perfMapSym, end uint64, ok bool) {
 	if err1 != nil || err2 != nil || s+n < s {
 		return sym, 0, false
 	}
-	return perfMapSym{start: s, name: string(name)}, s + n, true
+	return perfMapSym{start: s, size: n, name: string(name)}, s + n, true
 }
 
 // parseHex parses a hexadecimal number with an optional 0x or 0X prefix.
@@ -97,15 +107,14 @@ func parseHex(b []byte) (uint64, error) {
 	return strconv.ParseUint(string(b), 16, 64)
 }
 
-// Lookup returns the name of the code that holds addr and the address where
-// that code starts.
-func (m *PerfMap) Lookup(addr uint64) (name string, start uint64, ok bool) {
+// Lookup returns the code that holds addr.
+func (m *PerfMap) Lookup(addr uint64) (JITSymbol, bool) {
 	i, ok := lookupSegment(m.index, addr)
 	if !ok {
-		return "", 0, false
+		return JITSymbol{}, false
 	}
 	s := m.syms[i]
-	return s.name, s.start, true
+	return JITSymbol{Name: s.name, Start: s.start, Size: s.size}, true
 }
 
 // Len returns the number of symbols read (overlapped ones included).

@@ -40,13 +40,14 @@ func TestPerfMapEdgeCases(t *testing.T) {
 		{0x203f, "I2C/C2I adapters", 0x2000},
 		{0x3000, "", 0},
 	} {
-		name, start, ok := m.Lookup(c.addr)
+		sym, ok := m.Lookup(c.addr)
+		name, start := sym.Name, sym.Start
 		if name != c.name || start != c.start || ok != (c.name != "") {
 			t.Errorf("Lookup(%#x) = %q, %#x, %v; want %q, %#x", c.addr, name, start, ok, c.name, c.start)
 		}
 	}
 	var zero PerfMap
-	if _, _, ok := zero.Lookup(0x1000); ok {
+	if _, ok := zero.Lookup(0x1000); ok {
 		t.Error("zero PerfMap named an address")
 	}
 }
@@ -57,8 +58,8 @@ func TestPerfMapLongLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if name, _, _ := m.Lookup(0x35); m.Bad != 1 || name != "c" {
-		t.Errorf("Bad = %d, Lookup(0x35) = %q; want 1, c", m.Bad, name)
+	if sym, _ := m.Lookup(0x35); m.Bad != 1 || sym.Name != "c" {
+		t.Errorf("Bad = %d, Lookup(0x35) = %+v; want 1, c", m.Bad, sym)
 	}
 }
 
@@ -112,9 +113,9 @@ func FuzzParsePerfMap(f *testing.F) {
 		for _, sp := range spans {
 			for _, a := range []uint64{sp.start, sp.end - 1, sp.end} {
 				wi, wok := naiveLatest(spans, a)
-				_, start, ok := m.Lookup(a)
-				if ok != wok || (ok && start != spans[wi].start) {
-					t.Fatalf("Lookup(%#x) = %#x,%v; want %s", a, start, ok, fmt.Sprint(spans[wi]))
+				sym, ok := m.Lookup(a)
+				if ok != wok || (ok && sym.Start != spans[wi].start) {
+					t.Fatalf("Lookup(%#x) = %+v,%v; want %s", a, sym, ok, fmt.Sprint(spans[wi]))
 				}
 			}
 		}
