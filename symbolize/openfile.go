@@ -32,9 +32,8 @@ const openFlags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLO
 // inside root, an open directory that is the process's root
 // (/proc/PID/root). Every symbolic link on the way resolves inside root
 // (openat2 RESOLVE_IN_ROOT), so a container cannot point us at the host's
-// files; the last component must not be a link. The file must pass
-// checkOwned.
-func openInRoot(root *os.File, name string, owners []uint32) (*os.File, error) {
+// files; the last component must not be a link (ErrUnsafeFile).
+func openInRoot(root *os.File, name string) (*os.File, error) {
 	rel := strings.TrimLeft(name, "/")
 	fd, err := unix.Openat2(int(root.Fd()), rel, &unix.OpenHow{
 		Flags:   openFlags,
@@ -49,35 +48,19 @@ func openInRoot(root *os.File, name string, owners []uint32) (*os.File, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: name, Err: err}
 	}
-	f := os.NewFile(uintptr(fd), name)
-	if err := checkOwned(f, owners); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
+	return os.NewFile(uintptr(fd), name), nil
 }
 
 // openMapFile opens /proc/PID/map_files/START-END, the kernel's link to a
-// mapped file (valid for deleted files and memfds too), and checks it with
-// checkOwned. It needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE.
-func openMapFile(pid int, start, end uint64, owners []uint32) (*os.File, error) {
-	f, err := os.OpenFile(mapFilePath(pid, start, end), os.O_RDONLY|unix.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkOwned(f, owners); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
-}
-
-func mapFilePath(pid int, start, end uint64) string {
-	return fmt.Sprintf("/proc/%d/map_files/%x-%x", pid, start, end)
+// mapped file, valid for deleted files and memfds too. It needs
+// CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE).
+func openMapFile(pid int, start, end uint64) (*os.File, error) {
+	name := fmt.Sprintf("/proc/%d/map_files/%x-%x", pid, start, end)
+	return os.OpenFile(name, os.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 }
 
 // checkOwned accepts a regular file no larger than maxJITFile owned by root
-// or by one of owners.
+// or by one of owners: the rule for files the profiled process wrote.
 func checkOwned(f *os.File, owners []uint32) error {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {

@@ -1,0 +1,151 @@
+package symbolize
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/flamekit/flamekit/internal/procfs"
+)
+
+// Process is a snapshot of a process's address space: its mappings, the
+// files behind its executable mappings (held open, so they stay readable
+// after the process exits or the files are deleted or replaced), its vDSO
+// image and its JIT sources (perf map, jitdump). A profiler takes it when it
+// first sees a process and symbolizes with it later. Methods are safe for
+// concurrent use.
+type Process struct {
+	PID int
+	// NSPID is the process's id in its own pid namespace (a container's),
+	// the one its perf map and jitdump are named after.
+	NSPID int
+
+	maps   []procMapping // sorted by Start
+	files  []*mappedFile // executable files, the vDSO included
+	owners []uint32      // user ids whose JIT files we read
+	root   *os.File      // the process's root directory; nil when we may not open it
+
+	mu        sync.RWMutex
+	closed    bool
+	perfMap   *PerfMap
+	jitdump   *Jitdump
+	jitFile   *os.File // the jitdump, held open to read what is appended
+	jitPath   string   // the jitdump's path as the process saw it
+	jitErrors []error  // why a JIT source could not be read
+}
+
+// procMapping is a mapping and, for an executable file, the file.
+type procMapping struct {
+	procfs.Mapping
+	file *mappedFile
+}
+
+// SnapshotProcess reads the mappings of process pid and opens what is needed
+// to symbolize its addresses after it exits. Call Close to release the open
+// files. Files that cannot be opened (permissions, a file replaced on disk)
+// do not fail the snapshot: their mappings resolve to a mappedFile whose err
+// says why. It fails only when /proc/PID/maps cannot be read.
+func SnapshotProcess(pid int) (*Process, error) {
+	st, err := procfs.ReadStatus(pid)
+	if err != nil {
+		return nil, fmt.Errorf("symbolize: snapshot: %w", err)
+	}
+	maps, err := procfs.ReadMaps(pid)
+	if err != nil {
+		return nil, fmt.Errorf("symbolize: snapshot: %w", err)
+	}
+	p := &Process{PID: pid, NSPID: st.NSpid[len(st.NSpid)-1], owners: []uint32{st.UIDs[0], st.UIDs[1]}}
+	if root, err := os.Open(fmt.Sprintf("/proc/%d/root", pid)); err == nil {
+		p.root = root
+	} else {
+		p.jitErrors = append(p.jitErrors, err)
+	}
+	sort.SliceStable(maps, func(i, j int) bool { return maps[i].Start < maps[j].Start })
+	p.maps = make([]procMapping, len(maps))
+	for i, m := range maps {
+		p.maps[i].Mapping = m
+	}
+	p.openFiles()
+	p.loadJIT()
+	return p, nil
+}
+
+// resolved says what backs an address of the process.
+type resolved struct {
+	kind    addrKind
+	mapping *procfs.Mapping
+	// file and offset, for addrFile: the mapped file (or the vDSO image)
+	// and the address's offset in it. file.err is set when the file could
+	// not be opened. Turn the offset into a link-time address through the
+	// file's PT_LOAD segments.
+	file   *mappedFile
+	offset uint64
+	// frame, for addrJIT: the JIT code's name (and file:line from a
+	// jitdump).
+	frame Frame
+}
+
+// addrKind classifies an address.
+type addrKind uint8
+
+const (
+	addrUnmapped addrKind = iota // in no mapping, or in a mapping of no file and no JIT code ([heap], [stack], ...)
+	addrFile                     // in a mapped file or the vDSO
+	addrJIT                      // named by a perf map or jitdump
+	addrAnon                     // in anonymous executable memory no JIT source names
+)
+
+// resolve finds what backs addr: a file and the offset in it, or JIT code.
+func (p *Process) resolve(addr uint64) resolved {
+	i := sort.Search(len(p.maps), func(i int) bool { return p.maps[i].End > addr })
+	if i == len(p.maps) || p.maps[i].Start > addr {
+		if fr, ok := p.jitFrame(addr); ok { // JIT code mapped after the snapshot
+			return resolved{kind: addrJIT, frame: fr}
+		}
+		return resolved{}
+	}
+	m := &p.maps[i]
+	switch {
+	case m.file != nil:
+		return resolved{kind: addrFile, mapping: &m.Mapping, file: m.file, offset: addr - m.Start + m.Offset}
+	case jitMapping(&m.Mapping):
+		if fr, ok := p.jitFrame(addr); ok {
+			return resolved{kind: addrJIT, mapping: &m.Mapping, frame: fr}
+		}
+		return resolved{kind: addrAnon, mapping: &m.Mapping}
+	}
+	return resolved{mapping: &m.Mapping}
+}
+
+// jitMapping reports whether JIT compilers put code in m: anonymous
+// executable memory, or a memfd double mapping (.NET with W^X).
+func jitMapping(m *procfs.Mapping) bool {
+	return m.Executable() && (m.Anonymous() || (m.Deleted && strings.HasPrefix(m.Path, "/memfd:doublemapper")))
+}
+
+// Close releases the files the snapshot holds open. JIT names stay
+// available; the mappedFiles become unreadable. Calling it again does
+// nothing.
+func (p *Process) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	var errs []error
+	for _, f := range p.files {
+		if f.f != nil {
+			errs = append(errs, f.f.Close())
+		}
+	}
+	for _, f := range []*os.File{p.root, p.jitFile} {
+		if f != nil {
+			errs = append(errs, f.Close())
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,131 @@
+package symbolize
+
+import (
+	"bytes"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/flamekit/flamekit/internal/procfs"
+	"golang.org/x/sys/unix"
+)
+
+// errFileReplaced reports a mapped file whose path now names another file.
+var errFileReplaced = errors.New("symbolize: the file at the mapped path was replaced")
+
+// maxVDSO bounds the [vdso] image we copy (it is 8 KiB on x86-64).
+const maxVDSO = 1 << 20
+
+// mappedFile is a file mapped executable by a process, held open, or the
+// process's vDSO image.
+type mappedFile struct {
+	r    io.ReaderAt // the file's bytes; nil when err is set
+	f    *os.File    // the open file; nil for the vDSO
+	size int64
+	key  fileKey
+	path string // as the process saw it; "[vdso]" for the vDSO
+	err  error  // why the file could not be opened
+}
+
+// fileKey identifies a file's contents across processes, for caches: the
+// GNU build-id when the file has one, else its device, inode, size and
+// modification time.
+type fileKey struct {
+	buildID    string
+	dev, inode uint64
+	size       int64
+	mtime      int64 // nanoseconds
+}
+
+// module returns the Module of frames in the file.
+func (f *mappedFile) module() Module { return Module{Path: f.path, BuildID: f.key.buildID} }
+
+// openFiles opens the file behind each executable mapping once, and copies
+// the vDSO.
+func (p *Process) openFiles() {
+	type id struct {
+		major, minor uint32
+		inode        uint64
+		path         string
+	}
+	seen := map[id]*mappedFile{}
+	for i := range p.maps {
+		m := &p.maps[i]
+		switch {
+		case m.Path == "[vdso]":
+			m.file = p.readVDSO(&m.Mapping)
+			p.files = append(p.files, m.file)
+		case !m.Executable() || m.Pseudo() || jitMapping(&m.Mapping) || m.Anonymous():
+		default:
+			k := id{m.Major, m.Minor, m.Inode, m.Path}
+			if seen[k] == nil {
+				seen[k] = p.openMapped(&m.Mapping)
+				p.files = append(p.files, seen[k])
+			}
+			m.file = seen[k]
+		}
+	}
+}
+
+// openMapped opens a mapping's file through /proc/PID/map_files, else (not
+// privileged) by its path inside the process's root, checking that the
+// path still names the mapped inode.
+func (p *Process) openMapped(m *procfs.Mapping) *mappedFile {
+	mf := &mappedFile{path: m.Path}
+	f, err := openMapFile(p.PID, m.Start, m.End)
+	if err != nil && p.root != nil && !m.Deleted {
+		f, err = openInRoot(p.root, m.Path)
+	}
+	if err != nil {
+		mf.err = fmt.Errorf("symbolize: open %s of pid %d: %w", m.Path, p.PID, err)
+		return mf
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Ino != m.Inode || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		f.Close()
+		mf.err = fmt.Errorf("%w: %s of pid %d", errFileReplaced, m.Path, p.PID)
+		return mf
+	}
+	mf.r, mf.f, mf.size = f, f, st.Size
+	mf.key = fileKey{dev: st.Dev, inode: st.Ino, size: st.Size, mtime: st.Mtim.Nano()}
+	mf.setBuildID()
+	return mf
+}
+
+// readVDSO copies the [vdso] image, a whole ELF file, from /proc/PID/mem.
+func (p *Process) readVDSO(m *procfs.Mapping) *mappedFile {
+	mf := &mappedFile{path: m.Path}
+	size := m.End - m.Start
+	if size > maxVDSO {
+		mf.err = fmt.Errorf("symbolize: [vdso] of pid %d is %d bytes", p.PID, size)
+		return mf
+	}
+	mem, err := os.Open(fmt.Sprintf("/proc/%d/mem", p.PID))
+	if err != nil {
+		mf.err = fmt.Errorf("symbolize: [vdso]: %w", err)
+		return mf
+	}
+	defer mem.Close()
+	img := make([]byte, size)
+	if _, err := mem.ReadAt(img, int64(m.Start)); err != nil {
+		mf.err = fmt.Errorf("symbolize: [vdso] of pid %d: %w", p.PID, err)
+		return mf
+	}
+	mf.r, mf.size = bytes.NewReader(img), int64(size)
+	mf.key = fileKey{size: int64(size)}
+	mf.setBuildID()
+	return mf
+}
+
+// setBuildID reads the file's GNU build-id, which then alone is its key.
+func (mf *mappedFile) setBuildID() {
+	ef, err := elf.NewFile(mf.r)
+	if err != nil {
+		return
+	}
+	if id := buildID(ef); id != "" {
+		mf.key = fileKey{buildID: id}
+	}
+}
