@@ -112,7 +112,7 @@ func kallsymsAddress(t *testing.T, name string) uint64 {
 	return 0
 }
 
-func FuzzParseKallsyms(f *testing.F) {
+func FuzzKernelKallsyms(f *testing.F) {
 	seed, err := os.ReadFile("testdata/kernel/kallsyms.txt")
 	if err != nil {
 		f.Fatal(err)

@@ -1,0 +1,123 @@
+package symbolize
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// perfMapLine finds the last line of a perf map whose name contains name,
+// reading the file the plain way, and returns an address in its middle.
+func perfMapLine(t *testing.T, path, name string) (addr uint64, full string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.SplitN(sc.Text(), " ", 3)
+		if len(fields) == 3 && strings.Contains(fields[2], name) {
+			start, err1 := parseHex([]byte(fields[0]))
+			size, err2 := parseHex([]byte(fields[1]))
+			if err1 != nil || err2 != nil {
+				t.Fatalf("bad line %q", sc.Text())
+			}
+			addr, full = start+size/2, fields[2]
+		}
+	}
+	if full == "" {
+		t.Fatalf("no %q in %s", name, path)
+	}
+	return addr, full
+}
+
+const hotJava = `public class Hot {
+    static long fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+    public static void main(String[] args) throws Exception {
+        long end = System.currentTimeMillis() + 1500, x = 0;
+        while (System.currentTimeMillis() < end) x += fib(20);
+        System.out.println("ready " + (x > 0));
+        System.in.read();
+    }
+}
+`
+
+// TestProcessJava snapshots a running JVM, which writes its perf map only
+// at exit, then names its hot method from that map after it exited.
+func TestProcessJava(t *testing.T) {
+	java, javac := needTool(t, "java"), needTool(t, "javac")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Hot.java"), []byte(hotJava), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(javac, "-d", dir, filepath.Join(dir, "Hot.java")).CombinedOutput(); err != nil {
+		t.Fatalf("javac: %v\n%s", err, out)
+	}
+	c := startChild(t, dir, nil, java, "-XX:+UnlockDiagnosticVMOptions", "-XX:+DumpPerfMapAtExit", "-XX:+PreserveFramePointer", "-cp", dir, "Hot")
+	c.waitLine(t, "ready")
+	p := snapshot(t, c.Process.Pid)
+	mapPath := fmt.Sprintf("/tmp/perf-%d.map", c.Process.Pid)
+	t.Cleanup(func() { os.Remove(mapPath) })
+	c.finish(t)
+	if err := p.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	addr, name := perfMapLine(t, mapPath, "Hot.fib(int)")
+	r := p.resolve(addr)
+	if r.kind != addrJIT || r.mapping == nil || r.frame.Function != name || r.frame.Kind != KindJIT || r.frame.Module.Path != mapPath {
+		t.Fatalf("resolve(%#x) = %+v; want %q from %s", addr, r, name, mapPath)
+	}
+	if p.perfMap.Bad != 0 {
+		t.Errorf("%d bad lines in the JVM's perf map", p.perfMap.Bad)
+	}
+}
+
+const hotJS = `function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+const end = Date.now() + 1500;
+let x = 0;
+while (Date.now() < end) x += fib(20);
+console.log("ready " + (x > 0));
+process.stdin.resume();
+process.stdin.on("end", () => process.exit(0));
+`
+
+// TestProcessNode snapshots a running node with a perf map and a jitdump
+// (found through its mapping), then names its hot function from both.
+func TestProcessNode(t *testing.T) {
+	node := needTool(t, "node")
+	dir := t.TempDir()
+	script := filepath.Join(dir, "hot.js")
+	if err := os.WriteFile(script, []byte(hotJS), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := startChild(t, dir, nil, node, "--perf-basic-prof", "--perf-prof", script)
+	c.waitLine(t, "ready")
+	p := snapshot(t, c.Process.Pid)
+	mapPath := fmt.Sprintf("/tmp/perf-%d.map", c.Process.Pid)
+	dumpPath := filepath.Join(dir, fmt.Sprintf("jit-%d.dump", c.Process.Pid))
+	t.Cleanup(func() { os.Remove(mapPath) })
+	if p.jitdump == nil || p.jitPath != dumpPath {
+		t.Fatalf("jitdump %s not found through the maps (found %q)", dumpPath, p.jitPath)
+	}
+	c.finish(t)
+	if err := p.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	addr, name := perfMapLine(t, mapPath, "JS:*fib ")
+	if s, ok := p.perfMap.Lookup(addr); !ok || s.Name != name {
+		t.Errorf("perf map: %+v, %v; want %q", s, ok, name)
+	}
+	if s, ok := p.jitdump.Lookup(addr); !ok || s.Name != name {
+		t.Errorf("jitdump: %+v, %v; want %q", s, ok, name)
+	}
+	r := p.resolve(addr)
+	if r.kind != addrJIT || r.mapping == nil || r.frame.Function != name || r.frame.Module.Path != dumpPath {
+		t.Errorf("resolve(%#x) = %+v; want %q from %s", addr, r, name, dumpPath)
+	}
+}
