@@ -51,55 +51,43 @@ func newNativeTable(ef *elf.File, path string, opts nativeOptions) (*nativeTable
 		opts.DebugDirs = []string{"/usr/lib/debug"}
 	}
 	t := &nativeTable{path: path, ef: ef, opts: opts}
-	var cands []symCand
-	var err error
+	var b symBuilder
 	if symtab := symbolSection(ef, elf.SHT_SYMTAB); symtab != nil {
-		if cands, err = readSymbols(symSource{ef: ef, sec: symtab}, cands); err != nil {
+		if err := b.add(symSource{ef: ef, sec: symtab}); err != nil {
 			return nil, err
 		}
 	} else {
 		if dynsym := symbolSection(ef, elf.SHT_DYNSYM); dynsym != nil {
-			if cands, err = readSymbols(symSource{ef: ef, sec: dynsym, dynamic: true}, cands); err != nil {
+			if err := b.add(symSource{ef: ef, sec: dynsym, dynamic: true}); err != nil {
 				return nil, err
 			}
 		}
-		if cands, err = t.addDebugSymbols(cands); err != nil {
-			return nil, err
-		}
+		t.addDebugSymbols(&b)
 	}
-	cands = pltSymbols(ef, cands)
-	t.syms, t.names = buildSyms(cands)
+	b.addPLT(ef)
+	t.syms, t.names = b.build()
 	if len(t.syms) == 0 && !hasDWARF(ef) && t.debug == "" {
 		return nil, fmt.Errorf("symbolize: %s: %w", path, ErrNoSymbols)
 	}
 	return t, nil
 }
 
-// addDebugSymbols appends the .symtab of the file's separate debug file or,
-// when there is none, of its MiniDebugInfo. Damaged debug files are ignored.
-func (t *nativeTable) addDebugSymbols(cands []symCand) ([]symCand, error) {
+// addDebugSymbols adds the .symtab of the file's separate debug file or,
+// when there is none, of its MiniDebugInfo. Damaged debug files are ignored:
+// the .dynsym still names the exported functions.
+func (t *nativeTable) addDebugSymbols(b *symBuilder) {
 	if dbg, dpath := findDebugFile(t.ef, t.path, t.opts); dbg != nil {
 		defer dbg.Close()
 		t.debug = dpath
-		if symtab := symbolSection(dbg, elf.SHT_SYMTAB); symtab != nil {
-			c, err := readSymbols(symSource{ef: dbg, sec: symtab}, cands)
-			if err == nil {
-				return c, nil
-			}
+		if symtab := symbolSection(dbg, elf.SHT_SYMTAB); symtab != nil && b.add(symSource{ef: dbg, sec: symtab}) == nil {
+			return
 		}
 	}
-	// A damaged MiniDebugInfo is ignored: the .dynsym still names the
-	// exported functions.
-	mini, err := miniDebugInfo(t.ef)
-	if err != nil || mini == nil {
-		return cands, nil
-	}
-	if symtab := symbolSection(mini, elf.SHT_SYMTAB); symtab != nil {
-		if c, err := readSymbols(symSource{ef: mini, sec: symtab}, cands); err == nil {
-			return c, nil
+	if mini, err := miniDebugInfo(t.ef); err == nil && mini != nil {
+		if symtab := symbolSection(mini, elf.SHT_SYMTAB); symtab != nil {
+			b.add(symSource{ef: mini, sec: symtab})
 		}
 	}
-	return cands, nil
 }
 
 // symbolSection returns the file's first section of type typ, or nil.

@@ -4,20 +4,24 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"math"
 )
 
 // pltSuffix ends the names lookup gives PLT stubs: "memcpy@plt".
 const pltSuffix = "@plt"
 
-// pltSymbols appends a "func@plt" symbol for every x86-64 PLT stub of the
+// addPLT adds a "func@plt" symbol for every x86-64 PLT stub of the
 // file (.plt, .plt.sec, .plt.got). Like objdump, it decodes each stub's
 // indirect jump (jmp *disp32(%rip), with or without endbr64 and bnd
 // prefixes) to find the GOT slot it goes through, and names the stub after
 // the dynamic symbol of the relocation (JUMP_SLOT or GLOB_DAT) at that slot.
-func pltSymbols(ef *elf.File, cands []symCand) []symCand {
-	if ef.Machine != elf.EM_X86_64 || ef.Class != elf.ELFCLASS64 {
-		return cands
+func (b *symBuilder) addPLT(ef *elf.File) {
+	if ef.Machine != elf.EM_X86_64 || ef.Class != elf.ELFCLASS64 || len(b.strs) >= maxSymSources {
+		return
 	}
+	var names []byte // the stubs' names, a string table of their own
+	srcIdx := uint8(len(b.strs))
+	defer func() { b.strs = append(b.strs, names) }()
 	var slots map[uint64]string
 	for _, name := range []string{".plt", ".plt.sec", ".plt.got"} {
 		sec := ef.Section(name)
@@ -27,7 +31,7 @@ func pltSymbols(ef *elf.File, cands []symCand) []symCand {
 		if slots == nil {
 			slots = gotSlots(ef)
 			if len(slots) == 0 {
-				return cands
+				return
 			}
 		}
 		data, err := sec.Data()
@@ -46,54 +50,79 @@ func pltSymbols(ef *elf.File, cands []symCand) []symCand {
 			}
 			disp := int64(int32(binary.LittleEndian.Uint32(stub[i+2:])))
 			slot := sec.Addr + off + uint64(i) + 6 + uint64(disp)
-			if fn, ok := slots[slot]; ok {
-				cands = append(cands, symCand{addr: sec.Addr + off, size: ent, name: fn + pltSuffix, score: rankSized + rankFunc})
+			if fn, ok := slots[slot]; ok && len(names)+len(fn)+len(pltSuffix) <= math.MaxUint32 {
+				b.cands = append(b.cands, symCand{
+					addr: sec.Addr + off, size: uint32(ent), nameOff: uint32(len(names)), nameLen: uint32(len(fn) + len(pltSuffix)),
+					seq: uint32(len(b.cands)), src: srcIdx, score: rankSized + rankFunc,
+				})
+				names = append(append(names, fn...), pltSuffix...)
 			}
 		}
 	}
-	return cands
 }
 
 // gotSlots maps GOT addresses to the names of the dynamic symbols their
-// JUMP_SLOT and GLOB_DAT relocations bind.
+// JUMP_SLOT and GLOB_DAT relocations bind. It reads .rela.plt, and .rela.dyn
+// only when there is a .plt.got (.rela.dyn is large in big PIE binaries), and
+// reads just the symbols and names those relocations use.
 func gotSlots(ef *elf.File) map[uint64]string {
 	slots := make(map[uint64]string)
 	for _, sec := range ef.Sections {
 		if sec.Type != elf.SHT_RELA || int(sec.Link) >= len(ef.Sections) || sec.Link == 0 {
 			continue
 		}
+		if sec.Name != ".rela.plt" && (sec.Name != ".rela.dyn" || ef.Section(".plt.got") == nil) {
+			continue
+		}
 		symtab := ef.Sections[sec.Link]
 		if symtab.Type != elf.SHT_DYNSYM || int(symtab.Link) >= len(ef.Sections) {
 			continue
 		}
-		rel, err1 := sec.Data()
-		syms, err2 := symtab.Data()
-		strs, err3 := ef.Sections[symtab.Link].Data()
-		if err1 != nil || err2 != nil || err3 != nil {
+		strtab := ef.Sections[symtab.Link]
+		rel, err := sec.Data()
+		if err != nil {
 			continue
 		}
 		bo := ef.ByteOrder
+		var sym [24]byte
 		for off := 0; off+24 <= len(rel); off += 24 {
 			info := bo.Uint64(rel[off+8:])
 			typ, idx := elf.R_X86_64(info&0xffffffff), info>>32
 			if typ != elf.R_X86_64_JMP_SLOT && typ != elf.R_X86_64_GLOB_DAT {
 				continue
 			}
-			if idx == 0 || idx >= uint64(len(syms)/24) {
+			if idx == 0 || idx >= symtab.Size/24 {
 				continue
 			}
-			name := uint64(bo.Uint32(syms[idx*24:]))
-			if name >= uint64(len(strs)) {
+			if _, err := symtab.ReadAt(sym[:], int64(idx*24)); err != nil {
 				continue
 			}
-			n := strs[name:]
-			if i := bytes.IndexByte(n, 0); i >= 0 {
-				n = n[:i]
-			}
-			if len(n) > 0 {
-				slots[bo.Uint64(rel[off:])] = string(n)
+			if name := cstringAt(strtab, uint64(bo.Uint32(sym[:]))); name != "" {
+				slots[bo.Uint64(rel[off:])] = name
 			}
 		}
 	}
 	return slots
+}
+
+// maxSymbolName bounds the names cstringAt reads.
+const maxSymbolName = 1 << 16
+
+// cstringAt reads the NUL-terminated string at off in a string table section,
+// "" when it is out of bounds or longer than maxSymbolName.
+func cstringAt(sec *elf.Section, off uint64) string {
+	var out []byte
+	buf := make([]byte, 128)
+	for off < sec.Size && len(out) < maxSymbolName {
+		n, _ := sec.ReadAt(buf[:min(uint64(len(buf)), sec.Size-off)], int64(off))
+		if n == 0 {
+			return ""
+		}
+		if i := bytes.IndexByte(buf[:n], 0); i >= 0 {
+			return string(append(out, buf[:i]...))
+		}
+		out = append(out, buf[:n]...)
+		off += uint64(n)
+	}
+	return ""
 }

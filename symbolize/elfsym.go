@@ -2,10 +2,12 @@ package symbolize
 
 import (
 	"bytes"
+	"cmp"
 	"debug/elf"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -28,13 +30,17 @@ type nativeSym struct {
 	parent  int32 // nearest earlier symbol whose range holds addr, -1 when none
 }
 
-// symCand is a symbol while the table is built, with its rank.
+// symCand is a symbol while the table is built: its name is in the
+// builder's string table src, and seq keeps equal ranks in table order.
 type symCand struct {
-	addr  uint64
-	size  uint64
-	name  string
-	score uint8
-	exact bool // a sizeless symbol that matches its address only
+	addr    uint64
+	size    uint32
+	nameOff uint32
+	nameLen uint32
+	seq     uint32
+	src     uint8
+	score   uint8
+	exact   bool // a sizeless symbol that matches its address only
 }
 
 // Symbol ranks: when several symbols start at one address, the highest score
@@ -62,27 +68,49 @@ type symSource struct {
 	dynamic bool
 }
 
-// readSymbols appends the symbols of one symbol table that are in executable
-// sections to cands. It parses the table by hand: debug/elf's Symbols
-// allocates a string for every symbol, which dominates the load time of large
-// binaries.
-func readSymbols(src symSource, cands []symCand) ([]symCand, error) {
+// maxSymSources bounds the string tables one builder reads from.
+const maxSymSources = 255
+
+// symBuilder collects symbols from several tables and builds the sorted,
+// deduplicated table.
+type symBuilder struct {
+	strs  [][]byte // string tables; symCand.src indexes them
+	cands []symCand
+}
+
+// add appends the symbols of one symbol table that are in executable
+// sections. It parses the table by hand: debug/elf's Symbols allocates a
+// string for every symbol, which dominates the load time of large binaries.
+func (b *symBuilder) add(src symSource) error {
 	ef, sec := src.ef, src.sec
 	if sec.Link == 0 || int(sec.Link) >= len(ef.Sections) {
-		return cands, fmt.Errorf("symbolize: %s links to string table %d: %w", sec.Name, sec.Link, errMalformedELF)
+		return fmt.Errorf("symbolize: %s links to string table %d: %w", sec.Name, sec.Link, errMalformedELF)
+	}
+	if len(b.strs) >= maxSymSources {
+		return fmt.Errorf("symbolize: too many symbol tables: %w", errMalformedELF)
 	}
 	data, err := sec.Data()
 	if err != nil {
-		return cands, fmt.Errorf("symbolize: reading %s: %w", sec.Name, err)
+		return fmt.Errorf("symbolize: reading %s: %w", sec.Name, err)
 	}
 	strs, err := ef.Sections[sec.Link].Data()
 	if err != nil {
-		return cands, fmt.Errorf("symbolize: reading %s's strings: %w", sec.Name, err)
+		return fmt.Errorf("symbolize: reading %s's strings: %w", sec.Name, err)
 	}
+	if len(strs) > math.MaxUint32 {
+		return fmt.Errorf("symbolize: %s's strings: %w", sec.Name, errMalformedELF)
+	}
+	exec := make([]bool, len(ef.Sections))
+	for i, s := range ef.Sections {
+		exec[i] = s.Flags&elf.SHF_EXECINSTR != 0
+	}
+	srcIdx := uint8(len(b.strs))
+	b.strs = append(b.strs, strs)
 	entSize := 24
 	if ef.Class == elf.ELFCLASS32 {
 		entSize = 16
 	}
+	b.cands = slices.Grow(b.cands, len(data)/entSize)
 	bo := ef.ByteOrder
 	for off := entSize; off+entSize <= len(data); off += entSize { // entry 0 is the null symbol
 		e := data[off : off+entSize]
@@ -97,9 +125,8 @@ func readSymbols(src symSource, cands []symCand) ([]symCand, error) {
 			name, info, shndx = bo.Uint32(e), e[12], bo.Uint16(e[14:])
 			value, size = uint64(bo.Uint32(e[4:])), uint64(bo.Uint32(e[8:]))
 		}
-		typ := elf.SymType(info & 0xf)
 		score := uint8(0)
-		switch typ {
+		switch elf.SymType(info & 0xf) {
 		case elf.STT_FUNC:
 			score = rankFunc
 		case elf.STT_GNU_IFUNC:
@@ -108,14 +135,8 @@ func readSymbols(src symSource, cands []symCand) ([]symCand, error) {
 		default:
 			continue
 		}
-		if shndx == uint16(elf.SHN_UNDEF) || shndx >= uint16(elf.SHN_LORESERVE) || int(shndx) >= len(ef.Sections) {
-			continue
-		}
-		if ef.Sections[shndx].Flags&elf.SHF_EXECINSTR == 0 {
-			continue
-		}
-		if value == 0 || int(name) >= len(strs) {
-			continue
+		if int(shndx) >= len(exec) || !exec[shndx] || value == 0 || int(name) >= len(strs) {
+			continue // SHN_UNDEF is never executable; SHN_ABS and the like are out of range
 		}
 		n := strs[name:]
 		if i := bytes.IndexByte(n, 0); i >= 0 {
@@ -124,12 +145,11 @@ func readSymbols(src symSource, cands []symCand) ([]symCand, error) {
 		if len(n) == 0 || n[0] == '$' { // mapping symbols
 			continue
 		}
-		s := string(n)
-		if i := strings.IndexByte(s, '@'); i > 0 {
-			if strings.HasPrefix(s[i:], "@@") {
+		if i := bytes.IndexByte(n, '@'); i > 0 {
+			if bytes.HasPrefix(n[i:], []byte("@@")) {
 				score += rankVersion
 			}
-			s = s[:i]
+			n = n[:i]
 		} else {
 			score += rankVersion
 		}
@@ -145,48 +165,50 @@ func readSymbols(src symSource, cands []symCand) ([]symCand, error) {
 		if src.dynamic {
 			score += rankDynamic
 		}
-		cands = append(cands, symCand{addr: value, size: size, name: s, score: score, exact: src.dynamic && size == 0})
+		b.cands = append(b.cands, symCand{
+			addr: value, size: uint32(min(size, math.MaxUint32)), nameOff: name, nameLen: uint32(len(n)),
+			seq: uint32(len(b.cands)), src: srcIdx, score: score, exact: src.dynamic && size == 0,
+		})
 	}
-	return cands, nil
+	return nil
 }
 
-// buildSyms sorts the candidates, keeps the best one per address, and links
+// build sorts the candidates, keeps the best one per address, and links
 // nested ranges. A sizeless .symtab symbol (a hand-written assembly function)
 // reaches up to the next symbol unless a sized symbol encloses it; a sizeless
 // .dynsym symbol, or one inside another symbol, matches its address only. It
 // returns the symbols and their name slab.
-func buildSyms(cands []symCand) ([]nativeSym, string) {
-	sort.SliceStable(cands, func(i, j int) bool {
-		if cands[i].addr != cands[j].addr {
-			return cands[i].addr < cands[j].addr
+func (b *symBuilder) build() ([]nativeSym, string) {
+	cands := b.cands
+	slices.SortFunc(cands, func(x, y symCand) int {
+		if c := cmp.Compare(x.addr, y.addr); c != 0 {
+			return c
 		}
-		return cands[i].score > cands[j].score
+		if c := cmp.Compare(y.score, x.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.seq, y.seq)
 	})
 	out := cands[:0]
+	total := 0
 	for _, c := range cands {
 		if len(out) > 0 && out[len(out)-1].addr == c.addr {
 			continue
 		}
 		out = append(out, c)
+		total += int(c.nameLen)
 	}
 	cands = out
-	total := 0
-	for _, c := range cands {
-		total += len(c.name)
-	}
 	var slab strings.Builder
-	slab.Grow(total)
-	syms := make([]nativeSym, len(cands))
+	slab.Grow(min(total, math.MaxUint32))
+	syms := make([]nativeSym, 0, len(cands))
 	var stack []int32 // indexes of symbols whose ranges are still open
 	for i, c := range cands {
-		size := min(c.size, math.MaxUint32)
-		off := slab.Len()
-		if off+len(c.name) > math.MaxUint32 {
-			syms = syms[:i]
+		if slab.Len()+int(c.nameLen) > math.MaxUint32 {
 			break
 		}
-		slab.WriteString(c.name)
-		s := nativeSym{addr: c.addr, size: uint32(size), nameOff: uint32(off), nameLen: uint32(len(c.name)), parent: -1}
+		s := nativeSym{addr: c.addr, size: c.size, nameOff: uint32(slab.Len()), nameLen: c.nameLen, parent: -1}
+		slab.Write(b.strs[c.src][c.nameOff : c.nameOff+c.nameLen])
 		for len(stack) > 0 {
 			top := syms[stack[len(stack)-1]]
 			if c.addr < top.addr+uint64(top.size) {
@@ -195,13 +217,13 @@ func buildSyms(cands []symCand) ([]nativeSym, string) {
 			}
 			stack = stack[:len(stack)-1]
 		}
-		if size == 0 && !c.exact && s.parent < 0 && i+1 < len(cands) {
+		if s.size == 0 && !c.exact && s.parent < 0 && i+1 < len(cands) {
 			s.size = uint32(min(cands[i+1].addr-c.addr, math.MaxUint32))
 		}
-		syms[i] = s
 		if s.size > 0 {
-			stack = append(stack, int32(i))
+			stack = append(stack, int32(len(syms)))
 		}
+		syms = append(syms, s)
 	}
 	return syms, slab.String()
 }
