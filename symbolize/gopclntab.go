@@ -24,7 +24,7 @@ const (
 	goPCDataInlTreeIndex = 2
 	goFuncDataInlTree    = 3
 	goInlinedCallSize    = 16 // inlinedCall: funcID u8, pad [3], nameOff, parentPc, startLine int32
-	goMaxInlineDepth     = 1024
+	goMaxInlineDepth     = 64 // compile, the deepest seen, has 7
 	goNoFuncData         = ^uint32(0)
 )
 
