@@ -1,0 +1,281 @@
+package symbolize
+
+import (
+	"container/list"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// object is one opened ELF file with the tables that name its addresses: the
+// Go pclntab when it has one, and the native symbol tables and DWARF.
+type object struct {
+	mu     sync.Mutex // serialises lookups, whose tables load lazily
+	module Module
+	file   io.Closer // the object's own handle on the file; nil for in-memory images
+	elf    *elf.File
+	gotab  *goTable
+	native *nativeTable
+
+	// Guarded by the cache's lock.
+	keys []fileKey
+	refs int
+	size int64
+	elem *list.Element
+}
+
+// openObject reads the tables of the ELF file r. closer, if not nil, is
+// closed with the object.
+func openObject(r io.ReaderAt, closer io.Closer, path string, nopts nativeOptions) (*object, error) {
+	ef, err := elf.NewFile(r)
+	if err != nil {
+		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
+	}
+	o := &object{file: closer, elf: ef, module: Module{Path: path, BuildID: buildID(ef)}}
+	if o.gotab, err = newGoTable(ef); err != nil && !errors.Is(err, errNoGoTable) {
+		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
+	}
+	if o.native, err = newNativeTable(ef, path, nopts); err != nil {
+		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
+	}
+	return o, nil
+}
+
+// lookup appends the frames at a link-time address.
+func (o *object) lookup(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := len(dst)
+	ok := false
+	if o.gotab != nil {
+		dst, ok = o.gotab.lookup(vaddr, opts.Lines, dst)
+	}
+	if !ok {
+		dst, ok = o.native.lookup(vaddr, opts.Lines, dst)
+		if ok && opts.Names != NamesRaw {
+			mode := demangleFull
+			if opts.Names == NamesShort {
+				mode = demangleShort
+			}
+			for i := n; i < len(dst); i++ {
+				dst[i].Function = demangleName(dst[i].Function, mode)
+			}
+		}
+	}
+	if !ok {
+		return append(dst[:n], o.unknownAt(vaddr))
+	}
+	off, _ := o.vaddrToOffset(vaddr)
+	for i := n; i < len(dst); i++ {
+		dst[i].Module = o.module
+		dst[i].Offset = off
+	}
+	return dst
+}
+
+// lookupOffset appends the frames at a file offset, as part of module (the
+// file as the caller knows it).
+func (o *object) lookupOffset(off uint64, opts LookupOptions, module Module, dst []Frame) []Frame {
+	n := len(dst)
+	if vaddr, ok := o.offsetToVaddr(off); ok {
+		dst = o.lookup(vaddr, opts, dst)
+	} else {
+		dst = append(dst, o.unknown(off))
+	}
+	for i := n; i < len(dst); i++ {
+		dst[i].Module = module
+	}
+	return dst
+}
+
+// unknownAt is the frame of a link-time address no table names.
+func (o *object) unknownAt(vaddr uint64) Frame {
+	off, _ := o.vaddrToOffset(vaddr)
+	return Frame{Module: o.module, Offset: off}
+}
+
+// unknown is the frame of a file offset outside every loadable segment.
+func (o *object) unknown(off uint64) Frame {
+	return Frame{Module: o.module, Offset: off}
+}
+
+func (o *object) offsetToVaddr(off uint64) (uint64, bool) {
+	return fileOffsetToVaddr(o.elf, off)
+}
+
+// vaddrToOffset maps a link-time address to its file offset through the
+// PT_LOAD segment that holds it.
+func (o *object) vaddrToOffset(vaddr uint64) (uint64, bool) {
+	for _, p := range o.elf.Progs {
+		if p.Type == elf.PT_LOAD && vaddr >= p.Vaddr && vaddr-p.Vaddr < p.Filesz {
+			return vaddr - p.Vaddr + p.Off, true
+		}
+	}
+	return 0, false
+}
+
+func (o *object) sizeBytes() int64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := int64(4 << 10)
+	if o.gotab != nil {
+		n += o.gotab.sizeBytes()
+	}
+	return n + o.native.sizeBytes()
+}
+
+func (o *object) close() {
+	if o.file != nil {
+		o.file.Close()
+	}
+}
+
+// objectCache holds opened objects, found by file identity (build-id, or
+// device, inode, size and modification time), and drops the least recently
+// used ones when their tables together pass a byte budget.
+type objectCache struct {
+	mu     sync.Mutex
+	budget int64
+	used   int64
+	byKey  map[fileKey]*object
+	lru    *list.List // of *object, most recent first; only objects not in use
+}
+
+func newObjectCache(budget int64) *objectCache {
+	return &objectCache{budget: budget, byKey: map[fileKey]*object{}, lru: list.New()}
+}
+
+// statKey identifies an open file by device, inode, size and mtime.
+func statKey(f *os.File) (fileKey, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return fileKey{}, fmt.Errorf("symbolize: %s: %w", f.Name(), err)
+	}
+	return fileKey{dev: st.Dev, inode: st.Ino, size: st.Size, mtime: st.Mtim.Nano()}, nil
+}
+
+// getFile returns the object of an open file, found by its identity or
+// opened with a descriptor of its own. Pair every get with a release.
+func (c *objectCache) getFile(f *os.File, key fileKey, path string, nopts nativeOptions) (*object, error) {
+	if o := c.acquire(key); o != nil {
+		return o, nil
+	}
+	own, err := os.Open(fmt.Sprintf("/proc/self/fd/%d", f.Fd()))
+	if err != nil {
+		return nil, fmt.Errorf("symbolize: reopening %s: %w", path, err)
+	}
+	o, err := openObject(own, own, path, nopts)
+	if err != nil {
+		own.Close()
+		return nil, err
+	}
+	return c.add(o, key), nil
+}
+
+// getMapped returns the object of a file a process maps.
+func (c *objectCache) getMapped(mf *mappedFile, nopts nativeOptions) (*object, error) {
+	if mf.err != nil {
+		return nil, mf.err
+	}
+	if mf.f != nil {
+		return c.getFile(mf.f, mf.key, mf.path, nopts)
+	}
+	if o := c.acquire(mf.key); o != nil {
+		return o, nil
+	}
+	o, err := openObject(mf.r, nil, mf.path, nopts)
+	if err != nil {
+		return nil, err
+	}
+	return c.add(o, mf.key), nil
+}
+
+// add caches a newly opened object under key and its build-id, unless a
+// copy with the same build-id is cached already (or another caller opened
+// the same file meanwhile): then that one is used. The result is in use.
+func (c *objectCache) add(o *object, key fileKey) *object {
+	keys := []fileKey{key}
+	if o.module.BuildID != "" && key.buildID == "" {
+		keys = append(keys, fileKey{buildID: o.module.BuildID})
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range keys {
+		if prev := c.byKey[k]; prev != nil {
+			o.close()
+			c.take(prev)
+			return prev
+		}
+	}
+	o.keys = keys
+	o.refs = 1
+	for _, k := range keys {
+		c.byKey[k] = o
+	}
+	return o
+}
+
+func (c *objectCache) acquire(key fileKey) *object {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o := c.byKey[key]
+	if o == nil {
+		return nil
+	}
+	c.take(o)
+	return o
+}
+
+// take marks o in use. c.mu is held.
+func (c *objectCache) take(o *object) {
+	if o.elem != nil {
+		c.lru.Remove(o.elem)
+		o.elem = nil
+	}
+	o.refs++
+}
+
+// release returns an object after use. Unused objects enter the LRU list,
+// and the oldest are closed while the cache is over budget.
+func (c *objectCache) release(o *object) {
+	size := o.sizeBytes()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.used += size - o.size
+	o.size = size
+	o.refs--
+	if o.refs > 0 {
+		return
+	}
+	o.elem = c.lru.PushFront(o)
+	for c.used > c.budget && c.lru.Len() > 1 {
+		old := c.lru.Remove(c.lru.Back()).(*object)
+		old.elem = nil
+		c.drop(old)
+	}
+}
+
+// drop forgets and closes an unused object. c.mu is held.
+func (c *objectCache) drop(o *object) {
+	for _, k := range o.keys {
+		if c.byKey[k] == o {
+			delete(c.byKey, k)
+		}
+	}
+	c.used -= o.size
+	o.close()
+}
+
+// closeAll closes every object not in use.
+func (c *objectCache) closeAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.lru.Len() > 0 {
+		c.drop(c.lru.Remove(c.lru.Back()).(*object))
+	}
+}

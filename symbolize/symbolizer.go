@@ -1,0 +1,232 @@
+package symbolize
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Options configures a Symbolizer. The zero value works: names from the
+// files themselves and from /usr/lib/debug, a 256 MiB cache, no network.
+type Options struct {
+	// CacheBytes bounds the memory held by parsed symbol tables. The least
+	// recently used files are dropped past it. 0 means 256 MiB.
+	CacheBytes int64
+	// DebugDirs are searched for separate debug files, by build-id and by
+	// .gnu_debuglink. nil means {"/usr/lib/debug"}.
+	DebugDirs []string
+	// DebuginfodURLs are debuginfod servers asked for a debug file by
+	// build-id when none is on disk. nil means the space-separated list in
+	// $DEBUGINFOD_URLS; an empty, non-nil slice turns debuginfod off.
+	DebuginfodURLs []string
+	// DebuginfodCacheDir keeps downloaded debug files. "" means
+	// $XDG_CACHE_HOME/flamekit/debuginfod (or ~/.cache/...).
+	DebuginfodCacheDir string
+	// DebuginfodTimeout bounds each request. 0 means 30 seconds.
+	DebuginfodTimeout time.Duration
+	// Logger receives debug messages (files that could not be read, ...).
+	// nil means silence.
+	Logger *slog.Logger
+}
+
+// NameStyle says how function names are written.
+type NameStyle uint8
+
+// The name styles.
+const (
+	NamesDemangled NameStyle = iota // C++ and Rust names demangled in full (the default)
+	NamesShort                      // demangled without parameters or template arguments, for flame graphs
+	NamesRaw                        // as the symbol table has them
+)
+
+// LookupOptions tunes one batch call.
+type LookupOptions struct {
+	// Lines adds file:line and inlined frames from DWARF or the Go pclntab.
+	// It costs more: without it, names come from symbol tables only (Go
+	// binaries still give file:line, which their pclntab makes cheap).
+	Lines bool
+	// Names selects demangled (default), short or raw names.
+	Names NameStyle
+}
+
+// AddressKind says what the addresses given to File are.
+type AddressKind uint8
+
+// The kinds of file address.
+const (
+	// VirtualAddress is a link-time address, as in the ELF symbol table
+	// (what addr2line and llvm-symbolizer take).
+	VirtualAddress AddressKind = iota
+	// FileOffset is an offset in the file, as a mapping's address minus its
+	// start plus its offset.
+	FileOffset
+)
+
+// Symbolizer turns addresses into frames. It caches parsed files by their
+// identity (build-id, else device, inode, size and modification time), not by
+// process, so the processes running one binary share its tables. It is safe
+// for concurrent use.
+type Symbolizer struct {
+	opts   Options
+	native nativeOptions
+	cache  *objectCache
+
+	kernelOnce sync.Once
+	kernel     *Kernel
+	kernelErr  error
+}
+
+// New returns a Symbolizer. Close releases what it holds.
+func New(opts Options) *Symbolizer {
+	if opts.CacheBytes <= 0 {
+		opts.CacheBytes = 256 << 20
+	}
+	if opts.DebugDirs == nil {
+		opts.DebugDirs = []string{"/usr/lib/debug"}
+	}
+	return &Symbolizer{
+		opts:   opts,
+		native: nativeOptions{DebugDirs: opts.DebugDirs, Debuginfod: newDebuginfod(opts)},
+		cache:  newObjectCache(opts.CacheBytes),
+	}
+}
+
+// Close releases the cached files. The Symbolizer may still be used
+// afterwards: it opens files again as needed.
+func (s *Symbolizer) Close() error {
+	s.cache.closeAll()
+	return nil
+}
+
+// newDebuginfod returns the debuginfod client the options ask for, or nil.
+func newDebuginfod(opts Options) *debuginfodClient {
+	c := newDebuginfodClientFromEnv()
+	if opts.DebuginfodURLs != nil {
+		if len(opts.DebuginfodURLs) == 0 {
+			return nil
+		}
+		if c == nil {
+			c = &debuginfodClient{CacheDir: defaultDebuginfodCacheDir(), Timeout: defaultDebuginfodTimeout}
+		}
+		c.URLs = opts.DebuginfodURLs
+	}
+	if c == nil {
+		return nil
+	}
+	if opts.DebuginfodCacheDir != "" {
+		c.CacheDir = opts.DebuginfodCacheDir
+	}
+	if opts.DebuginfodTimeout > 0 {
+		c.Timeout = opts.DebuginfodTimeout
+	}
+	return c
+}
+
+// defaultDebuginfodCacheDir is $XDG_CACHE_HOME/flamekit/debuginfod, else
+// ~/.cache/flamekit/debuginfod.
+func defaultDebuginfodCacheDir() string {
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if cache == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = os.TempDir()
+		}
+		cache = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(cache, "flamekit", "debuginfod")
+}
+
+// File symbolizes addresses of one ELF file, given as link-time virtual
+// addresses or as file offsets. Each address gets at least one frame,
+// innermost first; one that cannot be named has Kind KindUnknown and keeps
+// Module and Offset.
+func (s *Symbolizer) File(path string, addrs []uint64, kind AddressKind, opts LookupOptions) ([][]Frame, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("symbolize: %w", err)
+	}
+	defer f.Close()
+	key, err := statKey(f)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := s.cache.getFile(f, key, path, s.native)
+	if err != nil {
+		return nil, err
+	}
+	defer s.cache.release(obj)
+	out := make([][]Frame, len(addrs))
+	for i, a := range addrs {
+		if kind == FileOffset {
+			out[i] = obj.lookupOffset(a, opts, obj.module, nil)
+		} else {
+			out[i] = obj.lookup(a, opts, nil)
+		}
+	}
+	return out, nil
+}
+
+// Process symbolizes runtime addresses of a process, through a snapshot of
+// its address space taken while it ran (so it may have exited since):
+// native and Go frames of its files and vDSO, and JIT frames from its perf
+// map or jitdump. Addresses that nothing names get a KindUnknown frame with
+// the mapping's path and the file offset (or the address itself, for
+// anonymous memory).
+func (s *Symbolizer) Process(p *Process, addrs []uint64, opts LookupOptions) ([][]Frame, error) {
+	objs := map[*mappedFile]*object{}
+	defer func() {
+		for _, o := range objs {
+			if o != nil {
+				s.cache.release(o)
+			}
+		}
+	}()
+	out := make([][]Frame, len(addrs))
+	for i, a := range addrs {
+		r := p.resolve(a)
+		switch r.kind {
+		case addrFile:
+			o, seen := objs[r.file]
+			if !seen {
+				o, _ = s.cache.getMapped(r.file, s.native) // nil: the file cannot be read
+				objs[r.file] = o
+			}
+			if o == nil {
+				out[i] = []Frame{{Module: r.file.module(), Offset: r.offset}}
+				continue
+			}
+			out[i] = o.lookupOffset(r.offset, opts, r.file.module(), nil)
+		case addrJIT:
+			out[i] = []Frame{r.frame}
+		default:
+			f := Frame{Offset: a}
+			if r.mapping != nil {
+				f.Module.Path = r.mapping.Path
+			}
+			out[i] = []Frame{f}
+		}
+	}
+	return out, nil
+}
+
+// Kernel symbolizes kernel addresses from /proc/kallsyms (read once, on the
+// first call): the kernel's functions, its modules' and BPF programs'. It
+// fails with ErrKernelAddressesHidden when kallsyms shows no addresses.
+func (s *Symbolizer) Kernel(addrs []uint64, opts LookupOptions) ([][]Frame, error) {
+	s.kernelOnce.Do(func() { s.kernel, s.kernelErr = LoadKernel() })
+	if s.kernelErr != nil {
+		return nil, s.kernelErr
+	}
+	out := make([][]Frame, len(addrs))
+	for i, a := range addrs {
+		f, ok := s.kernel.Lookup(a)
+		if !ok {
+			f = Frame{Module: Module{Path: KernelPath, BuildID: s.kernel.BuildID}, Offset: a}
+		}
+		out[i] = []Frame{f}
+	}
+	return out, nil
+}
