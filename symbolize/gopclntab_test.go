@@ -29,6 +29,9 @@ var goVariants = []goVariant{
 	{name: "cgo", cgo: true, symtab: true},
 	{name: "cgo-stripped", cgo: true, args: []string{"-ldflags=-s -w"}},
 	{name: "trimpath", symtab: true, trimmed: true, args: []string{"-trimpath"}},
+	// The C code linked internally sits inside Go's text, named in the
+	// pclntab without lines.
+	{name: "cgo-internal", cgo: true, symtab: true, args: []string{"-ldflags=-linkmode=internal"}},
 }
 
 // buildGo builds testdata/go/inl as v into dir and returns the binary's
