@@ -5,6 +5,10 @@
 //	flamekit collapse [flags] [FILE...]    other tools' output → folded stacks
 //	flamekit render   [flags] [FILE...]    folded stacks (or any collapse input) → SVG
 //	flamekit diff     [flags] BEFORE AFTER two profiles → differential SVG
+//	flamekit symbolize (-e BIN | -p PID | --kernel) [ADDR...]
+//
+// Run under the name llvm-symbolizer (a link to it), flamekit acts as
+// "flamekit symbolize", so tools that run llvm-symbolizer can use it.
 //
 // Run "flamekit COMMAND -h" for a command's flags.
 package main
@@ -15,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // command is one flamekit subcommand.
@@ -28,13 +33,20 @@ var commands = []command{
 	{"collapse", "fold other tools' output (perf script, pprof, bpftrace, folded) into folded stacks", runCollapse},
 	{"render", "render folded stacks (or anything collapse reads) as an interactive SVG flame graph", runRender},
 	{"diff", "render a differential flame graph of two profiles", runDiff},
+	{"symbolize", "name addresses of a binary, a process or the kernel (llvm-symbolizer compatible)", runSymbolize},
 }
 
 // errUsage marks errors caused by the command line, which exit with status 2.
 var errUsage = errors.New("usage")
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	args := os.Args[1:]
+	if filepath.Base(os.Args[0]) == "llvm-symbolizer" {
+		// Installed under that name (a link), flamekit stands in for
+		// llvm-symbolizer, e.g. for pprof's -tools.
+		args = append([]string{"symbolize"}, args...)
+	}
+	os.Exit(run(args, os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run executes a command line and returns the process exit status.
