@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/flamekit/flamekit/internal/procfs"
 )
@@ -26,6 +27,7 @@ type Process struct {
 	maps   []procMapping // sorted by Start
 	files  []*mappedFile // executable files, the vDSO included
 	owners []uint32      // user ids whose JIT files we read
+	start  time.Time     // when the process started; zero if unknown
 	root   *os.File      // the process's root directory; nil when we may not open it
 
 	mu        sync.RWMutex
@@ -58,6 +60,7 @@ func SnapshotProcess(pid int) (*Process, error) {
 		return nil, fmt.Errorf("symbolize: snapshot: %w", err)
 	}
 	p := &Process{PID: pid, NSPID: st.NSpid[len(st.NSpid)-1], owners: []uint32{st.UIDs[0], st.UIDs[1]}}
+	p.start, _ = procfs.StartTime(pid) // without it, stale perf maps are not recognized
 	if root, err := os.Open(fmt.Sprintf("/proc/%d/root", pid)); err == nil {
 		p.root = root
 	} else {

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"regexp"
+	"time"
 )
 
 // jitdumpName matches the file name of a jitdump.
@@ -49,7 +51,8 @@ func (p *Process) loadJIT() {
 	}
 }
 
-// loadPerfMap (re)reads the perf map; a missing one is not an error.
+// loadPerfMap (re)reads the perf map; a missing or stale one is not an
+// error.
 func (p *Process) loadPerfMap() {
 	if p.root == nil {
 		return
@@ -63,6 +66,9 @@ func (p *Process) loadPerfMap() {
 		defer f.Close()
 		err = checkOwned(f, p.owners)
 	}
+	if err == nil && p.stale(f) {
+		return
+	}
 	var m *PerfMap
 	if err == nil {
 		m, err = ParsePerfMap(limitedReader(f))
@@ -72,6 +78,16 @@ func (p *Process) loadPerfMap() {
 		return
 	}
 	p.perfMap = m
+}
+
+// staleSlack allows for the whole-second boot time behind Process.start.
+const staleSlack = 2 * time.Second
+
+// stale reports whether f was last written before the process started: a
+// perf map left by an earlier process with the same pid.
+func (p *Process) stale(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && !p.start.IsZero() && st.ModTime().Before(p.start.Add(-staleSlack))
 }
 
 // Refresh reads the JIT sources again: the perf map in full (JIT compilers

@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // perfMapLine finds the last line of a perf map whose name contains name,
@@ -120,4 +122,73 @@ func TestProcessNode(t *testing.T) {
 	if r.kind != addrJIT || r.mapping == nil || r.frame.Function != name || r.frame.Module.Path != dumpPath {
 		t.Errorf("resolve(%#x) = %+v; want %q from %s", addr, r, name, dumpPath)
 	}
+}
+
+// TestProcessContainerPerfMap reads the perf map of a process in its own
+// pid and mount namespaces: /tmp/perf-1.map on a tmpfs only it sees.
+func TestProcessContainerPerfMap(t *testing.T) {
+	needRoot(t)
+	unshare := needTool(t, "unshare")
+	c := startChild(t, "", nil, unshare, "--pid", "--fork", "--mount", "sh", "-c",
+		`mount -t tmpfs none /tmp && printf '1000 10 in_container\n' > /tmp/perf-1.map && echo ready && read x; exit 0`)
+	c.waitLine(t, "ready")
+	p := snapshot(t, childPID(t, c.Process.Pid))
+	if p.NSPID != 1 {
+		t.Errorf("NSPID = %d, want 1", p.NSPID)
+	}
+	fr, ok := p.jitFrame(0x1004)
+	if !ok || fr.Function != "in_container" || fr.Module.Path != "/tmp/perf-1.map" || fr.Offset != 4 {
+		t.Errorf("jitFrame = %+v, %v", fr, ok)
+	}
+	c.finish(t)
+}
+
+// TestProcessStalePerfMap ignores a perf map older than the process: one
+// left behind by an earlier process with the same pid.
+func TestProcessStalePerfMap(t *testing.T) {
+	c := startChild(t, "", nil, "/bin/sh", "-c", "echo ready; read x; exit 0")
+	c.waitLine(t, "ready")
+	path := fmt.Sprintf("/tmp/perf-%d.map", c.Process.Pid)
+	if err := os.WriteFile(path, []byte("1000 10 old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(path) })
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	p := snapshot(t, c.Process.Pid)
+	if _, ok := p.jitFrame(0x1004); ok {
+		t.Error("named an address from a stale perf map")
+	}
+	if err := os.Chtimes(path, time.Now(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	if fr, ok := p.jitFrame(0x1004); !ok || fr.Function != "old" {
+		t.Errorf("fresh perf map: %+v, %v", fr, ok)
+	}
+	c.finish(t)
+}
+
+// childPID returns the only child of process pid.
+func childPID(t *testing.T, pid int) int {
+	t.Helper()
+	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(10 * time.Millisecond) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := strings.Fields(string(b)); len(f) == 1 {
+			n, err := strconv.Atoi(f[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("pid %d has no single child", pid)
+	return 0
 }
