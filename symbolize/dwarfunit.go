@@ -2,6 +2,7 @@ package symbolize
 
 import (
 	"debug/dwarf"
+	"path"
 	"sort"
 )
 
@@ -85,7 +86,8 @@ func parseUnit(d *dwarf.Data, cu dwarf.Offset) *dwarfUnit {
 	}
 	u := &dwarfUnit{}
 	if lr, err := d.LineReader(top); err == nil && lr != nil {
-		u.readLines(lr)
+		compDir, _ := top.Val(dwarf.AttrCompDir).(string)
+		u.readLines(lr, compDir)
 	}
 	names := nameResolver{d: d, r: d.Reader(), cache: make(map[dwarf.Offset]string)}
 	if top.Children {
@@ -94,8 +96,11 @@ func parseUnit(d *dwarf.Data, cu dwarf.Offset) *dwarfUnit {
 	return u
 }
 
-// readLines reads the unit's line table.
-func (u *dwarfUnit) readLines(lr *dwarf.LineReader) {
+// readLines reads the unit's line table. debug/dwarf joins relative
+// directories to the compilation directory in DWARF 4 but not in DWARF 5
+// (whose file 0, unlike DWARF 4's, exists): readLines does it then, so both
+// give the same names.
+func (u *dwarfUnit) readLines(lr *dwarf.LineReader, compDir string) {
 	var e dwarf.LineEntry
 	index := make(map[*dwarf.LineFile]uint32)
 	for lr.Next(&e) == nil {
@@ -115,10 +120,15 @@ func (u *dwarfUnit) readLines(lr *dwarf.LineReader) {
 		}
 		u.rows = append(u.rows, row)
 	}
-	for _, f := range lr.Files() {
+	files := lr.Files()
+	v5 := len(files) > 0 && files[0] != nil
+	for _, f := range files {
 		name := ""
 		if f != nil {
 			name = f.Name
+			if v5 && compDir != "" && !path.IsAbs(name) {
+				name = path.Join(compDir, name)
+			}
 		}
 		u.files = append(u.files, name)
 	}
