@@ -88,3 +88,41 @@ func ntCompareAddr2line(t *testing.T, bin string, addrs []string, ours [][]Frame
 		}
 	}
 }
+
+// TestNativeConcurrentLines checks that lookups with lines from several
+// goroutines, racing to read the DWARF and parse units, agree with serial
+// ones (run with -race), and that sizeBytes counts the DWARF once read.
+func TestNativeConcurrentLines(t *testing.T) {
+	dir := t.TempDir()
+	bin := ntBuild(t, dir, "g++", "prog.cc", "cxx", "-O2", "-g")
+	addr, size := ntSym(t, bin, "main")
+	serial := ntOpen(t, bin, nativeOptions{})
+	before := serial.sizeBytes()
+	want := make([][]Frame, size)
+	for i := range want {
+		want[i], _ = serial.lookup(addr+uint64(i), true, nil)
+	}
+	if after := serial.sizeBytes(); after <= before {
+		t.Errorf("sizeBytes %d before DWARF, %d after", before, after)
+	}
+	tab := ntOpen(t, bin, nativeOptions{})
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var fr []Frame
+			for i := range want {
+				fr, _ = tab.lookup(addr+uint64(i), true, fr[:0])
+				if fmt.Sprint(fr) != fmt.Sprint(want[i]) {
+					errs <- fmt.Sprintf("%#x: %v, serially %v", addr+uint64(i), fr, want[i])
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}
