@@ -70,6 +70,12 @@ func (o *object) lookup(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 	if !ok {
 		return append(dst[:n], o.unknownAt(vaddr))
 	}
+	if !opts.Lines && len(dst)-n > 1 {
+		// Inlined frames come with lines: keep the function that holds
+		// the code, as a symbol table names it.
+		dst = append(dst[:n], dst[len(dst)-1])
+		dst[n].Inlined = false
+	}
 	off, _ := o.vaddrToOffset(vaddr)
 	for i := n; i < len(dst); i++ {
 		dst[i].Module = o.module
