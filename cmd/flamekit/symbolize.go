@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,81 +57,147 @@ func runSymbolize(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 		opts.Names = symbolize.NamesShort
 	}
 
-	s := symbolize.New(symbolize.Options{})
-	defer s.Close()
-	var proc *symbolize.Process
+	sym := &symbolizeRun{s: symbolize.New(symbolize.Options{}), opts: opts, obj: obj, kernel: *kernel, json: jsonOut, stderr: stderr}
+	defer sym.s.Close()
 	if *pid != 0 {
-		if proc, err = symbolize.SnapshotProcess(*pid); err != nil {
+		if sym.proc, err = symbolize.SnapshotProcess(*pid); err != nil {
 			return err
 		}
-		defer proc.Close()
+		defer sym.proc.Close()
+	}
+	if obj == "" && *pid == 0 && !*kernel && len(files) > 0 {
+		return fmt.Errorf("%w: give -e, -p or --kernel to say whose addresses these are", errUsage)
 	}
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
-	// one answers one address; a bad address or file is answered as
-	// llvm-symbolizer does ("??", or an Error in JSON) and returned.
-	one := func(file, text string) error {
-		addr, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimPrefix(text, "0x"), "0X"), 16, 64)
-		if err != nil {
-			err = fmt.Errorf("bad address %q: want hexadecimal", text)
-		}
-		var frames [][]symbolize.Frame
-		module := file
-		switch {
-		case err != nil:
-		case file != "":
-			frames, err = s.File(file, []uint64{addr}, symbolize.VirtualAddress, opts)
-		case proc != nil:
-			frames, err = s.Process(proc, []uint64{addr}, opts)
-		case *kernel:
-			module = symbolize.KernelPath
-			frames, err = s.Kernel([]uint64{addr}, opts)
-		default:
-			return fmt.Errorf("%w: no binary for %s: give -e, -p or --kernel, or \"FILE ADDR\" lines", errUsage, text)
-		}
-		var got []symbolize.Frame
-		if err == nil {
-			got = frames[0]
-		}
-		if jsonOut {
-			writeJSON(w, addr, module, got, err)
-		} else {
-			writePlain(w, got)
-		}
-		return err
-	}
 	if len(files) > 0 {
-		var errs []error
-		for _, a := range files {
-			errs = append(errs, one(obj, a))
+		qs := make([]query, len(files))
+		for i, a := range files {
+			qs[i] = sym.parse(a)
 		}
-		return errors.Join(errs...)
+		return sym.answer(w, qs)
 	}
-	sc := bufio.NewScanner(stdin)
-	for sc.Scan() {
-		// "[CODE|DATA] [FILE] ADDR", as llvm-symbolizer reads.
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 0 && (fields[0] == "CODE" || fields[0] == "DATA") {
-			fields = fields[1:]
+	// Lines "[CODE|DATA] [FILE] ADDR", as llvm-symbolizer reads them. What
+	// is already buffered is answered in one batch; then the answers are
+	// flushed, since a pipe partner (pprof) waits for each.
+	br := bufio.NewReaderSize(stdin, 64<<10)
+	var qs []query
+	for {
+		line, rerr := br.ReadString('\n')
+		if q := sym.parse(line); q.text != "" {
+			qs = append(qs, q)
 		}
-		file := obj
-		switch len(fields) {
-		case 0:
-			continue
-		case 1:
-		default:
-			file = strings.Join(fields[:len(fields)-1], " ")
-		}
-		if err := one(file, fields[len(fields)-1]); err != nil {
-			if errors.Is(err, errUsage) {
+		if rerr != nil || br.Buffered() == 0 || len(qs) >= 8192 {
+			if err := sym.answer(w, qs); errors.Is(err, errUsage) {
 				return err
 			}
-			// Like llvm-symbolizer, a bad line or file does not stop the rest.
-			fmt.Fprintf(stderr, "flamekit symbolize: %v\n", err)
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			qs = qs[:0]
 		}
-		w.Flush() // a pipe partner waits for each answer
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
 	}
-	return sc.Err()
+}
+
+// symbolizeRun is one `flamekit symbolize`: where addresses come from and how
+// answers are written.
+type symbolizeRun struct {
+	s      *symbolize.Symbolizer
+	opts   symbolize.LookupOptions
+	obj    string             // -e
+	proc   *symbolize.Process // -p
+	kernel bool               // --kernel
+	json   bool
+	stderr io.Writer
+}
+
+// query is one address to answer, and the binary it belongs to ("" for the
+// process or the kernel).
+type query struct {
+	file, text string
+	addr       uint64
+	err        error
+}
+
+// parse reads "[CODE|DATA] [FILE] ADDR" (or just ADDR).
+func (r *symbolizeRun) parse(line string) query {
+	fields := strings.Fields(line)
+	if len(fields) > 0 && (fields[0] == "CODE" || fields[0] == "DATA") {
+		fields = fields[1:]
+	}
+	if len(fields) == 0 {
+		return query{}
+	}
+	q := query{file: r.obj, text: fields[len(fields)-1]}
+	if len(fields) > 1 {
+		q.file = strings.Join(fields[:len(fields)-1], " ")
+	}
+	var err error
+	q.addr, err = strconv.ParseUint(strings.TrimPrefix(strings.TrimPrefix(q.text, "0x"), "0X"), 16, 64)
+	if err != nil {
+		q.err = fmt.Errorf("bad address %q: want hexadecimal", q.text)
+	}
+	return q
+}
+
+// answer symbolizes the queries, a batch for each run of the same binary,
+// and writes the answers in order. Like llvm-symbolizer, a bad address or
+// an unreadable file gets "??" (or an Error in JSON) and does not stop the
+// rest; such errors are reported on stderr and the last one returned.
+func (r *symbolizeRun) answer(w *bufio.Writer, qs []query) error {
+	var last error
+	for len(qs) > 0 {
+		n := 1
+		for n < len(qs) && qs[n].file == qs[0].file {
+			n++
+		}
+		batch := qs[:n]
+		qs = qs[n:]
+		addrs := make([]uint64, len(batch))
+		for i, q := range batch {
+			addrs[i] = q.addr
+		}
+		var frames [][]symbolize.Frame
+		var err error
+		module := batch[0].file
+		switch {
+		case module != "":
+			frames, err = r.s.File(module, addrs, symbolize.VirtualAddress, r.opts)
+		case r.proc != nil:
+			frames, err = r.s.Process(r.proc, addrs, r.opts)
+		case r.kernel:
+			module = symbolize.KernelPath
+			frames, err = r.s.Kernel(addrs, r.opts)
+		default:
+			return fmt.Errorf("%w: no binary for %s: give -e, -p or --kernel, or \"FILE ADDR\" lines", errUsage, batch[0].text)
+		}
+		if err != nil {
+			fmt.Fprintf(r.stderr, "flamekit symbolize: %v\n", err)
+			last = err
+		}
+		for i, q := range batch {
+			var got []symbolize.Frame
+			qerr := cmp.Or(q.err, err)
+			if qerr == nil {
+				got = frames[i]
+			} else if q.err != nil {
+				fmt.Fprintf(r.stderr, "flamekit symbolize: %v\n", q.err)
+				last = q.err
+			}
+			if r.json {
+				writeJSON(w, q.addr, module, got, qerr)
+			} else {
+				writePlain(w, got)
+			}
+		}
+	}
+	return last
 }
 
 // writePlain prints frames as llvm-symbolizer does: the function, then
