@@ -192,3 +192,30 @@ func childPID(t *testing.T, pid int) int {
 	t.Fatalf("pid %d has no single child", pid)
 	return 0
 }
+
+// TestProcessConcurrentRefresh resolves while the JIT sources are reread
+// (run with -race).
+func TestProcessConcurrentRefresh(t *testing.T) {
+	path := fmt.Sprintf("/tmp/perf-%d.map", os.Getpid())
+	if err := os.WriteFile(path, []byte("1000 10 jitted\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(path) })
+	p := snapshot(t, os.Getpid())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 50 {
+			if err := p.Refresh(); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for range 1000 {
+		if r := p.resolve(0x1004); r.kind != addrJIT || r.frame.Function != "jitted" {
+			t.Fatalf("resolve = %+v", r)
+		}
+	}
+	<-done
+}

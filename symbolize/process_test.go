@@ -206,3 +206,15 @@ func TestProcessJITMappingKinds(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkProcessSnapshot takes a snapshot of this process: maps, files
+// opened, build-ids read, the vDSO copied.
+func BenchmarkProcessSnapshot(b *testing.B) {
+	for b.Loop() {
+		p, err := SnapshotProcess(os.Getpid())
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Close()
+	}
+}

@@ -32,15 +32,14 @@ func (m *Mapping) Executable() bool { return len(m.Perms) > 2 && m.Perms[2] == '
 // Anonymous reports whether the mapping has no file behind it (or only a
 // pseudo file that holds no symbols): JIT compilers put their code there.
 // It follows perf's notion (tools/perf/util/map.c): no path, "//anon",
-// "/dev/zero", "/anon_hugepage" and "[anon:NAME]".
+// "/dev/zero", "/anon_hugepage", plus the kernel's names for named
+// anonymous memory, "[anon:NAME]" and "[anon_shmem:NAME]".
 func (m *Mapping) Anonymous() bool {
 	switch {
 	case m.Path == "", m.Path == "//anon", m.Path == "/dev/zero", strings.HasPrefix(m.Path, "/anon_hugepage"):
 		return true
-	case strings.HasPrefix(m.Path, "[anon:"):
-		return true
 	}
-	return false
+	return strings.HasPrefix(m.Path, "[anon:") || strings.HasPrefix(m.Path, "[anon_shmem:")
 }
 
 // Pseudo reports whether Path is a kernel-made name in brackets, such as

@@ -37,6 +37,9 @@ func TestParseMapsEdgeCases(t *testing.T) {
 			t.Errorf("%q: Anonymous() = %v", maps[i].Path, !anon)
 		}
 	}
+	if m := (Mapping{Path: "[anon_shmem:jit]"}); !m.Anonymous() || !m.Pseudo() {
+		t.Error("[anon_shmem:NAME] is anonymous memory")
+	}
 	if !maps[7].Pseudo() || maps[1].Pseudo() || !maps[1].Executable() || maps[2].Executable() {
 		t.Error("Pseudo/Executable wrong")
 	}
