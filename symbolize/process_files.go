@@ -23,7 +23,6 @@ const maxVDSO = 1 << 20
 type mappedFile struct {
 	r    io.ReaderAt // the file's bytes; nil when err is set
 	f    *os.File    // the open file; nil for the vDSO
-	size int64
 	key  fileKey
 	path string // as the process saw it; "[vdso]" for the vDSO
 	err  error  // why the file could not be opened
@@ -88,7 +87,7 @@ func (p *Process) openMapped(m *procfs.Mapping) *mappedFile {
 		mf.err = fmt.Errorf("%w: %s of pid %d", errFileReplaced, m.Path, p.PID)
 		return mf
 	}
-	mf.r, mf.f, mf.size = f, f, st.Size
+	mf.r, mf.f = f, f
 	mf.key = fileKey{dev: st.Dev, inode: st.Ino, size: st.Size, mtime: st.Mtim.Nano()}
 	mf.setBuildID()
 	return mf
@@ -113,7 +112,7 @@ func (p *Process) readVDSO(m *procfs.Mapping) *mappedFile {
 		mf.err = fmt.Errorf("symbolize: [vdso] of pid %d: %w", p.PID, err)
 		return mf
 	}
-	mf.r, mf.size = bytes.NewReader(img), int64(size)
+	mf.r = bytes.NewReader(img)
 	mf.key = fileKey{size: int64(size)}
 	mf.setBuildID()
 	return mf
