@@ -50,6 +50,7 @@ var (
 // (no copy, no allocation per lookup); the table's bytes are never modified.
 type goTable struct {
 	order     binary.ByteOrder
+	big       bool // order is big-endian
 	ptrSize   int
 	namesOff  uint64 // offset of funcnametab from the start of the pclntab
 	quantum   uint64 // instruction size quantum (minLC)
@@ -58,13 +59,14 @@ type goTable struct {
 	absolute  bool // Go 1.16: functab holds addresses, not offsets from textStart
 
 	nfunc     int
-	ftabEntry int    // size of one functab entry: two uint32, or two pointers (1.16)
-	ftab      []byte // functab: nfunc+1 entries, the last one marks the end of text
-	funcs     []byte // pclntable: the _func records are at offsets into it
-	names     []byte // funcnametab
-	cutab     []byte // cutab: per compilation unit, uint32 offsets into filetab
-	files     []byte // filetab
-	pctab     []byte // pc-value tables
+	ftabEntry int      // size of one functab entry: two uint32, or two pointers (1.16)
+	ftab      []byte   // functab: nfunc+1 entries, the last one marks the end of text
+	funcs     []byte   // pclntable: the _func records are at offsets into it
+	names     []byte   // funcnametab
+	cutab     []byte   // cutab: per compilation unit, uint32 offsets into filetab
+	files     []byte   // filetab
+	pctab     []byte   // pc-value tables
+	buckets   []uint32 // functab index by 4 KiB of text: see indexBuckets
 
 	// gofunc holds the bytes from moduledata.gofunc on: funcdata offsets
 	// (the inline trees) are relative to its start. It is nil when the
@@ -76,8 +78,9 @@ type goTable struct {
 }
 
 // newGoTable reads the pclntab of ef. It returns an error wrapping
-// errNoGoTable when ef has no .gopclntab section, and another error when the
-// section is malformed or of a format older than Go 1.16.
+// errNoGoTable when ef has no .gopclntab section (it is not a Go binary),
+// and another error when the section is unreadable, malformed or of a
+// format older than Go 1.16.
 func newGoTable(ef *elf.File) (*goTable, error) {
 	sec := ef.Section(".gopclntab")
 	if sec == nil || sec.Type == elf.SHT_NOBITS {
@@ -94,26 +97,24 @@ func newGoTable(ef *elf.File) (*goTable, error) {
 	mod := findGoModule(ef, t, sec.Addr)
 	syms := &goSymbols{ef: ef}
 	t.textStart = goTextStart(ef, mod, syms, t)
+	var extra int64
 	if t.layout == goFunc120 {
-		t.gofunc = goFuncBytes(ef, mod, syms, sec.Addr, data)
+		t.gofunc, extra = goFuncBytes(ef, mod, syms, sec.Addr, data)
 	}
-	t.size = int64(len(data)) + int64(unsafe.Sizeof(*t))
-	if t.gofunc != nil && !sliceWithin(t.gofunc, data) {
-		t.size += int64(len(t.gofunc))
-	}
+	t.size = int64(len(data)) + extra + int64(unsafe.Sizeof(*t)) + 4*int64(len(t.buckets))
 	return t, nil
 }
 
 // parseGoHeader checks the pclntab header and slices the tables it points to.
 func parseGoHeader(data []byte, order binary.ByteOrder) (*goTable, error) {
 	if len(data) < 8 {
-		return nil, fmt.Errorf("symbolize: .gopclntab: %d bytes, too short: %w", len(data), errNoGoTable)
+		return nil, fmt.Errorf("symbolize: .gopclntab: %d bytes, too short", len(data))
 	}
 	ptr := int(data[7])
-	t := &goTable{order: order, quantum: uint64(data[6]), ptrSize: ptr}
+	t := &goTable{order: order, big: order == binary.BigEndian, quantum: uint64(data[6]), ptrSize: ptr}
 	magic := order.Uint32(data)
 	if data[4] != 0 || data[5] != 0 || (ptr != 4 && ptr != 8) || t.quantum == 0 {
-		return nil, fmt.Errorf("symbolize: .gopclntab: bad header: %w", errNoGoTable)
+		return nil, errors.New("symbolize: .gopclntab: bad header")
 	}
 	// Header words after the first 8 bytes: nfunc, nfiles, [textStart],
 	// funcname, cu, filetab, pctab, pcln offsets.
@@ -124,15 +125,18 @@ func parseGoHeader(data []byte, order binary.ByteOrder) (*goTable, error) {
 	case goMagic118:
 		t.layout, first = goFunc118, 3
 	case goMagic116:
+		if ptr != 8 {
+			return nil, errors.New("symbolize: .gopclntab: Go 1.16 tables are read for 64-bit binaries only")
+		}
 		t.layout, t.absolute = goFunc116, true
 	default:
-		return nil, fmt.Errorf("symbolize: .gopclntab: magic %#x is not Go 1.16 or later (only Go 1.16+ pclntabs are read): %w", magic, errNoGoTable)
+		return nil, fmt.Errorf("symbolize: .gopclntab: magic %#x: not a pclntab of Go 1.16 or later, the ones read here", magic)
 	}
 	words := make([]uint64, first+5)
 	for i := range words {
 		w, ok := readWord(data, 8+i*ptr, ptr, order)
 		if !ok {
-			return nil, fmt.Errorf("symbolize: .gopclntab: truncated header: %w", errNoGoTable)
+			return nil, errors.New("symbolize: .gopclntab: truncated header")
 		}
 		words[i] = w
 	}
@@ -162,6 +166,7 @@ func parseGoHeader(data []byte, order binary.ByteOrder) (*goTable, error) {
 		return nil, fmt.Errorf("symbolize: .gopclntab: functab of %d functions is truncated", t.nfunc)
 	}
 	t.ftab = t.funcs[:n]
+	t.indexBuckets()
 	return t, nil
 }
 
@@ -177,49 +182,93 @@ func readWord(b []byte, off, ptr int, order binary.ByteOrder) (uint64, bool) {
 	return order.Uint64(b[off:]), true
 }
 
-// sliceWithin reports whether b's memory lies inside outer's.
-func sliceWithin(b, outer []byte) bool {
-	if len(b) == 0 || len(outer) == 0 {
-		return false
-	}
-	p, lo := uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&outer[0]))
-	return p >= lo && p < lo+uintptr(len(outer))
-}
-
 // sizeBytes returns the memory the table holds, for cache accounting.
 func (t *goTable) sizeBytes() int64 { return t.size }
 
-// entry returns the link-time address at which functab entry i starts.
-func (t *goTable) entry(i int) uint64 {
-	off := i * t.ftabEntry
+// u32 reads a uint32 in the table's byte order (a method call through
+// binary.ByteOrder costs more than the lookup's arithmetic).
+func (t *goTable) u32(b []byte) uint32 {
+	if t.big {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
+// raw returns functab entry i's start as stored: an offset from textStart,
+// or an address in Go 1.16.
+func (t *goTable) raw(i int) uint64 {
 	if t.absolute {
-		w, _ := readWord(t.ftab, off, t.ftabEntry/2, t.order)
+		w, _ := readWord(t.ftab, i*t.ftabEntry, t.ptrSize, t.order)
 		return w
 	}
-	return t.textStart + uint64(t.order.Uint32(t.ftab[off:]))
+	return uint64(t.u32(t.ftab[i*8:]))
+}
+
+// entry returns the link-time address at which functab entry i starts.
+func (t *goTable) entry(i int) uint64 {
+	if t.absolute {
+		return t.raw(i)
+	}
+	return t.textStart + t.raw(i)
 }
 
 // funcOff returns the offset in t.funcs of functab entry i's _func.
 func (t *goTable) funcOff(i int) uint64 {
-	off := i * t.ftabEntry
 	if t.absolute {
-		w, _ := readWord(t.ftab, off+t.ftabEntry/2, t.ftabEntry/2, t.order)
+		w, _ := readWord(t.ftab, i*t.ftabEntry+t.ptrSize, t.ptrSize, t.order)
 		return w
 	}
-	return uint64(t.order.Uint32(t.ftab[off+4:]))
+	return uint64(t.u32(t.ftab[i*8+4:]))
+}
+
+// goBucketShift sets the span of text, 4 KiB, that one bucket of the
+// functab index covers.
+const goBucketShift = 12
+
+// indexBuckets builds t.buckets: for each 4 KiB of text from the first
+// function, the functab index of the function holding its first byte, so
+// that findFunc searches a few entries instead of all. A functab too sparse
+// for its span (malformed) gets no index.
+func (t *goTable) indexBuckets() {
+	if t.nfunc == 0 {
+		return
+	}
+	first, end := t.raw(0), t.raw(t.nfunc)
+	if end < first || (end-first)>>goBucketShift > uint64(2*t.nfunc+1024) {
+		return
+	}
+	t.buckets = make([]uint32, (end-first)>>goBucketShift+2)
+	i := 0
+	for k := range t.buckets {
+		start := first + uint64(k)<<goBucketShift
+		for i+1 < t.nfunc && t.raw(i+1) <= start {
+			i++
+		}
+		t.buckets[k] = uint32(i)
+	}
 }
 
 // findFunc returns the functab index of the function whose range holds pc,
 // and false when pc is outside Go's text.
 func (t *goTable) findFunc(pc uint64) (int, bool) {
-	if t.nfunc == 0 || pc < t.entry(0) || pc >= t.entry(t.nfunc) {
+	r := pc
+	if !t.absolute {
+		if pc < t.textStart {
+			return 0, false
+		}
+		r = pc - t.textStart
+	}
+	if t.nfunc == 0 || r < t.raw(0) || r >= t.raw(t.nfunc) {
 		return 0, false
 	}
-	// Entries are sorted: find the last one at or before pc.
+	// Entries are sorted: find the last one at or before r.
 	lo, hi := 0, t.nfunc
+	if b := (r - t.raw(0)) >> goBucketShift; b+1 < uint64(len(t.buckets)) {
+		lo, hi = int(t.buckets[b]), int(t.buckets[b+1])+1
+	}
 	for hi-lo > 1 {
 		m := int(uint(lo+hi) >> 1)
-		if t.entry(m) <= pc {
+		if t.raw(m) <= r {
 			lo = m
 		} else {
 			hi = m

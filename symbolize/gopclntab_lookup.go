@@ -23,7 +23,7 @@ func (t *goTable) funcAt(i int) (goFunc, bool) {
 }
 
 // field returns the uint32 at byte offset off of f's record.
-func (t *goTable) field(f goFunc, off int) uint32 { return t.order.Uint32(f.rec[off:]) }
+func (t *goTable) field(f goFunc, off int) uint32 { return t.u32(f.rec[off:]) }
 
 // pcdata returns the offset in pctab of f's pcdata table i, 0 when f has
 // none.
@@ -35,7 +35,7 @@ func (t *goTable) pcdata(f goFunc, i int) uint32 {
 	if off > len(f.rec)-4 {
 		return 0
 	}
-	return t.order.Uint32(f.rec[off:])
+	return t.u32(f.rec[off:])
 }
 
 // inlTree returns f's inline tree, nil when it has none.
@@ -47,7 +47,7 @@ func (t *goTable) inlTree(f goFunc) []byte {
 	if off < 0 || off > len(f.rec)-4 {
 		return nil
 	}
-	fd := t.order.Uint32(f.rec[off:])
+	fd := t.u32(f.rec[off:])
 	if fd == goNoFuncData || uint64(fd) >= uint64(len(t.gofunc)) {
 		return nil
 	}
@@ -66,20 +66,12 @@ func (t *goTable) pcvalue(off uint32, entry, target uint64) (int32, bool) {
 	p := t.pctab[off:]
 	pc, val := entry, int32(-1)
 	for first := true; ; first = false {
-		// Most deltas fit in one byte: decode those inline.
-		var uv, pd uint32
-		if len(p) >= 2 && p[0] < 0x80 && p[1] < 0x80 {
-			uv, pd, p = uint32(p[0]), uint32(p[1]), p[2:]
-		} else {
-			var n, m int
-			if uv, n = goVarint(p); n == 0 {
-				return -1, false
-			}
-			if pd, m = goVarint(p[n:]); m == 0 {
-				return -1, false
-			}
-			p = p[n+m:]
+		uv, n := goVarint(p)
+		pd, m := goVarint(p[n:])
+		if n == 0 || m == 0 {
+			return -1, false
 		}
+		p = p[n+m:]
 		// A zero value delta after the first step ends the table; a zero pc
 		// delta never occurs in a valid one.
 		if (uv == 0 && !first) || pd == 0 {
@@ -96,6 +88,9 @@ func (t *goTable) pcvalue(off uint32, entry, target uint64) (int32, bool) {
 // goVarint decodes an unsigned LEB128 varint of at most 5 bytes, returning
 // its length, 0 when p holds no complete one.
 func goVarint(p []byte) (uint32, int) {
+	if len(p) > 0 && p[0] < 0x80 { // most are one byte
+		return uint32(p[0]), 1
+	}
 	var v uint32
 	for i := 0; i < len(p) && i < 5; i++ {
 		v |= uint32(p[i]&0x7f) << (7 * i)
@@ -137,7 +132,7 @@ func (t *goTable) fileLine(f goFunc, pc uint64) (string, int) {
 	if i >= uint64(len(t.cutab)/4) {
 		return "", int(line)
 	}
-	fileOff := t.order.Uint32(t.cutab[4*i:])
+	fileOff := t.u32(t.cutab[4*i:])
 	if fileOff == ^uint32(0) {
 		return "", int(line)
 	}
@@ -178,10 +173,10 @@ func (t *goTable) lookup(pc uint64, lines bool, dst []Frame) ([]Frame, bool) {
 			return append(dst, fr), true
 		}
 		call := tree[rec:]
-		fr.Function = cstring(t.names, uint64(t.order.Uint32(call[4:])))
+		fr.Function = cstring(t.names, uint64(t.u32(call[4:])))
 		fr.Inlined = true
 		dst = append(dst, fr)
-		at = f.entry + uint64(int64(int32(t.order.Uint32(call[8:]))))
+		at = f.entry + uint64(int64(int32(t.u32(call[8:]))))
 		parent, _ := t.pcvalue(inlIndex, f.entry, at)
 		// A call's parent comes before it in the tree; anything else is
 		// corrupt: end with the physical frame, as the runtime does.

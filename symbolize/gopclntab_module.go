@@ -85,19 +85,20 @@ func goTextStart(ef *elf.File, mod goModule, syms *goSymbols, t *goTable) uint64
 
 // goFuncBytes returns the bytes from moduledata.gofunc (the go:func.*
 // symbol) to the end of the section that holds it: funcdata offsets, and so
-// the inline trees, are relative to it. Go puts it inside .gopclntab; data
-// is that section's contents, at addr. It returns nil when gofunc is unknown.
-func goFuncBytes(ef *elf.File, mod goModule, syms *goSymbols, addr uint64, data []byte) []byte {
+// the inline trees, are relative to it. Go puts it inside .gopclntab, whose
+// contents, at addr, are data; it returns nil when gofunc is unknown, and
+// the bytes it read besides data.
+func goFuncBytes(ef *elf.File, mod goModule, syms *goSymbols, addr uint64, data []byte) ([]byte, int64) {
 	gofunc := mod.gofunc
 	if !mod.ok {
 		v, ok := syms.get("go:func.*")
 		if !ok {
-			return nil
+			return nil, 0
 		}
 		gofunc = v
 	}
 	if gofunc >= addr && gofunc-addr < uint64(len(data)) {
-		return data[gofunc-addr:]
+		return data[gofunc-addr:], 0
 	}
 	for _, sec := range ef.Sections {
 		if sec.Type != elf.SHT_PROGBITS || gofunc < sec.Addr || gofunc-sec.Addr >= sec.Size {
@@ -105,11 +106,11 @@ func goFuncBytes(ef *elf.File, mod goModule, syms *goSymbols, addr uint64, data 
 		}
 		b, err := sec.Data()
 		if err != nil || gofunc-sec.Addr >= uint64(len(b)) {
-			return nil
+			return nil, 0
 		}
-		return b[gofunc-sec.Addr:]
+		return b[gofunc-sec.Addr:], int64(len(b))
 	}
-	return nil
+	return nil, 0
 }
 
 // goSymbols reads the few symbols wanted from .symtab, once, and only if a

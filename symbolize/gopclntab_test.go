@@ -263,8 +263,8 @@ func TestGoTextStartFallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := goFuncBytes(ef, goModule{}, syms, sec.Addr, data); len(got) != len(tab.gofunc) || len(got) == 0 {
-		t.Errorf("go:func.* from the symbol table: %d bytes; moduledata: %d", len(got), len(tab.gofunc))
+	if got, extra := goFuncBytes(ef, goModule{}, syms, sec.Addr, data); len(got) != len(tab.gofunc) || len(got) == 0 || extra != 0 {
+		t.Errorf("go:func.* from the symbol table: %d bytes (%d read besides); moduledata: %d", len(got), extra, len(tab.gofunc))
 	}
 	mod := findGoModule(ef, tab, sec.Addr)
 	if !mod.ok || mod.text != tab.textStart {
