@@ -78,9 +78,9 @@ type goTable struct {
 }
 
 // newGoTable reads the pclntab of ef. It returns an error wrapping
-// errNoGoTable when ef has no .gopclntab section (it is not a Go binary),
-// and another error when the section is unreadable, malformed or of a
-// format older than Go 1.16.
+// errNoGoTable when ef has no .gopclntab section (it is not a Go binary) or
+// one of a format older than Go 1.16, and another error when the section is
+// unreadable or malformed.
 func newGoTable(ef *elf.File) (*goTable, error) {
 	sec := ef.Section(".gopclntab")
 	if sec == nil || sec.Type == elf.SHT_NOBITS {
@@ -130,11 +130,11 @@ func parseGoHeader(data []byte, order binary.ByteOrder) (*goTable, error) {
 		}
 		t.layout, t.absolute = goFunc116, true
 	default:
-		return nil, fmt.Errorf("symbolize: .gopclntab: magic %#x: not a pclntab of Go 1.16 or later, the ones read here", magic)
+		return nil, fmt.Errorf("symbolize: .gopclntab: magic %#x: not a pclntab of Go 1.16 or later, the ones read here: %w", magic, errNoGoTable)
 	}
 	words := make([]uint64, first+5)
 	for i := range words {
-		w, ok := readWord(data, 8+i*ptr, ptr, order)
+		w, ok := goWord(data, 8+i*ptr, ptr, order)
 		if !ok {
 			return nil, errors.New("symbolize: .gopclntab: truncated header")
 		}
@@ -170,9 +170,9 @@ func parseGoHeader(data []byte, order binary.ByteOrder) (*goTable, error) {
 	return t, nil
 }
 
-// readWord reads a ptr-byte unsigned word at off, reporting false when it is
+// goWord reads a ptr-byte unsigned word at off, reporting false when it is
 // out of bounds.
-func readWord(b []byte, off, ptr int, order binary.ByteOrder) (uint64, bool) {
+func goWord(b []byte, off, ptr int, order binary.ByteOrder) (uint64, bool) {
 	if off < 0 || off > len(b)-ptr {
 		return 0, false
 	}
@@ -198,7 +198,7 @@ func (t *goTable) u32(b []byte) uint32 {
 // or an address in Go 1.16.
 func (t *goTable) raw(i int) uint64 {
 	if t.absolute {
-		w, _ := readWord(t.ftab, i*t.ftabEntry, t.ptrSize, t.order)
+		w, _ := goWord(t.ftab, i*t.ftabEntry, t.ptrSize, t.order)
 		return w
 	}
 	return uint64(t.u32(t.ftab[i*8:]))
@@ -215,7 +215,7 @@ func (t *goTable) entry(i int) uint64 {
 // funcOff returns the offset in t.funcs of functab entry i's _func.
 func (t *goTable) funcOff(i int) uint64 {
 	if t.absolute {
-		w, _ := readWord(t.ftab, i*t.ftabEntry+t.ptrSize, t.ptrSize, t.order)
+		w, _ := goWord(t.ftab, i*t.ftabEntry+t.ptrSize, t.ptrSize, t.order)
 		return w
 	}
 	return uint64(t.u32(t.ftab[i*8+4:]))

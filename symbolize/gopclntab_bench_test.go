@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-// compilePath returns the Go toolchain's compile binary (26 MB, 20k
+// goCompilePath returns the Go toolchain's compile binary (26 MB, 20k
 // functions), skipping b when there is none.
-func compilePath(b *testing.B) string {
+func goCompilePath(b *testing.B) string {
 	out, err := exec.Command("go", "env", "GOTOOLDIR").Output()
 	if err != nil {
 		b.Skipf("go env GOTOOLDIR: %v", err)
@@ -53,7 +53,7 @@ func goBenchAddrs(b *testing.B, ef *elf.File, n int) []uint64 {
 
 // BenchmarkGoTableLoad opens compile and reads its pclntab.
 func BenchmarkGoTableLoad(b *testing.B) {
-	path := compilePath(b)
+	path := goCompilePath(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		ef, err := elf.Open(path)
@@ -70,7 +70,7 @@ func BenchmarkGoTableLoad(b *testing.B) {
 // BenchmarkGoTableLookup symbolizes gen-addrs-like addresses in compile,
 // with file:line and without.
 func BenchmarkGoTableLookup(b *testing.B) {
-	ef, err := elf.Open(compilePath(b))
+	ef, err := elf.Open(goCompilePath(b))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // large: fuzz with -fuzzminimizetime=5s or so, or minimizing stalls the run.
 func FuzzGoTable(f *testing.F) {
 	for _, magic := range []uint32{goMagic116, goMagic118, goMagic120} {
-		f.Add(synthPclntab(magic, synthFuncs), uint32(0))
+		f.Add(goSynthPclntab(magic, goSynthFuncs), uint32(0))
 	}
 	ef, tab := openGoTable(f, buildGo(f, f.TempDir(), goVariants[1]))
 	sec := ef.Section(".gopclntab")

@@ -101,9 +101,9 @@ func goVarint(p []byte) (uint32, int) {
 	return 0, 0
 }
 
-// cstring returns the NUL-terminated string at off in b, sharing b's memory
+// goCString returns the NUL-terminated string at off in b, sharing b's memory
 // (b is never modified), and "" when off is out of bounds.
-func cstring(b []byte, off uint64) string {
+func goCString(b []byte, off uint64) string {
 	if off >= uint64(len(b)) {
 		return ""
 	}
@@ -136,7 +136,7 @@ func (t *goTable) fileLine(f goFunc, pc uint64) (string, int) {
 	if fileOff == ^uint32(0) {
 		return "", int(line)
 	}
-	return cstring(t.files, uint64(fileOff)), int(line)
+	return goCString(t.files, uint64(fileOff)), int(line)
 }
 
 // lookup appends the frames at pc, a link-time virtual address, innermost
@@ -169,11 +169,11 @@ func (t *goTable) lookup(pc uint64, lines bool, dst []Frame) ([]Frame, bool) {
 		}
 		rec := int(idx) * goInlinedCallSize
 		if idx < 0 || depth >= goMaxInlineDepth || rec > len(tree)-goInlinedCallSize {
-			fr.Function = cstring(t.names, uint64(t.field(f, t.layout.nameOff)))
+			fr.Function = goCString(t.names, uint64(t.field(f, t.layout.nameOff)))
 			return append(dst, fr), true
 		}
 		call := tree[rec:]
-		fr.Function = cstring(t.names, uint64(t.u32(call[4:])))
+		fr.Function = goCString(t.names, uint64(t.u32(call[4:])))
 		fr.Inlined = true
 		dst = append(dst, fr)
 		at = f.entry + uint64(int64(int32(t.u32(call[8:]))))

@@ -55,7 +55,7 @@ func (t *goTable) scanModule(data []byte, pclntab uint64) (goModule, bool) {
 	ptr := t.ptrSize
 	names := pclntab + t.namesOff
 	for off := 0; off+goModWords*ptr <= len(data); off += ptr {
-		w := func(i int) uint64 { v, _ := readWord(data, off+i*ptr, ptr, t.order); return v }
+		w := func(i int) uint64 { v, _ := goWord(data, off+i*ptr, ptr, t.order); return v }
 		if w(goModPCHeader) == pclntab && w(goModFuncnames) == names {
 			return goModule{text: w(goModText), gofunc: w(goModGofunc), ok: true}, true
 		}

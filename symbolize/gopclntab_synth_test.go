@@ -2,24 +2,25 @@ package symbolize
 
 import (
 	"encoding/binary"
+	"errors"
 	"testing"
 )
 
-// synthFunc is a function of a synthetic pclntab: size bytes of code, all on
+// goSynthFunc is a function of a synthetic pclntab: size bytes of code, all on
 // one line of one file.
-type synthFunc struct {
+type goSynthFunc struct {
 	name, file string
 	line, size int
 }
 
-// synthText is where synthetic tables put their text.
-const synthText = 0x401000
+// goSynthText is where synthetic tables put their text.
+const goSynthText = 0x401000
 
-// synthPclntab writes a small little-endian 64-bit pclntab in the layout of
+// goSynthPclntab writes a small little-endian 64-bit pclntab in the layout of
 // magic (Go 1.16, 1.18 or 1.20+), with the header's textStart set as the
 // linker did before Go 1.26. It lets the tests reach the older layouts,
 // which no toolchain here writes, and seeds the fuzz target.
-func synthPclntab(magic uint32, funcs []synthFunc) []byte {
+func goSynthPclntab(magic uint32, funcs []goSynthFunc) []byte {
 	le := binary.LittleEndian
 	layout, words := goFunc120, 8
 	switch magic {
@@ -57,9 +58,9 @@ func synthPclntab(magic uint32, funcs []synthFunc) []byte {
 	for i, f := range funcs {
 		rec := make([]byte, layout.size)
 		if magic == goMagic116 {
-			le.PutUint64(ftab[i*ent:], synthText+pc)
+			le.PutUint64(ftab[i*ent:], goSynthText+pc)
 			le.PutUint64(ftab[i*ent+8:], uint64(len(ftab)))
-			le.PutUint64(rec, synthText+pc)
+			le.PutUint64(rec, goSynthText+pc)
 		} else {
 			le.PutUint32(ftab[i*ent:], uint32(pc))
 			le.PutUint32(ftab[i*ent+4:], uint32(len(ftab)))
@@ -74,7 +75,7 @@ func synthPclntab(magic uint32, funcs []synthFunc) []byte {
 	}
 	end := len(funcs) * ent
 	if magic == goMagic116 {
-		le.PutUint64(ftab[end:], synthText+pc)
+		le.PutUint64(ftab[end:], goSynthText+pc)
 	} else {
 		le.PutUint32(ftab[end:], uint32(pc))
 	}
@@ -83,7 +84,7 @@ func synthPclntab(magic uint32, funcs []synthFunc) []byte {
 	hdr[6], hdr[7] = 1, 8
 	w := []uint64{uint64(len(funcs)), uint64(len(funcs))}
 	if magic != goMagic116 {
-		w = append(w, synthText)
+		w = append(w, goSynthText)
 	}
 	off := uint64(len(hdr))
 	for _, tab := range [][]byte{names, cutab, files, pctab, ftab} {
@@ -100,7 +101,7 @@ func synthPclntab(magic uint32, funcs []synthFunc) []byte {
 	return out
 }
 
-var synthFuncs = []synthFunc{
+var goSynthFuncs = []goSynthFunc{
 	{"main.main", "/src/main.go", 10, 0x40},
 	{"main.(*T).run", "/src/t.go", 20, 0x25},
 	{"runtime.goexit", "/go/asm_amd64.s", 1700, 0x10},
@@ -109,12 +110,12 @@ var synthFuncs = []synthFunc{
 // TestGoTableLayouts reads synthetic pclntabs of each layout.
 func TestGoTableLayouts(t *testing.T) {
 	for _, magic := range []uint32{goMagic116, goMagic118, goMagic120} {
-		tab, err := parseGoHeader(synthPclntab(magic, synthFuncs), binary.LittleEndian)
+		tab, err := parseGoHeader(goSynthPclntab(magic, goSynthFuncs), binary.LittleEndian)
 		if err != nil {
 			t.Fatalf("%#x: %v", magic, err)
 		}
-		pc := uint64(synthText)
-		for _, f := range synthFuncs {
+		pc := uint64(goSynthText)
+		for _, f := range goSynthFuncs {
 			for _, at := range []uint64{pc, pc + uint64(f.size) - 1} {
 				got, ok := tab.lookup(at, true, nil)
 				want := Frame{Function: f.name, File: f.file, Line: f.line, Kind: KindGo}
@@ -132,7 +133,7 @@ func TestGoTableLayouts(t *testing.T) {
 
 // TestGoTableBadHeaders checks that broken or old headers give errors.
 func TestGoTableBadHeaders(t *testing.T) {
-	good := synthPclntab(goMagic120, synthFuncs)
+	good := goSynthPclntab(goMagic120, goSynthFuncs)
 	cases := map[string]func([]byte) []byte{
 		"empty":     func(b []byte) []byte { return nil },
 		"go1.2":     func(b []byte) []byte { binary.LittleEndian.PutUint32(b, 0xfffffffb); return b },
@@ -146,8 +147,9 @@ func TestGoTableBadHeaders(t *testing.T) {
 	}
 	for name, mutate := range cases {
 		b := mutate(append([]byte(nil), good...))
-		if _, err := parseGoHeader(b, binary.LittleEndian); err == nil {
-			t.Errorf("%s: no error", name)
+		_, err := parseGoHeader(b, binary.LittleEndian)
+		if err == nil || errors.Is(err, errNoGoTable) != (name == "go1.2") {
+			t.Errorf("%s: error %v; want one wrapping errNoGoTable only for an old Go", name, err)
 		}
 	}
 }

@@ -81,7 +81,7 @@ type goTruthFrame struct {
 	line int
 }
 
-func runFrames(t *testing.T, bin string) []goTruthFrame {
+func goRunFrames(t *testing.T, bin string) []goTruthFrame {
 	t.Helper()
 	out, err := exec.Command(bin, "frames").Output()
 	if err != nil {
@@ -114,7 +114,7 @@ func TestGoTableInlines(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			bin := buildGo(t, dir, v)
 			_, tab := openGoTable(t, bin)
-			truth := runFrames(t, bin)
+			truth := goRunFrames(t, bin)
 			if len(truth) < 6 || truth[2].fn != "main.leaf" {
 				t.Fatalf("unexpected stack from the program: %v", truth)
 			}
@@ -202,7 +202,7 @@ func checkGosym(t *testing.T, tab *goTable, gt *gosym.Table) {
 			var ok bool
 			dst, ok = tab.lookup(pc, true, dst[:0])
 			file, line, _ := gt.PCToLine(pc)
-			if line < 0 || !hasLineTable(tab, pc) {
+			if line < 0 || !goHasLineTable(tab, pc) {
 				// Padding after the function's code has no line. Marker
 				// functions (go:textfipsstart) have no line table, which
 				// gosym misreads as the one at offset 0.
@@ -229,8 +229,8 @@ func checkGosym(t *testing.T, tab *goTable, gt *gosym.Table) {
 	}
 }
 
-// hasLineTable reports whether the function holding pc has a pcln table.
-func hasLineTable(tab *goTable, pc uint64) bool {
+// goHasLineTable reports whether the function holding pc has a pcln table.
+func goHasLineTable(tab *goTable, pc uint64) bool {
 	i, _ := tab.findFunc(pc)
 	f, ok := tab.funcAt(i)
 	return ok && tab.field(f, tab.layout.pcln) != 0
