@@ -1,0 +1,87 @@
+package perfevent
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// SampleType is the set of sample fields every sampling event of this
+// package records, and the layout ParseRecord decodes: IP, TID, TIME, CPU,
+// PERIOD and CALLCHAIN, plus CGROUP when SampleOptions.Cgroup is set.
+const SampleType = unix.PERF_SAMPLE_IP | unix.PERF_SAMPLE_TID | unix.PERF_SAMPLE_TIME |
+	unix.PERF_SAMPLE_CPU | unix.PERF_SAMPLE_PERIOD | unix.PERF_SAMPLE_CALLCHAIN
+
+// sampleCgroup is PERF_SAMPLE_CGROUP (Linux 5.7), missing from x/sys.
+const sampleCgroup = 1 << 21
+
+// SampleOptions describes a sampling event.
+type SampleOptions struct {
+	// Type and Config name the event (for cpu-clock: unix.PERF_TYPE_SOFTWARE
+	// and unix.PERF_COUNT_SW_CPU_CLOCK).
+	Type   uint32
+	Config uint64
+	// Frequency in Hz; when zero, a sample is taken every Period events
+	// (Period 0 means 1).
+	Frequency, Period uint64
+	// Inherit extends the event to threads and processes the target
+	// creates after the event is opened.
+	Inherit bool
+	// ExcludeKernel and ExcludeUser stop counting in kernel or user mode;
+	// unprivileged processes need ExcludeKernel when
+	// kernel.perf_event_paranoid is 2.
+	ExcludeKernel, ExcludeUser bool
+	// NoKernelStack and NoUserStack leave that half out of call chains.
+	NoKernelStack, NoUserStack bool
+	// Task asks for COMM, FORK and EXIT records.
+	Task bool
+	// Cgroup adds the cgroup v2 id to each sample (Linux 5.7).
+	Cgroup bool
+	// WakeupBytes wakes pollers when this many bytes are waiting in the
+	// ring buffer; 0 wakes them on every sample.
+	WakeupBytes uint32
+}
+
+// Attr returns the perf_event_attr for o, created disabled, with sample
+// times on CLOCK_MONOTONIC.
+func (o SampleOptions) Attr() unix.PerfEventAttr {
+	a := unix.PerfEventAttr{
+		Type:        o.Type,
+		Size:        uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
+		Config:      o.Config,
+		Sample_type: SampleType,
+		Clockid:     unix.CLOCK_MONOTONIC,
+		Bits:        unix.PerfBitDisabled | unix.PerfBitUseClockID | unix.PerfBitExcludeHv,
+	}
+	if o.Cgroup {
+		a.Sample_type |= sampleCgroup
+	}
+	switch {
+	case o.Frequency > 0:
+		a.Sample = o.Frequency
+		a.Bits |= unix.PerfBitFreq
+	case o.Period > 0:
+		a.Sample = o.Period
+	default:
+		a.Sample = 1
+	}
+	bits := []struct {
+		on  bool
+		bit uint64
+	}{
+		{o.Inherit, unix.PerfBitInherit},
+		{o.ExcludeKernel, unix.PerfBitExcludeKernel},
+		{o.ExcludeUser, unix.PerfBitExcludeUser},
+		{o.NoKernelStack || o.ExcludeKernel, unix.PerfBitExcludeCallchainKernel},
+		{o.NoUserStack, unix.PerfBitExcludeCallchainUser},
+		{o.Task, unix.PerfBitTask | unix.PerfBitComm | unix.PerfBitCommExec},
+		{o.WakeupBytes > 0, unix.PerfBitWatermark},
+	}
+	for _, b := range bits {
+		if b.on {
+			a.Bits |= b.bit
+		}
+	}
+	a.Wakeup = max(o.WakeupBytes, 1)
+	return a
+}

@@ -1,0 +1,12 @@
+// Package perfevent opens Linux perf_event sampling events and reads what
+// they record: the attribute for a software (or other) event sampled with
+// instruction pointers, thread ids, times, CPUs, periods and call chains,
+// the mmap ring buffer the kernel writes records into, and the decoding of
+// those records.
+//
+// Errors from perf_event_open are mapped to ErrPermission (with the
+// perf_event_paranoid value and what to change) and ErrNotSupported (an
+// event this machine cannot count, such as a hardware counter in a VM
+// without a PMU). Record parsing never panics on malformed input: it
+// returns an error wrapping ErrMalformed.
+package perfevent

@@ -1,0 +1,74 @@
+package perfevent
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrPermission reports a perf_event_open the kernel refused for lack of
+// privilege; the wrapping error says what would allow it.
+var ErrPermission = errors.New("perfevent: permission denied")
+
+// ErrNotSupported reports an event this kernel or machine cannot count,
+// such as a hardware counter in a virtual machine without a PMU.
+var ErrNotSupported = fmt.Errorf("perfevent: event not supported: %w", errors.ErrUnsupported)
+
+// ErrMalformed reports a ring-buffer record that cannot be decoded.
+var ErrMalformed = errors.New("perfevent: malformed record")
+
+// paranoidPath holds kernel.perf_event_paranoid.
+const paranoidPath = "/proc/sys/kernel/perf_event_paranoid"
+
+// Paranoid returns kernel.perf_event_paranoid: 2 allows unprivileged
+// processes to profile their own user space, 1 also the kernel, 0 also
+// whole CPUs, -1 everything.
+func Paranoid() (int, error) {
+	b, err := os.ReadFile(paranoidPath)
+	if err != nil {
+		return 0, fmt.Errorf("perfevent: %w", err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, fmt.Errorf("perfevent: %s: %w", paranoidPath, err)
+	}
+	return n, nil
+}
+
+// openError maps a perf_event_open errno to ErrPermission or
+// ErrNotSupported where one applies, keeping the errno in the chain.
+func openError(err error, a *unix.PerfEventAttr, pid, cpu int) error {
+	what := fmt.Sprintf("perf_event_open(type %d, config %#x, pid %d, cpu %d)", a.Type, a.Config, pid, cpu)
+	switch {
+	case errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM):
+		return fmt.Errorf("%s: %w: %w; %s", what, ErrPermission, err, permissionAdvice(a, pid))
+	case errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENODEV) ||
+		errors.Is(err, unix.ENXIO) || errors.Is(err, unix.ENOSYS) ||
+		(errors.Is(err, unix.EINVAL) && a.Type != unix.PERF_TYPE_SOFTWARE):
+		return fmt.Errorf("%s: %w: %w", what, ErrNotSupported, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// permissionAdvice says which setting would allow the refused open.
+func permissionAdvice(a *unix.PerfEventAttr, pid int) string {
+	need, why := 2, "profiling another user's process needs CAP_PERFMON or ptrace access to it"
+	switch {
+	case pid == -1:
+		need, why = 0, "profiling whole CPUs needs CAP_PERFMON (or CAP_SYS_ADMIN)"
+	case a.Bits&unix.PerfBitExcludeKernel == 0:
+		need, why = 1, "kernel samples need CAP_PERFMON; sample user space only (exclude the kernel)"
+	}
+	p, err := Paranoid()
+	if err != nil {
+		return why
+	}
+	if p > need {
+		return fmt.Sprintf("%s, or lower kernel.perf_event_paranoid from %d to %d (sysctl -w kernel.perf_event_paranoid=%d)", why, p, need, need)
+	}
+	return fmt.Sprintf("%s (kernel.perf_event_paranoid is %d)", why, p)
+}

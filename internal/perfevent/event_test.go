@@ -1,0 +1,105 @@
+package perfevent
+
+import (
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// spin burns CPU on the calling thread for d.
+func spin(d time.Duration) (n int) {
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		for i := 0; i < 1e5; i++ {
+			n += i * i
+		}
+	}
+	return n
+}
+
+func TestSampleOwnThread(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	o := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_TASK_CLOCK,
+		Frequency: 1000, ExcludeKernel: true, Task: true}
+	a := o.Attr()
+	ev, err := Open(&a, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ev.Close()
+	ring, err := ev.Mmap(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ring.Close()
+	if err := ev.Enable(); err != nil {
+		t.Fatal(err)
+	}
+	spin(200 * time.Millisecond)
+	if err := ev.Disable(); err != nil {
+		t.Fatal(err)
+	}
+	tid := uint32(unix.Gettid())
+	var samples, withUser int
+	err = ring.Read(func(rec []byte) {
+		r, err := ParseRecord(rec, a.Sample_type)
+		if err != nil {
+			t.Errorf("record: %v", err)
+			return
+		}
+		if r.Type != RecordSample {
+			return
+		}
+		samples++
+		if r.TID != tid || r.Period == 0 || r.Time == 0 {
+			t.Errorf("sample %+v: want tid %d, a period and a time", r, tid)
+		}
+		k, u := SplitCallchain(r.Callchain)
+		if len(k) != 0 {
+			t.Errorf("kernel stack %x with ExcludeKernel", k)
+		}
+		if len(u) > 2 {
+			withUser++
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d samples, %d with user stacks", samples, withUser)
+	if samples < 50 || withUser < samples*9/10 {
+		t.Errorf("%d samples, %d with user stacks: want ≥50, nearly all with stacks", samples, withUser)
+	}
+}
+
+func TestOpenHardwareNotSupported(t *testing.T) {
+	a := SampleOptions{Type: unix.PERF_TYPE_HARDWARE, Config: unix.PERF_COUNT_HW_CPU_CYCLES, Frequency: 99, ExcludeKernel: true}.Attr()
+	ev, err := Open(&a, 0, -1)
+	if err == nil {
+		ev.Close()
+		t.Skip("this machine has a PMU")
+	}
+	if !errors.Is(err, ErrNotSupported) || !errors.Is(err, errors.ErrUnsupported) {
+		t.Fatalf("%v: want ErrNotSupported", err)
+	}
+}
+
+func TestInheritPerTaskMmapRefused(t *testing.T) {
+	// Documents why the profiler opens per-CPU events per thread: the
+	// kernel refuses to mmap an inherited per-task (cpu -1) event.
+	a := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_TASK_CLOCK,
+		Frequency: 99, ExcludeKernel: true, Inherit: true}.Attr()
+	ev, err := Open(&a, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ev.Close()
+	if r, err := ev.Mmap(1); err == nil {
+		r.Close()
+		t.Log("this kernel maps inherited per-task events")
+	} else if !errors.Is(err, unix.EINVAL) {
+		t.Errorf("%v: want EINVAL", err)
+	}
+}

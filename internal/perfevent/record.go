@@ -1,0 +1,168 @@
+package perfevent
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// Record types ParseRecord decodes; others come back with only Type and
+// Misc set.
+const (
+	RecordLost        = unix.PERF_RECORD_LOST
+	RecordComm        = unix.PERF_RECORD_COMM
+	RecordExit        = unix.PERF_RECORD_EXIT
+	RecordThrottle    = unix.PERF_RECORD_THROTTLE
+	RecordUnthrottle  = unix.PERF_RECORD_UNTHROTTLE
+	RecordFork        = unix.PERF_RECORD_FORK
+	RecordSample      = unix.PERF_RECORD_SAMPLE
+	RecordLostSamples = unix.PERF_RECORD_LOST_SAMPLES
+)
+
+// miscCommExec marks a COMM record written by exec.
+const miscCommExec = 1 << 13
+
+// maxCallchain bounds the call chain length ParseRecord accepts (the
+// kernel's limit, kernel.perf_event_max_stack, is at most 65535 and
+// context markers add a few).
+const maxCallchain = 1 << 17
+
+// Record is one decoded ring-buffer record. Which fields are set depends on
+// Type.
+type Record struct {
+	Type uint32
+	Misc uint16
+	// PID and TID: SAMPLE, COMM, FORK and EXIT (for FORK and EXIT, of the
+	// new or exiting task, whose parent is PPID and PTID).
+	PID, TID   uint32
+	PPID, PTID uint32
+	// Time on the event's clock: SAMPLE, FORK, EXIT, THROTTLE, UNTHROTTLE.
+	Time uint64
+	// Sample fields.
+	IP        uint64
+	CPU       uint32
+	Period    uint64
+	Callchain []uint64 // with context markers; see SplitCallchain
+	Cgroup    uint64   // with SampleOptions.Cgroup
+	// Lost: how many records (LOST) or samples (LOST_SAMPLES) were dropped.
+	Lost uint64
+	// Comm is the command name of a COMM record; Exec that exec set it.
+	Comm string
+	Exec bool
+}
+
+// ParseRecord decodes rec, a whole record with its header, from an event
+// whose attribute has the given sample type (SampleType, possibly with
+// cgroup ids). A short or inconsistent record yields an error wrapping
+// ErrMalformed.
+func ParseRecord(rec []byte, sampleType uint64) (Record, error) {
+	d := decoder{b: rec}
+	r := Record{Type: d.u32()}
+	r.Misc = d.u16()
+	if size := d.u16(); int(size) != len(rec) {
+		return r, fmt.Errorf("%w: header size %d, record %d bytes", ErrMalformed, size, len(rec))
+	}
+	switch r.Type {
+	case RecordSample:
+		d.sample(&r, sampleType)
+	case RecordLost:
+		d.u64() // id
+		r.Lost = d.u64()
+	case RecordLostSamples:
+		r.Lost = d.u64()
+	case RecordComm:
+		r.PID, r.TID = d.u32(), d.u32()
+		r.Comm = d.cstring()
+		r.Exec = r.Misc&miscCommExec != 0
+	case RecordFork, RecordExit:
+		r.PID, r.PPID, r.TID, r.PTID = d.u32(), d.u32(), d.u32(), d.u32()
+		r.Time = d.u64()
+	case RecordThrottle, RecordUnthrottle:
+		r.Time = d.u64()
+	}
+	if d.err != nil {
+		return r, fmt.Errorf("%w: type %d: %w", ErrMalformed, r.Type, d.err)
+	}
+	return r, nil
+}
+
+func (d *decoder) sample(r *Record, st uint64) {
+	if st&unix.PERF_SAMPLE_IDENTIFIER != 0 {
+		d.u64()
+	}
+	if st&unix.PERF_SAMPLE_IP != 0 {
+		r.IP = d.u64()
+	}
+	if st&unix.PERF_SAMPLE_TID != 0 {
+		r.PID, r.TID = d.u32(), d.u32()
+	}
+	if st&unix.PERF_SAMPLE_TIME != 0 {
+		r.Time = d.u64()
+	}
+	if st&(unix.PERF_SAMPLE_ADDR|unix.PERF_SAMPLE_ID|unix.PERF_SAMPLE_STREAM_ID|unix.PERF_SAMPLE_READ) != 0 {
+		d.fail("sample type %#x: fields this parser does not decode", st)
+		return
+	}
+	if st&unix.PERF_SAMPLE_CPU != 0 {
+		r.CPU = d.u32()
+		d.u32() // reserved
+	}
+	if st&unix.PERF_SAMPLE_PERIOD != 0 {
+		r.Period = d.u64()
+	}
+	if st&unix.PERF_SAMPLE_CALLCHAIN != 0 {
+		n := d.u64()
+		if n > maxCallchain || n*8 > uint64(len(d.b)) {
+			d.fail("call chain of %d entries in %d bytes", n, len(d.b))
+			return
+		}
+		r.Callchain = make([]uint64, n)
+		for i := range r.Callchain {
+			r.Callchain[i] = d.u64()
+		}
+	}
+	if st&sampleCgroup != 0 {
+		r.Cgroup = d.u64()
+	}
+}
+
+// decoder reads little-endian fields, remembering the first shortfall.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf(format, args...)
+	}
+	d.b = nil
+}
+
+func (d *decoder) take(n int) []byte {
+	if len(d.b) < n {
+		d.fail("truncated")
+		return make([]byte, n)
+	}
+	b := d.b[:n]
+	d.b = d.b[n:]
+	return b
+}
+
+func (d *decoder) u16() uint16 { return binary.LittleEndian.Uint16(d.take(2)) }
+func (d *decoder) u32() uint32 { return binary.LittleEndian.Uint32(d.take(4)) }
+func (d *decoder) u64() uint64 { return binary.LittleEndian.Uint64(d.take(8)) }
+
+// cstring reads a NUL-terminated string padded to 8 bytes.
+func (d *decoder) cstring() string {
+	i := bytes.IndexByte(d.b, 0)
+	if i < 0 {
+		d.fail("unterminated string")
+		return ""
+	}
+	s := string(d.b[:i])
+	d.b = d.b[min((i+8)&^7, len(d.b)):]
+	return s
+}
