@@ -2,6 +2,7 @@ package symbolize
 
 import (
 	"debug/elf"
+	"io"
 )
 
 // Word indexes in runtime.moduledata (runtime/symtab.go) of the fields read
@@ -84,7 +85,8 @@ func goTextStart(ef *elf.File, mod goModule, syms *goSymbols, t *goTable) uint64
 }
 
 // goFuncBytes returns the bytes from moduledata.gofunc (the go:func.*
-// symbol) to the end of the section that holds it: funcdata offsets, and so
+// symbol) to the end of the section that holds it (.gopclntab in Go
+// 1.26, .rodata in 1.23 and 1.24): funcdata offsets, and so
 // the inline trees, are relative to it. Go puts it inside .gopclntab, whose
 // contents, at addr, are data; it returns nil when gofunc is unknown, and
 // the bytes it read besides data.
@@ -101,14 +103,17 @@ func goFuncBytes(ef *elf.File, mod goModule, syms *goSymbols, addr uint64, data 
 		return data[gofunc-addr:], 0
 	}
 	for _, sec := range ef.Sections {
-		if sec.Type != elf.SHT_PROGBITS || gofunc < sec.Addr || gofunc-sec.Addr >= sec.Size {
+		if sec.Type != elf.SHT_PROGBITS || sec.Flags&elf.SHF_COMPRESSED != 0 || sec.Size > 1<<40 ||
+			gofunc < sec.Addr || gofunc-sec.Addr >= sec.Size {
 			continue
 		}
-		b, err := sec.Data()
-		if err != nil || gofunc-sec.Addr >= uint64(len(b)) {
+		// Read the tail only; ReadAll grows with what the file really holds.
+		off := gofunc - sec.Addr
+		b, err := io.ReadAll(io.NewSectionReader(sec, int64(off), int64(sec.Size-off)))
+		if err != nil || len(b) == 0 {
 			return nil, 0
 		}
-		return b[gofunc-sec.Addr:], int64(len(b))
+		return b, int64(cap(b))
 	}
 	return nil, 0
 }

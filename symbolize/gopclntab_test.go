@@ -266,6 +266,16 @@ func TestGoTextStartFallbacks(t *testing.T) {
 	if got, extra := goFuncBytes(ef, goModule{}, syms, sec.Addr, data); len(got) != len(tab.gofunc) || len(got) == 0 || extra != 0 {
 		t.Errorf("go:func.* from the symbol table: %d bytes (%d read besides); moduledata: %d", len(got), extra, len(tab.gofunc))
 	}
+	// Before Go 1.26, go:func.* is in .rodata.
+	rodata := ef.Section(".rodata")
+	want, err := rodata.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, extra := goFuncBytes(ef, goModule{gofunc: rodata.Addr + 16, ok: true}, syms, sec.Addr, data)
+	if !bytes.Equal(got, want[16:]) || extra < int64(len(got)) {
+		t.Errorf("go:func.* in .rodata: %d bytes (%d read); want %d", len(got), extra, len(want)-16)
+	}
 	mod := findGoModule(ef, tab, sec.Addr)
 	if !mod.ok || mod.text != tab.textStart {
 		t.Errorf("findGoModule = %+v", mod)
