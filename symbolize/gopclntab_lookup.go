@@ -144,8 +144,11 @@ func (t *goTable) fileLine(f goFunc, pc uint64) (string, int) {
 // holds pc. Each frame's line is the one executing in that function, as
 // runtime.CallersFrames gives it: pc's own line for the innermost frame, the
 // line of the inlined call for its callers. With lines false, File and Line
-// stay empty. It reports false, appending nothing, when pc is outside the
-// Go functions of the table.
+// stay empty. pc is an instruction's address: for a return address, pass it
+// less one, as runtime.CallersFrames does, or the frames are those of the
+// instruction after the call. lookup reports false, appending nothing, when
+// pc is outside the Go functions of the table. Padding after a function's
+// code belongs to that function, with no line (as in debug/gosym).
 func (t *goTable) lookup(pc uint64, lines bool, dst []Frame) ([]Frame, bool) {
 	i, ok := t.findFunc(pc)
 	if !ok {
