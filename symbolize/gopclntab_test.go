@@ -32,6 +32,7 @@ var goVariants = []goVariant{
 	// The C code linked internally sits inside Go's text, named in the
 	// pclntab without lines.
 	{name: "cgo-internal", cgo: true, symtab: true, args: []string{"-ldflags=-linkmode=internal"}},
+	{name: "pie-cgo-stripped", cgo: true, args: []string{"-buildmode=pie", "-ldflags=-s -w"}},
 }
 
 // buildGo builds testdata/go/inl as v into dir and returns the binary's
@@ -49,7 +50,7 @@ func buildGo(t testing.TB, dir string, v goVariant) string {
 		cgo = "1"
 	}
 	out := filepath.Join(dir, "inl-"+v.name)
-	args := append([]string{"build", "-buildmode=exe", "-o", out}, v.args...)
+	args := append([]string{"build", "-o", out}, v.args...)
 	cmd := exec.Command("go", append(args, "./testdata/go/inl")...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo, "GOFLAGS=")
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -81,16 +82,31 @@ type goTruthFrame struct {
 	line int
 }
 
-func goRunFrames(t *testing.T, bin string) []goTruthFrame {
+// goRunFrames runs "inl frames" and returns its frames, their pcs made
+// link-time addresses with the load bias of main.main.
+func goRunFrames(t *testing.T, bin string, tab *goTable) []goTruthFrame {
 	t.Helper()
 	out, err := exec.Command(bin, "frames").Output()
 	if err != nil {
 		t.Fatalf("%s frames: %v", bin, err)
 	}
 	var fs []goTruthFrame
+	var bias uint64
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		p := strings.Split(sc.Text(), "\t")
+		if len(p) == 2 && p[0] == "main.main" {
+			pc, err := strconv.ParseUint(p[1], 0, 64)
+			if err != nil {
+				t.Fatalf("bad line %q", sc.Text())
+			}
+			// A wrong text start would show as a bias that is not
+			// page-aligned (0x100 in the cgo binaries).
+			if bias = pc - goFindFunc(t, tab, "main.main"); bias%4096 != 0 {
+				t.Errorf("load bias %#x is not page-aligned: wrong text start %#x", bias, tab.textStart)
+			}
+			continue
+		}
 		if len(p) != 4 {
 			t.Fatalf("bad line %q", sc.Text())
 		}
@@ -99,9 +115,21 @@ func goRunFrames(t *testing.T, bin string) []goTruthFrame {
 		if err1 != nil || err2 != nil {
 			t.Fatalf("bad line %q", sc.Text())
 		}
-		fs = append(fs, goTruthFrame{pc, p[1], p[2], line})
+		fs = append(fs, goTruthFrame{pc - bias, p[1], p[2], line})
 	}
 	return fs
+}
+
+// goFindFunc returns the entry of the function called name.
+func goFindFunc(t *testing.T, tab *goTable, name string) uint64 {
+	for i := 0; i < tab.nfunc; i++ {
+		f, ok := tab.funcAt(i)
+		if ok && goCString(tab.names, uint64(tab.field(f, tab.layout.nameOff))) == name {
+			return f.entry
+		}
+	}
+	t.Fatalf("no function %s", name)
+	return 0
 }
 
 // TestGoTableInlines checks, on every build variant, that the table gives
@@ -114,7 +142,7 @@ func TestGoTableInlines(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			bin := buildGo(t, dir, v)
 			_, tab := openGoTable(t, bin)
-			truth := goRunFrames(t, bin)
+			truth := goRunFrames(t, bin, tab)
 			if len(truth) < 6 || truth[2].fn != "main.leaf" {
 				t.Fatalf("unexpected stack from the program: %v", truth)
 			}

@@ -1,15 +1,16 @@
 // Command inl is the Go program the gopclntab tests build and read: a known
 // call chain with functions the compiler inlines (mid, leaf, Map) and some it
-// must not (run, capture). Run as "inl frames", it prints, for the stack it
-// captures inside the inlined leaf, what runtime.CallersFrames says: one
-// line per frame, innermost first, "pc<TAB>function<TAB>file<TAB>line", pc
-// being the frame's link-time address (the binary is not position
-// independent).
+// must not (run, capture). Run as "inl frames", it prints main.main's
+// address ("main.main<TAB>pc"; with the link-time one, it gives the load
+// bias of a position-independent build), then, for the stack it captures
+// inside the inlined leaf, what runtime.CallersFrames says: one line per
+// frame, innermost first, "pc<TAB>function<TAB>file<TAB>line".
 package main
 
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"runtime"
 )
 
@@ -67,6 +68,7 @@ func main() {
 		fmt.Println(a.sum)
 		return
 	}
+	fmt.Printf("main.main\t%#x\n", reflect.ValueOf(main).Pointer())
 	frames := runtime.CallersFrames(a.pcs)
 	for {
 		f, more := frames.Next()
