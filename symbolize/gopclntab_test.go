@@ -9,8 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -383,4 +385,27 @@ func TestGoTableCompile(t *testing.T) {
 // goSymName spells a Go symbol as its pclntab name would be compared.
 func goSymName(s string) string {
 	return strings.ReplaceAll(strings.TrimSuffix(s, ".abi0"), "·", ".")
+}
+
+// TestGoTableConcurrent looks up from several goroutines at once: the table
+// is immutable after newGoTable (run with -race).
+func TestGoTableConcurrent(t *testing.T) {
+	_, tab := openGoTable(t, buildGo(t, t.TempDir(), goVariants[1]))
+	want := make([][]Frame, tab.nfunc)
+	for i := range want {
+		want[i], _ = tab.lookup(tab.entry(i)+1, true, nil)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Go(func() {
+			var dst []Frame
+			for i := range want {
+				if dst, _ = tab.lookup(tab.entry(i)+1, true, dst[:0]); !slices.Equal(dst, want[i]) {
+					t.Errorf("lookup(%#x) = %v; want %v", tab.entry(i)+1, dst, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
