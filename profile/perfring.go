@@ -1,0 +1,229 @@
+package profile
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/flamekit/flamekit/internal/perfevent"
+)
+
+// The perf ring-buffer backend samples without BPF: perf events write
+// every sample (with its call chain) into mmap ring buffers, one per CPU,
+// and a reader goroutine aggregates them in user space. It is the backend
+// for processes without CAP_BPF/CAP_PERFMON: with kernel.perf_event_paranoid
+// at 2 a process may profile its own user stacks (and those of its user's
+// processes).
+//
+// Targets: system-wide, one event per CPU for every task. For PIDs, one
+// event per thread and CPU, with inherit, so that threads and processes
+// they create later are covered too (the kernel refuses to mmap inherited
+// per-thread events on any CPU, hence per CPU, each sending its records to
+// that CPU's ring). A pid-only event would cover just the main thread,
+// which misses nearly all of a Go program's work; threads that appear
+// without a FORK record from a covered thread (created while events were
+// being opened) are found by rescanning /proc/PID/task and counted as
+// "late-thread".
+//
+// Unless cfg.UserOnly, kernel stacks are asked for first; if that is
+// refused for lack of privilege, the backend samples user space only.
+
+// Failure causes counted in samplerStats.Failures by the perf backend.
+const (
+	failRingFull   = "ring-full"   // records the kernel dropped: the ring buffer was full (also in Lost)
+	failThrottled  = "throttled"   // times the kernel throttled sampling (too high a rate)
+	failLateThread = "late-thread" // threads attached by a rescan, not by inherit
+	failBadRecord  = "bad-record"  // records that could not be decoded
+)
+
+const (
+	perfRingPages   = 32 // data pages per CPU ring by default (128 KiB)
+	perfRecordGuess = 256
+	perfPollEvery   = 100 * time.Millisecond
+	perfRescanEvery = 500 * time.Millisecond
+)
+
+// perfRing is the running perf ring-buffer backend.
+type perfRing struct {
+	cfg  samplerConfig
+	opts perfevent.SampleOptions
+	attr unix.PerfEventAttr // of the events opened; its sample type decodes records
+	cpus []int
+
+	wake      int // eventfd that wakes the reader for close
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+
+	mu     sync.Mutex // guards everything below
+	closed bool
+	rings  []*cpuRing
+	events []*perfevent.Event
+	agg    *perfAggregator
+	// threads opened per target pid; forked: tids a covered thread
+	// created (FORK records); pending: tids seen once by a rescan that
+	// neither holds.
+	opened, forked, pending map[uint32]bool
+	lastScan                time.Time
+}
+
+// cpuRing is one CPU's ring buffer and the event it is mapped from.
+type cpuRing struct {
+	cpu    int
+	leader *perfevent.Event
+	ring   *perfevent.Ring
+}
+
+// startPerfRing starts the perf ring-buffer backend.
+func startPerfRing(cfg samplerConfig) (sampler, error) {
+	if cfg.CgroupID != 0 && len(cfg.PIDs) > 0 {
+		return nil, fmt.Errorf("profile: perf backend: a cgroup and PIDs together: %w", ErrNotSupported)
+	}
+	cpus, err := onlineCPUs()
+	if err != nil {
+		return nil, err
+	}
+	s := &perfRing{
+		cfg:    cfg,
+		opts:   perfOptions(cfg),
+		cpus:   cpus,
+		wake:   -1,
+		done:   make(chan struct{}),
+		agg:    newPerfAggregator(cfg),
+		opened: map[uint32]bool{}, forked: map[uint32]bool{}, pending: map[uint32]bool{},
+	}
+	if err := s.openTargets(); err != nil {
+		s.release()
+		return nil, err
+	}
+	if s.wake, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
+		s.release()
+		return nil, fmt.Errorf("profile: perf backend: eventfd: %w", err)
+	}
+	s.lastScan = time.Now()
+	news := s.agg.takeNew()
+	go s.run()
+	s.agg.announce(news)
+	return s, nil
+}
+
+// ringPages sizes each CPU's ring: cfg.MaxStacks records of a typical size,
+// in a power of two of pages.
+func ringPages(maxStacks int) int {
+	if maxStacks <= 0 {
+		return perfRingPages
+	}
+	want := (maxStacks*perfRecordGuess + os.Getpagesize() - 1) / os.Getpagesize()
+	n := 1
+	for n < want && n < 1<<16 {
+		n *= 2
+	}
+	return n
+}
+
+// run is the reader goroutine: it waits for ring data or for close,
+// reads every ring and rescans the targets' threads now and then.
+func (s *perfRing) run() {
+	defer close(s.done)
+	fds := make([]unix.PollFd, 0, len(s.rings)+1)
+	fds = append(fds, unix.PollFd{Fd: int32(s.wake), Events: unix.POLLIN})
+	for _, r := range s.rings {
+		fds = append(fds, unix.PollFd{Fd: int32(r.leader.FD()), Events: unix.POLLIN})
+	}
+	for {
+		_, err := unix.Poll(fds, int(perfPollEvery/time.Millisecond))
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			return
+		}
+		if fds[0].Revents != 0 {
+			return
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return
+		}
+		s.readRings()
+		if time.Since(s.lastScan) >= perfRescanEvery {
+			s.rescan()
+		}
+		news := s.agg.takeNew()
+		s.mu.Unlock()
+		s.agg.announce(news)
+	}
+}
+
+// readRings reads every ring into the aggregator. s.mu is held.
+func (s *perfRing) readRings() {
+	for _, r := range s.rings {
+		if err := r.ring.Read(s.handle); err != nil {
+			s.agg.fail(failBadRecord, 1)
+		}
+	}
+}
+
+// handle decodes one record. s.mu is held.
+func (s *perfRing) handle(rec []byte) {
+	r, err := perfevent.ParseRecord(rec, s.attr.Sample_type)
+	if err != nil {
+		s.agg.fail(failBadRecord, 1)
+		return
+	}
+	if r.Type == perfevent.RecordFork && r.PID == r.PPID {
+		s.forked[r.TID] = true
+	}
+	s.agg.add(&r)
+}
+
+// drain implements sampler.
+func (s *perfRing) drain(emit func(rawSample)) (samplerStats, error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return samplerStats{}, fmt.Errorf("profile: perf backend: %w", os.ErrClosed)
+	}
+	s.readRings()
+	s.rescan()
+	news := s.agg.takeNew()
+	samples, stats := s.agg.take()
+	s.mu.Unlock()
+	s.agg.announce(news)
+	for _, rs := range samples {
+		emit(rs)
+	}
+	return stats, nil
+}
+
+// close implements sampler.
+func (s *perfRing) close() error {
+	s.closeOnce.Do(func() {
+		one := [8]byte{1}
+		_, werr := unix.Write(s.wake, one[:]) // wakes the reader from poll
+		s.mu.Lock()
+		s.closed = true // stops the reader if it was not polling
+		s.closeErr = s.release()
+		s.mu.Unlock()
+		<-s.done
+		if err := unix.Close(s.wake); err != nil || werr != nil {
+			s.closeErr = errors.Join(s.closeErr, werr, err)
+		}
+	})
+	return s.closeErr
+}
+
+// release unmaps every ring and closes every event.
+func (s *perfRing) release() error {
+	var errs []error
+	for _, r := range s.rings {
+		errs = append(errs, r.ring.Close())
+	}
+	for _, e := range s.events {
+		errs = append(errs, e.Close())
+	}
+	s.rings, s.events = nil, nil
+	return errors.Join(errs...)
+}

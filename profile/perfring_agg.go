@@ -1,0 +1,153 @@
+package profile
+
+import (
+	"encoding/binary"
+
+	"github.com/flamekit/flamekit/internal/perfevent"
+)
+
+// perfAggregator turns ring-buffer records into rawSamples. Between
+// drains it keeps one rawSample per distinct key (pid, tid when
+// PerThread, user stack, kernel stack); in Timed mode it keeps every sample
+// instead, each with Count 1, its TID, CPU and Time, so that the caller can
+// both place samples in time and sum them. It is not safe for concurrent
+// use: perfRing holds its lock.
+type perfAggregator struct {
+	cfg    samplerConfig
+	stacks map[string]*rawSample
+	timed  []rawSample
+	stats  samplerStats
+	comms  map[uint32]string // command names of processes seen
+	exited []uint32          // processes to forget after the next drain
+	news   []uint32          // processes to announce to OnNewProcess
+	key    []byte
+}
+
+func newPerfAggregator(cfg samplerConfig) *perfAggregator {
+	return &perfAggregator{
+		cfg:    cfg,
+		stacks: map[string]*rawSample{},
+		stats:  samplerStats{Failures: map[string]uint64{}},
+		comms:  map[uint32]string{},
+	}
+}
+
+// add accounts for one record.
+func (a *perfAggregator) add(r *perfevent.Record) {
+	switch r.Type {
+	case perfevent.RecordSample:
+		a.sample(r)
+	case perfevent.RecordLost, perfevent.RecordLostSamples:
+		a.stats.Lost += r.Lost
+		a.fail(failRingFull, r.Lost)
+	case perfevent.RecordThrottle:
+		a.fail(failThrottled, 1)
+	case perfevent.RecordComm:
+		if !a.note(r.PID) && r.Exec {
+			a.news = append(a.news, r.PID)
+		}
+		if r.Exec || r.PID == r.TID || a.comms[r.PID] == "" {
+			a.comms[r.PID] = r.Comm
+		}
+	case perfevent.RecordFork:
+		if r.PID != r.PPID && a.note(r.PID) && a.comms[r.PID] == "" {
+			a.comms[r.PID] = a.comms[r.PPID]
+		}
+	case perfevent.RecordExit:
+		if r.PID == r.TID {
+			a.exited = append(a.exited, r.PID)
+		}
+	}
+}
+
+func (a *perfAggregator) sample(r *perfevent.Record) {
+	if r.PID == 0 && !a.cfg.IncludeIdle {
+		return
+	}
+	if a.cfg.CgroupID != 0 && r.Cgroup != a.cfg.CgroupID {
+		return
+	}
+	a.note(r.PID)
+	kernel, user := perfevent.SplitCallchain(r.Callchain)
+	if a.cfg.UserOnly {
+		kernel = nil
+	}
+	if a.cfg.KernelOnly {
+		user = nil
+	}
+	if a.cfg.Timed {
+		a.timed = append(a.timed, rawSample{PID: r.PID, TID: r.TID, Comm: a.comms[r.PID],
+			CPU: int32(r.CPU), Time: r.Time, User: user, Kernel: kernel, Count: 1, Value: r.Period})
+		return
+	}
+	tid := uint32(0)
+	if a.cfg.PerThread {
+		tid = r.TID
+	}
+	k := binary.LittleEndian.AppendUint32(a.key[:0], r.PID)
+	k = binary.LittleEndian.AppendUint32(k, tid)
+	k = binary.LittleEndian.AppendUint32(k, uint32(len(user)))
+	for _, pc := range user {
+		k = binary.LittleEndian.AppendUint64(k, pc)
+	}
+	for _, pc := range kernel {
+		k = binary.LittleEndian.AppendUint64(k, pc)
+	}
+	a.key = k
+	rs := a.stacks[string(k)]
+	if rs == nil {
+		rs = &rawSample{PID: r.PID, TID: tid, Comm: a.comms[r.PID], CPU: -1, User: user, Kernel: kernel}
+		a.stacks[string(k)] = rs
+	}
+	rs.Count++
+	rs.Value += r.Period
+}
+
+// note records a process as seen: the first time, it reads its name and
+// queues it for OnNewProcess, and returns true.
+func (a *perfAggregator) note(pid uint32) bool {
+	if _, ok := a.comms[pid]; ok {
+		return false
+	}
+	a.comms[pid] = readComm(pid)
+	a.news = append(a.news, pid)
+	return true
+}
+
+// fail counts n failures of cause.
+func (a *perfAggregator) fail(cause string, n uint64) {
+	a.stats.Failures[cause] += n
+}
+
+// takeNew returns the processes to announce and forgets them.
+func (a *perfAggregator) takeNew() []uint32 {
+	n := a.news
+	a.news = nil
+	return n
+}
+
+// announce calls OnNewProcess for pids; perfRing calls it without its lock.
+func (a *perfAggregator) announce(pids []uint32) {
+	if a.cfg.OnNewProcess == nil {
+		return
+	}
+	for _, pid := range pids {
+		a.cfg.OnNewProcess(pid)
+	}
+}
+
+// take returns what was gathered since the last take and starts afresh.
+func (a *perfAggregator) take() ([]rawSample, samplerStats) {
+	out := a.timed
+	for _, rs := range a.stacks {
+		out = append(out, *rs)
+	}
+	stats := a.stats
+	a.timed, a.stacks = nil, map[string]*rawSample{}
+	a.stats = samplerStats{Failures: map[string]uint64{}}
+	for _, pid := range a.exited {
+		delete(a.comms, pid)
+	}
+	a.exited = nil
+	return out, stats
+}

@@ -1,0 +1,174 @@
+package profile
+
+import (
+	"bufio"
+	"debug/elf"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// requireRoot skips t when not root, or fails it when CI is set.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("this test needs root (CI is set, so it may not skip)")
+	}
+	t.Skip("this test needs root")
+}
+
+// buildC compiles a C program with frame pointers everywhere (-O0).
+func buildC(t *testing.T, name, src string, flags ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfile := filepath.Join(dir, name+".c")
+	if err := os.WriteFile(cfile, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, name)
+	args := append([]string{"-O0", "-g", "-fno-omit-frame-pointer", "-o", bin, cfile}, flags...)
+	if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "" {
+			if _, lerr := exec.LookPath("gcc"); lerr != nil {
+				t.Skip("gcc not found")
+			}
+		}
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startC starts bin and stops it when the test ends.
+func startC(t *testing.T, bin string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return cmd
+}
+
+// funcSym is a function symbol of an executable, at its link-time address.
+type funcSym struct {
+	name       string
+	start, end uint64
+}
+
+// testResolver names the addresses of one executable in one running
+// process, from its ELF symbol table and /proc/PID/maps. It is a test aid,
+// not a symbolizer.
+type testResolver struct {
+	syms  []funcSym
+	loads []elf.ProgHeader
+	maps  []testMapping
+}
+
+type testMapping struct{ start, end, off uint64 }
+
+func newTestResolver(t *testing.T, pid int, exe string) *testResolver {
+	t.Helper()
+	f, err := elf.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := new(testResolver)
+	for _, s := range syms {
+		if elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Value != 0 {
+			r.syms = append(r.syms, funcSym{s.Name, s.Value, s.Value + s.Size})
+		}
+	}
+	sort.Slice(r.syms, func(i, j int) bool { return r.syms[i].start < r.syms[j].start })
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			r.loads = append(r.loads, p.ProgHeader)
+		}
+	}
+	mf, err := os.Open(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mf.Close()
+	real, _ := filepath.EvalSymlinks(exe)
+	sc := bufio.NewScanner(mf)
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		if len(fs) < 6 || fs[5] != real {
+			continue
+		}
+		lo, hi, _ := strings.Cut(fs[0], "-")
+		var m testMapping
+		m.start, _ = strconv.ParseUint(lo, 16, 64)
+		m.end, _ = strconv.ParseUint(hi, 16, 64)
+		m.off, _ = strconv.ParseUint(fs[2], 16, 64)
+		r.maps = append(r.maps, m)
+	}
+	if len(r.maps) == 0 {
+		t.Fatalf("no mapping of %s in process %d", real, pid)
+	}
+	return r
+}
+
+// name returns the function holding addr, or "".
+func (r *testResolver) name(addr uint64) string {
+	for _, m := range r.maps {
+		if addr < m.start || addr >= m.end {
+			continue
+		}
+		off := addr - m.start + m.off
+		for _, p := range r.loads {
+			if off >= p.Off && off < p.Off+p.Filesz {
+				v := off - p.Off + p.Vaddr
+				i := sort.Search(len(r.syms), func(i int) bool { return r.syms[i].end > v })
+				if i < len(r.syms) && r.syms[i].start <= v {
+					return r.syms[i].name
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// openFDs counts this process's open file descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// cpuClock returns a config sampling cpu-clock at hz.
+func cpuClock(hz uint64) samplerConfig {
+	return samplerConfig{EventType: unix.PERF_TYPE_SOFTWARE, EventConfig: unix.PERF_COUNT_SW_CPU_CLOCK, Frequency: hz}
+}
+
+// drainAll drains s into a slice.
+func drainAll(t *testing.T, s sampler) ([]rawSample, samplerStats) {
+	t.Helper()
+	var out []rawSample
+	st, err := s.drain(func(rs rawSample) { out = append(out, rs) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, st
+}

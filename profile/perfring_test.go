@@ -1,0 +1,208 @@
+package profile
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+const splitC = `
+#include <unistd.h>
+volatile unsigned long sink;
+void hot(void)  { for (unsigned long i = 0; i < 3000000; i++) sink += i; }
+void cold(void) { for (unsigned long i = 0; i < 1000000; i++) sink += i; }
+int main(void) { for (;;) { hot(); cold(); } }
+`
+
+// TestPerfRingPIDSplit profiles a C program whose two functions take 3/4
+// and 1/4 of its CPU time, by PID, and checks the split and the callers.
+func TestPerfRingPIDSplit(t *testing.T) {
+	requireRoot(t)
+	bin := buildC(t, "split", splitC)
+	cmd := startC(t, bin)
+	pid := uint32(cmd.Process.Pid)
+	time.Sleep(50 * time.Millisecond) // past exec
+	var announced []uint32
+	cfg := cpuClock(997)
+	cfg.PIDs = []uint32{pid}
+	cfg.OnNewProcess = func(p uint32) { announced = append(announced, p) }
+	s, err := startPerfRing(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	res := newTestResolver(t, int(pid), bin)
+	time.Sleep(2 * time.Second)
+	samples, st := drainAll(t, s)
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]uint64{}
+	var total, withMain, withKernel uint64
+	for _, rs := range samples {
+		if rs.PID != pid || rs.Comm != "split" || rs.CPU != -1 || rs.Value < rs.Count*500_000 {
+			t.Fatalf("sample %+v: want pid %d, comm split, cpu -1, ~1 ms per sample", rs, pid)
+		}
+		total += rs.Count
+		if len(rs.Kernel) > 0 {
+			withKernel += rs.Count
+		}
+		if len(rs.User) == 0 {
+			continue
+		}
+		counts[res.name(rs.User[0])] += rs.Count
+		if len(rs.User) > 1 && res.name(rs.User[1]) == "main" {
+			withMain += rs.Count
+		}
+	}
+	t.Logf("%d samples: %v, %d called from main, %d with kernel stacks; stats %+v", total, counts, withMain, withKernel, st)
+	if total < 1000 {
+		t.Fatalf("%d samples in 2 s at 997 Hz", total)
+	}
+	hot, cold := counts["hot"], counts["cold"]
+	if share := float64(hot) / float64(hot+cold); share < 0.71 || share > 0.79 || hot+cold < total*9/10 {
+		t.Errorf("hot %d, cold %d of %d: want 75%% ± 4 of them, and ≥90%% of all", hot, cold, total)
+	}
+	if withMain < (hot+cold)*9/10 {
+		t.Errorf("%d of %d samples have main as caller", withMain, hot+cold)
+	}
+	if len(announced) != 1 || announced[0] != pid {
+		t.Errorf("OnNewProcess got %v, want [%d]", announced, pid)
+	}
+}
+
+const laterThreadsC = `
+#include <pthread.h>
+#include <unistd.h>
+volatile unsigned long sink;
+void *spinner(void *arg) {
+	for (unsigned long i = 0; i < 400000000UL; i++) sink += i;
+	return 0;
+}
+int main(void) {
+	usleep(300000);
+	pthread_t t[3];
+	for (int i = 0; i < 3; i++) pthread_create(&t[i], 0, spinner, 0);
+	for (int i = 0; i < 3; i++) pthread_join(t[i], 0);
+	pause();
+}
+`
+
+// TestPerfRingLaterThreads checks that threads a process creates after
+// sampling started are sampled.
+func TestPerfRingLaterThreads(t *testing.T) {
+	requireRoot(t)
+	bin := buildC(t, "later", laterThreadsC, "-pthread")
+	cmd := startC(t, bin)
+	pid := uint32(cmd.Process.Pid)
+	time.Sleep(50 * time.Millisecond)
+	cfg := cpuClock(499)
+	cfg.PIDs = []uint32{pid}
+	cfg.PerThread = true
+	s, err := startPerfRing(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	res := newTestResolver(t, int(pid), bin)
+	time.Sleep(1500 * time.Millisecond)
+	samples, st := drainAll(t, s)
+	tids := map[uint32]uint64{}
+	var spin uint64
+	for _, rs := range samples {
+		if len(rs.User) > 0 && res.name(rs.User[0]) == "spinner" {
+			spin += rs.Count
+			tids[rs.TID] += rs.Count
+		}
+	}
+	t.Logf("spinner: %d samples on threads %v; stats %+v", spin, tids, st)
+	if len(tids) != 3 || tids[pid] != 0 {
+		t.Errorf("spinner sampled on threads %v: want 3 threads created after the start", tids)
+	}
+	if spin < 300 {
+		t.Errorf("%d spinner samples: want ≥300", spin)
+	}
+	if st.Failures[failLateThread] != 0 {
+		t.Errorf("%d threads attached late: inherit should cover them", st.Failures[failLateThread])
+	}
+}
+
+// TestPerfRingLost holds the reader back while a tiny ring overflows, and
+// checks the overflow is counted.
+func TestPerfRingLost(t *testing.T) {
+	requireRoot(t)
+	cfg := cpuClock(10000)
+	cfg.PIDs = []uint32{uint32(os.Getpid())}
+	cfg.MaxStacks = 1
+	s, err := startPerfRing(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	pr := s.(*perfRing)
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				spinFor(time.Millisecond)
+			}
+		}
+	}()
+	pr.mu.Lock() // the reader cannot empty the rings
+	time.Sleep(300 * time.Millisecond)
+	pr.mu.Unlock()
+	// The kernel writes its LOST record once there is room again.
+	time.Sleep(200 * time.Millisecond)
+	close(stop)
+	samples, st := drainAll(t, s)
+	var n uint64
+	for _, rs := range samples {
+		n += rs.Count
+	}
+	t.Logf("%d samples kept, %d lost, failures %v", n, st.Lost, st.Failures)
+	if st.Lost == 0 || st.Failures[failRingFull] != st.Lost {
+		t.Errorf("lost %d, ring-full %d: want the same, non-zero", st.Lost, st.Failures[failRingFull])
+	}
+}
+
+// TestPerfRingCloseReleases checks that close releases every file
+// descriptor, is safe twice, and that drain afterwards fails.
+func TestPerfRingCloseReleases(t *testing.T) {
+	before := openFDs(t)
+	cfg := cpuClock(99)
+	cfg.PIDs = []uint32{uint32(os.Getpid())}
+	cfg.UserOnly = true
+	s, err := startPerfRing(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	during := openFDs(t)
+	spinFor(50 * time.Millisecond)
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+	if after := openFDs(t); after != before || during <= before {
+		t.Errorf("fds: %d before, %d while sampling, %d after close", before, during, after)
+	}
+	if _, err := s.drain(func(rawSample) {}); err == nil {
+		t.Error("drain after close succeeded")
+	}
+}
+
+// spinFor burns CPU on the calling goroutine for d.
+//
+//go:noinline
+func spinFor(d time.Duration) (n uint64) {
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		for i := range uint64(100000) {
+			n += i ^ n
+		}
+	}
+	return n
+}
