@@ -1,0 +1,169 @@
+package profile
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/flamekit/flamekit/internal/perfevent"
+)
+
+// selfChildEnv makes TestPerfRingSelfChild run: the test binary, started
+// again as an unprivileged user, profiles itself.
+const selfChildEnv = "FLAMEKIT_PERFRING_SELF_CHILD"
+
+var selfResult = regexp.MustCompile(`PERFRING uid=(\d+) samples=(\d+) spin=(\d+) newthreads=(\d+) kernel=(\d+)`)
+
+// TestPerfRingUnprivilegedSelf runs this test binary as nobody, profiling
+// its own busy goroutines on threads created after the start, and checks
+// that their samples came with user stacks that name the busy function.
+func TestPerfRingUnprivilegedSelf(t *testing.T) {
+	requireRoot(t) // to become nobody
+	if p, err := perfevent.Paranoid(); err != nil || p > 2 {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("kernel.perf_event_paranoid %d (%v): unprivileged profiling needs ≤2", p, err)
+		}
+		t.Skipf("kernel.perf_event_paranoid is %d (%v): unprivileged self-profiling needs ≤2", p, err)
+	}
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(nobody.Uid)
+	gid, _ := strconv.Atoi(nobody.Gid)
+	dir, err := os.MkdirTemp("", "flamekit-perfring-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "profile.test")
+	copyFile(t, os.Args[0], bin)
+	cmd := exec.Command(bin, "-test.run=^TestPerfRingSelfChild$", "-test.v", "-test.count=1")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), selfChildEnv+"=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child as nobody: %v\n%s", err, out)
+	}
+	m := selfResult.FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("no result line from the child:\n%s", out)
+	}
+	t.Logf("child: %s", m[0])
+	if string(m[1]) != nobody.Uid {
+		t.Errorf("child ran as uid %s, want %s", m[1], nobody.Uid)
+	}
+}
+
+// TestPerfRingSelfChild is the child of TestPerfRingUnprivilegedSelf.
+func TestPerfRingSelfChild(t *testing.T) {
+	if os.Getenv(selfChildEnv) == "" {
+		t.Skip("helper process for TestPerfRingUnprivilegedSelf")
+	}
+	before, err := threadsOf(uint32(os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := map[uint32]bool{}
+	for _, tid := range before {
+		old[tid] = true
+	}
+	cfg := cpuClock(499)
+	cfg.PIDs = []uint32{uint32(os.Getpid())}
+	cfg.PerThread = true
+	s, err := startPerfRing(cfg) // kernel stacks asked for: falls back to user only
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	// Busy goroutines, each locked to its own thread: the runtime starts
+	// new threads for them after the events were opened.
+	cpu0 := userCPU(t)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			runtime.LockOSThread()
+			selfSpin(600 * time.Millisecond)
+		})
+	}
+	wg.Wait()
+	used := userCPU(t) - cpu0
+	samples, st := drainAll(t, s)
+	var total, spin, kernel, value uint64
+	newThreads := map[uint32]bool{}
+	for _, rs := range samples {
+		total += rs.Count
+		value += rs.Value
+		if len(rs.Kernel) > 0 {
+			kernel += rs.Count
+		}
+		for _, pc := range rs.User {
+			if f := runtime.FuncForPC(uintptr(pc)); f != nil && strings.HasSuffix(f.Name(), ".selfSpin") {
+				spin += rs.Count
+				if !old[rs.TID] {
+					newThreads[rs.TID] = true
+				}
+				break
+			}
+		}
+	}
+	sampled := time.Duration(value)
+	fmt.Printf("PERFRING uid=%d samples=%d spin=%d newthreads=%d kernel=%d sampled=%v usercpu=%v stats=%+v\n",
+		os.Getuid(), total, spin, len(newThreads), kernel, sampled, used, st)
+	if spin < total*8/10 || len(newThreads) == 0 || kernel != 0 {
+		t.Errorf("samples %d, in selfSpin %d, on new threads %d, with kernel stacks %d: "+
+			"want most in selfSpin, some on new threads, none in the kernel", total, spin, len(newThreads), kernel)
+	}
+	// Every thread is covered: the sampled time is the user CPU time spent.
+	if sampled < used*8/10 || sampled > used*12/10 {
+		t.Errorf("sampled %v of %v user CPU time", sampled, used)
+	}
+}
+
+// selfSpin burns CPU for d.
+//
+//go:noinline
+func selfSpin(d time.Duration) uint64 { return spinFor(d) }
+
+// userCPU returns the user CPU time this process has used.
+func userCPU(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano())
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	src, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
