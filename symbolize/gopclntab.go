@@ -23,21 +23,31 @@ const (
 const (
 	goPCDataInlTreeIndex = 2
 	goFuncDataInlTree    = 3
-	goInlinedCallSize    = 16 // inlinedCall: funcID u8, pad [3], nameOff, parentPc, startLine int32
 	goMaxInlineDepth     = 64 // compile, the deepest seen, has 7
 	goNoFuncData         = ^uint32(0)
 )
 
-// goFuncLayout gives the byte offsets of the _func fields this file reads.
-// They moved between formats.
-type goFuncLayout struct {
+// goLayout gives what moved between pclntab formats: the byte offsets of
+// the _func fields read here; for Go 1.18+, those of the inlinedCall
+// fields (an inline tree's entries) and the word of runtime.moduledata that
+// holds gofunc, and the name of the go:func.* symbol. inlSize is 0 when
+// inline trees are not read (Go 1.16).
+type goLayout struct {
 	nameOff, pcfile, pcln, npcdata, cuOffset, nfuncdata, size int
+
+	inlSize, inlName, inlParentPC int
+	modGofunc                     int
+	gofuncSym                     string
 }
 
 var (
-	goFunc116 = goFuncLayout{nameOff: 8, pcfile: 24, pcln: 28, npcdata: 32, cuOffset: 36, nfuncdata: 43, size: 44}
-	goFunc118 = goFuncLayout{nameOff: 4, pcfile: 20, pcln: 24, npcdata: 28, cuOffset: 32, nfuncdata: 39, size: 40}
-	goFunc120 = goFuncLayout{nameOff: 4, pcfile: 20, pcln: 24, npcdata: 28, cuOffset: 32, nfuncdata: 43, size: 44}
+	goLayout116 = goLayout{nameOff: 8, pcfile: 24, pcln: 28, npcdata: 32, cuOffset: 36, nfuncdata: 43, size: 44}
+	// inlinedCall{parent int16; funcID u8; _ u8; file, line, func_, parentPc int32}
+	goLayout118 = goLayout{nameOff: 4, pcfile: 20, pcln: 24, npcdata: 28, cuOffset: 32, nfuncdata: 39, size: 40,
+		inlSize: 20, inlName: 12, inlParentPC: 16, modGofunc: 38, gofuncSym: "go.func.*"}
+	// inlinedCall{funcID u8; _ [3]u8; nameOff, parentPc, startLine int32}
+	goLayout120 = goLayout{nameOff: 4, pcfile: 20, pcln: 24, npcdata: 28, cuOffset: 32, nfuncdata: 43, size: 44,
+		inlSize: 16, inlName: 4, inlParentPC: 8, modGofunc: 40, gofuncSym: "go:func.*"}
 )
 
 // goTable names addresses in a Go binary's text from its pclntab: function
@@ -55,7 +65,7 @@ type goTable struct {
 	namesOff  uint64 // offset of funcnametab from the start of the pclntab
 	quantum   uint64 // instruction size quantum (minLC)
 	textStart uint64 // link-time address of runtime.text
-	layout    goFuncLayout
+	layout    goLayout
 	absolute  bool // Go 1.16: functab holds addresses, not offsets from textStart
 
 	nfunc     int
@@ -70,8 +80,8 @@ type goTable struct {
 
 	// gofunc holds the bytes from moduledata.gofunc on: funcdata offsets
 	// (the inline trees) are relative to its start. It is nil when the
-	// format has no gofunc (before 1.20 here) or it could not be found;
-	// then lookups give no inlined frames.
+	// format has no gofunc (Go 1.16) or it could not be found; then lookups
+	// give no inlined frames.
 	gofunc []byte
 
 	size int64
@@ -98,8 +108,8 @@ func newGoTable(ef *elf.File) (*goTable, error) {
 	syms := &goSymbols{ef: ef}
 	t.textStart = goTextStart(ef, mod, syms, t)
 	var extra int64
-	if t.layout == goFunc120 {
-		t.gofunc, extra = goFuncBytes(ef, mod, syms, sec.Addr, data)
+	if t.layout.inlSize != 0 {
+		t.gofunc, extra = goFuncBytes(ef, mod, syms, t.layout.gofuncSym, sec.Addr, data)
 	}
 	t.size = int64(len(data)) + extra + int64(unsafe.Sizeof(*t)) + 4*int64(len(t.buckets))
 	return t, nil
@@ -121,14 +131,14 @@ func parseGoHeader(data []byte, order binary.ByteOrder) (*goTable, error) {
 	first := 2 // index of the funcname offset
 	switch magic {
 	case goMagic120:
-		t.layout, first = goFunc120, 3
+		t.layout, first = goLayout120, 3
 	case goMagic118:
-		t.layout, first = goFunc118, 3
+		t.layout, first = goLayout118, 3
 	case goMagic116:
 		if ptr != 8 {
 			return nil, errors.New("symbolize: .gopclntab: Go 1.16 tables are read for 64-bit binaries only")
 		}
-		t.layout, t.absolute = goFunc116, true
+		t.layout, t.absolute = goLayout116, true
 	default:
 		return nil, fmt.Errorf("symbolize: .gopclntab: magic %#x: not a pclntab of Go 1.16 or later, the ones read here: %w", magic, errNoGoTable)
 	}

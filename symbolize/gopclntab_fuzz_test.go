@@ -32,7 +32,7 @@ func FuzzGoTable(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if tab.layout == goFunc120 && uint64(gofunc) < uint64(len(data)) {
+		if tab.layout.inlSize != 0 && uint64(gofunc) < uint64(len(data)) {
 			tab.gofunc = data[gofunc:]
 		}
 		exerciseGoTable(tab)
@@ -80,9 +80,9 @@ func TestGoTableMalformedELF(t *testing.T) {
 		binary.LittleEndian.PutUint64(b[off:], v)
 		inputs = append(inputs, b)
 	}
-	for _, w := range []uint64{goModText, goModGofunc} {
+	for _, w := range []int{goModText, goLayout120.modGofunc} {
 		for _, v := range []uint64{0, 1, ^uint64(0), pcln.Addr + pcln.Size - 1} {
-			corrupt(mod.Offset+8*w, v)
+			corrupt(mod.Offset+8*uint64(w), v)
 		}
 	}
 	// Every 4 KiB of the pclntab, including the inline trees at its end.

@@ -170,16 +170,16 @@ func (t *goTable) lookup(pc uint64, lines bool, dst []Frame) ([]Frame, bool) {
 		if lines {
 			fr.File, fr.Line = t.fileLine(f, at)
 		}
-		rec := int(idx) * goInlinedCallSize
-		if idx < 0 || depth >= goMaxInlineDepth || rec > len(tree)-goInlinedCallSize {
+		rec := int(idx) * t.layout.inlSize
+		if idx < 0 || depth >= goMaxInlineDepth || rec > len(tree)-t.layout.inlSize {
 			fr.Function = goCString(t.names, uint64(t.field(f, t.layout.nameOff)))
 			return append(dst, fr), true
 		}
 		call := tree[rec:]
-		fr.Function = goCString(t.names, uint64(t.u32(call[4:])))
+		fr.Function = goCString(t.names, uint64(t.u32(call[t.layout.inlName:])))
 		fr.Inlined = true
 		dst = append(dst, fr)
-		at = f.entry + uint64(int64(int32(t.u32(call[8:]))))
+		at = f.entry + uint64(int64(int32(t.u32(call[t.layout.inlParentPC:]))))
 		parent, _ := t.pcvalue(inlIndex, f.entry, at)
 		// A call's parent comes before it in the tree; anything else is
 		// corrupt: end with the physical frame, as the runtime does.

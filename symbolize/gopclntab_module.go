@@ -6,16 +6,13 @@ import (
 )
 
 // Word indexes in runtime.moduledata (runtime/symtab.go) of the fields read
-// here, the same from Go 1.20 to 1.26: pcHeader; funcnametab, cutab,
-// filetab, pctab, pclntable, ftab (three words each); findfunctab, minpc,
-// maxpc, text, ... covctrs, ecovctrs, end, gcdata, gcbss, types, etypes,
-// rodata, gofunc.
+// here: pcHeader; funcnametab, cutab, filetab, pctab, pclntable, ftab (three
+// words each); findfunctab, minpc, maxpc, text, ..., rodata, gofunc, where
+// gofunc moved (goLayout.modGofunc) when Go 1.20 added covctrs.
 const (
 	goModPCHeader   = 0
 	goModFuncnames  = 1
 	goModText       = 22
-	goModGofunc     = 40
-	goModWords      = 41
 	goMaxModuleScan = 64 << 20 // bytes of .noptrdata/.data searched for the moduledata
 )
 
@@ -29,9 +26,9 @@ type goModule struct {
 // findGoModule finds runtime.firstmoduledata: Go 1.26 puts it in its own
 // .go.module section; before, it is in .noptrdata, and found by looking for
 // its first words, which point to the pclntab and its funcnametab. It reads
-// the Go 1.20+ layout only.
+// the layouts of Go 1.18 and later.
 func findGoModule(ef *elf.File, t *goTable, pclntab uint64) goModule {
-	if t.layout != goFunc120 {
+	if t.layout.modGofunc == 0 {
 		return goModule{}
 	}
 	for _, name := range []string{".go.module", ".noptrdata", ".data"} {
@@ -55,10 +52,10 @@ func findGoModule(ef *elf.File, t *goTable, pclntab uint64) goModule {
 func (t *goTable) scanModule(data []byte, pclntab uint64) (goModule, bool) {
 	ptr := t.ptrSize
 	names := pclntab + t.namesOff
-	for off := 0; off+goModWords*ptr <= len(data); off += ptr {
+	for off := 0; off+(t.layout.modGofunc+1)*ptr <= len(data); off += ptr {
 		w := func(i int) uint64 { v, _ := goWord(data, off+i*ptr, ptr, t.order); return v }
 		if w(goModPCHeader) == pclntab && w(goModFuncnames) == names {
-			return goModule{text: w(goModText), gofunc: w(goModGofunc), ok: true}, true
+			return goModule{text: w(goModText), gofunc: w(t.layout.modGofunc), ok: true}, true
 		}
 	}
 	return goModule{}, false
@@ -84,16 +81,16 @@ func goTextStart(ef *elf.File, mod goModule, syms *goSymbols, t *goTable) uint64
 	return 0
 }
 
-// goFuncBytes returns the bytes from moduledata.gofunc (the go:func.*
-// symbol) to the end of the section that holds it (.gopclntab in Go
+// goFuncBytes returns the bytes from moduledata.gofunc (the symbol
+// gofuncSym) to the end of the section that holds it (.gopclntab in Go
 // 1.26, .rodata in 1.23 and 1.24): funcdata offsets, and so
 // the inline trees, are relative to it. Go puts it inside .gopclntab, whose
 // contents, at addr, are data; it returns nil when gofunc is unknown, and
 // the bytes it read besides data.
-func goFuncBytes(ef *elf.File, mod goModule, syms *goSymbols, addr uint64, data []byte) ([]byte, int64) {
+func goFuncBytes(ef *elf.File, mod goModule, syms *goSymbols, gofuncSym string, addr uint64, data []byte) ([]byte, int64) {
 	gofunc := mod.gofunc
 	if !mod.ok {
-		v, ok := syms.get("go:func.*")
+		v, ok := syms.get(gofuncSym)
 		if !ok {
 			return nil, 0
 		}
@@ -134,7 +131,7 @@ func (s *goSymbols) get(name string) (uint64, bool) {
 		s.vals = map[string]uint64{}
 		syms, _ := s.ef.Symbols()
 		for _, sym := range syms {
-			if sym.Name == "runtime.text" || sym.Name == "go:func.*" {
+			if sym.Name == "runtime.text" || sym.Name == "go:func.*" || sym.Name == "go.func.*" {
 				s.vals[sym.Name] = sym.Value
 			}
 		}

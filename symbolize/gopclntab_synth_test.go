@@ -22,12 +22,12 @@ const goSynthText = 0x401000
 // which no toolchain here writes, and seeds the fuzz target.
 func goSynthPclntab(magic uint32, funcs []goSynthFunc) []byte {
 	le := binary.LittleEndian
-	layout, words := goFunc120, 8
+	layout, words := goLayout120, 8
 	switch magic {
 	case goMagic118:
-		layout = goFunc118
+		layout = goLayout118
 	case goMagic116:
-		layout, words = goFunc116, 7
+		layout, words = goLayout116, 7
 	}
 	var names, files, cutab []byte
 	pctab := []byte{0} // offset 0 means no table

@@ -23,7 +23,12 @@ type goVariant struct {
 	symtab  bool // has .symtab (not -ldflags=-s)
 	trimmed bool // -trimpath
 	args    []string
+	gocmd   string // another Go toolchain's go command, for an older format
 }
+
+// goOld is Debian 12's Go 1.19 (apt-get install golang-1.19-go), which
+// writes the Go 1.18 pclntab format; the tests using it skip without it.
+const goOld = "/usr/lib/go-1.19/bin/go"
 
 var goVariants = []goVariant{
 	{name: "plain", symtab: true},
@@ -35,14 +40,30 @@ var goVariants = []goVariant{
 	// pclntab without lines.
 	{name: "cgo-internal", cgo: true, symtab: true, args: []string{"-ldflags=-linkmode=internal"}},
 	{name: "pie-cgo-stripped", cgo: true, args: []string{"-buildmode=pie", "-ldflags=-s -w"}},
+	{name: "go1.19", symtab: true, gocmd: goOld},
+	{name: "go1.19-cgo-stripped", cgo: true, args: []string{"-ldflags=-s -w"}, gocmd: goOld},
 }
 
 // buildGo builds testdata/go/inl as v into dir and returns the binary's
-// path. cgo variants skip when there is no C compiler.
+// path. It skips when the toolchain is missing, or for cgo, the C compiler.
 func buildGo(t testing.TB, dir string, v goVariant) string {
 	t.Helper()
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command")
+	gocmd, src, env := "go", "./testdata/go/inl", os.Environ()
+	if v.gocmd != "" {
+		// An older toolchain cannot read this module's go.mod: build a
+		// copy of the program as a module of its own.
+		gocmd, src = v.gocmd, filepath.Join(dir, "src-"+v.name)
+		if err := os.CopyFS(src, os.DirFS("testdata/go/inl")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte("module inl\n\ngo 1.18\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "GOROOT=") })
+		env = append(env, "GOTOOLCHAIN=local")
+	}
+	if _, err := exec.LookPath(gocmd); err != nil {
+		t.Skipf("no %s", gocmd)
 	}
 	cgo := "0"
 	if v.cgo {
@@ -53,8 +74,8 @@ func buildGo(t testing.TB, dir string, v goVariant) string {
 	}
 	out := filepath.Join(dir, "inl-"+v.name)
 	args := append([]string{"build", "-o", out}, v.args...)
-	cmd := exec.Command("go", append(args, "./testdata/go/inl")...)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo, "GOFLAGS=")
+	cmd := exec.Command(gocmd, append(args, ".")...)
+	cmd.Dir, cmd.Env = src, append(env, "CGO_ENABLED="+cgo, "GOFLAGS=")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", v.name, err, b)
 	}
@@ -144,6 +165,9 @@ func TestGoTableInlines(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			bin := buildGo(t, dir, v)
 			_, tab := openGoTable(t, bin)
+			if v.gocmd == goOld && tab.layout != goLayout118 {
+				t.Errorf("%s wrote a table of layout %+v; want Go 1.18's", v.gocmd, tab.layout)
+			}
 			truth := goRunFrames(t, bin, tab)
 			if len(truth) < 6 || truth[2].fn != "main.leaf" {
 				t.Fatalf("unexpected stack from the program: %v", truth)
@@ -293,7 +317,7 @@ func TestGoTextStartFallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, extra := goFuncBytes(ef, goModule{}, syms, sec.Addr, data); len(got) != len(tab.gofunc) || len(got) == 0 || extra != 0 {
+	if got, extra := goFuncBytes(ef, goModule{}, syms, "go:func.*", sec.Addr, data); len(got) != len(tab.gofunc) || len(got) == 0 || extra != 0 {
 		t.Errorf("go:func.* from the symbol table: %d bytes (%d read besides); moduledata: %d", len(got), extra, len(tab.gofunc))
 	}
 	// Before Go 1.26, go:func.* is in .rodata.
@@ -302,7 +326,7 @@ func TestGoTextStartFallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, extra := goFuncBytes(ef, goModule{gofunc: rodata.Addr + 16, ok: true}, syms, sec.Addr, data)
+	got, extra := goFuncBytes(ef, goModule{gofunc: rodata.Addr + 16, ok: true}, syms, "go:func.*", sec.Addr, data)
 	if !bytes.Equal(got, want[16:]) || extra < int64(len(got)) {
 		t.Errorf("go:func.* in .rodata: %d bytes (%d read); want %d", len(got), extra, len(want)-16)
 	}
