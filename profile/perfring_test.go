@@ -2,8 +2,11 @@ package profile
 
 import (
 	"os"
+	"strconv"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 const splitC = `
@@ -205,4 +208,121 @@ func spinFor(d time.Duration) (n uint64) {
 		}
 	}
 	return n
+}
+
+// TestPerfRingSystemWide samples every CPU and finds a C workload there,
+// with kernel stacks, and no idle samples.
+func TestPerfRingSystemWide(t *testing.T) {
+	requireRoot(t)
+	bin := buildC(t, "split", splitC)
+	cmd := startC(t, bin)
+	pid := uint32(cmd.Process.Pid)
+	s, err := startPerfRing(cpuClock(199))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	time.Sleep(700 * time.Millisecond)
+	samples, st := drainAll(t, s)
+	var total, work, kernel uint64
+	for _, rs := range samples {
+		if rs.PID == 0 {
+			t.Fatalf("idle sample %+v", rs)
+		}
+		total += rs.Count
+		if len(rs.Kernel) > 0 {
+			kernel += rs.Count
+		}
+		if rs.PID == pid && rs.Comm == "split" {
+			work += rs.Count
+		}
+	}
+	t.Logf("%d samples, %d of the workload, %d with kernel stacks; stats %+v", total, work, kernel, st)
+	if work < 50 || kernel == 0 {
+		t.Errorf("%d workload samples, %d with kernel stacks: want ≥50 and some", work, kernel)
+	}
+}
+
+// TestPerfRingTimed checks that timed mode hands over every sample with
+// its time and CPU.
+func TestPerfRingTimed(t *testing.T) {
+	cfg := cpuClock(499)
+	cfg.PIDs = []uint32{uint32(os.Getpid())}
+	cfg.UserOnly = true
+	cfg.Timed = true
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	start := uint64(ts.Nano())
+	s, err := startPerfRing(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	spinFor(200 * time.Millisecond)
+	samples, _ := drainAll(t, s)
+	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	end := uint64(ts.Nano())
+	if len(samples) < 20 {
+		t.Fatalf("%d samples", len(samples))
+	}
+	for _, rs := range samples {
+		if rs.Count != 1 || rs.Time < start || rs.Time > end || rs.CPU < 0 || rs.TID == 0 || len(rs.Kernel) != 0 {
+			t.Fatalf("sample %+v: want count 1, a time in [%d, %d], a CPU, a TID, no kernel stack", rs, start, end)
+		}
+	}
+}
+
+// TestPerfRingCgroup samples system-wide but keeps only a cgroup v2 that
+// holds just a C workload.
+func TestPerfRingCgroup(t *testing.T) {
+	requireRoot(t)
+	root := "/sys/fs/cgroup/unified"
+	if _, err := os.Stat(root + "/cgroup.procs"); err != nil {
+		root = "/sys/fs/cgroup"
+	}
+	dir, err := os.MkdirTemp(root, "flamekit-perfring-")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal(err)
+		}
+		t.Skipf("no cgroup v2 to create a group in: %v", err)
+	}
+	t.Cleanup(func() { // after the workload is killed: cleanups run last first
+		for range 50 {
+			if os.Remove(dir) == nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Errorf("cgroup %s not removed", dir)
+	})
+	bin := buildC(t, "split", splitC)
+	cmd := startC(t, bin)
+	pid := uint32(cmd.Process.Pid)
+	if err := os.WriteFile(dir+"/cgroup.procs", []byte(strconv.Itoa(int(pid))), 0); err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	cfg := cpuClock(199)
+	cfg.CgroupID = st.Ino
+	s, err := startPerfRing(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	time.Sleep(700 * time.Millisecond)
+	samples, _ := drainAll(t, s)
+	var work uint64
+	for _, rs := range samples {
+		if rs.PID != pid {
+			t.Fatalf("sample of pid %d (%s) outside cgroup %s", rs.PID, rs.Comm, dir)
+		}
+		work += rs.Count
+	}
+	if work < 30 {
+		t.Errorf("%d samples of the workload in its cgroup", work)
+	}
 }
