@@ -1,0 +1,346 @@
+//go:build ignore
+
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
+//
+// flamekit's sampling program: attached to one perf event per CPU, it
+// aggregates (process, thread, user stack, kernel stack) counts in the
+// kernel, counts every sample it cannot keep, tells user space about new
+// processes and, in timed mode, logs every sample to a ring buffer.
+//
+// Maps come in two generations (counts0/stacks0, counts1/stacks1); the
+// program writes to the one named by `generation`, so user space can flip
+// it, let running programs finish, and drain the other without stopping.
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#define MAX_DEPTH 127
+#define COMM_LEN 16
+#define PF_KTHREAD 0x00200000
+#define MAX_CGROUP_DEPTH 32
+#define EFAULT 14
+#define EEXIST 17
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+// The few kernel types the programs read, relocated by CO-RE against the
+// running kernel's BTF.
+struct task_struct {
+	unsigned int flags;
+	int pid;
+	int tgid;
+	struct task_struct *group_leader;
+	char comm[COMM_LEN];
+} __attribute__((preserve_access_index));
+
+// x86-64 struct pt_regs, the start of a perf_event program's context
+// (struct bpf_perf_event_data), followed by the sample period.
+struct perf_ctx {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+	__u64 sample_period;
+	__u64 addr;
+};
+
+// count_key identifies one aggregated stack.
+struct count_key {
+	__u32 pid;
+	__u32 tid; // 0 unless per_thread
+	__s32 user_stack; // id in stacksN, or -1
+	__s32 kernel_stack; // id in stacksN, or -1
+};
+
+// count_value is what was gathered for one count_key.
+struct count_value {
+	__u64 count;
+	__u64 period; // sum of the samples' periods
+	char comm[COMM_LEN];
+};
+
+// timed_sample is one sample of the timed log.
+struct timed_sample {
+	__u64 time; // bpf_ktime_get_ns: CLOCK_MONOTONIC
+	__u64 period;
+	__u32 cpu;
+	__u32 pid;
+	__u32 tid;
+	__s32 user_stack;
+	__s32 kernel_stack;
+	__u32 generation; // which stacksN the ids refer to
+	char comm[COMM_LEN];
+};
+
+// process_event tells user space about a process it may not know.
+struct process_event {
+	__u32 pid;
+	__u32 exec; // 1 for an exec, 0 for a first sample
+};
+
+// failure indexes the per-CPU failures map.
+enum failure {
+	FAILURE_USER_STACK_COLLISION, // -EEXIST: another stack holds the bucket
+	FAILURE_KERNEL_STACK_COLLISION,
+	FAILURE_USER_STACK_FAULT, // -EFAULT: the stack could not be walked
+	FAILURE_KERNEL_STACK_FAULT,
+	FAILURE_USER_STACK_OTHER, // any other error (-ENOMEM, ...)
+	FAILURE_KERNEL_STACK_OTHER,
+	FAILURE_COUNTS_FULL, // sample lost: no room in countsN
+	FAILURE_COUNTS_FULL_PERIOD, // the sum of the periods of those samples
+	FAILURE_TIMED_RING_FULL, // sample counted but missing from the timed log
+	FAILURE_PROCESS_RING_FULL, // a process event could not be sent
+	FAILURE_MAX,
+};
+
+// Settings, fixed at load time.
+const volatile __u8 filter_pids = 0; // only tgids in `pids`
+const volatile __u64 filter_cgroup = 0; // only this cgroup v2 and below
+const volatile __u8 user_stacks = 1;
+const volatile __u8 kernel_stacks = 1;
+const volatile __u8 include_idle = 0;
+const volatile __u8 per_thread = 0;
+const volatile __u8 timed = 0;
+const volatile __u8 notify = 0; // send process events
+const volatile __u64 timed_wakeup_bytes = 0; // wake the reader past this
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} generation SEC(".maps");
+
+#define STACK_MAP(name)                                                        \
+	struct {                                                               \
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                        \
+		__uint(max_entries, 16384);                                    \
+		__uint(key_size, sizeof(__u32));                               \
+		__uint(value_size, MAX_DEPTH * sizeof(__u64));                 \
+	} name SEC(".maps")
+
+#define COUNT_MAP(name)                                                        \
+	struct {                                                               \
+		__uint(type, BPF_MAP_TYPE_HASH);                               \
+		__uint(max_entries, 16384);                                    \
+		__type(key, struct count_key);                                 \
+		__type(value, struct count_value);                             \
+	} name SEC(".maps")
+
+STACK_MAP(stacks0);
+STACK_MAP(stacks1);
+COUNT_MAP(counts0);
+COUNT_MAP(counts1);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FAILURE_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} failures SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8);
+} pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} process_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} timed_samples SEC(".maps");
+
+// Constant pointers (kept in .rodata) that put these types in the BTF for
+// bpf2go to emit as Go types.
+struct timed_sample *const unused_timed_sample = 0;
+struct process_event *const unused_process_event = 0;
+enum failure *const unused_failure = 0;
+
+static __always_inline void fail(__u32 cause, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&failures, &cause);
+	if (v)
+		__sync_fetch_and_add(v, n);
+}
+
+static __always_inline int in_cgroup(void)
+{
+	if (bpf_get_current_cgroup_id() == filter_cgroup)
+		return 1;
+	for (int level = 0; level < MAX_CGROUP_DEPTH; level++) {
+		__u64 id = bpf_get_current_ancestor_cgroup_id(level);
+		if (id == filter_cgroup)
+			return 1;
+		if (id == 0)
+			return 0;
+	}
+	return 0;
+}
+
+// wanted applies the filters to the current task of process tgid.
+static __always_inline int wanted(__u32 tgid)
+{
+	if (tgid == 0)
+		return include_idle && !filter_pids && !filter_cgroup;
+	if (filter_pids && !bpf_map_lookup_elem(&pids, &tgid))
+		return 0;
+	if (filter_cgroup && !in_cgroup())
+		return 0;
+	return 1;
+}
+
+// announce sends a process event for tgid; on failure it forgets the
+// process so a later sample tries again.
+static __always_inline void announce(__u32 tgid, __u32 exec)
+{
+	struct process_event *e =
+		bpf_ringbuf_reserve(&process_events, sizeof(*e), 0);
+	if (!e) {
+		fail(FAILURE_PROCESS_RING_FULL, 1);
+		bpf_map_delete_elem(&seen, &tgid);
+		return;
+	}
+	e->pid = tgid;
+	e->exec = exec;
+	bpf_ringbuf_submit(e, 0);
+}
+
+// stack_id stores the current stack (user or kernel, by flags) in the
+// generation's stack map and returns its id, or -1 counting the failure.
+static __always_inline __s32 stack_id(void *ctx, __u32 gen, __u64 flags,
+				      __u32 fail_base)
+{
+	long id = gen ? bpf_get_stackid(ctx, &stacks1, flags)
+		      : bpf_get_stackid(ctx, &stacks0, flags);
+	if (id >= 0)
+		return id;
+	if (id == -EEXIST)
+		fail(fail_base, 1);
+	else if (id == -EFAULT)
+		fail(fail_base + 2, 1);
+	else
+		fail(fail_base + 4, 1);
+	return -1;
+}
+
+// add counts one sample of key in counts, or counts it lost.
+static __always_inline void add(void *counts, struct count_key *key,
+				__u64 period, struct task_struct *task)
+{
+	struct count_value *v = bpf_map_lookup_elem(counts, key);
+	if (!v) {
+		struct count_value nv = { .count = 1, .period = period };
+		if (per_thread)
+			bpf_get_current_comm(nv.comm, sizeof(nv.comm));
+		else
+			bpf_probe_read_kernel_str(nv.comm, sizeof(nv.comm),
+						  task->group_leader->comm);
+		long err = bpf_map_update_elem(counts, key, &nv, BPF_NOEXIST);
+		if (err == 0)
+			return;
+		if (err == -EEXIST) // another CPU inserted it meanwhile
+			v = bpf_map_lookup_elem(counts, key);
+		if (!v) {
+			fail(FAILURE_COUNTS_FULL, 1);
+			fail(FAILURE_COUNTS_FULL_PERIOD, period);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&v->count, 1);
+	__sync_fetch_and_add(&v->period, period);
+}
+
+SEC("perf_event")
+int on_sample(struct perf_ctx *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+	if (!wanted(tgid))
+		return 0;
+
+	__u32 zero = 0;
+	__u32 *g = bpf_map_lookup_elem(&generation, &zero);
+	if (!g)
+		return 0;
+	__u32 gen = *g & 1;
+
+	if (notify && tgid != 0 && !bpf_map_lookup_elem(&seen, &tgid)) {
+		__u8 one = 1;
+		if (bpf_map_update_elem(&seen, &tgid, &one, BPF_NOEXIST) == 0)
+			announce(tgid, 0);
+	}
+
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct count_key key = {
+		.pid = tgid,
+		.tid = per_thread ? tid : 0,
+		.user_stack = -1,
+		.kernel_stack = -1,
+	};
+	if (user_stacks && !(task->flags & PF_KTHREAD))
+		key.user_stack = stack_id(ctx, gen, BPF_F_USER_STACK,
+					  FAILURE_USER_STACK_COLLISION);
+	if (kernel_stacks && !(ctx->cs & 3))
+		key.kernel_stack =
+			stack_id(ctx, gen, 0, FAILURE_KERNEL_STACK_COLLISION);
+
+	__u64 period = ctx->sample_period;
+	add(gen ? (void *)&counts1 : (void *)&counts0, &key, period, task);
+
+	if (!timed)
+		return 0;
+	struct timed_sample *t =
+		bpf_ringbuf_reserve(&timed_samples, sizeof(*t), 0);
+	if (!t) {
+		fail(FAILURE_TIMED_RING_FULL, 1);
+		return 0;
+	}
+	t->time = bpf_ktime_get_ns();
+	t->period = period;
+	t->cpu = bpf_get_smp_processor_id();
+	t->pid = tgid;
+	t->tid = tid;
+	t->user_stack = key.user_stack;
+	t->kernel_stack = key.kernel_stack;
+	t->generation = gen;
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+	__u64 queued = bpf_ringbuf_query(&timed_samples, BPF_RB_AVAIL_DATA);
+	bpf_ringbuf_submit(t, queued > timed_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+							  : BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+	if (!wanted(tgid))
+		return 0;
+	__u8 one = 1;
+	bpf_map_update_elem(&seen, &tgid, &one, BPF_ANY);
+	announce(tgid, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p)
+{
+	// Forget an exiting process so a new one reusing its pid is announced.
+	if (p->pid != p->tgid)
+		return 0;
+	__u32 tgid = p->tgid;
+	bpf_map_delete_elem(&seen, &tgid);
+	return 0;
+}

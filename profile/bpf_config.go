@@ -1,0 +1,138 @@
+package profile
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/flamekit/flamekit/internal/bpf"
+	"github.com/flamekit/flamekit/internal/perfevent"
+)
+
+const (
+	bpfDefaultStacks = 16384 // distinct stacks per generation by default
+	bpfMaxDepth      = 127   // frames per stack (PERF_MAX_STACK_DEPTH)
+	bpfTimedRecord   = 64    // bytes per timed sample in the ring, with its header
+	bpfTimedSeconds  = 2     // seconds of timed samples the ring holds
+	bpfTimedMinRing  = 256 << 10
+	bpfTimedMaxRing  = 64 << 20
+)
+
+// bpfConfigure sizes spec's maps and sets its constants for cfg, and drops
+// the lifecycle programs when nobody listens to process events.
+func bpfConfigure(spec *ebpf.CollectionSpec, cfg samplerConfig, depth, ncpu int) error {
+	n := uint32(cfg.MaxStacks)
+	if cfg.MaxStacks <= 0 {
+		n = bpfDefaultStacks
+	}
+	for _, name := range []string{bpf.ProfileMapStacks0, bpf.ProfileMapStacks1} {
+		spec.Maps[name].MaxEntries = n
+		spec.Maps[name].ValueSize = uint32(depth * 8)
+	}
+	spec.Maps[bpf.ProfileMapCounts0].MaxEntries = n
+	spec.Maps[bpf.ProfileMapCounts1].MaxEntries = n
+	spec.Maps[bpf.ProfileMapPids].MaxEntries = uint32(max(1, len(cfg.PIDs)))
+	if cfg.OnNewProcess == nil {
+		spec.Maps[bpf.ProfileMapSeen].MaxEntries = 1
+		spec.Maps[bpf.ProfileMapProcessEvents].MaxEntries = uint32(os.Getpagesize())
+		delete(spec.Programs, bpf.ProfileProgOnExec)
+		delete(spec.Programs, bpf.ProfileProgOnExit)
+	}
+	ring := uint32(os.Getpagesize())
+	if cfg.Timed {
+		ring = bpfTimedRingSize(cfg.Frequency, ncpu)
+	}
+	spec.Maps[bpf.ProfileMapTimedSamples].MaxEntries = ring
+
+	consts := []struct {
+		name  string
+		value any
+	}{
+		{bpf.ProfileVarFilterPids, bpfFlag(len(cfg.PIDs) > 0)},
+		{bpf.ProfileVarFilterCgroup, cfg.CgroupID},
+		{bpf.ProfileVarUserStacks, bpfFlag(!cfg.KernelOnly)},
+		{bpf.ProfileVarKernelStacks, bpfFlag(!cfg.UserOnly)},
+		{bpf.ProfileVarIncludeIdle, bpfFlag(cfg.IncludeIdle)},
+		{bpf.ProfileVarPerThread, bpfFlag(cfg.PerThread)},
+		{bpf.ProfileVarTimed, bpfFlag(cfg.Timed)},
+		{bpf.ProfileVarNotify, bpfFlag(cfg.OnNewProcess != nil)},
+		{bpf.ProfileVarTimedWakeupBytes, uint64(ring / 4)},
+	}
+	for _, c := range consts {
+		if err := spec.Variables[c.name].Set(c.value); err != nil {
+			return fmt.Errorf("profile: bpf backend: setting %s: %w", c.name, err)
+		}
+	}
+	return nil
+}
+
+// bpfFlag is a C boolean.
+func bpfFlag(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// bpfTimedRingSize sizes the timed-sample ring to hold bpfTimedSeconds of
+// samples at freq Hz (1000 when sampling by period) on ncpu CPUs: a power
+// of two between bpfTimedMinRing and bpfTimedMaxRing.
+func bpfTimedRingSize(freq uint64, ncpu int) uint32 {
+	if freq == 0 {
+		freq = 1000
+	}
+	want := freq * uint64(ncpu) * bpfTimedRecord * bpfTimedSeconds
+	size := uint64(bpfTimedMinRing)
+	for size < want && size < bpfTimedMaxRing {
+		size <<= 1
+	}
+	return uint32(size)
+}
+
+// bpfStackDepth is the number of frames a stack keeps: 127, or less when
+// kernel.perf_event_max_stack is lower (the kernel refuses deeper stack
+// maps).
+func bpfStackDepth() int {
+	b, err := os.ReadFile("/proc/sys/kernel/perf_event_max_stack")
+	if err != nil {
+		return bpfMaxDepth
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || n <= 0 {
+		return bpfMaxDepth
+	}
+	return min(n, bpfMaxDepth)
+}
+
+// bpfOpenEvents opens cfg's sampling event, disabled, on each CPU (99 Hz
+// when cfg gives neither frequency nor period). On error it returns the
+// events opened so far, for the caller to close.
+func bpfOpenEvents(cfg samplerConfig, cpus []int) ([]*perfevent.Event, error) {
+	opts := perfevent.SampleOptions{Type: cfg.EventType, Config: cfg.EventConfig, Frequency: cfg.Frequency, Period: cfg.Period}
+	if opts.Frequency == 0 && opts.Period == 0 {
+		opts.Frequency = 99
+	}
+	attr := opts.Attr()
+	// The program takes its own stacks: a precomputed call chain would
+	// hand bpf_get_stackid stacks with perf's context markers in them.
+	attr.Sample_type = 0
+	var events []*perfevent.Event
+	for _, cpu := range cpus {
+		e, err := perfevent.Open(&attr, -1, cpu)
+		if err != nil {
+			switch {
+			case errors.Is(err, perfevent.ErrPermission):
+				err = fmt.Errorf("%w: %w", ErrPermission, err)
+			case errors.Is(err, perfevent.ErrNotSupported):
+				err = fmt.Errorf("%w: %w", ErrNotSupported, err)
+			}
+			return events, fmt.Errorf("profile: bpf backend: %w", err)
+		}
+		events = append(events, e)
+	}
+	return events, nil
+}

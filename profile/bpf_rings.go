@@ -1,0 +1,123 @@
+package profile
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/ringbuf"
+
+	"github.com/flamekit/flamekit/internal/bpf"
+)
+
+const (
+	bpfPollEvery    = 100 * time.Millisecond // timed ring polling
+	bpfTimedBacklog = 1 << 20                // timed samples kept between drains
+)
+
+// bpfReadProcesses calls onNew with the tgid of every process event until
+// rd is closed.
+func bpfReadProcesses(rd *ringbuf.Reader, onNew func(pid uint32)) {
+	var rec ringbuf.Record
+	for {
+		if err := rd.ReadInto(&rec); err != nil {
+			return // closed: nothing else ends a blocking read
+		}
+		var ev bpf.ProfileProcessEvent
+		if _, err := binary.Decode(rec.RawSample, binary.LittleEndian, &ev); err == nil {
+			onNew(ev.Pid)
+		}
+	}
+}
+
+// bpfTimedLog collects the timed samples from their ring buffer.
+type bpfTimedLog struct {
+	rd      *ringbuf.Reader
+	flushed chan struct{} // a flush was read up to its end
+	done    chan struct{} // run returned
+
+	mu      sync.Mutex
+	samples []bpf.ProfileTimedSample
+	dropped uint64 // samples beyond bpfTimedBacklog
+}
+
+func newBPFTimedLog(m *ebpf.Map) (*bpfTimedLog, error) {
+	rd, err := ringbuf.NewReader(m)
+	if err != nil {
+		return nil, fmt.Errorf("profile: bpf backend: timed samples: %w", err)
+	}
+	return &bpfTimedLog{rd: rd, flushed: make(chan struct{}, 1), done: make(chan struct{})}, nil
+}
+
+// run reads the ring until it is closed.
+func (l *bpfTimedLog) run() {
+	defer close(l.done)
+	var rec ringbuf.Record
+	for {
+		l.rd.SetDeadline(time.Now().Add(bpfPollEvery))
+		err := l.rd.ReadInto(&rec)
+		switch {
+		case err == nil:
+			l.add(rec.RawSample)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+		case errors.Is(err, ringbuf.ErrFlushed):
+			select {
+			case l.flushed <- struct{}{}:
+			default: // already signalled
+			}
+		default:
+			return
+		}
+	}
+}
+
+func (l *bpfTimedLog) add(raw []byte) {
+	var s bpf.ProfileTimedSample
+	if _, err := binary.Decode(raw, binary.LittleEndian, &s); err != nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.samples) >= bpfTimedBacklog {
+		l.dropped++
+		return
+	}
+	l.samples = append(l.samples, s)
+}
+
+// take reads the ring up to now and returns the samples of generation gen
+// and the count of samples dropped since the last take; it keeps the
+// others.
+func (l *bpfTimedLog) take(gen uint32) ([]bpf.ProfileTimedSample, uint64, error) {
+	if err := l.rd.Flush(); err != nil {
+		return nil, 0, fmt.Errorf("profile: bpf backend: timed samples: %w", err)
+	}
+	select {
+	case <-l.flushed:
+	case <-l.done:
+		return nil, 0, fmt.Errorf("profile: bpf backend: timed samples: reader stopped")
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out, keep []bpf.ProfileTimedSample
+	for _, s := range l.samples {
+		if s.Generation == gen {
+			out = append(out, s)
+		} else {
+			keep = append(keep, s)
+		}
+	}
+	l.samples = keep
+	dropped := l.dropped
+	l.dropped = 0
+	return out, dropped, nil
+}
+
+// close stops run.
+func (l *bpfTimedLog) close() error {
+	return l.rd.Close()
+}
