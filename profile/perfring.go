@@ -105,8 +105,12 @@ func startPerfRing(cfg samplerConfig) (sampler, error) {
 		return nil, fmt.Errorf("profile: perf backend: eventfd: %w", err)
 	}
 	s.lastScan = time.Now()
+	fds := []unix.PollFd{{Fd: int32(s.wake), Events: unix.POLLIN}}
+	for _, r := range s.rings {
+		fds = append(fds, unix.PollFd{Fd: int32(r.leader.FD()), Events: unix.POLLIN})
+	}
 	news := s.agg.takeNew()
-	go s.run()
+	go s.run(fds)
 	s.agg.announce(news)
 	return s, nil
 }
@@ -125,15 +129,11 @@ func ringPages(maxStacks int) int {
 	return n
 }
 
-// run is the reader goroutine: it waits for ring data or for close,
-// reads every ring and rescans the targets' threads now and then.
-func (s *perfRing) run() {
+// run is the reader goroutine: it polls fds (the wake eventfd, then the
+// rings' events) with a timeout, reads every ring and rescans the targets'
+// threads now and then, until close.
+func (s *perfRing) run(fds []unix.PollFd) {
 	defer close(s.done)
-	fds := make([]unix.PollFd, 0, len(s.rings)+1)
-	fds = append(fds, unix.PollFd{Fd: int32(s.wake), Events: unix.POLLIN})
-	for _, r := range s.rings {
-		fds = append(fds, unix.PollFd{Fd: int32(r.leader.FD()), Events: unix.POLLIN})
-	}
 	for {
 		_, err := unix.Poll(fds, int(perfPollEvery/time.Millisecond))
 		if err != nil && !errors.Is(err, unix.EINTR) {
@@ -201,16 +201,15 @@ func (s *perfRing) drain(emit func(rawSample)) (samplerStats, error) {
 // close implements sampler.
 func (s *perfRing) close() error {
 	s.closeOnce.Do(func() {
-		one := [8]byte{1}
-		_, werr := unix.Write(s.wake, one[:]) // wakes the reader from poll
 		s.mu.Lock()
-		s.closed = true // stops the reader if it was not polling
-		s.closeErr = s.release()
+		s.closed = true // the reader stops at its next wakeup
 		s.mu.Unlock()
+		one := [8]byte{1}
+		_, werr := unix.Write(s.wake, one[:]) // which is now
 		<-s.done
-		if err := unix.Close(s.wake); err != nil || werr != nil {
-			s.closeErr = errors.Join(s.closeErr, werr, err)
-		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.closeErr = errors.Join(s.release(), werr, unix.Close(s.wake))
 	})
 	return s.closeErr
 }
