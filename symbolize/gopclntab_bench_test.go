@@ -3,21 +3,8 @@ package symbolize
 import (
 	"debug/elf"
 	"math/rand/v2"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 )
-
-// goCompilePath returns the Go toolchain's compile binary (26 MB, 20k
-// functions), skipping b when there is none.
-func goCompilePath(b *testing.B) string {
-	out, err := exec.Command("go", "env", "GOTOOLDIR").Output()
-	if err != nil {
-		b.Skipf("go env GOTOOLDIR: %v", err)
-	}
-	return filepath.Join(strings.TrimSpace(string(out)), "compile")
-}
 
 // goBenchAddrs makes addresses as ../shared/bench/gen-addrs does: n inside
 // functions of the symbol table (a tenth of them at the start), n/10

@@ -230,11 +230,7 @@ func TestGoTableNotGo(t *testing.T) {
 // pclntab has "·"; the pclntab's spelling is the one returned. Then it
 // compares every function with debug/gosym, as TestGoTableGosym does.
 func TestGoTableCompile(t *testing.T) {
-	out, err := exec.Command("go", "env", "GOTOOLDIR").Output()
-	if err != nil {
-		t.Skipf("go env GOTOOLDIR: %v", err)
-	}
-	ef, tab := openGoTable(t, filepath.Join(strings.TrimSpace(string(out)), "compile"))
+	ef, tab := openGoTable(t, goCompilePath(t))
 	syms, err := ef.Symbols()
 	if err != nil {
 		t.Fatal(err)
