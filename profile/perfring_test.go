@@ -2,7 +2,9 @@ package profile
 
 import (
 	"os"
+	"os/exec"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -324,5 +326,59 @@ func TestPerfRingCgroup(t *testing.T) {
 	}
 	if work < 30 {
 		t.Errorf("%d samples of the workload in its cgroup", work)
+	}
+}
+
+const burstC = `
+volatile unsigned long sink;
+void burst(void) { for (unsigned long i = 0; i < 150000000UL; i++) sink += i; }
+int main(void) { burst(); return 0; }
+`
+
+// TestPerfRingChildren profiles a shell by PID that starts commands after
+// sampling started: each child process is announced at fork and at exec,
+// and its samples carry its own name.
+func TestPerfRingChildren(t *testing.T) {
+	requireRoot(t)
+	bin := buildC(t, "burst", burstC)
+	cmd := exec.Command("sh", "-c", "sleep 0.2; "+bin+"; "+bin+"; "+bin)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	var mu sync.Mutex
+	announced := map[uint32]int{}
+	cfg := cpuClock(499)
+	cfg.PIDs = []uint32{uint32(cmd.Process.Pid)}
+	cfg.OnNewProcess = func(pid uint32) {
+		mu.Lock()
+		announced[pid]++
+		mu.Unlock()
+	}
+	s, err := startPerfRing(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	samples, _ := drainAll(t, s)
+	bursts := map[uint32]uint64{}
+	for _, rs := range samples {
+		if rs.Comm == "burst" {
+			bursts[rs.PID] += rs.Count
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("announced %v; burst samples per pid %v", announced, bursts)
+	if len(bursts) != 3 {
+		t.Errorf("burst samples in processes %v: want 3 children", bursts)
+	}
+	for pid := range bursts {
+		if announced[pid] != 2 {
+			t.Errorf("child %d announced %d times, want 2 (fork, exec)", pid, announced[pid])
+		}
 	}
 }
