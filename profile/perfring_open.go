@@ -107,9 +107,9 @@ func (s *perfRing) openEvent(pid, i int) error {
 func perfError(err error) error {
 	switch {
 	case errors.Is(err, perfevent.ErrPermission):
-		return fmt.Errorf("profile: perf backend: %w: %w", ErrPermission, err)
+		return fmt.Errorf("%w: %w", ErrPermission, err)
 	case errors.Is(err, perfevent.ErrNotSupported):
-		return fmt.Errorf("profile: perf backend: %w: %w", ErrNotSupported, err)
+		return fmt.Errorf("%w: %w", ErrNotSupported, err)
 	}
 	return fmt.Errorf("profile: perf backend: %w", err)
 }

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -75,6 +76,11 @@ func TestPerfRingSelfChild(t *testing.T) {
 	if os.Getenv(selfChildEnv) == "" {
 		t.Skip("helper process for TestPerfRingUnprivilegedSelf")
 	}
+	_, err := startPerfRing(cpuClock(99))
+	if !errors.Is(err, ErrPermission) || !strings.Contains(err.Error(), "perf_event_paranoid") {
+		t.Fatalf("system-wide as %d: %v; want ErrPermission naming perf_event_paranoid", os.Getuid(), err)
+	}
+	t.Logf("system-wide: %v", err)
 	before, err := threadsOf(uint32(os.Getpid()))
 	if err != nil {
 		t.Fatal(err)

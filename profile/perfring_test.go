@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"strconv"
@@ -380,5 +381,24 @@ func TestPerfRingChildren(t *testing.T) {
 		if announced[pid] != 2 {
 			t.Errorf("child %d announced %d times, want 2 (fork, exec)", pid, announced[pid])
 		}
+	}
+}
+
+// TestPerfRingHardwareNotSupported checks a hardware event on a machine
+// without a PMU fails with ErrNotSupported.
+func TestPerfRingHardwareNotSupported(t *testing.T) {
+	cfg := samplerConfig{EventType: unix.PERF_TYPE_HARDWARE, EventConfig: unix.PERF_COUNT_HW_CPU_CYCLES,
+		Frequency: 99, PIDs: []uint32{uint32(os.Getpid())}, UserOnly: true}
+	before := openFDs(t)
+	s, err := startPerfRing(cfg)
+	if err == nil {
+		s.close()
+		t.Skip("this machine has a PMU")
+	}
+	if !errors.Is(err, ErrNotSupported) || !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("%v: want ErrNotSupported", err)
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("fds: %d before, %d after a failed start", before, after)
 	}
 }

@@ -42,17 +42,27 @@ func Paranoid() (int, error) {
 // openError maps a perf_event_open errno to ErrPermission or
 // ErrNotSupported where one applies, keeping the errno in the chain.
 func openError(err error, a *unix.PerfEventAttr, pid, cpu int) error {
-	what := fmt.Sprintf("perf_event_open(type %d, config %#x, pid %d, cpu %d)", a.Type, a.Config, pid, cpu)
+	what := fmt.Sprintf("perfevent: perf_event_open(type %d, config %#x, pid %d, cpu %d): %v", a.Type, a.Config, pid, cpu, err)
 	switch {
 	case errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM):
-		return fmt.Errorf("%s: %w: %w; %s", what, ErrPermission, err, permissionAdvice(a, pid))
+		return &openErr{what + "; " + permissionAdvice(a, pid), []error{ErrPermission, err}}
 	case errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENODEV) ||
 		errors.Is(err, unix.ENXIO) || errors.Is(err, unix.ENOSYS) ||
 		(errors.Is(err, unix.EINVAL) && a.Type != unix.PERF_TYPE_SOFTWARE):
-		return fmt.Errorf("%s: %w: %w", what, ErrNotSupported, err)
+		return &openErr{what + ": the event is not supported here", []error{ErrNotSupported, err}}
 	}
-	return fmt.Errorf("%s: %w", what, err)
+	return &openErr{what, []error{err}}
 }
+
+// openErr is a perf_event_open error: its message says what was refused
+// and what to do, and it wraps the errno and the sentinel that applies.
+type openErr struct {
+	msg  string
+	errs []error
+}
+
+func (e *openErr) Error() string   { return e.msg }
+func (e *openErr) Unwrap() []error { return e.errs }
 
 // permissionAdvice says which setting would allow the refused open.
 func permissionAdvice(a *unix.PerfEventAttr, pid int) string {

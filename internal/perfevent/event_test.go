@@ -3,6 +3,7 @@ package perfevent
 import (
 	"errors"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,5 +102,34 @@ func TestInheritPerTaskMmapRefused(t *testing.T) {
 		t.Log("this kernel maps inherited per-task events")
 	} else if !errors.Is(err, unix.EINVAL) {
 		t.Errorf("%v: want EINVAL", err)
+	}
+}
+
+func TestOpenErrorMapping(t *testing.T) {
+	sw := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE}.Attr()
+	hw := SampleOptions{Type: unix.PERF_TYPE_HARDWARE}.Attr()
+	for _, c := range []struct {
+		errno      unix.Errno
+		a          *unix.PerfEventAttr
+		pid        int
+		perm, nsup bool
+	}{
+		{unix.EACCES, &sw, -1, true, false},
+		{unix.EPERM, &sw, 0, true, false},
+		{unix.ENOENT, &hw, 0, false, true},
+		{unix.EOPNOTSUPP, &sw, 0, false, true},
+		{unix.EINVAL, &hw, 0, false, true},
+		{unix.EINVAL, &sw, 0, false, false},
+		{unix.ESRCH, &sw, 42, false, false},
+	} {
+		err := openError(c.errno, c.a, c.pid, -1)
+		if errors.Is(err, ErrPermission) != c.perm || errors.Is(err, ErrNotSupported) != c.nsup || !errors.Is(err, c.errno) {
+			t.Errorf("%v (type %d, pid %d) → %v: want permission %t, not supported %t, the errno kept",
+				c.errno, c.a.Type, c.pid, err, c.perm, c.nsup)
+		}
+	}
+	err := openError(unix.EACCES, &sw, -1, 0)
+	if p, perr := Paranoid(); perr == nil && p > 0 && !strings.Contains(err.Error(), "perf_event_paranoid") {
+		t.Errorf("%v: want advice naming kernel.perf_event_paranoid", err)
 	}
 }
