@@ -46,8 +46,8 @@ type bpfSampler struct {
 	cfg   samplerConfig
 	depth int // frames per stack
 
-	coll   *ebpf.Collection
-	prog   *ebpf.Program
+	objs   bpfObjects
+	prog   *ebpf.Program // objs.OnSample
 	counts [2]*ebpf.Map
 	stacks [2]*ebpf.Map
 	links  []link.Link
@@ -62,6 +62,15 @@ type bpfSampler struct {
 	gen      uint32                  // generation the program writes to
 	failures [bpfFailureCount]uint64 // totals read at the last drain
 	carry    map[string]uint64       // Go-side failures since the last drain
+}
+
+// bpfObjects are the loaded programs and maps. The constants are set
+// before loading and never read back: loading them as Variables would map
+// their memory until the garbage collector unmaps it, keeping the map
+// alive after close.
+type bpfObjects struct {
+	bpf.ProfilePrograms
+	bpf.ProfileMaps
 }
 
 // startBPF starts the eBPF backend.
@@ -98,27 +107,26 @@ func (s *bpfSampler) load(ncpu int) error {
 	if err := bpfConfigure(spec, s.cfg, s.depth, ncpu); err != nil {
 		return err
 	}
-	s.coll, err = ebpf.NewCollection(spec)
-	if err != nil {
+	if err := spec.LoadAndAssign(&s.objs, nil); err != nil {
 		return bpfError("loading the BPF program", err)
 	}
-	m := s.coll.Maps
-	s.prog = s.coll.Programs[bpf.ProfileProgOnSample]
-	s.counts = [2]*ebpf.Map{m[bpf.ProfileMapCounts0], m[bpf.ProfileMapCounts1]}
-	s.stacks = [2]*ebpf.Map{m[bpf.ProfileMapStacks0], m[bpf.ProfileMapStacks1]}
+	m := &s.objs.ProfileMaps
+	s.prog = s.objs.OnSample
+	s.counts = [2]*ebpf.Map{m.Counts0, m.Counts1}
+	s.stacks = [2]*ebpf.Map{m.Stacks0, m.Stacks1}
 	for _, pid := range s.cfg.PIDs {
-		if err := m[bpf.ProfileMapPids].Put(pid, uint8(1)); err != nil {
+		if err := m.Pids.Put(pid, uint8(1)); err != nil {
 			return fmt.Errorf("profile: bpf backend: PID filter: %w", err)
 		}
 	}
 	if s.cfg.OnNewProcess != nil {
-		if s.procs, err = ringbuf.NewReader(m[bpf.ProfileMapProcessEvents]); err != nil {
+		if s.procs, err = ringbuf.NewReader(m.ProcessEvents); err != nil {
 			return fmt.Errorf("profile: bpf backend: process events: %w", err)
 		}
 		s.wg.Go(func() { bpfReadProcesses(s.procs, s.cfg.OnNewProcess) })
 	}
 	if s.cfg.Timed {
-		if s.timed, err = newBPFTimedLog(m[bpf.ProfileMapTimedSamples]); err != nil {
+		if s.timed, err = newBPFTimedLog(m.TimedSamples); err != nil {
 			return err
 		}
 		s.wg.Go(s.timed.run)
@@ -126,20 +134,18 @@ func (s *bpfSampler) load(ncpu int) error {
 	return nil
 }
 
-// attach opens a perf event per CPU, attaches the program to each and the
-// process lifecycle programs to their tracepoints, then enables the
-// events.
+// attach opens a perf event per CPU, attaches the program to each and,
+// when someone listens to process events, the lifecycle programs to their
+// tracepoints, then enables the events.
 func (s *bpfSampler) attach(cpus []int) error {
-	for _, name := range []string{bpf.ProfileProgOnExec, bpf.ProfileProgOnExit} {
-		p := s.coll.Programs[name]
-		if p == nil {
-			continue
+	if s.cfg.OnNewProcess != nil {
+		for _, p := range []*ebpf.Program{s.objs.OnExec, s.objs.OnExit} {
+			l, err := link.AttachTracing(link.TracingOptions{Program: p})
+			if err != nil {
+				return bpfError("attaching "+p.String(), err)
+			}
+			s.links = append(s.links, l)
 		}
-		l, err := link.AttachTracing(link.TracingOptions{Program: p})
-		if err != nil {
-			return bpfError("attaching "+name, err)
-		}
-		s.links = append(s.links, l)
 	}
 	events, err := bpfOpenEvents(s.cfg, cpus)
 	s.events = events
@@ -183,9 +189,7 @@ func (s *bpfSampler) close() error {
 		errs = append(errs, s.timed.close())
 	}
 	s.wg.Wait()
-	if s.coll != nil {
-		s.coll.Close()
-	}
+	errs = append(errs, s.objs.ProfilePrograms.Close(), s.objs.ProfileMaps.Close())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("profile: bpf backend: close: %w", err)
 	}

@@ -22,8 +22,7 @@ const (
 	bpfTimedMaxRing  = 64 << 20
 )
 
-// bpfConfigure sizes spec's maps and sets its constants for cfg, and drops
-// the lifecycle programs when nobody listens to process events.
+// bpfConfigure sizes spec's maps and sets its constants for cfg.
 func bpfConfigure(spec *ebpf.CollectionSpec, cfg samplerConfig, depth, ncpu int) error {
 	n := uint32(cfg.MaxStacks)
 	if cfg.MaxStacks <= 0 {
@@ -39,8 +38,6 @@ func bpfConfigure(spec *ebpf.CollectionSpec, cfg samplerConfig, depth, ncpu int)
 	if cfg.OnNewProcess == nil {
 		spec.Maps[bpf.ProfileMapSeen].MaxEntries = 1
 		spec.Maps[bpf.ProfileMapProcessEvents].MaxEntries = uint32(os.Getpagesize())
-		delete(spec.Programs, bpf.ProfileProgOnExec)
-		delete(spec.Programs, bpf.ProfileProgOnExit)
 	}
 	ring := uint32(os.Getpagesize())
 	if cfg.Timed {

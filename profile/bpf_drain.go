@@ -49,7 +49,7 @@ func (s *bpfSampler) drain(emit func(rawSample)) (samplerStats, error) {
 		return samplerStats{}, fmt.Errorf("profile: bpf backend: drain after close")
 	}
 	old := s.gen
-	if err := s.coll.Maps[bpf.ProfileMapGeneration].Put(uint32(0), old^1); err != nil {
+	if err := s.objs.Generation.Put(uint32(0), old^1); err != nil {
 		return samplerStats{}, fmt.Errorf("profile: bpf backend: flipping generation: %w", err)
 	}
 	s.gen = old ^ 1
@@ -92,7 +92,7 @@ func (s *bpfSampler) drain(emit func(rawSample)) (samplerStats, error) {
 // stats returns the failures counted since the last call.
 func (s *bpfSampler) stats() (samplerStats, error) {
 	st := samplerStats{Failures: map[string]uint64{}}
-	m := s.coll.Maps[bpf.ProfileMapFailures]
+	m := s.objs.Failures
 	for i := range bpfFailureCount {
 		var perCPU []uint64
 		if err := m.Lookup(uint32(i), &perCPU); err != nil {
