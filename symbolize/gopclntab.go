@@ -90,28 +90,40 @@ type goTable struct {
 // newGoTable reads the pclntab of ef. It returns an error wrapping
 // errNoGoTable when ef has no .gopclntab section (it is not a Go binary) or
 // one of a format older than Go 1.16, and another error when the section is
-// unreadable or malformed.
+// unreadable or malformed. A file without section headers is searched for
+// a pclntab in its read-only segments.
 func newGoTable(ef *elf.File) (*goTable, error) {
-	sec := ef.Section(".gopclntab")
-	if sec == nil || sec.Type == elf.SHT_NOBITS {
+	// data is the pclntab, at addr; region, at regionAddr, holds it: the
+	// section, or the segment.
+	var data, region []byte
+	var addr, regionAddr uint64
+	if sec := ef.Section(".gopclntab"); sec != nil && sec.Type != elf.SHT_NOBITS {
+		var err error
+		if data, err = sec.Data(); err != nil {
+			return nil, fmt.Errorf("symbolize: reading .gopclntab: %w", err)
+		}
+		region, addr, regionAddr = data, sec.Addr, sec.Addr
+	} else if len(ef.Sections) == 0 {
+		seg, segAddr, off, ok := findGoSegment(ef)
+		if !ok {
+			return nil, errNoGoTable
+		}
+		data, region, addr, regionAddr = seg[off:], seg, segAddr+uint64(off), segAddr
+	} else {
 		return nil, errNoGoTable
-	}
-	data, err := sec.Data()
-	if err != nil {
-		return nil, fmt.Errorf("symbolize: reading .gopclntab: %w", err)
 	}
 	t, err := parseGoHeader(data, ef.ByteOrder)
 	if err != nil {
 		return nil, err
 	}
-	mod := findGoModule(ef, t, sec.Addr)
+	mod := findGoModule(ef, t, addr)
 	syms := &goSymbols{ef: ef}
 	t.textStart = goTextStart(ef, mod, syms, t)
 	var extra int64
 	if t.layout.inlSize != 0 {
-		t.gofunc, extra = goFuncBytes(ef, mod, syms, t.layout.gofuncSym, sec.Addr, data)
+		t.gofunc, extra = goFuncBytes(ef, mod, syms, t.layout.gofuncSym, regionAddr, region)
 	}
-	t.size = int64(len(data)) + extra + int64(unsafe.Sizeof(*t)) + 4*int64(len(t.buckets))
+	t.size = int64(len(region)) + extra + int64(unsafe.Sizeof(*t)) + 4*int64(len(t.buckets))
 	return t, nil
 }
 

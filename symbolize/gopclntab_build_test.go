@@ -21,6 +21,7 @@ type goVariant struct {
 	trimmed bool // -trimpath
 	args    []string
 	gocmd   string // another Go toolchain's go command, for an older format
+	noShdrs bool   // section headers removed after the build, as sstrip does
 }
 
 // goOld is Debian 12's Go 1.19 (apt-get install golang-1.19-go), which
@@ -39,6 +40,8 @@ var goVariants = []goVariant{
 	{name: "pie-cgo-stripped", cgo: true, args: []string{"-buildmode=pie", "-ldflags=-s -w"}},
 	{name: "go1.19", symtab: true, gocmd: goOld},
 	{name: "go1.19-cgo-stripped", cgo: true, args: []string{"-ldflags=-s -w"}, gocmd: goOld},
+	{name: "cgo-stripped-noshdrs", cgo: true, args: []string{"-ldflags=-s -w"}, noShdrs: true},
+	{name: "go1.19-noshdrs", args: []string{"-ldflags=-s -w"}, gocmd: goOld, noShdrs: true},
 }
 
 // buildGo builds testdata/go/inl as v into dir and returns the binary's
@@ -76,7 +79,24 @@ func buildGo(t testing.TB, dir string, v goVariant) string {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", v.name, err, b)
 	}
+	if v.noShdrs {
+		removeSectionHeaders(t, out)
+	}
 	return out
+}
+
+// removeSectionHeaders zeroes e_shoff, e_shnum and e_shstrndx in the ELF64
+// header of the file at path: the program still runs, but has no sections.
+func removeSectionHeaders(t testing.TB, path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(b[0x28:0x30])
+	clear(b[0x3c:0x40])
+	if err := os.WriteFile(path, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // openGoTable opens path and reads its pclntab.

@@ -25,7 +25,8 @@ type goModule struct {
 
 // findGoModule finds runtime.firstmoduledata: Go 1.26 puts it in its own
 // .go.module section; before, it is in .noptrdata, and found by looking for
-// its first words, which point to the pclntab and its funcnametab. It reads
+// its first words, which point to the pclntab and its funcnametab (in the
+// writable segments when the file has no section headers). It reads
 // the layouts of Go 1.18 and later.
 func findGoModule(ef *elf.File, t *goTable, pclntab uint64) goModule {
 	if t.layout.modGofunc == 0 {
@@ -42,6 +43,14 @@ func findGoModule(ef *elf.File, t *goTable, pclntab uint64) goModule {
 		}
 		if m, ok := t.scanModule(data, pclntab); ok {
 			return m
+		}
+	}
+	if len(ef.Sections) == 0 {
+		segs, _ := goSegments(ef, true)
+		for _, data := range segs {
+			if m, ok := t.scanModule(data, pclntab); ok {
+				return m
+			}
 		}
 	}
 	return goModule{}

@@ -23,7 +23,10 @@ func TestGoTableInlines(t *testing.T) {
 	for _, v := range goVariants {
 		t.Run(v.name, func(t *testing.T) {
 			bin := buildGo(t, dir, v)
-			_, tab := openGoTable(t, bin)
+			ef, tab := openGoTable(t, bin)
+			if v.noShdrs && len(ef.Sections) != 0 {
+				t.Fatalf("%d sections left", len(ef.Sections))
+			}
 			if v.gocmd == goOld && tab.layout != goLayout118 {
 				t.Errorf("%s wrote a table of layout %+v; want Go 1.18's", v.gocmd, tab.layout)
 			}
@@ -199,7 +202,8 @@ func TestGoTextStartFallbacks(t *testing.T) {
 	}
 }
 
-// TestGoTableNotGo checks that a C binary gives errNoGoTable.
+// TestGoTableNotGo checks that a C binary gives errNoGoTable, with its
+// section headers and without.
 func TestGoTableNotGo(t *testing.T) {
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("needs gcc")
@@ -213,13 +217,18 @@ func TestGoTableNotGo(t *testing.T) {
 	if b, err := exec.Command("gcc", "-o", bin, src).CombinedOutput(); err != nil {
 		t.Fatalf("gcc: %v\n%s", err, b)
 	}
-	ef, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ef.Close()
-	if _, err := newGoTable(ef); !errors.Is(err, errNoGoTable) {
-		t.Errorf("newGoTable(C binary) = %v; want errNoGoTable", err)
+	for _, shdrs := range []bool{true, false} {
+		if !shdrs {
+			removeSectionHeaders(t, bin)
+		}
+		ef, err := elf.Open(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := newGoTable(ef); !errors.Is(err, errNoGoTable) {
+			t.Errorf("newGoTable(C binary, section headers %v) = %v; want errNoGoTable", shdrs, err)
+		}
+		ef.Close()
 	}
 }
 
