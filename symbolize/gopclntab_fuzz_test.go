@@ -89,6 +89,15 @@ func TestGoTableMalformedELF(t *testing.T) {
 	for off := uint64(64); off < pcln.Size-8; off += 4096 {
 		corrupt(pcln.Offset+off, 0xfff0_00ff_7fff_8001)
 	}
+	// And each without section headers, to search the segments.
+	for _, b := range inputs { // the range is the inputs so far
+		if len(b) >= 0x40 {
+			b = append([]byte(nil), b...)
+			clear(b[0x28:0x30])
+			clear(b[0x3c:0x40])
+			inputs = append(inputs, b)
+		}
+	}
 	for i, b := range inputs {
 		ef, err := elf.NewFile(bytes.NewReader(b))
 		if err != nil {
