@@ -118,7 +118,9 @@ func newGoTable(ef *elf.File) (*goTable, error) {
 	}
 	mod := findGoModule(ef, t, addr)
 	syms := &goSymbols{ef: ef}
-	t.textStart = goTextStart(ef, mod, syms, t)
+	if !t.absolute { // Go 1.16's functab holds addresses
+		t.textStart = goTextStart(ef, mod, syms, t)
+	}
 	var extra int64
 	if t.layout.inlSize != 0 {
 		t.gofunc, extra = goFuncBytes(ef, mod, syms, t.layout.gofuncSym, regionAddr, region)
