@@ -91,11 +91,12 @@ func goTextStart(ef *elf.File, mod goModule, syms *goSymbols, t *goTable) uint64
 }
 
 // goFuncBytes returns the bytes from moduledata.gofunc (the symbol
-// gofuncSym) to the end of the section that holds it (.gopclntab in Go
-// 1.26, .rodata in 1.23 and 1.24): funcdata offsets, and so
-// the inline trees, are relative to it. Go puts it inside .gopclntab, whose
-// contents, at addr, are data; it returns nil when gofunc is unknown, and
-// the bytes it read besides data.
+// gofuncSym) to the end of the section or segment that holds it:
+// funcdata offsets, and so the inline trees, are relative to it. It is in
+// .gopclntab in Go 1.26 and in .rodata in 1.19 to 1.24. data, at addr, is
+// what the caller has read already (the pclntab's section or segment);
+// goFuncBytes returns nil when gofunc is unknown, and the bytes it read
+// besides data.
 func goFuncBytes(ef *elf.File, mod goModule, syms *goSymbols, gofuncSym string, addr uint64, data []byte) ([]byte, int64) {
 	gofunc := mod.gofunc
 	if !mod.ok {
