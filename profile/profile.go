@@ -1,0 +1,68 @@
+package profile
+
+import (
+	"time"
+
+	"github.com/flamekit/flamekit/symbolize"
+)
+
+// Profile is what a Session gathered between two collections: stacks with
+// their counts, named, and the counts of what could not be gathered.
+type Profile struct {
+	Event     Event
+	Frequency uint64 // samples per second asked for; 0 when Period is used
+	Period    uint64 // events per sample asked for; 0 when Frequency is used
+	Start     time.Time
+	Duration  time.Duration
+	Backend   Backend // the backend that sampled
+	Samples   []Sample
+	// Timed lists every sample with its time, when Options.Timed was set.
+	Timed []TimedSample
+	// Lost counts samples that were dropped (a full ring buffer or map):
+	// they are in no Sample.
+	Lost uint64
+	// Failures counts, per cause, samples kept with an incomplete stack (a
+	// stack that could not be read, a stack-id collision) and the causes of
+	// Lost.
+	Failures map[string]uint64
+}
+
+// Sample is a stack seen Count times.
+type Sample struct {
+	PID  int
+	TID  int // 0 unless Options.PerThread
+	Comm string
+	// User and Kernel are the stacks, leaf first.
+	User, Kernel []Location
+	Count        uint64 // samples
+	// Value is the sum of the samples' periods, in Event.Unit (nanoseconds
+	// of CPU for cpu-clock).
+	Value uint64
+}
+
+// Location is an address of a stack and its frames, innermost first: more
+// than one when code was inlined. An address that could not be named has
+// one frame of kind symbolize.KindUnknown that keeps its module and offset.
+type Location struct {
+	Address uint64
+	Frames  []symbolize.Frame
+}
+
+// TimedSample is one sample with its time, for sub-second views.
+type TimedSample struct {
+	Time   time.Duration // since Profile.Start
+	CPU    int
+	PID    int
+	TID    int
+	Sample int // index in Profile.Samples of its stack
+	Value  uint64
+}
+
+// Total returns the sum of the samples' counts.
+func (p *Profile) Total() uint64 {
+	var n uint64
+	for _, s := range p.Samples {
+		n += s.Count
+	}
+	return n
+}

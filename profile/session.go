@@ -1,0 +1,243 @@
+package profile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/flamekit/flamekit/symbolize"
+)
+
+// ErrStopped is returned by Collect and Stop after the session stopped.
+var ErrStopped = errors.New("profile: session stopped")
+
+// Session is a running profiler. Collect takes what it gathered so far
+// without stopping it, Stop ends it, Close releases everything.
+type Session struct {
+	opts    Options
+	event   Event
+	cfg     samplerConfig
+	backend Backend
+	log     *slog.Logger
+	sym     *symbolize.Symbolizer
+	ownSym  bool
+	cmd     *command // nil unless Options.Command
+
+	done     chan struct{} // closed when the command exits or ctx ends
+	doneOnce sync.Once
+	stopCtx  func() bool
+
+	mu       sync.Mutex // guards what follows; drain and symbolize under it
+	s        sampler
+	last     time.Time // wall clock of Start or the last collection
+	lastMono uint64    // the same on CLOCK_MONOTONIC, as samples are timed
+	stopped  bool
+	closed   bool
+
+	procMu sync.Mutex // guards procs and gone: backends add while we drain
+	procs  map[int]*symbolize.Process
+	gone   map[int]bool // processes found exited at the last collection
+}
+
+// Start begins profiling. Stop or Close the session to end it; cancelling
+// ctx stops sampling too (Stop still returns what was gathered).
+func Start(ctx context.Context, opts Options) (*Session, error) {
+	ev, err := ParseEvent(opts.Event)
+	if err != nil {
+		return nil, err
+	}
+	if opts.UserOnly && opts.KernelOnly {
+		return nil, fmt.Errorf("profile: UserOnly and KernelOnly exclude each other")
+	}
+	targets := 0
+	for _, set := range []bool{len(opts.PIDs) > 0, opts.Self, opts.Cgroup != "", opts.Command != nil} {
+		if set {
+			targets++
+		}
+	}
+	if targets > 1 {
+		return nil, fmt.Errorf("profile: give at most one target: PIDs, Self, Cgroup or Command")
+	}
+	s := &Session{opts: opts, event: ev, log: opts.Logger, sym: opts.Symbolizer, done: make(chan struct{}), procs: map[int]*symbolize.Process{}, gone: map[int]bool{}}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.sym == nil {
+		s.sym, s.ownSym = symbolize.New(symbolize.Options{Logger: opts.Logger}), true
+	}
+	s.cfg = samplerConfig{
+		EventType: ev.Type, EventConfig: ev.Config,
+		Frequency: opts.Frequency, Period: opts.Period,
+		UserOnly: opts.UserOnly, KernelOnly: opts.KernelOnly, IncludeIdle: opts.IncludeIdle,
+		PerThread: opts.PerThread, Timed: opts.Timed, MaxStacks: opts.maxStacks,
+		OnNewProcess: s.snapshot,
+	}
+	if s.cfg.Frequency == 0 && s.cfg.Period == 0 {
+		s.cfg.Frequency = 99
+	}
+	for _, pid := range opts.PIDs {
+		if pid <= 0 {
+			return nil, fmt.Errorf("profile: bad PID %d", pid)
+		}
+		s.cfg.PIDs = append(s.cfg.PIDs, uint32(pid))
+	}
+	if opts.Self {
+		s.cfg.PIDs = []uint32{uint32(os.Getpid())}
+	}
+	if opts.Cgroup != "" {
+		if s.cfg.CgroupID, err = cgroupID(opts.Cgroup); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.startSampler(); err != nil {
+		s.release()
+		return nil, err
+	}
+	s.last, s.lastMono = time.Now(), clockMonotonic()
+	s.stopCtx = context.AfterFunc(ctx, s.markDone)
+	return s, nil
+}
+
+// startSampler starts the backend the options ask for, and the command.
+func (s *Session) startSampler() error {
+	start := func(b Backend) (sampler, error) {
+		if b == BackendBPF {
+			return startBPF(s.cfg)
+		}
+		return startPerfRing(s.cfg)
+	}
+	try := []Backend{s.opts.Backend}
+	if s.opts.Backend == BackendAuto {
+		try = []Backend{BackendBPF, BackendPerf}
+	}
+	var errs []error
+	for _, b := range try {
+		var err error
+		if s.opts.Command != nil {
+			s.cmd, err = startCommand(s.opts.Command, b, &s.cfg, func() (sampler, error) { return start(b) })
+			if err == nil {
+				s.s, s.backend = s.cmd.sampler, b
+				go s.waitCommand()
+				return nil
+			}
+		} else if s.s, err = start(b); err == nil {
+			s.backend = b
+			return nil
+		}
+		s.log.Debug("profile: backend failed", "backend", b, "err", err)
+		errs = append(errs, fmt.Errorf("%s backend: %w", b, err))
+		if !errors.Is(err, ErrPermission) && !errors.Is(err, ErrNotSupported) {
+			break
+		}
+	}
+	return fmt.Errorf("profile: %w", errors.Join(errs...))
+}
+
+// waitCommand waits for the command to exit, then marks the session done.
+func (s *Session) waitCommand() {
+	s.cmd.wait()
+	s.markDone()
+}
+
+func (s *Session) markDone() { s.doneOnce.Do(func() { close(s.done) }) }
+
+// Done is closed when the profiled command exits or the context given to
+// Start ends. The session keeps its data until Stop.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Backend returns the backend that samples.
+func (s *Session) Backend() Backend { return s.backend }
+
+// Collect returns what was sampled since Start or the previous Collect and
+// goes on sampling: an agent calls it every N seconds.
+func (s *Session) Collect() (*Profile, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return nil, ErrStopped
+	}
+	return s.collect()
+}
+
+// Stop ends sampling and returns what was sampled since Start or the last
+// Collect. It releases the backend; Close releases the rest.
+func (s *Session) Stop() (*Profile, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return nil, ErrStopped
+	}
+	p, err := s.collect()
+	s.stopped = true
+	if cerr := s.s.close(); err == nil && cerr != nil {
+		err = fmt.Errorf("profile: stopping: %w", cerr)
+	}
+	if s.cmd != nil {
+		s.cmd.cleanup()
+	}
+	return p, err
+}
+
+// Close stops sampling if needed and releases every program, map, file
+// descriptor, snapshot and goroutine of the session. It is safe to call
+// twice.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed, s.stopped = true, true
+	return s.release()
+}
+
+// release frees everything; s.mu is held, or the session never started.
+func (s *Session) release() error {
+	var errs []error
+	if s.stopCtx != nil {
+		s.stopCtx()
+	}
+	if s.s != nil {
+		errs = append(errs, s.s.close())
+	}
+	if s.cmd != nil {
+		s.cmd.kill()
+		s.cmd.cleanup()
+	}
+	s.procMu.Lock()
+	for _, p := range s.procs {
+		errs = append(errs, p.Close())
+	}
+	s.procs = nil
+	s.procMu.Unlock()
+	if s.ownSym {
+		errs = append(errs, s.sym.Close())
+	}
+	s.markDone()
+	return errors.Join(errs...)
+}
+
+// snapshot takes a snapshot of a new (or exec'd) process's address space
+// while it lives, so it can be symbolized after it exits. Backends call it
+// from their goroutines.
+func (s *Session) snapshot(pid uint32) {
+	snap, err := symbolize.SnapshotProcess(int(pid))
+	if err != nil {
+		s.log.Debug("profile: snapshot", "pid", pid, "err", err)
+		return
+	}
+	s.procMu.Lock()
+	defer s.procMu.Unlock()
+	if s.procs == nil { // closed
+		snap.Close()
+		return
+	}
+	if old := s.procs[int(pid)]; old != nil {
+		old.Close()
+	}
+	s.procs[int(pid)] = snap
+}
