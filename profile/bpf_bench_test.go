@@ -1,0 +1,70 @@
+package profile
+
+import (
+	"testing"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
+)
+
+// BenchmarkBPFDrain samples every CPU at 999 Hz while a goroutine keeps
+// one busy; an op is a drain of 100 ms of samples. It reports the BPF
+// program's own run time per sample (bpf-ns/sample, from the kernel's BPF
+// statistics) and the samples per drain.
+func BenchmarkBPFDrain(b *testing.B) {
+	for _, timed := range []bool{false, true} {
+		name := "aggregated"
+		if timed {
+			name = "timed"
+		}
+		b.Run(name, func(b *testing.B) { benchmarkBPFDrain(b, timed) })
+	}
+}
+
+func benchmarkBPFDrain(b *testing.B, timed bool) {
+	if unix.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	stats, err := ebpf.EnableStats(unix.BPF_STATS_RUN_TIME)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stats.Close()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // keep a CPU busy
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				spinFor(time.Millisecond)
+			}
+		}
+	}()
+	cfg := cpuClock(999)
+	cfg.Timed = timed
+	cfg.OnNewProcess = func(uint32) {}
+	s, err := startBPF(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.close()
+	bs := s.(*bpfSampler)
+	var samples uint64
+	for b.Loop() {
+		b.StopTimer()
+		time.Sleep(100 * time.Millisecond)
+		b.StartTimer()
+		if _, err := s.drain(func(rs rawSample) { samples += rs.Count }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ps, err := bs.prog.Stats()
+	if err != nil || ps.RunCount == 0 {
+		b.Fatalf("program stats %+v, %v", ps, err)
+	}
+	b.ReportMetric(float64(ps.Runtime.Nanoseconds())/float64(ps.RunCount), "bpf-ns/sample")
+	b.ReportMetric(float64(samples)/float64(b.N), "samples/op")
+}
