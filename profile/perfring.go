@@ -30,7 +30,11 @@ import (
 // "late-thread".
 //
 // Unless cfg.UserOnly, kernel stacks are asked for first; if that is
-// refused for lack of privilege, the backend samples user space only.
+// refused for lack of privilege (and cfg.KernelOnly is not set), the
+// backend samples user space only.
+//
+// In Timed mode every sample is handed over on its own (Count 1, with its
+// TID, CPU and Time) instead of aggregated.
 
 // Failure causes counted in samplerStats.Failures by the perf backend.
 const (

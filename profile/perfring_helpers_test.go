@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -171,4 +172,44 @@ func drainAll(t *testing.T, s sampler) ([]rawSample, samplerStats) {
 		t.Fatal(err)
 	}
 	return out, st
+}
+
+// drainUntil drains s every half second until it has handed over n
+// samples that match (nil: any) or d has passed: on a loaded machine a
+// workload gets less CPU.
+func drainUntil(t *testing.T, s sampler, n uint64, match func(rawSample) bool, d time.Duration) ([]rawSample, samplerStats) {
+	t.Helper()
+	var all []rawSample
+	var stats samplerStats
+	var count uint64
+	for deadline := time.Now().Add(d); count < n && time.Now().Before(deadline); {
+		time.Sleep(500 * time.Millisecond)
+		more, st := drainAll(t, s)
+		for _, rs := range more {
+			if match == nil || match(rs) {
+				count += rs.Count
+			}
+		}
+		all = append(all, more...)
+		stats.Lost += st.Lost
+	}
+	return all, stats
+}
+
+// procCPUTime returns the user and system CPU time process pid has used,
+// from /proc/PID/stat (in clock ticks of 10 ms).
+func procCPUTime(t *testing.T, pid int) time.Duration {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	utime, err1 := strconv.ParseUint(f[11], 10, 64)
+	stime, err2 := strconv.ParseUint(f[12], 10, 64)
+	if i < 0 || err1 != nil || err2 != nil {
+		t.Fatalf("/proc/%d/stat: %q", pid, b)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }

@@ -11,7 +11,8 @@ import (
 	"github.com/flamekit/flamekit/internal/perfevent"
 )
 
-// perfOptions returns the event to sample for cfg.
+// perfOptions returns the event to sample for cfg. UserOnly and
+// KernelOnly sample only in that mode, so that every sample has a stack.
 func perfOptions(cfg samplerConfig) perfevent.SampleOptions {
 	return perfevent.SampleOptions{
 		Type:          cfg.EventType,
@@ -20,6 +21,7 @@ func perfOptions(cfg samplerConfig) perfevent.SampleOptions {
 		Period:        cfg.Period,
 		Inherit:       len(cfg.PIDs) > 0,
 		ExcludeKernel: cfg.UserOnly,
+		ExcludeUser:   cfg.KernelOnly,
 		NoUserStack:   cfg.KernelOnly,
 		Task:          true,
 		Cgroup:        cfg.CgroupID != 0,

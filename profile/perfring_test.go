@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -38,8 +39,7 @@ func TestPerfRingPIDSplit(t *testing.T) {
 	}
 	defer s.close()
 	res := newTestResolver(t, int(pid), bin)
-	time.Sleep(2 * time.Second)
-	samples, st := drainAll(t, s)
+	samples, st := drainUntil(t, s, 1000, nil, 10*time.Second)
 	if err := s.close(); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestPerfRingPIDSplit(t *testing.T) {
 	}
 	t.Logf("%d samples: %v, %d called from main, %d with kernel stacks; stats %+v", total, counts, withMain, withKernel, st)
 	if total < 1000 {
-		t.Fatalf("%d samples in 2 s at 997 Hz", total)
+		t.Fatalf("%d samples in 10 s at 997 Hz", total)
 	}
 	hot, cold := counts["hot"], counts["cold"]
 	if share := float64(hot) / float64(hot+cold); share < 0.71 || share > 0.79 || hot+cold < total*9/10 {
@@ -111,22 +111,26 @@ func TestPerfRingLaterThreads(t *testing.T) {
 	}
 	defer s.close()
 	res := newTestResolver(t, int(pid), bin)
-	time.Sleep(1500 * time.Millisecond)
-	samples, st := drainAll(t, s)
+	samples, st := drainUntil(t, s, 600, nil, 10*time.Second)
+	used := procCPUTime(t, int(pid))
 	tids := map[uint32]uint64{}
-	var spin uint64
+	var spin, value uint64
 	for _, rs := range samples {
+		value += rs.Value
 		if len(rs.User) > 0 && res.name(rs.User[0]) == "spinner" {
 			spin += rs.Count
 			tids[rs.TID] += rs.Count
 		}
 	}
-	t.Logf("spinner: %d samples on threads %v; stats %+v", spin, tids, st)
-	if len(tids) != 3 || tids[pid] != 0 {
-		t.Errorf("spinner sampled on threads %v: want 3 threads created after the start", tids)
+	sampled := time.Duration(value)
+	t.Logf("spinner: %d samples on threads %v; sampled %v of %v CPU time; stats %+v", spin, tids, sampled, used, st)
+	if len(tids) != 3 || tids[pid] != 0 || spin < 300 {
+		t.Errorf("spinner sampled %d times on threads %v: want ≥300 on 3 threads created after the start", spin, tids)
 	}
-	if spin < 300 {
-		t.Errorf("%d spinner samples: want ≥300", spin)
+	// Every thread is covered: the sampled time is the CPU time spent
+	// (/proc counts it in 10 ms ticks).
+	if d := sampled - used; d < -used/10-50*time.Millisecond || d > used/10+50*time.Millisecond {
+		t.Errorf("sampled %v of %v CPU time", sampled, used)
 	}
 	if st.Failures[failLateThread] != 0 {
 		t.Errorf("%d threads attached late: inherit should cover them", st.Failures[failLateThread])
@@ -201,11 +205,15 @@ func TestPerfRingCloseReleases(t *testing.T) {
 	}
 }
 
-// spinFor burns CPU on the calling goroutine for d.
+// spinFor burns d of CPU time on one thread.
 //
 //go:noinline
 func spinFor(d time.Duration) (n uint64) {
-	for end := time.Now().Add(d); time.Now().Before(end); {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts)
+	for end := ts.Nano() + d.Nanoseconds(); ts.Nano() < end; unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts) {
 		for i := range uint64(100000) {
 			n += i ^ n
 		}
@@ -225,8 +233,7 @@ func TestPerfRingSystemWide(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.close()
-	time.Sleep(700 * time.Millisecond)
-	samples, st := drainAll(t, s)
+	samples, st := drainUntil(t, s, 50, func(rs rawSample) bool { return rs.PID == pid }, 10*time.Second)
 	var total, work, kernel uint64
 	for _, rs := range samples {
 		if rs.PID == 0 {
@@ -316,8 +323,7 @@ func TestPerfRingCgroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.close()
-	time.Sleep(700 * time.Millisecond)
-	samples, _ := drainAll(t, s)
+	samples, _ := drainUntil(t, s, 30, nil, 10*time.Second)
 	var work uint64
 	for _, rs := range samples {
 		if rs.PID != pid {
@@ -337,8 +343,8 @@ int main(void) { burst(); return 0; }
 `
 
 // TestPerfRingChildren profiles a shell by PID that starts commands after
-// sampling started: each child process is announced at fork and at exec,
-// and its samples carry its own name.
+// sampling started: each child process is announced, and its samples carry
+// its own name.
 func TestPerfRingChildren(t *testing.T) {
 	requireRoot(t)
 	bin := buildC(t, "burst", burstC)
@@ -377,9 +383,11 @@ func TestPerfRingChildren(t *testing.T) {
 	if len(bursts) != 3 {
 		t.Errorf("burst samples in processes %v: want 3 children", bursts)
 	}
+	// Twice (fork, exec) when the FORK record is read first; once, after
+	// the exec, when the child's ring is read before its parent's.
 	for pid := range bursts {
-		if announced[pid] != 2 {
-			t.Errorf("child %d announced %d times, want 2 (fork, exec)", pid, announced[pid])
+		if n := announced[pid]; n < 1 || n > 2 {
+			t.Errorf("child %d announced %d times, want once or twice (fork, exec)", pid, n)
 		}
 	}
 }
@@ -400,5 +408,42 @@ func TestPerfRingHardwareNotSupported(t *testing.T) {
 	}
 	if after := openFDs(t); after != before {
 		t.Errorf("fds: %d before, %d after a failed start", before, after)
+	}
+}
+
+// TestPerfRingKernelOnly samples only in the kernel: every sample has a
+// kernel stack and no user stack.
+func TestPerfRingKernelOnly(t *testing.T) {
+	requireRoot(t)
+	cfg := cpuClock(499)
+	cfg.PIDs = []uint32{uint32(os.Getpid())}
+	cfg.KernelOnly = true
+	s, err := startPerfRing(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				unix.Getppid() // a syscall
+			}
+		}
+	}()
+	samples, _ := drainUntil(t, s, 10, nil, 10*time.Second)
+	close(stop)
+	var n uint64
+	for _, rs := range samples {
+		if len(rs.Kernel) == 0 || rs.User != nil {
+			t.Fatalf("sample %+v: want a kernel stack only", rs)
+		}
+		n += rs.Count
+	}
+	if n < 10 {
+		t.Errorf("%d kernel samples", n)
 	}
 }
