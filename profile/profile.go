@@ -66,3 +66,33 @@ func (p *Profile) Total() uint64 {
 	}
 	return n
 }
+
+// Merge returns one profile of several, such as the successive collections
+// of a long recording: their samples, timed samples (re-based on the first
+// profile's start), losses and failures, over the time they span.
+func Merge(ps ...*Profile) *Profile {
+	if len(ps) == 0 {
+		return &Profile{Failures: map[string]uint64{}}
+	}
+	out := *ps[0]
+	out.Samples, out.Timed, out.Failures = nil, nil, map[string]uint64{}
+	end := out.Start
+	for _, p := range ps {
+		off := p.Start.Sub(out.Start)
+		for _, t := range p.Timed {
+			t.Time += off
+			t.Sample += len(out.Samples)
+			out.Timed = append(out.Timed, t)
+		}
+		out.Samples = append(out.Samples, p.Samples...)
+		out.Lost += p.Lost
+		for k, v := range p.Failures {
+			out.Failures[k] += v
+		}
+		if e := p.Start.Add(p.Duration); e.After(end) {
+			end = e
+		}
+	}
+	out.Duration = end.Sub(out.Start)
+	return &out
+}

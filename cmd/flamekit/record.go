@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/profile"
+)
+
+func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("record", "[-a | -p PID[,PID...] | --cgroup PATH | -- COMMAND ARGS...] [-F HZ] [-d DURATION] [-e EVENT] [-o FILE] [flags]", stderr)
+	all := fs.Bool("a", false, "profile the whole system (the default without -p, --cgroup or a command)")
+	pids := fs.String("p", "", "profile these processes: `PID[,PID...]`")
+	cgroup := fs.String("cgroup", "", "profile a cgroup v2 and its descendants: `PATH` (absolute or below the cgroup2 mount)")
+	freq := fs.Uint64("F", 99, "sampling frequency in Hz")
+	period := fs.Uint64("c", 0, "sample every `N` events instead of at a frequency")
+	dur := fs.Duration("d", 10*time.Second, "how long to record, unless a command is given (Ctrl-C or SIGTERM stops early)")
+	event := fs.String("e", "cpu-clock", "event to sample on: cpu-clock, task-clock, page-faults, context-switches, ...")
+	userOnly := fs.Bool("user-only", false, "user stacks only")
+	kernelOnly := fs.Bool("kernel-only", false, "kernel stacks only")
+	idle := fs.Bool("include-idle", false, "keep the idle task's samples")
+	perThread := fs.Bool("per-thread", false, "keep threads apart (folded: comm-PID/TID)")
+	backend := fs.String("backend", "auto", "sampling backend: auto (bpf when allowed, else perf), bpf or perf")
+	out := fs.String("o", "", "output `FILE` (default stdout); its extension picks the format")
+	format := fs.String("format", "", "output format: svg, folded or pprof (default from -o's extension, else svg)")
+	var fg flamegraph.Options
+	fg.RegisterFlags(fs)
+
+	// Everything after "--" is the command.
+	var command []string
+	for i, a := range args {
+		if a == "--" {
+			args, command = args[:i], args[i+1:]
+			break
+		}
+	}
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("%w: unexpected %q (a command goes after --)", errUsage, rest[0])
+	}
+	if err := fg.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	outFormat, err := recordFormat(*format, *out)
+	if err != nil {
+		return err
+	}
+	b, err := profile.ParseBackend(*backend)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	opts := profile.Options{
+		Event: *event, Frequency: *freq, Period: *period, Cgroup: *cgroup,
+		UserOnly: *userOnly, KernelOnly: *kernelOnly, IncludeIdle: *idle,
+		PerThread: *perThread, Backend: b,
+	}
+	if *period > 0 {
+		opts.Frequency = 0
+	}
+	if *pids != "" {
+		for _, f := range strings.Split(*pids, ",") {
+			pid, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || pid <= 0 {
+				return fmt.Errorf("%w: bad PID %q in -p", errUsage, f)
+			}
+			opts.PIDs = append(opts.PIDs, pid)
+		}
+	}
+	targets := 0
+	for _, set := range []bool{*all, *pids != "", *cgroup != "", len(command) > 0} {
+		if set {
+			targets++
+		}
+	}
+	if targets > 1 {
+		return fmt.Errorf("%w: give one target: -a, -p, --cgroup or -- COMMAND", errUsage)
+	}
+	if len(command) > 0 {
+		cmd := exec.Command(command[0], command[1:]...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+		if *out == "" {
+			cmd.Stdout = stderr // stdout carries the profile
+		}
+		opts.Command = cmd
+	}
+
+	// Ctrl-C and SIGTERM end the recording, and the output is still
+	// written. (Notify also re-enables a SIGINT that a background shell
+	// made ignored.)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := profile.Start(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	p, err := recordUntil(ctx, s, *dur, len(command) > 0, stderr)
+	if err != nil {
+		return err
+	}
+	if p.Total() == 0 {
+		fmt.Fprintf(stderr, "flamekit record: no samples (%s backend, lost %d)\n", p.Backend, p.Lost)
+	}
+	w, closeOut, err := createOutput(*out, stdout)
+	if err != nil {
+		return err
+	}
+	var werr error
+	switch outFormat {
+	case "pprof":
+		werr = p.WritePprof(w)
+	case "folded":
+		_, werr = p.Folded(profile.FoldOptions{TID: *perThread}).WriteTo(w)
+	default:
+		werr = p.WriteFlameGraph(w, fg)
+	}
+	return errors.Join(werr, closeOut())
+}
+
+// recordUntil collects every second (so maps never fill and progress can be
+// shown) until the duration passes, the command exits, or a signal comes,
+// and returns the whole recording.
+func recordUntil(ctx context.Context, s *profile.Session, d time.Duration, untilExit bool, stderr io.Writer) (*profile.Profile, error) {
+	start := time.Now()
+	var deadline <-chan time.Time
+	if !untilExit {
+		deadline = time.After(d)
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	progress := isTerminal(stderr)
+	var parts []*profile.Profile
+	var samples, lost uint64
+	for {
+		select {
+		case <-tick.C:
+			p, err := s.Collect()
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, p)
+			samples += p.Total()
+			lost += p.Lost
+			if progress {
+				fmt.Fprintf(stderr, "\rrecording (%s): %5.1fs, %d samples, %d lost ", s.Backend(), time.Since(start).Seconds(), samples, lost)
+			}
+			continue
+		case <-deadline:
+		case <-s.Done():
+		case <-ctx.Done():
+		}
+		break
+	}
+	p, err := s.Stop()
+	if err != nil {
+		return nil, err
+	}
+	if progress {
+		fmt.Fprintf(stderr, "\rrecorded (%s): %.1fs, %d samples, %d lost    \n", s.Backend(), time.Since(start).Seconds(), samples+p.Total(), lost+p.Lost)
+	}
+	return profile.Merge(append(parts, p)...), nil
+}
+
+// recordFormat picks the output format: the flag, else the extension.
+func recordFormat(flagValue, out string) (string, error) {
+	switch f := strings.ToLower(flagValue); f {
+	case "svg", "folded", "pprof":
+		return f, nil
+	case "":
+	default:
+		return "", fmt.Errorf("%w: unknown --format %q (want svg, folded or pprof)", errUsage, flagValue)
+	}
+	switch {
+	case strings.HasSuffix(out, ".folded"), strings.HasSuffix(out, ".txt"):
+		return "folded", nil
+	case strings.HasSuffix(out, ".pb.gz"), strings.HasSuffix(out, ".pb"), strings.HasSuffix(out, ".pprof"):
+		return "pprof", nil
+	}
+	return "svg", nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
