@@ -21,9 +21,9 @@ import (
 //
 // Targets: system-wide, one event per CPU for every task. For PIDs, one
 // event per thread and CPU, with inherit, so that threads and processes
-// they create later are covered too (the kernel refuses to mmap inherited
-// per-thread events on any CPU, hence per CPU, each sending its records to
-// that CPU's ring). A pid-only event would cover just the main thread,
+// they create later are covered too (the kernel refuses to mmap an
+// inherited event of a thread on any CPU, cpu -1; so there is one per CPU,
+// each sending its records to that CPU's ring). A pid-only event would cover just the main thread,
 // which misses nearly all of a Go program's work; threads that appear
 // without a FORK record from a covered thread (created while events were
 // being opened) are found by rescanning /proc/PID/task and counted as
@@ -45,8 +45,8 @@ const (
 )
 
 const (
-	perfRingPages   = 32 // data pages per CPU ring by default (128 KiB)
-	perfRecordGuess = 256
+	perfRingPages   = 32  // data pages per CPU ring by default (128 KiB)
+	perfRecordGuess = 256 // bytes of a typical sample record, to size rings from MaxStacks
 	perfPollEvery   = 100 * time.Millisecond
 	perfRescanEvery = 500 * time.Millisecond
 )
@@ -68,16 +68,15 @@ type perfRing struct {
 	rings  []*cpuRing
 	events []*perfevent.Event
 	agg    *perfAggregator
-	// threads opened per target pid; forked: tids a covered thread
-	// created (FORK records); pending: tids seen once by a rescan that
-	// neither holds.
+	// opened: threads with events of their own; forked: threads a
+	// covered thread created (FORK records); pending: threads seen once
+	// by a rescan that neither holds.
 	opened, forked, pending map[uint32]bool
 	lastScan                time.Time
 }
 
 // cpuRing is one CPU's ring buffer and the event it is mapped from.
 type cpuRing struct {
-	cpu    int
 	leader *perfevent.Event
 	ring   *perfevent.Ring
 }
@@ -113,9 +112,7 @@ func startPerfRing(cfg samplerConfig) (sampler, error) {
 	for _, r := range s.rings {
 		fds = append(fds, unix.PollFd{Fd: int32(r.leader.FD()), Events: unix.POLLIN})
 	}
-	news := s.agg.takeNew()
-	go s.run(fds)
-	s.agg.announce(news)
+	go s.run(fds, s.agg.takeNew())
 	return s, nil
 }
 
@@ -133,11 +130,13 @@ func ringPages(maxStacks int) int {
 	return n
 }
 
-// run is the reader goroutine: it polls fds (the wake eventfd, then the
-// rings' events) with a timeout, reads every ring and rescans the targets'
-// threads now and then, until close.
-func (s *perfRing) run(fds []unix.PollFd) {
+// run is the reader goroutine: it announces the target processes, then
+// polls fds (the wake eventfd, then the rings' events) with a timeout,
+// reads every ring and rescans the targets' threads now and then, until
+// close.
+func (s *perfRing) run(fds []unix.PollFd, targets []uint32) {
 	defer close(s.done)
+	s.agg.announce(targets)
 	for {
 		_, err := unix.Poll(fds, int(perfPollEvery/time.Millisecond))
 		if err != nil && !errors.Is(err, unix.EINTR) {
@@ -183,7 +182,9 @@ func (s *perfRing) handle(rec []byte) {
 	s.agg.add(&r)
 }
 
-// drain implements sampler.
+// drain implements sampler. Processes first seen in the records it reads
+// are announced to OnNewProcess from the calling goroutine, before the
+// samples are emitted.
 func (s *perfRing) drain(emit func(rawSample)) (samplerStats, error) {
 	s.mu.Lock()
 	if s.closed {

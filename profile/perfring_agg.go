@@ -2,6 +2,7 @@ package profile
 
 import (
 	"encoding/binary"
+	"sync"
 
 	"github.com/flamekit/flamekit/internal/perfevent"
 )
@@ -21,6 +22,8 @@ type perfAggregator struct {
 	exited []uint32          // processes to forget after the next drain
 	news   []uint32          // processes to announce to OnNewProcess
 	key    []byte
+
+	announcing sync.Mutex // one OnNewProcess call at a time
 }
 
 func newPerfAggregator(cfg samplerConfig) *perfAggregator {
@@ -126,11 +129,14 @@ func (a *perfAggregator) takeNew() []uint32 {
 	return n
 }
 
-// announce calls OnNewProcess for pids; perfRing calls it without its lock.
+// announce calls OnNewProcess for pids, one call at a time; perfRing
+// calls it without its lock.
 func (a *perfAggregator) announce(pids []uint32) {
-	if a.cfg.OnNewProcess == nil {
+	if a.cfg.OnNewProcess == nil || len(pids) == 0 {
 		return
 	}
+	a.announcing.Lock()
+	defer a.announcing.Unlock()
 	for _, pid := range pids {
 		a.cfg.OnNewProcess(pid)
 	}

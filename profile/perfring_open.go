@@ -93,7 +93,7 @@ func (s *perfRing) openEvent(pid, i int) error {
 	} else {
 		var ring *perfevent.Ring
 		if ring, err = ev.Mmap(ringPages(s.cfg.MaxStacks)); err == nil {
-			s.rings = append(s.rings, &cpuRing{cpu: s.cpus[i], leader: ev, ring: ring})
+			s.rings = append(s.rings, &cpuRing{leader: ev, ring: ring})
 		}
 	}
 	if err == nil {
