@@ -3,7 +3,6 @@ package symbolize
 import (
 	"container/list"
 	"debug/elf"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,9 +36,8 @@ func openObject(r io.ReaderAt, closer io.Closer, path string, nopts nativeOption
 		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
 	}
 	o := &object{file: closer, elf: ef, module: Module{Path: path, BuildID: buildID(ef)}}
-	if o.gotab, err = newGoTable(ef); err != nil && !errors.Is(err, errNoGoTable) {
-		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
-	}
+	// A damaged pclntab leaves the symbol tables to name the file.
+	o.gotab, _ = newGoTable(ef)
 	if o.native, err = newNativeTable(ef, path, nopts); err != nil {
 		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
 	}
