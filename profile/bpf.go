@@ -19,7 +19,10 @@ import (
 // event per CPU. The program aggregates samples in the kernel, counts keyed
 // by (tgid, tid when PerThread, user stack id, kernel stack id), stacks in
 // a stack-trace map, and counts in a per-CPU map every sample or stack it
-// could not keep. Filters (PIDs, cgroup, idle) apply in the kernel.
+// could not keep. Filters (PIDs, cgroup, idle) apply in the kernel. As with
+// the perf backend's inherited events, the PID filter takes in the
+// processes the targets start after the start (tp_btf/sched_process_fork),
+// up to bpfMaxChildren at a time.
 //
 // Draining without stopping: the counts and stack maps exist twice, and an
 // array map names the generation the program writes to. drain flips it,
@@ -134,18 +137,26 @@ func (s *bpfSampler) load(ncpu int) error {
 	return nil
 }
 
-// attach opens a perf event per CPU, attaches the program to each and,
-// when someone listens to process events, the lifecycle programs to their
-// tracepoints, then enables the events.
+// attach opens a perf event per CPU, attaches the program to each and the
+// lifecycle programs to their tracepoints (exec for OnNewProcess, fork for
+// PIDs, exit for both), then enables the events.
 func (s *bpfSampler) attach(cpus []int) error {
+	var progs []*ebpf.Program
 	if s.cfg.OnNewProcess != nil {
-		for _, p := range []*ebpf.Program{s.objs.OnExec, s.objs.OnExit} {
-			l, err := link.AttachTracing(link.TracingOptions{Program: p})
-			if err != nil {
-				return bpfError("attaching "+p.String(), err)
-			}
-			s.links = append(s.links, l)
+		progs = append(progs, s.objs.OnExec)
+	}
+	if len(s.cfg.PIDs) > 0 {
+		progs = append(progs, s.objs.OnFork)
+	}
+	if len(progs) > 0 {
+		progs = append(progs, s.objs.OnExit)
+	}
+	for _, p := range progs {
+		l, err := link.AttachTracing(link.TracingOptions{Program: p})
+		if err != nil {
+			return bpfError("attaching "+p.String(), err)
 		}
+		s.links = append(s.links, l)
 	}
 	events, err := bpfOpenEvents(s.cfg, cpus)
 	s.events = events

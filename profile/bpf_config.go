@@ -16,6 +16,7 @@ import (
 const (
 	bpfDefaultStacks = 16384 // distinct stacks per generation by default
 	bpfMaxDepth      = 127   // frames per stack (PERF_MAX_STACK_DEPTH)
+	bpfMaxChildren   = 8192  // live processes started by PID targets that are followed
 	bpfTimedRecord   = 64    // bytes per timed sample in the ring, with its header
 	bpfTimedSeconds  = 2     // seconds of timed samples the ring holds
 	bpfTimedMinRing  = 256 << 10
@@ -34,7 +35,10 @@ func bpfConfigure(spec *ebpf.CollectionSpec, cfg samplerConfig, depth, ncpu int)
 	}
 	spec.Maps[bpf.ProfileMapCounts0].MaxEntries = n
 	spec.Maps[bpf.ProfileMapCounts1].MaxEntries = n
-	spec.Maps[bpf.ProfileMapPids].MaxEntries = uint32(max(1, len(cfg.PIDs)))
+	spec.Maps[bpf.ProfileMapPids].MaxEntries = 1
+	if len(cfg.PIDs) > 0 {
+		spec.Maps[bpf.ProfileMapPids].MaxEntries = uint32(len(cfg.PIDs) + bpfMaxChildren)
+	}
 	if cfg.OnNewProcess == nil {
 		spec.Maps[bpf.ProfileMapSeen].MaxEntries = 1
 		spec.Maps[bpf.ProfileMapProcessEvents].MaxEntries = uint32(os.Getpagesize())

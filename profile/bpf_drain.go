@@ -29,6 +29,7 @@ var bpfFailureNames = [...]string{
 	bpf.ProfileFailureFAILURE_COUNTS_FULL_PERIOD:     "counts-full-period",
 	bpf.ProfileFailureFAILURE_TIMED_RING_FULL:        "timed-ring-full",
 	bpf.ProfileFailureFAILURE_PROCESS_RING_FULL:      "process-ring-full",
+	bpf.ProfileFailureFAILURE_PIDS_FULL:              "child-not-followed",
 }
 
 // bpfFailureCount is the number of causes the program counts.

@@ -68,9 +68,9 @@ func cpuTime(t *testing.T, pid uint32) time.Duration {
 func mapLen(t *testing.T, m *ebpf.Map) int {
 	t.Helper()
 	n := 0
-	var k []byte
+	var k, v []byte
 	it := m.Iterate()
-	for it.Next(&k, nil) {
+	for it.Next(&k, &v) {
 		n++
 	}
 	if err := it.Err(); err != nil {

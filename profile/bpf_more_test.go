@@ -97,6 +97,51 @@ func TestBPFNewProcess(t *testing.T) {
 	}
 }
 
+// TestBPFPIDChildren checks that the PID filter takes in a process the
+// target starts after the sampler: a shell that, once told, runs a busy
+// program under timeout(1).
+func TestBPFPIDChildren(t *testing.T) {
+	requireRoot(t)
+	bin := buildC(t, "split", splitC)
+	sh := exec.Command("sh", "-c", `read x; timeout 0.5 "$0"`, bin)
+	in, err := sh.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer sh.Wait()
+	defer in.Close()
+	other := startC(t, bin)
+	cfg := cpuClock(499)
+	cfg.PIDs = []uint32{uint32(sh.Process.Pid)}
+	s := startBPFTest(t, cfg)
+	if _, err := in.Write([]byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Wait(); err == nil || sh.ProcessState.ExitCode() != 124 {
+		t.Fatalf("shell: %v, want timeout's exit status 124", err)
+	}
+	samples, st := drainAll(t, s)
+	var child uint64
+	for _, rs := range samples {
+		switch {
+		case rs.PID == uint32(other.Process.Pid):
+			t.Fatalf("sample of a process outside the filter: %+v", rs)
+		case rs.Comm == "split" && rs.PID != uint32(sh.Process.Pid):
+			child += rs.Count
+		}
+	}
+	t.Logf("%d samples of the child; %+v", child, st)
+	if child < 5 { // ~250 on an idle machine
+		t.Errorf("%d samples of the target's child in 0.5 s at 499 Hz", child)
+	}
+	if n := mapLen(t, s.objs.Pids); n != 1 {
+		t.Errorf("%d processes in the PID filter after the children exited, want 1", n)
+	}
+}
+
 // TestBPFTimed checks the timed log: each sample of the workload once,
 // with its CPU and thread and a time within the run, in time order on each
 // CPU, and as many as the aggregated counts hold.
@@ -199,10 +244,11 @@ func TestBPFCloseReleases(t *testing.T) {
 	cfg := cpuClock(99)
 	cfg.Timed = true
 	cfg.OnNewProcess = func(uint32) {}
+	cfg.PIDs = []uint32{uint32(os.Getpid())}
 	s := startBPFTest(t, cfg)
 	var progs []ebpf.ProgramID
 	var maps []ebpf.MapID // those of the programs, .rodata included
-	for _, p := range []*ebpf.Program{s.objs.OnSample, s.objs.OnExec, s.objs.OnExit} {
+	for _, p := range []*ebpf.Program{s.objs.OnSample, s.objs.OnExec, s.objs.OnExit, s.objs.OnFork} {
 		info, err := p.Info()
 		if err != nil {
 			t.Fatal(err)
@@ -212,8 +258,8 @@ func TestBPFCloseReleases(t *testing.T) {
 		ids, _ := info.MapIDs()
 		maps = append(maps, ids...)
 	}
-	if len(progs) != 3 || len(maps) < 10 {
-		t.Fatalf("programs %v, maps %v", progs, maps)
+	if len(progs) != 4 || len(s.links) != 5 || len(maps) < 10 {
+		t.Fatalf("programs %v, %d links, maps %v", progs, len(s.links), maps)
 	}
 	time.Sleep(200 * time.Millisecond)
 	if err := s.close(); err != nil {

@@ -89,11 +89,12 @@ enum failure {
 	FAILURE_COUNTS_FULL_PERIOD, // the sum of the periods of those samples
 	FAILURE_TIMED_RING_FULL, // sample counted but missing from the timed log
 	FAILURE_PROCESS_RING_FULL, // a process event could not be sent
+	FAILURE_PIDS_FULL, // a child of a target process could not be followed
 	FAILURE_MAX,
 };
 
 // Settings, fixed at load time.
-const volatile __u8 filter_pids = 0; // only tgids in `pids`
+const volatile __u8 filter_pids = 0; // only tgids in `pids` and their children
 const volatile __u64 filter_cgroup = 0; // only this cgroup v2 and below
 const volatile __u8 user_stacks = 1;
 const volatile __u8 kernel_stacks = 1;
@@ -138,6 +139,10 @@ struct {
 	__type(value, __u64);
 } failures SEC(".maps");
 
+// pids holds the target processes (value PID_TARGET) and the processes
+// they started since (PID_CHILD, forgotten when they exit).
+#define PID_TARGET 1
+#define PID_CHILD 2
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
@@ -235,6 +240,17 @@ static __always_inline __s32 stack_id(void *ctx, __u32 gen, __u64 flags,
 	return -1;
 }
 
+// get_comm reads the command name of the current thread when per_thread,
+// else of its process (its thread-group leader).
+static __always_inline void get_comm(char *comm, struct task_struct *task)
+{
+	if (per_thread)
+		bpf_get_current_comm(comm, COMM_LEN);
+	else
+		bpf_probe_read_kernel_str(comm, COMM_LEN,
+					  task->group_leader->comm);
+}
+
 // add counts one sample of key in counts, or counts it lost.
 static __always_inline void add(void *counts, struct count_key *key,
 				__u64 period, struct task_struct *task)
@@ -242,11 +258,7 @@ static __always_inline void add(void *counts, struct count_key *key,
 	struct count_value *v = bpf_map_lookup_elem(counts, key);
 	if (!v) {
 		struct count_value nv = { .count = 1, .period = period };
-		if (per_thread)
-			bpf_get_current_comm(nv.comm, sizeof(nv.comm));
-		else
-			bpf_probe_read_kernel_str(nv.comm, sizeof(nv.comm),
-						  task->group_leader->comm);
+		get_comm(nv.comm, task);
 		long err = bpf_map_update_elem(counts, key, &nv, BPF_NOEXIST);
 		if (err == 0)
 			return;
@@ -315,7 +327,7 @@ int on_sample(struct perf_ctx *ctx)
 	t->user_stack = key.user_stack;
 	t->kernel_stack = key.kernel_stack;
 	t->generation = gen;
-	bpf_get_current_comm(t->comm, sizeof(t->comm));
+	get_comm(t->comm, task);
 	__u64 queued = bpf_ringbuf_query(&timed_samples, BPF_RB_AVAIL_DATA);
 	bpf_ringbuf_submit(t, queued > timed_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
 							  : BPF_RB_NO_WAKEUP);
@@ -334,13 +346,34 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	return 0;
 }
 
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	// Follow the processes (not threads) a target process starts.
+	if (!filter_pids || child->pid != child->tgid)
+		return 0;
+	__u32 ptgid = parent->tgid, tgid = child->tgid;
+	if (!bpf_map_lookup_elem(&pids, &ptgid))
+		return 0;
+	__u8 v = PID_CHILD;
+	long err = bpf_map_update_elem(&pids, &tgid, &v, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		fail(FAILURE_PIDS_FULL, 1);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
-	// Forget an exiting process so a new one reusing its pid is announced.
+	// Forget an exiting process, so a new one reusing its pid is
+	// announced, and not sampled for being a child of a target.
 	if (p->pid != p->tgid)
 		return 0;
 	__u32 tgid = p->tgid;
-	bpf_map_delete_elem(&seen, &tgid);
+	if (notify)
+		bpf_map_delete_elem(&seen, &tgid);
+	__u8 *v = filter_pids ? bpf_map_lookup_elem(&pids, &tgid) : 0;
+	if (v && *v == PID_CHILD)
+		bpf_map_delete_elem(&pids, &tgid);
 	return 0;
 }

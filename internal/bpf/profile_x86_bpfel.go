@@ -41,7 +41,8 @@ const (
 	ProfileFailureFAILURE_COUNTS_FULL_PERIOD     ProfileFailure = 7
 	ProfileFailureFAILURE_TIMED_RING_FULL        ProfileFailure = 8
 	ProfileFailureFAILURE_PROCESS_RING_FULL      ProfileFailure = 9
-	ProfileFailureFAILURE_MAX                    ProfileFailure = 10
+	ProfileFailureFAILURE_PIDS_FULL              ProfileFailure = 10
+	ProfileFailureFAILURE_MAX                    ProfileFailure = 11
 )
 
 type ProfileProcessEvent struct {
@@ -79,6 +80,7 @@ const (
 	ProfileMapTimedSamples       = "timed_samples"
 	ProfileProgOnExec            = "on_exec"
 	ProfileProgOnExit            = "on_exit"
+	ProfileProgOnFork            = "on_fork"
 	ProfileProgOnSample          = "on_sample"
 	ProfileVarFilterCgroup       = "filter_cgroup"
 	ProfileVarFilterPids         = "filter_pids"
@@ -138,6 +140,7 @@ type ProfileSpecs struct {
 type ProfileProgramSpecs struct {
 	OnExec   *ebpf.ProgramSpec `ebpf:"on_exec"`
 	OnExit   *ebpf.ProgramSpec `ebpf:"on_exit"`
+	OnFork   *ebpf.ProgramSpec `ebpf:"on_fork"`
 	OnSample *ebpf.ProgramSpec `ebpf:"on_sample"`
 }
 
@@ -246,6 +249,7 @@ type ProfileVariables struct {
 type ProfilePrograms struct {
 	OnExec   *ebpf.Program `ebpf:"on_exec"`
 	OnExit   *ebpf.Program `ebpf:"on_exit"`
+	OnFork   *ebpf.Program `ebpf:"on_fork"`
 	OnSample *ebpf.Program `ebpf:"on_sample"`
 }
 
@@ -253,6 +257,7 @@ func (p *ProfilePrograms) Close() error {
 	return _ProfileClose(
 		p.OnExec,
 		p.OnExit,
+		p.OnFork,
 		p.OnSample,
 	)
 }
