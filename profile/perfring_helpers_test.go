@@ -3,6 +3,7 @@ package profile
 import (
 	"bufio"
 	"debug/elf"
+	"debug/gosym"
 	"fmt"
 	"os"
 	"os/exec"
@@ -87,16 +88,7 @@ func newTestResolver(t *testing.T, pid int, exe string) *testResolver {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	syms, err := f.Symbols()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := new(testResolver)
-	for _, s := range syms {
-		if elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Value != 0 {
-			r.syms = append(r.syms, funcSym{s.Name, s.Value, s.Value + s.Size})
-		}
-	}
+	r := &testResolver{syms: elfFuncs(t, f)}
 	sort.Slice(r.syms, func(i, j int) bool { return r.syms[i].start < r.syms[j].start })
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_LOAD {
@@ -126,6 +118,34 @@ func newTestResolver(t *testing.T, pid int, exe string) *testResolver {
 		t.Fatalf("no mapping of %s in process %d", real, pid)
 	}
 	return r
+}
+
+// elfFuncs returns the functions of f's symbol table, or of its Go line
+// table when it has none (go test strips its binaries).
+func elfFuncs(t *testing.T, f *elf.File) []funcSym {
+	var fns []funcSym
+	syms, err := f.Symbols()
+	for _, s := range syms {
+		if elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Value != 0 {
+			fns = append(fns, funcSym{s.Name, s.Value, s.Value + s.Size})
+		}
+	}
+	pcln, text := f.Section(".gopclntab"), f.Section(".text")
+	if err == nil || pcln == nil || text == nil {
+		return fns
+	}
+	data, err := pcln.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := gosym.NewTable(nil, gosym.NewLineTable(data, text.Addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range tab.Funcs {
+		fns = append(fns, funcSym{fn.Name, fn.Entry, fn.End})
+	}
+	return fns
 }
 
 // name returns the function holding addr, or "".

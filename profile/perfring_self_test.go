@@ -173,3 +173,88 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// goChildEnv makes TestPerfRingGoChild run: the test binary, started as a
+// child, waits, then spins on threads it creates then.
+const goChildEnv = "FLAMEKIT_PERFRING_GO_CHILD"
+
+// TestPerfRingGoChildThreads profiles a Go child process by PID; it starts
+// its busy goroutines, each locked to a new thread, only after sampling
+// started, and their samples must come in, worth the CPU time it spent.
+func TestPerfRingGoChildThreads(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "profile.test")
+	copyFile(t, os.Args[0], bin)
+	cmd := exec.Command(bin, "-test.run=^TestPerfRingGoChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), goChildEnv+"=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	pid := uint32(cmd.Process.Pid)
+	time.Sleep(100 * time.Millisecond) // past exec, before the spinning
+	before, err := threadsOf(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := cpuClock(499)
+	cfg.PIDs = []uint32{pid}
+	cfg.PerThread = true
+	cfg.UserOnly = true
+	s, err := startPerfRing(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	res := newTestResolver(t, int(pid), bin)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("child: %v", err)
+	}
+	samples, st := drainAll(t, s)
+	old := map[uint32]bool{}
+	for _, tid := range before {
+		old[tid] = true
+	}
+	var value, spin uint64
+	newThreads := map[uint32]uint64{}
+	for _, rs := range samples {
+		value += rs.Value
+		for _, pc := range rs.User {
+			if strings.HasSuffix(res.name(pc), ".selfSpin") {
+				spin += rs.Count
+				if !old[rs.TID] {
+					newThreads[rs.TID] += rs.Count
+				}
+				break
+			}
+		}
+	}
+	used := cmd.ProcessState.UserTime()
+	sampled := time.Duration(value)
+	t.Logf("%d threads at the start; selfSpin: %d samples, on new threads %v; sampled %v of %v user time; stats %+v",
+		len(before), spin, newThreads, sampled, used, st)
+	if len(newThreads) < 2 || spin < 200 {
+		t.Errorf("selfSpin sampled %d times, on new threads %v: want ≥200, on ≥2 new threads", spin, newThreads)
+	}
+	// All the CPU time after the start was sampled (the child's own
+	// start-up, before, takes some tens of ms).
+	if d := sampled - used; d < -used/10-100*time.Millisecond || d > used/10 {
+		t.Errorf("sampled %v of %v user CPU time", sampled, used)
+	}
+}
+
+// TestPerfRingGoChild is the child of TestPerfRingGoChildThreads.
+func TestPerfRingGoChild(t *testing.T) {
+	if os.Getenv(goChildEnv) == "" {
+		t.Skip("helper process for TestPerfRingGoChildThreads")
+	}
+	time.Sleep(400 * time.Millisecond)
+	var wg sync.WaitGroup
+	for range 8 { // more than the threads it has: the runtime must start some
+		wg.Go(func() {
+			runtime.LockOSThread()
+			selfSpin(80 * time.Millisecond)
+		})
+	}
+	wg.Wait()
+}
