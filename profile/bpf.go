@@ -32,12 +32,14 @@ import (
 // kernels without it), looks up the stacks they reference and clears the
 // old stack map. A count whose stack is gone by then is still emitted,
 // without that stack, and counted as "user-stack-missing" or
-// "kernel-stack-missing".
+// "kernel-stack-missing"; that happens only if a program outlasts the
+// grace period, and then its sample lands in the old generation after the
+// drain and is emitted by the drain after next.
 //
 // New processes: the program sends a process's tgid through a ring buffer
 // on its first sample (an LRU "seen" map remembers it; sched_process_exit
 // forgets it) and tp_btf/sched_process_exec sends it on exec; a goroutine
-// calls cfg.OnNewProcess.
+// calls cfg.OnNewProcess, and close waits for it to return.
 //
 // Timed mode: the program also writes every sample to a second ring buffer
 // (waking the reader only when it is a quarter full; the reader also polls
@@ -50,7 +52,6 @@ type bpfSampler struct {
 	depth int // frames per stack
 
 	objs   bpfObjects
-	prog   *ebpf.Program // objs.OnSample
 	counts [2]*ebpf.Map
 	stacks [2]*ebpf.Map
 	links  []link.Link
@@ -114,11 +115,10 @@ func (s *bpfSampler) load(ncpu int) error {
 		return bpfError("loading the BPF program", err)
 	}
 	m := &s.objs.ProfileMaps
-	s.prog = s.objs.OnSample
 	s.counts = [2]*ebpf.Map{m.Counts0, m.Counts1}
 	s.stacks = [2]*ebpf.Map{m.Stacks0, m.Stacks1}
 	for _, pid := range s.cfg.PIDs {
-		if err := m.Pids.Put(pid, uint8(1)); err != nil {
+		if err := m.Pids.Put(pid, uint8(1)); err != nil { // PID_TARGET
 			return fmt.Errorf("profile: bpf backend: PID filter: %w", err)
 		}
 	}
@@ -164,7 +164,7 @@ func (s *bpfSampler) attach(cpus []int) error {
 		return err
 	}
 	for _, e := range s.events {
-		l, err := link.AttachRawLink(link.RawLinkOptions{Target: e.FD(), Program: s.prog, Attach: ebpf.AttachPerfEvent})
+		l, err := link.AttachRawLink(link.RawLinkOptions{Target: e.FD(), Program: s.objs.OnSample, Attach: ebpf.AttachPerfEvent})
 		if err != nil {
 			return bpfError("attaching to a perf event", err)
 		}

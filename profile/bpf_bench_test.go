@@ -61,7 +61,7 @@ func benchmarkBPFDrain(b *testing.B, timed bool) {
 			b.Fatal(err)
 		}
 	}
-	ps, err := bs.prog.Stats()
+	ps, err := bs.objs.OnSample.Stats()
 	if err != nil || ps.RunCount == 0 {
 		b.Fatalf("program stats %+v, %v", ps, err)
 	}

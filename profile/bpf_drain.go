@@ -15,9 +15,9 @@ import (
 const bpfGrace = 5 * time.Millisecond
 
 // Failure causes the eBPF backend counts in samplerStats.Failures, indexed
-// by the program's enum failure. "counts-full" samples are also in Lost,
-// and "counts-full-period" is the sum of their periods (event units, ns
-// for cpu-clock), not a number of samples.
+// by the program's enum failure. "counts-full" and "counts-error" samples
+// make up Lost, and "lost-period" is the sum of their periods (event
+// units, ns for cpu-clock), not a number of samples.
 var bpfFailureNames = [...]string{
 	bpf.ProfileFailureFAILURE_USER_STACK_COLLISION:   "user-stack-collision",
 	bpf.ProfileFailureFAILURE_KERNEL_STACK_COLLISION: "kernel-stack-collision",
@@ -26,7 +26,8 @@ var bpfFailureNames = [...]string{
 	bpf.ProfileFailureFAILURE_USER_STACK_OTHER:       "user-stack-error",
 	bpf.ProfileFailureFAILURE_KERNEL_STACK_OTHER:     "kernel-stack-error",
 	bpf.ProfileFailureFAILURE_COUNTS_FULL:            "counts-full",
-	bpf.ProfileFailureFAILURE_COUNTS_FULL_PERIOD:     "counts-full-period",
+	bpf.ProfileFailureFAILURE_COUNTS_ERROR:           "counts-error",
+	bpf.ProfileFailureFAILURE_LOST_PERIOD:            "lost-period",
 	bpf.ProfileFailureFAILURE_TIMED_RING_FULL:        "timed-ring-full",
 	bpf.ProfileFailureFAILURE_PROCESS_RING_FULL:      "process-ring-full",
 	bpf.ProfileFailureFAILURE_PIDS_FULL:              "child-not-followed",
@@ -108,7 +109,8 @@ func (s *bpfSampler) stats() (samplerStats, error) {
 		}
 		s.failures[i] = total
 	}
-	st.Lost = st.Failures[bpfFailureNames[bpf.ProfileFailureFAILURE_COUNTS_FULL]]
+	st.Lost = st.Failures[bpfFailureNames[bpf.ProfileFailureFAILURE_COUNTS_FULL]] +
+		st.Failures[bpfFailureNames[bpf.ProfileFailureFAILURE_COUNTS_ERROR]]
 	for k, n := range s.carry {
 		if n > 0 {
 			st.Failures[k] += n

@@ -21,6 +21,7 @@
 #define MAX_CGROUP_DEPTH 32
 #define EFAULT 14
 #define EEXIST 17
+#define E2BIG 7
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -86,7 +87,8 @@ enum failure {
 	FAILURE_USER_STACK_OTHER, // any other error (-ENOMEM, ...)
 	FAILURE_KERNEL_STACK_OTHER,
 	FAILURE_COUNTS_FULL, // sample lost: no room in countsN
-	FAILURE_COUNTS_FULL_PERIOD, // the sum of the periods of those samples
+	FAILURE_COUNTS_ERROR, // sample lost: countsN refused it otherwise (-EBUSY)
+	FAILURE_LOST_PERIOD, // the sum of the periods of the lost samples
 	FAILURE_TIMED_RING_FULL, // sample counted but missing from the timed log
 	FAILURE_PROCESS_RING_FULL, // a process event could not be sent
 	FAILURE_PIDS_FULL, // a child of a target process could not be followed
@@ -265,8 +267,10 @@ static __always_inline void add(void *counts, struct count_key *key,
 		if (err == -EEXIST) // another CPU inserted it meanwhile
 			v = bpf_map_lookup_elem(counts, key);
 		if (!v) {
-			fail(FAILURE_COUNTS_FULL, 1);
-			fail(FAILURE_COUNTS_FULL_PERIOD, period);
+			fail(err == -E2BIG ? FAILURE_COUNTS_FULL
+					   : FAILURE_COUNTS_ERROR,
+			     1);
+			fail(FAILURE_LOST_PERIOD, period);
 			return;
 		}
 	}

@@ -38,11 +38,12 @@ const (
 	ProfileFailureFAILURE_USER_STACK_OTHER       ProfileFailure = 4
 	ProfileFailureFAILURE_KERNEL_STACK_OTHER     ProfileFailure = 5
 	ProfileFailureFAILURE_COUNTS_FULL            ProfileFailure = 6
-	ProfileFailureFAILURE_COUNTS_FULL_PERIOD     ProfileFailure = 7
-	ProfileFailureFAILURE_TIMED_RING_FULL        ProfileFailure = 8
-	ProfileFailureFAILURE_PROCESS_RING_FULL      ProfileFailure = 9
-	ProfileFailureFAILURE_PIDS_FULL              ProfileFailure = 10
-	ProfileFailureFAILURE_MAX                    ProfileFailure = 11
+	ProfileFailureFAILURE_COUNTS_ERROR           ProfileFailure = 7
+	ProfileFailureFAILURE_LOST_PERIOD            ProfileFailure = 8
+	ProfileFailureFAILURE_TIMED_RING_FULL        ProfileFailure = 9
+	ProfileFailureFAILURE_PROCESS_RING_FULL      ProfileFailure = 10
+	ProfileFailureFAILURE_PIDS_FULL              ProfileFailure = 11
+	ProfileFailureFAILURE_MAX                    ProfileFailure = 12
 )
 
 type ProfileProcessEvent struct {
