@@ -152,9 +152,11 @@ struct {
 	__type(value, __u8);
 } pids SEC(".maps");
 
+// seen remembers the processes announced; an evicted one is announced
+// again.
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, __u8);
 } seen SEC(".maps");
