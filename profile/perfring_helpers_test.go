@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/flamekit/flamekit/internal/perfevent"
 )
 
 // requireRoot skips t when not root, or fails it when CI is set.
@@ -27,6 +29,22 @@ func requireRoot(t *testing.T) {
 		t.Fatal("this test needs root (CI is set, so it may not skip)")
 	}
 	t.Skip("this test needs root")
+}
+
+// requireSelfProfiling skips t when this process may not profile itself
+// (not root, and kernel.perf_event_paranoid above 2), or fails it when CI
+// is set.
+func requireSelfProfiling(t *testing.T) {
+	t.Helper()
+	p, err := perfevent.Paranoid()
+	if os.Geteuid() == 0 || (err == nil && p <= 2) {
+		return
+	}
+	msg := fmt.Sprintf("self-profiling needs kernel.perf_event_paranoid ≤ 2 or root (paranoid %d, %v)", p, err)
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
 }
 
 // buildC compiles a C program with frame pointers everywhere (-O0).

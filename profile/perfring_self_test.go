@@ -182,6 +182,7 @@ const goChildEnv = "FLAMEKIT_PERFRING_GO_CHILD"
 // its busy goroutines, each locked to a new thread, only after sampling
 // started, and their samples must come in, worth the CPU time it spent.
 func TestPerfRingGoChildThreads(t *testing.T) {
+	requireSelfProfiling(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "profile.test")
 	copyFile(t, os.Args[0], bin)
