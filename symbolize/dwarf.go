@@ -3,6 +3,7 @@ package symbolize
 import (
 	"debug/dwarf"
 	"debug/elf"
+	"errors"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +20,9 @@ type dwarfIndex struct {
 	mu     sync.Mutex
 	parsed map[dwarf.Offset]*dwarfUnit
 }
+
+// errDWARFLoop is returned for DWARF whose entries do not move forward.
+var errDWARFLoop = errors.New("symbolize: damaged DWARF: entries do not advance")
 
 // unitRange is one address range of a compilation unit.
 type unitRange struct {
@@ -49,6 +53,7 @@ func newDWARFIndex(ef *elf.File) (*dwarfIndex, error) {
 		}
 	}
 	r := d.Reader()
+	last := dwarf.Offset(0)
 	for {
 		e, err := r.Next()
 		if err != nil {
@@ -57,6 +62,10 @@ func newDWARFIndex(ef *elf.File) (*dwarfIndex, error) {
 		if e == nil {
 			break
 		}
+		if e.Offset < last || (e.Offset == last && last != 0) {
+			return nil, errDWARFLoop // damaged DWARF can make debug/dwarf read one entry forever
+		}
+		last = e.Offset
 		if e.Tag == dwarf.TagCompileUnit || e.Tag == dwarf.TagPartialUnit {
 			if rs, err := d.Ranges(e); err == nil {
 				for _, rg := range rs {

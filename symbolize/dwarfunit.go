@@ -96,6 +96,10 @@ func parseUnit(d *dwarf.Data, cu dwarf.Offset) *dwarfUnit {
 	return u
 }
 
+// maxLineRows bounds the rows read from one unit's line table, so that a
+// damaged one cannot grow without end.
+const maxLineRows = 1 << 22
+
 // readLines reads the unit's line table. debug/dwarf joins relative
 // directories to the compilation directory in DWARF 4 but not in DWARF 5
 // (whose file 0, unlike DWARF 4's, exists): readLines does it then, so both
@@ -103,7 +107,7 @@ func parseUnit(d *dwarf.Data, cu dwarf.Offset) *dwarfUnit {
 func (u *dwarfUnit) readLines(lr *dwarf.LineReader, compDir string) {
 	var e dwarf.LineEntry
 	index := make(map[*dwarf.LineFile]uint32)
-	for lr.Next(&e) == nil {
+	for len(u.rows) < maxLineRows && lr.Next(&e) == nil {
 		row := lineRow{addr: e.Address, line: uint32(e.Line), col: uint32(e.Column), end: e.EndSequence}
 		if e.File != nil {
 			k, ok := index[e.File]
@@ -147,11 +151,13 @@ func (u *dwarfUnit) readLines(lr *dwarf.LineReader, compDir string) {
 // and links their ranges into a tree.
 func (u *dwarfUnit) readFuncs(d *dwarf.Data, r *dwarf.Reader, names *nameResolver) {
 	depth := 1
+	last := dwarf.Offset(0)
 	for depth > 0 {
 		e, err := r.Next()
-		if err != nil || e == nil {
-			break
+		if err != nil || e == nil || e.Offset <= last {
+			break // the end, or damaged DWARF that does not move forward
 		}
+		last = e.Offset
 		if e.Tag == 0 {
 			depth--
 			continue

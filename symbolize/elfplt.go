@@ -79,6 +79,9 @@ func gotSlots(ef *elf.File) map[uint64]string {
 			continue
 		}
 		strtab := ef.Sections[symtab.Link]
+		if symtab.ReaderAt == nil || strtab.ReaderAt == nil {
+			continue // compressed: never so in a real file
+		}
 		rel, err := sec.Data()
 		if err != nil {
 			continue
