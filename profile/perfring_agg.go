@@ -46,15 +46,15 @@ func (a *perfAggregator) add(r *perfevent.Record) {
 	case perfevent.RecordThrottle:
 		a.fail(failThrottled, 1)
 	case perfevent.RecordComm:
-		if !a.note(r.PID) && r.Exec {
+		if !a.note(r.PID, r.Comm) && r.Exec {
 			a.news = append(a.news, r.PID)
 		}
 		if r.Exec || r.PID == r.TID || a.comms[r.PID] == "" {
 			a.comms[r.PID] = r.Comm
 		}
 	case perfevent.RecordFork:
-		if r.PID != r.PPID && a.note(r.PID) && a.comms[r.PID] == "" {
-			a.comms[r.PID] = a.comms[r.PPID]
+		if r.PID != r.PPID {
+			a.note(r.PID, a.comms[r.PPID]) // a child starts with its parent's name
 		}
 	case perfevent.RecordExit:
 		if r.PID == r.TID {
@@ -70,7 +70,7 @@ func (a *perfAggregator) sample(r *perfevent.Record) {
 	if a.cfg.CgroupID != 0 && r.Cgroup != a.cfg.CgroupID {
 		return
 	}
-	a.note(r.PID)
+	a.note(r.PID, "")
 	kernel, user := perfevent.SplitCallchain(r.Callchain)
 	if a.cfg.UserOnly {
 		kernel = nil
@@ -106,13 +106,17 @@ func (a *perfAggregator) sample(r *perfevent.Record) {
 	rs.Value += r.Period
 }
 
-// note records a process as seen: the first time, it reads its name and
-// queues it for OnNewProcess, and returns true.
-func (a *perfAggregator) note(pid uint32) bool {
+// note records a process as seen: the first time, it keeps its name
+// (comm, or when empty, read from /proc), queues it for OnNewProcess and
+// returns true.
+func (a *perfAggregator) note(pid uint32, comm string) bool {
 	if _, ok := a.comms[pid]; ok {
 		return false
 	}
-	a.comms[pid] = readComm(pid)
+	if comm == "" {
+		comm = readComm(pid)
+	}
+	a.comms[pid] = comm
 	a.news = append(a.news, pid)
 	return true
 }

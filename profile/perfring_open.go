@@ -50,7 +50,7 @@ func (s *perfRing) openTargets() error {
 				return err
 			}
 		}
-		s.agg.note(pid)
+		s.agg.note(pid, "")
 	}
 	return nil
 }
