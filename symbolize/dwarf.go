@@ -62,6 +62,9 @@ func newDWARFIndex(ef *elf.File) (*dwarfIndex, error) {
 		if e == nil {
 			break
 		}
+		if e.Tag == 0 { // a null entry, which debug/dwarf gives no offset
+			continue
+		}
 		if e.Offset < last || (e.Offset == last && last != 0) {
 			return nil, errDWARFLoop // damaged DWARF can make debug/dwarf read one entry forever
 		}

@@ -154,14 +154,17 @@ func (u *dwarfUnit) readFuncs(d *dwarf.Data, r *dwarf.Reader, names *nameResolve
 	last := dwarf.Offset(0)
 	for depth > 0 {
 		e, err := r.Next()
-		if err != nil || e == nil || e.Offset <= last {
-			break // the end, or damaged DWARF that does not move forward
+		if err != nil || e == nil {
+			break
 		}
-		last = e.Offset
-		if e.Tag == 0 {
+		if e.Tag == 0 { // debug/dwarf gives the null entries that end children no offset
 			depth--
 			continue
 		}
+		if e.Offset <= last {
+			break // damaged DWARF that does not move forward
+		}
+		last = e.Offset
 		if e.Tag == dwarf.TagSubprogram || e.Tag == dwarf.TagInlinedSubroutine {
 			if rs, err := d.Ranges(e); err == nil && len(rs) > 0 {
 				f := funcRange{inlined: e.Tag == dwarf.TagInlinedSubroutine, name: names.name(e)}

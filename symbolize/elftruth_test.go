@@ -36,8 +36,9 @@ func ntGenAddrs(t *testing.T) string {
 
 // ntCheckTruth makes addresses of bin with gen-addrs --truth and checks that
 // lookup names every address inside a function by that function or one of
-// its aliases (glibc version suffixes aside), with and without lines.
-func ntCheckTruth(t *testing.T, bin string, tab *nativeTable, syms int) {
+// its aliases (glibc version suffixes aside), with and without lines; with
+// wantLines, 95% of them must have a file:line.
+func ntCheckTruth(t *testing.T, bin string, tab *nativeTable, syms int, wantLines bool) {
 	t.Helper()
 	truth := filepath.Join(t.TempDir(), "truth.tsv")
 	cmd := exec.Command(ntGenAddrs(t), bin, "--syms", strconv.Itoa(syms), "--random", "1000", "--seed", "1", "--truth", truth)
@@ -50,7 +51,7 @@ func ntCheckTruth(t *testing.T, bin string, tab *nativeTable, syms int) {
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
-	n, bad := 0, 0
+	n, bad, withLine := 0, 0, 0
 	var fr []Frame
 	for sc.Scan() {
 		cols := strings.Split(sc.Text(), "\t")
@@ -72,6 +73,9 @@ func ntCheckTruth(t *testing.T, bin string, tab *nativeTable, syms int) {
 			got := ""
 			if len(fr) > 0 {
 				got = fr[len(fr)-1].Function
+				if lines && fr[0].Line > 0 {
+					withLine++
+				}
 			}
 			if !ok[got] {
 				if bad++; bad <= 10 {
@@ -83,7 +87,10 @@ func ntCheckTruth(t *testing.T, bin string, tab *nativeTable, syms int) {
 	if bad > 0 {
 		t.Errorf("%d of %d addresses misnamed", bad, 2*n)
 	}
-	t.Logf("%d addresses checked", n)
+	if wantLines && withLine < n*95/100 {
+		t.Errorf("only %d of %d addresses have a line", withLine, n)
+	}
+	t.Logf("%d addresses checked, %d with lines", n, withLine)
 }
 
 // TestNativeTruthLibc checks libc.so.6, named from its .dynsym and the
@@ -100,7 +107,7 @@ func TestNativeTruthLibc(t *testing.T) {
 		}
 		t.Skip("libc's debug file is missing (apt-get install libc6-dbg)")
 	}
-	ntCheckTruth(t, libc, tab, 20000)
+	ntCheckTruth(t, libc, tab, 20000, true)
 }
 
 // TestNativeTruthCxx checks a statically linked C++ binary (libstdc++ and
@@ -108,7 +115,7 @@ func TestNativeTruthLibc(t *testing.T) {
 func TestNativeTruthCxx(t *testing.T) {
 	dir := t.TempDir()
 	bin := ntBuild(t, dir, "g++", "prog.cc", "cxx-static", "-O2", "-g", "-static")
-	ntCheckTruth(t, bin, ntOpen(t, bin, nativeOptions{}), 20000)
+	ntCheckTruth(t, bin, ntOpen(t, bin, nativeOptions{}), 20000, false)
 }
 
 // TestNativeTruthNode checks node's 86k C++ functions when node is installed
@@ -121,5 +128,5 @@ func TestNativeTruthNode(t *testing.T) {
 	if node, err = filepath.EvalSymlinks(node); err != nil {
 		t.Fatal(err)
 	}
-	ntCheckTruth(t, node, ntOpen(t, node, nativeOptions{}), 100000)
+	ntCheckTruth(t, node, ntOpen(t, node, nativeOptions{}), 100000, false)
 }
