@@ -17,22 +17,21 @@ import (
 
 // The eBPF backend attaches internal/bpf's on_sample program to one perf
 // event per CPU. The program aggregates samples in the kernel, counts keyed
-// by (tgid, tid when PerThread, user stack id, kernel stack id), stacks in
-// a stack-trace map, and counts in a per-CPU map every sample or stack it
-// could not keep. Filters (PIDs, cgroup, idle) apply in the kernel. As with
-// the perf backend's inherited events, the PID filter takes in the
-// processes the targets start after the start (tp_btf/sched_process_fork),
-// up to bpfMaxChildren at a time.
+// by (tgid, tid when PerThread, user stack, kernel stack), stacks in a hash
+// map keyed by a hash of their frames (see profile.bpf.c), and counts in a
+// per-CPU map every sample or stack it could not keep. Filters (PIDs,
+// cgroup, idle) apply in the kernel. As with the perf backend's inherited
+// events, the PID filter takes in the processes the targets start after
+// the start (tp_btf/sched_process_fork), up to bpfMaxChildren at a time.
 //
 // Draining without stopping: the counts and stack maps exist twice, and an
 // array map names the generation the program writes to. drain flips it,
 // waits bpfGrace for programs still writing to the old generation (a
 // program runs for microseconds in interrupt context), then reads and
-// deletes the old counts (BatchLookupAndDelete, or iterate and delete on
-// kernels without it), looks up the stacks they reference and clears the
-// old stack map. A count whose stack is gone by then is still emitted,
-// without that stack, and counted as "user-stack-missing" or
-// "kernel-stack-missing"; that happens only if a program outlasts the
+// deletes the old counts and stacks (BatchLookupAndDelete, or iterate and
+// delete on kernels without it). A count whose stack is gone by then is
+// still emitted, without that stack, and counted as "user-stack-missing"
+// or "kernel-stack-missing"; that happens only if a program outlasts the
 // grace period, and then its sample lands in the old generation after the
 // drain and is emitted by the drain after next.
 //
@@ -48,8 +47,7 @@ import (
 
 // bpfSampler is the running eBPF backend.
 type bpfSampler struct {
-	cfg   samplerConfig
-	depth int // frames per stack
+	cfg samplerConfig
 
 	objs   bpfObjects
 	counts [2]*ebpf.Map
@@ -89,7 +87,7 @@ func startBPF(cfg samplerConfig) (sampler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("profile: bpf backend: %w", err)
 	}
-	s := &bpfSampler{cfg: cfg, depth: bpfStackDepth(), carry: map[string]uint64{}}
+	s := &bpfSampler{cfg: cfg, carry: map[string]uint64{}}
 	if err := s.load(len(cpus)); err != nil {
 		s.close()
 		return nil, err
@@ -108,7 +106,7 @@ func (s *bpfSampler) load(ncpu int) error {
 	if err != nil {
 		return fmt.Errorf("profile: bpf backend: %w", err)
 	}
-	if err := bpfConfigure(spec, s.cfg, s.depth, ncpu); err != nil {
+	if err := bpfConfigure(spec, s.cfg, ncpu); err != nil {
 		return err
 	}
 	if err := spec.LoadAndAssign(&s.objs, nil); err != nil {

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/cilium/ebpf"
 
@@ -15,26 +13,22 @@ import (
 
 const (
 	bpfDefaultStacks = 16384 // distinct stacks per generation by default
-	bpfMaxDepth      = 127   // frames per stack (PERF_MAX_STACK_DEPTH)
 	bpfMaxChildren   = 8192  // live processes started by PID targets that are followed
-	bpfTimedRecord   = 64    // bytes per timed sample in the ring, with its header
+	bpfTimedRecord   = 72    // bytes per timed sample in the ring, with its header
 	bpfTimedSeconds  = 2     // seconds of timed samples the ring holds
 	bpfTimedMinRing  = 256 << 10
 	bpfTimedMaxRing  = 64 << 20
 )
 
 // bpfConfigure sizes spec's maps and sets its constants for cfg.
-func bpfConfigure(spec *ebpf.CollectionSpec, cfg samplerConfig, depth, ncpu int) error {
+func bpfConfigure(spec *ebpf.CollectionSpec, cfg samplerConfig, ncpu int) error {
 	n := uint32(cfg.MaxStacks)
 	if cfg.MaxStacks <= 0 {
 		n = bpfDefaultStacks
 	}
-	for _, name := range []string{bpf.ProfileMapStacks0, bpf.ProfileMapStacks1} {
+	for _, name := range []string{bpf.ProfileMapStacks0, bpf.ProfileMapStacks1, bpf.ProfileMapCounts0, bpf.ProfileMapCounts1} {
 		spec.Maps[name].MaxEntries = n
-		spec.Maps[name].ValueSize = uint32(depth * 8)
 	}
-	spec.Maps[bpf.ProfileMapCounts0].MaxEntries = n
-	spec.Maps[bpf.ProfileMapCounts1].MaxEntries = n
 	spec.Maps[bpf.ProfileMapPids].MaxEntries = 1
 	if len(cfg.PIDs) > 0 {
 		spec.Maps[bpf.ProfileMapPids].MaxEntries = uint32(len(cfg.PIDs) + bpfMaxChildren)
@@ -92,21 +86,6 @@ func bpfTimedRingSize(freq uint64, ncpu int) uint32 {
 		size <<= 1
 	}
 	return uint32(size)
-}
-
-// bpfStackDepth is the number of frames a stack keeps: 127, or less when
-// kernel.perf_event_max_stack is lower (the kernel refuses deeper stack
-// maps).
-func bpfStackDepth() int {
-	b, err := os.ReadFile("/proc/sys/kernel/perf_event_max_stack")
-	if err != nil {
-		return bpfMaxDepth
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || n <= 0 {
-		return bpfMaxDepth
-	}
-	return min(n, bpfMaxDepth)
 }
 
 // bpfOpenEvents opens cfg's sampling event, disabled, on each CPU (99 Hz

@@ -3,6 +3,7 @@ package profile
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cilium/ebpf"
@@ -19,18 +20,18 @@ const bpfGrace = 5 * time.Millisecond
 // make up Lost, and "lost-period" is the sum of their periods (event
 // units, ns for cpu-clock), not a number of samples.
 var bpfFailureNames = [...]string{
-	bpf.ProfileFailureFAILURE_USER_STACK_COLLISION:   "user-stack-collision",
-	bpf.ProfileFailureFAILURE_KERNEL_STACK_COLLISION: "kernel-stack-collision",
-	bpf.ProfileFailureFAILURE_USER_STACK_FAULT:       "user-stack-fault",
-	bpf.ProfileFailureFAILURE_KERNEL_STACK_FAULT:     "kernel-stack-fault",
-	bpf.ProfileFailureFAILURE_USER_STACK_OTHER:       "user-stack-error",
-	bpf.ProfileFailureFAILURE_KERNEL_STACK_OTHER:     "kernel-stack-error",
-	bpf.ProfileFailureFAILURE_COUNTS_FULL:            "counts-full",
-	bpf.ProfileFailureFAILURE_COUNTS_ERROR:           "counts-error",
-	bpf.ProfileFailureFAILURE_LOST_PERIOD:            "lost-period",
-	bpf.ProfileFailureFAILURE_TIMED_RING_FULL:        "timed-ring-full",
-	bpf.ProfileFailureFAILURE_PROCESS_RING_FULL:      "process-ring-full",
-	bpf.ProfileFailureFAILURE_PIDS_FULL:              "child-not-followed",
+	bpf.ProfileFailureFAILURE_USER_STACK_FULL:    "user-stack-full",
+	bpf.ProfileFailureFAILURE_KERNEL_STACK_FULL:  "kernel-stack-full",
+	bpf.ProfileFailureFAILURE_USER_STACK_FAULT:   "user-stack-fault",
+	bpf.ProfileFailureFAILURE_KERNEL_STACK_FAULT: "kernel-stack-fault",
+	bpf.ProfileFailureFAILURE_USER_STACK_OTHER:   "user-stack-error",
+	bpf.ProfileFailureFAILURE_KERNEL_STACK_OTHER: "kernel-stack-error",
+	bpf.ProfileFailureFAILURE_COUNTS_FULL:        "counts-full",
+	bpf.ProfileFailureFAILURE_COUNTS_ERROR:       "counts-error",
+	bpf.ProfileFailureFAILURE_LOST_PERIOD:        "lost-period",
+	bpf.ProfileFailureFAILURE_TIMED_RING_FULL:    "timed-ring-full",
+	bpf.ProfileFailureFAILURE_PROCESS_RING_FULL:  "process-ring-full",
+	bpf.ProfileFailureFAILURE_PIDS_FULL:          "child-not-followed",
 }
 
 // bpfFailureCount is the number of causes the program counts.
@@ -38,7 +39,7 @@ const bpfFailureCount = int(bpf.ProfileFailureFAILURE_MAX)
 
 // Failure causes found in user space.
 const (
-	failUserStackMissing   = "user-stack-missing"   // stack id no longer in the stack map
+	failUserStackMissing   = "user-stack-missing"   // stack no longer in the stack map
 	failKernelStackMissing = "kernel-stack-missing" // same, for a kernel stack
 	failTimedBacklog       = "timed-backlog-full"   // timed samples beyond bpfTimedBacklog between drains
 )
@@ -57,9 +58,13 @@ func (s *bpfSampler) drain(emit func(rawSample)) (samplerStats, error) {
 	s.gen = old ^ 1
 	time.Sleep(bpfGrace)
 
-	keys, values, err := bpfTakeCounts(s.counts[old])
+	keys, values, err := bpfTake[bpf.ProfileCountKey, bpf.ProfileCountValue](s.counts[old], 4096)
 	if err != nil {
-		return samplerStats{}, err
+		return samplerStats{}, fmt.Errorf("profile: bpf backend: draining counts: %w", err)
+	}
+	ids, frames, err := bpfTake[uint64, bpf.ProfileStack](s.stacks[old], 256)
+	if err != nil {
+		return samplerStats{}, fmt.Errorf("profile: bpf backend: draining stacks: %w", err)
 	}
 	var timed []bpf.ProfileTimedSample
 	if s.timed != nil {
@@ -69,7 +74,10 @@ func (s *bpfSampler) drain(emit func(rawSample)) (samplerStats, error) {
 		}
 		s.carry[failTimedBacklog] += dropped
 	}
-	st := bpfStacks{m: s.stacks[old], depth: s.depth, cache: map[int32][]uint64{}, fails: s.carry}
+	st := bpfStacks{stacks: make(map[uint64][]uint64, len(ids)), fails: s.carry}
+	for i, id := range ids {
+		st.stacks[id] = bpfFrames(&frames[i])
+	}
 	for i, k := range keys {
 		v := values[i]
 		emit(rawSample{
@@ -84,9 +92,6 @@ func (s *bpfSampler) drain(emit func(rawSample)) (samplerStats, error) {
 			User: st.get(t.UserStack, failUserStackMissing, 1), Kernel: st.get(t.KernelStack, failKernelStackMissing, 1),
 			Count: 1, Value: t.Period,
 		})
-	}
-	if err := bpfClearStacks(s.stacks[old]); err != nil {
-		return samplerStats{}, err
 	}
 	return s.stats()
 }
@@ -120,13 +125,13 @@ func (s *bpfSampler) stats() (samplerStats, error) {
 	return st, nil
 }
 
-// bpfTakeCounts reads and deletes every entry of a counts map.
-func bpfTakeCounts(m *ebpf.Map) ([]bpf.ProfileCountKey, []bpf.ProfileCountValue, error) {
-	chunk := int(min(m.MaxEntries(), 4096))
-	kbuf := make([]bpf.ProfileCountKey, chunk)
-	vbuf := make([]bpf.ProfileCountValue, chunk)
-	var keys []bpf.ProfileCountKey
-	var values []bpf.ProfileCountValue
+// bpfTake reads and deletes every entry of a hash map, chunk entries per
+// system call (chunk must exceed the entries of any hash bucket).
+func bpfTake[K, V any](m *ebpf.Map, chunk int) ([]K, []V, error) {
+	chunk = min(chunk, int(m.MaxEntries()))
+	kbuf, vbuf := make([]K, chunk), make([]V, chunk)
+	var keys []K
+	var values []V
 	var cursor ebpf.MapBatchCursor
 	for {
 		n, err := m.BatchLookupAndDelete(&cursor, kbuf, vbuf, nil)
@@ -136,87 +141,62 @@ func bpfTakeCounts(m *ebpf.Map) ([]bpf.ProfileCountKey, []bpf.ProfileCountValue,
 		case errors.Is(err, ebpf.ErrKeyNotExist):
 			return keys, values, nil
 		case errors.Is(err, ebpf.ErrNotSupported) && len(keys) == 0:
-			return bpfIterateCounts(m)
+			return bpfIterateTake[K, V](m)
 		case err != nil:
-			return nil, nil, fmt.Errorf("profile: bpf backend: draining counts: %w", err)
+			return nil, nil, err
 		}
 	}
 }
 
-// bpfIterateCounts is bpfTakeCounts for kernels without batch operations
-// (before 5.6): the map is no longer written to, so iterating then
-// deleting sees every entry once.
-func bpfIterateCounts(m *ebpf.Map) ([]bpf.ProfileCountKey, []bpf.ProfileCountValue, error) {
-	var keys []bpf.ProfileCountKey
-	var values []bpf.ProfileCountValue
-	var k bpf.ProfileCountKey
-	var v bpf.ProfileCountValue
+// bpfIterateTake is bpfTake for kernels without batch operations (before
+// 5.6): the map is no longer written to, so iterating then deleting sees
+// every entry once.
+func bpfIterateTake[K, V any](m *ebpf.Map) ([]K, []V, error) {
+	var keys []K
+	var values []V
+	var k K
+	var v V
 	it := m.Iterate()
 	for it.Next(&k, &v) {
 		keys = append(keys, k)
 		values = append(values, v)
 	}
 	if err := it.Err(); err != nil {
-		return nil, nil, fmt.Errorf("profile: bpf backend: reading counts: %w", err)
+		return nil, nil, err
 	}
 	for _, k := range keys {
 		if err := m.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-			return nil, nil, fmt.Errorf("profile: bpf backend: deleting counts: %w", err)
+			return nil, nil, err
 		}
 	}
 	return keys, values, nil
 }
 
-// bpfClearStacks deletes every stack of a stack map.
-func bpfClearStacks(m *ebpf.Map) error {
-	var id uint32
-	err := m.NextKey(nil, &id)
-	for err == nil {
-		if err = m.Delete(id); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-			break
-		}
-		// The stack map's next key after a deleted id is the next one in
-		// use.
-		err = m.NextKey(id, &id)
+// bpfFrames returns the frames of a stack, without its zero padding.
+func bpfFrames(s *bpf.ProfileStack) []uint64 {
+	n := 0
+	for n < len(s.Pc) && s.Pc[n] != 0 {
+		n++
 	}
-	if errors.Is(err, ebpf.ErrKeyNotExist) {
+	if n == 0 {
 		return nil
 	}
-	return fmt.Errorf("profile: bpf backend: clearing stacks: %w", err)
+	return slices.Clone(s.Pc[:n])
 }
 
-// bpfStacks looks up the stacks of one drain, once per id.
+// bpfStacks are the stacks of one drain.
 type bpfStacks struct {
-	m     *ebpf.Map
-	depth int
-	cache map[int32][]uint64
-	fails map[string]uint64
+	stacks map[uint64][]uint64
+	fails  map[string]uint64
 }
 
-// get returns the frames of stack id, leaf first, or nil for id -1 or a
-// stack no longer in the map, which counts n samples under the failure
-// missing.
-func (b *bpfStacks) get(id int32, missing string, n uint64) []uint64 {
-	if id < 0 {
+// get returns the frames of stack key, leaf first, or nil for key 0 or a
+// stack not drained, which counts n samples under the failure missing.
+func (b *bpfStacks) get(key uint64, missing string, n uint64) []uint64 {
+	if key == 0 {
 		return nil
 	}
-	frames, ok := b.cache[id]
-	if !ok {
-		frames = make([]uint64, b.depth)
-		if err := b.m.Lookup(uint32(id), frames); err != nil {
-			frames = nil
-		}
-		for i, pc := range frames {
-			if pc == 0 {
-				frames = frames[:i:i]
-				break
-			}
-		}
-		if len(frames) == 0 {
-			frames = nil
-		}
-		b.cache[id] = frames
-	}
+	frames := b.stacks[key]
 	if frames == nil {
 		b.fails[missing] += n
 	}

@@ -46,8 +46,8 @@ func TestBPFForcedLoss(t *testing.T) {
 	if kept+st.Lost != ps.RunCount {
 		t.Errorf("%d samples kept + %d lost != %d program runs", kept, st.Lost, ps.RunCount)
 	}
-	if st.Failures["user-stack-collision"]+st.Failures["kernel-stack-collision"] == 0 {
-		t.Errorf("no stack collision counted with 4 stack buckets: %+v", st)
+	if st.Failures["user-stack-full"]+st.Failures["kernel-stack-full"] == 0 {
+		t.Errorf("no full stack map counted with room for 4 stacks: %+v", st)
 	}
 }
 

@@ -17,8 +17,8 @@ type ProfileCountKey struct {
 	_           structs.HostLayout
 	Pid         uint32
 	Tid         uint32
-	UserStack   int32
-	KernelStack int32
+	UserStack   uint64
+	KernelStack uint64
 }
 
 type ProfileCountValue struct {
@@ -31,19 +31,19 @@ type ProfileCountValue struct {
 type ProfileFailure uint32
 
 const (
-	ProfileFailureFAILURE_USER_STACK_COLLISION   ProfileFailure = 0
-	ProfileFailureFAILURE_KERNEL_STACK_COLLISION ProfileFailure = 1
-	ProfileFailureFAILURE_USER_STACK_FAULT       ProfileFailure = 2
-	ProfileFailureFAILURE_KERNEL_STACK_FAULT     ProfileFailure = 3
-	ProfileFailureFAILURE_USER_STACK_OTHER       ProfileFailure = 4
-	ProfileFailureFAILURE_KERNEL_STACK_OTHER     ProfileFailure = 5
-	ProfileFailureFAILURE_COUNTS_FULL            ProfileFailure = 6
-	ProfileFailureFAILURE_COUNTS_ERROR           ProfileFailure = 7
-	ProfileFailureFAILURE_LOST_PERIOD            ProfileFailure = 8
-	ProfileFailureFAILURE_TIMED_RING_FULL        ProfileFailure = 9
-	ProfileFailureFAILURE_PROCESS_RING_FULL      ProfileFailure = 10
-	ProfileFailureFAILURE_PIDS_FULL              ProfileFailure = 11
-	ProfileFailureFAILURE_MAX                    ProfileFailure = 12
+	ProfileFailureFAILURE_USER_STACK_FULL    ProfileFailure = 0
+	ProfileFailureFAILURE_KERNEL_STACK_FULL  ProfileFailure = 1
+	ProfileFailureFAILURE_USER_STACK_FAULT   ProfileFailure = 2
+	ProfileFailureFAILURE_KERNEL_STACK_FAULT ProfileFailure = 3
+	ProfileFailureFAILURE_USER_STACK_OTHER   ProfileFailure = 4
+	ProfileFailureFAILURE_KERNEL_STACK_OTHER ProfileFailure = 5
+	ProfileFailureFAILURE_COUNTS_FULL        ProfileFailure = 6
+	ProfileFailureFAILURE_COUNTS_ERROR       ProfileFailure = 7
+	ProfileFailureFAILURE_LOST_PERIOD        ProfileFailure = 8
+	ProfileFailureFAILURE_TIMED_RING_FULL    ProfileFailure = 9
+	ProfileFailureFAILURE_PROCESS_RING_FULL  ProfileFailure = 10
+	ProfileFailureFAILURE_PIDS_FULL          ProfileFailure = 11
+	ProfileFailureFAILURE_MAX                ProfileFailure = 12
 )
 
 type ProfileProcessEvent struct {
@@ -52,15 +52,20 @@ type ProfileProcessEvent struct {
 	Exec uint32
 }
 
+type ProfileStack struct {
+	_  structs.HostLayout
+	Pc [127]uint64
+}
+
 type ProfileTimedSample struct {
 	_           structs.HostLayout
 	Time        uint64
 	Period      uint64
+	UserStack   uint64
+	KernelStack uint64
 	Cpu         uint32
 	Pid         uint32
 	Tid         uint32
-	UserStack   int32
-	KernelStack int32
 	Generation  uint32
 	Comm        [16]int8
 }
@@ -75,6 +80,7 @@ const (
 	ProfileMapGeneration         = "generation"
 	ProfileMapPids               = "pids"
 	ProfileMapProcessEvents      = "process_events"
+	ProfileMapScratch            = "scratch"
 	ProfileMapSeen               = "seen"
 	ProfileMapStacks0            = "stacks0"
 	ProfileMapStacks1            = "stacks1"
@@ -155,6 +161,7 @@ type ProfileMapSpecs struct {
 	Generation    *ebpf.MapSpec `ebpf:"generation"`
 	Pids          *ebpf.MapSpec `ebpf:"pids"`
 	ProcessEvents *ebpf.MapSpec `ebpf:"process_events"`
+	Scratch       *ebpf.MapSpec `ebpf:"scratch"`
 	Seen          *ebpf.MapSpec `ebpf:"seen"`
 	Stacks0       *ebpf.MapSpec `ebpf:"stacks0"`
 	Stacks1       *ebpf.MapSpec `ebpf:"stacks1"`
@@ -205,6 +212,7 @@ type ProfileMaps struct {
 	Generation    *ebpf.Map `ebpf:"generation"`
 	Pids          *ebpf.Map `ebpf:"pids"`
 	ProcessEvents *ebpf.Map `ebpf:"process_events"`
+	Scratch       *ebpf.Map `ebpf:"scratch"`
 	Seen          *ebpf.Map `ebpf:"seen"`
 	Stacks0       *ebpf.Map `ebpf:"stacks0"`
 	Stacks1       *ebpf.Map `ebpf:"stacks1"`
@@ -219,6 +227,7 @@ func (m *ProfileMaps) Close() error {
 		m.Generation,
 		m.Pids,
 		m.ProcessEvents,
+		m.Scratch,
 		m.Seen,
 		m.Stacks0,
 		m.Stacks1,
