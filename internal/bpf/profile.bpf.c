@@ -15,7 +15,8 @@
 // not in a BPF_MAP_TYPE_STACK_TRACE map: that one has a single slot per
 // bucket, so distinct stacks that share a bucket are lost (-EEXIST), about
 // 2% of samples on a busy machine with a map of 16384; a hash map loses
-// none until it is full.
+// none until it is full. (Two distinct stacks with the same hash would
+// share an entry: with n stacks per drain, odds of n*n/2^65.)
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -93,7 +94,7 @@ struct process_event {
 enum failure {
 	FAILURE_USER_STACK_FULL, // no room for a new stack in stacksN
 	FAILURE_KERNEL_STACK_FULL,
-	FAILURE_USER_STACK_FAULT, // -EFAULT: the stack could not be walked
+	FAILURE_USER_STACK_FAULT, // -EFAULT or no frame: the stack could not be walked
 	FAILURE_KERNEL_STACK_FAULT,
 	FAILURE_USER_STACK_OTHER, // any other error (-EBUSY, ...)
 	FAILURE_KERNEL_STACK_OTHER,
