@@ -12,17 +12,18 @@ import (
 )
 
 const (
-	bpfDefaultStacks = 16384 // distinct stacks per generation by default
-	bpfMaxChildren   = 8192  // live processes started by PID targets that are followed
-	bpfTimedRecord   = 72    // bytes per timed sample in the ring, with its header
-	bpfTimedSeconds  = 2     // seconds of timed samples the ring holds
+	bpfDefaultStacks = 16384   // distinct stacks per generation by default (17 MiB each)
+	bpfMaxStacks     = 1 << 22 // at most
+	bpfMaxChildren   = 8192    // live processes started by PID targets that are followed
+	bpfTimedRecord   = 72      // bytes per timed sample in the ring, with its header
+	bpfTimedSeconds  = 2       // seconds of timed samples the ring holds
 	bpfTimedMinRing  = 256 << 10
 	bpfTimedMaxRing  = 64 << 20
 )
 
 // bpfConfigure sizes spec's maps and sets its constants for cfg.
 func bpfConfigure(spec *ebpf.CollectionSpec, cfg samplerConfig, ncpu int) error {
-	n := uint32(cfg.MaxStacks)
+	n := uint32(min(cfg.MaxStacks, bpfMaxStacks))
 	if cfg.MaxStacks <= 0 {
 		n = bpfDefaultStacks
 	}
