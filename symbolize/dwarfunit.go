@@ -182,10 +182,30 @@ func (u *dwarfUnit) readFuncs(d *dwarf.Data, r *dwarf.Reader, names *nameResolve
 			}
 		}
 		if e.Children {
-			depth++
+			if holdsCode[e.Tag] {
+				depth++
+			} else {
+				r.SkipChildren() // types, enums, parameters: no code inside
+			}
 		}
 	}
 	u.linkFuncs()
+}
+
+// holdsCode lists the DIEs whose children readFuncs reads: those that can
+// hold subprograms or inlined calls with addresses. GCC and Clang put member
+// function definitions at namespace level (with DW_AT_specification), so
+// class bodies, which are large in C++, are skipped.
+var holdsCode = map[dwarf.Tag]bool{
+	dwarf.TagSubprogram:        true,
+	dwarf.TagInlinedSubroutine: true,
+	dwarf.TagLexDwarfBlock:     true,
+	dwarf.TagTryDwarfBlock:     true,
+	dwarf.TagCatchDwarfBlock:   true,
+	dwarf.TagNamespace:         true,
+	dwarf.TagModule:            true,
+	dwarf.TagCompileUnit:       true,
+	dwarf.TagPartialUnit:       true,
 }
 
 // linkFuncs sorts the ranges, outer before inner at equal starts, and sets
