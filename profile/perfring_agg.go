@@ -9,9 +9,9 @@ import (
 
 // perfAggregator turns ring-buffer records into rawSamples. Between
 // drains it keeps one rawSample per distinct key (pid, tid when
-// PerThread, user stack, kernel stack); in Timed mode it keeps every sample
-// instead, each with Count 1, its TID, CPU and Time, so that the caller can
-// both place samples in time and sum them. It is not safe for concurrent
+// PerThread, user stack, kernel stack); in Timed mode it also keeps every
+// sample, each with Count 1, its TID, CPU and Time, to place samples in
+// time. It is not safe for concurrent
 // use: perfRing holds its lock.
 type perfAggregator struct {
 	cfg    samplerConfig
@@ -81,7 +81,6 @@ func (a *perfAggregator) sample(r *perfevent.Record) {
 	if a.cfg.Timed {
 		a.timed = append(a.timed, rawSample{PID: r.PID, TID: r.TID, Comm: a.comms[r.PID],
 			CPU: int32(r.CPU), Time: r.Time, User: user, Kernel: kernel, Count: 1, Value: r.Period})
-		return
 	}
 	tid := uint32(0)
 	if a.cfg.PerThread {

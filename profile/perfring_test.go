@@ -255,7 +255,7 @@ func TestPerfRingSystemWide(t *testing.T) {
 }
 
 // TestPerfRingTimed checks that timed mode hands over every sample with
-// its time and CPU.
+// its time and CPU, besides the aggregated counts.
 func TestPerfRingTimed(t *testing.T) {
 	requireSelfProfiling(t)
 	cfg := cpuClock(499)
@@ -274,13 +274,19 @@ func TestPerfRingTimed(t *testing.T) {
 	samples, _ := drainAll(t, s)
 	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
 	end := uint64(ts.Nano())
-	if len(samples) < 20 {
-		t.Fatalf("%d samples", len(samples))
-	}
+	var timed, counted uint64
 	for _, rs := range samples {
+		if rs.Time == 0 { // the aggregates still carry every count
+			counted += rs.Count
+			continue
+		}
+		timed++
 		if rs.Count != 1 || rs.Time < start || rs.Time > end || rs.CPU < 0 || rs.TID == 0 || len(rs.Kernel) != 0 {
 			t.Fatalf("sample %+v: want count 1, a time in [%d, %d], a CPU, a TID, no kernel stack", rs, start, end)
 		}
+	}
+	if timed < 20 || counted != timed {
+		t.Fatalf("%d timed samples, %d counted in aggregates: want the same, at least 20", timed, counted)
 	}
 }
 

@@ -31,7 +31,8 @@ type samplerConfig struct {
 	// PerThread keys samples by thread as well as process.
 	PerThread bool
 	// Timed asks for every sample with its time and CPU (for sub-second
-	// views), besides the aggregated counts.
+	// views) as well: the aggregated rawSamples still carry every count,
+	// and the timed ones (Time set, Count 1) are a log on top of them.
 	Timed bool
 	// OnNewProcess, when not nil, is called (from a backend goroutine) as
 	// soon as a process is first seen or calls exec, so its address space
