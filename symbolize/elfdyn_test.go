@@ -1,6 +1,8 @@
 package symbolize
 
 import (
+	"debug/elf"
+	"errors"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -59,5 +61,20 @@ func TestNativePLT(t *testing.T) {
 				t.Errorf("%v: %#x+5: got %q, want %s", flags, addr, got, m[2])
 			}
 		}
+	}
+}
+
+// TestNativeNoSymbols checks that a static binary stripped of everything is
+// ErrNoSymbols, not an empty table.
+func TestNativeNoSymbols(t *testing.T) {
+	dir := t.TempDir()
+	bin := ntBuild(t, dir, "gcc", "prog.c", "static", "-O2", "-static", "-s")
+	ef, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ef.Close()
+	if _, err := newNativeTable(ef, bin, nativeOptions{DebugDirs: []string{t.TempDir()}}); !errors.Is(err, ErrNoSymbols) {
+		t.Errorf("got %v, want ErrNoSymbols", err)
 	}
 }
