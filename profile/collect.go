@@ -3,7 +3,6 @@ package profile
 import (
 	"encoding/binary"
 	"fmt"
-	"maps"
 	"os"
 	"strconv"
 	"time"
@@ -20,23 +19,122 @@ func clockMonotonic() uint64 {
 	return uint64(ts.Nano())
 }
 
-// collect drains the backend and builds a symbolized Profile. s.mu is held.
+// drainInterval is how often a session empties its backend into its
+// pending aggregate, so the backend's maps and rings never fill, however
+// rarely Collect is called.
+const drainInterval = time.Second
+
+// pending aggregates raw samples between collections: memory grows with the
+// number of distinct stacks, not with time.
+type pending struct {
+	perThread bool
+	index     map[string]int
+	samples   []rawSample
+	timed     []rawSample
+	lost      uint64
+	failures  map[string]uint64
+	total     uint64 // samples counted, for Stats
+	key       []byte
+}
+
+func newPending(perThread bool) *pending {
+	return &pending{perThread: perThread, index: map[string]int{}, failures: map[string]uint64{}}
+}
+
+// add merges a raw sample; timed ones are kept as they are.
+func (a *pending) add(r rawSample) {
+	if r.Time != 0 {
+		a.timed = append(a.timed, r)
+		return
+	}
+	if !a.perThread {
+		r.TID = 0
+	}
+	a.key = stackKey(a.key[:0], r)
+	if i, ok := a.index[string(a.key)]; ok {
+		a.samples[i].Count += r.Count
+		a.samples[i].Value += r.Value
+		if a.samples[i].Comm == "" {
+			a.samples[i].Comm = r.Comm
+		}
+	} else {
+		a.index[string(a.key)] = len(a.samples)
+		a.samples = append(a.samples, r)
+	}
+	a.total += r.Count
+}
+
+func (a *pending) addStats(st samplerStats) {
+	a.lost += st.Lost
+	for k, v := range st.Failures {
+		a.failures[k] += v
+	}
+}
+
+// stackKey appends the identity of a raw sample's stack: pid, tid, stacks.
+func stackKey(k []byte, r rawSample) []byte {
+	k = binary.LittleEndian.AppendUint32(k, r.PID)
+	k = binary.LittleEndian.AppendUint32(k, r.TID)
+	k = binary.LittleEndian.AppendUint32(k, uint32(len(r.User)))
+	for _, pc := range r.User {
+		k = binary.LittleEndian.AppendUint64(k, pc)
+	}
+	for _, pc := range r.Kernel {
+		k = binary.LittleEndian.AppendUint64(k, pc)
+	}
+	return k
+}
+
+// drainLoop empties the backend every drainInterval until stop is closed.
+func (s *Session) drainLoop(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(drainInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			s.mu.Lock()
+			if !s.stopped {
+				if err := s.drain(); err != nil {
+					s.log.Debug("profile: drain", "err", err)
+				}
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+// drain moves what the backend gathered into s.pend. s.mu is held.
+func (s *Session) drain() error {
+	st, err := s.s.drain(s.pend.add)
+	if err != nil {
+		return fmt.Errorf("profile: draining the %s backend: %w", s.backend, err)
+	}
+	s.pend.addStats(st)
+	return nil
+}
+
+// collect drains the backend and builds a symbolized Profile of everything
+// pending. s.mu is held.
 func (s *Session) collect() (*Profile, error) {
+	if err := s.drain(); err != nil {
+		return nil, err
+	}
 	now, mono := time.Now(), clockMonotonic()
+	pend := s.pend
+	s.pend = newPending(s.cfg.PerThread)
 	p := &Profile{
 		Event: s.event, Frequency: s.cfg.Frequency, Period: s.cfg.Period,
 		Start: s.last, Duration: now.Sub(s.last), Backend: s.backend,
-		Failures: map[string]uint64{},
+		Lost: pend.lost, Failures: pend.failures,
 	}
-	var raws []rawSample
-	st, err := s.s.drain(func(r rawSample) { raws = append(raws, r) })
-	if err != nil {
-		return nil, fmt.Errorf("profile: collecting: %w", err)
-	}
-	p.Lost = st.Lost
-	maps.Copy(p.Failures, st.Failures)
 	b := profileBuilder{s: s, p: p, index: map[string]int{}, startMono: s.lastMono}
-	for _, r := range raws {
+	for _, r := range pend.samples {
+		b.add(r)
+	}
+	for _, r := range pend.timed {
 		b.add(r)
 	}
 	b.symbolize()
@@ -45,8 +143,7 @@ func (s *Session) collect() (*Profile, error) {
 	return p, nil
 }
 
-// profileBuilder merges raw samples into a Profile and names their
-// addresses.
+// profileBuilder makes a Profile of raw samples and names their addresses.
 type profileBuilder struct {
 	s         *Session
 	p         *Profile
@@ -69,26 +166,17 @@ type addrKey struct {
 // add merges one raw sample. Timed samples (Time set) are a log on top of
 // the aggregated counts: they add a TimedSample and no count.
 func (b *profileBuilder) add(r rawSample) {
-	tid := uint32(0)
-	if b.s.cfg.PerThread {
-		tid = r.TID
+	tid := r.TID
+	if !b.s.cfg.PerThread {
+		r.TID = 0
 	}
-	k := binary.LittleEndian.AppendUint32(b.key[:0], r.PID)
-	k = binary.LittleEndian.AppendUint32(k, tid)
-	k = binary.LittleEndian.AppendUint32(k, uint32(len(r.User)))
-	for _, pc := range r.User {
-		k = binary.LittleEndian.AppendUint64(k, pc)
-	}
-	for _, pc := range r.Kernel {
-		k = binary.LittleEndian.AppendUint64(k, pc)
-	}
-	b.key = k
-	i, ok := b.index[string(k)]
+	b.key = stackKey(b.key[:0], r)
+	i, ok := b.index[string(b.key)]
 	if !ok {
 		i = len(b.p.Samples)
-		b.index[string(k)] = i
+		b.index[string(b.key)] = i
 		b.p.Samples = append(b.p.Samples, Sample{
-			PID: int(r.PID), TID: int(tid), Comm: r.Comm,
+			PID: int(r.PID), TID: int(r.TID), Comm: r.Comm,
 			User: b.stack(int(r.PID), r.User), Kernel: b.stack(-1, r.Kernel),
 		})
 	}
@@ -105,7 +193,7 @@ func (b *profileBuilder) add(r rawSample) {
 	if r.Time > b.startMono {
 		at = time.Duration(r.Time - b.startMono)
 	}
-	b.p.Timed = append(b.p.Timed, TimedSample{Time: at, CPU: int(r.CPU), PID: int(r.PID), TID: int(r.TID), Sample: i, Value: r.Value})
+	b.p.Timed = append(b.p.Timed, TimedSample{Time: at, CPU: int(r.CPU), PID: int(r.PID), TID: int(tid), Sample: i, Value: r.Value})
 }
 
 // stack makes the Locations of a stack and notes their addresses to name.

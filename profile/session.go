@@ -31,8 +31,14 @@ type Session struct {
 	doneOnce sync.Once
 	stopCtx  func() bool
 
+	stopDrain chan struct{} // closed to end drainLoop
+	drainDone chan struct{} // closed when drainLoop has ended
+
 	mu       sync.Mutex // guards what follows; drain and symbolize under it
 	s        sampler
+	pend     *pending  // drained, not yet collected
+	total    uint64    // samples collected so far, for Stats
+	lost     uint64    // samples lost in collections so far, for Stats
 	last     time.Time // wall clock of Start or the last collection
 	lastMono uint64    // the same on CLOCK_MONOTONIC, as samples are timed
 	stopped  bool
@@ -98,6 +104,9 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 		return nil, err
 	}
 	s.last, s.lastMono = time.Now(), clockMonotonic()
+	s.pend = newPending(s.cfg.PerThread)
+	s.stopDrain, s.drainDone = make(chan struct{}), make(chan struct{})
+	go s.drainLoop(s.stopDrain, s.drainDone)
 	s.stopCtx = context.AfterFunc(ctx, s.markDone)
 	return s, nil
 }
@@ -160,7 +169,25 @@ func (s *Session) Collect() (*Profile, error) {
 	if s.stopped {
 		return nil, ErrStopped
 	}
-	return s.collect()
+	p, err := s.collect()
+	s.account(p)
+	return p, err
+}
+
+// account adds a collected profile to the running totals Stats reports.
+func (s *Session) account(p *Profile) {
+	if p != nil {
+		s.total += p.Total()
+		s.lost += p.Lost
+	}
+}
+
+// Stats returns how many samples the session took and lost so far,
+// collected or not, without collecting.
+func (s *Session) Stats() (samples, lost uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total + s.pend.total, s.lost + s.pend.lost
 }
 
 // Stop ends sampling and returns what was sampled since Start or the last
@@ -172,6 +199,7 @@ func (s *Session) Stop() (*Profile, error) {
 		return nil, ErrStopped
 	}
 	p, err := s.collect()
+	s.account(p)
 	s.stopped = true
 	if cerr := s.s.close(); err == nil && cerr != nil {
 		err = fmt.Errorf("profile: stopping: %w", cerr)
@@ -187,12 +215,17 @@ func (s *Session) Stop() (*Profile, error) {
 // twice.
 func (s *Session) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
 	s.closed, s.stopped = true, true
-	return s.release()
+	err := s.release()
+	s.mu.Unlock()
+	if s.drainDone != nil {
+		<-s.drainDone
+	}
+	return err
 }
 
 // release frees everything; s.mu is held, or the session never started.
@@ -200,6 +233,12 @@ func (s *Session) release() error {
 	var errs []error
 	if s.stopCtx != nil {
 		s.stopCtx()
+	}
+	if s.stopDrain != nil {
+		close(s.stopDrain)
+		s.stopDrain = nil
+		// drainLoop may wait for s.mu, which we hold: it sees s.stopped
+		// and ends without waiting for us.
 	}
 	if s.s != nil {
 		errs = append(errs, s.s.close())

@@ -132,48 +132,42 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	return errors.Join(werr, closeOut())
 }
 
-// recordUntil collects every second (so maps never fill and progress can be
-// shown) until the duration passes, the command exits, or a signal comes,
-// and returns the whole recording.
+// recordUntil waits until the duration passes, the command exits, or a
+// signal comes, showing progress on a terminal, and returns the recording.
 func recordUntil(ctx context.Context, s *profile.Session, d time.Duration, untilExit bool, stderr io.Writer) (*profile.Profile, error) {
 	start := time.Now()
 	var deadline <-chan time.Time
 	if !untilExit {
 		deadline = time.After(d)
 	}
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
 	progress := isTerminal(stderr)
-	var parts []*profile.Profile
-	var samples, lost uint64
+	var tick <-chan time.Time
+	if progress {
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		tick = t.C
+	}
+	show := func(end string) {
+		samples, lost := s.Stats()
+		fmt.Fprintf(stderr, "\rrecording (%s): %5.1fs, %d samples, %d lost%s", s.Backend(), time.Since(start).Seconds(), samples, lost, end)
+	}
+wait:
 	for {
 		select {
-		case <-tick.C:
-			p, err := s.Collect()
-			if err != nil {
-				return nil, err
-			}
-			parts = append(parts, p)
-			samples += p.Total()
-			lost += p.Lost
-			if progress {
-				fmt.Fprintf(stderr, "\rrecording (%s): %5.1fs, %d samples, %d lost ", s.Backend(), time.Since(start).Seconds(), samples, lost)
-			}
-			continue
+		case <-tick:
+			show(" ")
 		case <-deadline:
+			break wait
 		case <-s.Done():
+			break wait
 		case <-ctx.Done():
+			break wait
 		}
-		break
-	}
-	p, err := s.Stop()
-	if err != nil {
-		return nil, err
 	}
 	if progress {
-		fmt.Fprintf(stderr, "\rrecorded (%s): %.1fs, %d samples, %d lost    \n", s.Backend(), time.Since(start).Seconds(), samples+p.Total(), lost+p.Lost)
+		show("\n")
 	}
-	return profile.Merge(append(parts, p)...), nil
+	return s.Stop()
 }
 
 // recordFormat picks the output format: the flag, else the extension.
