@@ -20,6 +20,11 @@ type object struct {
 	elf    *elf.File
 	gotab  *goTable
 	native *nativeTable
+	// demangled caches demangled names (by mode and raw name): profiles
+	// name the same hot functions again and again, and demangling costs
+	// more than the lookup.
+	demangled     [2]map[string]string
+	demangledSize int64
 
 	// Guarded by the cache's lock.
 	keys []fileKey
@@ -61,7 +66,7 @@ func (o *object) lookup(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 				mode = demangleShort
 			}
 			for i := n; i < len(dst); i++ {
-				dst[i].Function = demangleName(dst[i].Function, mode)
+				dst[i].Function = o.demangle(dst[i].Function, mode)
 			}
 		}
 	}
@@ -80,6 +85,26 @@ func (o *object) lookup(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 		dst[i].Offset = off
 	}
 	return dst
+}
+
+// demangle returns the demangled name, from the cache when it can. o.mu is
+// held.
+func (o *object) demangle(name string, mode demangleMode) string {
+	if len(name) < 2 || name[0] != '_' {
+		return name
+	}
+	m := o.demangled[mode]
+	if m == nil {
+		m = map[string]string{}
+		o.demangled[mode] = m
+	}
+	if d, ok := m[name]; ok {
+		return d
+	}
+	d := demangleName(name, mode)
+	m[name] = d
+	o.demangledSize += int64(len(name) + len(d) + 64)
+	return d
 }
 
 // lookupOffset appends the frames at a file offset, as part of module (the
@@ -130,7 +155,7 @@ func (o *object) sizeBytes() int64 {
 	if o.gotab != nil {
 		n += o.gotab.sizeBytes()
 	}
-	return n + o.native.sizeBytes()
+	return n + o.native.sizeBytes() + o.demangledSize
 }
 
 func (o *object) close() {
