@@ -2,6 +2,7 @@ package symbolize
 
 import (
 	"debug/elf"
+	"encoding/binary"
 	"encoding/hex"
 )
 
@@ -13,7 +14,7 @@ func buildID(ef *elf.File) string {
 			continue
 		}
 		if data, err := s.Data(); err == nil {
-			if id := gnuBuildID(data, ef); id != "" {
+			if id := gnuBuildID(data, ef.ByteOrder); id != "" {
 				return id
 			}
 		}
@@ -24,7 +25,7 @@ func buildID(ef *elf.File) string {
 		}
 		data := make([]byte, p.Filesz)
 		if _, err := p.ReadAt(data, 0); err == nil {
-			if id := gnuBuildID(data, ef); id != "" {
+			if id := gnuBuildID(data, ef.ByteOrder); id != "" {
 				return id
 			}
 		}
@@ -33,8 +34,7 @@ func buildID(ef *elf.File) string {
 }
 
 // gnuBuildID finds the GNU build-id in a block of notes.
-func gnuBuildID(data []byte, ef *elf.File) string {
-	bo := ef.ByteOrder
+func gnuBuildID(data []byte, bo binary.ByteOrder) string {
 	for len(data) >= 12 {
 		namesz, descsz, typ := uint64(bo.Uint32(data)), uint64(bo.Uint32(data[4:])), bo.Uint32(data[8:])
 		nameEnd := 12 + align4(namesz)

@@ -1,7 +1,6 @@
 package symbolize
 
 import (
-	"debug/elf"
 	"encoding/binary"
 	"os"
 )
@@ -14,5 +13,5 @@ func readBuildIDNote(path string) string {
 	if err != nil {
 		return ""
 	}
-	return gnuBuildID(b, &elf.File{FileHeader: elf.FileHeader{ByteOrder: binary.NativeEndian}})
+	return gnuBuildID(b, binary.NativeEndian)
 }
