@@ -44,6 +44,16 @@ func newDebuginfodClientFromEnv() *debuginfodClient {
 	if len(urls) == 0 {
 		return nil
 	}
+	timeout := defaultDebuginfodTimeout
+	if s, err := strconv.Atoi(os.Getenv("DEBUGINFOD_TIMEOUT")); err == nil && s > 0 {
+		timeout = time.Duration(s) * time.Second
+	}
+	return &debuginfodClient{URLs: urls, CacheDir: defaultDebuginfodCacheDir(), Timeout: timeout}
+}
+
+// defaultDebuginfodCacheDir is $XDG_CACHE_HOME/flamekit/debuginfod, else
+// ~/.cache/flamekit/debuginfod.
+func defaultDebuginfodCacheDir() string {
 	cache := os.Getenv("XDG_CACHE_HOME")
 	if cache == "" {
 		home, err := os.UserHomeDir()
@@ -52,11 +62,7 @@ func newDebuginfodClientFromEnv() *debuginfodClient {
 		}
 		cache = filepath.Join(home, ".cache")
 	}
-	timeout := defaultDebuginfodTimeout
-	if s, err := strconv.Atoi(os.Getenv("DEBUGINFOD_TIMEOUT")); err == nil && s > 0 {
-		timeout = time.Duration(s) * time.Second
-	}
-	return &debuginfodClient{URLs: urls, CacheDir: filepath.Join(cache, "flamekit", "debuginfod"), Timeout: timeout}
+	return filepath.Join(cache, "flamekit", "debuginfod")
 }
 
 // fetch returns the path of the cached debug file of a hex build-id,

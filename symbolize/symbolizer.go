@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 )
@@ -123,20 +122,6 @@ func newDebuginfod(opts Options) *debuginfodClient {
 		c.Timeout = opts.DebuginfodTimeout
 	}
 	return c
-}
-
-// defaultDebuginfodCacheDir is $XDG_CACHE_HOME/flamekit/debuginfod, else
-// ~/.cache/flamekit/debuginfod.
-func defaultDebuginfodCacheDir() string {
-	cache := os.Getenv("XDG_CACHE_HOME")
-	if cache == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			home = os.TempDir()
-		}
-		cache = filepath.Join(home, ".cache")
-	}
-	return filepath.Join(cache, "flamekit", "debuginfod")
 }
 
 // File symbolizes addresses of one ELF file, given as link-time virtual
