@@ -143,8 +143,8 @@ func (t *goTable) fileLine(f goFunc, pc uint64) (string, int) {
 // first: the calls inlined at pc (Inlined set), then the function whose code
 // holds pc. Each frame's line is the one executing in that function, as
 // runtime.CallersFrames gives it: pc's own line for the innermost frame, the
-// line of the inlined call for its callers. With lines false, File and Line
-// stay empty. pc is an instruction's address: for a return address, pass it
+// line of the inlined call for its callers. With lines false, only the
+// function holding the code comes back, without file or line. pc is an instruction's address: for a return address, pass it
 // less one, as runtime.CallersFrames does, or the frames are those of the
 // instruction after the call. lookup reports false, appending nothing, when
 // pc is outside the Go functions of the table. Padding after a function's
@@ -157,6 +157,11 @@ func (t *goTable) lookup(pc uint64, lines bool, dst []Frame) ([]Frame, bool) {
 	f, ok := t.funcAt(i)
 	if !ok {
 		return dst, false
+	}
+	if !lines {
+		// Without lines only the function holding the code is wanted:
+		// skip decoding the inline tree.
+		return append(dst, Frame{Kind: KindGo, Function: goCString(t.names, uint64(t.field(f, t.layout.nameOff)))}), true
 	}
 	idx := int32(-1)
 	tree := t.inlTree(f)

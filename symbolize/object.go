@@ -19,7 +19,11 @@ type object struct {
 	file   io.Closer // the object's own handle on the file; nil for in-memory images
 	elf    *elf.File
 	gotab  *goTable
-	native *nativeTable
+	native *nativeTable // nil until needed in a Go binary
+	// What reading the native tables later takes, and whether that failed.
+	path     string
+	nopts    nativeOptions
+	noNative bool
 	// demangled caches demangled names (by mode and raw name): profiles
 	// name the same hot functions again and again, and demangling costs
 	// more than the lookup.
@@ -40,13 +44,28 @@ func openObject(r io.ReaderAt, closer io.Closer, path string, nopts nativeOption
 	if err != nil {
 		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
 	}
-	o := &object{file: closer, elf: ef, module: Module{Path: path, BuildID: buildID(ef)}}
+	o := &object{file: closer, elf: ef, module: Module{Path: path, BuildID: buildID(ef)}, path: path, nopts: nopts}
 	// A damaged pclntab leaves the symbol tables to name the file.
-	o.gotab, _ = newGoTable(ef)
+	if o.gotab, _ = newGoTable(ef); o.gotab != nil {
+		return o, nil // the symbol tables are read when the pclntab fails to name an address
+	}
 	if o.native, err = newNativeTable(ef, path, nopts); err != nil {
 		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
 	}
 	return o, nil
+}
+
+// nativeTable returns the symbol tables, reading them on first use in a Go
+// binary (whose pclntab names almost everything). nil when there are none.
+// o.mu is held.
+func (o *object) nativeTable() *nativeTable {
+	if o.native == nil && !o.noNative {
+		var err error
+		if o.native, err = newNativeTable(o.elf, o.path, o.nopts); err != nil {
+			o.noNative = true
+		}
+	}
+	return o.native
 }
 
 // lookup appends the frames at a link-time address.
@@ -58,7 +77,7 @@ func (o *object) lookup(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 	if o.gotab != nil {
 		dst, ok = o.gotab.lookup(vaddr, opts.Lines, dst)
 	}
-	if !ok {
+	if !ok && o.nativeTable() != nil {
 		dst, ok = o.native.lookup(vaddr, opts.Lines, dst)
 		if ok && opts.Names != NamesRaw {
 			mode := demangleFull
@@ -155,7 +174,10 @@ func (o *object) sizeBytes() int64 {
 	if o.gotab != nil {
 		n += o.gotab.sizeBytes()
 	}
-	return n + o.native.sizeBytes() + o.demangledSize
+	if o.native != nil {
+		n += o.native.sizeBytes()
+	}
+	return n + o.demangledSize
 }
 
 func (o *object) close() {

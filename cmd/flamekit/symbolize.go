@@ -215,7 +215,14 @@ func writePlain(w *bufio.Writer, frames []symbolize.Frame) {
 		if file == "" {
 			file = "??"
 		}
-		fmt.Fprintf(w, "%s\n%s:%d:%d\n", name, file, f.Line, f.Column)
+		w.WriteString(name)
+		w.WriteByte('\n')
+		w.WriteString(file)
+		w.WriteByte(':')
+		w.Write(strconv.AppendInt(w.AvailableBuffer(), int64(f.Line), 10))
+		w.WriteByte(':')
+		w.Write(strconv.AppendInt(w.AvailableBuffer(), int64(f.Column), 10))
+		w.WriteByte('\n')
 	}
 	w.WriteByte('\n')
 }
