@@ -185,7 +185,11 @@ func TestBPFTimed(t *testing.T) {
 // that holds a program looping on read(2), and only kernel stacks.
 func TestBPFCgroupKernelOnly(t *testing.T) {
 	requireRoot(t)
-	dir, err := os.MkdirTemp("/sys/fs/cgroup/unified", "flamekit-bpf-")
+	root, err := cgroup2Mount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp(root, "flamekit-bpf-")
 	if err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal(err)
