@@ -24,11 +24,6 @@ type object struct {
 	path     string
 	nopts    nativeOptions
 	noNative bool
-	// demangled caches demangled names (by mode and raw name): profiles
-	// name the same hot functions again and again, and demangling costs
-	// more than the lookup.
-	demangled     [2]map[string]string
-	demangledSize int64
 
 	// Guarded by the cache's lock.
 	keys []fileKey
@@ -68,7 +63,8 @@ func (o *object) nativeTable() *nativeTable {
 	return o.native
 }
 
-// lookup appends the frames at a link-time address.
+// lookup appends the frames at a link-time address, with raw names (the
+// Symbolizer demangles them).
 func (o *object) lookup(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -79,15 +75,6 @@ func (o *object) lookup(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 	}
 	if !ok && o.nativeTable() != nil {
 		dst, ok = o.native.lookup(vaddr, opts.Lines, dst)
-		if ok && opts.Names != NamesRaw {
-			mode := demangleFull
-			if opts.Names == NamesShort {
-				mode = demangleShort
-			}
-			for i := n; i < len(dst); i++ {
-				dst[i].Function = o.demangle(dst[i].Function, mode)
-			}
-		}
 	}
 	if !ok {
 		return append(dst[:n], o.unknownAt(vaddr))
@@ -104,26 +91,6 @@ func (o *object) lookup(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 		dst[i].Offset = off
 	}
 	return dst
-}
-
-// demangle returns the demangled name, from the cache when it can. o.mu is
-// held.
-func (o *object) demangle(name string, mode demangleMode) string {
-	if len(name) < 2 || name[0] != '_' {
-		return name
-	}
-	m := o.demangled[mode]
-	if m == nil {
-		m = map[string]string{}
-		o.demangled[mode] = m
-	}
-	if d, ok := m[name]; ok {
-		return d
-	}
-	d := demangleName(name, mode)
-	m[name] = d
-	o.demangledSize += int64(len(name) + len(d) + 64)
-	return d
 }
 
 // lookupOffset appends the frames at a file offset, as part of module (the
@@ -177,7 +144,7 @@ func (o *object) sizeBytes() int64 {
 	if o.native != nil {
 		n += o.native.sizeBytes()
 	}
-	return n + o.demangledSize
+	return n
 }
 
 func (o *object) close() {

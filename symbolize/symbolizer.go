@@ -69,9 +69,10 @@ const (
 // process, so the processes running one binary share its tables. It is safe
 // for concurrent use.
 type Symbolizer struct {
-	opts   Options
-	native nativeOptions
-	cache  *objectCache
+	opts      Options
+	native    nativeOptions
+	cache     *objectCache
+	demangled *demangleCache
 
 	kernelOnce sync.Once
 	kernel     *Kernel
@@ -87,9 +88,10 @@ func New(opts Options) *Symbolizer {
 		opts.DebugDirs = []string{"/usr/lib/debug"}
 	}
 	return &Symbolizer{
-		opts:   opts,
-		native: nativeOptions{DebugDirs: opts.DebugDirs, Debuginfod: newDebuginfod(opts)},
-		cache:  newObjectCache(opts.CacheBytes),
+		opts:      opts,
+		native:    nativeOptions{DebugDirs: opts.DebugDirs, Debuginfod: newDebuginfod(opts)},
+		cache:     newObjectCache(opts.CacheBytes),
+		demangled: newDemangleCache(opts.CacheBytes / 4),
 	}
 }
 
@@ -151,6 +153,7 @@ func (s *Symbolizer) File(path string, addrs []uint64, kind AddressKind, opts Lo
 			out[i] = obj.lookup(a, opts, nil)
 		}
 	}
+	s.demangled.frames(out, opts.Names)
 	return out, nil
 }
 
@@ -194,6 +197,7 @@ func (s *Symbolizer) Process(p *Process, addrs []uint64, opts LookupOptions) ([]
 			out[i] = []Frame{f}
 		}
 	}
+	s.demangled.frames(out, opts.Names)
 	return out, nil
 }
 
