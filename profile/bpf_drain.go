@@ -17,8 +17,8 @@ const bpfGrace = 5 * time.Millisecond
 
 // Failure causes the eBPF backend counts in samplerStats.Failures, indexed
 // by the program's enum failure. "counts-full" and "counts-error" samples
-// make up Lost, and "lost-period" is the sum of their periods (event
-// units, ns for cpu-clock), not a number of samples.
+// make up Lost; "lost-period", the sum of their periods (event units, ns
+// for cpu-clock), goes to LostValue, not to Failures.
 var bpfFailureNames = [...]string{
 	bpf.ProfileFailureFAILURE_USER_STACK_FULL:    "user-stack-full",
 	bpf.ProfileFailureFAILURE_KERNEL_STACK_FULL:  "kernel-stack-full",
@@ -116,6 +116,9 @@ func (s *bpfSampler) stats() (samplerStats, error) {
 	}
 	st.Lost = st.Failures[bpfFailureNames[bpf.ProfileFailureFAILURE_COUNTS_FULL]] +
 		st.Failures[bpfFailureNames[bpf.ProfileFailureFAILURE_COUNTS_ERROR]]
+	lostPeriod := bpfFailureNames[bpf.ProfileFailureFAILURE_LOST_PERIOD]
+	st.LostValue = st.Failures[lostPeriod]
+	delete(st.Failures, lostPeriod) // not a count of samples
 	for k, n := range s.carry {
 		if n > 0 {
 			st.Failures[k] += n

@@ -40,7 +40,7 @@ func TestBPFForcedLoss(t *testing.T) {
 		kept += rs.Count
 	}
 	t.Logf("%d runs: %d samples in %d entries, %+v", ps.RunCount, kept, len(samples), st)
-	if len(samples) > 4 || st.Lost == 0 || st.Lost != st.Failures["counts-full"] || st.Failures["lost-period"] < st.Lost*500_000 {
+	if len(samples) > 4 || st.Lost == 0 || st.Lost != st.Failures["counts-full"] || st.LostValue < st.Lost*500_000 {
 		t.Errorf("4 entries at most, and lost samples with their periods: got %d entries, %+v", len(samples), st)
 	}
 	if kept+st.Lost != ps.RunCount {

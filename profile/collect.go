@@ -32,6 +32,7 @@ type pending struct {
 	samples   []rawSample
 	timed     []rawSample
 	lost      uint64
+	lostValue uint64
 	failures  map[string]uint64
 	total     uint64 // samples counted, for Stats
 	key       []byte
@@ -66,6 +67,7 @@ func (a *pending) add(r rawSample) {
 
 func (a *pending) addStats(st samplerStats) {
 	a.lost += st.Lost
+	a.lostValue += st.LostValue
 	for k, v := range st.Failures {
 		a.failures[k] += v
 	}
@@ -128,7 +130,7 @@ func (s *Session) collect() (*Profile, error) {
 	p := &Profile{
 		Event: s.event, Frequency: s.cfg.Frequency, Period: s.cfg.Period,
 		Start: s.last, Duration: now.Sub(s.last), Backend: s.backend,
-		Lost: pend.lost, Failures: pend.failures,
+		Lost: pend.lost, LostValue: pend.lostValue, Failures: pend.failures,
 	}
 	b := profileBuilder{s: s, p: p, index: map[string]int{}, startMono: s.lastMono}
 	for _, r := range pend.samples {

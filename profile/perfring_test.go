@@ -234,6 +234,26 @@ func TestPerfRingSystemWide(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.close()
+	// Something in the kernel too, in case nothing else runs: this test
+	// reads /dev/zero meanwhile.
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		f, err := os.Open("/dev/zero")
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		buf := make([]byte, 1<<16)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				f.Read(buf)
+			}
+		}
+	}()
 	samples, st := drainUntil(t, s, 50, func(rs rawSample) bool { return rs.PID == pid }, 10*time.Second)
 	var total, work, kernel uint64
 	for _, rs := range samples {

@@ -21,6 +21,9 @@ type Profile struct {
 	// Lost counts samples that were dropped (a full ring buffer or map):
 	// they are in no Sample.
 	Lost uint64
+	// LostValue is the sum of the lost samples' periods (nanoseconds of CPU
+	// for cpu-clock), where the backend knows it.
+	LostValue uint64
 	// Failures counts, per cause, samples kept with an incomplete stack (a
 	// stack that could not be read, a stack-id collision) and the causes of
 	// Lost.
@@ -86,6 +89,7 @@ func Merge(ps ...*Profile) *Profile {
 		}
 		out.Samples = append(out.Samples, p.Samples...)
 		out.Lost += p.Lost
+		out.LostValue += p.LostValue
 		for k, v := range p.Failures {
 			out.Failures[k] += v
 		}

@@ -60,6 +60,9 @@ type samplerStats struct {
 	// Lost counts samples that were dropped: ring-buffer overflows, full
 	// maps. They are not in any rawSample.
 	Lost uint64
+	// LostValue is the sum of the lost samples' periods (nanoseconds for
+	// cpu-clock), where the backend knows it.
+	LostValue uint64
 	// Failures counts per cause the samples that were kept but are
 	// incomplete (a stack that could not be read, a stack-id collision...),
 	// and the causes of Lost.
