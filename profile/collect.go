@@ -221,7 +221,7 @@ func (b *profileBuilder) symbolize() {
 	for k := range b.refs {
 		byPID[k.pid] = append(byPID[k.pid], k)
 	}
-	opts := symbolize.LookupOptions{Lines: !b.s.opts.SkipLines}
+	opts := symbolize.LookupOptions{Lines: b.s.opts.Inlines}
 	for pid, keys := range byPID {
 		addrs := make([]uint64, len(keys))
 		for i, k := range keys {

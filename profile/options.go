@@ -87,9 +87,11 @@ type Options struct {
 	Timed bool
 	// Backend picks the sampling backend; Profile.Backend says which ran.
 	Backend Backend
-	// SkipLines names frames from symbol tables only: no file:line and no
-	// inlined frames from DWARF (Go binaries still give them cheaply).
-	SkipLines bool
+	// Inlines adds inlined frames and file:line to the frames, from DWARF
+	// and the Go pclntab. It costs memory and time at collection (DWARF
+	// line tables of every library with debug info); without it frames
+	// name the functions holding the code, from symbol tables.
+	Inlines bool
 
 	// Symbolizer names the addresses; nil means a new one, closed with the
 	// session. Share one between sessions to share its cache.

@@ -32,6 +32,7 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	kernelOnly := fs.Bool("kernel-only", false, "kernel stacks only")
 	idle := fs.Bool("include-idle", false, "keep the idle task's samples")
 	perThread := fs.Bool("per-thread", false, "keep threads apart (folded: comm-PID/TID)")
+	inlines := fs.Bool("inlines", false, "add inlined frames (_[i]) from DWARF and Go's pclntab (costs memory and time at the end)")
 	backend := fs.String("backend", "auto", "sampling backend: auto (bpf when allowed, else perf), bpf or perf")
 	out := fs.String("o", "", "output `FILE` (default stdout); its extension picks the format")
 	format := fs.String("format", "", "output format: svg, folded or pprof (default from -o's extension, else svg)")
@@ -67,7 +68,7 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	opts := profile.Options{
 		Event: *event, Frequency: *freq, Period: *period, Cgroup: *cgroup,
 		UserOnly: *userOnly, KernelOnly: *kernelOnly, IncludeIdle: *idle,
-		PerThread: *perThread, Backend: b,
+		PerThread: *perThread, Backend: b, Inlines: *inlines,
 	}
 	if *period > 0 {
 		opts.Frequency = 0
@@ -122,12 +123,15 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	var werr error
 	switch outFormat {
+	case "svg":
+		werr = p.WriteFlameGraph(w, fg)
+		if p.Total() == 0 && errors.Is(werr, flamegraph.ErrEmpty) {
+			werr = nil // said above; the SVG says so too
+		}
 	case "pprof":
 		werr = p.WritePprof(w)
 	case "folded":
 		_, werr = p.Folded(profile.FoldOptions{TID: *perThread}).WriteTo(w)
-	default:
-		werr = p.WriteFlameGraph(w, fg)
 	}
 	return errors.Join(werr, closeOut())
 }
