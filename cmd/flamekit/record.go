@@ -155,9 +155,21 @@ func recordUntil(ctx context.Context, s *profile.Session, d time.Duration, until
 		samples, lost := s.Stats()
 		fmt.Fprintf(stderr, "\rrecording (%s): %5.1fs, %d samples, %d lost%s", s.Backend(), time.Since(start).Seconds(), samples, lost, end)
 	}
+	// Collecting every so often names the processes that exited and lets
+	// their snapshots go, so a long recording with many short-lived
+	// processes holds neither their files open nor their raw stacks.
+	collect := time.NewTicker(recordCollectEvery)
+	defer collect.Stop()
+	var parts []*profile.Profile
 wait:
 	for {
 		select {
+		case <-collect.C:
+			p, err := s.Collect()
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, p)
 		case <-tick:
 			show(" ")
 		case <-deadline:
@@ -171,8 +183,15 @@ wait:
 	if progress {
 		show("\n")
 	}
-	return s.Stop()
+	p, err := s.Stop()
+	if err != nil {
+		return nil, err
+	}
+	return profile.Merge(append(parts, p)...), nil
 }
+
+// recordCollectEvery is how often a recording collects what it sampled.
+const recordCollectEvery = 10 * time.Second
 
 // recordFormat picks the output format: the flag, else the extension.
 func recordFormat(flagValue, out string) (string, error) {
