@@ -110,12 +110,26 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	p, err := recordUntil(ctx, s, *dur, len(command) > 0, stderr)
-	if err != nil {
+	// A pprof profile keeps every sample with its pid; folded stacks and
+	// flame graphs need only the merged stacks, so each collection is
+	// folded at once and memory stays bounded by the distinct stacks.
+	var parts []*profile.Profile
+	folded := &flamegraph.Profile{}
+	var total, lost uint64
+	keep := func(p *profile.Profile) {
+		total += p.Total()
+		lost += p.Lost
+		if outFormat == "pprof" {
+			parts = append(parts, p)
+			return
+		}
+		folded = flamegraph.Merge(folded, p.Folded(profile.FoldOptions{TID: *perThread})).Folded()
+	}
+	if err := recordUntil(ctx, s, *dur, len(command) > 0, stderr, keep); err != nil {
 		return err
 	}
-	if p.Total() == 0 {
-		fmt.Fprintf(stderr, "flamekit record: no samples (%s backend, lost %d)\n", p.Backend, p.Lost)
+	if total == 0 {
+		fmt.Fprintf(stderr, "flamekit record: no samples (%s backend, lost %d)\n", s.Backend(), lost)
 	}
 	w, closeOut, err := createOutput(*out, stdout)
 	if err != nil {
@@ -124,21 +138,25 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var werr error
 	switch outFormat {
 	case "svg":
-		werr = p.WriteFlameGraph(w, fg)
-		if p.Total() == 0 && errors.Is(werr, flamegraph.ErrEmpty) {
+		if fg.Title == "" {
+			fg.Title = fmt.Sprintf("%s profile (%d samples)", *event, total)
+		}
+		werr = flamegraph.Render(w, folded, fg)
+		if total == 0 && errors.Is(werr, flamegraph.ErrEmpty) {
 			werr = nil // said above; the SVG says so too
 		}
 	case "pprof":
-		werr = p.WritePprof(w)
+		werr = profile.Merge(parts...).WritePprof(w)
 	case "folded":
-		_, werr = p.Folded(profile.FoldOptions{TID: *perThread}).WriteTo(w)
+		_, werr = folded.WriteTo(w)
 	}
 	return errors.Join(werr, closeOut())
 }
 
 // recordUntil waits until the duration passes, the command exits, or a
-// signal comes, showing progress on a terminal, and returns the recording.
-func recordUntil(ctx context.Context, s *profile.Session, d time.Duration, untilExit bool, stderr io.Writer) (*profile.Profile, error) {
+// signal comes, showing progress on a terminal, and hands what it collects
+// to keep: every recordCollectEvery, and at the end.
+func recordUntil(ctx context.Context, s *profile.Session, d time.Duration, untilExit bool, stderr io.Writer, keep func(*profile.Profile)) error {
 	start := time.Now()
 	var deadline <-chan time.Time
 	if !untilExit {
@@ -160,16 +178,15 @@ func recordUntil(ctx context.Context, s *profile.Session, d time.Duration, until
 	// processes holds neither their files open nor their raw stacks.
 	collect := time.NewTicker(recordCollectEvery)
 	defer collect.Stop()
-	var parts []*profile.Profile
 wait:
 	for {
 		select {
 		case <-collect.C:
 			p, err := s.Collect()
 			if err != nil {
-				return nil, err
+				return err
 			}
-			parts = append(parts, p)
+			keep(p)
 		case <-tick:
 			show(" ")
 		case <-deadline:
@@ -185,9 +202,10 @@ wait:
 	}
 	p, err := s.Stop()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return profile.Merge(append(parts, p)...), nil
+	keep(p)
+	return nil
 }
 
 // recordCollectEvery is how often a recording collects what it sampled.
