@@ -55,8 +55,12 @@ func openInRoot(root *os.File, name string) (*os.File, error) {
 // mapped file, valid for deleted files and memfds too. It needs
 // CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE).
 func openMapFile(pid int, start, end uint64) (*os.File, error) {
-	name := fmt.Sprintf("/proc/%d/map_files/%x-%x", pid, start, end)
-	return os.OpenFile(name, os.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	return os.OpenFile(mapFilePath(pid, start, end), os.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+}
+
+// mapFilePath is the /proc link to the file of a process's mapping.
+func mapFilePath(pid int, start, end uint64) string {
+	return fmt.Sprintf("/proc/%d/map_files/%x-%x", pid, start, end)
 }
 
 // checkOwned accepts a regular file no larger than maxJITFile owned by root

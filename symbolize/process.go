@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -73,7 +74,28 @@ func SnapshotProcess(pid int) (*Process, error) {
 	}
 	p.openFiles()
 	p.loadJIT()
+	if p.root != nil && !p.mayJIT() {
+		// The root directory is needed for nothing more, and a profiler
+		// snapshotting many short-lived processes should not hold a
+		// descriptor for each.
+		p.root.Close()
+		p.root = nil
+	}
 	return p, nil
+}
+
+// mayJIT reports whether the process has JIT code, or a perf map (perhaps
+// stale now, rewritten later) that Refresh may read.
+func (p *Process) mayJIT() bool {
+	if p.perfMap != nil || p.jitdump != nil || slices.ContainsFunc(p.maps, func(m procMapping) bool { return jitMapping(&m.Mapping) }) {
+		return true
+	}
+	f, err := openInRoot(p.root, p.perfMapPath())
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
 }
 
 // resolved says what backs an address of the process.
@@ -141,9 +163,7 @@ func (p *Process) Close() error {
 	p.closed = true
 	var errs []error
 	for _, f := range p.files {
-		if f.f != nil {
-			errs = append(errs, f.f.Close())
-		}
+		errs = append(errs, f.release())
 	}
 	for _, f := range []*os.File{p.root, p.jitFile} {
 		if f != nil {

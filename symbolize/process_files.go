@@ -21,11 +21,13 @@ const maxVDSO = 1 << 20
 // mappedFile is a file mapped executable by a process, held open, or the
 // process's vDSO image.
 type mappedFile struct {
-	r    io.ReaderAt // the file's bytes; nil when err is set
-	f    *os.File    // the open file; nil for the vDSO
-	key  fileKey
-	path string // as the process saw it; "[vdso]" for the vDSO
-	err  error  // why the file could not be opened
+	r      io.ReaderAt // the file's bytes; nil when err is set
+	f      *os.File    // the open file; nil for the vDSO
+	key    fileKey
+	path   string      // as the process saw it; "[vdso]" for the vDSO
+	err    error       // why the file could not be opened
+	shared *sharedFile // the hold on f that snapshots share; nil for the vDSO
+	image  []byte      // the vDSO's bytes
 }
 
 // fileKey identifies a file's contents across processes, for caches: the
@@ -72,6 +74,14 @@ func (p *Process) openFiles() {
 // privileged) by its path inside the process's root, checking that the
 // path still names the mapped inode.
 func (p *Process) openMapped(m *procfs.Mapping) *mappedFile {
+	// Another snapshot may hold this file open already: a stat through
+	// map_files says without opening it.
+	var st unix.Stat_t
+	if unix.Stat(mapFilePath(p.PID, m.Start, m.End), &st) == nil && st.Ino == m.Inode && st.Mode&unix.S_IFMT == unix.S_IFREG {
+		if mf := acquireShared(inodeKeyOf(&st), m.Path); mf != nil {
+			return mf
+		}
+	}
 	mf := &mappedFile{path: m.Path}
 	f, err := openMapFile(p.PID, m.Start, m.End)
 	if err != nil && p.root != nil && !m.Deleted {
@@ -81,7 +91,6 @@ func (p *Process) openMapped(m *procfs.Mapping) *mappedFile {
 		mf.err = fmt.Errorf("symbolize: open %s of pid %d: %w", m.Path, p.PID, err)
 		return mf
 	}
-	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Ino != m.Inode || st.Mode&unix.S_IFMT != unix.S_IFREG {
 		f.Close()
 		mf.err = fmt.Errorf("%w: %s of pid %d", errFileReplaced, m.Path, p.PID)
@@ -90,7 +99,7 @@ func (p *Process) openMapped(m *procfs.Mapping) *mappedFile {
 	mf.r, mf.f = f, f
 	mf.key = fileKey{dev: st.Dev, inode: st.Ino, size: st.Size, mtime: st.Mtim.Nano()}
 	mf.setBuildID()
-	return mf
+	return share(inodeKeyOf(&st), mf)
 }
 
 // readVDSO copies the [vdso] image, a whole ELF file, from /proc/PID/mem.
@@ -111,6 +120,9 @@ func (p *Process) readVDSO(m *procfs.Mapping) *mappedFile {
 	if _, err := mem.ReadAt(img, int64(m.Start)); err != nil {
 		mf.err = fmt.Errorf("symbolize: [vdso] of pid %d: %w", p.PID, err)
 		return mf
+	}
+	if v := sharedVDSO(img, mf); v != mf {
+		return v
 	}
 	mf.r = bytes.NewReader(img)
 	mf.key = fileKey{size: int64(size)}

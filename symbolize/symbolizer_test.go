@@ -281,3 +281,46 @@ func ExampleSymbolizer_File() {
 	fmt.Println(f.Function, f.Kind)
 	// Output: github.com/flamekit/flamekit/symbolize_test.knownGoFunction go
 }
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(fds)
+}
+
+// TestSnapshotsShareFiles snapshots many processes of one binary: they
+// share its open files, so descriptors do not grow with the processes, and
+// closing the snapshots releases them all.
+func TestSnapshotsShareFiles(t *testing.T) {
+	var pids []int
+	for i := 0; i < 20; i++ {
+		cmd := exec.Command("sleep", "30")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		pids = append(pids, cmd.Process.Pid)
+	}
+	before := openFDs(t) // counted after the starts: each os.Process holds a pidfd
+	var snaps []*symbolize.Process
+	for _, pid := range pids {
+		snap, err := symbolize.SnapshotProcess(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps = append(snaps, snap)
+	}
+	held := openFDs(t) - before
+	if held > 8 {
+		t.Errorf("20 snapshots of sleep hold %d descriptors, want a few shared ones", held)
+	}
+	for _, s := range snaps {
+		s.Close()
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("%d descriptors open after closing the snapshots, %d before", after, before)
+	}
+}

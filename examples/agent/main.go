@@ -1,0 +1,117 @@
+// Command agent is a continuous profiler, as an observability agent embeds
+// flamekit: it samples the whole system and, every interval, collects a
+// profile without stopping, writes it as pprof and logs what it costs.
+//
+//	sudo go run ./examples/agent -every 10s -out /tmp/profiles
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/flamekit/flamekit/profile"
+)
+
+func main() {
+	every := flag.Duration("every", 10*time.Second, "how often to collect a profile")
+	hz := flag.Uint64("F", 99, "sampling frequency")
+	out := flag.String("out", "", "directory for the pprof files (none: profiles are only counted)")
+	total := flag.Duration("for", 0, "stop after this long (0: until Ctrl-C or SIGTERM)")
+	memprofile := flag.String("memprofile", "", "write the agent's own heap profile here at the end")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *total > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *total)
+		defer cancel()
+	}
+	s, err := profile.Start(ctx, profile.Options{Frequency: *hz})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	if *memprofile != "" {
+		defer writeHeap(*memprofile)
+	}
+	log.Printf("sampling the system at %d Hz with the %s backend", *hz, s.Backend())
+
+	t := time.NewTicker(*every)
+	defer t.Stop()
+	for n := 1; ; n++ {
+		select {
+		case <-s.Done():
+			return // deferred: the heap profile, then Close
+		case <-t.C:
+		}
+		p, err := s.Collect()
+		if err != nil {
+			log.Fatal(err)
+		}
+		if *out != "" {
+			if err := write(filepath.Join(*out, fmt.Sprintf("cpu-%04d.pb.gz", n)), p); err != nil {
+				log.Fatal(err)
+			}
+		}
+		log.Printf("profile %d: %d samples, %d lost, %d stacks; agent RSS %s, %d open files",
+			n, p.Total(), p.Lost, len(p.Samples), status("VmRSS"), openFiles())
+	}
+}
+
+func write(path string, p *profile.Profile) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := p.WritePprof(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func writeHeap(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		log.Print(err)
+		return
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		log.Print(err)
+	}
+}
+
+// status returns a field of /proc/self/status, such as "VmRSS".
+func status(field string) string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return err.Error()
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "?"
+}
+
+func openFiles() int {
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		log.Print(err)
+	}
+	return len(fds)
+}
