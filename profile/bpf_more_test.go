@@ -185,26 +185,7 @@ func TestBPFTimed(t *testing.T) {
 // that holds a program looping on read(2), and only kernel stacks.
 func TestBPFCgroupKernelOnly(t *testing.T) {
 	requireRoot(t)
-	root, err := cgroup2Mount()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp(root, "flamekit-bpf-")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal(err)
-		}
-		t.Skipf("no cgroup v2 to create a group in: %v", err)
-	}
-	t.Cleanup(func() { // after the workload is killed: cleanups run last first
-		for range 50 {
-			if os.Remove(dir) == nil {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Errorf("cgroup %s not removed", dir)
-	})
+	dir := testCgroup(t, "flamekit-bpf-")
 	sub := dir + "/child" // the filter covers descendants
 	if err := os.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -37,37 +36,14 @@ func TestPerfRingUnprivilegedSelf(t *testing.T) {
 		}
 		t.Skipf("kernel.perf_event_paranoid is %d (%v): unprivileged self-profiling needs ≤2", p, err)
 	}
-	nobody, err := user.Lookup("nobody")
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(nobody.Uid)
-	gid, _ := strconv.Atoi(nobody.Gid)
-	dir, err := os.MkdirTemp("", "flamekit-perfring-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "profile.test")
-	copyFile(t, os.Args[0], bin)
-	cmd := exec.Command(bin, "-test.run=^TestPerfRingSelfChild$", "-test.v", "-test.count=1")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), selfChildEnv+"=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child as nobody: %v\n%s", err, out)
-	}
+	out := runAsNobody(t, "TestPerfRingSelfChild", selfChildEnv)
 	m := selfResult.FindSubmatch(out)
 	if m == nil {
 		t.Fatalf("no result line from the child:\n%s", out)
 	}
 	t.Logf("child: %s", m[0])
-	if string(m[1]) != nobody.Uid {
-		t.Errorf("child ran as uid %s, want %s", m[1], nobody.Uid)
+	if nobody, err := user.Lookup("nobody"); err != nil || string(m[1]) != nobody.Uid {
+		t.Errorf("child ran as uid %s, want nobody's (%v)", m[1], err)
 	}
 }
 

@@ -314,26 +314,7 @@ func TestPerfRingTimed(t *testing.T) {
 // holds just a C workload.
 func TestPerfRingCgroup(t *testing.T) {
 	requireRoot(t)
-	root := "/sys/fs/cgroup/unified"
-	if _, err := os.Stat(root + "/cgroup.procs"); err != nil {
-		root = "/sys/fs/cgroup"
-	}
-	dir, err := os.MkdirTemp(root, "flamekit-perfring-")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal(err)
-		}
-		t.Skipf("no cgroup v2 to create a group in: %v", err)
-	}
-	t.Cleanup(func() { // after the workload is killed: cleanups run last first
-		for range 50 {
-			if os.Remove(dir) == nil {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Errorf("cgroup %s not removed", dir)
-	})
+	dir := testCgroup(t, "flamekit-perfring-")
 	bin := buildC(t, "split", splitC)
 	cmd := startC(t, bin)
 	pid := uint32(cmd.Process.Pid)
