@@ -141,6 +141,8 @@ func (s *Session) collect() (*Profile, error) {
 	}
 	b.symbolize()
 	s.last, s.lastMono = now, mono
+	s.total += p.Total()
+	s.lost += p.Lost
 	s.forgetExited()
 	return p, nil
 }

@@ -169,17 +169,7 @@ func (s *Session) Collect() (*Profile, error) {
 	if s.stopped {
 		return nil, ErrStopped
 	}
-	p, err := s.collect()
-	s.account(p)
-	return p, err
-}
-
-// account adds a collected profile to the running totals Stats reports.
-func (s *Session) account(p *Profile) {
-	if p != nil {
-		s.total += p.Total()
-		s.lost += p.Lost
-	}
+	return s.collect()
 }
 
 // Stats returns how many samples the session took and lost so far,
@@ -199,7 +189,6 @@ func (s *Session) Stop() (*Profile, error) {
 		return nil, ErrStopped
 	}
 	p, err := s.collect()
-	s.account(p)
 	s.stopped = true
 	if cerr := s.s.close(); err == nil && cerr != nil {
 		err = fmt.Errorf("profile: stopping: %w", cerr)
