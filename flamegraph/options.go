@@ -119,17 +119,7 @@ var (
 // encoding), plus "color" as an alias of colors, "palette-file" and
 // "sort-by-weight". Values already set in o are the flags' defaults.
 func (o *Options) RegisterFlags(fs *flag.FlagSet) {
-	setDefault(&o.Width, 1200)
-	setDefault(&o.Height, 16)
-	setDefault(&o.MinWidth, "0.1")
-	setDefault(&o.FontType, "Verdana")
-	setDefault(&o.FontSize, 12)
-	setDefault(&o.FontWidth, 0.59)
-	setDefault(&o.CountName, "samples")
-	setDefault(&o.NameType, "Function:")
-	setDefault(&o.Colors, "hot")
-	setDefault(&o.PaletteFile, "palette.map")
-	setDefault(&o.Factor, 1)
+	o.setDefaults()
 
 	fs.StringVar(&o.Title, "title", o.Title, `heading (default "Flame Graph", "Icicle Graph" or "Flame Chart")`)
 	fs.StringVar(&o.Subtitle, "subtitle", o.Subtitle, "second heading")
@@ -161,6 +151,22 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.SortByWeight, "sort-by-weight", o.SortByWeight, "order siblings by weight, heaviest left (not with -flamechart)")
 }
 
+// setDefaults fills the options left zero with flamegraph.pl's defaults
+// (the title depends on the layout and is chosen in resolve).
+func (o *Options) setDefaults() {
+	setDefault(&o.Width, 1200)
+	setDefault(&o.Height, 16)
+	setDefault(&o.MinWidth, "0.1")
+	setDefault(&o.FontType, "Verdana")
+	setDefault(&o.FontSize, 12)
+	setDefault(&o.FontWidth, 0.59)
+	setDefault(&o.CountName, "samples")
+	setDefault(&o.NameType, "Function:")
+	setDefault(&o.Colors, "hot")
+	setDefault(&o.PaletteFile, "palette.map")
+	setDefault(&o.Factor, 1)
+}
+
 func setDefault[T comparable](p *T, v T) {
 	var zero T
 	if *p == zero {
@@ -184,17 +190,7 @@ type config struct {
 
 func (o *Options) resolve() (*config, error) {
 	c := &config{Options: *o}
-	setDefault(&c.Width, 1200)
-	setDefault(&c.Height, 16)
-	setDefault(&c.MinWidth, "0.1")
-	setDefault(&c.FontType, "Verdana")
-	setDefault(&c.FontSize, 12)
-	setDefault(&c.FontWidth, 0.59)
-	setDefault(&c.CountName, "samples")
-	setDefault(&c.NameType, "Function:")
-	setDefault(&c.Colors, "hot")
-	setDefault(&c.PaletteFile, "palette.map")
-	setDefault(&c.Factor, 1)
+	c.setDefaults()
 	if c.Title == "" {
 		switch {
 		case c.FlameChart:
