@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -50,16 +49,7 @@ func (m *Mapping) Pseudo() bool {
 
 // ReadMaps reads and parses /proc/PID/maps.
 func ReadMaps(pid int) ([]Mapping, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/maps", pid))
-	if err != nil {
-		return nil, fmt.Errorf("procfs: %w", err)
-	}
-	defer f.Close()
-	maps, err := ParseMaps(f)
-	if err != nil {
-		return nil, fmt.Errorf("procfs: pid %d: %w", pid, err)
-	}
-	return maps, nil
+	return readProc(pid, "maps", ParseMaps)
 }
 
 // ParseMaps parses the format of /proc/PID/maps, one mapping per line:

@@ -22,14 +22,9 @@ type Status struct {
 
 // ReadStatus reads and parses /proc/PID/status.
 func ReadStatus(pid int) (*Status, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	st, err := readProc(pid, "status", ParseStatus)
 	if err != nil {
-		return nil, fmt.Errorf("procfs: %w", err)
-	}
-	defer f.Close()
-	st, err := ParseStatus(f)
-	if err != nil {
-		return nil, fmt.Errorf("procfs: pid %d: %w", pid, err)
+		return nil, err
 	}
 	if len(st.NSpid) == 0 {
 		st.NSpid = []int{pid}
@@ -101,4 +96,19 @@ func Exe(pid int) (string, error) {
 		return "", fmt.Errorf("procfs: %w", err)
 	}
 	return p, nil
+}
+
+// readProc opens /proc/PID/NAME and parses it.
+func readProc[T any](pid int, name string, parse func(io.Reader) (T, error)) (T, error) {
+	var zero T
+	f, err := os.Open(fmt.Sprintf("/proc/%d/%s", pid, name))
+	if err != nil {
+		return zero, fmt.Errorf("procfs: %w", err)
+	}
+	defer f.Close()
+	v, err := parse(f)
+	if err != nil {
+		return zero, fmt.Errorf("procfs: pid %d: %w", pid, err)
+	}
+	return v, nil
 }
