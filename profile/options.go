@@ -93,8 +93,9 @@ type Options struct {
 	// name the functions holding the code, from symbol tables.
 	Inlines bool
 
-	// Symbolizer names the addresses; nil means a new one, closed with the
-	// session. Share one between sessions to share its cache.
+	// Symbolizer names the addresses; nil means a new one with a 64 MiB
+	// cache, closed with the session. Share one between sessions to share
+	// its cache.
 	Symbolizer *symbolize.Symbolizer
 	// Logger receives debug messages; nil means silence.
 	Logger *slog.Logger

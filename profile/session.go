@@ -12,6 +12,10 @@ import (
 	"github.com/flamekit/flamekit/symbolize"
 )
 
+// sessionCacheBytes bounds the symbol tables a session's own Symbolizer
+// keeps between collections: a continuous profiler should stay small.
+const sessionCacheBytes = 64 << 20
+
 // ErrStopped is returned by Collect and Stop after the session stopped.
 var ErrStopped = errors.New("profile: session stopped")
 
@@ -73,7 +77,7 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.sym == nil {
-		s.sym, s.ownSym = symbolize.New(symbolize.Options{Logger: opts.Logger}), true
+		s.sym, s.ownSym = symbolize.New(symbolize.Options{Logger: opts.Logger, CacheBytes: sessionCacheBytes}), true
 	}
 	s.cfg = samplerConfig{
 		EventType: ev.Type, EventConfig: ev.Config,
