@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unique"
 
 	"github.com/flamekit/flamekit/internal/procfs"
 )
@@ -68,9 +69,14 @@ func SnapshotProcess(pid int) (*Process, error) {
 		p.jitErrors = append(p.jitErrors, err)
 	}
 	sort.SliceStable(maps, func(i, j int) bool { return maps[i].Start < maps[j].Start })
-	p.maps = make([]procMapping, len(maps))
-	for i, m := range maps {
-		p.maps[i].Mapping = m
+	// Only code can be in a stack: a snapshot keeps the executable
+	// mappings, with their paths interned (thousands of snapshots name the
+	// same few libraries).
+	for _, m := range maps {
+		if m.Executable() {
+			m.Path = unique.Make(m.Path).Value()
+			p.maps = append(p.maps, procMapping{Mapping: m})
+		}
 	}
 	p.openFiles()
 	p.loadJIT()
