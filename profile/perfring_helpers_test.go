@@ -312,3 +312,20 @@ func runAsNobody(t *testing.T, test, env string) []byte {
 	}
 	return out
 }
+
+// inKernel keeps a goroutine of the test making system calls, so that
+// kernel stacks are sampled, until the returned function is called.
+func inKernel() (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				unix.Getppid()
+			}
+		}
+	}()
+	return func() { close(done) }
+}

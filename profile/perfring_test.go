@@ -234,26 +234,8 @@ func TestPerfRingSystemWide(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.close()
-	// Something in the kernel too, in case nothing else runs: this test
-	// reads /dev/zero meanwhile.
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		f, err := os.Open("/dev/zero")
-		if err != nil {
-			return
-		}
-		defer f.Close()
-		buf := make([]byte, 1<<16)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-				f.Read(buf)
-			}
-		}
-	}()
+	// Something in the kernel too, in case nothing else runs.
+	defer inKernel()()
 	samples, st := drainUntil(t, s, 50, func(rs rawSample) bool { return rs.PID == pid }, 10*time.Second)
 	var total, work, kernel uint64
 	for _, rs := range samples {
@@ -433,19 +415,9 @@ func TestPerfRingKernelOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.close()
-	stop := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-				unix.Getppid() // a syscall
-			}
-		}
-	}()
+	done := inKernel()
 	samples, _ := drainUntil(t, s, 10, nil, 10*time.Second)
-	close(stop)
+	done()
 	var n uint64
 	for _, rs := range samples {
 		if len(rs.Kernel) == 0 || rs.User != nil {
