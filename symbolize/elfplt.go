@@ -53,7 +53,7 @@ func (b *symBuilder) addPLT(ef *elf.File) {
 			if fn, ok := slots[slot]; ok && len(names)+len(fn)+len(pltSuffix) <= math.MaxUint32 {
 				b.cands = append(b.cands, symCand{
 					addr: sec.Addr + off, size: uint32(ent), nameOff: uint32(len(names)), nameLen: uint32(len(fn) + len(pltSuffix)),
-					seq: uint32(len(b.cands)), src: srcIdx, score: rankSized + rankFunc,
+					src: srcIdx, score: rankSized + rankFunc,
 				})
 				names = append(append(names, fn...), pltSuffix...)
 			}

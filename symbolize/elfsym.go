@@ -2,7 +2,6 @@ package symbolize
 
 import (
 	"bytes"
-	"cmp"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -31,13 +30,12 @@ type nativeSym struct {
 }
 
 // symCand is a symbol while the table is built: its name is in the
-// builder's string table src, and seq keeps equal ranks in table order.
+// builder's string table src.
 type symCand struct {
 	addr    uint64
 	size    uint32
 	nameOff uint32
 	nameLen uint32
-	seq     uint32
 	src     uint8
 	score   uint8
 	exact   bool // a sizeless symbol that matches its address only
@@ -167,7 +165,7 @@ func (b *symBuilder) add(src symSource) error {
 		}
 		b.cands = append(b.cands, symCand{
 			addr: value, size: uint32(min(size, math.MaxUint32)), nameOff: name, nameLen: uint32(len(n)),
-			seq: uint32(len(b.cands)), src: srcIdx, score: score, exact: src.dynamic && size == 0,
+			src: srcIdx, score: score, exact: src.dynamic && size == 0,
 		})
 	}
 	return nil
@@ -179,26 +177,27 @@ func (b *symBuilder) add(src symSource) error {
 // .dynsym symbol, or one inside another symbol, matches its address only. It
 // returns the symbols and their name slab.
 func (b *symBuilder) build() ([]nativeSym, string) {
-	cands := b.cands
-	slices.SortFunc(cands, func(x, y symCand) int {
-		if c := cmp.Compare(x.addr, y.addr); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(y.score, x.score); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.seq, y.seq)
-	})
-	out := cands[:0]
+	// By address, then best rank first, then table order (the order the
+	// candidates are in): a stable sort by rank, then one by address.
+	keys := make([]uint64, len(b.cands))
+	for i, c := range b.cands {
+		keys[i] = uint64(^c.score)
+	}
+	order := sortedOrder(nil, keys)
+	for i, c := range b.cands {
+		keys[i] = c.addr
+	}
+	order = sortedOrder(order, keys)
+	cands := make([]symCand, 0, len(b.cands))
 	total := 0
-	for _, c := range cands {
-		if len(out) > 0 && out[len(out)-1].addr == c.addr {
+	for _, i := range order {
+		c := b.cands[i]
+		if len(cands) > 0 && cands[len(cands)-1].addr == c.addr {
 			continue
 		}
-		out = append(out, c)
+		cands = append(cands, c)
 		total += int(c.nameLen)
 	}
-	cands = out
 	var slab strings.Builder
 	slab.Grow(min(total, math.MaxUint32))
 	syms := make([]nativeSym, 0, len(cands))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -68,6 +69,66 @@ func (o *object) nativeTable() *nativeTable {
 func (o *object) lookup(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	return o.lookupLocked(vaddr, opts, dst)
+}
+
+// lookupAll answers a batch of link-time addresses or file offsets, taking
+// the lock once and keeping every frame in one backing array.
+func (o *object) lookupAll(addrs []uint64, kind AddressKind, opts LookupOptions) [][]Frame {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	order := addressOrder(addrs)
+	var b frameBatch
+	b.grow(len(addrs))
+	for k := range addrs {
+		a := addrs[k]
+		if order != nil {
+			a = addrs[order[k]]
+		}
+		if kind == FileOffset {
+			b.frames = o.lookupOffsetLocked(a, opts, o.module, b.frames)
+		} else {
+			b.frames = o.lookupLocked(a, opts, b.frames)
+		}
+		b.next()
+	}
+	return b.split(order)
+}
+
+// frameBatch builds the answers to a batch of addresses in one backing
+// array: append an address's frames to frames, then call next.
+type frameBatch struct {
+	frames []Frame
+	ends   []int // where each answered address's frames end
+}
+
+// grow makes room for n addresses of about one frame each.
+func (b *frameBatch) grow(n int) {
+	b.frames = slices.Grow(b.frames, n+n/4)
+	b.ends = slices.Grow(b.ends, n)
+}
+
+// next ends the current address's frames.
+func (b *frameBatch) next() { b.ends = append(b.ends, len(b.frames)) }
+
+// split returns each address's frames. order, when not nil, is the order
+// in which the addresses were answered, as addressOrder gives it.
+func (b *frameBatch) split(order []int32) [][]Frame {
+	out := make([][]Frame, len(b.ends))
+	start := 0
+	for k, end := range b.ends {
+		i := k
+		if order != nil {
+			i = int(order[k])
+		}
+		out[i] = b.frames[start:end:end]
+		start = end
+	}
+	return out
+}
+
+// lookupLocked is lookup with o.mu held.
+func (o *object) lookupLocked(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 	n := len(dst)
 	ok := false
 	if o.gotab != nil {
@@ -96,9 +157,16 @@ func (o *object) lookup(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 // lookupOffset appends the frames at a file offset, as part of module (the
 // file as the caller knows it).
 func (o *object) lookupOffset(off uint64, opts LookupOptions, module Module, dst []Frame) []Frame {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.lookupOffsetLocked(off, opts, module, dst)
+}
+
+// lookupOffsetLocked is lookupOffset with o.mu held.
+func (o *object) lookupOffsetLocked(off uint64, opts LookupOptions, module Module, dst []Frame) []Frame {
 	n := len(dst)
 	if vaddr, ok := o.offsetToVaddr(off); ok {
-		dst = o.lookup(vaddr, opts, dst)
+		dst = o.lookupLocked(vaddr, opts, dst)
 	} else {
 		dst = append(dst, o.unknown(off))
 	}

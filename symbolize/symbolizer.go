@@ -145,14 +145,7 @@ func (s *Symbolizer) File(path string, addrs []uint64, kind AddressKind, opts Lo
 		return nil, err
 	}
 	defer s.cache.release(obj)
-	out := make([][]Frame, len(addrs))
-	for i, a := range addrs {
-		if kind == FileOffset {
-			out[i] = obj.lookupOffset(a, opts, obj.module, nil)
-		} else {
-			out[i] = obj.lookup(a, opts, nil)
-		}
-	}
+	out := obj.lookupAll(addrs, kind, opts)
 	s.demangled.frames(out, opts.Names)
 	return out, nil
 }
@@ -172,8 +165,9 @@ func (s *Symbolizer) Process(p *Process, addrs []uint64, opts LookupOptions) ([]
 			}
 		}
 	}()
-	out := make([][]Frame, len(addrs))
-	for i, a := range addrs {
+	var b frameBatch
+	b.grow(len(addrs))
+	for _, a := range addrs {
 		r := p.resolve(a)
 		switch r.kind {
 		case addrFile:
@@ -183,20 +177,22 @@ func (s *Symbolizer) Process(p *Process, addrs []uint64, opts LookupOptions) ([]
 				objs[r.file] = o
 			}
 			if o == nil {
-				out[i] = []Frame{{Module: r.file.module(), Offset: r.offset}}
-				continue
+				b.frames = append(b.frames, Frame{Module: r.file.module(), Offset: r.offset})
+			} else {
+				b.frames = o.lookupOffset(r.offset, opts, r.file.module(), b.frames)
 			}
-			out[i] = o.lookupOffset(r.offset, opts, r.file.module(), nil)
 		case addrJIT:
-			out[i] = []Frame{r.frame}
+			b.frames = append(b.frames, r.frame)
 		default:
 			f := Frame{Offset: a}
 			if r.mapping != nil {
 				f.Module.Path = r.mapping.Path
 			}
-			out[i] = []Frame{f}
+			b.frames = append(b.frames, f)
 		}
+		b.next()
 	}
+	out := b.split(nil)
 	s.demangled.frames(out, opts.Names)
 	return out, nil
 }
@@ -209,13 +205,16 @@ func (s *Symbolizer) Kernel(addrs []uint64, opts LookupOptions) ([][]Frame, erro
 	if s.kernelErr != nil {
 		return nil, s.kernelErr
 	}
-	out := make([][]Frame, len(addrs))
-	for i, a := range addrs {
+	var b frameBatch
+	b.grow(len(addrs))
+	for _, a := range addrs {
 		f, ok := s.kernel.Lookup(a)
 		if !ok {
 			f = Frame{Module: Module{Path: KernelPath, BuildID: s.kernel.BuildID}, Offset: a}
 		}
-		out[i] = []Frame{f}
+		b.frames = append(b.frames, f)
+		b.next()
 	}
+	out := b.split(nil)
 	return out, nil
 }

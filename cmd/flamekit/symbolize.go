@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -73,7 +74,7 @@ func runSymbolize(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	if len(files) > 0 {
 		qs := make([]query, len(files))
 		for i, a := range files {
-			qs[i] = sym.parse(a)
+			qs[i], _ = sym.parse([]byte(a))
 		}
 		return sym.answer(w, qs)
 	}
@@ -82,9 +83,17 @@ func runSymbolize(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	// flushed, since a pipe partner (pprof) waits for each.
 	br := bufio.NewReaderSize(stdin, 64<<10)
 	var qs []query
+	var long []byte // a line longer than br's buffer
 	for {
-		line, rerr := br.ReadString('\n')
-		if q := sym.parse(line); q.text != "" {
+		line, rerr := br.ReadSlice('\n')
+		if rerr == bufio.ErrBufferFull {
+			long = append(long, line...)
+			continue
+		}
+		if long != nil {
+			line, long = append(long, line...), nil
+		}
+		if q, ok := sym.parse(line); ok {
 			qs = append(qs, q)
 		}
 		if rerr != nil || br.Buffered() == 0 || len(qs) >= 8192 {
@@ -120,30 +129,80 @@ type symbolizeRun struct {
 // query is one address to answer, and the binary it belongs to ("" for the
 // process or the kernel).
 type query struct {
-	file, text string
-	addr       uint64
-	err        error
+	file string
+	addr uint64
+	err  error
 }
 
-// parse reads "[CODE|DATA] [FILE] ADDR" (or just ADDR).
-func (r *symbolizeRun) parse(line string) query {
-	fields := strings.Fields(line)
-	if len(fields) > 0 && (fields[0] == "CODE" || fields[0] == "DATA") {
-		fields = fields[1:]
+// parse reads "[CODE|DATA] [FILE] ADDR" (or just ADDR), and reports false
+// for a blank line. It keeps no reference to line.
+func (r *symbolizeRun) parse(line []byte) (query, bool) {
+	line = bytes.TrimSpace(line)
+	for _, kind := range []string{"CODE", "DATA"} {
+		if rest, ok := bytes.CutPrefix(line, []byte(kind)); ok && (len(rest) == 0 || isSpace(rest[0])) {
+			line = bytes.TrimSpace(rest)
+			break
+		}
 	}
-	if len(fields) == 0 {
-		return query{}
+	if len(line) == 0 {
+		return query{}, false
 	}
-	q := query{file: r.obj, text: fields[len(fields)-1]}
-	if len(fields) > 1 {
-		q.file = strings.Join(fields[:len(fields)-1], " ")
+	q := query{file: r.obj}
+	text := line
+	if i := lastSpace(line); i >= 0 {
+		text = line[i+1:]
+		q.file = strings.Join(strings.Fields(string(line[:i])), " ")
 	}
-	var err error
-	q.addr, err = strconv.ParseUint(strings.TrimPrefix(strings.TrimPrefix(q.text, "0x"), "0X"), 16, 64)
-	if err != nil {
-		q.err = fmt.Errorf("bad address %q: want hexadecimal", q.text)
+	var ok bool
+	if q.addr, ok = parseHex(text); !ok {
+		q.err = fmt.Errorf("bad address %q: want hexadecimal", text)
 	}
-	return q
+	return q, true
+}
+
+// parseHex reads a 64-bit hexadecimal number, with or without 0x.
+func parseHex(b []byte) (uint64, bool) {
+	if len(b) > 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') {
+		b = b[2:]
+	}
+	if len(b) == 0 {
+		return 0, false
+	}
+	for len(b) > 1 && b[0] == '0' {
+		b = b[1:]
+	}
+	if len(b) > 16 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		v = v<<4 | uint64(c)
+	}
+	return v, true
+}
+
+// lastSpace returns the index of the last blank or tab in b, -1 if none.
+func lastSpace(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == ' ' || b[i] == '\t' {
+			return i
+		}
+	}
+	return -1
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'
 }
 
 // answer symbolizes the queries, a batch for each run of the same binary,
@@ -175,7 +234,7 @@ func (r *symbolizeRun) answer(w *bufio.Writer, qs []query) error {
 			module = symbolize.KernelPath
 			frames, err = r.s.Kernel(addrs, r.opts)
 		default:
-			return fmt.Errorf("%w: no binary for %s: give -e, -p or --kernel, or \"FILE ADDR\" lines", errUsage, batch[0].text)
+			return fmt.Errorf("%w: no binary for %#x: give -e, -p or --kernel, or \"FILE ADDR\" lines", errUsage, batch[0].addr)
 		}
 		if err != nil {
 			fmt.Fprintf(r.stderr, "flamekit symbolize: %v\n", err)
