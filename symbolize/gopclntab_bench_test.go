@@ -77,7 +77,7 @@ func BenchmarkGoTableLookup(b *testing.B) {
 			b.ReportAllocs()
 			n := 0
 			for b.Loop() {
-				dst, _ = tab.lookup(addrs[n%len(addrs)], lines, dst[:0])
+				dst, _ = tab.lookup(addrs[n%len(addrs)], lines, dst[:0], nil)
 				n++
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "addr/s")

@@ -43,14 +43,16 @@ func FuzzGoTable(f *testing.F) {
 // at the edges of the address space.
 func exerciseGoTable(tab *goTable) {
 	var dst []Frame
+	var cache pcvalueCache
 	for _, pc := range []uint64{0, tab.textStart, ^uint64(0)} {
-		dst, _ = tab.lookup(pc, true, dst[:0])
+		dst, _ = tab.lookup(pc, true, dst[:0], nil)
 	}
 	for i := 0; i < tab.nfunc && i < 256; i++ {
 		e := tab.entry(i)
 		for _, pc := range []uint64{e - 1, e, e + 1, e + 7, e + 64, tab.entry(i+1) - 1} {
-			dst, _ = tab.lookup(pc, true, dst[:0])
-			dst, _ = tab.lookup(pc, false, dst[:0])
+			dst, _ = tab.lookup(pc, true, dst[:0], nil)
+			dst, _ = tab.lookup(pc, true, dst[:0], &cache)
+			dst, _ = tab.lookup(pc, false, dst[:0], nil)
 		}
 	}
 }

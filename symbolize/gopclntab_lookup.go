@@ -58,31 +58,69 @@ func (t *goTable) inlTree(f goFunc) []byte {
 // starting at entry, and returns the value at target; false when there is
 // no table or it ends before target. Each step of the table is a zig-zag
 // varint value delta then a varint pc delta (in instruction quanta), so the
-// steps decoded are at most the bytes from entry to target.
-func (t *goTable) pcvalue(off uint32, entry, target uint64) (int32, bool) {
+// steps decoded are at most the bytes from entry to target. With a cache,
+// a target at or after the furthest one decoded before resumes from there.
+func (t *goTable) pcvalue(off uint32, entry, target uint64, c *pcvalueCache) (int32, bool) {
 	if off == 0 || uint64(off) >= uint64(len(t.pctab)) {
 		return -1, false
 	}
-	p := t.pctab[off:]
-	pc, val := entry, int32(-1)
-	for first := true; ; first = false {
+	pos, pc, val, first := int(off), entry, int32(-1), true
+	var slot *pcvalueState
+	if c != nil {
+		slot = &c.slots[(off*0x9e3779b1)>>(32-pcvalueCacheBits)]
+		if slot.off == off && slot.entry == entry && target >= slot.start {
+			if target < slot.end {
+				return slot.val, true
+			}
+			pos, pc, val, first = slot.next, slot.end, slot.val, false
+		}
+	}
+	for ; ; first = false {
+		p := t.pctab[pos:]
 		uv, n := goVarint(p)
 		pd, m := goVarint(p[n:])
 		if n == 0 || m == 0 {
 			return -1, false
 		}
-		p = p[n+m:]
+		pos += n + m
 		// A zero value delta after the first step ends the table; a zero pc
 		// delta never occurs in a valid one.
 		if (uv == 0 && !first) || pd == 0 {
 			return -1, false
 		}
 		val += int32(-(uv & 1) ^ (uv >> 1))
+		start := pc
 		pc += uint64(pd) * t.quantum
 		if target < pc {
+			// Keep the furthest point of a table: the callers' lines of
+			// inlined frames look back, and the next address goes on.
+			if slot != nil && (slot.off != off || slot.entry != entry || start > slot.start) {
+				*slot = pcvalueState{off: off, entry: entry, start: start, end: pc, val: val, next: pos}
+			}
 			return val, true
 		}
 	}
+}
+
+// pcvalueCacheBits is log2 of the pc-value tables a pcvalueCache follows.
+const pcvalueCacheBits = 4
+
+// pcvalueCache remembers where pcvalue stopped in recently decoded tables,
+// so that lookups in address order (as batches are answered) resume each
+// function's tables where the previous address left them instead of
+// decoding them again from the entry. It is not safe for concurrent use.
+type pcvalueCache struct {
+	slots [1 << pcvalueCacheBits]pcvalueState
+}
+
+// pcvalueState is where the decoding of one pc-value table stopped: the
+// value val holds for [start, end), and the next step is at pctab[next:].
+type pcvalueState struct {
+	off        uint32
+	entry      uint64
+	start, end uint64
+	val        int32
+	next       int
 }
 
 // goVarint decodes an unsigned LEB128 varint of at most 5 bytes, returning
@@ -119,12 +157,12 @@ func goCString(b []byte, off uint64) string {
 
 // fileLine returns the file and line that f's tables give for pc: the
 // innermost source position there, inlined code included.
-func (t *goTable) fileLine(f goFunc, pc uint64) (string, int) {
-	line, ok := t.pcvalue(t.field(f, t.layout.pcln), f.entry, pc)
+func (t *goTable) fileLine(f goFunc, pc uint64, c *pcvalueCache) (string, int) {
+	line, ok := t.pcvalue(t.field(f, t.layout.pcln), f.entry, pc, c)
 	if !ok {
 		return "", 0
 	}
-	fileno, ok := t.pcvalue(t.field(f, t.layout.pcfile), f.entry, pc)
+	fileno, ok := t.pcvalue(t.field(f, t.layout.pcfile), f.entry, pc, c)
 	if !ok || fileno < 0 {
 		return "", int(line)
 	}
@@ -149,7 +187,7 @@ func (t *goTable) fileLine(f goFunc, pc uint64) (string, int) {
 // instruction after the call. lookup reports false, appending nothing, when
 // pc is outside the Go functions of the table. Padding after a function's
 // code belongs to that function, with no line (as in debug/gosym).
-func (t *goTable) lookup(pc uint64, lines bool, dst []Frame) ([]Frame, bool) {
+func (t *goTable) lookup(pc uint64, lines bool, dst []Frame, c *pcvalueCache) ([]Frame, bool) {
 	i, ok := t.findFunc(pc)
 	if !ok {
 		return dst, false
@@ -167,13 +205,13 @@ func (t *goTable) lookup(pc uint64, lines bool, dst []Frame) ([]Frame, bool) {
 	tree := t.inlTree(f)
 	inlIndex := t.pcdata(f, goPCDataInlTreeIndex)
 	if tree != nil {
-		idx, _ = t.pcvalue(inlIndex, f.entry, pc)
+		idx, _ = t.pcvalue(inlIndex, f.entry, pc, c)
 	}
 	at := pc
 	for depth := 0; ; depth++ {
 		fr := Frame{Kind: KindGo}
 		if lines {
-			fr.File, fr.Line = t.fileLine(f, at)
+			fr.File, fr.Line = t.fileLine(f, at, c)
 		}
 		rec := int(idx) * t.layout.inlSize
 		if idx < 0 || depth >= goMaxInlineDepth || rec > len(tree)-t.layout.inlSize {
@@ -185,7 +223,7 @@ func (t *goTable) lookup(pc uint64, lines bool, dst []Frame) ([]Frame, bool) {
 		fr.Inlined = true
 		dst = append(dst, fr)
 		at = f.entry + uint64(int64(int32(t.u32(call[t.layout.inlParentPC:]))))
-		parent, _ := t.pcvalue(inlIndex, f.entry, at)
+		parent, _ := t.pcvalue(inlIndex, f.entry, at, c)
 		// A call's parent comes before it in the tree; anything else is
 		// corrupt: end with the physical frame, as the runtime does.
 		if parent >= idx {

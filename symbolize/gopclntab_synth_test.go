@@ -117,7 +117,7 @@ func TestGoTableLayouts(t *testing.T) {
 		pc := uint64(goSynthText)
 		for _, f := range goSynthFuncs {
 			for _, at := range []uint64{pc, pc + uint64(f.size) - 1} {
-				got, ok := tab.lookup(at, true, nil)
+				got, ok := tab.lookup(at, true, nil, nil)
 				want := Frame{Function: f.name, File: f.file, Line: f.line, Kind: KindGo}
 				if !ok || len(got) != 1 || got[0] != want {
 					t.Errorf("%#x: lookup(%#x) = %+v, %v; want %+v", magic, at, got, ok, want)
@@ -125,7 +125,7 @@ func TestGoTableLayouts(t *testing.T) {
 			}
 			pc += uint64(f.size)
 		}
-		if got, ok := tab.lookup(pc, true, nil); ok {
+		if got, ok := tab.lookup(pc, true, nil, nil); ok {
 			t.Errorf("%#x: lookup(%#x) past the end = %+v", magic, pc, got)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"debug/gosym"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,7 +37,7 @@ func TestGoTableInlines(t *testing.T) {
 			}
 			inlined := 0
 			for i := 0; i < len(truth); {
-				got, ok := tab.lookup(truth[i].pc, true, nil)
+				got, ok := tab.lookup(truth[i].pc, true, nil, nil)
 				if !ok || len(got) == 0 || i+len(got) > len(truth) {
 					t.Fatalf("lookup(%#x) = %v, %v; want from %v", truth[i].pc, got, ok, truth[i:])
 				}
@@ -112,11 +113,12 @@ func gosymTable(t testing.TB, ef *elf.File) gosymTab {
 
 func checkGosym(t *testing.T, tab *goTable, gt *gosym.Table) {
 	var dst []Frame
+	var cache pcvalueCache // the addresses go up, as a batch is answered
 	bad := 0
 	for _, fn := range gt.Funcs {
 		for _, pc := range []uint64{fn.Entry, fn.Entry + (fn.End-fn.Entry)/2, fn.End - 1} {
 			var ok bool
-			dst, ok = tab.lookup(pc, true, dst[:0])
+			dst, ok = tab.lookup(pc, true, dst[:0], &cache)
 			file, line, _ := gt.PCToLine(pc)
 			if line < 0 || !goHasLineTable(tab, pc) {
 				// Padding after the function's code has no line. Marker
@@ -129,7 +131,7 @@ func checkGosym(t *testing.T, tab *goTable, gt *gosym.Table) {
 					t.Errorf("lookup(%#x) = %+v, %v; gosym: %s %s:%d", pc, dst, ok, fn.Name, file, line)
 				}
 			}
-			dst, ok = tab.lookup(pc, false, dst[:0])
+			dst, ok = tab.lookup(pc, false, dst[:0], nil)
 			if !ok || dst[len(dst)-1].Function != fn.Name || dst[0].File != "" || dst[0].Line != 0 {
 				if bad++; bad <= 10 {
 					t.Errorf("lookup(%#x, lines=false) = %+v, %v; want %s", pc, dst, ok, fn.Name)
@@ -156,7 +158,7 @@ func goHasLineTable(tab *goTable, pc uint64) bool {
 func TestGoTableOutside(t *testing.T) {
 	ef, tab := openGoTable(t, buildGo(t, t.TempDir(), goVariants[3]))
 	for _, pc := range []uint64{0, tab.textStart - 1, tab.entry(tab.nfunc), 1 << 63} {
-		if got, ok := tab.lookup(pc, true, nil); ok || len(got) != 0 {
+		if got, ok := tab.lookup(pc, true, nil, nil); ok || len(got) != 0 {
 			t.Errorf("lookup(%#x) = %v, %v; want nothing", pc, got, ok)
 		}
 	}
@@ -255,7 +257,7 @@ func TestGoTableCompile(t *testing.T) {
 		for _, pc := range []uint64{s.Value, s.Value + s.Size/2} {
 			n++
 			var ok bool
-			dst, ok = tab.lookup(pc, pc != s.Value, dst[:0])
+			dst, ok = tab.lookup(pc, pc != s.Value, dst[:0], nil)
 			if !ok || goSymName(dst[len(dst)-1].Function) != want {
 				if bad++; bad <= 10 {
 					t.Errorf("lookup(%#x) = %+v, %v; symtab: %s", pc, dst, ok, s.Name)
@@ -275,20 +277,53 @@ func goSymName(s string) string {
 	return strings.ReplaceAll(strings.TrimSuffix(s, ".abi0"), "·", ".")
 }
 
+// TestGoTableCacheAgrees looks up every address of the inlining program's
+// functions with a pc-value cache, in address order and shuffled, and
+// compares with lookups that decode from the entry each time.
+func TestGoTableCacheAgrees(t *testing.T) {
+	_, tab := openGoTable(t, buildGo(t, t.TempDir(), goVariants[1]))
+	var pcs []uint64
+	for i := 0; i < tab.nfunc; i++ {
+		for pc := tab.entry(i); pc < tab.entry(i+1); pc++ {
+			pcs = append(pcs, pc)
+		}
+	}
+	want := make([][]Frame, len(pcs))
+	for i, pc := range pcs {
+		want[i], _ = tab.lookup(pc, true, nil, nil)
+	}
+	check := func(order string) {
+		var cache pcvalueCache
+		var dst []Frame
+		bad := 0
+		for i, pc := range pcs {
+			if dst, _ = tab.lookup(pc, true, dst[:0], &cache); !slices.Equal(dst, want[i]) {
+				if bad++; bad <= 5 {
+					t.Errorf("%s: lookup(%#x) = %v; want %v", order, pc, dst, want[i])
+				}
+			}
+		}
+	}
+	check("ascending")
+	r := rand.New(rand.NewPCG(1, 1))
+	r.Shuffle(len(pcs), func(i, j int) { pcs[i], pcs[j] = pcs[j], pcs[i]; want[i], want[j] = want[j], want[i] })
+	check("shuffled")
+}
+
 // TestGoTableConcurrent looks up from several goroutines at once: the table
 // is immutable after newGoTable (run with -race).
 func TestGoTableConcurrent(t *testing.T) {
 	_, tab := openGoTable(t, buildGo(t, t.TempDir(), goVariants[1]))
 	want := make([][]Frame, tab.nfunc)
 	for i := range want {
-		want[i], _ = tab.lookup(tab.entry(i)+1, true, nil)
+		want[i], _ = tab.lookup(tab.entry(i)+1, true, nil, nil)
 	}
 	var wg sync.WaitGroup
 	for g := 0; g < 4; g++ {
 		wg.Go(func() {
 			var dst []Frame
 			for i := range want {
-				if dst, _ = tab.lookup(tab.entry(i)+1, true, dst[:0]); !slices.Equal(dst, want[i]) {
+				if dst, _ = tab.lookup(tab.entry(i)+1, true, dst[:0], nil); !slices.Equal(dst, want[i]) {
 					t.Errorf("lookup(%#x) = %v; want %v", tab.entry(i)+1, dst, want[i])
 					return
 				}

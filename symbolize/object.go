@@ -20,6 +20,7 @@ type object struct {
 	file   io.Closer // the object's own handle on the file; nil for in-memory images
 	elf    *elf.File
 	gotab  *goTable
+	pcs    pcvalueCache // for gotab's lookups
 	native *nativeTable // nil until needed in a Go binary
 	// What reading the native tables later takes, and whether that failed.
 	path     string
@@ -132,7 +133,7 @@ func (o *object) lookupLocked(vaddr uint64, opts LookupOptions, dst []Frame) []F
 	n := len(dst)
 	ok := false
 	if o.gotab != nil {
-		dst, ok = o.gotab.lookup(vaddr, opts.Lines, dst)
+		dst, ok = o.gotab.lookup(vaddr, opts.Lines, dst, &o.pcs)
 	}
 	if !ok && o.nativeTable() != nil {
 		dst, ok = o.native.lookup(vaddr, opts.Lines, dst)
