@@ -3,8 +3,8 @@ package symbolize
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -47,11 +47,19 @@ type procMapping struct {
 	file *mappedFile
 }
 
+// ErrNoMappings is returned by SnapshotProcess for a process with no address
+// space: a kernel thread, or a process that is exiting (its mappings are
+// gone already). A snapshot taken earlier is the one to keep.
+var ErrNoMappings = errors.New("symbolize: the process has no mappings (a kernel thread, or exiting)")
+
 // SnapshotProcess reads the mappings of process pid and opens what is needed
-// to symbolize its addresses after it exits. Call Close to release the open
-// files. Files that cannot be opened (permissions, a file replaced on disk)
-// do not fail the snapshot: their mappings resolve to a mappedFile whose err
-// says why. It fails only when /proc/PID/maps cannot be read.
+// to symbolize its addresses after it exits. It holds the process's root
+// directory, to read the JIT sources that the process writes as it runs
+// (and the JVM at exit): call Exited when the process has exited, and Close
+// to release every open file. Files that cannot be opened (permissions, a
+// file replaced on disk) do not fail the snapshot: their mappings resolve
+// to a mappedFile whose err says why. It fails when /proc/PID/maps cannot
+// be read, and with ErrNoMappings when it is empty.
 func SnapshotProcess(pid int) (*Process, error) {
 	st, err := procfs.ReadStatus(pid)
 	if err != nil {
@@ -60,6 +68,9 @@ func SnapshotProcess(pid int) (*Process, error) {
 	maps, err := procfs.ReadMaps(pid)
 	if err != nil {
 		return nil, fmt.Errorf("symbolize: snapshot: %w", err)
+	}
+	if len(maps) == 0 {
+		return nil, fmt.Errorf("symbolize: snapshot of pid %d: %w", pid, ErrNoMappings)
 	}
 	p := &Process{PID: pid, NSPID: st.NSpid[len(st.NSpid)-1], owners: []uint32{st.UIDs[0], st.UIDs[1]}}
 	p.start, _ = procfs.StartTime(pid) // without it, stale perf maps are not recognized
@@ -80,28 +91,7 @@ func SnapshotProcess(pid int) (*Process, error) {
 	}
 	p.openFiles()
 	p.loadJIT()
-	if p.root != nil && !p.mayJIT() {
-		// The root directory is needed for nothing more, and a profiler
-		// snapshotting many short-lived processes should not hold a
-		// descriptor for each.
-		p.root.Close()
-		p.root = nil
-	}
 	return p, nil
-}
-
-// mayJIT reports whether the process has JIT code, or a perf map (perhaps
-// stale now, rewritten later) that Refresh may read.
-func (p *Process) mayJIT() bool {
-	if p.perfMap != nil || p.jitdump != nil || slices.ContainsFunc(p.maps, func(m procMapping) bool { return jitMapping(&m.Mapping) }) {
-		return true
-	}
-	f, err := openInRoot(p.root, p.perfMapPath())
-	if err != nil {
-		return false
-	}
-	f.Close()
-	return true
 }
 
 // resolved says what backs an address of the process.
@@ -129,16 +119,84 @@ const (
 	addrAnon                     // in anonymous executable memory no JIT source names
 )
 
+// Update reads the mappings of the process again, while it lives, and adds
+// the executable ones that are new since the snapshot: the libraries the
+// dynamic loader maps after exec, those loaded by dlopen. Mappings already
+// known keep their open files; those that are gone stay unless a new one
+// took their place, so that addresses sampled before a dlclose still
+// resolve. It fails with ErrNoMappings once the process has exited, and
+// when the pid now belongs to another process, leaving the snapshot as it
+// was.
+func (p *Process) Update() error {
+	maps, err := procfs.ReadMaps(p.PID)
+	if err != nil {
+		return fmt.Errorf("symbolize: update: %w", err)
+	}
+	if len(maps) == 0 {
+		return fmt.Errorf("symbolize: update of pid %d: %w", p.PID, ErrNoMappings)
+	}
+	if start, err := procfs.StartTime(p.PID); err == nil && !p.start.IsZero() && !start.Equal(p.start) {
+		return fmt.Errorf("symbolize: update of pid %d: %w", p.PID, errPIDReused)
+	}
+	sort.SliceStable(maps, func(i, j int) bool { return maps[i].Start < maps[j].Start })
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return fmt.Errorf("symbolize: update of pid %d: %w", p.PID, fs.ErrClosed)
+	}
+	known := make(map[procfs.Mapping]*mappedFile, len(p.maps))
+	seen := map[fileID]*mappedFile{}
+	for _, m := range p.maps {
+		known[m.Mapping] = m.file
+		if m.file != nil && m.Path != "[vdso]" {
+			seen[fileIDOf(&m.Mapping)] = m.file
+		}
+	}
+	next := make([]procMapping, 0, len(p.maps))
+	for _, m := range maps {
+		if !m.Executable() {
+			continue
+		}
+		m.Path = unique.Make(m.Path).Value()
+		f, ok := known[m]
+		if !ok {
+			f = p.fileFor(&m, seen)
+		}
+		next = append(next, procMapping{Mapping: m, file: f})
+	}
+	for _, m := range p.maps {
+		i := sort.Search(len(next), func(i int) bool { return next[i].End > m.Start })
+		if i == len(next) || next[i].Start >= m.End {
+			next = append(next, m) // gone, and nothing in its place
+		}
+	}
+	sort.SliceStable(next, func(i, j int) bool { return next[i].Start < next[j].Start })
+	p.maps = next
+	return nil
+}
+
+// errPIDReused reports a pid that names another process than the snapshot's.
+var errPIDReused = errors.New("symbolize: the pid belongs to another process now")
+
+// mappings returns the snapshot's mappings, sorted by start; Update replaces
+// the slice, never its elements.
+func (p *Process) mappings() []procMapping {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.maps
+}
+
 // resolve finds what backs addr: a file and the offset in it, or JIT code.
 func (p *Process) resolve(addr uint64) resolved {
-	i := sort.Search(len(p.maps), func(i int) bool { return p.maps[i].End > addr })
-	if i == len(p.maps) || p.maps[i].Start > addr {
+	maps := p.mappings()
+	i := sort.Search(len(maps), func(i int) bool { return maps[i].End > addr })
+	if i == len(maps) || maps[i].Start > addr {
 		if fr, ok := p.jitFrame(addr); ok { // JIT code mapped after the snapshot
 			return resolved{kind: addrJIT, frame: fr}
 		}
 		return resolved{}
 	}
-	m := &p.maps[i]
+	m := &maps[i]
 	switch {
 	case m.file != nil:
 		return resolved{kind: addrFile, mapping: &m.Mapping, file: m.file, offset: addr - m.Start + m.Offset}
@@ -155,6 +213,21 @@ func (p *Process) resolve(addr uint64) resolved {
 // executable memory, or a memfd double mapping (.NET with W^X).
 func jitMapping(m *procfs.Mapping) bool {
 	return m.Executable() && (m.Anonymous() || (m.Deleted && strings.HasPrefix(m.Path, "/memfd:doublemapper")))
+}
+
+// Exited tells the snapshot that its process has exited: it reads the JIT
+// sources a last time (the JVM writes its perf map at exit) and closes the
+// process's root directory, which it needs no more. The names stay
+// available until Close. Calling it again, or after Close, does nothing.
+func (p *Process) Exited() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.root == nil {
+		return
+	}
+	p.refreshLocked()
+	p.root.Close()
+	p.root = nil
 }
 
 // Close releases the files the snapshot holds open. JIT names stay

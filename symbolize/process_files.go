@@ -43,31 +43,42 @@ type fileKey struct {
 // module returns the Module of frames in the file.
 func (f *mappedFile) module() Module { return Module{Path: f.path, BuildID: f.key.buildID} }
 
+// fileID identifies the file behind a mapping within one process.
+type fileID struct {
+	major, minor uint32
+	inode        uint64
+	path         string
+}
+
+func fileIDOf(m *procfs.Mapping) fileID { return fileID{m.Major, m.Minor, m.Inode, m.Path} }
+
 // openFiles opens the file behind each executable mapping once, and copies
 // the vDSO.
 func (p *Process) openFiles() {
-	type id struct {
-		major, minor uint32
-		inode        uint64
-		path         string
-	}
-	seen := map[id]*mappedFile{}
+	seen := map[fileID]*mappedFile{}
 	for i := range p.maps {
-		m := &p.maps[i]
-		switch {
-		case m.Path == "[vdso]":
-			m.file = p.readVDSO(&m.Mapping)
-			p.files = append(p.files, m.file)
-		case !m.Executable() || m.Pseudo() || jitMapping(&m.Mapping) || m.Anonymous():
-		default:
-			k := id{m.Major, m.Minor, m.Inode, m.Path}
-			if seen[k] == nil {
-				seen[k] = p.openMapped(&m.Mapping)
-				p.files = append(p.files, seen[k])
-			}
-			m.file = seen[k]
-		}
+		p.maps[i].file = p.fileFor(&p.maps[i].Mapping, seen)
 	}
+}
+
+// fileFor returns the file behind an executable mapping (nil for anonymous
+// and pseudo mappings), opening it unless seen has it, and adding what it
+// opens to seen and p.files.
+func (p *Process) fileFor(m *procfs.Mapping, seen map[fileID]*mappedFile) *mappedFile {
+	switch {
+	case m.Path == "[vdso]":
+		f := p.readVDSO(m)
+		p.files = append(p.files, f)
+		return f
+	case !m.Executable() || m.Pseudo() || jitMapping(m) || m.Anonymous():
+		return nil
+	}
+	k := fileIDOf(m)
+	if seen[k] == nil {
+		seen[k] = p.openMapped(m)
+		p.files = append(p.files, seen[k])
+	}
+	return seen[k]
 }
 
 // openMapped opens a mapping's file through /proc/PID/map_files, else (not

@@ -93,14 +93,20 @@ func (p *Process) stale(f *os.File) bool {
 // Refresh reads the JIT sources again: the perf map in full (JIT compilers
 // append to it as they compile; the JVM writes it only at exit, which the
 // snapshot can still read through the process's root directory it holds)
-// and what was appended to the jitdump. It works after the process exited,
-// but not after Close.
+// and what was appended to the jitdump. It works after the process exited
+// until Exited is called (the perf map cannot be reached after that), and
+// not after Close.
 func (p *Process) Refresh() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return fmt.Errorf("symbolize: refresh of pid %d: %w", p.PID, fs.ErrClosed)
 	}
+	return p.refreshLocked()
+}
+
+// refreshLocked is Refresh with p.mu held.
+func (p *Process) refreshLocked() error {
 	p.jitErrors = p.jitErrors[:0]
 	p.loadPerfMap()
 	if p.jitdump != nil {

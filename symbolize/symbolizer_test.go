@@ -3,6 +3,7 @@ package symbolize_test
 import (
 	"bufio"
 	"debug/elf"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -292,35 +293,51 @@ func openFDs(t *testing.T) int {
 }
 
 // TestSnapshotsShareFiles snapshots many processes of one binary: they
-// share its open files, so descriptors do not grow with the processes, and
-// closing the snapshots releases them all.
+// share its open files, so descriptors do not grow with the processes
+// beyond the root directory each live one's snapshot holds (for its JIT
+// sources); Exited lets go of that, and Close releases everything.
 func TestSnapshotsShareFiles(t *testing.T) {
-	var pids []int
+	base := openFDs(t)
+	var cmds []*exec.Cmd
 	for i := 0; i < 20; i++ {
 		cmd := exec.Command("sleep", "30")
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		pids = append(pids, cmd.Process.Pid)
+		cmds = append(cmds, cmd)
 	}
-	before := openFDs(t) // counted after the starts: each os.Process holds a pidfd
+	before := openFDs(t) // counted after the starts: each os.Process may hold a pidfd
 	var snaps []*symbolize.Process
-	for _, pid := range pids {
-		snap, err := symbolize.SnapshotProcess(pid)
+	for _, cmd := range cmds {
+		snap, err := symbolize.SnapshotProcess(cmd.Process.Pid)
 		if err != nil {
 			t.Fatal(err)
 		}
 		snaps = append(snaps, snap)
 	}
-	held := openFDs(t) - before
-	if held > 8 {
-		t.Errorf("20 snapshots of sleep hold %d descriptors, want a few shared ones", held)
+	if held := openFDs(t) - before; held > 20+8 {
+		t.Errorf("20 snapshots of sleep hold %d descriptors, want their roots and a few shared ones", held)
+	}
+	for _, cmd := range cmds {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	exited := openFDs(t)
+	for _, s := range snaps {
+		s.Exited()
+		s.Exited()
+	}
+	if released := exited - openFDs(t); released != 20 {
+		t.Errorf("Exited released %d descriptors, want the 20 roots", released)
 	}
 	for _, s := range snaps {
 		s.Close()
 	}
-	if after := openFDs(t); after != before {
-		t.Errorf("%d descriptors open after closing the snapshots, %d before", after, before)
+	if after := openFDs(t); after != base {
+		t.Errorf("%d descriptors open after closing the snapshots, %d before", after, base)
+	}
+	if _, err := symbolize.SnapshotProcess(2); !errors.Is(err, symbolize.ErrNoMappings) {
+		t.Errorf("snapshot of kthreadd: %v, want ErrNoMappings", err)
 	}
 }
