@@ -124,7 +124,7 @@ func (s *bpfSampler) load(ncpu int) error {
 		if s.procs, err = ringbuf.NewReader(m.ProcessEvents); err != nil {
 			return fmt.Errorf("profile: bpf backend: process events: %w", err)
 		}
-		s.wg.Go(func() { bpfReadProcesses(s.procs, s.cfg.OnNewProcess) })
+		s.wg.Go(func() { bpfReadProcesses(s.procs, s.cfg) })
 	}
 	if s.cfg.Timed {
 		if s.timed, err = newBPFTimedLog(m.TimedSamples); err != nil {

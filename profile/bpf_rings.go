@@ -19,17 +19,25 @@ const (
 	bpfTimedBacklog = 1 << 20                // timed samples kept between drains
 )
 
-// bpfReadProcesses calls onNew with the tgid of every process event until
-// rd is closed.
-func bpfReadProcesses(rd *ringbuf.Reader, onNew func(pid uint32)) {
+// bpfReadProcesses passes each process event to cfg's callbacks until rd is
+// closed: first samples and execs to OnNewProcess, exits to OnProcessExit
+// (when not nil).
+func bpfReadProcesses(rd *ringbuf.Reader, cfg samplerConfig) {
 	var rec ringbuf.Record
 	for {
 		if err := rd.ReadInto(&rec); err != nil {
 			return // closed: nothing else ends a blocking read
 		}
 		var ev bpf.ProfileProcessEvent
-		if _, err := binary.Decode(rec.RawSample, binary.LittleEndian, &ev); err == nil {
-			onNew(ev.Pid)
+		if _, err := binary.Decode(rec.RawSample, binary.LittleEndian, &ev); err != nil {
+			continue
+		}
+		call := cfg.OnNewProcess
+		if bpf.ProfileProcessKind(ev.Kind) == bpf.ProfileProcessKindPROCESS_EXIT {
+			call = cfg.OnProcessExit
+		}
+		if call != nil {
+			call(ev.Pid)
 		}
 	}
 }

@@ -240,6 +240,12 @@ func (b *profileBuilder) symbolize() {
 				b.p.Failures["kernel-symbols-unavailable"] += uint64(len(addrs))
 			}
 		} else if snap := b.s.process(pid); snap != nil {
+			// JIT compilers add to their perf maps and jitdumps as they
+			// go, and the JVM writes its map only at exit: read what
+			// is new since the snapshot.
+			if err := snap.Refresh(); err != nil {
+				b.s.log.Debug("profile: JIT symbols", "pid", pid, "err", err)
+			}
 			frames, err = b.s.sym.Process(snap, addrs, opts)
 		}
 		if err != nil {

@@ -38,6 +38,10 @@ type samplerConfig struct {
 	// soon as a process is first seen or calls exec, so its address space
 	// can be snapshotted while it lives.
 	OnNewProcess func(pid uint32)
+	// OnProcessExit, when not nil, is called (from the goroutine that
+	// calls OnNewProcess) when a process announced to OnNewProcess exits.
+	// Backends that cannot tell may not call it.
+	OnProcessExit func(pid uint32)
 	// MaxStacks sizes the backend's maps (distinct stacks between drains);
 	// 0 means a default. Tests set it tiny to force losses.
 	MaxStacks int

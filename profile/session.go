@@ -51,6 +51,7 @@ type Session struct {
 	procMu sync.Mutex // guards procs and gone: backends add while we drain
 	procs  map[int]*symbolize.Process
 	gone   map[int]bool // processes found exited at the last collection
+	follow *follower    // updates new snapshots as their processes load libraries
 }
 
 // Start begins profiling. Stop or Close the session to end it; cancelling
@@ -84,7 +85,7 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 		Frequency: opts.Frequency, Period: opts.Period,
 		UserOnly: opts.UserOnly, KernelOnly: opts.KernelOnly, IncludeIdle: opts.IncludeIdle,
 		PerThread: opts.PerThread, Timed: opts.Timed, MaxStacks: opts.maxStacks,
-		OnNewProcess: s.snapshot,
+		OnNewProcess: s.snapshot, OnProcessExit: s.exited,
 	}
 	if s.cfg.Frequency == 0 && s.cfg.Period == 0 {
 		s.cfg.Frequency = 99
@@ -103,6 +104,7 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 			return nil, err
 		}
 	}
+	s.follow = newFollower()
 	if err := s.startSampler(); err != nil {
 		s.release()
 		return nil, err
@@ -240,6 +242,7 @@ func (s *Session) release() error {
 		s.cmd.kill()
 		s.cmd.cleanup()
 	}
+	s.follow.close()
 	s.procMu.Lock()
 	for _, p := range s.procs {
 		errs = append(errs, p.Close())
@@ -251,6 +254,17 @@ func (s *Session) release() error {
 	}
 	s.markDone()
 	return errors.Join(errs...)
+}
+
+// exited lets the snapshot of a process that exited read its JIT sources a
+// last time and release what it needs no more.
+func (s *Session) exited(pid uint32) {
+	s.procMu.Lock()
+	snap := s.procs[int(pid)]
+	s.procMu.Unlock()
+	if snap != nil {
+		snap.Exited()
+	}
 }
 
 // snapshot takes a snapshot of a new (or exec'd) process's address space
@@ -272,4 +286,5 @@ func (s *Session) snapshot(pid uint32) {
 		old.Close()
 	}
 	s.procs[int(pid)] = snap
+	s.follow.add(snap)
 }

@@ -24,6 +24,7 @@
 
 #define MAX_DEPTH 127
 #define COMM_LEN 16
+#define PF_EXITING 0x00000004
 #define PF_KTHREAD 0x00200000
 #define MAX_CGROUP_DEPTH 32
 #define EFAULT 14
@@ -84,10 +85,18 @@ struct timed_sample {
 	char comm[COMM_LEN];
 };
 
-// process_event tells user space about a process it may not know.
+// process_kind says what a process_event announces.
+enum process_kind {
+	PROCESS_FIRST_SAMPLE, // a sample of a process not announced before
+	PROCESS_EXEC, // an exec: the address space is new
+	PROCESS_EXIT, // an announced process exited
+};
+
+// process_event tells user space about a process it may not know, or
+// that one it knows has exited.
 struct process_event {
 	__u32 pid;
-	__u32 exec; // 1 for an exec, 0 for a first sample
+	__u32 kind; // enum process_kind
 };
 
 // failure indexes the per-CPU failures map.
@@ -196,6 +205,7 @@ struct {
 struct timed_sample *const unused_timed_sample = 0;
 struct process_event *const unused_process_event = 0;
 enum failure *const unused_failure = 0;
+enum process_kind *const unused_process_kind = 0;
 
 static __always_inline void fail(__u32 cause, __u64 n)
 {
@@ -232,7 +242,7 @@ static __always_inline int wanted(__u32 tgid)
 
 // announce sends a process event for tgid; on failure it forgets the
 // process so a later sample tries again.
-static __always_inline void announce(__u32 tgid, __u32 exec)
+static __always_inline void announce(__u32 tgid, __u32 kind)
 {
 	struct process_event *e =
 		bpf_ringbuf_reserve(&process_events, sizeof(*e), 0);
@@ -242,7 +252,7 @@ static __always_inline void announce(__u32 tgid, __u32 exec)
 		return;
 	}
 	e->pid = tgid;
-	e->exec = exec;
+	e->kind = kind;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -328,13 +338,16 @@ int on_sample(struct perf_ctx *ctx)
 		return 0;
 	__u32 gen = *g & 1;
 
-	if (notify && tgid != 0 && !bpf_map_lookup_elem(&seen, &tgid)) {
+	struct task_struct *task = bpf_get_current_task_btf();
+	// A process is announced once, at its first sample; not while it
+	// exits (its address space is gone, and the exit was announced).
+	if (notify && tgid != 0 && !(task->flags & PF_EXITING) &&
+	    !bpf_map_lookup_elem(&seen, &tgid)) {
 		__u8 one = 1;
 		if (bpf_map_update_elem(&seen, &tgid, &one, BPF_NOEXIST) == 0)
-			announce(tgid, 0);
+			announce(tgid, PROCESS_FIRST_SAMPLE);
 	}
 
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct count_key key = {
 		.pid = tgid,
 		.tid = per_thread ? tid : 0,
@@ -380,7 +393,7 @@ int BPF_PROG(on_exec, struct task_struct *p)
 		return 0;
 	__u8 one = 1;
 	bpf_map_update_elem(&seen, &tgid, &one, BPF_ANY);
-	announce(tgid, 1);
+	announce(tgid, PROCESS_EXEC);
 	return 0;
 }
 
@@ -404,12 +417,13 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
 	// Forget an exiting process, so a new one reusing its pid is
-	// announced, and not sampled for being a child of a target.
+	// announced, and not sampled for being a child of a target; tell user
+	// space, which may let go of what it holds for it.
 	if (p->pid != p->tgid)
 		return 0;
 	__u32 tgid = p->tgid;
-	if (notify)
-		bpf_map_delete_elem(&seen, &tgid);
+	if (notify && bpf_map_delete_elem(&seen, &tgid) == 0)
+		announce(tgid, PROCESS_EXIT);
 	__u8 *v = filter_pids ? bpf_map_lookup_elem(&pids, &tgid) : 0;
 	if (v && *v == PID_CHILD)
 		bpf_map_delete_elem(&pids, &tgid);

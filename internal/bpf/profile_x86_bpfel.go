@@ -49,8 +49,16 @@ const (
 type ProfileProcessEvent struct {
 	_    structs.HostLayout
 	Pid  uint32
-	Exec uint32
+	Kind uint32
 }
+
+type ProfileProcessKind uint32
+
+const (
+	ProfileProcessKindPROCESS_FIRST_SAMPLE ProfileProcessKind = 0
+	ProfileProcessKindPROCESS_EXEC         ProfileProcessKind = 1
+	ProfileProcessKindPROCESS_EXIT         ProfileProcessKind = 2
+)
 
 type ProfileStack struct {
 	_  structs.HostLayout
@@ -99,6 +107,7 @@ const (
 	ProfileVarTimedWakeupBytes   = "timed_wakeup_bytes"
 	ProfileVarUnusedFailure      = "unused_failure"
 	ProfileVarUnusedProcessEvent = "unused_process_event"
+	ProfileVarUnusedProcessKind  = "unused_process_kind"
 	ProfileVarUnusedTimedSample  = "unused_timed_sample"
 	ProfileVarUserStacks         = "user_stacks"
 )
@@ -182,6 +191,7 @@ type ProfileVariableSpecs struct {
 	TimedWakeupBytes   *ebpf.VariableSpec `ebpf:"timed_wakeup_bytes"`
 	UnusedFailure      *ebpf.VariableSpec `ebpf:"unused_failure"`
 	UnusedProcessEvent *ebpf.VariableSpec `ebpf:"unused_process_event"`
+	UnusedProcessKind  *ebpf.VariableSpec `ebpf:"unused_process_kind"`
 	UnusedTimedSample  *ebpf.VariableSpec `ebpf:"unused_timed_sample"`
 	UserStacks         *ebpf.VariableSpec `ebpf:"user_stacks"`
 }
@@ -249,6 +259,7 @@ type ProfileVariables struct {
 	TimedWakeupBytes   *ebpf.Variable `ebpf:"timed_wakeup_bytes"`
 	UnusedFailure      *ebpf.Variable `ebpf:"unused_failure"`
 	UnusedProcessEvent *ebpf.Variable `ebpf:"unused_process_event"`
+	UnusedProcessKind  *ebpf.Variable `ebpf:"unused_process_kind"`
 	UnusedTimedSample  *ebpf.Variable `ebpf:"unused_timed_sample"`
 	UserStacks         *ebpf.Variable `ebpf:"user_stacks"`
 }

@@ -1,0 +1,275 @@
+package profile_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/profile"
+)
+
+// needTool returns the path of a program the test runs, skipping without
+// it (failing under CI, which installs it).
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is required under CI", name)
+		}
+		t.Skipf("%s not found", name)
+	}
+	return path
+}
+
+// buildC compiles a C program with frame pointers (leaf functions too).
+func buildC(t *testing.T, name, src string) string {
+	t.Helper()
+	gcc := needTool(t, "gcc")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, name)
+	os.WriteFile(bin+".c", []byte(src), 0o644)
+	if out, err := exec.Command(gcc, "-O1", "-fno-omit-frame-pointer", "-mno-omit-leaf-frame-pointer", "-fno-inline", "-o", bin, bin+".c").CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// recordCommand profiles cmd, and the processes it starts, until it exits,
+// and returns the folded stacks.
+func recordCommand(t *testing.T, cmd *exec.Cmd, hz uint64) *flamegraph.Profile {
+	t.Helper()
+	requireRoot(t)
+	s, err := profile.Start(context.Background(), profile.Options{Command: cmd, Frequency: hz})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	select {
+	case <-s.Done():
+	case <-time.After(60 * time.Second):
+		t.Fatal("the command did not finish")
+	}
+	p, err := s.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	p.Folded(profile.FoldOptions{}).WriteTo(&buf)
+	fp, err := flamegraph.Parse(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fp
+}
+
+// share counts the samples of stacks that start with comm's frame, and of
+// those the ones for which has is true.
+func share(p *flamegraph.Profile, comm string, has func(frames string) bool) (total, matched float64) {
+	for _, st := range p.Stacks {
+		if !strings.HasPrefix(st.Frames, comm+";") {
+			continue
+		}
+		total += st.Count
+		if has(st.Frames) {
+			matched += st.Count
+		}
+	}
+	return total, matched
+}
+
+// dump is the heaviest stacks of a profile, for failure messages.
+func dump(p *flamegraph.Profile) string {
+	var b strings.Builder
+	for i, st := range p.Stacks {
+		if i == 40 {
+			fmt.Fprintf(&b, "... %d more\n", len(p.Stacks)-i)
+			break
+		}
+		fmt.Fprintf(&b, "%v %s\n", st.Count, st.Frames)
+	}
+	return b.String()
+}
+
+func contains(sub string) func(string) bool {
+	return func(frames string) bool { return strings.Contains(frames, sub) }
+}
+
+const shortLivedC = `
+#include <time.h>
+volatile unsigned long sink;
+void short_lived_spin(void) {
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (int i = 0; i < 100000; i++) sink += i;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 40000000L);
+}
+int main(void) { short_lived_spin(); return 0; }
+`
+
+// TestWorkloadShortLived runs 30 processes of 40 ms one after another: each
+// exits long before the profile ends, and its function must be named in
+// nearly all of its samples.
+func TestWorkloadShortLived(t *testing.T) {
+	bin := buildC(t, "shortlived", shortLivedC)
+	p := recordCommand(t, exec.Command("/bin/sh", "-c", "for i in $(seq 30); do "+bin+"; done"), 999)
+	total, named := share(p, "shortlived", contains(";main;short_lived_spin"))
+	if total < 300 || named < 0.9*total {
+		t.Fatalf("%v samples of the short-lived processes, %v in short_lived_spin: want at least 300 and 90%%\n%s", total, named, dump(p))
+	}
+	t.Logf("%v samples, %.1f%% named short_lived_spin", total, 100*named/total)
+}
+
+const readZeroC = `
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+char buf[65536];
+void read_zeros(int fd) {
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		for (int i = 0; i < 64; i++) read(fd, buf, sizeof buf);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 1000);
+}
+int main(void) { read_zeros(open("/dev/zero", O_RDONLY)); return 0; }
+`
+
+// TestWorkloadKernelFrames profiles a program that spends its time in
+// read(2) of /dev/zero: its kernel frames must be named, under its user
+// frames and libc's read, which the loader mapped after the exec. (libc's
+// read makes no frame, so frame pointers skip its caller, read_zeros.)
+func TestWorkloadKernelFrames(t *testing.T) {
+	bin := buildC(t, "readzero", readZeroC)
+	p := recordCommand(t, exec.Command(bin), 499)
+	total, inRead := share(p, "readzero", func(frames string) bool {
+		return strings.Contains(frames, ";main;read;") && strings.Contains(frames, ";vfs_read_[k]")
+	})
+	if total < 200 || inRead < 0.5*total {
+		t.Fatalf("%v samples, %v under main, read and vfs_read: want at least 200 and half\n%s", total, inRead, dump(p))
+	}
+	_, unknown := share(p, "readzero", contains("[unknown]"))
+	if unknown > 0.02*total {
+		t.Errorf("%v of %v samples have an unnamed frame\n%s", unknown, total, dump(p))
+	}
+}
+
+const goWorkload = `package main
+
+import "time"
+
+var sink uint64
+
+//go:noinline
+func spinGo(n int) {
+	for i := 0; i < n; i++ {
+		sink += uint64(i) * 2654435761
+	}
+}
+
+func main() {
+	for end := time.Now().Add(1500 * time.Millisecond); time.Now().Before(end); {
+		spinGo(1 << 20)
+	}
+}
+`
+
+// TestWorkloadGo profiles a stripped Go program (-ldflags=-s -w): perf
+// names nothing in it, the pclntab names its hot function. (spinGo is a
+// leaf without a frame, so frame pointers skip its caller, main.main.)
+func TestWorkloadGo(t *testing.T) {
+	goTool := needTool(t, "go")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(goWorkload), 0o644)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module gowork\n\ngo 1.21\n"), 0o644)
+	bin := filepath.Join(dir, "gowork")
+	build := exec.Command(goTool, "build", "-ldflags=-s -w", "-o", bin, ".")
+	build.Dir = dir
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	p := recordCommand(t, exec.Command(bin), 499)
+	total, hot := share(p, "gowork", contains(";runtime.main;main.spinGo"))
+	if total < 300 || hot < 0.8*total {
+		t.Fatalf("%v samples, %v in runtime.main;main.spinGo: want at least 300 and 80%%\n%s", total, hot, dump(p))
+	}
+}
+
+const hotJava = `public class Hot {
+    static long fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+    public static void main(String[] args) {
+        long end = System.currentTimeMillis() + 2000, x = 0;
+        while (System.currentTimeMillis() < end) x += fib(22);
+        System.out.println(x > 0);
+    }
+}
+`
+
+// TestWorkloadJava profiles a JVM that writes its perf map only at exit:
+// its compiled hot method must be named, as a JIT frame.
+func TestWorkloadJava(t *testing.T) {
+	java, javac := needTool(t, "java"), needTool(t, "javac")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "Hot.java"), []byte(hotJava), 0o644)
+	if out, err := exec.Command(javac, "-d", dir, filepath.Join(dir, "Hot.java")).CombinedOutput(); err != nil {
+		t.Fatalf("javac: %v\n%s", err, out)
+	}
+	cmd := exec.Command(java, "-XX:+UnlockDiagnosticVMOptions", "-XX:+DumpPerfMapAtExit", "-XX:+PreserveFramePointer", "-cp", dir, "Hot")
+	t.Cleanup(func() {
+		if cmd.Process != nil {
+			os.Remove(fmt.Sprintf("/tmp/perf-%d.map", cmd.Process.Pid))
+		}
+	})
+	p := recordCommand(t, cmd, 499)
+	var total, fib float64
+	for _, st := range p.Stacks {
+		if strings.HasPrefix(st.Frames, "java;") {
+			total += st.Count
+			if strings.Contains(st.Frames, "Hot.fib(int)_[j]") {
+				fib += st.Count
+			}
+		}
+	}
+	if fib < 200 || fib < 0.5*total {
+		t.Fatalf("%v samples in Hot.fib of the main thread's %v: want at least 200 and half\n%s", fib, total, dump(p))
+	}
+}
+
+const hotNode = `function fibHot(n) { return n < 2 ? n : fibHot(n - 1) + fibHot(n - 2); }
+const end = Date.now() + 2000;
+let x = 0;
+while (Date.now() < end) x += fibHot(22);
+console.log(x > 0);
+`
+
+// TestWorkloadNode profiles Node with --perf-basic-prof, whose perf map
+// grows while it runs: its hot function must be named, as a JIT frame.
+func TestWorkloadNode(t *testing.T) {
+	node := needTool(t, "node")
+	script := filepath.Join(t.TempDir(), "hot.js")
+	os.WriteFile(script, []byte(hotNode), 0o644)
+	cmd := exec.Command(node, "--perf-basic-prof", script)
+	t.Cleanup(func() {
+		if cmd.Process != nil {
+			os.Remove(fmt.Sprintf("/tmp/perf-%d.map", cmd.Process.Pid))
+		}
+	})
+	p := recordCommand(t, cmd, 499)
+	total, fib := share(p, "node", contains("fibHot"))
+	_, jit := share(p, "node", func(frames string) bool {
+		return strings.Contains(frames, "fibHot") && strings.Contains(frames, "_[j]")
+	})
+	if fib < 200 || fib < 0.5*total || jit < fib {
+		t.Fatalf("%v samples in fibHot (%v as JIT frames) of node's %v: want at least 200 and half\n%s", fib, jit, total, dump(p))
+	}
+}
