@@ -13,8 +13,10 @@ import (
 )
 
 // TestBPFForcedLoss samples everything (idle included) into maps of four
-// entries: samples that find no room must be counted lost, so that the
-// samples kept plus the samples lost equal the program's runs.
+// entries, with six busy processes among them (so more than four entries
+// are wanted however the CPUs are shared): samples that find no room must
+// be counted lost, so that the samples kept plus the samples lost equal
+// the program's runs.
 func TestBPFForcedLoss(t *testing.T) {
 	requireRoot(t)
 	stats, err := ebpf.EnableStats(unix.BPF_STATS_RUN_TIME)
@@ -22,7 +24,10 @@ func TestBPFForcedLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stats.Close()
-	startC(t, buildC(t, "split", splitC))
+	bin := buildC(t, "split", splitC)
+	for range 6 {
+		startC(t, bin)
+	}
 	cfg := cpuClock(999)
 	cfg.IncludeIdle = true
 	cfg.PerThread = true
