@@ -106,10 +106,20 @@ func symbolSection(ef *elf.File, typ elf.SectionType) *elf.Section {
 // frames, the outermost frame keeping the symbol table's name when there is
 // one. Function names are raw (mangled).
 func (t *nativeTable) lookup(vaddr uint64, lines bool, dst []Frame) ([]Frame, bool) {
+	return t.lookupNamed(vaddr, lines, NamesRaw, nil, dst)
+}
+
+// lookupNamed is lookup with the symbol table's names in style, demangled
+// through names (which may be nil for NamesRaw). Names that come from DWARF
+// stay as DWARF has them.
+func (t *nativeTable) lookupNamed(vaddr uint64, lines bool, style NameStyle, names *symNames, dst []Frame) ([]Frame, bool) {
 	name := ""
 	if i := findSym(t.syms, vaddr); i >= 0 {
 		s := &t.syms[i]
 		name = t.names[s.nameOff : s.nameOff+s.nameLen]
+		if names != nil {
+			name = names.name(t, i, name, style)
+		}
 	}
 	if lines {
 		if d := t.dwarf(); d != nil {

@@ -21,6 +21,7 @@ type object struct {
 	elf    *elf.File
 	gotab  *goTable
 	pcs    pcvalueCache // for gotab's lookups
+	names  symNames     // native's demangled names
 	native *nativeTable // nil until needed in a Go binary
 	// What reading the native tables later takes, and whether that failed.
 	path     string
@@ -65,8 +66,9 @@ func (o *object) nativeTable() *nativeTable {
 	return o.native
 }
 
-// lookup appends the frames at a link-time address, with raw names (the
-// Symbolizer demangles them).
+// lookup appends the frames at a link-time address. Symbol-table names come
+// in opts.Names's style; names from DWARF stay as DWARF has them (the
+// Symbolizer demangles those).
 func (o *object) lookup(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -136,7 +138,7 @@ func (o *object) lookupLocked(vaddr uint64, opts LookupOptions, dst []Frame) []F
 		dst, ok = o.gotab.lookup(vaddr, opts.Lines, dst, &o.pcs)
 	}
 	if !ok && o.nativeTable() != nil {
-		dst, ok = o.native.lookup(vaddr, opts.Lines, dst)
+		dst, ok = o.native.lookupNamed(vaddr, opts.Lines, opts.Names, &o.names, dst)
 	}
 	if !ok {
 		return append(dst[:n], o.unknownAt(vaddr))
@@ -211,7 +213,7 @@ func (o *object) sizeBytes() int64 {
 		n += o.gotab.sizeBytes()
 	}
 	if o.native != nil {
-		n += o.native.sizeBytes()
+		n += o.native.sizeBytes() + o.names.sizeBytes()
 	}
 	return n
 }
