@@ -47,7 +47,7 @@ const (
 const (
 	perfRingPages   = 32  // data pages per CPU ring by default (128 KiB)
 	perfRecordGuess = 256 // bytes of a typical sample record, to size rings from MaxStacks
-	perfPollEvery   = 100 * time.Millisecond
+	perfPollEvery   = 10 * time.Millisecond
 	perfRescanEvery = 500 * time.Millisecond
 )
 
@@ -134,7 +134,7 @@ func ringPages(maxStacks int) int {
 // polls fds (the wake eventfd, then the rings' events) with a timeout,
 // reads every ring and rescans the targets' threads now and then, until
 // close.
-func (s *perfRing) run(fds []unix.PollFd, targets []uint32) {
+func (s *perfRing) run(fds []unix.PollFd, targets processNews) {
 	defer close(s.done)
 	s.agg.announce(targets)
 	for {
@@ -183,8 +183,8 @@ func (s *perfRing) handle(rec []byte) {
 }
 
 // drain implements sampler. Processes first seen in the records it reads
-// are announced to OnNewProcess from the calling goroutine, before the
-// samples are emitted.
+// are announced to OnNewProcess (and those that exited to OnProcessExit)
+// from the calling goroutine, before the samples are emitted.
 func (s *perfRing) drain(emit func(rawSample)) (samplerStats, error) {
 	s.mu.Lock()
 	if s.closed {

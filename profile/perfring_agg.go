@@ -20,6 +20,7 @@ type perfAggregator struct {
 	stats  samplerStats
 	comms  map[uint32]string // command names of processes seen
 	exited []uint32          // processes to forget after the next drain
+	ended  []uint32          // processes to announce to OnProcessExit
 	news   []uint32          // processes to announce to OnNewProcess
 	key    []byte
 
@@ -59,6 +60,7 @@ func (a *perfAggregator) add(r *perfevent.Record) {
 	case perfevent.RecordExit:
 		if r.PID == r.TID {
 			a.exited = append(a.exited, r.PID)
+			a.ended = append(a.ended, r.PID)
 		}
 	}
 }
@@ -125,23 +127,31 @@ func (a *perfAggregator) fail(cause string, n uint64) {
 	a.stats.Failures[cause] += n
 }
 
-// takeNew returns the processes to announce and forgets them.
-func (a *perfAggregator) takeNew() []uint32 {
-	n := a.news
-	a.news = nil
+// takeNew returns the processes to announce, new and ended, and forgets
+// them.
+func (a *perfAggregator) takeNew() processNews {
+	n := processNews{started: a.news, ended: a.ended}
+	a.news, a.ended = nil, nil
 	return n
 }
 
-// announce calls OnNewProcess for pids, one call at a time; perfRing
-// calls it without its lock.
-func (a *perfAggregator) announce(pids []uint32) {
-	if a.cfg.OnNewProcess == nil || len(pids) == 0 {
-		return
-	}
+// processNews are the processes to announce: first seen, and exited.
+type processNews struct{ started, ended []uint32 }
+
+// announce calls OnNewProcess for the new processes, then OnProcessExit for
+// the ended ones, one call at a time; perfRing calls it without its lock.
+func (a *perfAggregator) announce(n processNews) {
 	a.announcing.Lock()
 	defer a.announcing.Unlock()
-	for _, pid := range pids {
-		a.cfg.OnNewProcess(pid)
+	for _, c := range []struct {
+		call func(uint32)
+		pids []uint32
+	}{{a.cfg.OnNewProcess, n.started}, {a.cfg.OnProcessExit, n.ended}} {
+		if c.call != nil {
+			for _, pid := range c.pids {
+				c.call(pid)
+			}
+		}
 	}
 }
 

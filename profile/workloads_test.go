@@ -43,15 +43,23 @@ func buildC(t *testing.T, name, src string) string {
 }
 
 // recordCommand profiles cmd, and the processes it starts, until it exits,
-// and returns the folded stacks.
+// and returns the folded stacks. The backend is the test's last word after
+// a slash (TestX/perf), else BPF.
 func recordCommand(t *testing.T, cmd *exec.Cmd, hz uint64) *flamegraph.Profile {
 	t.Helper()
 	requireRoot(t)
-	s, err := profile.Start(context.Background(), profile.Options{Command: cmd, Frequency: hz})
+	backend := profile.BackendBPF
+	if strings.HasSuffix(t.Name(), "/perf") {
+		backend = profile.BackendPerf
+	}
+	s, err := profile.Start(context.Background(), profile.Options{Command: cmd, Frequency: hz, Backend: backend})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	if s.Backend() != backend {
+		t.Fatalf("backend %v, want %v", s.Backend(), backend)
+	}
 	select {
 	case <-s.Done():
 	case <-time.After(60 * time.Second):
@@ -98,6 +106,13 @@ func dump(p *flamegraph.Profile) string {
 	return b.String()
 }
 
+// bothBackends runs a workload test with each backend.
+func bothBackends(t *testing.T, test func(t *testing.T)) {
+	for _, b := range []string{"bpf", "perf"} {
+		t.Run(b, test)
+	}
+}
+
 func contains(sub string) func(string) bool {
 	return func(frames string) bool { return strings.Contains(frames, sub) }
 }
@@ -120,13 +135,15 @@ int main(void) { short_lived_spin(); return 0; }
 // exits long before the profile ends, and its function must be named in
 // nearly all of its samples.
 func TestWorkloadShortLived(t *testing.T) {
-	bin := buildC(t, "shortlived", shortLivedC)
-	p := recordCommand(t, exec.Command("/bin/sh", "-c", "for i in $(seq 30); do "+bin+"; done"), 999)
-	total, named := share(p, "shortlived", contains(";main;short_lived_spin"))
-	if total < 300 || named < 0.9*total {
-		t.Fatalf("%v samples of the short-lived processes, %v in short_lived_spin: want at least 300 and 90%%\n%s", total, named, dump(p))
-	}
-	t.Logf("%v samples, %.1f%% named short_lived_spin", total, 100*named/total)
+	bothBackends(t, func(t *testing.T) {
+		bin := buildC(t, "shortlived", shortLivedC)
+		p := recordCommand(t, exec.Command("/bin/sh", "-c", "for i in $(seq 30); do "+bin+"; done"), 999)
+		total, named := share(p, "shortlived", contains(";main;short_lived_spin"))
+		if total < 300 || named < 0.9*total {
+			t.Fatalf("%v samples of the short-lived processes, %v in short_lived_spin: want at least 300 and 90%%\n%s", total, named, dump(p))
+		}
+		t.Logf("%v samples, %.1f%% named short_lived_spin", total, 100*named/total)
+	})
 }
 
 const readZeroC = `
@@ -150,18 +167,20 @@ int main(void) { read_zeros(open("/dev/zero", O_RDONLY)); return 0; }
 // frames and libc's read, which the loader mapped after the exec. (libc's
 // read makes no frame, so frame pointers skip its caller, read_zeros.)
 func TestWorkloadKernelFrames(t *testing.T) {
-	bin := buildC(t, "readzero", readZeroC)
-	p := recordCommand(t, exec.Command(bin), 499)
-	total, inRead := share(p, "readzero", func(frames string) bool {
-		return strings.Contains(frames, ";main;read;") && strings.Contains(frames, ";vfs_read_[k]")
+	bothBackends(t, func(t *testing.T) {
+		bin := buildC(t, "readzero", readZeroC)
+		p := recordCommand(t, exec.Command(bin), 499)
+		total, inRead := share(p, "readzero", func(frames string) bool {
+			return strings.Contains(frames, ";main;read;") && strings.Contains(frames, ";vfs_read_[k]")
+		})
+		if total < 200 || inRead < 0.5*total {
+			t.Fatalf("%v samples, %v under main, read and vfs_read: want at least 200 and half\n%s", total, inRead, dump(p))
+		}
+		_, unknown := share(p, "readzero", contains("[unknown]"))
+		if unknown > 0.02*total {
+			t.Errorf("%v of %v samples have an unnamed frame\n%s", unknown, total, dump(p))
+		}
 	})
-	if total < 200 || inRead < 0.5*total {
-		t.Fatalf("%v samples, %v under main, read and vfs_read: want at least 200 and half\n%s", total, inRead, dump(p))
-	}
-	_, unknown := share(p, "readzero", contains("[unknown]"))
-	if unknown > 0.02*total {
-		t.Errorf("%v of %v samples have an unnamed frame\n%s", unknown, total, dump(p))
-	}
 }
 
 const goWorkload = `package main
@@ -188,21 +207,23 @@ func main() {
 // names nothing in it, the pclntab names its hot function. (spinGo is a
 // leaf without a frame, so frame pointers skip its caller, main.main.)
 func TestWorkloadGo(t *testing.T) {
-	goTool := needTool(t, "go")
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "main.go"), []byte(goWorkload), 0o644)
-	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module gowork\n\ngo 1.21\n"), 0o644)
-	bin := filepath.Join(dir, "gowork")
-	build := exec.Command(goTool, "build", "-ldflags=-s -w", "-o", bin, ".")
-	build.Dir = dir
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	p := recordCommand(t, exec.Command(bin), 499)
-	total, hot := share(p, "gowork", contains(";runtime.main;main.spinGo"))
-	if total < 300 || hot < 0.8*total {
-		t.Fatalf("%v samples, %v in runtime.main;main.spinGo: want at least 300 and 80%%\n%s", total, hot, dump(p))
-	}
+	bothBackends(t, func(t *testing.T) {
+		goTool := needTool(t, "go")
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "main.go"), []byte(goWorkload), 0o644)
+		os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module gowork\n\ngo 1.21\n"), 0o644)
+		bin := filepath.Join(dir, "gowork")
+		build := exec.Command(goTool, "build", "-ldflags=-s -w", "-o", bin, ".")
+		build.Dir = dir
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("go build: %v\n%s", err, out)
+		}
+		p := recordCommand(t, exec.Command(bin), 499)
+		total, hot := share(p, "gowork", contains(";runtime.main;main.spinGo"))
+		if total < 300 || hot < 0.8*total {
+			t.Fatalf("%v samples, %v in runtime.main;main.spinGo: want at least 300 and 80%%\n%s", total, hot, dump(p))
+		}
+	})
 }
 
 const hotJava = `public class Hot {
@@ -218,31 +239,33 @@ const hotJava = `public class Hot {
 // TestWorkloadJava profiles a JVM that writes its perf map only at exit:
 // its compiled hot method must be named, as a JIT frame.
 func TestWorkloadJava(t *testing.T) {
-	java, javac := needTool(t, "java"), needTool(t, "javac")
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "Hot.java"), []byte(hotJava), 0o644)
-	if out, err := exec.Command(javac, "-d", dir, filepath.Join(dir, "Hot.java")).CombinedOutput(); err != nil {
-		t.Fatalf("javac: %v\n%s", err, out)
-	}
-	cmd := exec.Command(java, "-XX:+UnlockDiagnosticVMOptions", "-XX:+DumpPerfMapAtExit", "-XX:+PreserveFramePointer", "-cp", dir, "Hot")
-	t.Cleanup(func() {
-		if cmd.Process != nil {
-			os.Remove(fmt.Sprintf("/tmp/perf-%d.map", cmd.Process.Pid))
+	bothBackends(t, func(t *testing.T) {
+		java, javac := needTool(t, "java"), needTool(t, "javac")
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "Hot.java"), []byte(hotJava), 0o644)
+		if out, err := exec.Command(javac, "-d", dir, filepath.Join(dir, "Hot.java")).CombinedOutput(); err != nil {
+			t.Fatalf("javac: %v\n%s", err, out)
 		}
-	})
-	p := recordCommand(t, cmd, 499)
-	var total, fib float64
-	for _, st := range p.Stacks {
-		if strings.HasPrefix(st.Frames, "java;") {
-			total += st.Count
-			if strings.Contains(st.Frames, "Hot.fib(int)_[j]") {
-				fib += st.Count
+		cmd := exec.Command(java, "-XX:+UnlockDiagnosticVMOptions", "-XX:+DumpPerfMapAtExit", "-XX:+PreserveFramePointer", "-cp", dir, "Hot")
+		t.Cleanup(func() {
+			if cmd.Process != nil {
+				os.Remove(fmt.Sprintf("/tmp/perf-%d.map", cmd.Process.Pid))
+			}
+		})
+		p := recordCommand(t, cmd, 499)
+		var total, fib float64
+		for _, st := range p.Stacks {
+			if strings.HasPrefix(st.Frames, "java;") {
+				total += st.Count
+				if strings.Contains(st.Frames, "Hot.fib(int)_[j]") {
+					fib += st.Count
+				}
 			}
 		}
-	}
-	if fib < 200 || fib < 0.5*total {
-		t.Fatalf("%v samples in Hot.fib of the main thread's %v: want at least 200 and half\n%s", fib, total, dump(p))
-	}
+		if fib < 200 || fib < 0.5*total {
+			t.Fatalf("%v samples in Hot.fib of the main thread's %v: want at least 200 and half\n%s", fib, total, dump(p))
+		}
+	})
 }
 
 const hotNode = `function fibHot(n) { return n < 2 ? n : fibHot(n - 1) + fibHot(n - 2); }
@@ -255,21 +278,24 @@ console.log(x > 0);
 // TestWorkloadNode profiles Node with --perf-basic-prof, whose perf map
 // grows while it runs: its hot function must be named, as a JIT frame.
 func TestWorkloadNode(t *testing.T) {
-	node := needTool(t, "node")
-	script := filepath.Join(t.TempDir(), "hot.js")
-	os.WriteFile(script, []byte(hotNode), 0o644)
-	cmd := exec.Command(node, "--perf-basic-prof", script)
-	t.Cleanup(func() {
-		if cmd.Process != nil {
-			os.Remove(fmt.Sprintf("/tmp/perf-%d.map", cmd.Process.Pid))
+	bothBackends(t, func(t *testing.T) {
+		node := needTool(t, "node")
+		script := filepath.Join(t.TempDir(), "hot.js")
+		os.WriteFile(script, []byte(hotNode), 0o644)
+		cmd := exec.Command(node, "--perf-basic-prof", script)
+		t.Cleanup(func() {
+			if cmd.Process != nil {
+				os.Remove(fmt.Sprintf("/tmp/perf-%d.map", cmd.Process.Pid))
+			}
+		})
+		p := recordCommand(t, cmd, 499)
+		total, fib := share(p, "node", contains("fibHot"))
+		_, jit := share(p, "node", func(frames string) bool {
+			return strings.Contains(frames, "fibHot") && strings.Contains(frames, "_[j]")
+		})
+		t.Logf("%v samples in fibHot (%v as JIT frames) of node's %v", fib, jit, total)
+		if fib < 200 || fib < 0.5*total || jit < fib {
+			t.Fatalf("%v samples in fibHot (%v as JIT frames) of node's %v: want at least 200 and half\n%s", fib, jit, total, dump(p))
 		}
 	})
-	p := recordCommand(t, cmd, 499)
-	total, fib := share(p, "node", contains("fibHot"))
-	_, jit := share(p, "node", func(frames string) bool {
-		return strings.Contains(frames, "fibHot") && strings.Contains(frames, "_[j]")
-	})
-	if fib < 200 || fib < 0.5*total || jit < fib {
-		t.Fatalf("%v samples in fibHot (%v as JIT frames) of node's %v: want at least 200 and half\n%s", fib, jit, total, dump(p))
-	}
 }
