@@ -283,6 +283,7 @@ func TestWorkloadNode(t *testing.T) {
 		script := filepath.Join(t.TempDir(), "hot.js")
 		os.WriteFile(script, []byte(hotNode), 0o644)
 		cmd := exec.Command(node, "--perf-basic-prof", script)
+		cmd.Dir = filepath.Dir(script) // where V8 writes its isolate logs
 		t.Cleanup(func() {
 			if cmd.Process != nil {
 				os.Remove(fmt.Sprintf("/tmp/perf-%d.map", cmd.Process.Pid))
