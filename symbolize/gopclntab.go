@@ -87,19 +87,20 @@ type goTable struct {
 	size int64
 }
 
-// newGoTable reads the pclntab of ef. It returns an error wrapping
+// newGoTable reads the pclntab of ef, mapping it through maps (which may be
+// nil) when it can. It returns an error wrapping
 // errNoGoTable when ef has no .gopclntab section (it is not a Go binary) or
 // one of a format older than Go 1.16, and another error when the section is
 // unreadable or malformed. A file without section headers is searched for
 // a pclntab in its read-only segments.
-func newGoTable(ef *elf.File) (*goTable, error) {
+func newGoTable(ef *elf.File, maps *fileMaps) (*goTable, error) {
 	// data is the pclntab, at addr; region, at regionAddr, holds it: the
 	// section, or the segment.
 	var data, region []byte
 	var addr, regionAddr uint64
 	if sec := ef.Section(".gopclntab"); sec != nil && sec.Type != elf.SHT_NOBITS {
 		var err error
-		if data, err = sec.Data(); err != nil {
+		if data, _, err = maps.section(sec, 0); err != nil {
 			return nil, fmt.Errorf("symbolize: reading .gopclntab: %w", err)
 		}
 		region, addr, regionAddr = data, sec.Addr, sec.Addr
@@ -123,7 +124,7 @@ func newGoTable(ef *elf.File) (*goTable, error) {
 	}
 	var extra int64
 	if t.layout.inlSize != 0 {
-		t.gofunc, extra = goFuncBytes(ef, mod, syms, t.layout.gofuncSym, regionAddr, region)
+		t.gofunc, extra = goFuncBytes(ef, maps, mod, syms, t.layout.gofuncSym, regionAddr, region)
 	}
 	t.size = int64(len(region)) + extra + int64(unsafe.Sizeof(*t)) + 4*int64(len(t.buckets))
 	return t, nil

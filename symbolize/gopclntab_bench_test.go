@@ -47,7 +47,7 @@ func BenchmarkGoTableLoad(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := newGoTable(ef); err != nil {
+		if _, err := newGoTable(ef, nil); err != nil {
 			b.Fatal(err)
 		}
 		ef.Close()
@@ -62,7 +62,7 @@ func BenchmarkGoTableLookup(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer ef.Close()
-	tab, err := newGoTable(ef)
+	tab, err := newGoTable(ef, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -99,15 +99,20 @@ func removeSectionHeaders(t testing.TB, path string) {
 	}
 }
 
-// openGoTable opens path and reads its pclntab.
+// openGoTable opens path and reads its pclntab, mapped as objects map it.
 func openGoTable(t testing.TB, path string) (*elf.File, *goTable) {
 	t.Helper()
-	ef, err := elf.Open(path)
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ef.Close() })
-	tab, err := newGoTable(ef)
+	ef, err := elf.NewFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps := newFileMaps(f)
+	t.Cleanup(func() { maps.release(); f.Close() })
+	tab, err := newGoTable(ef, maps)
 	if err != nil {
 		t.Fatalf("newGoTable(%s): %v", path, err)
 	}

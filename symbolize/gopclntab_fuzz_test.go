@@ -105,7 +105,7 @@ func TestGoTableMalformedELF(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		if tab, err := newGoTable(ef); err == nil {
+		if tab, err := newGoTable(ef, nil); err == nil {
 			exerciseGoTable(tab)
 		} else if i >= 5 {
 			t.Logf("input %d: %v", i, err)

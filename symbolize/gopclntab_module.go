@@ -2,7 +2,6 @@ package symbolize
 
 import (
 	"debug/elf"
-	"io"
 )
 
 // Word indexes in runtime.moduledata (runtime/symtab.go) of the fields read
@@ -97,7 +96,7 @@ func goTextStart(ef *elf.File, mod goModule, syms *goSymbols, t *goTable) uint64
 // what the caller has read already (the pclntab's section or segment);
 // goFuncBytes returns nil when gofunc is unknown, and the bytes it read
 // besides data.
-func goFuncBytes(ef *elf.File, mod goModule, syms *goSymbols, gofuncSym string, addr uint64, data []byte) ([]byte, int64) {
+func goFuncBytes(ef *elf.File, maps *fileMaps, mod goModule, syms *goSymbols, gofuncSym string, addr uint64, data []byte) ([]byte, int64) {
 	gofunc := mod.gofunc
 	if !mod.ok {
 		v, ok := syms.get(gofuncSym)
@@ -114,9 +113,7 @@ func goFuncBytes(ef *elf.File, mod goModule, syms *goSymbols, gofuncSym string, 
 			gofunc < sec.Addr || gofunc-sec.Addr >= sec.Size {
 			continue
 		}
-		// Read the tail only; ReadAll grows with what the file really holds.
-		off := gofunc - sec.Addr
-		b, err := io.ReadAll(io.NewSectionReader(sec, int64(off), int64(sec.Size-off)))
+		b, _, err := maps.section(sec, gofunc-sec.Addr)
 		if err != nil || len(b) == 0 {
 			return nil, 0
 		}

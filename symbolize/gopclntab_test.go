@@ -181,7 +181,7 @@ func TestGoTextStartFallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, extra := goFuncBytes(ef, goModule{}, syms, "go:func.*", sec.Addr, data); len(got) != len(tab.gofunc) || len(got) == 0 || extra != 0 {
+	if got, extra := goFuncBytes(ef, nil, goModule{}, syms, "go:func.*", sec.Addr, data); len(got) != len(tab.gofunc) || len(got) == 0 || extra != 0 {
 		t.Errorf("go:func.* from the symbol table: %d bytes (%d read besides); moduledata: %d", len(got), extra, len(tab.gofunc))
 	}
 	// Before Go 1.26, go:func.* is in .rodata.
@@ -190,7 +190,7 @@ func TestGoTextStartFallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, extra := goFuncBytes(ef, goModule{gofunc: rodata.Addr + 16, ok: true}, syms, "go:func.*", sec.Addr, data)
+	got, extra := goFuncBytes(ef, nil, goModule{gofunc: rodata.Addr + 16, ok: true}, syms, "go:func.*", sec.Addr, data)
 	if !bytes.Equal(got, want[16:]) || extra < int64(len(got)) {
 		t.Errorf("go:func.* in .rodata: %d bytes (%d read); want %d", len(got), extra, len(want)-16)
 	}
@@ -227,7 +227,7 @@ func TestGoTableNotGo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := newGoTable(ef); !errors.Is(err, errNoGoTable) {
+		if _, err := newGoTable(ef, nil); !errors.Is(err, errNoGoTable) {
 			t.Errorf("newGoTable(C binary, section headers %v) = %v; want errNoGoTable", shdrs, err)
 		}
 		ef.Close()

@@ -18,6 +18,7 @@ type object struct {
 	mu     sync.Mutex // serialises lookups, whose tables load lazily
 	module Module
 	file   io.Closer // the object's own handle on the file; nil for in-memory images
+	maps   *fileMaps // sections mapped from file
 	elf    *elf.File
 	gotab  *goTable
 	pcs    pcvalueCache // for gotab's lookups
@@ -42,9 +43,10 @@ func openObject(r io.ReaderAt, closer io.Closer, path string, nopts nativeOption
 	if err != nil {
 		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
 	}
-	o := &object{file: closer, elf: ef, module: Module{Path: path, BuildID: buildID(ef)}, path: path, nopts: nopts}
+	f, _ := r.(*os.File)
+	o := &object{file: closer, elf: ef, maps: newFileMaps(f), module: Module{Path: path, BuildID: buildID(ef)}, path: path, nopts: nopts}
 	// A damaged pclntab leaves the symbol tables to name the file.
-	if o.gotab, _ = newGoTable(ef); o.gotab != nil {
+	if o.gotab, _ = newGoTable(ef, o.maps); o.gotab != nil {
 		return o, nil // the symbol tables are read when the pclntab fails to name an address
 	}
 	if o.native, err = newNativeTable(ef, path, nopts); err != nil {
@@ -135,7 +137,11 @@ func (o *object) lookupLocked(vaddr uint64, opts LookupOptions, dst []Frame) []F
 	n := len(dst)
 	ok := false
 	if o.gotab != nil {
-		dst, ok = o.gotab.lookup(vaddr, opts.Lines, dst, &o.pcs)
+		// A fault reading the mapped pclntab means the file was cut
+		// short under us: the symbol tables name what they can.
+		if guardMapped(func() { dst, ok = o.gotab.lookup(vaddr, opts.Lines, dst, &o.pcs) }) {
+			o.gotab, dst, ok = nil, dst[:n], false
+		}
 	}
 	if !ok && o.nativeTable() != nil {
 		dst, ok = o.native.lookupNamed(vaddr, opts.Lines, opts.Names, &o.names, dst)
@@ -219,6 +225,7 @@ func (o *object) sizeBytes() int64 {
 }
 
 func (o *object) close() {
+	o.maps.release()
 	if o.file != nil {
 		o.file.Close()
 	}

@@ -1,0 +1,98 @@
+package symbolize
+
+import (
+	"debug/elf"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"golang.org/x/sys/unix"
+)
+
+// minMapped is the size from which a section is mapped rather than read.
+const minMapped = 64 << 10
+
+// fileMaps maps big sections of an open ELF file read-only instead of
+// copying them into the heap: a Go binary's pclntab is megabytes, of which
+// lookups touch a few pages, and mapped pages are shared with the page
+// cache (and the process that runs the binary). release unmaps them all.
+// With no file (an in-memory image), sections are read.
+type fileMaps struct {
+	f    *os.File
+	size int64 // the file's size when opened: nothing past it is mapped
+	maps [][]byte
+}
+
+// newFileMaps returns the mapper of f, which may be nil.
+func newFileMaps(f *os.File) *fileMaps {
+	m := &fileMaps{f: f}
+	if f != nil {
+		if st, err := f.Stat(); err == nil {
+			m.size = st.Size()
+		} else {
+			m.f = nil
+		}
+	}
+	return m
+}
+
+// section returns sec's bytes from off to its end: mapped when they are big
+// and stored as they are in the file, else read into the heap. mapped says
+// which.
+func (m *fileMaps) section(sec *elf.Section, off uint64) (b []byte, mapped bool, err error) {
+	if off > sec.Size {
+		return nil, false, fmt.Errorf("symbolize: %s: offset %#x past its end: %w", sec.Name, off, errMalformedELF)
+	}
+	size := sec.Size - off
+	if m == nil || m.f == nil || size < minMapped || sec.Type == elf.SHT_NOBITS || sec.Flags&elf.SHF_COMPRESSED != 0 ||
+		sec.Offset > uint64(m.size) || sec.Size > uint64(m.size)-sec.Offset {
+		if off == 0 {
+			b, err = sec.Data()
+		} else {
+			// Read the tail only; ReadAll grows with what the file holds.
+			b, err = io.ReadAll(io.NewSectionReader(sec, int64(off), int64(size)))
+		}
+		return b, false, err
+	}
+	start := sec.Offset + off
+	page := uint64(os.Getpagesize())
+	base := start &^ (page - 1)
+	region, err := unix.Mmap(int(m.f.Fd()), int64(base), int(start-base+size), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		b, err = io.ReadAll(io.NewSectionReader(sec, int64(off), int64(size)))
+		return b, false, err
+	}
+	m.maps = append(m.maps, region)
+	return region[start-base:], true, nil
+}
+
+// release unmaps every section mapped.
+func (m *fileMaps) release() {
+	if m == nil {
+		return
+	}
+	for _, r := range m.maps {
+		unix.Munmap(r)
+	}
+	m.maps = nil
+}
+
+// guardMapped runs f with memory faults turned into panics, and reports
+// whether one happened: a mapped file cut short under us raises SIGBUS on
+// access, which must not end the process.
+func guardMapped(f func()) (faulted bool) {
+	old := debug.SetPanicOnFault(true)
+	defer func() {
+		debug.SetPanicOnFault(old)
+		if r := recover(); r != nil {
+			if e, ok := r.(interface{ Addr() uintptr }); ok && e != nil {
+				faulted = true
+				return
+			}
+			panic(r)
+		}
+	}()
+	f()
+	return false
+}
