@@ -3,7 +3,9 @@ package symbolize
 import (
 	"strings"
 
-	"github.com/ianlancetaylor/demangle"
+	lib "github.com/ianlancetaylor/demangle"
+
+	"github.com/flamekit/flamekit/internal/demangle"
 )
 
 // demangleMode says how much of a mangled name demangleName keeps.
@@ -34,15 +36,43 @@ func demangleName(name string, mode demangleMode) string {
 	if !strings.HasPrefix(base, "_Z") && !strings.HasPrefix(base, "_R") {
 		return name
 	}
+	// The fast demangler writes what the library would, for the names it
+	// knows (nearly all); the library takes the rest.
+	style := demangle.Full
+	if mode == demangleShort {
+		style = demangle.Short
+	}
+	var buf [512]byte
+	if !rustLegacy(base) {
+		if out, ok := demangle.AppendItanium(buf[:0], base, style); ok {
+			return string(append(out, suffix...))
+		}
+	}
 	var out string
 	var err error
 	if mode == demangleShort {
-		out, err = demangle.ToString(base, demangle.NoParams, demangle.NoTemplateParams, demangle.NoClones)
+		out, err = lib.ToString(base, lib.NoParams, lib.NoTemplateParams, lib.NoClones)
 	} else {
-		out, err = demangle.ToString(base)
+		out, err = lib.ToString(base)
 	}
 	if err != nil {
 		return name
 	}
 	return out + suffix
+}
+
+// rustLegacy reports whether name is a Rust symbol in the legacy scheme: an
+// Itanium nested name whose last part is the hash "17h" and 16 hex digits,
+// which the library recognizes and drops.
+func rustLegacy(name string) bool {
+	i := strings.LastIndex(name, "17h")
+	if i < 0 || len(name) < i+3+16+1 || name[i+3+16] != 'E' {
+		return false
+	}
+	for _, c := range name[i+3 : i+3+16] {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
