@@ -62,14 +62,18 @@ func demangleName(name string, mode demangleMode) string {
 }
 
 // rustLegacy reports whether name is a Rust symbol in the legacy scheme: an
-// Itanium nested name whose last part is the hash "17h" and 16 hex digits,
-// which the library recognizes and drops.
+// Itanium nested name whose last part is the hash "17h" and 16 hex digits
+// (maybe followed by LLVM's ".llvm.N"), which the library recognizes and
+// drops.
 func rustLegacy(name string) bool {
-	i := strings.LastIndex(name, "17h")
-	if i < 0 || len(name) < i+3+16+1 || name[i+3+16] != 'E' {
+	if i := strings.LastIndex(name, ".llvm."); i >= 0 {
+		name = name[:i]
+	}
+	const tail = len("17h0123456789abcdefE")
+	if len(name) < tail || name[len(name)-1] != 'E' || name[len(name)-tail:len(name)-tail+3] != "17h" {
 		return false
 	}
-	for _, c := range name[i+3 : i+3+16] {
+	for _, c := range name[len(name)-tail+3 : len(name)-1] {
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
 			return false
 		}

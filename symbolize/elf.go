@@ -109,9 +109,8 @@ func (t *nativeTable) lookup(vaddr uint64, lines bool, dst []Frame) ([]Frame, bo
 	return t.lookupNamed(vaddr, lines, NamesRaw, nil, dst)
 }
 
-// lookupNamed is lookup with the symbol table's names in style, demangled
-// through names (which may be nil for NamesRaw). Names that come from DWARF
-// stay as DWARF has them.
+// lookupNamed is lookup with names in style, demangled through names
+// (which may be nil for NamesRaw).
 func (t *nativeTable) lookupNamed(vaddr uint64, lines bool, style NameStyle, names *symNames, dst []Frame) ([]Frame, bool) {
 	name := ""
 	if i := findSym(t.syms, vaddr); i >= 0 {
@@ -123,7 +122,11 @@ func (t *nativeTable) lookupNamed(vaddr uint64, lines bool, style NameStyle, nam
 	}
 	if lines {
 		if d := t.dwarf(); d != nil {
+			n := len(dst)
 			if out, ok := d.frames(vaddr, name, dst); ok {
+				for i := n; names != nil && i < len(out); i++ {
+					out[i].Function = names.demangled(out[i].Function, style)
+				}
 				return out, true
 			}
 		}

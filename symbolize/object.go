@@ -68,9 +68,8 @@ func (o *object) nativeTable() *nativeTable {
 	return o.native
 }
 
-// lookup appends the frames at a link-time address. Symbol-table names come
-// in opts.Names's style; names from DWARF stay as DWARF has them (the
-// Symbolizer demangles those).
+// lookup appends the frames at a link-time address, with names in
+// opts.Names's style.
 func (o *object) lookup(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -69,10 +69,9 @@ const (
 // process, so the processes running one binary share its tables. It is safe
 // for concurrent use.
 type Symbolizer struct {
-	opts      Options
-	native    nativeOptions
-	cache     *objectCache
-	demangled *demangleCache
+	opts   Options
+	native nativeOptions
+	cache  *objectCache
 
 	kernelOnce sync.Once
 	kernel     *Kernel
@@ -88,10 +87,9 @@ func New(opts Options) *Symbolizer {
 		opts.DebugDirs = []string{"/usr/lib/debug"}
 	}
 	return &Symbolizer{
-		opts:      opts,
-		native:    nativeOptions{DebugDirs: opts.DebugDirs, Debuginfod: newDebuginfod(opts)},
-		cache:     newObjectCache(opts.CacheBytes),
-		demangled: newDemangleCache(opts.CacheBytes / 4),
+		opts:   opts,
+		native: nativeOptions{DebugDirs: opts.DebugDirs, Debuginfod: newDebuginfod(opts)},
+		cache:  newObjectCache(opts.CacheBytes),
 	}
 }
 
@@ -146,7 +144,6 @@ func (s *Symbolizer) File(path string, addrs []uint64, kind AddressKind, opts Lo
 	}
 	defer s.cache.release(obj)
 	out := obj.lookupAll(addrs, kind, opts)
-	s.demangled.frames(out, opts.Names)
 	return out, nil
 }
 
@@ -193,7 +190,6 @@ func (s *Symbolizer) Process(p *Process, addrs []uint64, opts LookupOptions) ([]
 		b.next()
 	}
 	out := b.split(nil)
-	s.demangled.frames(out, opts.Names)
 	return out, nil
 }
 
