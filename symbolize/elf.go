@@ -3,6 +3,7 @@ package symbolize
 import (
 	"debug/elf"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -47,29 +48,49 @@ type nativeTable struct {
 // It returns ErrNoSymbols when the file has no symbols and no DWARF at all, and
 // an error wrapping errMalformedELF when its tables are inconsistent.
 func newNativeTable(ef *elf.File, path string, opts nativeOptions) (*nativeTable, error) {
+	return newNativeTableOf(ef, nil, path, opts)
+}
+
+// newNativeTableOf is newNativeTable for ef read from f (which may be nil):
+// the symbol tables are then mapped while they are read, not copied.
+func newNativeTableOf(ef *elf.File, f *os.File, path string, opts nativeOptions) (*nativeTable, error) {
 	if len(opts.DebugDirs) == 0 {
 		opts.DebugDirs = []string{"/usr/lib/debug"}
 	}
 	t := &nativeTable{path: path, ef: ef, opts: opts}
-	var b symBuilder
-	if symtab := symbolSection(ef, elf.SHT_SYMTAB); symtab != nil {
-		if err := b.add(symSource{ef: ef, sec: symtab}); err != nil {
-			return nil, err
-		}
-	} else {
-		if dynsym := symbolSection(ef, elf.SHT_DYNSYM); dynsym != nil {
-			if err := b.add(symSource{ef: ef, sec: dynsym, dynamic: true}); err != nil {
-				return nil, err
-			}
-		}
-		t.addDebugSymbols(&b)
+	maps := newFileMaps(f) // the names are copied out: unmapped once built
+	defer maps.release()
+	var err error
+	if guardMapped(func() { err = t.build(maps) }) {
+		return nil, fmt.Errorf("symbolize: %s: the file was cut short while its symbols were read: %w", path, errMalformedELF)
 	}
-	b.addPLT(ef)
-	t.syms, t.names = b.build()
+	if err != nil {
+		return nil, err
+	}
 	if len(t.syms) == 0 && !hasDWARF(ef) && t.debug == "" {
 		return nil, fmt.Errorf("symbolize: %s: %w", path, ErrNoSymbols)
 	}
 	return t, nil
+}
+
+// build reads the symbol tables, through maps for the file's own.
+func (t *nativeTable) build(maps *fileMaps) error {
+	var b symBuilder
+	if symtab := symbolSection(t.ef, elf.SHT_SYMTAB); symtab != nil {
+		if err := b.add(symSource{ef: t.ef, sec: symtab, maps: maps}); err != nil {
+			return err
+		}
+	} else {
+		if dynsym := symbolSection(t.ef, elf.SHT_DYNSYM); dynsym != nil {
+			if err := b.add(symSource{ef: t.ef, sec: dynsym, dynamic: true, maps: maps}); err != nil {
+				return err
+			}
+		}
+		t.addDebugSymbols(&b)
+	}
+	b.addPLT(t.ef)
+	t.syms, t.names = b.build()
+	return nil
 }
 
 // addDebugSymbols adds the .symtab of the file's separate debug file or,

@@ -64,6 +64,7 @@ type symSource struct {
 	ef      *elf.File
 	sec     *elf.Section
 	dynamic bool
+	maps    *fileMaps // maps the tables of ef while they are read; nil: read them
 }
 
 // maxSymSources bounds the string tables one builder reads from.
@@ -87,11 +88,11 @@ func (b *symBuilder) add(src symSource) error {
 	if len(b.strs) >= maxSymSources {
 		return fmt.Errorf("symbolize: too many symbol tables: %w", errMalformedELF)
 	}
-	data, err := sec.Data()
+	data, _, err := src.maps.section(sec, 0)
 	if err != nil {
 		return fmt.Errorf("symbolize: reading %s: %w", sec.Name, err)
 	}
-	strs, err := ef.Sections[sec.Link].Data()
+	strs, _, err := src.maps.section(ef.Sections[sec.Link], 0)
 	if err != nil {
 		return fmt.Errorf("symbolize: reading %s's strings: %w", sec.Name, err)
 	}

@@ -49,7 +49,7 @@ func openObject(r io.ReaderAt, closer io.Closer, path string, nopts nativeOption
 	if o.gotab, _ = newGoTable(ef, o.maps); o.gotab != nil {
 		return o, nil // the symbol tables are read when the pclntab fails to name an address
 	}
-	if o.native, err = newNativeTable(ef, path, nopts); err != nil {
+	if o.native, err = newNativeTableOf(ef, f, path, nopts); err != nil {
 		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
 	}
 	return o, nil
@@ -61,7 +61,7 @@ func openObject(r io.ReaderAt, closer io.Closer, path string, nopts nativeOption
 func (o *object) nativeTable() *nativeTable {
 	if o.native == nil && !o.noNative {
 		var err error
-		if o.native, err = newNativeTable(o.elf, o.path, o.nopts); err != nil {
+		if o.native, err = newNativeTableOf(o.elf, o.maps.f, o.path, o.nopts); err != nil {
 			o.noNative = true
 		}
 	}
