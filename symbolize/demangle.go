@@ -66,8 +66,10 @@ func demangleName(name string, mode demangleMode) string {
 // (maybe followed by LLVM's ".llvm.N"), which the library recognizes and
 // drops.
 func rustLegacy(name string) bool {
-	if i := strings.LastIndex(name, ".llvm."); i >= 0 {
-		name = name[:i]
+	if n := len(name); n > 0 && '0' <= name[n-1] && name[n-1] <= '9' {
+		if i := strings.LastIndex(name, ".llvm."); i >= 0 {
+			name = name[:i]
+		}
 	}
 	const tail = len("17h0123456789abcdefE")
 	if len(name) < tail || name[len(name)-1] != 'E' || name[len(name)-tail:len(name)-tail+3] != "17h" {
