@@ -98,3 +98,18 @@ func TestNativeRust(t *testing.T) {
 		})
 	}
 }
+
+func TestRustLegacy(t *testing.T) {
+	for name, want := range map[string]bool{
+		"_ZN4prog5flame7Counter4bump17h0123456789abcdefE":             true,
+		"_ZN4prog5flame7Counter4bump17h0123456789abcdefE.llvm.123456": true,
+		"_ZN4prog5flame7Counter4bump17h0123456789abcdeE":              false, // 15 digits
+		"_ZN4prog5flame7Counter4bump17h0123456789abcdegE":             false, // not hex
+		"_ZN3foo3barEv":     false,
+		"_ZN3foo3barE.cold": false,
+	} {
+		if got := rustLegacy(name); got != want {
+			t.Errorf("rustLegacy(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
