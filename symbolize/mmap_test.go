@@ -2,6 +2,8 @@ package symbolize
 
 import (
 	"os"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -38,5 +40,33 @@ func TestMappedTableCutShort(t *testing.T) {
 	}
 	if o.gotab != nil {
 		t.Error("the object still uses its broken pclntab")
+	}
+}
+
+// TestFramesOutliveMapping names addresses of a Go binary, whose pclntab is
+// mapped, then closes the Symbolizer, which unmaps it: the frames' strings
+// must still be readable (copies, not views of the mapping).
+func TestFramesOutliveMapping(t *testing.T) {
+	path := buildGo(t, t.TempDir(), goVariants[1])
+	_, tab := openGoTable(t, path)
+	var addrs []uint64
+	for i := 0; i < tab.nfunc; i += max(1, tab.nfunc/50) {
+		addrs = append(addrs, tab.entry(i)+1)
+	}
+	s := New(Options{})
+	frames, err := s.File(path, addrs, VirtualAddress, LookupOptions{Lines: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]string, len(frames))
+	for i, fs := range frames {
+		want[i] = strings.Clone(fs[len(fs)-1].Function + " " + fs[0].File)
+	}
+	s.Close()
+	runtime.GC()
+	for i, fs := range frames {
+		if got := fs[len(fs)-1].Function + " " + fs[0].File; got != want[i] {
+			t.Errorf("frame %d: %q after Close, %q before", i, got, want[i])
+		}
 	}
 }
