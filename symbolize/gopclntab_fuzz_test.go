@@ -43,7 +43,7 @@ func FuzzGoTable(f *testing.F) {
 // at the edges of the address space.
 func exerciseGoTable(tab *goTable) {
 	var dst []Frame
-	var cache pcvalueCache
+	var cache goCache
 	for _, pc := range []uint64{0, tab.textStart, ^uint64(0)} {
 		dst, _ = tab.lookup(pc, true, dst[:0], nil)
 	}

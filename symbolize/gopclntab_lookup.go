@@ -2,6 +2,7 @@ package symbolize
 
 import (
 	"bytes"
+	"strings"
 	"unsafe"
 )
 
@@ -157,12 +158,12 @@ func goCString(b []byte, off uint64) string {
 
 // fileLine returns the file and line that f's tables give for pc: the
 // innermost source position there, inlined code included.
-func (t *goTable) fileLine(f goFunc, pc uint64, c *pcvalueCache) (string, int) {
-	line, ok := t.pcvalue(t.field(f, t.layout.pcln), f.entry, pc, c)
+func (t *goTable) fileLine(f goFunc, pc uint64, c *goCache) (string, int) {
+	line, ok := t.pcvalue(t.field(f, t.layout.pcln), f.entry, pc, c.pcvalues())
 	if !ok {
 		return "", 0
 	}
-	fileno, ok := t.pcvalue(t.field(f, t.layout.pcfile), f.entry, pc, c)
+	fileno, ok := t.pcvalue(t.field(f, t.layout.pcfile), f.entry, pc, c.pcvalues())
 	if !ok || fileno < 0 {
 		return "", int(line)
 	}
@@ -174,7 +175,7 @@ func (t *goTable) fileLine(f goFunc, pc uint64, c *pcvalueCache) (string, int) {
 	if fileOff == ^uint32(0) {
 		return "", int(line)
 	}
-	return goCString(t.files, uint64(fileOff)), int(line)
+	return c.own(goCString(t.files, uint64(fileOff))), int(line)
 }
 
 // lookup appends the frames at pc, a link-time virtual address, innermost
@@ -187,7 +188,7 @@ func (t *goTable) fileLine(f goFunc, pc uint64, c *pcvalueCache) (string, int) {
 // instruction after the call. lookup reports false, appending nothing, when
 // pc is outside the Go functions of the table. Padding after a function's
 // code belongs to that function, with no line (as in debug/gosym).
-func (t *goTable) lookup(pc uint64, lines bool, dst []Frame, c *pcvalueCache) ([]Frame, bool) {
+func (t *goTable) lookup(pc uint64, lines bool, dst []Frame, c *goCache) ([]Frame, bool) {
 	i, ok := t.findFunc(pc)
 	if !ok {
 		return dst, false
@@ -199,13 +200,13 @@ func (t *goTable) lookup(pc uint64, lines bool, dst []Frame, c *pcvalueCache) ([
 	if !lines {
 		// Without lines only the function holding the code is wanted:
 		// skip decoding the inline tree.
-		return append(dst, Frame{Kind: KindGo, Function: goCString(t.names, uint64(t.field(f, t.layout.nameOff)))}), true
+		return append(dst, Frame{Kind: KindGo, Function: t.funcName(i, f, c)}), true
 	}
 	idx := int32(-1)
 	tree := t.inlTree(f)
 	inlIndex := t.pcdata(f, goPCDataInlTreeIndex)
 	if tree != nil {
-		idx, _ = t.pcvalue(inlIndex, f.entry, pc, c)
+		idx, _ = t.pcvalue(inlIndex, f.entry, pc, c.pcvalues())
 	}
 	at := pc
 	for depth := 0; ; depth++ {
@@ -215,15 +216,15 @@ func (t *goTable) lookup(pc uint64, lines bool, dst []Frame, c *pcvalueCache) ([
 		}
 		rec := int(idx) * t.layout.inlSize
 		if idx < 0 || depth >= goMaxInlineDepth || rec > len(tree)-t.layout.inlSize {
-			fr.Function = goCString(t.names, uint64(t.field(f, t.layout.nameOff)))
+			fr.Function = t.funcName(i, f, c)
 			return append(dst, fr), true
 		}
 		call := tree[rec:]
-		fr.Function = goCString(t.names, uint64(t.u32(call[t.layout.inlName:])))
+		fr.Function = c.own(goCString(t.names, uint64(t.u32(call[t.layout.inlName:]))))
 		fr.Inlined = true
 		dst = append(dst, fr)
 		at = f.entry + uint64(int64(int32(t.u32(call[t.layout.inlParentPC:]))))
-		parent, _ := t.pcvalue(inlIndex, f.entry, at, c)
+		parent, _ := t.pcvalue(inlIndex, f.entry, at, c.pcvalues())
 		// A call's parent comes before it in the tree; anything else is
 		// corrupt: end with the physical frame, as the runtime does.
 		if parent >= idx {
@@ -232,3 +233,63 @@ func (t *goTable) lookup(pc uint64, lines bool, dst []Frame, c *pcvalueCache) ([
 		idx = parent
 	}
 }
+
+// goCache is what an object keeps between its goTable's lookups: where the
+// pc-value tables were left, and, when the table is mapped from the file,
+// heap copies of the names and files lookups gave (frames outlive the
+// mapping: the cache may drop the object while a caller holds them). It is
+// not safe for concurrent use; a nil *goCache keeps nothing and copies
+// nothing.
+type goCache struct {
+	pcs    pcvalueCache
+	copy   bool               // the table is mapped: strings are copied
+	funcs  []string           // function names by functab index, copied
+	owned  map[uintptr]string // other copies, by the address of the original
+	copied int64              // bytes copied
+}
+
+func (c *goCache) pcvalues() *pcvalueCache {
+	if c == nil {
+		return nil
+	}
+	return &c.pcs
+}
+
+// funcName returns the name of function i, f.
+func (t *goTable) funcName(i int, f goFunc, c *goCache) string {
+	if c == nil || !c.copy {
+		return goCString(t.names, uint64(t.field(f, t.layout.nameOff)))
+	}
+	if c.funcs == nil {
+		c.funcs = make([]string, t.nfunc)
+	}
+	if s := c.funcs[i]; s != "" {
+		return s
+	}
+	s := strings.Clone(goCString(t.names, uint64(t.field(f, t.layout.nameOff))))
+	c.funcs[i] = s
+	c.copied += int64(len(s))
+	return s
+}
+
+// own returns s, a string of the table, or its heap copy when the table is
+// mapped.
+func (c *goCache) own(s string) string {
+	if c == nil || !c.copy || s == "" {
+		return s
+	}
+	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	if o, ok := c.owned[p]; ok && len(o) == len(s) {
+		return o
+	}
+	if c.owned == nil {
+		c.owned = map[uintptr]string{}
+	}
+	o := strings.Clone(s)
+	c.owned[p] = o
+	c.copied += int64(len(o)) + 32
+	return o
+}
+
+// sizeBytes returns the memory the cache holds.
+func (c *goCache) sizeBytes() int64 { return c.copied + 16*int64(len(c.funcs)) }

@@ -113,7 +113,7 @@ func gosymTable(t testing.TB, ef *elf.File) gosymTab {
 
 func checkGosym(t *testing.T, tab *goTable, gt *gosym.Table) {
 	var dst []Frame
-	var cache pcvalueCache // the addresses go up, as a batch is answered
+	var cache goCache // the addresses go up, as a batch is answered
 	bad := 0
 	for _, fn := range gt.Funcs {
 		for _, pc := range []uint64{fn.Entry, fn.Entry + (fn.End-fn.Entry)/2, fn.End - 1} {
@@ -293,7 +293,7 @@ func TestGoTableCacheAgrees(t *testing.T) {
 		want[i], _ = tab.lookup(pc, true, nil, nil)
 	}
 	check := func(order string) {
-		var cache pcvalueCache
+		cache := goCache{copy: true} // as for a mapped table
 		var dst []Frame
 		bad := 0
 		for i, pc := range pcs {

@@ -33,7 +33,7 @@ func TestMappedTableCutShort(t *testing.T) {
 	if err := os.Truncate(path, 4096); err != nil {
 		t.Fatal(err)
 	}
-	o.pcs = pcvalueCache{} // decode again, from the pages now gone
+	o.goc.pcs = pcvalueCache{} // decode again, from the pages now gone
 	after := o.lookup(pc, LookupOptions{Lines: true}, nil)
 	if len(after) != 1 || after[0].Kind == KindGo {
 		t.Errorf("after the cut, lookup(%#x) = %+v; want one frame not from the pclntab", pc, after)

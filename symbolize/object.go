@@ -7,9 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strings"
 	"sync"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,11 +21,9 @@ type object struct {
 	maps   *fileMaps // sections mapped from file
 	elf    *elf.File
 	gotab  *goTable
-	pcs    pcvalueCache       // for gotab's lookups
-	owned  map[uintptr]string // heap copies of strings in mapped tables, by address
-	ownedN int64              // their bytes
-	names  symNames           // native's demangled names
-	native *nativeTable       // nil until needed in a Go binary
+	goc    goCache      // for gotab's lookups
+	names  symNames     // native's demangled names
+	native *nativeTable // nil until needed in a Go binary
 	// What reading the native tables later takes, and whether that failed.
 	path     string
 	nopts    nativeOptions
@@ -142,13 +138,9 @@ func (o *object) lookupLocked(vaddr uint64, opts LookupOptions, dst []Frame) []F
 	if o.gotab != nil {
 		// A fault reading the mapped pclntab means the file was cut
 		// short under us: the symbol tables name what they can.
-		if guardMapped(func() { dst, ok = o.gotab.lookup(vaddr, opts.Lines, dst, &o.pcs) }) {
+		o.goc.copy = len(o.maps.maps) > 0
+		if guardMapped(func() { dst, ok = o.gotab.lookup(vaddr, opts.Lines, dst, &o.goc) }) {
 			o.gotab, dst, ok = nil, dst[:n], false
-		}
-		if ok && len(o.maps.maps) > 0 {
-			for i := n; i < len(dst); i++ {
-				dst[i].Function, dst[i].File = o.own(dst[i].Function), o.own(dst[i].File)
-			}
 		}
 	}
 	if !ok && o.nativeTable() != nil {
@@ -169,26 +161,6 @@ func (o *object) lookupLocked(vaddr uint64, opts LookupOptions, dst []Frame) []F
 		dst[i].Offset = off
 	}
 	return dst
-}
-
-// own returns a heap copy of s, a string in a mapped table, made once per
-// string: frames outlive the mapping (the cache may drop the object while a
-// caller holds them). o.mu is held.
-func (o *object) own(s string) string {
-	if s == "" {
-		return ""
-	}
-	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-	if c, ok := o.owned[p]; ok && len(c) == len(s) {
-		return c
-	}
-	if o.owned == nil {
-		o.owned = map[uintptr]string{}
-	}
-	c := strings.Clone(s)
-	o.owned[p] = c
-	o.ownedN += int64(len(c)) + 32
-	return c
 }
 
 // lookupOffset appends the frames at a file offset, as part of module (the
@@ -249,7 +221,7 @@ func (o *object) sizeBytes() int64 {
 	if o.native != nil {
 		n += o.native.sizeBytes() + o.names.sizeBytes()
 	}
-	n += o.ownedN
+	n += o.goc.sizeBytes()
 	return n
 }
 
