@@ -64,6 +64,7 @@ type bpfSampler struct {
 	gen      uint32                  // generation the program writes to
 	failures [bpfFailureCount]uint64 // totals read at the last drain
 	carry    map[string]uint64       // Go-side failures since the last drain
+	buf      bpfBuffers              // drain's chunks
 }
 
 // bpfObjects are the loaded programs and maps. The constants are set

@@ -58,11 +58,15 @@ func (s *bpfSampler) drain(emit func(rawSample)) (samplerStats, error) {
 	s.gen = old ^ 1
 	time.Sleep(bpfGrace)
 
-	keys, values, err := bpfTake[bpf.ProfileCountKey, bpf.ProfileCountValue](s.counts[old], 4096)
-	if err != nil {
-		return samplerStats{}, fmt.Errorf("profile: bpf backend: draining counts: %w", err)
-	}
-	ids, frames, err := bpfTake[uint64, bpf.ProfileStack](s.stacks[old], 256)
+	// The stacks first, chunk by chunk into their frames, then the counts
+	// that name them: a drain holds one chunk of raw entries at a time
+	// (a raw stack is 1 KiB, whatever its depth), in buffers kept for the
+	// next drain.
+	st := bpfStacks{stacks: map[uint64][]uint64{}, fails: s.carry}
+	s.buf.stackIDs, s.buf.stacks = bpfChunk(s.buf.stackIDs, s.buf.stacks, s.stacks[old], 256)
+	err := bpfTake(s.stacks[old], s.buf.stackIDs, s.buf.stacks, func(id *uint64, frames *bpf.ProfileStack) {
+		st.stacks[*id] = bpfFrames(frames)
+	})
 	if err != nil {
 		return samplerStats{}, fmt.Errorf("profile: bpf backend: draining stacks: %w", err)
 	}
@@ -74,17 +78,16 @@ func (s *bpfSampler) drain(emit func(rawSample)) (samplerStats, error) {
 		}
 		s.carry[failTimedBacklog] += dropped
 	}
-	st := bpfStacks{stacks: make(map[uint64][]uint64, len(ids)), fails: s.carry}
-	for i, id := range ids {
-		st.stacks[id] = bpfFrames(&frames[i])
-	}
-	for i, k := range keys {
-		v := values[i]
+	s.buf.countKeys, s.buf.counts = bpfChunk(s.buf.countKeys, s.buf.counts, s.counts[old], 4096)
+	err = bpfTake(s.counts[old], s.buf.countKeys, s.buf.counts, func(k *bpf.ProfileCountKey, v *bpf.ProfileCountValue) {
 		emit(rawSample{
 			PID: k.Pid, TID: k.Tid, Comm: bpfString(v.Comm[:]), CPU: -1,
 			User: st.get(k.UserStack, failUserStackMissing, v.Count), Kernel: st.get(k.KernelStack, failKernelStackMissing, v.Count),
 			Count: v.Count, Value: v.Period,
 		})
+	})
+	if err != nil {
+		return samplerStats{}, fmt.Errorf("profile: bpf backend: draining counts: %w", err)
 	}
 	for _, t := range timed {
 		emit(rawSample{
@@ -128,25 +131,44 @@ func (s *bpfSampler) stats() (samplerStats, error) {
 	return st, nil
 }
 
-// bpfTake reads and deletes every entry of a hash map, chunk entries per
-// system call (chunk must exceed the entries of any hash bucket).
-func bpfTake[K, V any](m *ebpf.Map, chunk int) ([]K, []V, error) {
+// bpfBuffers are the chunks drain reads map entries into, kept between
+// drains.
+type bpfBuffers struct {
+	stackIDs  []uint64
+	stacks    []bpf.ProfileStack
+	countKeys []bpf.ProfileCountKey
+	counts    []bpf.ProfileCountValue
+}
+
+// bpfChunk returns buffers of chunk entries for m (at most its size),
+// reusing kbuf and vbuf when they are made already.
+func bpfChunk[K, V any](kbuf []K, vbuf []V, m *ebpf.Map, chunk int) ([]K, []V) {
 	chunk = min(chunk, int(m.MaxEntries()))
-	kbuf, vbuf := make([]K, chunk), make([]V, chunk)
-	var keys []K
-	var values []V
+	if len(kbuf) != chunk {
+		kbuf, vbuf = make([]K, chunk), make([]V, chunk)
+	}
+	return kbuf, vbuf
+}
+
+// bpfTake reads and deletes every entry of a hash map, len(kbuf) entries
+// per system call (it must exceed the entries of any hash bucket), and
+// calls each with every entry. The entries passed to each are overwritten
+// by the next chunk.
+func bpfTake[K, V any](m *ebpf.Map, kbuf []K, vbuf []V, each func(*K, *V)) error {
 	var cursor ebpf.MapBatchCursor
-	for {
+	for taken := 0; ; {
 		n, err := m.BatchLookupAndDelete(&cursor, kbuf, vbuf, nil)
-		keys = append(keys, kbuf[:n]...)
-		values = append(values, vbuf[:n]...)
+		for i := range n {
+			each(&kbuf[i], &vbuf[i])
+		}
+		taken += n
 		switch {
 		case errors.Is(err, ebpf.ErrKeyNotExist):
-			return keys, values, nil
-		case errors.Is(err, ebpf.ErrNotSupported) && len(keys) == 0:
-			return bpfIterateTake[K, V](m)
+			return nil
+		case errors.Is(err, ebpf.ErrNotSupported) && taken == 0:
+			return bpfIterateTake(m, each)
 		case err != nil:
-			return nil, nil, err
+			return err
 		}
 	}
 }
@@ -154,25 +176,24 @@ func bpfTake[K, V any](m *ebpf.Map, chunk int) ([]K, []V, error) {
 // bpfIterateTake is bpfTake for kernels without batch operations (before
 // 5.6): the map is no longer written to, so iterating then deleting sees
 // every entry once.
-func bpfIterateTake[K, V any](m *ebpf.Map) ([]K, []V, error) {
+func bpfIterateTake[K, V any](m *ebpf.Map, each func(*K, *V)) error {
 	var keys []K
-	var values []V
 	var k K
 	var v V
 	it := m.Iterate()
 	for it.Next(&k, &v) {
+		each(&k, &v)
 		keys = append(keys, k)
-		values = append(values, v)
 	}
 	if err := it.Err(); err != nil {
-		return nil, nil, err
+		return err
 	}
 	for _, k := range keys {
 		if err := m.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-			return nil, nil, err
+			return err
 		}
 	}
-	return keys, values, nil
+	return nil
 }
 
 // bpfFrames returns the frames of a stack, without its zero padding.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"time"
+	"unique"
 
 	"golang.org/x/sys/unix"
 
@@ -132,13 +133,19 @@ func (s *Session) collect() (*Profile, error) {
 		Start: s.last, Duration: now.Sub(s.last), Backend: s.backend,
 		Lost: pend.lost, LostValue: pend.lostValue, Failures: pend.failures,
 	}
-	b := profileBuilder{s: s, p: p, index: map[string]int{}, startMono: s.lastMono}
+	// pend's samples are distinct stacks, in the order of its index: they
+	// become the profile's samples in that order, and the timed samples
+	// find theirs through the same index.
+	b := profileBuilder{s: s, p: p, index: pend.index, startMono: s.lastMono}
+	p.Samples = make([]Sample, 0, len(pend.samples))
 	for _, r := range pend.samples {
-		b.add(r)
+		sm := &p.Samples[b.newSample(r)]
+		sm.Count, sm.Value = r.Count, r.Value
 	}
 	for _, r := range pend.timed {
 		b.add(r)
 	}
+	b.index = nil // naming the addresses needs no stack keys: let them go
 	b.symbolize()
 	s.last, s.lastMono = now, mono
 	s.total += p.Total()
@@ -177,12 +184,8 @@ func (b *profileBuilder) add(r rawSample) {
 	b.key = stackKey(b.key[:0], r)
 	i, ok := b.index[string(b.key)]
 	if !ok {
-		i = len(b.p.Samples)
+		i = b.newSample(r)
 		b.index[string(b.key)] = i
-		b.p.Samples = append(b.p.Samples, Sample{
-			PID: int(r.PID), TID: int(r.TID), Comm: r.Comm,
-			User: b.stack(int(r.PID), r.User), Kernel: b.stack(-1, r.Kernel),
-		})
 	}
 	sm := &b.p.Samples[i]
 	if sm.Comm == "" {
@@ -198,6 +201,16 @@ func (b *profileBuilder) add(r rawSample) {
 		at = time.Duration(r.Time - b.startMono)
 	}
 	b.p.Timed = append(b.p.Timed, TimedSample{Time: at, CPU: int(r.CPU), PID: int(r.PID), TID: int(tid), Sample: i, Value: r.Value})
+}
+
+// newSample adds a sample of r's stack, without counts, and returns its
+// index. r.TID is 0 unless samples are per thread.
+func (b *profileBuilder) newSample(r rawSample) int {
+	b.p.Samples = append(b.p.Samples, Sample{
+		PID: int(r.PID), TID: int(r.TID), Comm: r.Comm,
+		User: b.stack(int(r.PID), r.User), Kernel: b.stack(-1, r.Kernel),
+	})
+	return len(b.p.Samples) - 1
 }
 
 // stack makes the Locations of a stack and notes their addresses to name.
@@ -258,12 +271,39 @@ func (b *profileBuilder) symbolize() {
 			}
 			if i < len(frames) && len(frames[i]) > 0 {
 				f = frames[i]
+				if pid != -1 {
+					ownStrings(f)
+				}
 			}
 			for _, loc := range b.refs[k] {
 				loc.Frames = f
 			}
 		}
 	}
+}
+
+// ownStrings gives frames strings of their own. The symbolizer's may share
+// the memory of its tables (a symbol table's slab of names, an object's
+// copies of a mapped pclntab's names, a perf map): a Profile holding them
+// would keep every table a collection touched alive after the symbolizer's
+// cache let it go, beyond the cache's budget, and after the session
+// closed. Interned, each name is copied once, shared by the profiles that
+// hold it and freed with the last. Kernel frames keep kallsyms' names,
+// which the symbolizer holds for good.
+func ownStrings(frames []symbolize.Frame) {
+	for i := range frames {
+		f := &frames[i]
+		f.Function, f.File = intern(f.Function), intern(f.File)
+		f.Module.Path, f.Module.BuildID = intern(f.Module.Path), intern(f.Module.BuildID)
+	}
+}
+
+// intern returns a copy of s shared with every other interned s.
+func intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
 }
 
 // process returns the snapshot of pid, taking it now if the backend did not
