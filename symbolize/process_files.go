@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/flamekit/flamekit/internal/procfs"
 	"golang.org/x/sys/unix"
@@ -16,7 +17,10 @@ import (
 var errFileReplaced = errors.New("symbolize: the file at the mapped path was replaced")
 
 // maxVDSO bounds the [vdso] image we copy (it is 8 KiB on x86-64).
-const maxVDSO = 1 << 20
+const maxVDSO = 64 << 10
+
+// vdsoScratch holds buffers the vDSO is read into.
+var vdsoScratch = sync.Pool{New: func() any { return new([maxVDSO]byte) }}
 
 // mappedFile is a file mapped executable by a process, held open, or the
 // process's vDSO image.
@@ -127,7 +131,11 @@ func (p *Process) readVDSO(m *procfs.Mapping) *mappedFile {
 		return mf
 	}
 	defer mem.Close()
-	img := make([]byte, size)
+	// Every process maps the same image: read it into a scratch buffer
+	// and keep a copy only when it is a new one.
+	buf := vdsoScratch.Get().(*[maxVDSO]byte)
+	defer vdsoScratch.Put(buf)
+	img := buf[:size]
 	if _, err := mem.ReadAt(img, int64(m.Start)); err != nil {
 		mf.err = fmt.Errorf("symbolize: [vdso] of pid %d: %w", p.PID, err)
 		return mf
@@ -135,7 +143,7 @@ func (p *Process) readVDSO(m *procfs.Mapping) *mappedFile {
 	if v := sharedVDSO(img, mf); v != mf {
 		return v
 	}
-	mf.r = bytes.NewReader(img)
+	mf.r = bytes.NewReader(mf.image)
 	mf.key = fileKey{size: int64(size)}
 	mf.setBuildID()
 	return mf

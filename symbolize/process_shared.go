@@ -99,7 +99,7 @@ func (mf *mappedFile) release() error {
 }
 
 // sharedVDSO returns the vDSO image already read if img is the same, else
-// keeps img as the one to share.
+// keeps mf, with a copy of img, as the one to share.
 func sharedVDSO(img []byte, mf *mappedFile) *mappedFile {
 	shared.Lock()
 	defer shared.Unlock()
@@ -108,7 +108,7 @@ func sharedVDSO(img []byte, mf *mappedFile) *mappedFile {
 		out.path = mf.path
 		return &out
 	}
-	mf.image = img
+	mf.image = bytes.Clone(img)
 	shared.vdso = mf
 	return mf
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -26,17 +27,22 @@ func StartTime(pid int) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("procfs: pid %d: %w", pid, err)
 	}
-	f, err := os.Open("/proc/stat")
-	if err != nil {
-		return time.Time{}, fmt.Errorf("procfs: %w", err)
-	}
-	defer f.Close()
-	boot, err := ParseBootTime(f)
+	boot, err := bootTime()
 	if err != nil {
 		return time.Time{}, err
 	}
 	return boot.Add(time.Duration(ticks) * time.Second / userHZ), nil
 }
+
+// bootTime reads the boot time from /proc/stat once: it does not change.
+var bootTime = sync.OnceValues(func() (time.Time, error) {
+	f, err := os.Open("/proc/stat")
+	if err != nil {
+		return time.Time{}, fmt.Errorf("procfs: %w", err)
+	}
+	defer f.Close()
+	return ParseBootTime(f)
+})
 
 // ParseStatStartTime returns field 22 of /proc/PID/stat, the start time in
 // clock ticks after boot. The command name (field 2) may hold spaces and
