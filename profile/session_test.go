@@ -2,13 +2,11 @@ package profile_test
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	pprofile "github.com/google/pprof/profile"
 
@@ -78,25 +76,7 @@ func TestCommandBothBackends(t *testing.T) {
 	bin := buildWorkload(t)
 	for _, b := range []profile.Backend{profile.BackendBPF, profile.BackendPerf} {
 		t.Run(b.String(), func(t *testing.T) {
-			s, err := profile.Start(context.Background(), profile.Options{
-				Command: exec.Command(bin), Backend: b, Frequency: 499,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if s.Backend() != b {
-				t.Fatalf("backend %v, want %v", s.Backend(), b)
-			}
-			select {
-			case <-s.Done():
-			case <-time.After(20 * time.Second):
-				t.Fatal("the command did not finish")
-			}
-			p, err := s.Stop()
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, p := runCommand(t, exec.Command(bin), b, 499)
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}

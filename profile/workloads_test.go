@@ -42,23 +42,19 @@ func buildC(t *testing.T, name, src string) string {
 	return bin
 }
 
-// recordCommand profiles cmd, and the processes it starts, until it exits,
-// and returns the folded stacks. The backend is the test's last word after
-// a slash (TestX/perf), else BPF.
-func recordCommand(t *testing.T, cmd *exec.Cmd, hz uint64) *flamegraph.Profile {
+// runCommand profiles cmd, and the processes it starts, with backend b
+// until it exits, and returns the stopped session (closed when the test
+// ends) and its profile.
+func runCommand(t *testing.T, cmd *exec.Cmd, b profile.Backend, hz uint64) (*profile.Session, *profile.Profile) {
 	t.Helper()
 	requireRoot(t)
-	backend := profile.BackendBPF
-	if strings.HasSuffix(t.Name(), "/perf") {
-		backend = profile.BackendPerf
-	}
-	s, err := profile.Start(context.Background(), profile.Options{Command: cmd, Frequency: hz, Backend: backend})
+	s, err := profile.Start(context.Background(), profile.Options{Command: cmd, Frequency: hz, Backend: b})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	if s.Backend() != backend {
-		t.Fatalf("backend %v, want %v", s.Backend(), backend)
+	t.Cleanup(func() { s.Close() })
+	if s.Backend() != b {
+		t.Fatalf("backend %v, want %v", s.Backend(), b)
 	}
 	select {
 	case <-s.Done():
@@ -69,6 +65,19 @@ func recordCommand(t *testing.T, cmd *exec.Cmd, hz uint64) *flamegraph.Profile {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, p
+}
+
+// recordCommand profiles cmd, and the processes it starts, until it exits,
+// and returns the folded stacks. The backend is the test's last word after
+// a slash (TestX/perf), else BPF.
+func recordCommand(t *testing.T, cmd *exec.Cmd, hz uint64) *flamegraph.Profile {
+	t.Helper()
+	backend := profile.BackendBPF
+	if strings.HasSuffix(t.Name(), "/perf") {
+		backend = profile.BackendPerf
+	}
+	_, p := runCommand(t, cmd, backend, hz)
 	var buf bytes.Buffer
 	p.Folded(profile.FoldOptions{}).WriteTo(&buf)
 	fp, err := flamegraph.Parse(&buf)
