@@ -143,14 +143,14 @@ type processNews struct{ started, ended []uint32 }
 func (a *perfAggregator) announce(n processNews) {
 	a.announcing.Lock()
 	defer a.announcing.Unlock()
-	for _, c := range []struct {
-		call func(uint32)
-		pids []uint32
-	}{{a.cfg.OnNewProcess, n.started}, {a.cfg.OnProcessExit, n.ended}} {
-		if c.call != nil {
-			for _, pid := range c.pids {
-				c.call(pid)
-			}
+	for _, pid := range n.started {
+		if a.cfg.OnNewProcess != nil {
+			a.cfg.OnNewProcess(pid)
+		}
+	}
+	for _, pid := range n.ended {
+		if a.cfg.OnProcessExit != nil {
+			a.cfg.OnProcessExit(pid)
 		}
 	}
 }

@@ -88,11 +88,11 @@ func (b *symBuilder) add(src symSource) error {
 	if len(b.strs) >= maxSymSources {
 		return fmt.Errorf("symbolize: too many symbol tables: %w", errMalformedELF)
 	}
-	data, _, err := src.maps.section(sec, 0)
+	data, err := src.maps.section(sec, 0)
 	if err != nil {
 		return fmt.Errorf("symbolize: reading %s: %w", sec.Name, err)
 	}
-	strs, _, err := src.maps.section(ef.Sections[sec.Link], 0)
+	strs, err := src.maps.section(ef.Sections[sec.Link], 0)
 	if err != nil {
 		return fmt.Errorf("symbolize: reading %s's strings: %w", sec.Name, err)
 	}

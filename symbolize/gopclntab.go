@@ -100,7 +100,7 @@ func newGoTable(ef *elf.File, maps *fileMaps) (*goTable, error) {
 	var addr, regionAddr uint64
 	if sec := ef.Section(".gopclntab"); sec != nil && sec.Type != elf.SHT_NOBITS {
 		var err error
-		if data, _, err = maps.section(sec, 0); err != nil {
+		if data, err = maps.section(sec, 0); err != nil {
 			return nil, fmt.Errorf("symbolize: reading .gopclntab: %w", err)
 		}
 		region, addr, regionAddr = data, sec.Addr, sec.Addr

@@ -113,7 +113,7 @@ func goFuncBytes(ef *elf.File, maps *fileMaps, mod goModule, syms *goSymbols, go
 			gofunc < sec.Addr || gofunc-sec.Addr >= sec.Size {
 			continue
 		}
-		b, _, err := maps.section(sec, gofunc-sec.Addr)
+		b, err := maps.section(sec, gofunc-sec.Addr)
 		if err != nil || len(b) == 0 {
 			return nil, 0
 		}

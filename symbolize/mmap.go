@@ -38,33 +38,26 @@ func newFileMaps(f *os.File) *fileMaps {
 }
 
 // section returns sec's bytes from off to its end: mapped when they are big
-// and stored as they are in the file, else read into the heap. mapped says
-// which.
-func (m *fileMaps) section(sec *elf.Section, off uint64) (b []byte, mapped bool, err error) {
+// and stored as they are in the file, else read into the heap.
+func (m *fileMaps) section(sec *elf.Section, off uint64) ([]byte, error) {
 	if off > sec.Size {
-		return nil, false, fmt.Errorf("symbolize: %s: offset %#x past its end: %w", sec.Name, off, errMalformedELF)
+		return nil, fmt.Errorf("symbolize: %s: offset %#x past its end: %w", sec.Name, off, errMalformedELF)
 	}
 	size := sec.Size - off
-	if m == nil || m.f == nil || size < minMapped || sec.Type == elf.SHT_NOBITS || sec.Flags&elf.SHF_COMPRESSED != 0 ||
-		sec.Offset > uint64(m.size) || sec.Size > uint64(m.size)-sec.Offset {
-		if off == 0 {
-			b, err = sec.Data()
-		} else {
-			// Read the tail only; ReadAll grows with what the file holds.
-			b, err = io.ReadAll(io.NewSectionReader(sec, int64(off), int64(size)))
+	if m != nil && m.f != nil && size >= minMapped && sec.Type != elf.SHT_NOBITS && sec.Flags&elf.SHF_COMPRESSED == 0 &&
+		sec.Offset <= uint64(m.size) && sec.Size <= uint64(m.size)-sec.Offset {
+		start := sec.Offset + off
+		base := start &^ (uint64(os.Getpagesize()) - 1)
+		if region, err := unix.Mmap(int(m.f.Fd()), int64(base), int(start-base+size), unix.PROT_READ, unix.MAP_SHARED); err == nil {
+			m.maps = append(m.maps, region)
+			return region[start-base:], nil
 		}
-		return b, false, err
 	}
-	start := sec.Offset + off
-	page := uint64(os.Getpagesize())
-	base := start &^ (page - 1)
-	region, err := unix.Mmap(int(m.f.Fd()), int64(base), int(start-base+size), unix.PROT_READ, unix.MAP_SHARED)
-	if err != nil {
-		b, err = io.ReadAll(io.NewSectionReader(sec, int64(off), int64(size)))
-		return b, false, err
+	if off == 0 {
+		return sec.Data()
 	}
-	m.maps = append(m.maps, region)
-	return region[start-base:], true, nil
+	// Read the tail only; ReadAll grows with what the file holds.
+	return io.ReadAll(io.NewSectionReader(sec, int64(off), int64(size)))
 }
 
 // release unmaps every section mapped.

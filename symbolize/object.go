@@ -47,7 +47,8 @@ func openObject(r io.ReaderAt, closer io.Closer, path string, nopts nativeOption
 	o := &object{file: closer, elf: ef, maps: newFileMaps(f), module: Module{Path: path, BuildID: buildID(ef)}, path: path, nopts: nopts}
 	// A damaged pclntab leaves the symbol tables to name the file.
 	if o.gotab, _ = newGoTable(ef, o.maps); o.gotab != nil {
-		return o, nil // the symbol tables are read when the pclntab fails to name an address
+		o.goc.copy = len(o.maps.maps) > 0 // frames must not point into the mapping
+		return o, nil                     // the symbol tables are read when the pclntab fails to name an address
 	}
 	if o.native, err = newNativeTableOf(ef, f, path, nopts); err != nil {
 		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
@@ -138,7 +139,6 @@ func (o *object) lookupLocked(vaddr uint64, opts LookupOptions, dst []Frame) []F
 	if o.gotab != nil {
 		// A fault reading the mapped pclntab means the file was cut
 		// short under us: the symbol tables name what they can.
-		o.goc.copy = len(o.maps.maps) > 0
 		if guardMapped(func() { dst, ok = o.gotab.lookup(vaddr, opts.Lines, dst, &o.goc) }) {
 			o.gotab, dst, ok = nil, dst[:n], false
 		}

@@ -79,16 +79,7 @@ func SnapshotProcess(pid int) (*Process, error) {
 	} else {
 		p.jitErrors = append(p.jitErrors, err)
 	}
-	sort.SliceStable(maps, func(i, j int) bool { return maps[i].Start < maps[j].Start })
-	// Only code can be in a stack: a snapshot keeps the executable
-	// mappings, with their paths interned (thousands of snapshots name the
-	// same few libraries).
-	for _, m := range maps {
-		if m.Executable() {
-			m.Path = unique.Make(m.Path).Value()
-			p.maps = append(p.maps, procMapping{Mapping: m})
-		}
-	}
+	p.maps = executableMappings(maps)
 	p.openFiles()
 	p.loadJIT()
 	return p, nil
@@ -138,7 +129,7 @@ func (p *Process) Update() error {
 	if start, err := procfs.StartTime(p.PID); err == nil && !p.start.IsZero() && !start.Equal(p.start) {
 		return fmt.Errorf("symbolize: update of pid %d: %w", p.PID, errPIDReused)
 	}
-	sort.SliceStable(maps, func(i, j int) bool { return maps[i].Start < maps[j].Start })
+	current := executableMappings(maps)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -152,27 +143,38 @@ func (p *Process) Update() error {
 			seen[fileIDOf(&m.Mapping)] = m.file
 		}
 	}
-	next := make([]procMapping, 0, len(p.maps))
-	for _, m := range maps {
-		if !m.Executable() {
-			continue
+	next := current
+	for i := range next {
+		m := &next[i]
+		var ok bool
+		if m.file, ok = known[m.Mapping]; !ok {
+			m.file = p.fileFor(&m.Mapping, seen)
 		}
-		m.Path = unique.Make(m.Path).Value()
-		f, ok := known[m]
-		if !ok {
-			f = p.fileFor(&m, seen)
-		}
-		next = append(next, procMapping{Mapping: m, file: f})
 	}
 	for _, m := range p.maps {
-		i := sort.Search(len(next), func(i int) bool { return next[i].End > m.Start })
-		if i == len(next) || next[i].Start >= m.End {
+		i := sort.Search(len(current), func(i int) bool { return current[i].End > m.Start })
+		if i == len(current) || current[i].Start >= m.End {
 			next = append(next, m) // gone, and nothing in its place
 		}
 	}
 	sort.SliceStable(next, func(i, j int) bool { return next[i].Start < next[j].Start })
 	p.maps = next
 	return nil
+}
+
+// executableMappings returns the executable mappings of maps, sorted by
+// start, with their paths interned: only code can be in a stack, and
+// thousands of snapshots name the same few libraries.
+func executableMappings(maps []procfs.Mapping) []procMapping {
+	sort.SliceStable(maps, func(i, j int) bool { return maps[i].Start < maps[j].Start })
+	var out []procMapping
+	for _, m := range maps {
+		if m.Executable() {
+			m.Path = unique.Make(m.Path).Value()
+			out = append(out, procMapping{Mapping: m})
+		}
+	}
+	return out
 }
 
 // errPIDReused reports a pid that names another process than the snapshot's.
