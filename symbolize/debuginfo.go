@@ -19,13 +19,13 @@ import (
 // binary's directory, its .debug/ subdirectory and <dir>/<binary's
 // directory>/ under each debug dir (the CRC32 must match); then the debuginfod
 // client, if any. It returns nil when none is found.
-func findDebugFile(ef *elf.File, path string, opts nativeOptions) (*elf.File, string) {
+func findDebugFile(ef *elf.File, path string, opts nativeOptions) *debugFile {
 	id := buildID(ef)
 	if len(id) > 2 {
 		for _, dir := range opts.DebugDirs {
 			p := filepath.Join(dir, ".build-id", id[:2], id[2:]+".debug")
 			if f := openDebugFile(p, func(d *elf.File) bool { return buildID(d) == id }); f != nil {
-				return f, p
+				return f
 			}
 		}
 	}
@@ -40,31 +40,42 @@ func findDebugFile(ef *elf.File, path string, opts nativeOptions) (*elf.File, st
 				continue
 			}
 			if f := openDebugFile(p, func(*elf.File) bool { return fileCRC(p) == crc }); f != nil {
-				return f, p
+				return f
 			}
 		}
 	}
 	if opts.Debuginfod != nil && id != "" {
 		if p, err := opts.Debuginfod.fetch(id); err == nil {
 			if f := openDebugFile(p, func(d *elf.File) bool { return buildID(d) == id }); f != nil {
-				return f, p
+				return f
 			}
 		}
 	}
-	return nil, ""
+	return nil
 }
 
+// debugFile is an open separate debug file.
+type debugFile struct {
+	*elf.File
+	file *os.File
+	path string
+}
+
+// Close closes the file.
+func (d *debugFile) Close() error { return d.file.Close() }
+
 // openDebugFile opens the ELF file at p when it exists and passes check.
-func openDebugFile(p string, check func(*elf.File) bool) *elf.File {
-	f, err := elf.Open(p)
+func openDebugFile(p string, check func(*elf.File) bool) *debugFile {
+	f, err := os.Open(p)
 	if err != nil {
 		return nil
 	}
-	if !check(f) {
+	ef, err := elf.NewFile(f)
+	if err != nil || !check(ef) {
 		f.Close()
 		return nil
 	}
-	return f
+	return &debugFile{File: ef, file: f, path: p}
 }
 
 // debugLink returns the file name and CRC32 of the .gnu_debuglink section.

@@ -30,9 +30,16 @@ type nativeOptions struct {
 // .gnu_debuglink, debuginfod) or, failing that, of its MiniDebugInfo
 // (.gnu_debugdata). PLT stubs are added as "func@plt". Names are raw
 // (mangled): callers demangle with demangleName.
+//
+// The string tables of the file and of its debug file stay mapped while the
+// table lives (close unmaps them), and lookups copy the names they give out
+// (symNames). Only the pages of names looked up are then resident: a large
+// C++ binary's string table is megabytes, which copying would put on the
+// heap.
 type nativeTable struct {
 	syms  []nativeSym
-	names string // slab of all names; nativeSym.nameOff indexes it
+	names nameSources // nativeSym.nameOff indexes them
+	maps  []*fileMaps // the string tables mapped for the table's life
 
 	path      string
 	ef        *elf.File // the file itself, for its DWARF
@@ -43,29 +50,30 @@ type nativeTable struct {
 }
 
 // newNativeTable reads the symbols of ef, whose path is path (used to find
-// .gnu_debuglink files next to it). ef must stay open while the table is in
-// use: DWARF is read from it lazily, on the first lookup with lines.
-// It returns ErrNoSymbols when the file has no symbols and no DWARF at all, and
-// an error wrapping errMalformedELF when its tables are inconsistent.
-func newNativeTable(ef *elf.File, path string, opts nativeOptions) (*nativeTable, error) {
-	return newNativeTableOf(ef, nil, path, opts)
-}
-
-// newNativeTableOf is newNativeTable for ef read from f (which may be nil):
-// the symbol tables are then mapped while they are read, not copied.
-func newNativeTableOf(ef *elf.File, f *os.File, path string, opts nativeOptions) (*nativeTable, error) {
+// .gnu_debuglink files next to it), read from f when f is not nil: its
+// symbol tables are then mapped while they are read, and its string table
+// while the table lives (close unmaps it). ef must stay open while the
+// table is in use: DWARF is read from it lazily, on the first lookup with
+// lines. It returns ErrNoSymbols when the file has no symbols and no DWARF
+// at all, and an error wrapping errMalformedELF when its tables are
+// inconsistent.
+func newNativeTable(ef *elf.File, f *os.File, path string, opts nativeOptions) (*nativeTable, error) {
 	if len(opts.DebugDirs) == 0 {
 		opts.DebugDirs = []string{"/usr/lib/debug"}
 	}
 	t := &nativeTable{path: path, ef: ef, opts: opts}
-	maps := newFileMaps(f) // the names are copied out: unmapped once built
-	defer maps.release()
+	symMaps := newFileMaps(f) // the symbols are read once: unmapped once built
+	defer symMaps.release()
 	var err error
-	if guardMapped(func() { err = t.build(maps) }) {
-		return nil, fmt.Errorf("symbolize: %s: the file was cut short while its symbols were read: %w", path, errMalformedELF)
+	if guardMapped(func() { err = t.build(symMaps, t.keepMaps(f)) }) {
+		err = fmt.Errorf("symbolize: %s: the file was cut short while its symbols were read: %w", path, errMalformedELF)
 	}
 	if err != nil {
+		t.close()
 		return nil, err
+	}
+	for _, m := range t.maps {
+		m.evict() // building read every name: keep resident only those looked up
 	}
 	if len(t.syms) == 0 && !hasDWARF(ef) && t.debug == "" {
 		return nil, fmt.Errorf("symbolize: %s: %w", path, ErrNoSymbols)
@@ -73,16 +81,36 @@ func newNativeTableOf(ef *elf.File, f *os.File, path string, opts nativeOptions)
 	return t, nil
 }
 
-// build reads the symbol tables, through maps for the file's own.
-func (t *nativeTable) build(maps *fileMaps) error {
+// keepMaps returns a mapper of f's string tables that lives as long as the
+// table, or nil when f is nil (names are then copied).
+func (t *nativeTable) keepMaps(f *os.File) *fileMaps {
+	if f == nil {
+		return nil
+	}
+	m := newFileMaps(f)
+	t.maps = append(t.maps, m)
+	return m
+}
+
+// close unmaps the string tables. Names given out are copies: they stay.
+func (t *nativeTable) close() {
+	for _, m := range t.maps {
+		m.release()
+	}
+	t.maps = nil
+}
+
+// build reads the symbol tables: the file's own through symMaps, with
+// their names through names.
+func (t *nativeTable) build(symMaps, names *fileMaps) error {
 	var b symBuilder
 	if symtab := symbolSection(t.ef, elf.SHT_SYMTAB); symtab != nil {
-		if err := b.add(symSource{ef: t.ef, sec: symtab, maps: maps}); err != nil {
+		if err := b.add(symSource{ef: t.ef, sec: symtab, maps: symMaps, names: names}); err != nil {
 			return err
 		}
 	} else {
 		if dynsym := symbolSection(t.ef, elf.SHT_DYNSYM); dynsym != nil {
-			if err := b.add(symSource{ef: t.ef, sec: dynsym, dynamic: true, maps: maps}); err != nil {
+			if err := b.add(symSource{ef: t.ef, sec: dynsym, dynamic: true, maps: symMaps, names: names}); err != nil {
 				return err
 			}
 		}
@@ -97,10 +125,13 @@ func (t *nativeTable) build(maps *fileMaps) error {
 // when there is none, of its MiniDebugInfo. Damaged debug files are ignored:
 // the .dynsym still names the exported functions.
 func (t *nativeTable) addDebugSymbols(b *symBuilder) {
-	if dbg, dpath := findDebugFile(t.ef, t.path, t.opts); dbg != nil {
+	if dbg := findDebugFile(t.ef, t.path, t.opts); dbg != nil {
 		defer dbg.Close()
-		t.debug = dpath
-		if symtab := symbolSection(dbg, elf.SHT_SYMTAB); symtab != nil && b.add(symSource{ef: dbg, sec: symtab}) == nil {
+		t.debug = dbg.path
+		symMaps := newFileMaps(dbg.file)
+		defer symMaps.release()
+		if symtab := symbolSection(dbg.File, elf.SHT_SYMTAB); symtab != nil &&
+			b.add(symSource{ef: dbg.File, sec: symtab, maps: symMaps, names: t.keepMaps(dbg.file)}) == nil {
 			return
 		}
 	}
@@ -121,31 +152,22 @@ func symbolSection(ef *elf.File, typ elf.SectionType) *elf.Section {
 	return nil
 }
 
-// lookup appends the frames of a link-time (ELF virtual) address, innermost
-// first, and reports whether it named it. Without lines it names from the
-// symbol tables only; with lines it uses DWARF for file:line and inlined
-// frames, the outermost frame keeping the symbol table's name when there is
-// one. Function names are raw (mangled).
-func (t *nativeTable) lookup(vaddr uint64, lines bool, dst []Frame) ([]Frame, bool) {
-	return t.lookupNamed(vaddr, lines, NamesRaw, nil, dst)
-}
-
-// lookupNamed is lookup with names in style, demangled through names
-// (which may be nil for NamesRaw).
+// lookupNamed appends the frames of a link-time (ELF virtual) address,
+// innermost first, and reports whether it named it. Without lines it names
+// from the symbol tables only; with lines it uses DWARF for file:line and
+// inlined frames, the outermost frame keeping the symbol table's name when
+// there is one. Names are in style, given out (copied, demangled) through
+// names.
 func (t *nativeTable) lookupNamed(vaddr uint64, lines bool, style NameStyle, names *symNames, dst []Frame) ([]Frame, bool) {
 	name := ""
 	if i := findSym(t.syms, vaddr); i >= 0 {
-		s := &t.syms[i]
-		name = t.names[s.nameOff : s.nameOff+s.nameLen]
-		if names != nil {
-			name = names.name(t, i, name, style)
-		}
+		name = names.name(t, i, style)
 	}
 	if lines {
 		if d := t.dwarf(); d != nil {
 			n := len(dst)
 			if out, ok := d.frames(vaddr, name, dst); ok {
-				for i := n; names != nil && i < len(out); i++ {
+				for i := n; i < len(out); i++ {
 					out[i].Function = names.demangled(out[i].Function, style)
 				}
 				return out, true
@@ -160,7 +182,7 @@ func (t *nativeTable) lookupNamed(vaddr uint64, lines bool, style NameStyle, nam
 
 // sizeBytes returns the memory the table holds, for a byte-bounded cache.
 func (t *nativeTable) sizeBytes() int64 {
-	n := int64(unsafe.Sizeof(*t)) + int64(len(t.names)) + int64(cap(t.syms))*int64(unsafe.Sizeof(nativeSym{}))
+	n := int64(unsafe.Sizeof(*t)) + t.names.sizeBytes() + int64(cap(t.syms))*int64(unsafe.Sizeof(nativeSym{}))
 	if d := t.loadedDWARF(); d != nil {
 		n += d.sizeBytes()
 	}
@@ -180,14 +202,17 @@ func (t *nativeTable) dwarf() *dwarfIndex {
 		}
 		var dbg *elf.File
 		if t.debug != "" {
-			dbg, _ = elf.Open(t.debug)
-		} else {
-			dbg, _ = findDebugFile(t.ef, t.path, t.opts)
+			if f, err := elf.Open(t.debug); err == nil {
+				defer f.Close()
+				dbg = f
+			}
+		} else if d := findDebugFile(t.ef, t.path, t.opts); d != nil {
+			defer d.Close()
+			dbg = d.File
 		}
 		if dbg == nil {
 			return
 		}
-		defer dbg.Close()
 		if x, err := newDWARFIndex(dbg); err == nil {
 			t.dw.Store(x)
 		}

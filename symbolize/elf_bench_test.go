@@ -38,7 +38,7 @@ func BenchmarkNativeLoad(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := newNativeTable(ef, path, nativeOptions{}); err != nil {
+				if _, err := newNativeTable(ef, nil, path, nativeOptions{}); err != nil {
 					b.Fatal(err)
 				}
 				ef.Close()
@@ -62,14 +62,15 @@ func BenchmarkNativeLookup(b *testing.B) {
 			}
 			b.Run(name+"/"+mode, func(b *testing.B) {
 				var fr []Frame
+				var names symNames
 				for _, a := range addrs {
-					fr, _ = tab.lookup(a, lines, fr[:0])
+					fr, _ = tab.lookupNamed(a, lines, NamesRaw, &names, fr[:0])
 				}
 				b.ReportAllocs()
 				b.ResetTimer()
 				i := 0
 				for b.Loop() {
-					fr, _ = tab.lookup(addrs[i%len(addrs)], lines, fr[:0])
+					fr, _ = tab.lookupNamed(addrs[i%len(addrs)], lines, NamesRaw, &names, fr[:0])
 					i++
 				}
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "addr/s")
@@ -99,15 +100,7 @@ func BenchmarkNativeFirstLines(b *testing.B) {
 // ntBenchTable loads a table and draws 100k addresses inside its symbols.
 func ntBenchTable(b *testing.B, path string) (*nativeTable, []uint64) {
 	b.Helper()
-	ef, err := elf.Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ef.Close() })
-	tab, err := newNativeTable(ef, path, nativeOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	tab := ntOpen(b, path, nativeOptions{DebugDirs: []string{"/usr/lib/debug"}})
 	rng := rand.New(rand.NewPCG(1, 2))
 	addrs := make([]uint64, 100000)
 	for i := range addrs {

@@ -37,7 +37,7 @@ func FuzzNativeTable(f *testing.F) {
 		for _, p := range ef.Progs {
 			fileOffsetToVaddr(ef, p.Off)
 		}
-		tab, err := newNativeTable(ef, "", nativeOptions{DebugDirs: []string{empty}})
+		tab, err := newNativeTable(ef, nil, "", nativeOptions{DebugDirs: []string{empty}})
 		if err != nil {
 			return
 		}

@@ -58,19 +58,30 @@ func ntBuild(t testing.TB, dir, compiler, src, out string, flags ...string) stri
 // ntOpen opens an ELF file and its table.
 func ntOpen(t testing.TB, path string, opts nativeOptions) *nativeTable {
 	t.Helper()
-	ef, err := elf.Open(path)
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ef.Close() })
+	t.Cleanup(func() { f.Close() })
+	ef, err := elf.NewFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if opts.DebugDirs == nil {
 		opts.DebugDirs = []string{t.TempDir()} // keep the host's /usr/lib/debug out of tests
 	}
-	tab, err := newNativeTable(ef, path, opts)
+	tab, err := newNativeTable(ef, f, path, opts)
 	if err != nil {
 		t.Fatalf("newNativeTable(%s): %v", path, err)
 	}
+	t.Cleanup(tab.close)
 	return tab
+}
+
+// lookup is lookupNamed with raw names, which each call gives out anew.
+func (t *nativeTable) lookup(vaddr uint64, lines bool, dst []Frame) ([]Frame, bool) {
+	var names symNames
+	return t.lookupNamed(vaddr, lines, NamesRaw, &names, dst)
 }
 
 // ntSym returns the address and size of the named function symbol of an ELF

@@ -74,7 +74,7 @@ func TestNativeNoSymbols(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ef.Close()
-	if _, err := newNativeTable(ef, bin, nativeOptions{DebugDirs: []string{t.TempDir()}}); !errors.Is(err, ErrNoSymbols) {
+	if _, err := newNativeTable(ef, nil, bin, nativeOptions{DebugDirs: []string{t.TempDir()}}); !errors.Is(err, ErrNoSymbols) {
 		t.Errorf("got %v, want ErrNoSymbols", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"math"
+	"slices"
 )
 
 // pltSuffix ends the names lookup gives PLT stubs: "memcpy@plt".
@@ -21,7 +22,11 @@ func (b *symBuilder) addPLT(ef *elf.File) {
 	}
 	var names []byte // the stubs' names, a string table of their own
 	srcIdx := uint8(len(b.strs))
-	defer func() { b.strs = append(b.strs, names) }()
+	defer func() {
+		if len(names) > 0 {
+			b.addStrings(slices.Clip(names), true)
+		}
+	}()
 	var slots map[uint64]string
 	for _, name := range []string{".plt", ".plt.sec", ".plt.got"} {
 		sec := ef.Section(name)

@@ -8,7 +8,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strings"
 )
 
 // ErrNoSymbols is returned when an ELF file has neither a symbol table, nor
@@ -20,7 +19,8 @@ var ErrNoSymbols = errors.New("symbolize: ELF file has no symbols (install its d
 // bounds or inconsistent.
 var errMalformedELF = errors.New("malformed ELF")
 
-// nativeSym is one named address range. Names live in the table's name slab.
+// nativeSym is one named address range. Its name is in the table's name
+// sources, which nameOff indexes as if they were one string.
 type nativeSym struct {
 	addr    uint64
 	size    uint32 // 0: matches addr exactly only
@@ -64,7 +64,11 @@ type symSource struct {
 	ef      *elf.File
 	sec     *elf.Section
 	dynamic bool
-	maps    *fileMaps // maps the tables of ef while they are read; nil: read them
+	maps    *fileMaps // maps the symbols of ef while they are read; nil: read them
+	// names, when not nil, maps the string table for as long as the
+	// table lives, and symbols name themselves from it; otherwise the
+	// names used are copied out.
+	names *fileMaps
 }
 
 // maxSymSources bounds the string tables one builder reads from.
@@ -74,7 +78,15 @@ const maxSymSources = 255
 // deduplicated table.
 type symBuilder struct {
 	strs  [][]byte // string tables; symCand.src indexes them
+	kept  []bool   // by string table: the table keeps it (names are not copied)
 	cands []symCand
+}
+
+// addStrings adds a string table and returns its index.
+func (b *symBuilder) addStrings(strs []byte, keep bool) uint8 {
+	b.strs = append(b.strs, strs)
+	b.kept = append(b.kept, keep)
+	return uint8(len(b.strs) - 1)
 }
 
 // add appends the symbols of one symbol table that are in executable
@@ -92,7 +104,11 @@ func (b *symBuilder) add(src symSource) error {
 	if err != nil {
 		return fmt.Errorf("symbolize: reading %s: %w", sec.Name, err)
 	}
-	strs, err := src.maps.section(ef.Sections[sec.Link], 0)
+	strMaps := src.maps
+	if src.names != nil {
+		strMaps = src.names
+	}
+	strs, err := strMaps.section(ef.Sections[sec.Link], 0)
 	if err != nil {
 		return fmt.Errorf("symbolize: reading %s's strings: %w", sec.Name, err)
 	}
@@ -103,8 +119,7 @@ func (b *symBuilder) add(src symSource) error {
 	for i, s := range ef.Sections {
 		exec[i] = s.Flags&elf.SHF_EXECINSTR != 0
 	}
-	srcIdx := uint8(len(b.strs))
-	b.strs = append(b.strs, strs)
+	srcIdx := b.addStrings(strs, src.names != nil)
 	entSize := 24
 	if ef.Class == elf.ELFCLASS32 {
 		entSize = 16
@@ -176,8 +191,9 @@ func (b *symBuilder) add(src symSource) error {
 // nested ranges. A sizeless .symtab symbol (a hand-written assembly function)
 // reaches up to the next symbol unless a sized symbol encloses it; a sizeless
 // .dynsym symbol, or one inside another symbol, matches its address only. It
-// returns the symbols and their name slab.
-func (b *symBuilder) build() ([]nativeSym, string) {
+// returns the symbols and the sources of their names: the kept string
+// tables, then a slab of the names copied out of the others.
+func (b *symBuilder) build() ([]nativeSym, nameSources) {
 	// By address, then best rank first, then table order (the order the
 	// candidates are in): a stable sort by rank, then one by address.
 	keys := make([]uint64, len(b.cands))
@@ -190,25 +206,44 @@ func (b *symBuilder) build() ([]nativeSym, string) {
 	}
 	order = sortedOrder(order, keys)
 	cands := make([]symCand, 0, len(b.cands))
-	total := 0
+	copied := 0
 	for _, i := range order {
 		c := b.cands[i]
 		if len(cands) > 0 && cands[len(cands)-1].addr == c.addr {
 			continue
 		}
 		cands = append(cands, c)
-		total += int(c.nameLen)
+		if !b.kept[c.src] {
+			copied += int(c.nameLen)
+		}
 	}
-	var slab strings.Builder
-	slab.Grow(min(total, math.MaxUint32))
+	// Where each string table starts in the sources seen as one string:
+	// the kept ones, while they fit in 32 bits, then the slab.
+	base := make([]uint64, len(b.strs))
+	var src nameSources
+	end := uint64(0)
+	for i, strs := range b.strs {
+		if b.kept[i] && end+uint64(len(strs)) <= math.MaxUint32 {
+			base[i] = end
+			src.add(strs)
+			end += uint64(len(strs))
+		} else {
+			b.kept[i] = false
+		}
+	}
+	slab := make([]byte, 0, min(copied, math.MaxUint32-int(end)))
 	syms := make([]nativeSym, 0, len(cands))
 	var stack []int32 // indexes of symbols whose ranges are still open
 	for i, c := range cands {
-		if slab.Len()+int(c.nameLen) > math.MaxUint32 {
-			break
+		off := base[c.src] + uint64(c.nameOff)
+		if !b.kept[c.src] {
+			if len(slab)+int(c.nameLen) > cap(slab) {
+				break
+			}
+			off = end + uint64(len(slab))
+			slab = append(slab, b.strs[c.src][c.nameOff:c.nameOff+c.nameLen]...)
 		}
-		s := nativeSym{addr: c.addr, size: c.size, nameOff: uint32(slab.Len()), nameLen: c.nameLen, parent: -1}
-		slab.Write(b.strs[c.src][c.nameOff : c.nameOff+c.nameLen])
+		s := nativeSym{addr: c.addr, size: c.size, nameOff: uint32(off), nameLen: c.nameLen, parent: -1}
 		for len(stack) > 0 {
 			top := syms[stack[len(stack)-1]]
 			if c.addr < top.addr+uint64(top.size) {
@@ -225,7 +260,46 @@ func (b *symBuilder) build() ([]nativeSym, string) {
 		}
 		syms = append(syms, s)
 	}
-	return syms, slab.String()
+	if len(slab) > 0 {
+		src.add(slab)
+	}
+	return syms, src
+}
+
+// nameSources holds symbol names: string tables and slabs, addressed as if
+// they were one string.
+type nameSources struct {
+	strs  [][]byte
+	start []uint32 // where each of strs starts
+}
+
+// add appends a string table.
+func (n *nameSources) add(strs []byte) {
+	end := uint32(0)
+	if k := len(n.strs); k > 0 {
+		end = n.start[k-1] + uint32(len(n.strs[k-1]))
+	}
+	n.strs = append(n.strs, strs)
+	n.start = append(n.start, end)
+}
+
+// name returns the bytes of the name at off, length n.
+func (n *nameSources) name(off, length uint32) []byte {
+	k := len(n.start) - 1
+	for k > 0 && n.start[k] > off {
+		k--
+	}
+	off -= n.start[k]
+	return n.strs[k][off : off+length]
+}
+
+// sizeBytes returns the bytes of the sources, mapped or not.
+func (n *nameSources) sizeBytes() int64 {
+	total := int64(0)
+	for _, s := range n.strs {
+		total += int64(len(s))
+	}
+	return total
 }
 
 // find returns the index of the symbol whose range holds vaddr, or -1.

@@ -60,6 +60,15 @@ func (m *fileMaps) section(sec *elf.Section, off uint64) ([]byte, error) {
 	return io.ReadAll(io.NewSectionReader(sec, int64(off), int64(size)))
 }
 
+// evict lets go of the pages of the mapped sections that are resident in
+// this process, which the kernel then counts to the page cache alone: the
+// next access maps them again.
+func (m *fileMaps) evict() {
+	for _, r := range m.maps {
+		unix.Madvise(r, unix.MADV_DONTNEED)
+	}
+}
+
 // release unmaps every section mapped.
 func (m *fileMaps) release() {
 	if m == nil {

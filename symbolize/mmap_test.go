@@ -1,7 +1,10 @@
 package symbolize
 
 import (
+	"debug/elf"
+	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -68,5 +71,123 @@ func TestFramesOutliveMapping(t *testing.T) {
 		if got := fs[len(fs)-1].Function + " " + fs[0].File; got != want[i] {
 			t.Errorf("frame %d: %q after Close, %q before", i, got, want[i])
 		}
+	}
+}
+
+// ntManySymbols builds a C++ program whose symbol table's strings pass
+// minMapped (1,500 functions with long mangled names), and returns its path
+// and the functions' addresses.
+func ntManySymbols(t *testing.T) (string, []uint64) {
+	t.Helper()
+	dir := t.TempDir()
+	var src strings.Builder
+	src.WriteString("namespace flamekit_mapped_names_test { namespace nested_namespace {\n")
+	for i := range 1500 {
+		fmt.Fprintf(&src, "__attribute__((noinline)) int function_with_a_long_name_%04d(int a, long b, const char *c) { return a + b + c[%d]; }\n", i, i%7)
+	}
+	src.WriteString("}}\nint main() { return 0; }\n")
+	if err := os.WriteFile(filepath.Join(dir, "many.cc"), []byte(src.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ntRun(t, dir, "g++", "-O1", "-o", "many", "many.cc")
+	path := filepath.Join(dir, "many")
+	ef, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ef.Close()
+	syms, err := ef.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs := make([]uint64, 1500) // by function number
+	n := 0
+	for _, s := range syms {
+		if _, num, ok := strings.Cut(s.Name, "function_with_a_long_name_"); ok {
+			var i int
+			if _, err := fmt.Sscanf(num, "%4d", &i); err == nil && i < len(addrs) && addrs[i] == 0 {
+				addrs[i] = s.Value + 1
+				n++
+			}
+		}
+	}
+	if sec := ef.Section(".strtab"); sec == nil || sec.Size < minMapped || n != len(addrs) {
+		t.Fatalf("the test program has %d functions and a .strtab of %v", n, sec)
+	}
+	return path, addrs
+}
+
+// TestNativeNamesMapped checks that a native table keeps its string table
+// mapped (not copied into the heap), and that the names it gives out, in
+// every style, outlive the mapping.
+func TestNativeNamesMapped(t *testing.T) {
+	path, addrs := ntManySymbols(t)
+	tab := ntOpen(t, path, nativeOptions{})
+	// The mapped .strtab, then the PLT stubs' names (__cxa_finalize@plt).
+	if len(tab.maps) != 1 || len(tab.maps[0].maps) != 1 || tab.names.sizeBytes()-int64(len(tab.names.strs[0])) > 100 {
+		t.Fatalf("the string table is not mapped: %d mappers, name sources of %d bytes, %d of them mapped",
+			len(tab.maps), tab.names.sizeBytes(), len(tab.names.strs[0]))
+	}
+	s := New(Options{})
+	var want [3][]string
+	var frames [3][][]Frame
+	for style := range NameStyle(3) {
+		fs, err := s.File(path, addrs, VirtualAddress, LookupOptions{Names: style})
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames[style] = fs
+		for _, f := range fs {
+			want[style] = append(want[style], strings.Clone(f[0].Function))
+		}
+	}
+	s.Close()
+	runtime.GC()
+	for style := range NameStyle(3) {
+		for i, f := range frames[style] {
+			if f[0].Function != want[style][i] {
+				t.Fatalf("style %d, %#x: %q after Close, %q before", style, addrs[i], f[0].Function, want[style][i])
+			}
+		}
+	}
+	if w := want[NamesShort][7]; w != "flamekit_mapped_names_test::nested_namespace::function_with_a_long_name_0007" {
+		t.Errorf("short name %q", w)
+	}
+	if w := want[NamesDemangled][7]; !strings.HasSuffix(w, "function_with_a_long_name_0007(int, long, char const*)") {
+		t.Errorf("demangled name %q", w)
+	}
+	if w := want[NamesRaw][7]; !strings.HasPrefix(w, "_ZN") {
+		t.Errorf("raw name %q", w)
+	}
+}
+
+// TestNativeNamesCutShort names one address of a binary whose string table
+// is mapped, then cuts the file short: naming another must not crash the
+// process (SIGBUS) but leave it unnamed, while the name given out before
+// stays.
+func TestNativeNamesCutShort(t *testing.T) {
+	path, addrs := ntManySymbols(t)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := openObject(f, f, path, nativeOptions{DebugDirs: []string{t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.close()
+	first := o.lookup(addrs[0], LookupOptions{}, nil)
+	if !strings.Contains(first[0].Function, "_0000") {
+		t.Fatalf("lookup(%#x) = %+v", addrs[0], first)
+	}
+	if err := os.Truncate(path, 4096); err != nil {
+		t.Fatal(err)
+	}
+	if again := o.lookup(addrs[0], LookupOptions{}, nil); again[0].Function != first[0].Function {
+		t.Errorf("after the cut, the name given out before is %q; want %q", again[0].Function, first[0].Function)
+	}
+	last := o.lookup(addrs[len(addrs)-1], LookupOptions{}, nil)
+	if len(last) != 1 || last[0].Function != "" {
+		t.Errorf("after the cut, lookup(%#x) = %+v; want an unnamed frame", addrs[len(addrs)-1], last)
 	}
 }

@@ -50,7 +50,7 @@ func openObject(r io.ReaderAt, closer io.Closer, path string, nopts nativeOption
 		o.goc.copy = len(o.maps.maps) > 0 // frames must not point into the mapping
 		return o, nil                     // the symbol tables are read when the pclntab fails to name an address
 	}
-	if o.native, err = newNativeTableOf(ef, f, path, nopts); err != nil {
+	if o.native, err = newNativeTable(ef, f, path, nopts); err != nil {
 		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
 	}
 	return o, nil
@@ -62,7 +62,7 @@ func openObject(r io.ReaderAt, closer io.Closer, path string, nopts nativeOption
 func (o *object) nativeTable() *nativeTable {
 	if o.native == nil && !o.noNative {
 		var err error
-		if o.native, err = newNativeTableOf(o.elf, o.maps.f, o.path, o.nopts); err != nil {
+		if o.native, err = newNativeTable(o.elf, o.maps.f, o.path, o.nopts); err != nil {
 			o.noNative = true
 		}
 	}
@@ -226,6 +226,9 @@ func (o *object) sizeBytes() int64 {
 }
 
 func (o *object) close() {
+	if o.native != nil {
+		o.native.close()
+	}
 	o.maps.release()
 	if o.file != nil {
 		o.file.Close()
