@@ -37,15 +37,28 @@ type Kernel struct {
 	modules []Module // index 0 is the kernel image
 }
 
-// ksym is a kallsyms line, packed: names are slices of Kernel.names.
+// ksym is a kallsyms line, packed into 16 bytes: its name is a slice of
+// Kernel.names, and info holds the module index (low 12 bits) and the rank
+// (kallsymsRank, high 4 bits; 0 for a symbol that is not a function, which
+// only ends the one before it).
 type ksym struct {
 	addr    uint64
 	nameOff uint32
 	nameLen uint16
-	module  uint16
-	text    bool // a function; other symbols only end the one before them
-	rank    uint8
+	info    uint16
 }
+
+// maxKernelModules bounds the modules a Kernel tells apart (ksym.info's
+// 12 bits); symbols of further modules count as the kernel's.
+const maxKernelModules = 1 << 12
+
+func (s ksym) module() uint16 { return s.info & (maxKernelModules - 1) }
+func (s ksym) rank() uint8    { return uint8(s.info >> 12) }
+
+// pfxPrefix starts the names kallsyms gives the padding before each
+// function on kernels built with function padding (__pfx_NAME, 16 bytes
+// before NAME): about half the names of a recent kernel.
+const pfxPrefix = "__pfx_"
 
 // LoadKernel reads /proc/kallsyms and the build-ids of the kernel and its
 // modules from /sys. It fails with ErrKernelAddressesHidden when this user
@@ -80,7 +93,8 @@ func LoadKernel() (*Kernel, error) {
 func ParseKallsyms(r io.Reader) (*Kernel, error) {
 	k := &Kernel{modules: []Module{{Path: KernelPath}}}
 	modIndex := map[string]uint16{}
-	var names strings.Builder
+	var names []byte
+	prev := -1 // where the last name written starts
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), 64<<10)
 	lines := 0
@@ -93,18 +107,25 @@ func ParseKallsyms(r io.Reader) (*Kernel, error) {
 		if addr == 0 {
 			continue
 		}
-		s := ksym{addr: addr, nameOff: uint32(names.Len()), nameLen: uint16(len(name)), rank: kallsymsRank(typ, name)}
-		s.text = s.rank > 0
+		s := ksym{addr: addr, nameLen: uint16(len(name)), info: uint16(kallsymsRank(typ, name)) << 12}
 		if len(mod) > 0 {
 			i, ok := modIndex[string(mod)]
-			if !ok && len(k.modules) < 1<<16 {
+			if !ok && len(k.modules) < maxKernelModules {
 				i = uint16(len(k.modules))
 				modIndex[string(mod)] = i
 				k.modules = append(k.modules, Module{Path: "[" + string(mod) + "]"})
 			}
-			s.module = i
+			s.info |= i
 		}
-		names.Write(name)
+		// NAME usually follows __pfx_NAME: it is the end of that name.
+		if prev >= 0 && len(names)-prev == len(pfxPrefix)+len(name) &&
+			string(names[prev:prev+len(pfxPrefix)]) == pfxPrefix && string(names[prev+len(pfxPrefix):]) == string(name) {
+			s.nameOff = uint32(prev + len(pfxPrefix))
+		} else {
+			prev = len(names)
+			s.nameOff = uint32(prev)
+			names = append(names, name...)
+		}
 		k.syms = append(k.syms, s)
 	}
 	if err := sc.Err(); err != nil {
@@ -113,7 +134,7 @@ func ParseKallsyms(r io.Reader) (*Kernel, error) {
 	if len(k.syms) == 0 && lines > 0 {
 		return nil, ErrKernelAddressesHidden
 	}
-	k.names = names.String()
+	k.names = string(names)
 	k.syms = dedupKallsyms(k.syms)
 	return k, nil
 }
@@ -164,20 +185,21 @@ func kallsymsRank(typ byte, name []byte) uint8 {
 }
 
 // dedupKallsyms sorts the symbols by address, keeping the best-ranked name
-// of each address (the first line of equals).
+// of each address (the first line of equals), and returns them in a slice
+// of their own size.
 func dedupKallsyms(syms []ksym) []ksym {
 	slices.SortStableFunc(syms, func(a, b ksym) int { return cmp.Compare(a.addr, b.addr) })
 	out := syms[:0]
 	for _, s := range syms {
 		if n := len(out); n > 0 && out[n-1].addr == s.addr {
-			if s.rank > out[n-1].rank {
+			if s.rank() > out[n-1].rank() {
 				out[n-1] = s
 			}
 			continue
 		}
 		out = append(out, s)
 	}
-	return slices.Clip(out)
+	return slices.Clone(out)
 }
 
 // Lookup returns the frame of the kernel function holding addr. Its Offset
@@ -188,13 +210,13 @@ func (k *Kernel) Lookup(addr uint64) (Frame, bool) {
 	if !found {
 		i--
 	}
-	if i < 0 || !k.syms[i].text || addr-k.syms[i].addr >= maxKernelSym {
+	if i < 0 || k.syms[i].rank() == 0 || addr-k.syms[i].addr >= maxKernelSym {
 		return Frame{}, false
 	}
 	s := k.syms[i]
 	return Frame{
 		Function: k.names[s.nameOff : s.nameOff+uint32(s.nameLen)],
-		Module:   k.modules[s.module],
+		Module:   k.modules[s.module()],
 		Offset:   addr,
 		Kind:     KindKernel,
 	}, true
