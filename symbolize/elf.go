@@ -72,9 +72,6 @@ func newNativeTable(ef *elf.File, f *os.File, path string, opts nativeOptions) (
 		t.close()
 		return nil, err
 	}
-	for _, m := range t.maps {
-		m.evict() // building read every name: keep resident only those looked up
-	}
 	if len(t.syms) == 0 && !hasDWARF(ef) && t.debug == "" {
 		return nil, fmt.Errorf("symbolize: %s: %w", path, ErrNoSymbols)
 	}

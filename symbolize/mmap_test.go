@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestMappedTableCutShort maps a Go binary's pclntab, names an address,
@@ -190,4 +191,68 @@ func TestNativeNamesCutShort(t *testing.T) {
 	if len(last) != 1 || last[0].Function != "" {
 		t.Errorf("after the cut, lookup(%#x) = %+v; want an unnamed frame", addrs[len(addrs)-1], last)
 	}
+}
+
+// TestMappedPagesEvicted names every function of a binary whose string
+// table is mapped: once the Symbolizer is done with the file, none of the
+// table's pages may count in this process's RSS any more.
+func TestMappedPagesEvicted(t *testing.T) {
+	path, addrs := ntManySymbols(t)
+	s := New(Options{})
+	defer s.Close()
+	if _, err := s.File(path, addrs, VirtualAddress, LookupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var regions [][]byte
+	seen := map[*object]bool{} // under its file key and its build-id
+	for _, o := range s.cache.byKey {
+		if seen[o] {
+			continue
+		}
+		seen[o] = true
+		for _, m := range o.native.maps {
+			regions = append(regions, m.maps...)
+		}
+	}
+	if len(regions) == 0 {
+		t.Fatal("no mapped string table")
+	}
+	for _, r := range regions {
+		if kb := residentKB(t, r); kb != 0 {
+			t.Errorf("the mapped string table keeps %d KiB resident", kb)
+		}
+	}
+	// The test can fail: reading the table makes its pages resident.
+	sink += regions[0][0]
+	if kb := residentKB(t, regions[0]); kb == 0 {
+		t.Error("reading the mapped table made no page resident: residentKB sees nothing")
+	}
+}
+
+var sink byte
+
+// residentKB returns the Rss of the mapping holding region, from
+// /proc/self/smaps.
+func residentKB(t *testing.T, region []byte) int {
+	t.Helper()
+	smaps, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := uint64(uintptr(unsafe.Pointer(unsafe.SliceData(region))))
+	in := false
+	for _, line := range strings.Split(string(smaps), "\n") {
+		var start, end uint64
+		if n, _ := fmt.Sscanf(line, "%x-%x", &start, &end); n == 2 && strings.Contains(line, " ") {
+			in = start <= at && at < end
+			continue
+		}
+		var kb int
+		if in && strings.HasPrefix(line, "Rss:") {
+			fmt.Sscanf(strings.TrimPrefix(line, "Rss:"), "%d", &kb)
+			return kb
+		}
+	}
+	t.Fatalf("no mapping at %#x in /proc/self/smaps", at)
+	return 0
 }

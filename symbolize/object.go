@@ -28,6 +28,7 @@ type object struct {
 	path     string
 	nopts    nativeOptions
 	noNative bool
+	touched  bool // lookups have read the mapped tables since evict
 
 	// Guarded by the cache's lock.
 	keys []fileKey
@@ -136,6 +137,7 @@ func (b *frameBatch) split(order []int32) [][]Frame {
 func (o *object) lookupLocked(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 	n := len(dst)
 	ok := false
+	o.touched = true
 	if o.gotab != nil {
 		// A fault reading the mapped pclntab means the file was cut
 		// short under us: the symbol tables name what they can.
@@ -209,6 +211,27 @@ func (o *object) vaddrToOffset(vaddr uint64) (uint64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// evict lets go of the pages of the mapped tables that lookups have made
+// resident in this process. They stay in the page cache, but each page
+// read (and, through the kernel's fault-around, its neighbours) would
+// otherwise count in this process's RSS for as long as the object lives:
+// most of a large string table once a few hundred names are read. The
+// cache calls it when a caller is done with the object.
+func (o *object) evict() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.touched {
+		return
+	}
+	o.touched = false
+	o.maps.evict()
+	if o.native != nil {
+		for _, m := range o.native.maps {
+			m.evict()
+		}
+	}
 }
 
 func (o *object) sizeBytes() int64 {
@@ -340,9 +363,11 @@ func (c *objectCache) take(o *object) {
 	o.refs++
 }
 
-// release returns an object after use. Unused objects enter the LRU list,
-// and the oldest are closed while the cache is over budget.
+// release returns an object after use, which lets go of the pages its
+// lookups mapped (evict). Unused objects enter the LRU list, and the
+// oldest are closed while the cache is over budget.
 func (c *objectCache) release(o *object) {
+	o.evict()
 	size := o.sizeBytes()
 	c.mu.Lock()
 	defer c.mu.Unlock()
