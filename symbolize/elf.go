@@ -37,9 +37,10 @@ type nativeOptions struct {
 // C++ binary's string table is megabytes, which copying would put on the
 // heap.
 type nativeTable struct {
-	syms  []nativeSym
-	names nameSources // nativeSym.nameOff indexes them
-	maps  []*fileMaps // the string tables mapped for the table's life
+	syms    []nativeSym
+	parents map[int32]int32 // of the symbols nested in another: the nearest earlier one whose range holds their address
+	names   nameSources     // nativeSym.nameOff indexes them
+	maps    []*fileMaps     // the string tables mapped for the table's life
 
 	path      string
 	ef        *elf.File // the file itself, for its DWARF
@@ -114,7 +115,7 @@ func (t *nativeTable) build(symMaps, names *fileMaps) error {
 		t.addDebugSymbols(&b)
 	}
 	b.addPLT(t.ef)
-	t.syms, t.names = b.build()
+	t.syms, t.parents, t.names = b.build()
 	return nil
 }
 
@@ -157,7 +158,7 @@ func symbolSection(ef *elf.File, typ elf.SectionType) *elf.Section {
 // names.
 func (t *nativeTable) lookupNamed(vaddr uint64, lines bool, style NameStyle, names *symNames, dst []Frame) ([]Frame, bool) {
 	name := ""
-	if i := findSym(t.syms, vaddr); i >= 0 {
+	if i := t.find(vaddr); i >= 0 {
 		name = names.name(t, i, style)
 	}
 	if lines {
@@ -179,7 +180,7 @@ func (t *nativeTable) lookupNamed(vaddr uint64, lines bool, style NameStyle, nam
 
 // sizeBytes returns the memory the table holds, for a byte-bounded cache.
 func (t *nativeTable) sizeBytes() int64 {
-	n := int64(unsafe.Sizeof(*t)) + t.names.sizeBytes() + int64(cap(t.syms))*int64(unsafe.Sizeof(nativeSym{}))
+	n := int64(unsafe.Sizeof(*t)) + t.names.sizeBytes() + int64(cap(t.syms))*int64(unsafe.Sizeof(nativeSym{})) + 16*int64(len(t.parents))
 	if d := t.loadedDWARF(); d != nil {
 		n += d.sizeBytes()
 	}

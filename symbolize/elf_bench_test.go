@@ -106,8 +106,8 @@ func ntBenchTable(b *testing.B, path string) (*nativeTable, []uint64) {
 	for i := range addrs {
 		s := tab.syms[rng.IntN(len(tab.syms))]
 		addrs[i] = s.addr
-		if s.size > 0 && rng.IntN(10) != 0 {
-			addrs[i] += uint64(rng.IntN(int(s.size)))
+		if s.size() > 0 && rng.IntN(10) != 0 {
+			addrs[i] += uint64(rng.IntN(int(s.size())))
 		}
 	}
 	return tab, addrs

@@ -46,7 +46,7 @@ func FuzzNativeTable(f *testing.F) {
 			if i > 200 {
 				break
 			}
-			for _, a := range []uint64{s.addr, s.addr + uint64(s.size)/2, s.addr - 1} {
+			for _, a := range []uint64{s.addr, s.addr + uint64(s.size())/2, s.addr - 1} {
 				fr, _ = tab.lookup(a, false, fr[:0])
 				fr, _ = tab.lookup(a, true, fr[:0])
 			}

@@ -78,3 +78,36 @@ func TestNativeNoSymbols(t *testing.T) {
 		t.Errorf("got %v, want ErrNoSymbols", err)
 	}
 }
+
+// TestNativeNestedSymbols checks symbols inside another's range: an
+// address past the inner one's end belongs to the symbol around it.
+func TestNativeNestedSymbols(t *testing.T) {
+	dir := t.TempDir()
+	so := ntBuild(t, dir, "gcc", "nested.S", "libnested.so", "-shared", "-nostdlib")
+	tab := ntOpen(t, so, nativeOptions{})
+	outer, _ := ntSym(t, so, "outer")
+	after, _ := ntSym(t, so, "after")
+	for _, c := range []struct {
+		off  uint64
+		want string
+	}{
+		{0, "outer"}, {1, "outer"},
+		{2, "inner"}, {5, "inner"}, // inner: 2..5
+		{6, "outer"},       // past inner's end, inside outer
+		{7, "outer_label"}, // a sizeless label inside outer matches its address only
+		{8, "outer"}, {9, "outer"},
+	} {
+		if got := ntName(tab, outer+c.off); got != c.want {
+			t.Errorf("outer+%d: %q, want %q", c.off, got, c.want)
+		}
+	}
+	if got := ntName(tab, after); got != "after" {
+		t.Errorf("after: %q", got)
+	}
+	if got := ntName(tab, after+1); got != "" {
+		t.Errorf("after+1 (past the last symbol): %q, want nothing", got)
+	}
+	if len(tab.parents) != 2 {
+		t.Errorf("%d nested symbols, want 2 (inner, outer_label)", len(tab.parents))
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"math"
-	"slices"
 )
 
 // pltSuffix ends the names lookup gives PLT stubs: "memcpy@plt".
@@ -24,7 +23,7 @@ func (b *symBuilder) addPLT(ef *elf.File) {
 	srcIdx := uint8(len(b.strs))
 	defer func() {
 		if len(names) > 0 {
-			b.addStrings(slices.Clip(names), true)
+			b.addStrings(bytes.Clone(names), true, false) // exact size: kept for the table's life
 		}
 	}()
 	var slots map[uint64]string
@@ -55,12 +54,12 @@ func (b *symBuilder) addPLT(ef *elf.File) {
 			}
 			disp := int64(int32(binary.LittleEndian.Uint32(stub[i+2:])))
 			slot := sec.Addr + off + uint64(i) + 6 + uint64(disp)
-			if fn, ok := slots[slot]; ok && len(names)+len(fn)+len(pltSuffix) <= math.MaxUint32 {
+			if fn, ok := slots[slot]; ok && len(names)+len(fn)+len(pltSuffix)+1 <= math.MaxUint32 {
 				b.cands = append(b.cands, symCand{
 					addr: sec.Addr + off, size: uint32(ent), nameOff: uint32(len(names)), nameLen: uint32(len(fn) + len(pltSuffix)),
 					src: srcIdx, score: rankSized + rankFunc,
 				})
-				names = append(append(names, fn...), pltSuffix...)
+				names = append(append(append(names, fn...), pltSuffix...), 0)
 			}
 		}
 	}

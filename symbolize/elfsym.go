@@ -19,15 +19,34 @@ var ErrNoSymbols = errors.New("symbolize: ELF file has no symbols (install its d
 // bounds or inconsistent.
 var errMalformedELF = errors.New("malformed ELF")
 
-// nativeSym is one named address range. Its name is in the table's name
-// sources, which nameOff indexes as if they were one string.
+// nativeSym is one named address range, in 16 bytes: tables of large
+// binaries hold hundreds of thousands. Its name is at nameOff in the
+// table's name sources (nameSources.name).
 type nativeSym struct {
 	addr    uint64
-	size    uint32 // 0: matches addr exactly only
+	sizeLen uint32 // size << 8 | name length (longName: longer, up to a NUL)
 	nameOff uint32
-	nameLen uint32
-	parent  int32 // nearest earlier symbol whose range holds addr, -1 when none
 }
+
+const (
+	// maxSymSize bounds the sizes a nativeSym holds: a larger symbol
+	// (none is, in practice) names the first 16 MiB of its range only.
+	maxSymSize = 1<<24 - 1
+	// longName is the name length of a nativeSym whose name is longer.
+	longName = 255
+)
+
+func newNativeSym(addr uint64, size uint32, nameOff, nameLen uint32) nativeSym {
+	return nativeSym{addr: addr, sizeLen: min(size, maxSymSize)<<8 | min(nameLen, longName), nameOff: nameOff}
+}
+
+// size returns the length of the symbol's range, 0 when it matches its
+// address only.
+func (s *nativeSym) size() uint32 { return s.sizeLen >> 8 }
+
+// nameLen returns the length of the symbol's name, longName when it is
+// that long or longer.
+func (s *nativeSym) nameLen() uint8 { return uint8(s.sizeLen) }
 
 // symCand is a symbol while the table is built: its name is in the
 // builder's string table src.
@@ -77,15 +96,17 @@ const maxSymSources = 255
 // symBuilder collects symbols from several tables and builds the sorted,
 // deduplicated table.
 type symBuilder struct {
-	strs  [][]byte // string tables; symCand.src indexes them
-	kept  []bool   // by string table: the table keeps it (names are not copied)
-	cands []symCand
+	strs      [][]byte // string tables; symCand.src indexes them
+	kept      []bool   // by string table: the table keeps it (names are not copied)
+	versioned []bool   // by string table: an ELF one, whose names may end in "@VERSION"
+	cands     []symCand
 }
 
 // addStrings adds a string table and returns its index.
-func (b *symBuilder) addStrings(strs []byte, keep bool) uint8 {
+func (b *symBuilder) addStrings(strs []byte, keep, versioned bool) uint8 {
 	b.strs = append(b.strs, strs)
 	b.kept = append(b.kept, keep)
+	b.versioned = append(b.versioned, versioned)
 	return uint8(len(b.strs) - 1)
 }
 
@@ -119,7 +140,7 @@ func (b *symBuilder) add(src symSource) error {
 	for i, s := range ef.Sections {
 		exec[i] = s.Flags&elf.SHF_EXECINSTR != 0
 	}
-	srcIdx := b.addStrings(strs, src.names != nil)
+	srcIdx := b.addStrings(strs, src.names != nil, true)
 	entSize := 24
 	if ef.Class == elf.ELFCLASS32 {
 		entSize = 16
@@ -191,9 +212,11 @@ func (b *symBuilder) add(src symSource) error {
 // nested ranges. A sizeless .symtab symbol (a hand-written assembly function)
 // reaches up to the next symbol unless a sized symbol encloses it; a sizeless
 // .dynsym symbol, or one inside another symbol, matches its address only. It
-// returns the symbols and the sources of their names: the kept string
-// tables, then a slab of the names copied out of the others.
-func (b *symBuilder) build() ([]nativeSym, nameSources) {
+// returns the symbols, the parents of those nested in another (the nearest
+// earlier symbol whose range holds their address), and the sources of their
+// names: the kept string tables, then a slab of the names copied out of the
+// others.
+func (b *symBuilder) build() ([]nativeSym, map[int32]int32, nameSources) {
 	// By address, then best rank first, then table order (the order the
 	// candidates are in): a stable sort by rank, then one by address.
 	keys := make([]uint64, len(b.cands))
@@ -214,7 +237,7 @@ func (b *symBuilder) build() ([]nativeSym, nameSources) {
 		}
 		cands = append(cands, c)
 		if !b.kept[c.src] {
-			copied += int(c.nameLen)
+			copied += int(c.nameLen) + 1
 		}
 	}
 	// Where each string table starts in the sources seen as one string:
@@ -225,7 +248,7 @@ func (b *symBuilder) build() ([]nativeSym, nameSources) {
 	for i, strs := range b.strs {
 		if b.kept[i] && end+uint64(len(strs)) <= math.MaxUint32 {
 			base[i] = end
-			src.add(strs)
+			src.add(strs, b.versioned[i])
 			end += uint64(len(strs))
 		} else {
 			b.kept[i] = false
@@ -233,64 +256,85 @@ func (b *symBuilder) build() ([]nativeSym, nameSources) {
 	}
 	slab := make([]byte, 0, min(copied, math.MaxUint32-int(end)))
 	syms := make([]nativeSym, 0, len(cands))
+	var parents map[int32]int32
 	var stack []int32 // indexes of symbols whose ranges are still open
 	for i, c := range cands {
 		off := base[c.src] + uint64(c.nameOff)
 		if !b.kept[c.src] {
-			if len(slab)+int(c.nameLen) > cap(slab) {
+			if len(slab)+int(c.nameLen)+1 > cap(slab) {
 				break
 			}
 			off = end + uint64(len(slab))
-			slab = append(slab, b.strs[c.src][c.nameOff:c.nameOff+c.nameLen]...)
+			slab = append(append(slab, b.strs[c.src][c.nameOff:c.nameOff+c.nameLen]...), 0)
 		}
-		s := nativeSym{addr: c.addr, size: c.size, nameOff: uint32(off), nameLen: c.nameLen, parent: -1}
+		size := c.size
+		nested := false
 		for len(stack) > 0 {
-			top := syms[stack[len(stack)-1]]
-			if c.addr < top.addr+uint64(top.size) {
-				s.parent = stack[len(stack)-1]
+			top := &syms[stack[len(stack)-1]]
+			if c.addr < top.addr+uint64(top.size()) {
+				if parents == nil {
+					parents = map[int32]int32{}
+				}
+				parents[int32(len(syms))] = stack[len(stack)-1]
+				nested = true
 				break
 			}
 			stack = stack[:len(stack)-1]
 		}
-		if s.size == 0 && !c.exact && s.parent < 0 && i+1 < len(cands) {
-			s.size = uint32(min(cands[i+1].addr-c.addr, math.MaxUint32))
+		if size == 0 && !c.exact && !nested && i+1 < len(cands) {
+			size = uint32(min(cands[i+1].addr-c.addr, maxSymSize))
 		}
-		if s.size > 0 {
+		if size > 0 {
 			stack = append(stack, int32(len(syms)))
 		}
-		syms = append(syms, s)
+		syms = append(syms, newNativeSym(c.addr, size, uint32(off), c.nameLen))
 	}
 	if len(slab) > 0 {
-		src.add(slab)
+		src.add(slab, false)
 	}
-	return syms, src
+	return syms, parents, src
 }
 
-// nameSources holds symbol names: string tables and slabs, addressed as if
-// they were one string.
+// nameSources holds symbol names, each ending at a NUL: string tables and
+// slabs, addressed as if they were one string.
 type nameSources struct {
-	strs  [][]byte
-	start []uint32 // where each of strs starts
+	strs      [][]byte
+	start     []uint32 // where each of strs starts
+	versioned []bool   // by string table: names may end in "@VERSION", which is not part of them
 }
 
 // add appends a string table.
-func (n *nameSources) add(strs []byte) {
+func (n *nameSources) add(strs []byte, versioned bool) {
 	end := uint32(0)
 	if k := len(n.strs); k > 0 {
 		end = n.start[k-1] + uint32(len(n.strs[k-1]))
 	}
 	n.strs = append(n.strs, strs)
 	n.start = append(n.start, end)
+	n.versioned = append(n.versioned, versioned)
 }
 
-// name returns the bytes of the name at off, length n.
-func (n *nameSources) name(off, length uint32) []byte {
+// name returns the bytes of the name at off, of length n when n is below
+// longName; else up to its NUL (or the end of its table), less any
+// "@VERSION" suffix.
+func (n *nameSources) name(off uint32, length uint8) []byte {
 	k := len(n.start) - 1
 	for k > 0 && n.start[k] > off {
 		k--
 	}
-	off -= n.start[k]
-	return n.strs[k][off : off+length]
+	name := n.strs[k][off-n.start[k]:]
+	if length < longName {
+		return name[:length]
+	}
+	if i := bytes.IndexByte(name, 0); i >= 0 {
+		name = name[:i]
+	}
+	if n.versioned[k] {
+		if i := bytes.IndexByte(name, '@'); i > 0 {
+			name = name[:i]
+		}
+	}
+	return name
 }
 
 // sizeBytes returns the bytes of the sources, mapped or not.
@@ -303,14 +347,18 @@ func (n *nameSources) sizeBytes() int64 {
 }
 
 // find returns the index of the symbol whose range holds vaddr, or -1.
-func findSym(syms []nativeSym, vaddr uint64) int {
-	i := sort.Search(len(syms), func(i int) bool { return syms[i].addr > vaddr }) - 1
+func (t *nativeTable) find(vaddr uint64) int {
+	i := sort.Search(len(t.syms), func(i int) bool { return t.syms[i].addr > vaddr }) - 1
 	for i >= 0 {
-		s := &syms[i]
-		if vaddr == s.addr || vaddr-s.addr < uint64(s.size) {
+		s := &t.syms[i]
+		if vaddr == s.addr || vaddr-s.addr < uint64(s.size()) {
 			return i
 		}
-		i = int(s.parent)
+		p, ok := t.parents[int32(i)]
+		if !ok {
+			return -1
+		}
+		i = int(p)
 	}
 	return -1
 }

@@ -12,7 +12,10 @@ import (
 // files themselves and from /usr/lib/debug, a 256 MiB cache, no network.
 type Options struct {
 	// CacheBytes bounds the memory held by parsed symbol tables. The least
-	// recently used files are dropped past it. 0 means 256 MiB.
+	// recently used files are dropped past it. 0 means 256 MiB. Tables
+	// that stay in their files (Go pclntabs, string tables) are mapped, and
+	// count at their mapped size, though only the pages lookups read are
+	// resident, and only until the lookups are done.
 	CacheBytes int64
 	// DebugDirs are searched for separate debug files, by build-id and by
 	// .gnu_debuglink. nil means {"/usr/lib/debug"}.

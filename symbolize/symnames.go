@@ -1,6 +1,7 @@
 package symbolize
 
 import (
+	"math"
 	"strings"
 	"unsafe"
 )
@@ -11,17 +12,21 @@ import (
 // index, which is faster than hashing the name. DWARF's linkage names are
 // remembered by name. It is not safe for concurrent use: the object's lock
 // guards it.
+//
+// A profile names a few hundred functions of a binary, which it keeps in
+// maps. Once a sixteenth of the symbols are named (a symbolizer run over a
+// whole binary), it copies every raw name into one slab in address order
+// (copyAll), and keeps the names of the other styles in slices.
 type symNames struct {
+	all   string               // after copyAll: the raw names, in symbol order
+	ends  []uint32             // after copyAll: where each symbol's name ends in all
 	given [3]givenNames        // by NameStyle
 	other [2]map[string]string // by demangleMode: raw → demangled
 	bytes int64                // the names' bytes
 }
 
 // givenNames holds the names given out in one style by symbol index: in a
-// map while they are few (a profile names a few hundred functions of a
-// binary), in a slice once they are a quarter of the symbols (a
-// symbolizer run over a whole binary), where a slice is faster and no
-// larger.
+// map while they are few, in a slice (faster) once they are many.
 type givenNames struct {
 	sparse map[int32]string
 	dense  []string // "": not given yet
@@ -43,7 +48,7 @@ func (g *givenNames) put(i int, n string, nsyms int) {
 		return
 	case g.sparse == nil:
 		g.sparse = map[int32]string{}
-	case len(g.sparse) >= nsyms/4:
+	case len(g.sparse) >= nsyms/16:
 		g.dense = make([]string, nsyms)
 		for k, v := range g.sparse {
 			g.dense[k] = v
@@ -55,40 +60,107 @@ func (g *givenNames) put(i int, n string, nsyms int) {
 	g.sparse[int32(i)] = n
 }
 
+// raw returns the raw name of symbol i if it has been copied already.
+func (c *symNames) raw(i int) (string, bool) {
+	if c.ends != nil {
+		start := uint32(0)
+		if i > 0 {
+			start = c.ends[i-1]
+		}
+		return c.all[start:c.ends[i]], true
+	}
+	return c.given[NamesRaw].get(i)
+}
+
 // name returns the name of symbol i of t in style, "" when the symbol
 // table cannot be read any more (its file was cut short under the mapping).
 func (c *symNames) name(t *nativeTable, i int, style NameStyle) string {
+	if style == NamesRaw && c.ends != nil {
+		n, _ := c.raw(i)
+		return n
+	}
 	given := &c.given[style]
 	if n, ok := given.get(i); ok {
 		return n
 	}
+	if c.ends == nil && len(given.sparse) >= len(t.syms)/16 {
+		c.copyAll(t)
+		if style == NamesRaw && c.ends != nil {
+			given.sparse = nil
+			n, _ := c.raw(i)
+			return n
+		}
+	}
 	var n string
-	sym := &t.syms[i]
-	if guardMapped(func() { n = ownName(t.names.name(sym.nameOff, sym.nameLen), style) }) {
-		return ""
+	if raw, ok := c.raw(i); ok {
+		n = styled(raw, style) // a copy already
+	} else {
+		sym := &t.syms[i]
+		if guardMapped(func() { n = ownName(t.names.name(sym.nameOff, sym.nameLen()), style) }) {
+			return ""
+		}
 	}
 	c.bytes += int64(len(n)) + 32
 	given.put(i, n, len(t.syms))
 	return n
 }
 
+// copyAll copies the raw names of every symbol of t into one slab, in
+// symbol (address) order: lookups in address order then read names one
+// after the other, where reading them from the string table (in its own
+// order) is a cache miss each. If the file was cut short under the string
+// table, it leaves names to be read one by one.
+func (c *symNames) copyAll(t *nativeTable) {
+	ends := make([]uint32, len(t.syms))
+	var all []byte
+	if guardMapped(func() {
+		size := 0
+		for i := range t.syms {
+			if n := t.syms[i].nameLen(); n < longName {
+				size += int(n)
+			} else {
+				size += len(t.names.name(t.syms[i].nameOff, n))
+			}
+		}
+		if size > math.MaxUint32 {
+			return
+		}
+		all = make([]byte, 0, size)
+		for i := range t.syms {
+			all = append(all, t.names.name(t.syms[i].nameOff, t.syms[i].nameLen())...)
+			ends[i] = uint32(len(all))
+		}
+	}) || all == nil {
+		return
+	}
+	c.all, c.ends = unsafe.String(unsafe.SliceData(all), len(all)), ends
+	c.bytes += int64(len(all)) + 4*int64(len(ends))
+}
+
 // ownName returns raw, a view of a string table, in style as a string of
 // its own.
 func ownName(raw []byte, style NameStyle) string {
-	if style != NamesRaw && len(raw) > 0 {
-		view := unsafe.String(&raw[0], len(raw))
-		if mangled(view) {
-			mode := demangleFull
-			if style == NamesShort {
-				mode = demangleShort
-			}
-			// A name that does not demangle comes back as it was.
-			if n := demangleName(view, mode); len(n) == 0 || !within(unsafe.StringData(n), raw) {
-				return n
-			}
-		}
+	if len(raw) == 0 {
+		return ""
+	}
+	view := unsafe.String(&raw[0], len(raw))
+	// A name that does not demangle comes back as it was.
+	if n := styled(view, style); len(n) == 0 || !within(unsafe.StringData(n), raw) {
+		return n
 	}
 	return string(raw)
+}
+
+// styled returns the raw name raw in style: demangled, or raw itself.
+func styled(raw string, style NameStyle) string {
+	if style == NamesRaw || !mangled(raw) {
+		return raw
+	}
+	mode := demangleFull
+	if style == NamesShort {
+		mode = demangleShort
+	}
+	return demangleName(raw, mode)
 }
 
 // within reports whether p points into b.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unique"
 )
 
 // Mapping is one line of /proc/PID/maps: a range of the address space and
@@ -104,7 +105,7 @@ func parseMapsLine(line string) (Mapping, error) {
 	if len(perms) != 4 {
 		return bad("permissions")
 	}
-	m.Perms = perms
+	m.Perms = unique.Make(perms).Value()
 	if m.Offset, err = strconv.ParseUint(off, 16, 64); err != nil {
 		return bad("offset")
 	}
@@ -122,6 +123,9 @@ func parseMapsLine(line string) (Mapping, error) {
 	if p, ok := strings.CutSuffix(m.Path, " (deleted)"); ok {
 		m.Path, m.Deleted = p, true
 	}
+	// Canonical copies: processes map the same few files (libc, the
+	// loader), and a substring would keep the whole line alive.
+	m.Path = unique.Make(m.Path).Value()
 	return m, nil
 }
 
