@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unique"
 
 	"github.com/flamekit/flamekit/internal/procfs"
 )
@@ -65,7 +64,7 @@ func SnapshotProcess(pid int) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("symbolize: snapshot: %w", err)
 	}
-	maps, err := procfs.ReadMaps(pid)
+	maps, err := procfs.ReadExecutableMaps(pid)
 	if err != nil {
 		return nil, fmt.Errorf("symbolize: snapshot: %w", err)
 	}
@@ -119,7 +118,7 @@ const (
 // when the pid now belongs to another process, leaving the snapshot as it
 // was.
 func (p *Process) Update() error {
-	maps, err := procfs.ReadMaps(p.PID)
+	maps, err := procfs.ReadExecutableMaps(p.PID)
 	if err != nil {
 		return fmt.Errorf("symbolize: update: %w", err)
 	}
@@ -170,7 +169,6 @@ func executableMappings(maps []procfs.Mapping) []procMapping {
 	var out []procMapping
 	for _, m := range maps {
 		if m.Executable() {
-			m.Path = unique.Make(m.Path).Value()
 			out = append(out, procMapping{Mapping: m})
 		}
 	}

@@ -2,6 +2,7 @@ package procfs
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -53,23 +54,40 @@ func ReadMaps(pid int) ([]Mapping, error) {
 	return readProc(pid, "maps", ParseMaps)
 }
 
+// ReadExecutableMaps reads the executable mappings of /proc/PID/maps, the
+// ones that may hold running code: what a symbolizer needs. Other lines
+// are skipped before they are parsed, without allocating.
+func ReadExecutableMaps(pid int) ([]Mapping, error) {
+	return readProc(pid, "maps", ParseExecutableMaps)
+}
+
 // ParseMaps parses the format of /proc/PID/maps, one mapping per line:
 //
 //	START-END PERMS OFFSET MAJOR:MINOR INODE [PATH[ (deleted)]]
 //
 // with hexadecimal START, END, OFFSET, MAJOR and MINOR and a decimal INODE.
 // Paths may hold spaces. A malformed line yields an error wrapping
-// ErrMalformed that names the line.
+// ErrMalformed that names the line. Perms and Path are canonical copies
+// (unique.Make): processes map the same few files.
 func ParseMaps(r io.Reader) ([]Mapping, error) {
+	return parseMaps(r, false)
+}
+
+// ParseExecutableMaps is ParseMaps for the executable mappings only.
+func ParseExecutableMaps(r io.Reader) ([]Mapping, error) {
+	return parseMaps(r, true)
+}
+
+func parseMaps(r io.Reader, execOnly bool) ([]Mapping, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), maxLine)
 	var maps []Mapping
 	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSuffix(sc.Text(), "\r")
-		if line == "" {
+		line := bytes.TrimSuffix(sc.Bytes(), []byte{'\r'})
+		if len(line) == 0 || execOnly && !executableLine(line) {
 			continue
 		}
-		m, err := parseMapsLine(line)
+		m, err := parseMapsLine(string(line))
 		if err != nil {
 			return nil, fmt.Errorf("maps line %d: %w", n, err)
 		}
@@ -79,6 +97,19 @@ func ParseMaps(r io.Reader) ([]Mapping, error) {
 		return nil, fmt.Errorf("maps: %w", err)
 	}
 	return maps, nil
+}
+
+// executableLine reports whether a maps line's permissions (its second
+// field) allow execution. A malformed line counts as executable, so that
+// parsing it reports the error.
+func executableLine(line []byte) bool {
+	line = bytes.TrimLeft(line, " \t") // as cutField splits fields
+	i := bytes.IndexAny(line, " \t")
+	if i < 0 {
+		return true
+	}
+	perms := bytes.TrimLeft(line[i:], " \t")
+	return len(perms) < 3 || perms[2] == 'x'
 }
 
 func parseMapsLine(line string) (Mapping, error) {
@@ -105,7 +136,7 @@ func parseMapsLine(line string) (Mapping, error) {
 	if len(perms) != 4 {
 		return bad("permissions")
 	}
-	m.Perms = unique.Make(perms).Value()
+	m.Perms = unique.Make(perms).Value() // not a view of the line
 	if m.Offset, err = strconv.ParseUint(off, 16, 64); err != nil {
 		return bad("offset")
 	}
@@ -123,8 +154,6 @@ func parseMapsLine(line string) (Mapping, error) {
 	if p, ok := strings.CutSuffix(m.Path, " (deleted)"); ok {
 		m.Path, m.Deleted = p, true
 	}
-	// Canonical copies: processes map the same few files (libc, the
-	// loader), and a substring would keep the whole line alive.
 	m.Path = unique.Make(m.Path).Value()
 	return m, nil
 }

@@ -45,6 +45,41 @@ func TestParseMapsEdgeCases(t *testing.T) {
 	}
 }
 
+// TestParseExecutableMaps checks that the executable-only parse gives the
+// executable mappings of the full parse, and still reports malformed lines.
+func TestParseExecutableMaps(t *testing.T) {
+	seed, err := os.ReadFile("testdata/maps.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := ParseMaps(strings.NewReader(string(seed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseExecutableMaps(strings.NewReader(string(seed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []Mapping
+	for _, m := range all {
+		if m.Executable() {
+			want = append(want, m)
+		}
+	}
+	if len(want) == len(all) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("got\n%+v\nwant\n%+v", got, want)
+	}
+	for _, line := range []string{"00400000-00500000 r-x", "00400000", "0-1  r-xp 0 0:0 x"} {
+		if _, err := ParseExecutableMaps(strings.NewReader(line)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%q: err = %v, want ErrMalformed", line, err)
+		}
+	}
+	self, err := ReadExecutableMaps(os.Getpid())
+	if err != nil || len(self) == 0 {
+		t.Fatalf("ReadExecutableMaps(self) = %d mappings, %v", len(self), err)
+	}
+}
+
 func TestParseMapsMalformed(t *testing.T) {
 	for _, line := range []string{
 		"00400000 r-xp 00000000 08:02 1 /bin/x",
@@ -87,15 +122,30 @@ func FuzzParseMaps(f *testing.F) {
 	}
 	f.Add(string(seed))
 	f.Add("0-1 ---p 0 0:0 0\n\n")
+	f.Add("0-1\tr-xp\t0 0:0 0 /x\n 2-3  --xp 0 0:0 0\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		maps, err := ParseMaps(strings.NewReader(s))
+		exec, execErr := ParseExecutableMaps(strings.NewReader(s))
 		if err != nil {
 			return
 		}
+		if execErr != nil {
+			t.Fatalf("the full parse passes, the executable one fails: %v", execErr)
+		}
+		n := 0
 		for _, m := range maps {
 			if m.End < m.Start {
 				t.Fatalf("end before start: %+v", m)
 			}
+			if m.Executable() {
+				if n >= len(exec) || !reflect.DeepEqual(exec[n], m) {
+					t.Fatalf("executable mapping %d: %+v, not in %+v", n, m, exec)
+				}
+				n++
+			}
+		}
+		if n != len(exec) {
+			t.Fatalf("%d executable mappings, the executable parse gives %d", n, len(exec))
 		}
 	})
 }
