@@ -228,14 +228,15 @@ func (b *symBuilder) build() ([]nativeSym, map[int32]int32, nameSources) {
 		keys[i] = c.addr
 	}
 	order = sortedOrder(order, keys)
-	cands := make([]symCand, 0, len(b.cands))
+	// The best candidate of each address, in place in order.
+	best := order[:0]
 	copied := 0
 	for _, i := range order {
-		c := b.cands[i]
-		if len(cands) > 0 && cands[len(cands)-1].addr == c.addr {
+		c := &b.cands[i]
+		if len(best) > 0 && b.cands[best[len(best)-1]].addr == c.addr {
 			continue
 		}
-		cands = append(cands, c)
+		best = append(best, i)
 		if !b.kept[c.src] {
 			copied += int(c.nameLen) + 1
 		}
@@ -255,10 +256,11 @@ func (b *symBuilder) build() ([]nativeSym, map[int32]int32, nameSources) {
 		}
 	}
 	slab := make([]byte, 0, min(copied, math.MaxUint32-int(end)))
-	syms := make([]nativeSym, 0, len(cands))
+	syms := make([]nativeSym, 0, len(best))
 	var parents map[int32]int32
 	var stack []int32 // indexes of symbols whose ranges are still open
-	for i, c := range cands {
+	for k, i := range best {
+		c := &b.cands[i]
 		off := base[c.src] + uint64(c.nameOff)
 		if !b.kept[c.src] {
 			if len(slab)+int(c.nameLen)+1 > cap(slab) {
@@ -281,8 +283,8 @@ func (b *symBuilder) build() ([]nativeSym, map[int32]int32, nameSources) {
 			}
 			stack = stack[:len(stack)-1]
 		}
-		if size == 0 && !c.exact && !nested && i+1 < len(cands) {
-			size = uint32(min(cands[i+1].addr-c.addr, maxSymSize))
+		if size == 0 && !c.exact && !nested && k+1 < len(best) {
+			size = uint32(min(b.cands[best[k+1]].addr-c.addr, maxSymSize))
 		}
 		if size > 0 {
 			stack = append(stack, int32(len(syms)))
