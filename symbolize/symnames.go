@@ -20,6 +20,7 @@ import (
 type symNames struct {
 	all   string               // after copyAll: the raw names, in symbol order
 	ends  []uint32             // after copyAll: where each symbol's name ends in all
+	cut   bool                 // copyAll found the file cut short: names are read one by one
 	given [3]givenNames        // by NameStyle
 	other [2]map[string]string // by demangleMode: raw → demangled
 	bytes int64                // the names' bytes
@@ -83,7 +84,7 @@ func (c *symNames) name(t *nativeTable, i int, style NameStyle) string {
 	if n, ok := given.get(i); ok {
 		return n
 	}
-	if c.ends == nil && len(given.sparse) >= len(t.syms)/16 {
+	if c.ends == nil && !c.cut && len(given.sparse) >= len(t.syms)/16 {
 		c.copyAll(t)
 		if style == NamesRaw && c.ends != nil {
 			given.sparse = nil
@@ -131,6 +132,7 @@ func (c *symNames) copyAll(t *nativeTable) {
 			ends[i] = uint32(len(all))
 		}
 	}) || all == nil {
+		c.cut = true
 		return
 	}
 	c.all, c.ends = unsafe.String(unsafe.SliceData(all), len(all)), ends
