@@ -118,15 +118,23 @@ func (p *Profile) Pprof() *profile.Profile {
 		pp.Period = int64(1e9 / p.Frequency)
 	}
 	b := pprofBuilder{pp: pp, mappings: map[symbolize.Module]*profile.Mapping{}, functions: map[[2]string]*profile.Function{}, locations: map[pprofLocKey]*profile.Location{}}
-	for _, s := range p.Samples {
-		ps := &profile.Sample{
-			Value:    []int64{int64(s.Count), int64(s.Value)},
-			Label:    map[string][]string{"comm": {s.Comm}},
-			NumLabel: map[string][]int64{"pid": {int64(s.PID)}},
+	labels := map[pprofLabelKey]*profile.Sample{} // samples of one thread share their label maps
+	values := make([]int64, 2*len(p.Samples))
+	for i, s := range p.Samples {
+		ps := &profile.Sample{Value: values[2*i : 2*i+2 : 2*i+2]}
+		ps.Value[0], ps.Value[1] = int64(s.Count), int64(s.Value)
+		key := pprofLabelKey{s.PID, s.TID, s.Comm}
+		if l := labels[key]; l != nil {
+			ps.Label, ps.NumLabel = l.Label, l.NumLabel
+		} else {
+			ps.Label = map[string][]string{"comm": {s.Comm}}
+			ps.NumLabel = map[string][]int64{"pid": {int64(s.PID)}}
+			if s.TID != 0 {
+				ps.NumLabel["tid"] = []int64{int64(s.TID)}
+			}
+			labels[key] = ps
 		}
-		if s.TID != 0 {
-			ps.NumLabel["tid"] = []int64{int64(s.TID)}
-		}
+		ps.Location = make([]*profile.Location, 0, len(s.Kernel)+len(s.User))
 		// pprof wants the leaf first: the kernel stack, then the user one.
 		for _, stack := range [][]Location{s.Kernel, s.User} {
 			for _, loc := range stack {
@@ -141,6 +149,11 @@ func (p *Profile) Pprof() *profile.Profile {
 // WritePprof writes the profile as a gzipped pprof protobuf.
 func (p *Profile) WritePprof(w io.Writer) error {
 	return p.Pprof().Write(w)
+}
+
+type pprofLabelKey struct {
+	pid, tid int
+	comm     string
 }
 
 type pprofLocKey struct {

@@ -35,3 +35,15 @@ func TestStartTimeSelf(t *testing.T) {
 		t.Errorf("this process started %v ago?", age)
 	}
 }
+
+func FuzzParseStat(f *testing.F) {
+	f.Add("17994 (a (b) c) R 17987 17987 19518 0 -1 4194304 105 0 0 0 0 0 0 0 20 0 1 0 393475 2998272 416\n", "cpu 1 2\nbtime 1795874756\n")
+	f.Fuzz(func(t *testing.T, stat, procStat string) {
+		if _, err := ParseStatStartTime([]byte(stat)); err != nil && !errors.Is(err, ErrMalformed) {
+			t.Fatalf("stat: error not wrapping ErrMalformed: %v", err)
+		}
+		if _, err := ParseBootTime(strings.NewReader(procStat)); err != nil && !errors.Is(err, ErrMalformed) && !strings.Contains(err.Error(), "token too long") {
+			t.Fatalf("btime: error not wrapping ErrMalformed: %v", err)
+		}
+	})
+}

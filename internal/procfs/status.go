@@ -2,11 +2,11 @@ package procfs
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
-	"strings"
 )
 
 // Status holds the fields of /proc/PID/status that flamekit uses.
@@ -50,31 +50,32 @@ func ParseStatus(r io.Reader) (*Status, error) {
 	st := new(Status)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), maxLine)
-	for sc.Scan() {
-		key, val, ok := strings.Cut(sc.Text(), ":")
+	for sc.Scan() { // lines as bytes: most are skipped, and need no string
+		key, val, ok := bytes.Cut(sc.Bytes(), []byte{':'})
 		if !ok {
 			continue
 		}
-		val = strings.TrimSpace(val)
-		switch key {
+		val = bytes.TrimSpace(val)
+		switch string(key) {
 		case "Name":
-			st.Name = val
+			st.Name = string(val)
 		case "Uid":
-			f := strings.Fields(val)
-			if len(f) != len(st.UIDs) {
-				return nil, fmt.Errorf("%w: Uid line %q", ErrMalformed, val)
-			}
-			for i, s := range f {
-				u, err := strconv.ParseUint(s, 10, 32)
-				if err != nil {
+			n := 0
+			for f := range bytes.FieldsSeq(val) {
+				u, err := strconv.ParseUint(string(f), 10, 32)
+				if err != nil || n == len(st.UIDs) {
 					return nil, fmt.Errorf("%w: Uid line %q", ErrMalformed, val)
 				}
-				st.UIDs[i] = uint32(u)
+				st.UIDs[n] = uint32(u)
+				n++
+			}
+			if n != len(st.UIDs) {
+				return nil, fmt.Errorf("%w: Uid line %q", ErrMalformed, val)
 			}
 		case "NSpid":
 			st.NSpid = st.NSpid[:0]
-			for _, s := range strings.Fields(val) {
-				n, err := strconv.Atoi(s)
+			for f := range bytes.FieldsSeq(val) {
+				n, err := strconv.Atoi(string(f))
 				if err != nil || n <= 0 {
 					return nil, fmt.Errorf("%w: NSpid line %q", ErrMalformed, val)
 				}

@@ -49,3 +49,22 @@ func TestReadStatusSelf(t *testing.T) {
 		t.Errorf("Exe = %q, Name = %q, want %q", exe, st.Name, self)
 	}
 }
+
+func FuzzParseStatus(f *testing.F) {
+	f.Add("Name:\tjava\nUmask:\t0022\nUid:\t1000\t1001\t1002\t1003\nNSpid:\t4242\t17\t1\n")
+	f.Add("Uid:\t1 2 3 4 5\nNSpid:\n:\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		st, err := ParseStatus(strings.NewReader(s))
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) && !strings.Contains(err.Error(), "token too long") {
+				t.Fatalf("error not wrapping ErrMalformed: %v", err)
+			}
+			return
+		}
+		for _, n := range st.NSpid {
+			if n <= 0 {
+				t.Fatalf("NSpid %v", st.NSpid)
+			}
+		}
+	})
+}

@@ -1,0 +1,55 @@
+package profile
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	pprofile "github.com/google/pprof/profile"
+
+	"github.com/flamekit/flamekit/symbolize"
+)
+
+// TestPprofLabels converts samples of several processes and threads, which
+// share label maps per thread, and checks each sample's labels and values
+// after a round trip through the encoding.
+func TestPprofLabels(t *testing.T) {
+	frame := func(name string) []Location {
+		return []Location{{Address: 0x1000, Frames: []symbolize.Frame{{Function: name, Kind: symbolize.KindNative, Module: symbolize.Module{Path: "/bin/x"}}}}}
+	}
+	p := &Profile{Event: Event{Name: "cpu-clock", Unit: "nanoseconds"}, Frequency: 99, Start: time.Unix(1, 0), Duration: time.Second}
+	type want struct {
+		pid, tid int
+		comm     string
+	}
+	var wants []want
+	for i := range 12 {
+		w := want{pid: 100 + i%3, tid: i % 2 * (200 + i%3), comm: []string{"a", "b", "c"}[i%3]}
+		wants = append(wants, w)
+		p.Samples = append(p.Samples, Sample{PID: w.pid, TID: w.tid, Comm: w.comm, User: frame("f"), Count: uint64(i + 1), Value: uint64(i+1) * 1e7})
+	}
+	var buf bytes.Buffer
+	if err := p.WritePprof(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := pprofile.Parse(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Sample) != len(wants) {
+		t.Fatalf("%d samples, want %d", len(back.Sample), len(wants))
+	}
+	for i, s := range back.Sample {
+		w := wants[i]
+		tid := int64(0)
+		if t := s.NumLabel["tid"]; len(t) == 1 {
+			tid = t[0]
+		}
+		if s.Label["comm"][0] != w.comm || s.NumLabel["pid"][0] != int64(w.pid) || tid != int64(w.tid) {
+			t.Errorf("sample %d: labels %v %v, want %+v", i, s.Label, s.NumLabel, w)
+		}
+		if s.Value[0] != int64(i+1) || s.Value[1] != int64(i+1)*1e7 {
+			t.Errorf("sample %d: values %v", i, s.Value)
+		}
+	}
+}
