@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -28,7 +29,17 @@ func main() {
 	out := flag.String("out", "", "directory for the pprof files (none: profiles are only counted)")
 	total := flag.Duration("for", 0, "stop after this long (0: until Ctrl-C or SIGTERM)")
 	memprofile := flag.String("memprofile", "", "write the agent's own heap profile here at the end")
+	gogc := flag.Int("gogc", 50, "the garbage collector's GOGC, unless the GOGC environment variable is set")
 	flag.Parse()
+
+	// A continuous profiler should stay small next to what it watches. Its
+	// live heap is small (symbol tables stay in their files), but each
+	// collection makes a burst of garbage, and at the default GOGC=100 the
+	// heap may grow to twice the live heap in between. GOGC=50 took about
+	// 6 MiB off its RSS in bench/record-soak, for no measurable CPU.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(*gogc)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
