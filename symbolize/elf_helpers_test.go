@@ -88,6 +88,18 @@ func (t *nativeTable) lookup(vaddr uint64, lines bool, dst []Frame) ([]Frame, bo
 // file (its .symtab, else its .dynsym).
 func ntSym(t testing.TB, path, name string) (uint64, uint64) {
 	t.Helper()
+	for _, s := range ntSymbols(t, path) {
+		if s.Name == name && elf.ST_TYPE(s.Info) == elf.STT_FUNC {
+			return s.Value, s.Size
+		}
+	}
+	t.Fatalf("%s has no function %s", path, name)
+	return 0, 0
+}
+
+// ntSymbols returns the symbols of an ELF file's .symtab, else its .dynsym.
+func ntSymbols(t testing.TB, path string) []elf.Symbol {
+	t.Helper()
 	ef, err := elf.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -100,13 +112,7 @@ func ntSym(t testing.TB, path, name string) (uint64, uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range syms {
-		if s.Name == name && elf.ST_TYPE(s.Info) == elf.STT_FUNC {
-			return s.Value, s.Size
-		}
-	}
-	t.Fatalf("%s has no function %s", path, name)
-	return 0, 0
+	return syms
 }
 
 // ntName returns the innermost function name lookup gives, "" when none.

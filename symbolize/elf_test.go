@@ -35,15 +35,7 @@ func TestNativeSymtab(t *testing.T) {
 // ntCheckAllFuncs checks every sized function symbol of bin against tab.
 func ntCheckAllFuncs(t *testing.T, bin string, tab *nativeTable) {
 	t.Helper()
-	ef, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ef.Close()
-	syms, err := ef.Symbols()
-	if err != nil {
-		t.Fatal(err)
-	}
+	syms := ntSymbols(t, bin)
 	names := make(map[uint64]map[string]bool)
 	for _, s := range syms {
 		if elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Value != 0 {

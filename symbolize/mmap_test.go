@@ -92,18 +92,9 @@ func ntManySymbols(t *testing.T) (string, []uint64) {
 	}
 	ntRun(t, dir, "g++", "-O1", "-o", "many", "many.cc")
 	path := filepath.Join(dir, "many")
-	ef, err := elf.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ef.Close()
-	syms, err := ef.Symbols()
-	if err != nil {
-		t.Fatal(err)
-	}
 	addrs := make([]uint64, 1500) // by function number
 	n := 0
-	for _, s := range syms {
+	for _, s := range ntSymbols(t, path) {
 		if _, num, ok := strings.Cut(s.Name, "function_with_a_long_name_"); ok {
 			var i int
 			if _, err := fmt.Sscanf(num, "%4d", &i); err == nil && i < len(addrs) && addrs[i] == 0 {
@@ -112,6 +103,11 @@ func ntManySymbols(t *testing.T) (string, []uint64) {
 			}
 		}
 	}
+	ef, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ef.Close()
 	if sec := ef.Section(".strtab"); sec == nil || sec.Size < minMapped || n != len(addrs) {
 		t.Fatalf("the test program has %d functions and a .strtab of %v", n, sec)
 	}
