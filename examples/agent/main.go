@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -75,8 +76,8 @@ func main() {
 				log.Fatal(err)
 			}
 		}
-		log.Printf("profile %d: %d samples, %d lost, %d stacks; agent RSS %s, %d open files",
-			n, p.Total(), p.Lost, len(p.Samples), status("VmRSS"), openFiles())
+		log.Printf("profile %d: %d samples, %d lost, %d stacks; agent RSS %s (%s), %d open files",
+			n, p.Total(), p.Lost, len(p.Samples), status("VmRSS"), heapStats(), openFiles())
 	}
 }
 
@@ -103,6 +104,17 @@ func writeHeap(path string) {
 	if err := pprof.WriteHeapProfile(f); err != nil {
 		log.Print(err)
 	}
+}
+
+// heapStats says where the Go heap's memory is: live after the last
+// collection, in spans in use, and free but not yet returned to the system.
+func heapStats() string {
+	samples := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"}, {Name: "/memory/classes/heap/free:bytes"}}
+	metrics.Read(samples)
+	mib := func(i int) float64 { return float64(samples[i].Value.Uint64()) / (1 << 20) }
+	return fmt.Sprintf("Go heap: %.1f MiB live, %.1f MiB objects, %.1f MiB unused in spans, %.1f MiB free not returned",
+		mib(0), mib(1), mib(2), mib(3))
 }
 
 // status returns a field of /proc/self/status, such as "VmRSS".
