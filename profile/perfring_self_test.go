@@ -73,14 +73,15 @@ func TestPerfRingSelfChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.close()
-	// Busy goroutines, each locked to its own thread: the runtime starts
-	// new threads for them after the events were opened.
+	// Busy goroutines, each locked to its own thread, more of them than
+	// the process has threads: however many idle threads the runtime kept,
+	// it must start new ones for them after the events were opened.
 	cpu0 := userCPU(t)
 	var wg sync.WaitGroup
-	for range 4 {
+	for range len(before) + 4 {
 		wg.Go(func() {
 			runtime.LockOSThread()
-			selfSpin(600 * time.Millisecond)
+			selfSpin(300 * time.Millisecond)
 		})
 	}
 	wg.Wait()
