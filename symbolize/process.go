@@ -78,7 +78,7 @@ func SnapshotProcess(pid int) (*Process, error) {
 	} else {
 		p.jitErrors = append(p.jitErrors, err)
 	}
-	p.maps = executableMappings(maps)
+	p.maps = sortedMappings(maps)
 	p.openFiles()
 	p.loadJIT()
 	return p, nil
@@ -128,7 +128,7 @@ func (p *Process) Update() error {
 	if start, err := procfs.StartTime(p.PID); err == nil && !p.start.IsZero() && !start.Equal(p.start) {
 		return fmt.Errorf("symbolize: update of pid %d: %w", p.PID, errPIDReused)
 	}
-	current := executableMappings(maps)
+	current := sortedMappings(maps)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -161,16 +161,13 @@ func (p *Process) Update() error {
 	return nil
 }
 
-// executableMappings returns the executable mappings of maps, sorted by
-// start, with their paths interned: only code can be in a stack, and
-// thousands of snapshots name the same few libraries.
-func executableMappings(maps []procfs.Mapping) []procMapping {
+// sortedMappings returns maps, the executable mappings of a process
+// (only code can be in a stack), sorted by start.
+func sortedMappings(maps []procfs.Mapping) []procMapping {
 	sort.SliceStable(maps, func(i, j int) bool { return maps[i].Start < maps[j].Start })
-	var out []procMapping
-	for _, m := range maps {
-		if m.Executable() {
-			out = append(out, procMapping{Mapping: m})
-		}
+	out := make([]procMapping, len(maps))
+	for i, m := range maps {
+		out[i] = procMapping{Mapping: m}
 	}
 	return out
 }

@@ -76,21 +76,16 @@ func (c *symNames) raw(i int) (string, bool) {
 // name returns the name of symbol i of t in style, "" when the symbol
 // table cannot be read any more (its file was cut short under the mapping).
 func (c *symNames) name(t *nativeTable, i int, style NameStyle) string {
+	given := &c.given[style]
+	if c.ends == nil && !c.cut && len(given.sparse) >= len(t.syms)/16 {
+		c.copyAll(t)
+	}
 	if style == NamesRaw && c.ends != nil {
 		n, _ := c.raw(i)
 		return n
 	}
-	given := &c.given[style]
 	if n, ok := given.get(i); ok {
 		return n
-	}
-	if c.ends == nil && !c.cut && len(given.sparse) >= len(t.syms)/16 {
-		c.copyAll(t)
-		if style == NamesRaw && c.ends != nil {
-			given.sparse = nil
-			n, _ := c.raw(i)
-			return n
-		}
 	}
 	var n string
 	if raw, ok := c.raw(i); ok {
@@ -136,6 +131,7 @@ func (c *symNames) copyAll(t *nativeTable) {
 		return
 	}
 	c.all, c.ends = unsafe.String(unsafe.SliceData(all), len(all)), ends
+	c.given[NamesRaw] = givenNames{} // the slab holds them all
 	c.bytes += int64(len(all)) + 4*int64(len(ends))
 }
 

@@ -49,11 +49,6 @@ func (m *Mapping) Pseudo() bool {
 	return strings.HasPrefix(m.Path, "[") && strings.HasSuffix(m.Path, "]")
 }
 
-// ReadMaps reads and parses /proc/PID/maps.
-func ReadMaps(pid int) ([]Mapping, error) {
-	return readProc(pid, "maps", ParseMaps)
-}
-
 // ReadExecutableMaps reads the executable mappings of /proc/PID/maps, the
 // ones that may hold running code: what a symbolizer needs. Other lines
 // are skipped before they are parsed, without allocating.

@@ -97,7 +97,7 @@ func TestParseMapsMalformed(t *testing.T) {
 }
 
 func TestReadMapsSelf(t *testing.T) {
-	maps, err := ReadMaps(os.Getpid())
+	maps, err := ReadExecutableMaps(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
