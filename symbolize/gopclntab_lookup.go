@@ -2,7 +2,6 @@ package symbolize
 
 import (
 	"bytes"
-	"strings"
 	"unsafe"
 )
 
@@ -241,11 +240,11 @@ func (t *goTable) lookup(pc uint64, lines bool, dst []Frame, c *goCache) ([]Fram
 // not safe for concurrent use; a nil *goCache keeps nothing and copies
 // nothing.
 type goCache struct {
-	pcs    pcvalueCache
-	copy   bool               // the table is mapped: strings are copied
-	funcs  []string           // function names by functab index, copied
-	owned  map[uintptr]string // other copies, by the address of the original
-	copied int64              // bytes copied
+	pcs   pcvalueCache
+	copy  bool               // the table is mapped: strings are copied
+	funcs []string           // function names by functab index, copied
+	owned map[uintptr]string // other copies, by the address of the original
+	arena stringArena        // the copies' bytes
 }
 
 func (c *goCache) pcvalues() *pcvalueCache {
@@ -266,14 +265,13 @@ func (t *goTable) funcName(i int, f goFunc, c *goCache) string {
 	if s := c.funcs[i]; s != "" {
 		return s
 	}
-	s := strings.Clone(goCString(t.names, uint64(t.field(f, t.layout.nameOff))))
+	s := c.arena.keep(goCString(t.names, uint64(t.field(f, t.layout.nameOff))))
 	c.funcs[i] = s
-	c.copied += int64(len(s))
 	return s
 }
 
-// own returns s, a string of the table, or its heap copy when the table is
-// mapped.
+// own returns s, a string of the table, or its copy in the arena when the
+// table is mapped.
 func (c *goCache) own(s string) string {
 	if c == nil || !c.copy || s == "" {
 		return s
@@ -285,11 +283,12 @@ func (c *goCache) own(s string) string {
 	if c.owned == nil {
 		c.owned = map[uintptr]string{}
 	}
-	o := strings.Clone(s)
+	o := c.arena.keep(s)
 	c.owned[p] = o
-	c.copied += int64(len(o)) + 32
 	return o
 }
 
 // sizeBytes returns the memory the cache holds.
-func (c *goCache) sizeBytes() int64 { return c.copied + 16*int64(len(c.funcs)) }
+func (c *goCache) sizeBytes() int64 {
+	return c.arena.bytes + 32*int64(len(c.owned)) + 16*int64(len(c.funcs))
+}

@@ -23,7 +23,8 @@ type symNames struct {
 	cut   bool                 // copyAll found the file cut short: names are read one by one
 	given [3]givenNames        // by NameStyle
 	other [2]map[string]string // by demangleMode: raw → demangled
-	bytes int64                // the names' bytes
+	arena stringArena          // the names given out, but those in all
+	bytes int64                // the maps' and slab's bytes
 }
 
 // givenNames holds the names given out in one style by symbol index: in a
@@ -89,14 +90,16 @@ func (c *symNames) name(t *nativeTable, i int, style NameStyle) string {
 	}
 	var n string
 	if raw, ok := c.raw(i); ok {
-		n = styled(raw, style) // a copy already
+		if n = styled(raw, style); n != raw {
+			n = c.arena.keep(n)
+		}
 	} else {
 		sym := &t.syms[i]
-		if guardMapped(func() { n = ownName(t.names.name(sym.nameOff, sym.nameLen()), style) }) {
+		if guardMapped(func() { n = c.ownName(t.names.name(sym.nameOff, sym.nameLen()), style) }) {
 			return ""
 		}
 	}
-	c.bytes += int64(len(n)) + 32
+	c.bytes += 32
 	given.put(i, n, len(t.syms))
 	return n
 }
@@ -136,17 +139,17 @@ func (c *symNames) copyAll(t *nativeTable) {
 }
 
 // ownName returns raw, a view of a string table, in style as a string of
-// its own.
-func ownName(raw []byte, style NameStyle) string {
+// the arena.
+func (c *symNames) ownName(raw []byte, style NameStyle) string {
 	if len(raw) == 0 {
 		return ""
 	}
 	view := unsafe.String(&raw[0], len(raw))
 	// A name that does not demangle comes back as it was.
 	if n := styled(view, style); len(n) == 0 || !within(unsafe.StringData(n), raw) {
-		return n
+		return c.arena.keep(n)
 	}
-	return string(raw)
+	return c.arena.keepBytes(raw)
 }
 
 // styled returns the raw name raw in style: demangled, or raw itself.
@@ -182,9 +185,11 @@ func (c *symNames) demangled(raw string, style NameStyle) string {
 	}
 	n, ok := c.other[mode][raw]
 	if !ok {
-		n = demangleName(raw, mode)
+		if n = demangleName(raw, mode); n != raw {
+			n = c.arena.keep(n)
+		}
 		c.other[mode][raw] = n
-		c.bytes += int64(len(raw) + len(n) + 32)
+		c.bytes += 32
 	}
 	return n
 }
@@ -196,7 +201,7 @@ func mangled(name string) bool {
 
 // sizeBytes returns the memory the cache holds.
 func (c *symNames) sizeBytes() int64 {
-	n := c.bytes
+	n := c.bytes + c.arena.bytes
 	for _, g := range c.given {
 		n += 16 * int64(len(g.dense))
 	}
