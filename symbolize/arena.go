@@ -33,7 +33,7 @@ func (a *stringArena) keep(s string) string {
 		return strings.Clone(s)
 	}
 	if cap(a.block)-len(a.block) < len(s) {
-		size := min(max(2*cap(a.block), arenaFirstBlock), arenaMaxBlock)
+		size := max(min(max(2*cap(a.block), arenaFirstBlock), arenaMaxBlock), len(s))
 		a.block = make([]byte, 0, size)
 		a.bytes += int64(size)
 	}

@@ -17,6 +17,11 @@ func TestStringArena(t *testing.T) {
 	if !strings.HasPrefix(kept, "_ZN4") {
 		t.Fatalf("kept %q changed with its source", kept)
 	}
+	// A name longer than the next block gets a block that holds it.
+	mid := strings.Repeat("m", arenaFirstBlock+100)
+	if n := testing.AllocsPerRun(1, func() { var b stringArena; b.keep(mid) }); n != 1 {
+		t.Errorf("keeping a %d-byte name in a new arena took %.0f allocations; want one block", len(mid), n)
+	}
 	want := make([]string, 2000)
 	for i := range want {
 		want[i] = fmt.Sprint("function_", i)
