@@ -41,11 +41,3 @@ func (a *stringArena) keep(s string) string {
 	a.block = append(a.block, s...)
 	return unsafe.String(&a.block[start], len(s))
 }
-
-// keepBytes returns a copy of b in the arena, as a string.
-func (a *stringArena) keepBytes(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return a.keep(unsafe.String(&b[0], len(b)))
-}

@@ -139,17 +139,12 @@ func (c *symNames) copyAll(t *nativeTable) {
 }
 
 // ownName returns raw, a view of a string table, in style as a string of
-// the arena.
+// the arena: demangled, or a copy of raw.
 func (c *symNames) ownName(raw []byte, style NameStyle) string {
 	if len(raw) == 0 {
 		return ""
 	}
-	view := unsafe.String(&raw[0], len(raw))
-	// A name that does not demangle comes back as it was.
-	if n := styled(view, style); len(n) == 0 || !within(unsafe.StringData(n), raw) {
-		return c.arena.keep(n)
-	}
-	return c.arena.keepBytes(raw)
+	return c.arena.keep(styled(unsafe.String(&raw[0], len(raw)), style))
 }
 
 // styled returns the raw name raw in style: demangled, or raw itself.
@@ -162,13 +157,6 @@ func styled(raw string, style NameStyle) string {
 		mode = demangleShort
 	}
 	return demangleName(raw, mode)
-}
-
-// within reports whether p points into b.
-func within(p *byte, b []byte) bool {
-	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-	at := uintptr(unsafe.Pointer(p))
-	return at >= start && at-start < uintptr(len(b))
 }
 
 // demangled returns a name that is not a symbol's (DWARF's) in style.
