@@ -43,6 +43,12 @@ type Profile struct {
 	Differential bool
 	// Skipped describes the input lines a reader could not use.
 	Skipped Skipped
+	// Unit names what the counts measure when they are not samples:
+	// "nanoseconds" for a CPU profile weighted by time (a perf cpu-clock
+	// period, a Go CPU profile), "bytes", "microseconds" off CPU. Empty means
+	// samples. Render shows it as the count name unless Options.CountName is
+	// set.
+	Unit string
 }
 
 // Skipped counts malformed input lines that a reader passed over, and keeps
@@ -123,7 +129,7 @@ func (p *Profile) TotalBefore() float64 {
 // stacks sorted by their frames: the canonical form WriteTo prints.
 func (p *Profile) Folded() *Profile {
 	idx := make(map[string]int, len(p.Stacks))
-	out := &Profile{Differential: p.Differential, Skipped: p.Skipped}
+	out := &Profile{Differential: p.Differential, Skipped: p.Skipped, Unit: p.Unit}
 	for _, s := range p.Stacks {
 		if i, ok := idx[s.Frames]; ok {
 			out.Stacks[i].Count += s.Count
@@ -262,13 +268,23 @@ func parseCount(b []byte) (float64, bool) {
 
 // Merge returns the stacks of all profiles in one profile, in order. The
 // result is differential if any input is; plain inputs then count the same
-// before and after.
+// before and after. Its Unit is the inputs' Unit when they agree (empty
+// profiles aside), else empty.
 func Merge(ps ...*Profile) *Profile {
 	out := &Profile{}
+	unitSet := false
 	for _, p := range ps {
 		out.Stacks = append(out.Stacks, p.Stacks...)
 		out.Differential = out.Differential || p.Differential
 		out.Skipped.Merge(p.Skipped)
+		if len(p.Stacks) == 0 {
+			continue
+		}
+		if !unitSet {
+			out.Unit, unitSet = p.Unit, true
+		} else if out.Unit != p.Unit {
+			out.Unit = ""
+		}
 	}
 	return out
 }
@@ -317,7 +333,7 @@ func Diff(before, after *Profile, opts DiffOptions) *Profile {
 		t2 += s.Count
 	}
 	slices.Sort(order)
-	out := &Profile{Differential: true}
+	out := &Profile{Differential: true, Unit: after.Unit}
 	out.Skipped.Merge(before.Skipped)
 	out.Skipped.Merge(after.Skipped)
 	for _, f := range order {

@@ -34,7 +34,8 @@ type Options struct {
 	// FontWidth is the average character width relative to FontSize
 	// (default 0.59); it decides where labels are cut.
 	FontWidth float64
-	// CountName is the unit shown in tooltips (default "samples").
+	// CountName is the unit shown in tooltips (default: the profile's Unit,
+	// else "samples").
 	CountName string
 	// NameType prefixes the details line (default "Function:").
 	NameType string

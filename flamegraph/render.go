@@ -26,6 +26,9 @@ const (
 // A profile without a positive count yields an SVG that says so and an error
 // wrapping ErrEmpty. Options are checked first (see Options.Validate).
 func Render(w io.Writer, p *Profile, opts Options) error {
+	if opts.CountName == "" && p != nil {
+		opts.CountName = p.Unit
+	}
 	c, err := opts.resolve()
 	if err != nil {
 		return err

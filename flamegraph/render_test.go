@@ -448,3 +448,34 @@ func TestScriptStaysInCDATA(t *testing.T) {
 		t.Fatal("the script would end its CDATA section")
 	}
 }
+
+func TestRenderUnit(t *testing.T) {
+	p, err := Parse(strings.NewReader("a;b 3000\na 1000\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Unit = "nanoseconds"
+	var b bytes.Buffer
+	if err := Render(&b, p, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	_, frames := parseSVG(t, b.Bytes())
+	if a := one(t, frames, "a"); a.title != "a (4,000 nanoseconds, 100.00%)" {
+		t.Errorf("the profile's unit is the count name: %q", a.title)
+	}
+	b.Reset()
+	if err := Render(&b, p, Options{CountName: "ns"}); err != nil {
+		t.Fatal(err)
+	}
+	_, frames = parseSVG(t, b.Bytes())
+	if a := one(t, frames, "a"); a.title != "a (4,000 ns, 100.00%)" {
+		t.Errorf("--countname wins over the profile's unit: %q", a.title)
+	}
+	m := Merge(p, &Profile{}, p)
+	if m.Unit != "nanoseconds" || Merge(p, &Profile{Stacks: []Stack{{Frames: "x", Count: 1}}}).Unit != "" {
+		t.Errorf("Merge keeps a unit only when the inputs agree")
+	}
+	if p.Folded().Unit != "nanoseconds" || Diff(p, p, DiffOptions{}).Unit != "nanoseconds" {
+		t.Errorf("Folded and Diff keep the unit")
+	}
+}
