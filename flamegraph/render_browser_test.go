@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,32 +14,15 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-)
 
-// chromium finds a Chromium or Chrome binary: $CHROMIUM, then the PATH.
-func chromium() string {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
+	"github.com/flamekit/flamekit/internal/testenv"
+)
 
 // newBrowser starts headless Chromium for one test or benchmark. Without
 // Chromium it skips, or fails when CI is set.
 func newBrowser(tb testing.TB, timeout time.Duration) context.Context {
 	tb.Helper()
-	path := chromium()
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			tb.Fatal("Chromium is required under CI: apt-get install chromium (or set CHROMIUM)")
-		}
-		tb.Skip("no Chromium found (apt-get install chromium, or set CHROMIUM)")
-	}
+	path := testenv.Chromium(tb)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true),

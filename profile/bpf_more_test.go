@@ -10,6 +10,8 @@ import (
 
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // TestBPFForcedLoss samples everything (idle included) into maps of four
@@ -18,7 +20,7 @@ import (
 // be counted lost, so that the samples kept plus the samples lost equal
 // the program's runs.
 func TestBPFForcedLoss(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	stats, err := ebpf.EnableStats(unix.BPF_STATS_RUN_TIME)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +62,7 @@ func TestBPFForcedLoss(t *testing.T) {
 // after the sampler and of the exec of a process started before it that
 // never ran on a CPU meanwhile.
 func TestBPFNewProcess(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	waiting := exec.Command("sh", "-c", "read x; exec sleep 0.2")
 	in, err := waiting.StdinPipe()
 	if err != nil {
@@ -106,7 +108,7 @@ func TestBPFNewProcess(t *testing.T) {
 // target starts after the sampler: a shell that, once told, runs a busy
 // program under timeout(1).
 func TestBPFPIDChildren(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	bin := buildC(t, "split", splitC)
 	sh := exec.Command("sh", "-c", `read x; timeout 0.5 "$0"`, bin)
 	in, err := sh.StdinPipe()
@@ -151,7 +153,7 @@ func TestBPFPIDChildren(t *testing.T) {
 // with its CPU and thread and a time within the run, in time order on each
 // CPU, and as many as the aggregated counts hold.
 func TestBPFTimed(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	cmd := startC(t, buildC(t, "split", splitC))
 	pid := uint32(cmd.Process.Pid)
 	time.Sleep(50 * time.Millisecond)
@@ -189,7 +191,7 @@ func TestBPFTimed(t *testing.T) {
 // TestBPFCgroupKernelOnly samples system-wide but keeps only a cgroup v2
 // that holds a program looping on read(2), and only kernel stacks.
 func TestBPFCgroupKernelOnly(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	dir := testCgroup(t, "flamekit-bpf-")
 	sub := dir + "/child" // the filter covers descendants
 	if err := os.Mkdir(sub, 0o755); err != nil {
@@ -229,7 +231,7 @@ func TestBPFCgroupKernelOnly(t *testing.T) {
 // TestBPFCloseReleases checks that close (twice) leaves no program, map,
 // file descriptor or goroutine of the sampler behind.
 func TestBPFCloseReleases(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	fds, goroutines := openFDs(t), runtime.NumGoroutine()
 	cfg := cpuClock(99)
 	cfg.Timed = true

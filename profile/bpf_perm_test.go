@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // bpfPermChildEnv makes TestBPFPermissionChild run.
@@ -14,7 +16,7 @@ const bpfPermChildEnv = "FLAMEKIT_BPF_PERMISSION_CHILD"
 // TestBPFPermission runs this test binary as nobody and checks that the
 // eBPF backend then fails with ErrPermission and says what to do.
 func TestBPFPermission(t *testing.T) {
-	requireRoot(t) // to become nobody
+	testenv.RequireRoot(t) // to become nobody
 	out := runAsNobody(t, "TestBPFPermissionChild", bpfPermChildEnv)
 	if !strings.Contains(string(out), "BPFPERM ") {
 		t.Fatalf("no result line from the child:\n%s", out)

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // TestBPFPIDSplit profiles, by PID, a C program whose two functions take
@@ -13,7 +15,7 @@ import (
 // kernel stacks and that both targets were announced on their first
 // sample.
 func TestBPFPIDSplit(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	split := buildC(t, "split", splitC)
 	read := buildC(t, "readzero", readC)
 	target := startC(t, split)
@@ -105,7 +107,7 @@ func TestBPFPIDSplit(t *testing.T) {
 // the samples since the previous one (their sum of periods matches the
 // CPU time the workload ran meanwhile) and leaves the drained maps empty.
 func TestBPFContinuous(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	cmd := startC(t, buildC(t, "split", splitC))
 	pid := uint32(cmd.Process.Pid)
 	time.Sleep(50 * time.Millisecond)

@@ -4,6 +4,8 @@ import (
 	"os"
 	"slices"
 	"testing"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 func TestParseCPUList(t *testing.T) {
@@ -40,7 +42,7 @@ func FuzzParseCPUList(f *testing.F) {
 // created while the events were being opened, and checks that two rescans
 // find it, attach it and count it.
 func TestPerfRingRescan(t *testing.T) {
-	requireSelfProfiling(t)
+	testenv.RequireSelfProfiling(t)
 	cfg := cpuClock(99)
 	cfg.PIDs = []uint32{uint32(os.Getpid())}
 	cfg.UserOnly = true

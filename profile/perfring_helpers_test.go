@@ -18,36 +18,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/flamekit/flamekit/internal/perfevent"
+	"github.com/flamekit/flamekit/internal/testenv"
 )
-
-// requireRoot skips t when not root, or fails it when CI is set.
-func requireRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("this test needs root (CI is set, so it may not skip)")
-	}
-	t.Skip("this test needs root")
-}
-
-// requireSelfProfiling skips t when this process may not profile itself
-// (not root, and kernel.perf_event_paranoid above 2), or fails it when CI
-// is set.
-func requireSelfProfiling(t *testing.T) {
-	t.Helper()
-	p, err := perfevent.Paranoid()
-	if os.Geteuid() == 0 || (err == nil && p <= 2) {
-		return
-	}
-	msg := fmt.Sprintf("self-profiling needs kernel.perf_event_paranoid ≤ 2 or root (paranoid %d, %v)", p, err)
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
 
 // buildC compiles a C program with frame pointers everywhere (-O0).
 func buildC(t *testing.T, name, src string, flags ...string) string {
@@ -59,12 +31,7 @@ func buildC(t *testing.T, name, src string, flags ...string) string {
 	}
 	bin := filepath.Join(dir, name)
 	args := append([]string{"-O0", "-g", "-fno-omit-frame-pointer", "-o", bin, cfile}, flags...)
-	if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "" {
-			if _, lerr := exec.LookPath("gcc"); lerr != nil {
-				t.Skip("gcc not found")
-			}
-		}
+	if out, err := exec.Command(testenv.RequireTool(t, "gcc", ""), args...).CombinedOutput(); err != nil {
 		t.Fatalf("gcc: %v\n%s", err, out)
 	}
 	return bin
@@ -265,10 +232,7 @@ func testCgroup(t *testing.T, prefix string) string {
 	}
 	dir, err := os.MkdirTemp(root, prefix)
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal(err)
-		}
-		t.Skipf("no cgroup v2 to create a group in: %v", err)
+		testenv.SkipOrFail(t, "no cgroup v2 to create a group in: %v", err)
 	}
 	t.Cleanup(func() {
 		for range 50 {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/flamekit/flamekit/internal/perfevent"
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // selfChildEnv makes TestPerfRingSelfChild run: the test binary, started
@@ -29,12 +30,9 @@ var selfResult = regexp.MustCompile(`PERFRING uid=(\d+) samples=(\d+) spin=(\d+)
 // its own busy goroutines on threads created after the start, and checks
 // that their samples came with user stacks that name the busy function.
 func TestPerfRingUnprivilegedSelf(t *testing.T) {
-	requireRoot(t) // to become nobody
+	testenv.RequireRoot(t) // to become nobody
 	if p, err := perfevent.Paranoid(); err != nil || p > 2 {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("kernel.perf_event_paranoid %d (%v): unprivileged profiling needs ≤2", p, err)
-		}
-		t.Skipf("kernel.perf_event_paranoid is %d (%v): unprivileged self-profiling needs ≤2", p, err)
+		testenv.SkipOrFail(t, "kernel.perf_event_paranoid is %d (%v): unprivileged self-profiling needs ≤2", p, err)
 	}
 	out := runAsNobody(t, "TestPerfRingSelfChild", selfChildEnv)
 	m := selfResult.FindSubmatch(out)
@@ -159,7 +157,7 @@ const goChildEnv = "FLAMEKIT_PERFRING_GO_CHILD"
 // its busy goroutines, each locked to a new thread, only after sampling
 // started, and their samples must come in, worth the CPU time it spent.
 func TestPerfRingGoChildThreads(t *testing.T) {
-	requireSelfProfiling(t)
+	testenv.RequireSelfProfiling(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "profile.test")
 	copyFile(t, os.Args[0], bin)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 const splitC = `
@@ -24,7 +26,7 @@ int main(void) { for (;;) { hot(); cold(); } }
 // TestPerfRingPIDSplit profiles a C program whose two functions take 3/4
 // and 1/4 of its CPU time, by PID, and checks the split and the callers.
 func TestPerfRingPIDSplit(t *testing.T) {
-	requireSelfProfiling(t) // its own children: no root needed
+	testenv.RequireSelfProfiling(t) // its own children: no root needed
 	bin := buildC(t, "split", splitC)
 	cmd := startC(t, bin)
 	pid := uint32(cmd.Process.Pid)
@@ -97,7 +99,7 @@ int main(void) {
 // TestPerfRingLaterThreads checks that threads a process creates after
 // sampling started are sampled.
 func TestPerfRingLaterThreads(t *testing.T) {
-	requireSelfProfiling(t) // its own children: no root needed
+	testenv.RequireSelfProfiling(t) // its own children: no root needed
 	bin := buildC(t, "later", laterThreadsC, "-pthread")
 	cmd := startC(t, bin)
 	pid := uint32(cmd.Process.Pid)
@@ -140,7 +142,7 @@ func TestPerfRingLaterThreads(t *testing.T) {
 // TestPerfRingLost holds the reader back while a tiny ring overflows, and
 // checks the overflow is counted.
 func TestPerfRingLost(t *testing.T) {
-	requireSelfProfiling(t)
+	testenv.RequireSelfProfiling(t)
 	cfg := cpuClock(10000)
 	cfg.PIDs = []uint32{uint32(os.Getpid())}
 	cfg.MaxStacks = 1
@@ -181,7 +183,7 @@ func TestPerfRingLost(t *testing.T) {
 // TestPerfRingCloseReleases checks that close releases every file
 // descriptor, is safe twice, and that drain afterwards fails.
 func TestPerfRingCloseReleases(t *testing.T) {
-	requireSelfProfiling(t)
+	testenv.RequireSelfProfiling(t)
 	before := openFDs(t)
 	cfg := cpuClock(99)
 	cfg.PIDs = []uint32{uint32(os.Getpid())}
@@ -225,7 +227,7 @@ func spinFor(d time.Duration) (n uint64) {
 // TestPerfRingSystemWide samples every CPU and finds a C workload there,
 // with kernel stacks, and no idle samples.
 func TestPerfRingSystemWide(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	bin := buildC(t, "split", splitC)
 	cmd := startC(t, bin)
 	pid := uint32(cmd.Process.Pid)
@@ -259,7 +261,7 @@ func TestPerfRingSystemWide(t *testing.T) {
 // TestPerfRingTimed checks that timed mode hands over every sample with
 // its time and CPU, besides the aggregated counts.
 func TestPerfRingTimed(t *testing.T) {
-	requireSelfProfiling(t)
+	testenv.RequireSelfProfiling(t)
 	cfg := cpuClock(499)
 	cfg.PIDs = []uint32{uint32(os.Getpid())}
 	cfg.UserOnly = true
@@ -295,7 +297,7 @@ func TestPerfRingTimed(t *testing.T) {
 // TestPerfRingCgroup samples system-wide but keeps only a cgroup v2 that
 // holds just a C workload.
 func TestPerfRingCgroup(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	dir := testCgroup(t, "flamekit-perfring-")
 	bin := buildC(t, "split", splitC)
 	cmd := startC(t, bin)
@@ -337,7 +339,7 @@ int main(void) { burst(); return 0; }
 // sampling started: each child process is announced, and its samples carry
 // its own name.
 func TestPerfRingChildren(t *testing.T) {
-	requireSelfProfiling(t) // its own children: no root needed
+	testenv.RequireSelfProfiling(t) // its own children: no root needed
 	bin := buildC(t, "burst", burstC)
 	cmd := exec.Command("sh", "-c", "sleep 0.2; "+bin+"; "+bin+"; "+bin)
 	if err := cmd.Start(); err != nil {
@@ -386,7 +388,7 @@ func TestPerfRingChildren(t *testing.T) {
 // TestPerfRingHardwareNotSupported checks a hardware event on a machine
 // without a PMU fails with ErrNotSupported.
 func TestPerfRingHardwareNotSupported(t *testing.T) {
-	requireSelfProfiling(t)
+	testenv.RequireSelfProfiling(t)
 	cfg := samplerConfig{EventType: unix.PERF_TYPE_HARDWARE, EventConfig: unix.PERF_COUNT_HW_CPU_CYCLES,
 		Frequency: 99, PIDs: []uint32{uint32(os.Getpid())}, UserOnly: true}
 	before := openFDs(t)
@@ -406,7 +408,7 @@ func TestPerfRingHardwareNotSupported(t *testing.T) {
 // TestPerfRingKernelOnly samples only in the kernel: every sample has a
 // kernel stack and no user stack.
 func TestPerfRingKernelOnly(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	cfg := cpuClock(499)
 	cfg.PIDs = []uint32{uint32(os.Getpid())}
 	cfg.KernelOnly = true

@@ -11,19 +11,9 @@ import (
 	pprofile "github.com/google/pprof/profile"
 
 	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/internal/testenv"
 	"github.com/flamekit/flamekit/profile"
 )
-
-// requireRoot skips, or under CI fails, when not root.
-func requireRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("this test needs root, and CI runs as root")
-		}
-		t.Skip("needs root")
-	}
-}
 
 // splitWorkload forks a child (to check that children are followed) that
 // spends three parts of its CPU in session_alpha and one in session_beta,
@@ -55,10 +45,7 @@ int main(void) {
 func buildWorkload(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("gcc"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("gcc is required under CI")
-		}
-		t.Skip("gcc not found")
+		testenv.SkipOrFail(t, "gcc not found")
 	}
 	dir := t.TempDir()
 	src, bin := filepath.Join(dir, "split.c"), filepath.Join(dir, "splitwork")
@@ -72,7 +59,7 @@ func buildWorkload(t *testing.T) string {
 // TestCommandBothBackends profiles a command and its child with each
 // backend and checks the folded stacks, the CPU split and the pprof output.
 func TestCommandBothBackends(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	bin := buildWorkload(t)
 	for _, b := range []profile.Backend{profile.BackendBPF, profile.BackendPerf} {
 		t.Run(b.String(), func(t *testing.T) {

@@ -12,27 +12,14 @@ import (
 	"time"
 
 	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/internal/testenv"
 	"github.com/flamekit/flamekit/profile"
 )
-
-// needTool returns the path of a program the test runs, skipping without
-// it (failing under CI, which installs it).
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required under CI", name)
-		}
-		t.Skipf("%s not found", name)
-	}
-	return path
-}
 
 // buildC compiles a C program with frame pointers (leaf functions too).
 func buildC(t *testing.T, name, src string) string {
 	t.Helper()
-	gcc := needTool(t, "gcc")
+	gcc := testenv.RequireTool(t, "gcc", "")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, name)
 	os.WriteFile(bin+".c", []byte(src), 0o644)
@@ -47,7 +34,7 @@ func buildC(t *testing.T, name, src string) string {
 // ends) and its profile.
 func runCommand(t *testing.T, cmd *exec.Cmd, b profile.Backend, hz uint64) (*profile.Session, *profile.Profile) {
 	t.Helper()
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	s, err := profile.Start(context.Background(), profile.Options{Command: cmd, Frequency: hz, Backend: b})
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +204,7 @@ func main() {
 // leaf without a frame, so frame pointers skip its caller, main.main.)
 func TestWorkloadGo(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
-		goTool := needTool(t, "go")
+		goTool := testenv.RequireTool(t, "go", "")
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "main.go"), []byte(goWorkload), 0o644)
 		os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module gowork\n\ngo 1.21\n"), 0o644)
@@ -249,7 +236,7 @@ const hotJava = `public class Hot {
 // its compiled hot method must be named, as a JIT frame.
 func TestWorkloadJava(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
-		java, javac := needTool(t, "java"), needTool(t, "javac")
+		java, javac := testenv.RequireTool(t, "java", ""), testenv.RequireTool(t, "javac", "")
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "Hot.java"), []byte(hotJava), 0o644)
 		if out, err := exec.Command(javac, "-d", dir, filepath.Join(dir, "Hot.java")).CombinedOutput(); err != nil {
@@ -288,7 +275,7 @@ console.log(x > 0);
 // grows while it runs: its hot function must be named, as a JIT frame.
 func TestWorkloadNode(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
-		node := needTool(t, "node")
+		node := testenv.RequireTool(t, "node", "")
 		script := filepath.Join(t.TempDir(), "hot.js")
 		os.WriteFile(script, []byte(hotNode), 0o644)
 		cmd := exec.Command(node, "--perf-basic-prof", script)

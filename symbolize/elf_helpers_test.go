@@ -7,26 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// ntTool returns the path of a command the test needs. It skips the test
-// when the command is missing, but fails it when $CI is set.
-func ntTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed (CI must install it)", name)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return p
-}
+	"github.com/flamekit/flamekit/internal/testenv"
+)
 
 // ntRun runs a command in dir and fails the test when it fails.
 func ntRun(t testing.TB, dir, name string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(ntTool(t, name), args...)
+	cmd := exec.Command(testenv.RequireTool(t, name, ""), args...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {

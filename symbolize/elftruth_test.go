@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // ntGenAddrs returns the path of the shared gen-addrs script
@@ -20,13 +22,10 @@ func ntGenAddrs(t *testing.T) string {
 		p = filepath.Join("..", "..", "shared", "bench", "gen-addrs")
 	}
 	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("gen-addrs not found: %v", err)
-		}
-		t.Skipf("gen-addrs not found: %v", err)
+		testenv.SkipOrFail(t, "gen-addrs not found: %v", err)
 	}
-	ntTool(t, "python3")
-	ntTool(t, "nm")
+	testenv.RequireTool(t, "python3", "")
+	testenv.RequireTool(t, "nm", "")
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		t.Fatal(err)
@@ -102,10 +101,7 @@ func TestNativeTruthLibc(t *testing.T) {
 	}
 	tab := ntOpen(t, libc, nativeOptions{DebugDirs: []string{"/usr/lib/debug"}})
 	if tab.debug == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("libc's debug file is missing (CI must install libc6-dbg)")
-		}
-		t.Skip("libc's debug file is missing (apt-get install libc6-dbg)")
+		testenv.SkipOrFail(t, "libc's debug file is missing (apt-get install libc6-dbg)")
 	}
 	ntCheckTruth(t, libc, tab, 20000, true)
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // goVariant is one way of building testdata/go/inl.
@@ -24,8 +26,8 @@ type goVariant struct {
 	noShdrs bool   // section headers removed after the build, as sstrip does
 }
 
-// goOld is Debian 12's Go 1.19 (apt-get install golang-1.19-go), which
-// writes the Go 1.18 pclntab format; the tests using it skip without it.
+// goOld is Debian 12's Go 1.19 (apt-get install golang-1.19-go, which
+// .ci/run installs), which writes the Go 1.18 pclntab format.
 const goOld = "/usr/lib/go-1.19/bin/go"
 
 var goVariants = []goVariant{
@@ -50,6 +52,7 @@ func buildGo(t testing.TB, dir string, v goVariant) string {
 	t.Helper()
 	gocmd, src, env := "go", "./testdata/go/inl", os.Environ()
 	if v.gocmd != "" {
+		testenv.RequireFile(t, v.gocmd, "apt-get install golang-1.19-go")
 		// An older toolchain cannot read this module's go.mod: build a
 		// copy of the program as a module of its own.
 		gocmd, src = v.gocmd, filepath.Join(dir, "src-"+v.name)
@@ -62,14 +65,9 @@ func buildGo(t testing.TB, dir string, v goVariant) string {
 		env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "GOROOT=") })
 		env = append(env, "GOTOOLCHAIN=local")
 	}
-	if _, err := exec.LookPath(gocmd); err != nil {
-		t.Skipf("no %s", gocmd)
-	}
 	cgo := "0"
 	if v.cgo {
-		if _, err := exec.LookPath("gcc"); err != nil {
-			t.Skip("cgo variant needs gcc")
-		}
+		testenv.RequireTool(t, "gcc", "")
 		cgo = "1"
 	}
 	out := filepath.Join(dir, "inl-"+v.name)

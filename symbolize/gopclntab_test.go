@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // TestGoTableInlines checks, on every build variant, that the table gives
@@ -207,9 +209,7 @@ func TestGoTextStartFallbacks(t *testing.T) {
 // TestGoTableNotGo checks that a C binary gives errNoGoTable, with its
 // section headers and without.
 func TestGoTableNotGo(t *testing.T) {
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("needs gcc")
-	}
+	testenv.RequireTool(t, "gcc", "")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "c.c")
 	if err := os.WriteFile(src, []byte("int main(void) { return 0; }\n"), 0o644); err != nil {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 func TestKernelKallsymsEdgeCases(t *testing.T) {
@@ -70,7 +72,7 @@ func TestKernelAddressesHidden(t *testing.T) {
 func TestKernelRunning(t *testing.T) {
 	k, err := LoadKernel()
 	if errors.Is(err, ErrKernelAddressesHidden) {
-		needEnv(t, "root or kernel.kptr_restrict=0: "+err.Error())
+		testenv.SkipOrFail(t, "%s", "root or kernel.kptr_restrict=0: "+err.Error())
 	}
 	if err != nil {
 		t.Fatal(err)

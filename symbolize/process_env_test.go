@@ -16,35 +16,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// needEnv skips a test whose prerequisite (root, java, node, ...) is
-// missing, or fails it when the CI environment variable is set: there the
-// prerequisites must be installed.
-func needEnv(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("CI is set but %s", why)
-	}
-	t.Skip(why)
-}
-
-// needRoot: /proc/PID/map_files needs CAP_SYS_ADMIN.
-func needRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		needEnv(t, "not root: /proc/PID/map_files needs CAP_SYS_ADMIN")
-	}
-}
-
-// needTool returns the path of a program or skips.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		needEnv(t, name+" not installed")
-	}
-	return p
-}
-
 // copyFile copies an executable into the test's temporary directory.
 func copyFile(t *testing.T, src string) string {
 	t.Helper()

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // perfMapLine finds the last line of a perf map whose name contains name,
@@ -53,7 +55,7 @@ const hotJava = `public class Hot {
 // TestProcessJava snapshots a running JVM, which writes its perf map only
 // at exit, then names its hot method from that map after it exited.
 func TestProcessJava(t *testing.T) {
-	java, javac := needTool(t, "java"), needTool(t, "javac")
+	java, javac := testenv.RequireTool(t, "java", ""), testenv.RequireTool(t, "javac", "")
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "Hot.java"), []byte(hotJava), 0o644); err != nil {
 		t.Fatal(err)
@@ -92,7 +94,7 @@ process.stdin.on("end", () => process.exit(0));
 // TestProcessNode snapshots a running node with a perf map and a jitdump
 // (found through its mapping), then names its hot function from both.
 func TestProcessNode(t *testing.T) {
-	node := needTool(t, "node")
+	node := testenv.RequireTool(t, "node", "")
 	dir := t.TempDir()
 	script := filepath.Join(dir, "hot.js")
 	if err := os.WriteFile(script, []byte(hotJS), 0o644); err != nil {
@@ -127,8 +129,8 @@ func TestProcessNode(t *testing.T) {
 // TestProcessContainerPerfMap reads the perf map of a process in its own
 // pid and mount namespaces: /tmp/perf-1.map on a tmpfs only it sees.
 func TestProcessContainerPerfMap(t *testing.T) {
-	needRoot(t)
-	unshare := needTool(t, "unshare")
+	testenv.RequireRoot(t)
+	unshare := testenv.RequireTool(t, "unshare", "")
 	c := startChild(t, "", nil, unshare, "--pid", "--fork", "--mount", "sh", "-c",
 		`mount -t tmpfs none /tmp && printf '1000 10 in_container\n' > /tmp/perf-1.map && echo ready && read x; exit 0`)
 	c.waitLine(t, "ready")

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/flamekit/flamekit/internal/procfs"
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 func snapshot(t *testing.T, pid int) *Process {
@@ -119,7 +120,7 @@ func TestProcessSelf(t *testing.T) {
 // TestProcessDeletedBinaryExited snapshots a child running a deleted copy
 // of a binary, lets it exit, then reads the binary through the snapshot.
 func TestProcessDeletedBinaryExited(t *testing.T) {
-	needRoot(t)
+	testenv.RequireRoot(t)
 	bin := copyFile(t, "/bin/sleep")
 	cmd := startChild(t, "", nil, bin, "60")
 	waitMapped(t, cmd.Process.Pid, bin)
@@ -156,7 +157,7 @@ func TestProcessDeletedBinaryExited(t *testing.T) {
 
 // TestProcessMemfd maps an ELF from a memfd executable in this process.
 func TestProcessMemfd(t *testing.T) {
-	needRoot(t)
+	testenv.RequireRoot(t)
 	img, err := os.ReadFile("/bin/true")
 	if err != nil {
 		t.Fatal(err)

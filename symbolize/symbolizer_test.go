@@ -14,19 +14,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/flamekit/flamekit/internal/testenv"
 	"github.com/flamekit/flamekit/symbolize"
 )
-
-// needTool skips, or under CI fails, when a tool is missing.
-func needTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required under CI: %v", name, err)
-		}
-		t.Skipf("%s not found: %v", name, err)
-	}
-}
 
 // workload is a C program that prints the runtime address of two of its
 // functions, then waits for its stdin to close before exiting.
@@ -46,7 +36,7 @@ int main(void) {
 
 func buildC(t *testing.T, flags ...string) string {
 	t.Helper()
-	needTool(t, "gcc")
+	testenv.RequireTool(t, "gcc", "")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "work.c")
 	bin := filepath.Join(dir, "symwork")
@@ -206,10 +196,7 @@ func TestSymbolizerProcessSelf(t *testing.T) {
 
 func TestSymbolizerKernel(t *testing.T) {
 	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("kernel symbols need root under CI")
-		}
-		t.Skip("kernel addresses need root")
+		testenv.SkipOrFail(t, "kernel addresses need root")
 	}
 	b, err := os.ReadFile("/proc/kallsyms")
 	if err != nil {

@@ -9,22 +9,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-func requireRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("recording needs root, and CI runs as root")
-		}
-		t.Skip("recording needs root")
-	}
-}
+	"github.com/flamekit/flamekit/internal/testenv"
+)
 
 // TestRecordCommand records a C program given after "--", in each output
 // format the extension picks.
 func TestRecordCommand(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	bin, _ := buildSymwork(t) // runs symwork_hot briefly
 	loop := filepath.Join(t.TempDir(), "loop.sh")
 	os.WriteFile(loop, []byte("#!/bin/sh\ni=0\nwhile [ $i -lt 400 ]; do \""+bin+"\"; i=$((i+1)); done\n"), 0o755)
@@ -60,7 +52,7 @@ func TestRecordCommand(t *testing.T) {
 // TestRecordSignals stops a system-wide recording with SIGTERM and with the
 // SIGINT a background shell leaves ignored; the output is written anyway.
 func TestRecordSignals(t *testing.T) {
-	requireRoot(t)
+	testenv.RequireRoot(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "flamekit")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/pprof/profile"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // buildSymwork compiles a small C program with debug info and returns its
@@ -18,10 +20,7 @@ import (
 func buildSymwork(t *testing.T) (bin string, hot uint64) {
 	t.Helper()
 	if _, err := exec.LookPath("gcc"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("gcc is required under CI")
-		}
-		t.Skip("gcc not found")
+		testenv.SkipOrFail(t, "gcc not found")
 	}
 	dir := t.TempDir()
 	src := filepath.Join(dir, "symwork.c")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/flamekit/flamekit/flamegraph"
 	"github.com/flamekit/flamekit/flamegraph/collapse"
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // liveWorkload is a C program with a known call tree: main calls
@@ -39,25 +40,12 @@ int main(void) {
 }
 `
 
-// requireTools skips (or under CI fails) when a tool the live test needs is
-// missing.
-func requireTools(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is required under CI: %v (apt-get install linux-perf gcc)", tool, err)
-			}
-			t.Skipf("%s not found: %v", tool, err)
-		}
-	}
-}
-
 // recordLive builds and profiles the workload with perf and returns the
 // `perf script` output, in the default layout and with -F comm,pid,tid,....
 func recordLive(t *testing.T) (plain, withPID []byte) {
 	t.Helper()
-	requireTools(t, "gcc", "perf")
+	testenv.RequireTool(t, "gcc", "")
+	testenv.RequireTool(t, "perf", "")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "livework.c")
 	bin := filepath.Join(dir, "livework")

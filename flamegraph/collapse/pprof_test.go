@@ -14,8 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flamekit/flamekit/flamegraph"
 	"github.com/google/pprof/profile"
+
+	"github.com/flamekit/flamekit/flamegraph"
 )
 
 // hotLoopForPprofTest burns CPU under a name no other frame has.

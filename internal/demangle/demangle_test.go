@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/ianlancetaylor/demangle"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 var styles = []Style{Full, Short}
@@ -117,8 +119,8 @@ var nodeOnce struct {
 func nodeNames(tb testing.TB) []string {
 	nodeOnce.Do(func() { nodeOnce.names, nodeOnce.err = readFunctionNames(nodePath, (*elf.File).Symbols) })
 	if err := nodeOnce.err; err != nil {
-		if errors.Is(err, fs.ErrNotExist) && os.Getenv("CI") == "" {
-			tb.Skipf("%s is absent (install nodejs to run this)", nodePath)
+		if errors.Is(err, fs.ErrNotExist) {
+			testenv.SkipOrFail(tb, "%s is absent (apt-get install nodejs)", nodePath)
 		}
 		tb.Fatal(err)
 	}

@@ -2,31 +2,15 @@ package perfevent
 
 import (
 	"errors"
-	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
-)
 
-// requireSelfProfiling skips t when this process may not profile itself
-// (not root, and kernel.perf_event_paranoid above 2), or fails it when CI
-// is set.
-func requireSelfProfiling(t *testing.T) {
-	t.Helper()
-	p, err := Paranoid()
-	if os.Geteuid() == 0 || (err == nil && p <= 2) {
-		return
-	}
-	msg := fmt.Sprintf("self-profiling needs kernel.perf_event_paranoid ≤ 2 or root (paranoid %d, %v)", p, err)
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
+	"github.com/flamekit/flamekit/internal/testenv"
+)
 
 // spin burns d of CPU time on the calling thread.
 func spin(d time.Duration) (n int) {
@@ -41,7 +25,7 @@ func spin(d time.Duration) (n int) {
 }
 
 func TestSampleOwnThread(t *testing.T) {
-	requireSelfProfiling(t)
+	testenv.RequireSelfProfiling(t)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	o := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_TASK_CLOCK,
@@ -97,7 +81,7 @@ func TestSampleOwnThread(t *testing.T) {
 }
 
 func TestOpenHardwareNotSupported(t *testing.T) {
-	requireSelfProfiling(t)
+	testenv.RequireSelfProfiling(t)
 	a := SampleOptions{Type: unix.PERF_TYPE_HARDWARE, Config: unix.PERF_COUNT_HW_CPU_CYCLES, Frequency: 99, ExcludeKernel: true}.Attr()
 	ev, err := Open(&a, 0, -1)
 	if err == nil {
@@ -110,7 +94,7 @@ func TestOpenHardwareNotSupported(t *testing.T) {
 }
 
 func TestInheritPerTaskMmapRefused(t *testing.T) {
-	requireSelfProfiling(t)
+	testenv.RequireSelfProfiling(t)
 	// Documents why the profiler opens per-CPU events per thread: the
 	// kernel refuses to mmap an inherited per-task (cpu -1) event.
 	a := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_TASK_CLOCK,
