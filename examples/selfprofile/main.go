@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"time"
 
@@ -28,9 +29,11 @@ func main() {
 		log.Fatal(err)
 	}
 	deadline := time.Now().Add(*d)
+	sink := 0
 	for time.Now().Before(deadline) {
 		sink += parseWork(20000) + renderWork(60000)
 	}
+	runtime.KeepAlive(sink) // the work is kept, not optimized away
 	pprof.StopCPUProfile()
 
 	p, err := collapse.Pprof(&raw, collapse.PprofOptions{})
@@ -50,8 +53,6 @@ func main() {
 	}
 	fmt.Printf("%s: %d stacks, %.0f ms of CPU\n", *out, len(p.Stacks), p.Total()/1e6)
 }
-
-var sink int
 
 //go:noinline
 func parseWork(n int) int {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"runtime/pprof"
 	"strings"
 	"testing"
@@ -17,7 +16,11 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/internal/testenv"
 )
+
+// hotLoopSink keeps the hot loop's result, so the loop is not optimized away.
+var hotLoopSink uint64
 
 // hotLoopForPprofTest burns CPU under a name no other frame has.
 //
@@ -39,7 +42,7 @@ func TestPprofRealCPUProfile(t *testing.T) {
 	if err := pprof.StartCPUProfile(&buf); err != nil {
 		t.Skipf("cannot start CPU profiling (is -cpuprofile set?): %v", err)
 	}
-	hotLoopForPprofTest(300 * time.Millisecond)
+	hotLoopSink = hotLoopForPprofTest(300 * time.Millisecond)
 	pprof.StopCPUProfile()
 	gz := buf.Bytes()
 	if !isGzip(gz) {
@@ -123,7 +126,7 @@ func TestPprofInlined(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a program")
 	}
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool := testenv.RequireTool(t, "go", "the Go toolchain")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "inlineprog")
 	build := exec.Command(goTool, "build", "-o", bin, ".")
