@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"runtime/pprof"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // hotLoopForPprofTest burns CPU under a name no other frame has.
@@ -32,6 +32,9 @@ func hotLoopForPprofTest(d time.Duration) uint64 {
 	return x
 }
 
+// pprofSink keeps hotLoopForPprofTest's result, so its loop is not dead code.
+var pprofSink uint64
+
 // TestPprofRealCPUProfile profiles this test with runtime/pprof and folds
 // the profile it writes.
 func TestPprofRealCPUProfile(t *testing.T) {
@@ -39,7 +42,7 @@ func TestPprofRealCPUProfile(t *testing.T) {
 	if err := pprof.StartCPUProfile(&buf); err != nil {
 		t.Skipf("cannot start CPU profiling (is -cpuprofile set?): %v", err)
 	}
-	hotLoopForPprofTest(300 * time.Millisecond)
+	pprofSink = hotLoopForPprofTest(300 * time.Millisecond)
 	pprof.StopCPUProfile()
 	gz := buf.Bytes()
 	if !isGzip(gz) {
@@ -123,7 +126,7 @@ func TestPprofInlined(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a program")
 	}
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool := testenv.RequireTool(t, "go", "install Go")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "inlineprog")
 	build := exec.Command(goTool, "build", "-o", bin, ".")
