@@ -9,7 +9,7 @@
 //	go run ./internal/cmd/gen-perf-script N [--seed S] [--stacks K] [--zipf S]
 //	    [--cpus C] [--freq HZ] [--event NAME] [--pid-tid] > perf.txt
 //
-// N is the number of samples (about 2.9 KB each: 3500 make ~10 MB). The
+// N is the number of samples (about 2.7 KB each: 3500 make ~10 MB). The
 // same arguments give the same text.
 package main
 
