@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,9 +53,10 @@ func synthProfile(stacks, bases int, seed uint64) *Profile {
 	return p
 }
 
-// The shapes of the benchmark inputs of the anchors: folded-10m (1,234
-// stacks, about 16k merged frames) and folded-200m (4,969 stacks, about 60k
-// merged frames, 20k drawn).
+// The shapes of bench/collapse-render's folded inputs (see
+// BenchmarkParseRenderFiles): folded-10m (about 1,200 stacks, 16k merged
+// frames) and folded-200m (about 5,000 stacks, 60k merged frames, 20k
+// drawn).
 func benchProfile10m() *Profile  { return synthProfile(1234, 200, 1) }
 func benchProfile200m() *Profile { return synthProfile(4969, 800, 1) }
 
@@ -80,30 +80,4 @@ func BenchmarkRender200m(b *testing.B) { benchmarkRender(b, benchProfile200m(), 
 // BenchmarkRenderAllFrames draws every frame of the 200m shape (minwidth 0).
 func BenchmarkRenderAllFrames(b *testing.B) {
 	benchmarkRender(b, benchProfile200m(), Options{MinWidth: "0"})
-}
-
-// BenchmarkParseRenderFiles parses and renders the anchors' benchmark files,
-// /tmp/bench/folded-10m.txt and folded-200m.txt (made by gen-perf-script and
-// stackcollapse-perf.pl; see the anchors' Reproduce block), as the
-// flamegraph.pl comparison measures whole runs.
-func BenchmarkParseRenderFiles(b *testing.B) {
-	for _, name := range []string{"folded-10m", "folded-200m"} {
-		b.Run(name, func(b *testing.B) {
-			data, err := os.ReadFile("/tmp/bench/" + name + ".txt")
-			if err != nil {
-				b.Skip("benchmark input missing:", err)
-			}
-			b.SetBytes(int64(len(data)))
-			b.ReportAllocs()
-			for b.Loop() {
-				p, err := Parse(bytes.NewReader(data))
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := Render(io.Discard, p, Options{}); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 }

@@ -2,15 +2,15 @@ package flamegraph
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/xml"
 	"fmt"
-	"io"
-	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/flamekit/flamekit/internal/golden"
 )
 
 // svgNode is a generic XML element, for inspecting rendered SVGs.
@@ -181,18 +181,5 @@ func one(t testing.TB, frames []drawn, name string) drawn {
 // readTestdata reads a file from testdata, decompressing .gz files.
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.HasSuffix(name, ".gz") {
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if data, err = io.ReadAll(zr); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return data
+	return golden.Read(t, filepath.Join("testdata", name))
 }

@@ -1,19 +1,16 @@
 package flamegraph
 
 import (
-	"bytes"
-	"compress/gzip"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-)
 
-var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/perl from flamegraph.pl")
+	"github.com/flamekit/flamekit/internal/golden"
+)
 
 // perlCases are inputs and flamegraph.pl arguments whose output we match
 // frame for frame. The same arguments go through RegisterFlags.
@@ -43,37 +40,14 @@ var perlCases = []struct {
 	{"real-reverse-inverted", "real-all.folded.gz", []string{"--reverse", "--inverted"}},
 }
 
-// perlScript returns the path of flamegraph.pl, or "" when perl or the
-// FlameGraph checkout (FLAMEGRAPH_DIR, default /tmp/FlameGraph) is missing.
-func perlScript() (string, string) {
-	dir := os.Getenv("FLAMEGRAPH_DIR")
-	if dir == "" {
-		dir = "/tmp/FlameGraph"
-	}
-	script := filepath.Join(dir, "flamegraph.pl")
-	if _, err := os.Stat(script); err != nil {
-		return "", fmt.Sprintf("no flamegraph.pl: %v", err)
-	}
-	if _, err := exec.LookPath("perl"); err != nil {
-		return "", "perl is not installed"
-	}
-	return script, ""
-}
-
-// runPerl renders input with flamegraph.pl.
-func runPerl(t *testing.T, script, input string, args []string) []byte {
+// runPerl renders input with flamegraph.pl from $FLAMEGRAPH_DIR (-update).
+func runPerl(t *testing.T, input string, args []string) []byte {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "in.folded")
 	if err := os.WriteFile(path, readTestdata(t, input), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("perl", append(append([]string{script}, args...), path)...)
-	cmd.Dir = t.TempDir()
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("flamegraph.pl %v: %v", args, err)
-	}
-	return out
+	return golden.FlameGraph(t, "flamegraph.pl", append(append([]string(nil), args...), path)...)
 }
 
 // renderArgs renders input with the same command-line arguments.
@@ -88,27 +62,19 @@ func renderArgs(t *testing.T, input string, args []string) []byte {
 	return render(t, string(readTestdata(t, input)), o)
 }
 
-// golden files hold the facts of flamegraph.pl's output: its size, then one
-// line a frame.
+// The golden files in testdata/perl hold the facts of flamegraph.pl's
+// output (FlameGraph @41fee1f9) for each case: its size, then one line a
+// frame.
 func goldenPath(name string) string { return filepath.Join("testdata", "perl", name+".facts.gz") }
 
 func writeGolden(t *testing.T, name string, size int, lines []string) {
-	var b bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
-	fmt.Fprintf(zw, "# flamegraph.pl output size %d\n%s\n", size, strings.Join(lines, "\n"))
-	zw.Close()
-	if err := os.MkdirAll(filepath.Dir(goldenPath(name)), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(goldenPath(name), b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	t.Helper()
+	golden.Write(t, goldenPath(name), fmt.Appendf(nil, "# flamegraph.pl output size %d\n%s\n", size, strings.Join(lines, "\n")))
 }
 
 func readGolden(t *testing.T, name string) (size int, lines []string) {
 	t.Helper()
-	data := readTestdata(t, filepath.Join("perl", name+".facts.gz"))
-	head, body, _ := strings.Cut(string(data), "\n")
+	head, body, _ := strings.Cut(string(golden.Read(t, goldenPath(name))), "\n")
 	size, err := strconv.Atoi(strings.TrimPrefix(head, "# flamegraph.pl output size "))
 	if err != nil {
 		t.Fatalf("bad golden header %q", head)
@@ -149,42 +115,22 @@ func compareFacts(t *testing.T, want, got []string) {
 
 // TestMatchesFlamegraphPLGolden compares our frames (position, size,
 // colour, tooltip, label) and size with flamegraph.pl's, as recorded in
-// testdata/perl.
+// testdata/perl. With -update it first rewrites the record from
+// flamegraph.pl, run from the FlameGraph checkout at $FLAMEGRAPH_DIR.
 func TestMatchesFlamegraphPLGolden(t *testing.T) {
 	for _, c := range perlCases {
 		t.Run(c.name, func(t *testing.T) {
+			if *update {
+				out := runPerl(t, c.input, c.args)
+				_, frames := parseSVG(t, out)
+				writeGolden(t, c.name, len(out), facts(frames))
+			}
 			size, want := readGolden(t, c.name)
 			svg := renderArgs(t, c.input, c.args)
 			_, frames := parseSVG(t, svg)
 			compareFacts(t, want, facts(frames))
 			if len(svg) > size {
 				t.Errorf("our SVG is %d bytes, flamegraph.pl's %d", len(svg), size)
-			}
-		})
-	}
-}
-
-// TestMatchesFlamegraphPLLive runs flamegraph.pl itself and checks that the
-// golden facts are still what it produces (-update-golden rewrites them).
-func TestMatchesFlamegraphPLLive(t *testing.T) {
-	script, why := perlScript()
-	if script == "" {
-		// CI has no FlameGraph checkout; the golden test covers it there.
-		t.Skip(why)
-	}
-	for _, c := range perlCases {
-		t.Run(c.name, func(t *testing.T) {
-			out := runPerl(t, script, c.input, c.args)
-			_, frames := parseSVG(t, out)
-			got := facts(frames)
-			if *updateGolden {
-				writeGolden(t, c.name, len(out), got)
-				return
-			}
-			size, want := readGolden(t, c.name)
-			compareFacts(t, want, got)
-			if size != len(out) {
-				t.Errorf("flamegraph.pl now writes %d bytes, golden says %d", len(out), size)
 			}
 		})
 	}

@@ -2,39 +2,28 @@ package symbolize
 
 import (
 	"debug/elf"
-	"math/rand/v2"
 	"testing"
+
+	"github.com/flamekit/flamekit/internal/addrgen"
 )
 
-// goBenchAddrs makes addresses as ../shared/bench/gen-addrs does: n inside
-// functions of the symbol table (a tenth of them at the start), n/10
-// anywhere in .text, shuffled, from a fixed seed.
+// goBenchAddrs makes the addresses internal/cmd/gen-addrs makes with
+// --syms n --random n/10 --seed 1: n inside the functions of the symbol
+// table (a tenth of them at the start) and n/10 anywhere in .text,
+// shuffled.
 func goBenchAddrs(b *testing.B, ef *elf.File, n int) []uint64 {
-	syms, err := ef.Symbols()
+	funcs, err := addrgen.Functions(ef, false)
 	if err != nil {
 		b.Fatal(err)
 	}
-	text := ef.Section(".text")
-	var funcs []elf.Symbol
-	for _, s := range syms {
-		if elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Size > 0 && s.Value >= text.Addr && s.Value < text.Addr+text.Size {
-			funcs = append(funcs, s)
-		}
+	made, err := funcs.Addresses(addrgen.Options{Syms: n, Random: n / 10, StartFrac: 0.1, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
 	}
-	r := rand.New(rand.NewPCG(1, 2))
-	addrs := make([]uint64, 0, n+n/10)
-	for i := 0; i < n; i++ {
-		s := funcs[r.IntN(len(funcs))]
-		if r.IntN(10) == 0 {
-			addrs = append(addrs, s.Value)
-		} else {
-			addrs = append(addrs, s.Value+r.Uint64N(s.Size))
-		}
+	addrs := make([]uint64, len(made))
+	for i, a := range made {
+		addrs[i] = a.Addr
 	}
-	for i := 0; i < n/10; i++ {
-		addrs = append(addrs, text.Addr+r.Uint64N(text.Size))
-	}
-	r.Shuffle(len(addrs), func(i, j int) { addrs[i], addrs[j] = addrs[j], addrs[i] })
 	return addrs
 }
 

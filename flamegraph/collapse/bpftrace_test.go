@@ -10,11 +10,8 @@ import (
 	"testing"
 
 	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/internal/golden"
 )
-
-// updateGolden rewrites the golden .folded files in testdata instead of
-// comparing with them: COLLAPSE_UPDATE_GOLDEN=1 go test ./flamegraph/collapse/
-var updateGolden = os.Getenv("COLLAPSE_UPDATE_GOLDEN") != ""
 
 // foldedText returns a profile as the folded text WriteTo prints.
 func foldedText(t testing.TB, p *flamegraph.Profile) string {
@@ -54,6 +51,8 @@ func stackCounts(t testing.TB, text string) map[string]float64 {
 //
 // The .perl.folded files are the output of stackcollapse-bpftrace.pl
 // (FlameGraph @41fee1f9) on them; the .folded files are Bpftrace's output.
+// -update rewrites both: the .folded from Bpftrace, the .perl.folded from
+// the FlameGraph checkout at $FLAMEGRAPH_DIR.
 func TestBpftraceGolden(t *testing.T) {
 	files, _ := filepath.Glob("testdata/bpftrace/*.txt")
 	if len(files) < 2 {
@@ -71,18 +70,12 @@ func TestBpftraceGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := foldedText(t, p)
-			golden := strings.TrimSuffix(in, ".txt") + ".folded"
-			if updateGolden {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
+			goldenPath := strings.TrimSuffix(in, ".txt") + ".folded"
+			if *update {
+				golden.Write(t, goldenPath, []byte(got))
 			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(want) {
-				t.Errorf("Bpftrace(%s) differs from %s:\n%s", in, golden, got)
+			if want := golden.Read(t, goldenPath); got != string(want) {
+				t.Errorf("Bpftrace(%s) differs from %s:\n%s", in, goldenPath, got)
 			}
 			// Every entry's value is counted once: the total is the sum of
 			// the values the input prints, less the skipped histogram.
@@ -117,10 +110,15 @@ func sumValues(t *testing.T, path string) float64 {
 // is empty (those starting "@[, "); everything else must be identical.
 func TestBpftraceMatchesPerl(t *testing.T) {
 	const in = "testdata/bpftrace/profile-kstack-ustack-comm.txt"
-	perl, err := os.ReadFile(strings.TrimSuffix(in, ".txt") + ".perl.folded")
-	if err != nil {
-		t.Fatal(err)
+	perlPath := strings.TrimSuffix(in, ".txt") + ".perl.folded"
+	if *update {
+		abs, err := filepath.Abs(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden.Write(t, perlPath, golden.FlameGraph(t, "stackcollapse-bpftrace.pl", abs))
 	}
+	perl := golden.Read(t, perlPath)
 	norm := strings.NewReplacer(";, ;", ";-;").Replace(string(perl))
 	norm = regexp.MustCompile(`(?m)^, `).ReplaceAllString(norm, "")
 	want := stackCounts(t, norm)

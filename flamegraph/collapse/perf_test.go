@@ -16,6 +16,7 @@ import (
 	"testing/iotest"
 
 	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/internal/golden"
 )
 
 // The captures in testdata/perf were recorded on this project's test machine
@@ -41,7 +42,8 @@ import (
 //
 // Each CAPTURE.OPT.perl.folded.gz is the output of stackcollapse-perf.pl
 // (FlameGraph @41fee1f9) with the flag OPT ("default" is none; "event-EV" is
-// --event-filter=EV) on that capture; see testdata/perf/README.md.
+// --event-filter=EV) on that capture; see testdata/perf/README.md. -update
+// regenerates them from the FlameGraph checkout at $FLAMEGRAPH_DIR.
 
 // perfInput returns a capture's text.
 func perfInput(t testing.TB, capture string) []byte {
@@ -77,6 +79,29 @@ func perfOptionsFor(t testing.TB, opt string) PerfOptions {
 	}
 	t.Fatalf("unknown option %q", opt)
 	return PerfOptions{}
+}
+
+// perlFlags returns the stackcollapse-perf.pl flags of a golden file's
+// option name.
+func perlFlags(opt string) []string {
+	if opt == "default" {
+		return nil
+	}
+	if ev, ok := strings.CutPrefix(opt, "event-"); ok {
+		return []string{"--event-filter=" + ev}
+	}
+	return []string{"--" + opt}
+}
+
+// perlFold runs stackcollapse-perf.pl from $FLAMEGRAPH_DIR on a capture
+// with the flags of opt (-update).
+func perlFold(t *testing.T, in []byte, opt string) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "perf.txt")
+	if err := os.WriteFile(path, in, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return golden.FlameGraph(t, "stackcollapse-perf.pl", append(perlFlags(opt), path)...)
 }
 
 // perfFold folds input with a given chunk size (and the default memo) and
@@ -117,13 +142,16 @@ func TestPerfMatchesPerl(t *testing.T) {
 	if err != nil || len(goldens) < 60 {
 		t.Fatalf("want the perl outputs in testdata/perf, found %d (%v)", len(goldens), err)
 	}
-	for _, golden := range goldens {
-		name := strings.TrimSuffix(filepath.Base(golden), ".perl.folded.gz")
+	for _, goldenPath := range goldens {
+		name := strings.TrimSuffix(filepath.Base(goldenPath), ".perl.folded.gz")
 		capture, opt, _ := strings.Cut(name, ".")
 		t.Run(name, func(t *testing.T) {
 			in := perfInput(t, capture)
-			want := string(readMaybeGzip(t, golden))
 			opts := perfOptionsFor(t, opt)
+			if *update {
+				golden.Write(t, goldenPath, perlFold(t, in, opt))
+			}
+			want := string(golden.Read(t, goldenPath))
 			got, p := perfFold(t, in, opts, perfChunkSize)
 			if got != want {
 				t.Errorf("differs from stackcollapse-perf.pl at %s", firstDiff(got, want))

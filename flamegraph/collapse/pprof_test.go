@@ -19,9 +19,6 @@ import (
 	"github.com/flamekit/flamekit/internal/testenv"
 )
 
-// hotLoopSink keeps the hot loop's result, so the loop is not optimized away.
-var hotLoopSink uint64
-
 // hotLoopForPprofTest burns CPU under a name no other frame has.
 //
 //go:noinline
@@ -35,6 +32,9 @@ func hotLoopForPprofTest(d time.Duration) uint64 {
 	return x
 }
 
+// pprofSink keeps hotLoopForPprofTest's result, so its loop is not dead code.
+var pprofSink uint64
+
 // TestPprofRealCPUProfile profiles this test with runtime/pprof and folds
 // the profile it writes.
 func TestPprofRealCPUProfile(t *testing.T) {
@@ -42,7 +42,7 @@ func TestPprofRealCPUProfile(t *testing.T) {
 	if err := pprof.StartCPUProfile(&buf); err != nil {
 		t.Skipf("cannot start CPU profiling (is -cpuprofile set?): %v", err)
 	}
-	hotLoopSink = hotLoopForPprofTest(300 * time.Millisecond)
+	pprofSink = hotLoopForPprofTest(300 * time.Millisecond)
 	pprof.StopCPUProfile()
 	gz := buf.Bytes()
 	if !isGzip(gz) {
@@ -126,7 +126,7 @@ func TestPprofInlined(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a program")
 	}
-	goTool := testenv.RequireTool(t, "go", "the Go toolchain")
+	goTool := testenv.RequireTool(t, "go", "install Go")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "inlineprog")
 	build := exec.Command(goTool, "build", "-o", bin, ".")
