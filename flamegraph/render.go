@@ -23,8 +23,10 @@ const (
 // search. Every frame carries its count and offset as data-w and data-x, and
 // the root element the total as data-total.
 //
-// A profile without a positive count yields an SVG that says so and an error
-// wrapping ErrEmpty. Options are checked first (see Options.Validate).
+// A stack deeper than Options.MaxDepth is drawn cut, and Options.Stats
+// reports it. A profile without a positive count yields an SVG that says so
+// and an error wrapping ErrEmpty. Options are checked first (see
+// Options.Validate).
 func Render(w io.Writer, p *Profile, opts Options) error {
 	if opts.CountName == "" && p != nil {
 		opts.CountName = p.Unit
@@ -39,7 +41,11 @@ func Render(w io.Writer, p *Profile, opts Options) error {
 	if p == nil {
 		p = &Profile{}
 	}
-	t := merge(inputLines(p, c), p.Differential, c.Colors == "chain")
+	var st RenderStats
+	t := merge(inputLines(p, c, &st), p.Differential, c.Colors == "chain")
+	if opts.Stats != nil {
+		*opts.Stats = st
+	}
 	if !(t.total > 0) {
 		if err := writeErrorSVG(w, c); err != nil {
 			return err
