@@ -385,10 +385,16 @@ func TestBrowserLinks(t *testing.T) {
 		t.Errorf("Ctrl-click navigated to %s", loc)
 	}
 	do(t, ctx, chromedp.MouseClickXY(center(t, ctx, rect)))
+	// While the page navigates, evaluating fails ("Inspected target
+	// navigated or closed"): ask again until the new page answers.
 	deadline := time.Now().Add(5 * time.Second)
-	for eval[string](t, ctx, `location.pathname`) != "/target" {
+	for {
+		loc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
+		if err == nil && loc == "/target" {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatal("a plain click on a link frame did not follow it")
+			t.Fatalf("a plain click on a link frame did not follow it (at %q, %v)", loc, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
