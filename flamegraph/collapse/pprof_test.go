@@ -137,10 +137,10 @@ func TestPprofInlined(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a program")
 	}
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "inlineprog")
-	build := exec.Command(goTool, "build", "-o", bin, ".")
+	// go test puts the go command that runs it first in PATH.
+	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Dir = "testdata/pprof/inlineprog"
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
