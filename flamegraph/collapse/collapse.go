@@ -15,7 +15,10 @@
 // Read detects which of these it was given and dispatches. Readers are
 // streaming and tolerant: malformed lines are counted in Profile.Skipped and
 // never fail the read; only read errors and inputs that cannot be that format
-// at all return an error. No input makes a reader panic or hang.
+// at all return an error. An input cut short (a gzip stream without its end,
+// a pprof protobuf that ends inside a field) is such an error, wrapping
+// io.ErrUnexpectedEOF: never a smaller profile. No input makes a reader
+// panic or hang.
 package collapse
 
 import (
