@@ -45,7 +45,7 @@
 	var labelsEl = document.createElementNS(NS, "g");
 	labelsEl.setAttribute("id", "labels");
 	framesEl.parentNode.insertBefore(labelsEl, framesEl.nextSibling);
-	var pool = [], poolText = [], poolUsed = 0;
+	var pool = [], poolText = [], poolFrame = [], poolUsed = 0;
 
 	// Zoom state: the zoomed frame, the ancestors marked "parent", the
 	// rectangles moved from their static place and those given corners of
@@ -85,6 +85,28 @@
 	function round1(v) {
 		return Math.round(v * 10) / 10;
 	}
+	// ink returns the colour of a label on a fill ("#rrggbb" or
+	// "rgb(r,g,b)"): black unless black falls short of WCAG's 4.5:1 contrast
+	// and white contrasts more, as the renderer chose the static labels'.
+	var inks = {};
+	function ink(fill) {
+		var k = inks[fill];
+		if (k) return k;
+		var m = /^#(..)(..)(..)$/.exec(fill) || /(\d+)\D+(\d+)\D+(\d+)/.exec(fill), l = 0;
+		for (var c = 1; m && c <= 3; c++) {
+			var v = (fill.charAt(0) === "#" ? parseInt(m[c], 16) : +m[c]) / 255;
+			v = v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+			l += [0, 0.2126, 0.7152, 0.0722][c] * v;
+		}
+		var black = (l + 0.05) / 0.05, white = 1.05 / (l + 0.05);
+		return (inks[fill] = m && black < 4.5 && white > black ? "#fff" : "#000");
+	}
+	// setInk gives frame i's static label the ink of its current fill: the
+	// class "w" makes it white.
+	function setInk(i) {
+		var t = els[i].children[2];
+		if (t) t.classList.toggle("w", ink(rects[i].getAttribute("fill")) === "#fff");
+	}
 	function setRect(i, x, w) {
 		rects[i].setAttribute("x", x);
 		rects[i].setAttribute("width", w);
@@ -101,8 +123,8 @@
 		setRect(i, x, w);
 		moved.push(i);
 	}
-	// showLabel puts the next pooled label at x, y.
-	function showLabel(x, y, s) {
+	// showLabel puts the next pooled label, frame i's, at x, y.
+	function showLabel(i, x, y, s) {
 		var t = pool[poolUsed];
 		if (!t) {
 			t = pool[poolUsed] = document.createElementNS(NS, "text");
@@ -113,7 +135,12 @@
 		t.setAttribute("x", Math.round(x * 100) / 100);
 		t.setAttribute("y", y);
 		if (poolText[poolUsed] !== s) t.textContent = poolText[poolUsed] = s;
+		poolFrame[poolUsed] = i;
 		poolUsed++;
+	}
+	// inkLabels gives the shown labels the ink of their frames' fills.
+	function inkLabels() {
+		for (var k = 0; k < poolUsed; k++) pool[k].classList.toggle("w", ink(rects[poolFrame[k]].getAttribute("fill")) === "#fff");
 	}
 	function hideLabels(from) {
 		for (var k = from; k < pool.length; k++) {
@@ -157,17 +184,18 @@
 
 		poolUsed = 0;
 		var dy = (fh - 1) / 2 + 3, minw = 3 * charw;
-		for (a = 0; a < parents.length; a++) showLabel(XPAD + 3, Y[parents[a]] + dy, label(parents[a], fullw));
+		for (a = 0; a < parents.length; a++) showLabel(parents[a], XPAD + 3, Y[parents[a]] + dy, label(parents[a], fullw));
 		for (d = i; d < end;) {
 			var w = W[d] * scale;
 			if (w < minw) {
 				d = END[d]; // its descendants are narrower still
 				continue;
 			}
-			showLabel(XPAD + (X[d] - x0) * scale + 3, Y[d] + dy, label(d, w));
+			showLabel(d, XPAD + (X[d] - x0) * scale + 3, Y[d] + dy, label(d, w));
 			d++;
 		}
 		hideLabels(poolUsed);
+		inkLabels();
 		labelsEl.style.display = "";
 		unzoombtn.classList.remove("hide");
 		zoomed = i;
@@ -201,9 +229,11 @@
 		if (t !== undefined) term = t === "" ? null : t;
 		for (var k = 0; k < hits.length; k++) {
 			rects[hits[k]].setAttribute("fill", fills[hits[k]]);
+			setInk(hits[k]);
 			isHit[hits[k]] = 0;
 		}
 		hits = [];
+		if (zoomed >= 0) inkLabels();
 		if (term === null) {
 			searchbtn.classList.remove("show");
 			searchbtn.firstChild.nodeValue = "Search";
@@ -224,7 +254,11 @@
 				fills[i] = rects[i].getAttribute("fill");
 			}
 		}
-		for (k = 0; k < hits.length; k++) rects[hits[k]].setAttribute("fill", HIGHLIGHT);
+		for (k = 0; k < hits.length; k++) {
+			rects[hits[k]].setAttribute("fill", HIGHLIGHT);
+			setInk(hits[k]);
+		}
+		if (zoomed >= 0) inkLabels();
 		searchbtn.classList.add("show");
 		searchbtn.firstChild.nodeValue = "Reset Search";
 		showMatched();
@@ -311,6 +345,20 @@
 		if (q.get("s")) search(q.get("s"));
 	}
 
+	// openView scrolls a page taller than the window to what a reader looks
+	// at first, without changing the drawing: a flame graph, whose root is
+	// at the bottom, opens on the bottom (the root, the widest frames and the
+	// details line), or, with a zoom restored from the URL, on the zoomed
+	// frame with a few ancestors under it; an icicle graph opens at the top,
+	// where its root is. (An SVG shown as an image runs no script and shows
+	// all of itself.)
+	function openView() {
+		var h = +svg.getAttribute("height"), y = h - window.innerHeight;
+		if (!n || Y[0] < h / 2 || y <= 0) return;
+		if (zoomed >= 0) y = Math.min(y, Math.max(0, Y[zoomed] + 4 * fh - window.innerHeight));
+		window.scrollTo(0, y);
+	}
+
 	function frameOf(node) {
 		while (node && node.parentNode !== framesEl) node = node.parentNode;
 		return node ? els.indexOf(node) : -1;
@@ -366,4 +414,5 @@
 		frames: els
 	};
 	load();
+	openView();
 })();

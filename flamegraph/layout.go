@@ -29,16 +29,20 @@ type tree struct {
 // inputLine is one input line as flamegraph.pl sees it.
 type inputLine struct {
 	stack  string
+	depth  int    // frames in stack
 	counts string // " count", or " before after" for a differential
 	count  float64
 	before float64
 }
 
-// inputLines turns the profile into lines, reversed and sorted as
-// flamegraph.pl does: it sorts the whole text lines, counts included, so a
-// stack sorts before its extensions (' ' < ';').
-func inputLines(p *Profile, c *config) []inputLine {
+// inputLines turns the profile into lines, reversed, cut at c.MaxDepth and
+// sorted as flamegraph.pl does: it sorts the whole text lines, counts
+// included, so a stack sorts before its extensions (' ' < ';'). It fills in
+// st.
+func inputLines(p *Profile, c *config, st *RenderStats) []inputLine {
 	lines := make([]inputLine, len(p.Stacks))
+	maxDepth := max(c.MaxDepth, 0)
+	*st = RenderStats{MaxDepth: maxDepth}
 	var num []byte
 	for i, s := range p.Stacks {
 		stack := s.Frames
@@ -47,7 +51,13 @@ func inputLines(p *Profile, c *config) []inputLine {
 			slices.Reverse(parts)
 			stack = strings.Join(parts, ";")
 		}
-		l := inputLine{stack: stack, count: s.Count, before: s.Before}
+		stack, depth, cut := cutStack(stack, maxDepth)
+		st.Deepest = max(st.Deepest, depth)
+		if cut {
+			st.CutStacks++
+			depth = maxDepth + 1
+		}
+		l := inputLine{stack: stack, depth: depth, count: s.Count, before: s.Before}
 		if !c.FlameChart {
 			num = append(num[:0], ' ')
 			if p.Differential {
@@ -64,6 +74,26 @@ func inputLines(p *Profile, c *config) []inputLine {
 		})
 	}
 	return lines
+}
+
+// cutStack returns a stack of at most maxDepth frames (0: any number) and
+// the number of frames it had. A deeper stack keeps its first maxDepth
+// frames, then CutFrame, and cut is true. Like perl's split, trailing empty
+// frames do not count.
+func cutStack(stack string, maxDepth int) (_ string, depth int, cut bool) {
+	trimmed := strings.TrimRight(stack, ";")
+	if trimmed == "" {
+		return stack, 0, false
+	}
+	depth = strings.Count(trimmed, ";") + 1
+	if maxDepth == 0 || depth <= maxDepth {
+		return stack, depth, false
+	}
+	end := 0
+	for range maxDepth {
+		end += strings.IndexByte(trimmed[end:], ';') + 1
+	}
+	return trimmed[:end] + CutFrame, depth, true
 }
 
 // compareJoined compares a[0]+a[1] with b[0]+b[1] without joining them.
@@ -126,7 +156,7 @@ func merge(lines []inputLine, differential, chain bool) *tree {
 	// Sorted stacks share about half their frames with their neighbours.
 	n := 1
 	for _, l := range lines {
-		n += strings.Count(l.stack, ";") + 1
+		n += l.depth
 	}
 	t.frames = make([]frame, 0, n/2)
 	var open []int // open frame indexes by depth

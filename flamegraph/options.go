@@ -94,6 +94,35 @@ type Options struct {
 	// SortByWeight orders siblings by weight, the heaviest on the left,
 	// instead of by name. It cannot be combined with FlameChart.
 	SortByWeight bool
+	// MaxDepth bounds the frames drawn for one stack (default
+	// DefaultMaxDepth; negative: no bound, as in flamegraph.pl). A deeper
+	// stack keeps its MaxDepth frames nearest the root, topped by one frame
+	// named CutFrame that stands for the rest, so the graph stays drawable
+	// (a 10 MB stack would otherwise make a 300 MB SVG). Stats reports the
+	// cut.
+	MaxDepth int
+	// Stats, when not nil, is filled in by Render with what it drew.
+	Stats *RenderStats
+}
+
+// DefaultMaxDepth is the default Options.MaxDepth: far deeper than real
+// stacks (a Go build's deepest are about 90 frames; Linux and perf record
+// at most 127 kernel and 127 user frames by default), so only runaway
+// recursion and broken input are cut.
+const DefaultMaxDepth = 4096
+
+// CutFrame names the frame that tops a stack cut at Options.MaxDepth.
+const CutFrame = "[deeper frames cut]"
+
+// RenderStats describes what Render drew and what it left out.
+type RenderStats struct {
+	// Deepest is the number of frames of the deepest input stack, before
+	// any cut (reversed, with Reverse).
+	Deepest int
+	// CutStacks counts the input stacks deeper than MaxDepth, drawn cut.
+	CutStacks int
+	// MaxDepth is the bound that applied (0 when there was none).
+	MaxDepth int
 }
 
 // Attributes are the SVG attributes of one function's frames: "title"
@@ -117,8 +146,9 @@ var (
 // names (title, subtitle, width, height, minwidth, fonttype, fontsize,
 // fontwidth, countname, nametype, colors, bgcolors, hash, random, cp,
 // reverse, inverted, flamechart, negate, notes, nameattr, total, factor,
-// encoding), plus "color" as an alias of colors, "palette-file" and
-// "sort-by-weight". Values already set in o are the flags' defaults.
+// encoding), plus "color" as an alias of colors, "palette-file",
+// "sort-by-weight" and "max-depth". Values already set in o are the flags'
+// defaults.
 func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	o.setDefaults()
 
@@ -130,7 +160,7 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.FontType, "fonttype", o.FontType, "font family")
 	fs.Float64Var(&o.FontSize, "fontsize", o.FontSize, "font size in pixels")
 	fs.Float64Var(&o.FontWidth, "fontwidth", o.FontWidth, "average character width relative to the font size")
-	fs.StringVar(&o.CountName, "countname", o.CountName, "count unit in tooltips")
+	fs.StringVar(&o.CountName, "countname", o.CountName, "count unit in tooltips (default: the profile's unit, else samples)")
 	fs.StringVar(&o.NameType, "nametype", o.NameType, "name label in the details line")
 	usage := "palette: " + strings.Join(palettes, ", ")
 	fs.StringVar(&o.Colors, "colors", o.Colors, usage)
@@ -150,10 +180,12 @@ func (o *Options) RegisterFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&o.Factor, "factor", o.Factor, "scale the counts shown by this factor")
 	fs.StringVar(&o.Encoding, "encoding", o.Encoding, "XML encoding declared")
 	fs.BoolVar(&o.SortByWeight, "sort-by-weight", o.SortByWeight, "order siblings by weight, heaviest left (not with -flamechart)")
+	fs.IntVar(&o.MaxDepth, "max-depth", o.MaxDepth, "draw at most this many frames of a stack, cutting deeper ones (negative: no bound)")
 }
 
 // setDefaults fills the options left zero with flamegraph.pl's defaults
-// (the title depends on the layout and is chosen in resolve).
+// (the title depends on the layout and is chosen in resolve, the count name
+// on the profile).
 func (o *Options) setDefaults() {
 	setDefault(&o.Width, 1200)
 	setDefault(&o.Height, 16)
@@ -161,11 +193,11 @@ func (o *Options) setDefaults() {
 	setDefault(&o.FontType, "Verdana")
 	setDefault(&o.FontSize, 12)
 	setDefault(&o.FontWidth, 0.59)
-	setDefault(&o.CountName, "samples")
 	setDefault(&o.NameType, "Function:")
 	setDefault(&o.Colors, "hot")
 	setDefault(&o.PaletteFile, "palette.map")
 	setDefault(&o.Factor, 1)
+	setDefault(&o.MaxDepth, DefaultMaxDepth)
 }
 
 func setDefault[T comparable](p *T, v T) {
@@ -192,6 +224,9 @@ type config struct {
 func (o *Options) resolve() (*config, error) {
 	c := &config{Options: *o}
 	c.setDefaults()
+	// Not a flag default: an empty count name lets Render use the
+	// profile's unit.
+	setDefault(&c.CountName, "samples")
 	if c.Title == "" {
 		switch {
 		case c.FlameChart:

@@ -96,14 +96,20 @@ func FuzzReadNameAttr(f *testing.F) {
 	})
 }
 
-// FuzzRender renders arbitrary folded input and options text.
+// FuzzRender renders arbitrary folded input and options text, inverted and
+// reversed, or with stacks cut at a depth of 3.
 func FuzzRender(f *testing.F) {
 	f.Add([]byte(readTestdata(f, "basic.folded")), "title", false)
 	f.Add([]byte(readTestdata(f, "diff.folded")), "<&>", true)
 	f.Add([]byte("a;;b 1\n;x 0.5\n\xff;\x01 3\n"), "--", false)
+	f.Add([]byte("a;b;c;d;e 1\na;b;c;;; 2\n;;;; 3\n"), "cut", false)
 	f.Fuzz(func(t *testing.T, data []byte, text string, inverted bool) {
-		checkWellFormed(t, string(data), Options{Title: text, Notes: text, Subtitle: text, CountName: text,
-			NameType: text, Inverted: inverted, Reverse: inverted, MinWidth: "0"})
+		o := Options{Title: text, Notes: text, Subtitle: text, CountName: text,
+			NameType: text, Inverted: inverted, Reverse: inverted, MinWidth: "0"}
+		if !inverted {
+			o.MaxDepth = 3
+		}
+		checkWellFormed(t, string(data), o)
 	})
 }
 

@@ -21,10 +21,15 @@ const (
 // geometry, colours and tooltips as flamegraph.pl gives for the same input
 // and options, in a smaller file, with embedded JavaScript for zoom and
 // search. Every frame carries its count and offset as data-w and data-x, and
-// the root element the total as data-total.
+// the root element the total as data-total. Labels are black, as
+// flamegraph.pl draws them, unless black on the frame's colour falls short
+// of WCAG's 4.5:1 contrast; then they are white (the darkest blues and reds
+// of differential graphs, the darkest reds of the hot palette).
 //
-// A profile without a positive count yields an SVG that says so and an error
-// wrapping ErrEmpty. Options are checked first (see Options.Validate).
+// A stack deeper than Options.MaxDepth is drawn cut, and Options.Stats
+// reports it. A profile without a positive count yields an SVG that says so
+// and an error wrapping ErrEmpty. Options are checked first (see
+// Options.Validate).
 func Render(w io.Writer, p *Profile, opts Options) error {
 	if opts.CountName == "" && p != nil {
 		opts.CountName = p.Unit
@@ -39,7 +44,11 @@ func Render(w io.Writer, p *Profile, opts Options) error {
 	if p == nil {
 		p = &Profile{}
 	}
-	t := merge(inputLines(p, c), p.Differential, c.Colors == "chain")
+	var st RenderStats
+	t := merge(inputLines(p, c, &st), p.Differential, c.Colors == "chain")
+	if opts.Stats != nil {
+		*opts.Stats = st
+	}
 	if !(t.total > 0) {
 		if err := writeErrorSVG(w, c); err != nil {
 			return err
@@ -280,6 +289,7 @@ const style = `#subtitle{text-anchor:middle;fill:#a0a0a0}
 #frames>:hover>rect{stroke:#000;stroke-width:.5;vector-effect:non-scaling-stroke}
 #frames rect{rx:2px;ry:2px}
 #frames text,#labels{pointer-events:none}
+text.w{fill:#fff}
 #frames.zt text{visibility:hidden}
 .hide{display:none}
 .parent{opacity:.5}
@@ -402,7 +412,8 @@ func (r *renderer) appendFrame(f *frame) {
 	b = append(b, `" height="`...)
 	b = appendNum(b, y2-y1)
 	b = append(b, `" fill="`...)
-	b = r.color(f).appendHex(b)
+	fill := r.color(f)
+	b = fill.appendHex(b)
 	b = append(b, `"/>`...)
 	if chars := int((x2 - x1) / (c.FontSize * c.FontWidth)); chars >= 3 {
 		b = append(b, `<text x="`...)
@@ -413,6 +424,9 @@ func (r *renderer) appendFrame(f *frame) {
 		}
 		b = append(b, `" y="`...)
 		b = appendNum(b, 3+(y1+y2)/2)
+		if whiteLabel(fill) {
+			b = append(b, `" class="w`...)
+		}
 		b = append(b, `">`...)
 		b = appendLabel(b, name, chars)
 		b = append(b, "</text>"...)

@@ -2,10 +2,14 @@ package flamegraph
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,10 +23,18 @@ import (
 )
 
 // newBrowser starts headless Chromium for one test or benchmark. Without
-// Chromium it skips, or fails when CI is set.
+// Chromium it skips, or fails when CI is set. The browser keeps its profile
+// and its temporary files (the singleton socket's directory, which it would
+// otherwise leave in /tmp when killed) in the test's directory; the test
+// fails if it put its singleton socket anywhere else.
 func newBrowser(tb testing.TB, timeout time.Duration) context.Context {
 	tb.Helper()
 	path := testenv.Chromium(tb)
+	dir := tb.TempDir()
+	profile, tmp := filepath.Join(dir, "profile"), filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		tb.Fatal(err)
+	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true),
@@ -33,17 +45,37 @@ func newBrowser(tb testing.TB, timeout time.Duration) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.NoFirstRun,
 		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.UserDataDir(profile),
+		chromedp.Env("TMPDIR="+tmp),
 		chromedp.WindowSize(1300, 900),
 	)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	tb.Cleanup(func() {
+		checkBrowserTemp(tb, profile, tmp)
 		cancelTimeout()
 		cancelCtx()
 		cancelAlloc()
 	})
 	return ctx
+}
+
+// checkBrowserTemp checks, while the browser runs, that its singleton
+// socket (a link in the profile to a fresh directory in the browser's
+// TMPDIR) is under tmp, so that killing the browser leaves nothing in /tmp.
+func checkBrowserTemp(tb testing.TB, profile, tmp string) {
+	tb.Helper()
+	target, err := os.Readlink(filepath.Join(profile, "SingletonSocket"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return // the browser never started
+	}
+	if err != nil {
+		tb.Error(err)
+		return
+	}
+	if !strings.HasPrefix(target, tmp+string(filepath.Separator)) {
+		tb.Errorf("Chromium keeps its singleton socket at %s, outside the test's %s", target, tmp)
+	}
 }
 
 // serveSVG serves svg at /fg.svg on 127.0.0.1 and returns its URL.
@@ -353,10 +385,16 @@ func TestBrowserLinks(t *testing.T) {
 		t.Errorf("Ctrl-click navigated to %s", loc)
 	}
 	do(t, ctx, chromedp.MouseClickXY(center(t, ctx, rect)))
+	// While the page navigates, evaluating fails ("Inspected target
+	// navigated or closed"): ask again until the new page answers.
 	deadline := time.Now().Add(5 * time.Second)
-	for eval[string](t, ctx, `location.pathname`) != "/target" {
+	for {
+		loc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
+		if err == nil && loc == "/target" {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatal("a plain click on a link frame did not follow it")
+			t.Fatalf("a plain click on a link frame did not follow it (at %q, %v)", loc, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -410,14 +410,14 @@ func TestRegisterFlags(t *testing.T) {
 		"--minwidth", "1%", "--fonttype", "Arial", "--fontsize", "10", "--fontwidth", "0.6",
 		"--countname", "bytes", "--nametype", "Fn:", "--color", "java", "--bgcolors", "blue", "--hash",
 		"--cp", "--palette-file", "p.map", "--reverse", "--inverted", "--negate", "--notes", "n",
-		"--nameattr", "f", "--total", "9", "--factor", "2", "--encoding", "UTF-8", "--sort-by-weight"})
+		"--nameattr", "f", "--total", "9", "--factor", "2", "--encoding", "UTF-8", "--sort-by-weight", "--max-depth", "300"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Options{Title: "T", Subtitle: "S", Width: 800, Height: 20, MinWidth: "1%", FontType: "Arial",
 		FontSize: 10, FontWidth: 0.6, CountName: "bytes", NameType: "Fn:", Colors: "java", BgColors: "blue",
 		Hash: true, ConsistentPalette: true, PaletteFile: "p.map", Reverse: true, Inverted: true, Negate: true,
-		Notes: "n", NameAttrFile: "f", Total: 9, Factor: 2, Encoding: "UTF-8", SortByWeight: true}
+		Notes: "n", NameAttrFile: "f", Total: 9, Factor: 2, Encoding: "UTF-8", SortByWeight: true, MaxDepth: 300}
 	if fmt.Sprint(o) != fmt.Sprint(want) {
 		t.Errorf("flags gave\n%+v\nwant\n%+v", o, want)
 	}

@@ -42,7 +42,7 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	d := flamegraph.Diff(before, after, diff)
 	if !*folded {
-		return renderTo(*out, stdout, d, opts)
+		return renderTo(*out, stdout, stderr, d, opts)
 	}
 	w, closeOut, err := createOutput(*out, stdout)
 	if err != nil {

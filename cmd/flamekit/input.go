@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -86,6 +87,9 @@ func readOne(name string, opts collapse.Options, stdin io.Reader) (*flamegraph.P
 		r = f
 	}
 	p, _, err := collapse.Read(r, opts)
+	if errors.Is(err, collapse.ErrUnknownFormat) {
+		err = fmt.Errorf("%w; name the format with --format perf|pprof|bpftrace|folded", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", displayName(name), err)
 	}

@@ -15,16 +15,19 @@
 // Read detects which of these it was given and dispatches. Readers are
 // streaming and tolerant: malformed lines are counted in Profile.Skipped and
 // never fail the read; only read errors and inputs that cannot be that format
-// at all return an error. No input makes a reader panic or hang.
+// at all return an error. An input cut short (a gzip stream without its end,
+// a pprof protobuf that ends inside a field) is such an error, wrapping
+// io.ErrUnexpectedEOF: never a smaller profile. No input makes a reader
+// panic or hang.
 package collapse
 
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/flamekit/flamekit/flamegraph"
@@ -52,8 +55,9 @@ const (
 var formats = []Format{FormatAuto, FormatPerf, FormatPprof, FormatBpftrace, FormatFolded}
 
 // ErrUnknownFormat is returned when Read cannot recognise its input, or when
-// a format name is not one of the Format constants.
-var ErrUnknownFormat = errors.New("collapse: unknown input format (want perf script, pprof, bpftrace or folded stacks)")
+// a format name is not one of the Format constants. The error says what was
+// tried; a program can let its user name the format instead.
+var ErrUnknownFormat = errors.New("collapse: unknown input format")
 
 // ParseFormat returns the Format named by s (case-insensitive; "" means
 // FormatAuto), for command-line flags. An unknown name returns an error
@@ -71,7 +75,7 @@ func ParseFormat(s string) (Format, error) {
 	for i, f := range formats {
 		names[i] = string(f)
 	}
-	return "", fmt.Errorf("%w: %q is not one of %s", ErrUnknownFormat, s, strings.Join(names, ", "))
+	return "", fmt.Errorf("%w %q: want one of %s", ErrUnknownFormat, s, strings.Join(names, ", "))
 }
 
 // Options selects the input format and passes options to its reader. The
@@ -85,18 +89,25 @@ type Options struct {
 	Pprof PprofOptions
 }
 
-// sniffSize is how many bytes Read looks at to detect a format.
+// sniffSize is how many bytes Read looks at first to detect a format.
 const sniffSize = 64 << 10
 
+// maxSniff bounds what Read reads ahead to detect a format: the longest line
+// flamegraph.Parse reads.
+const maxSniff = 64 << 20
+
 // Read reads a profile in the format opts.Format, or, when that is "" or
-// FormatAuto, in the format it detects from the first 64 KiB, and returns
-// it with the format it used. Detection looks for a pprof protobuf, bpftrace
-// map output ("@[" or "@name["), `perf script` samples (a header line followed
-// by indented hex frame lines) and folded "stack count" lines, in that order,
-// after skipping blank and '#' lines; input with nothing else is an empty
-// folded profile. Gzipped input is decompressed first
-// whatever it holds. Undetectable input returns an error wrapping
-// ErrUnknownFormat.
+// FormatAuto, in the format it detects from the start of the input, and
+// returns it with the format it used. Detection looks for a pprof protobuf,
+// bpftrace map output ("@[" or "@name["), `perf script` samples (a header
+// line followed by indented hex frame lines) and folded "stack count" lines,
+// in that order, after skipping blank and '#' lines; input with nothing else
+// is an empty folded profile. It reads the first 64 KiB, and more (up to 64
+// MiB) while the line that decides goes on past them, so a folded file whose
+// first stack is megabytes long is recognised. Gzipped input is decompressed
+// first whatever it holds; a gzip stream cut short fails with an error
+// wrapping io.ErrUnexpectedEOF, whichever reader was reading it.
+// Undetectable input returns an error wrapping ErrUnknownFormat.
 func Read(r io.Reader, opts Options) (*flamegraph.Profile, Format, error) {
 	format, err := ParseFormat(string(opts.Format))
 	if err != nil {
@@ -107,41 +118,70 @@ func Read(r io.Reader, opts Options) (*flamegraph.Profile, Format, error) {
 	if err != nil && err != io.EOF {
 		return nil, "", fmt.Errorf("collapse: reading input: %w", err)
 	}
+	var in io.Reader = br
 	if isGzip(head) {
-		zr, err := gzip.NewReader(br)
+		zr, err := gunzip(br)
 		if err != nil {
 			return nil, "", fmt.Errorf("collapse: reading gzip input: %w", err)
 		}
-		defer zr.Close()
-		br = bufio.NewReaderSize(zr, sniffSize)
+		in = bufio.NewReaderSize(zr, sniffSize)
 	}
 	if format == FormatAuto {
-		head, err := br.Peek(sniffSize)
-		if err != nil && err != io.EOF {
+		head, f, complete, more, err := sniff(in)
+		if err != nil {
 			return nil, "", fmt.Errorf("collapse: reading input: %w", err)
 		}
-		format = detect(head, err == io.EOF)
-		if format == "" && err == io.EOF && isBlank(head) {
+		format = f
+		if format == "" && complete && isBlank(head) {
 			// Nothing but blank and comment lines: an empty profile, which
 			// a renderer reports as such, not an unknown format.
 			format = FormatFolded
 		}
 		if format == "" {
-			return nil, "", fmt.Errorf("%w: input starts with %q", ErrUnknownFormat, firstLine(head))
+			why := ""
+			if more {
+				why = fmt.Sprintf(" (its first %d MiB decide nothing)", maxSniff>>20)
+			}
+			return nil, "", fmt.Errorf("%w: not pprof, bpftrace map output, perf script or folded stacks; the input starts with %q%s",
+				ErrUnknownFormat, firstLine(head), why)
 		}
+		in = io.MultiReader(bytes.NewReader(head), in)
 	}
 	var p *flamegraph.Profile
 	switch format {
 	case FormatPerf:
-		p, err = Perf(br, opts.Perf)
+		p, err = Perf(in, opts.Perf)
 	case FormatPprof:
-		p, err = Pprof(br, opts.Pprof)
+		p, err = Pprof(in, opts.Pprof)
 	case FormatBpftrace:
-		p, err = Bpftrace(br)
+		p, err = Bpftrace(in)
 	case FormatFolded:
-		p, err = flamegraph.Parse(br)
+		p, err = flamegraph.Parse(in)
 	}
 	return p, format, err
+}
+
+// sniff reads the start of r and detects its format: sniffSize bytes, then
+// twice as many while detect asks for more, up to maxSniff. It returns the
+// bytes read, which the reader of the format must get first, and whether
+// they are the whole input.
+func sniff(r io.Reader) (head []byte, f Format, complete, more bool, err error) {
+	for size := sniffSize; ; size *= 2 {
+		head = slices.Grow(head, size-len(head))
+		n, eof, err := fill(r, head[len(head):size])
+		head = head[:len(head)+n]
+		if err != nil {
+			return nil, "", false, false, err
+		}
+		f, more = detect(head, eof)
+		if more && size >= maxSniff {
+			// As far as Read looks: decide on what the lines show.
+			f, _ = detect(head, true)
+		}
+		if !more || eof || size >= maxSniff {
+			return head, f, eof, more, nil
+		}
+	}
 }
 
 // isBlank reports whether b holds only whitespace and '#' comment lines.

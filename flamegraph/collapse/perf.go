@@ -3,10 +3,10 @@ package collapse
 import (
 	"bytes"
 	"cmp"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/flamekit/flamekit/flamegraph"
@@ -69,7 +69,15 @@ type PerfStats struct {
 // starting with '#' are comments; lines it does not recognise are counted in
 // Profile.Skipped. CRLF line ends (which the perl does not read) and invalid
 // UTF-8 are accepted. Only a read error fails; the profile read up to it is
-// returned with the error. The stacks come sorted by their frames, each once.
+// returned with the error. io.ErrUnexpectedEOF from r (a gzip stream cut
+// short) is such an error, never the end of the input. The stacks come sorted by their frames, each once.
+//
+// The profile's Unit says what the counts measure. Counts are samples when
+// every sample counts 1 (no period shown, or 1); otherwise they are sums of
+// periods, in the unit of the event kept: "nanoseconds" for cpu-clock and
+// task-clock, whose period is time, and else the event's name without its
+// modifiers ("cycles", "page-faults", "sched:sched_switch"), as the period
+// of any other event counts its occurrences.
 //
 // With Threads > 1 the input is cut at sample boundaries and folded by that
 // many goroutines; the result is the same as with one.
@@ -106,6 +114,11 @@ func perfRead(r io.Reader, opts PerfOptions, cfg perfConfig) (*flamegraph.Profil
 		ps, event = []*perfParser{p}, p.filter
 	}
 	prof := perfProfile(ps)
+	weighted := false
+	for _, p := range ps {
+		weighted = weighted || p.weighted
+	}
+	prof.Unit = perfUnit(event, weighted)
 	if opts.Stats != nil {
 		st := PerfStats{Event: string(event)}
 		for _, p := range ps {
@@ -125,10 +138,9 @@ func perfRead(r io.Reader, opts PerfOptions, cfg perfConfig) (*flamegraph.Profil
 func (p *perfParser) readAll(r io.Reader, buf []byte) error {
 	have := 0
 	for {
-		n, err := io.ReadFull(r, buf[have:])
+		n, eof, err := fill(r, buf[have:])
 		have += n
-		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-		if err != nil && !eof {
+		if err != nil {
 			return err
 		}
 		used := p.feed(buf[:have], eof)
@@ -238,10 +250,9 @@ func perfParallel(r io.Reader, opts PerfOptions, cfg perfConfig) ([]*perfParser,
 		serialR io.Reader
 	)
 	for {
-		k, rerr := io.ReadFull(r, cur[have:])
+		k, eof, rerr := fill(r, cur[have:])
 		have += k
-		eof := errors.Is(rerr, io.EOF) || errors.Is(rerr, io.ErrUnexpectedEOF)
-		if rerr != nil && !eof {
+		if rerr != nil {
 			err = rerr
 			break
 		}
@@ -350,4 +361,24 @@ func perfFirstEvent(data []byte) []byte {
 		}
 	}
 	return nil
+}
+
+// perfModifiers are the letters of perf's event modifiers ("cycles:u",
+// "cpu-clock:pppH").
+const perfModifiers = "ukhpPGHSDIWebR"
+
+// perfUnit names what Perf's counts measure (see Perf): "" for samples.
+func perfUnit(event []byte, weighted bool) string {
+	if !weighted || len(event) == 0 {
+		return ""
+	}
+	name := string(event)
+	if i := strings.LastIndexByte(name, ':'); i > 0 && i < len(name)-1 && strings.Trim(name[i+1:], perfModifiers) == "" {
+		name = name[:i]
+	}
+	switch name {
+	case "cpu-clock", "task-clock":
+		return "nanoseconds"
+	}
+	return name
 }

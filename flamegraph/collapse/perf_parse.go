@@ -77,6 +77,7 @@ type perfParser struct {
 	pname    []byte      // the process frame
 	java     bool        // the process frame starts with "java"
 	period   float64     // the sample's count
+	weighted bool        // a kept sample had a period other than 1
 	frames   []perfFrame // leaf first; an inline group is stored reversed
 	group    []perfFrame // frames of one line, in line order
 	fields   [][]byte    // the "->" fields of one symbol
@@ -296,6 +297,7 @@ func (p *perfParser) header(l []byte) bool {
 		tid, pid = pid, []byte("?")
 	}
 	p.period = perfPeriod(period)
+	p.weighted = p.weighted || p.period != 1
 	pn := append(p.pname[:0], comm...)
 	for i, c := range pn {
 		if c == ' ' {

@@ -1,6 +1,7 @@
 package collapse
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -32,7 +33,9 @@ type PprofOptions struct {
 }
 
 // Pprof folds a pprof protobuf profile, gzipped or not (profile.Parse also
-// accepts pprof's legacy text formats). Each sample becomes a stack whose
+// accepts pprof's legacy text formats). A profile cut short, a gzip stream
+// or a protobuf that ends inside a field, fails with an error wrapping
+// io.ErrUnexpectedEOF. Each sample becomes a stack whose
 // count is its value of the chosen sample type; samples whose value is zero
 // or negative are left out.
 //
@@ -45,16 +48,28 @@ type PprofOptions struct {
 // "[unknown]" without a mapping. ';' in names becomes ':' and line breaks
 // become spaces, so every frame stays one field of the folded line. Labels
 // are ignored.
+//
+// The profile's Unit is the chosen sample type's unit, such as
+// "nanoseconds" (cpu) or "bytes" (alloc_space, inuse_space); a type that
+// counts ("count": samples, alloc_objects, contentions) leaves it empty,
+// which flame graphs call samples.
 func Pprof(r io.Reader, opts PprofOptions) (*flamegraph.Profile, error) {
-	pp, err := profile.Parse(r)
+	data, err := readPprof(r)
 	if err != nil {
+		return nil, fmt.Errorf("collapse: reading pprof profile: %w", err)
+	}
+	pp, err := profile.ParseData(data)
+	if err != nil {
+		if _, cut, ok := scanPprof(data); ok && cut {
+			return nil, fmt.Errorf("collapse: parsing pprof profile: the protobuf ends inside a field: %w", io.ErrUnexpectedEOF)
+		}
 		return nil, fmt.Errorf("collapse: parsing pprof profile: %w", err)
 	}
 	idx, err := sampleIndex(pp, opts)
 	if err != nil {
 		return nil, err
 	}
-	p := &flamegraph.Profile{}
+	p := &flamegraph.Profile{Unit: pprofUnit(pp.SampleType[idx].Unit)}
 	names := map[*profile.Location]string{}
 	var b strings.Builder
 	for _, s := range pp.Sample {
@@ -120,6 +135,14 @@ func sampleIndex(pp *profile.Profile, opts PprofOptions) (int, error) {
 	return len(types) - 1, nil
 }
 
+// pprofUnit is the Profile.Unit of a pprof sample type's unit.
+func pprofUnit(unit string) string {
+	if unit == "count" {
+		return ""
+	}
+	return unit
+}
+
 // listTypes describes sample types as "1 samples/count, 2 cpu/nanoseconds".
 func listTypes(types []*profile.ValueType) string {
 	s := make([]string, len(types))
@@ -171,3 +194,21 @@ func addressFrame(loc *profile.Location) string {
 
 // frameReplacer makes a name safe as one frame of a folded line.
 var frameReplacer = strings.NewReplacer(";", ":", "\n", " ", "\r", " ")
+
+// maxGzipLayers bounds the gzip layers readPprof opens: a profile is gzipped
+// once, sometimes twice (a .pb.gz gzipped again), never more, and a gzip
+// quine would otherwise never end.
+const maxGzipLayers = 4
+
+// readPprof reads a profile and opens its gzip layers, so that a cut stream
+// is reported as one (profile.Parse keeps only the text of its errors).
+func readPprof(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(r)
+	for layer := 0; err == nil && isGzip(data) && layer < maxGzipLayers; layer++ {
+		var zr io.Reader
+		if zr, err = gunzip(bytes.NewReader(data)); err == nil {
+			data, err = io.ReadAll(zr)
+		}
+	}
+	return data, err
+}
