@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -22,20 +21,13 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := opts.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
+	w, err := openOutput(*out, stdout)
+	if err != nil {
+		return err
+	}
 	p, err := in.read(files, stdin, stderr)
-	if err != nil {
-		return err
+	if err == nil {
+		err = flamegraph.Render(w, p, opts)
 	}
-	return renderTo(*out, stdout, p, opts)
-}
-
-// renderTo renders p into the -o file or stdout. An empty profile still
-// produces the SVG that says so, and an error.
-func renderTo(out string, stdout io.Writer, p *flamegraph.Profile, opts flamegraph.Options) error {
-	w, closeOut, err := createOutput(out, stdout)
-	if err != nil {
-		return err
-	}
-	rerr := flamegraph.Render(w, p, opts)
-	return errors.Join(rerr, closeOut())
+	return w.finish(err)
 }
