@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 )
 
 // output is where a command writes its result: stdout, or a file that
@@ -25,7 +26,8 @@ type output struct {
 
 // openOutput opens the -o file for writing, or stdout for "" and "-". A
 // regular file is written to a temporary file in the same directory,
-// renamed into place by finish; a device or FIFO (-o /dev/null) is written
+// renamed into place by finish (an existing file's mode and owner carry
+// over); a device or FIFO (-o /dev/null) is written
 // in place. Errors (no such directory, no permission, a directory) come
 // now, before anything is computed.
 func openOutput(path string, stdout io.Writer) (*output, error) {
@@ -48,6 +50,12 @@ func openOutput(path string, stdout io.Writer) (*output, error) {
 	default:
 		if o.tmp, err = createTemp(o.target); err != nil {
 			return nil, fmt.Errorf("cannot write %s: %w", path, err)
+		}
+		if st != nil { // the file it replaces keeps its mode and, where allowed, owner
+			o.tmp.Chmod(st.Mode().Perm())
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+				o.tmp.Chown(int(sys.Uid), int(sys.Gid))
+			}
 		}
 	}
 	o.w = o.tmp

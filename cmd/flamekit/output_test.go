@@ -68,14 +68,16 @@ func TestOutputCheckedFirst(t *testing.T) {
 }
 
 // TestOutputReplacesWhole writes over an existing file and through a
-// symbolic link: the link stays a link to the new content, and the mode of
-// a new file follows the umask as with any other program.
+// symbolic link: the link stays a link to the new content, the file keeps
+// its mode, and the mode of a new file follows the umask as with any other
+// program.
 func TestOutputReplacesWhole(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.folded")
 	os.WriteFile(in, []byte("main;work 3\n"), 0o644)
 	target := filepath.Join(dir, "target.folded")
-	os.WriteFile(target, []byte(strings.Repeat("old content\n", 1000)), 0o644)
+	os.WriteFile(target, []byte(strings.Repeat("old content\n", 1000)), 0o600)
+	os.Chmod(target, 0o640) // not what the umask gives
 	link := filepath.Join(dir, "link.folded")
 	if err := os.Symlink("target.folded", link); err != nil {
 		t.Fatal(err)
@@ -88,6 +90,9 @@ func TestOutputReplacesWhole(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(target); string(b) != "main;work 3\n" {
 		t.Errorf("target holds %q", b)
+	}
+	if fi, err := os.Stat(target); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("the replaced file's mode: %v %v, want 0640", fi.Mode().Perm(), err)
 	}
 	// Reading and writing the same file works: the input is read whole
 	// before the output replaces it.

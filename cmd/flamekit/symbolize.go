@@ -29,7 +29,7 @@ func runSymbolize(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	pid := fs.Int("p", 0, "symbolize runtime addresses of the process `PID`")
 	kernel := fs.Bool("kernel", false, "symbolize kernel addresses (/proc/kallsyms)")
 	inlines := true
-	fs.BoolVar(&inlines, "inlines", true, "print inlined frames, innermost first (the default; --inlines=false is --no-inlines)")
+	fs.BoolVar(&inlines, "inlines", true, "print inlined frames, innermost first (--inlines=false is --no-inlines)")
 	fs.BoolVar(&inlines, "inlining", true, "alias of --inlines (llvm-symbolizer's name)")
 	fs.BoolVar(&inlines, "i", true, "alias of --inlines")
 	noInlines := fs.Bool("no-inlines", false, "one frame per address: the function holding the code, with the innermost file:line")
