@@ -149,7 +149,7 @@ func miniDebugInfo(ef *elf.File) (*elf.File, error) {
 	if len(out) > maxMiniDebugInfo {
 		return nil, fmt.Errorf("symbolize: .gnu_debugdata: %w", errMiniDebugInfoTooLarge)
 	}
-	f, err := elf.NewFile(bytes.NewReader(out))
+	f, err := newELFFile(bytes.NewReader(out))
 	if err != nil {
 		return nil, fmt.Errorf("symbolize: .gnu_debugdata: %w", err)
 	}

@@ -3,6 +3,7 @@ package symbolize
 import (
 	"container/list"
 	"debug/elf"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,10 +38,16 @@ type object struct {
 	elem *list.Element
 }
 
+// ErrNotELF reports a file that is not an ELF object: it does not start
+// with the ELF magic number (it is too short, or a directory, or something
+// else). It comes wrapped with the package prefix and the file's path:
+// "symbolize: /etc/hostname: not an ELF file".
+var ErrNotELF = errors.New("not an ELF file")
+
 // openObject reads the tables of the ELF file r. closer, if not nil, is
 // closed with the object.
 func openObject(r io.ReaderAt, closer io.Closer, path string, nopts nativeOptions) (*object, error) {
-	ef, err := elf.NewFile(r)
+	ef, err := newELFFile(r)
 	if err != nil {
 		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
 	}
@@ -55,6 +62,21 @@ func openObject(r io.ReaderAt, closer io.Closer, path string, nopts nativeOption
 		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
 	}
 	return o, nil
+}
+
+// newELFFile reads the ELF headers of r, or returns ErrNotELF when r does
+// not start with the ELF magic number (rather than debug/elf's "bad magic
+// number '[114 111 111 116]'" or a bare EOF).
+func newELFFile(r io.ReaderAt) (*elf.File, error) {
+	var magic [len(elf.ELFMAG)]byte
+	n, err := r.ReadAt(magic[:], 0)
+	if n < len(magic) || string(magic[:]) != elf.ELFMAG {
+		if err == nil || errors.Is(err, io.EOF) || errors.Is(err, unix.EISDIR) {
+			return nil, ErrNotELF
+		}
+		return nil, err
+	}
+	return elf.NewFile(r)
 }
 
 // nativeTable returns the symbol tables, reading them on first use in a Go

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"io"
 )
 
@@ -14,14 +13,13 @@ func runCollapse(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	w, err := openOutput(*out, stdout)
+	if err != nil {
+		return err
+	}
 	p, err := in.read(files, stdin, stderr)
-	if err != nil {
-		return err
+	if err == nil {
+		_, err = p.WriteTo(w)
 	}
-	w, closeOut, err := createOutput(*out, stdout)
-	if err != nil {
-		return err
-	}
-	_, werr := p.WriteTo(w)
-	return errors.Join(werr, closeOut())
+	return w.finish(err)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -32,22 +31,22 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if files[0] == "-" && files[1] == "-" {
 		return fmt.Errorf("%w: only one of BEFORE and AFTER can be stdin", errUsage)
 	}
-	before, err := in.read(files[:1], stdin, stderr)
+	w, err := openOutput(*out, stdout)
 	if err != nil {
 		return err
+	}
+	before, err := in.read(files[:1], stdin, stderr)
+	if err != nil {
+		return w.finish(err)
 	}
 	after, err := in.read(files[1:], stdin, stderr)
 	if err != nil {
-		return err
+		return w.finish(err)
 	}
 	d := flamegraph.Diff(before, after, diff)
 	if !*folded {
-		return renderTo(*out, stdout, stderr, d, opts)
+		return w.finish(render(w, stderr, d, opts))
 	}
-	w, closeOut, err := createOutput(*out, stdout)
-	if err != nil {
-		return err
-	}
-	_, werr := d.WriteTo(w)
-	return errors.Join(werr, closeOut())
+	_, err = d.WriteTo(w)
+	return w.finish(err)
 }

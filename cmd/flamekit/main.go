@@ -21,6 +21,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // command is one flamekit subcommand.
@@ -40,6 +42,24 @@ var commands = []command{
 
 // errUsage marks errors caused by the command line, which exit with status 2.
 var errUsage = errors.New("usage")
+
+// exitStatus is an error that sets the exit status and says nothing more:
+// what went wrong was said already, on stderr or by a profiled command.
+type exitStatus int
+
+func (e exitStatus) Error() string { return "exit status " + strconv.Itoa(int(e)) }
+
+// report prints err once on stderr as "flamekit CMD: message". A message
+// that starts with the command's name already, as the symbolize package's
+// "symbolize: ..." does, does not repeat it.
+func report(stderr io.Writer, cmd string, err error) {
+	msg := err.Error()
+	if strings.HasPrefix(msg, cmd+": ") {
+		fmt.Fprintf(stderr, "flamekit %s\n", msg)
+		return
+	}
+	fmt.Fprintf(stderr, "flamekit %s: %s\n", cmd, msg)
+}
 
 func main() {
 	args := os.Args[1:]
@@ -65,16 +85,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			continue
 		}
 		err := c.run(args[1:], stdin, stdout, stderr)
+		var status exitStatus
 		switch {
 		case err == nil:
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
+		case errors.As(err, &status):
+			return int(status)
 		case errors.Is(err, errUsage):
-			fmt.Fprintf(stderr, "flamekit %s: %v\n", c.name, err)
+			report(stderr, c.name, err)
 			return 2
 		default:
-			fmt.Fprintf(stderr, "flamekit %s: %v\n", c.name, err)
+			report(stderr, c.name, err)
 			return 1
 		}
 	}
@@ -127,17 +150,4 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
-}
-
-// createOutput opens the -o file, or returns stdout for "" and "-". The
-// returned close function reports write errors of the file.
-func createOutput(path string, stdout io.Writer) (io.Writer, func() error, error) {
-	if path == "" || path == "-" {
-		return stdout, func() error { return nil }, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	return f, f.Close, nil
 }

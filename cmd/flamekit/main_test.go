@@ -196,10 +196,7 @@ func TestErrors(t *testing.T) {
 // `cat perf.txt | flamekit collapse | flamekit render > out.svg`.
 func TestShellPipeline(t *testing.T) {
 	perf := realCapture(t)
-	bin := filepath.Join(t.TempDir(), "flamekit")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := flamekitBinary(t)
 	svg := filepath.Join(t.TempDir(), "out.svg")
 	cmd := exec.Command("sh", "-c", `cat "$1" | "$2" collapse | "$2" render > "$3"`, "sh", perf, bin, svg)
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,7 +36,8 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	inlines := fs.Bool("inlines", false, "add inlined frames (_[i]) from DWARF and Go's pclntab (costs memory and time at the end)")
 	backend := fs.String("backend", "auto", "sampling backend: auto (bpf when allowed, else perf), bpf or perf")
 	out := fs.String("o", "", "output `FILE` (default stdout); its extension picks the format")
-	format := fs.String("format", "", "output format: svg, folded or pprof (default from -o's extension, else svg)")
+	format := fs.String("format", "", "output format: svg, folded or pprof (default from -o's extension: .svg, .folded or .txt, .pb.gz, .pb or .pprof; svg on stdout)")
+	keepEmpty := fs.Bool("keep-empty", false, "write the profile even when the target produced no samples (without it that is an error and nothing is written)")
 	var fg flamegraph.Options
 	fg.RegisterFlags(fs)
 
@@ -79,6 +81,9 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			if err != nil || pid <= 0 {
 				return fmt.Errorf("%w: bad PID %q in -p", errUsage, f)
 			}
+			if err := checkPID(pid); err != nil {
+				return err
+			}
 			opts.PIDs = append(opts.PIDs, pid)
 		}
 	}
@@ -91,23 +96,37 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if targets > 1 {
 		return fmt.Errorf("%w: give one target: -a, -p, --cgroup or -- COMMAND", errUsage)
 	}
+	var cmd *exec.Cmd
 	if len(command) > 0 {
-		cmd := exec.Command(command[0], command[1:]...)
+		// A command that cannot run fails now, not after the sampler is set up.
+		if _, err := exec.LookPath(command[0]); err != nil {
+			return err
+		}
+		cmd = exec.Command(command[0], command[1:]...)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-		if *out == "" {
+		if *out == "" || *out == "-" {
 			cmd.Stdout = stderr // stdout carries the profile
 		}
 		opts.Command = cmd
 	}
-
-	// Ctrl-C and SIGTERM end the recording, and the output is still
-	// written. (Notify also re-enables a SIGINT that a background shell
-	// made ignored.)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	s, err := profile.Start(ctx, opts)
+	// The output is checked (and its temporary file made) before sampling:
+	// a bad -o fails now, not after the recording.
+	o, err := openOutput(*out, stdout)
 	if err != nil {
 		return err
+	}
+
+	// Ctrl-C and SIGTERM end the recording, and the output is still
+	// written; a profiled command gets the signal and ends the recording
+	// when it exits. (Notify also re-enables a SIGINT that a background
+	// shell made ignored.)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	start := time.Now()
+	s, err := profile.Start(context.Background(), opts)
+	if err != nil {
+		return o.finish(err)
 	}
 	defer s.Close()
 	// A pprof profile keeps every sample with its pid; folded stacks and
@@ -125,15 +144,18 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		folded = flamegraph.Merge(folded, p.Folded(profile.FoldOptions{TID: *perThread})).Folded()
 	}
-	if err := recordUntil(ctx, s, *dur, len(command) > 0, stderr, keep); err != nil {
-		return err
+	if err := recordUntil(s, *dur, cmd, sigs, stderr, keep); err != nil {
+		return o.finish(err)
 	}
-	if total == 0 {
-		fmt.Fprintf(stderr, "flamekit record: no samples (%s backend, lost %d)\n", s.Backend(), lost)
+	status := 0 // the command's exit status, which record exits with
+	if cmd != nil {
+		status = commandStatus(cmd.ProcessState)
 	}
-	w, closeOut, err := createOutput(*out, stdout)
-	if err != nil {
-		return err
+	if total == 0 && !*keepEmpty {
+		o.finish(errNoSamples) // removes the temporary file
+		fmt.Fprintf(stderr, "flamekit record: no samples from %s in %.1fs (%s backend, %d lost); nothing written (--keep-empty writes an empty profile)\n",
+			recordTarget(*pids, *cgroup, command), time.Since(start).Seconds(), s.Backend(), lost)
+		return exitStatus(cmp.Or(status, 1))
 	}
 	var werr error
 	switch outFormat {
@@ -141,27 +163,39 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if fg.Title == "" {
 			fg.Title = fmt.Sprintf("%s profile (%d samples)", *event, total)
 		}
-		werr = flamegraph.Render(w, folded, fg)
+		werr = render(o, stderr, folded, fg)
 		if total == 0 && errors.Is(werr, flamegraph.ErrEmpty) {
-			werr = nil // said above; the SVG says so too
+			werr = nil // --keep-empty: the SVG says there are no samples
 		}
 	case "pprof":
-		werr = profile.Merge(parts...).WritePprof(w)
+		werr = profile.Merge(parts...).WritePprof(o)
 	case "folded":
-		_, werr = folded.WriteTo(w)
+		_, werr = folded.WriteTo(o)
 	}
-	return errors.Join(werr, closeOut())
+	if err := o.finish(werr); err != nil {
+		return err
+	}
+	if status != 0 {
+		return exitStatus(status)
+	}
+	return nil
 }
 
-// recordUntil waits until the duration passes, the command exits, or a
-// signal comes, showing progress on a terminal, and hands what it collects
-// to keep: every recordCollectEvery, and at the end.
-func recordUntil(ctx context.Context, s *profile.Session, d time.Duration, untilExit bool, stderr io.Writer, keep func(*profile.Profile)) error {
+// errNoSamples makes finish discard the output of a recording without
+// samples.
+var errNoSamples = errors.New("no samples")
+
+// recordUntil waits until the duration passes or a signal comes, or with
+// a command until the command exits, showing progress on a terminal, and
+// hands what it collects to keep: every recordCollectEvery, and at the
+// end. A signal goes on to the command, and a second one kills it.
+func recordUntil(s *profile.Session, d time.Duration, cmd *exec.Cmd, sigs <-chan os.Signal, stderr io.Writer, keep func(*profile.Profile)) error {
 	start := time.Now()
 	var deadline <-chan time.Time
-	if !untilExit {
+	if cmd == nil {
 		deadline = time.After(d)
 	}
+	signalled := false
 	progress := isTerminal(stderr)
 	var tick <-chan time.Time
 	if progress {
@@ -193,8 +227,16 @@ wait:
 			break wait
 		case <-s.Done():
 			break wait
-		case <-ctx.Done():
-			break wait
+		case sig := <-sigs:
+			switch {
+			case cmd == nil:
+				break wait
+			case signalled:
+				cmd.Process.Kill()
+			default:
+				cmd.Process.Signal(sig)
+				signalled = true
+			}
 		}
 	}
 	if progress {
@@ -211,7 +253,8 @@ wait:
 // recordCollectEvery is how often a recording collects what it sampled.
 const recordCollectEvery = 10 * time.Second
 
-// recordFormat picks the output format: the flag, else the extension.
+// recordFormat picks the output format: the flag, else the extension of
+// the -o file (svg on stdout). An extension it does not know is an error.
 func recordFormat(flagValue, out string) (string, error) {
 	switch f := strings.ToLower(flagValue); f {
 	case "svg", "folded", "pprof":
@@ -220,13 +263,20 @@ func recordFormat(flagValue, out string) (string, error) {
 	default:
 		return "", fmt.Errorf("%w: unknown --format %q (want svg, folded or pprof)", errUsage, flagValue)
 	}
-	switch {
-	case strings.HasSuffix(out, ".folded"), strings.HasSuffix(out, ".txt"):
-		return "folded", nil
-	case strings.HasSuffix(out, ".pb.gz"), strings.HasSuffix(out, ".pb"), strings.HasSuffix(out, ".pprof"):
-		return "pprof", nil
+	if out == "" || out == "-" {
+		return "svg", nil
 	}
-	return "svg", nil
+	name := strings.ToLower(out)
+	for _, f := range []struct{ format, ext string }{
+		{"svg", ".svg"},
+		{"folded", ".folded"}, {"folded", ".txt"},
+		{"pprof", ".pb.gz"}, {"pprof", ".pb"}, {"pprof", ".pprof"},
+	} {
+		if strings.HasSuffix(name, f.ext) {
+			return f.format, nil
+		}
+	}
+	return "", fmt.Errorf("%w: -o %s: unknown extension; want .svg (flame graph), .folded or .txt (folded stacks), .pb.gz, .pb or .pprof (pprof), or give --format svg, folded or pprof", errUsage, out)
 }
 
 // isTerminal reports whether w is a terminal.

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -54,10 +56,7 @@ func TestRecordCommand(t *testing.T) {
 func TestRecordSignals(t *testing.T) {
 	testenv.RequireRoot(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "flamekit")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := flamekitBinary(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		out := filepath.Join(dir, sig.String()+".folded")
 		// sh -c '... &' starts it with SIGINT ignored, as a background job.
@@ -86,5 +85,139 @@ func TestRecordSignals(t *testing.T) {
 		if err != nil || len(b) == 0 {
 			t.Errorf("%v: no output written: %v", sig, err)
 		}
+	}
+}
+
+// TestRecordSignalsCommand sends SIGTERM to a recording of a command: the
+// command gets it, the recording ends when it exits, the profile is
+// written, and record exits as the command did (143).
+func TestRecordSignalsCommand(t *testing.T) {
+	testenv.RequireRoot(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "cmd.folded")
+	cmd := exec.Command(flamekitBinary(t), "record", "-o", out, "--", "sh", "-c", "while :; do :; done")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	cmd.Process.Signal(syscall.SIGTERM)
+	timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	cmd.Wait()
+	if code := commandStatus(cmd.ProcessState); code != 128+int(syscall.SIGTERM) {
+		t.Errorf("exit status %d, want 143; stderr %q", code, stderr.String())
+	}
+	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), "sh") {
+		t.Errorf("no profile of sh written: %v\n%.500s", err, b)
+	}
+}
+
+// TestRecordChecksFirst gives record an output it cannot write, an
+// extension it does not know and a command that does not exist: each fails
+// at once, before sampling, and leaves no file.
+func TestRecordChecksFirst(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		code int
+		want []string
+	}{
+		{[]string{"record", "-d", "30s", "-o", "/nodir/x.svg"}, 1, []string{"no such directory /nodir"}},
+		{[]string{"record", "-d", "30s", "-o", "x.unknownext"}, 2, []string{"x.unknownext", ".svg", ".folded", ".pb.gz", "--format"}},
+		{[]string{"record", "-d", "30s", "-o", "x"}, 2, []string{"unknown extension"}},
+		{[]string{"record", "-o", "x.folded", "--", "flamekit-no-such-command"}, 1, []string{"flamekit-no-such-command", "not found"}},
+	} {
+		what := strings.Join(tc.args, " ")
+		start := time.Now()
+		r := runCLI(t, dir, "", tc.args...)
+		// A generous bound, far below -d: no recording happened.
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("%s: took %v: it recorded before failing", what, d)
+		}
+		r.wantFailure(t, what, tc.code, tc.want...)
+		wantFiles(t, what, dir)
+	}
+}
+
+// TestRecordCommandStatus records commands that fail: record exits with
+// the command's status (128+N for a signal), and the profile is written.
+func TestRecordCommandStatus(t *testing.T) {
+	testenv.RequireRoot(t)
+	dir := t.TempDir()
+	const busy = `i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; `
+	for _, tc := range []struct {
+		script string
+		code   int
+	}{
+		{busy + "exit 3", 3},
+		{busy + "kill -TERM $$", 128 + int(syscall.SIGTERM)},
+	} {
+		out := filepath.Join(dir, "cmd.folded")
+		r := runCLI(t, dir, "", "record", "-F", "999", "-o", out, "--", "sh", "-c", tc.script)
+		if r.code != tc.code {
+			t.Errorf("record -- sh -c %q: exit status %d, want %d; stderr %q", tc.script, r.code, tc.code, r.stderr)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatalf("record -- sh -c %q: no profile: %v", tc.script, err)
+		}
+		if !strings.HasPrefix(string(b), "sh;") && !strings.Contains(string(b), "\nsh;") {
+			t.Errorf("record -- sh -c %q: the profile has no stacks of sh:\n%.1000s", tc.script, b)
+		}
+		os.Remove(out)
+	}
+}
+
+// TestRecordNoTarget records a process that does not exist and one that
+// sleeps, on each backend: the first fails at once, the second says it
+// produced no samples, both exit 1 and leave no file, unless --keep-empty
+// asks for the empty profile.
+func TestRecordNoTarget(t *testing.T) {
+	testenv.RequireRoot(t)
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := strconv.Itoa(gone.Process.Pid)
+	sleeper := exec.Command("sleep", "60")
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { sleeper.Process.Kill(); sleeper.Wait() }()
+	idle := strconv.Itoa(sleeper.Process.Pid)
+	dir := t.TempDir()
+	for _, backend := range []string{"bpf", "perf"} {
+		args := []string{"record", "--backend", backend, "-p", dead, "-d", "30s", "-o", "dead.svg"}
+		start := time.Now()
+		r := runCLI(t, dir, "", args...)
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("%v: took %v: it recorded a process that does not exist", args, d)
+		}
+		r.wantFailure(t, strings.Join(args, " "), 1, dead)
+		wantFiles(t, strings.Join(args, " "), dir)
+
+		args = []string{"record", "--backend", backend, "-p", idle, "-d", "1s", "-o", "idle.svg"}
+		r = runCLI(t, dir, "", args...)
+		r.wantFailure(t, strings.Join(args, " "), 1, "no samples", "process "+idle, backend+" backend")
+		wantFiles(t, strings.Join(args, " "), dir)
+		// On stdout nothing either.
+		r = runCLI(t, dir, "", args[:len(args)-2]...)
+		r.wantFailure(t, "on stdout", 1, "no samples")
+		if r.stdout != "" {
+			t.Errorf("no samples on stdout: wrote %d bytes", len(r.stdout))
+		}
+
+		args = append(args, "--keep-empty")
+		if r = runCLI(t, dir, "", args...); r.code != 0 {
+			t.Errorf("%v: exit status %d, stderr %q", args, r.code, r.stderr)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "idle.svg"))
+		if err != nil {
+			t.Fatalf("--keep-empty wrote nothing: %v", err)
+		}
+		checkSVG(t, b)
+		os.Remove(filepath.Join(dir, "idle.svg"))
 	}
 }

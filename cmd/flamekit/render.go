@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -22,32 +21,27 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := opts.Validate(); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	p, err := in.read(files, stdin, stderr)
+	w, err := openOutput(*out, stdout)
 	if err != nil {
 		return err
 	}
-	return renderTo(*out, stdout, stderr, p, opts)
+	p, err := in.read(files, stdin, stderr)
+	if err == nil {
+		err = render(w, stderr, p, opts)
+	}
+	return w.finish(err)
 }
 
-// renderTo renders p into the -o file or stdout, and says on stderr what
-// the graph left out. An empty profile still produces the SVG that says so,
-// and an error.
-func renderTo(out string, stdout, stderr io.Writer, p *flamegraph.Profile, opts flamegraph.Options) error {
-	w, closeOut, err := createOutput(out, stdout)
-	if err != nil {
-		return err
-	}
+// render draws p as an SVG flame graph into w and says on stderr what the
+// graph left out. An empty profile still produces the SVG that says so, and
+// an error.
+func render(w io.Writer, stderr io.Writer, p *flamegraph.Profile, opts flamegraph.Options) error {
 	var st flamegraph.RenderStats
 	opts.Stats = &st
-	rerr := flamegraph.Render(w, p, opts)
-	warnCut(stderr, st)
-	return errors.Join(rerr, closeOut())
-}
-
-// warnCut reports stacks that a flame graph drew cut at its depth bound.
-func warnCut(stderr io.Writer, st flamegraph.RenderStats) {
+	err := flamegraph.Render(w, p, opts)
 	if st.CutStacks > 0 {
 		fmt.Fprintf(stderr, "flamekit: %d stack(s) deeper than %d frames (the deepest has %d) are drawn cut, topped by %q; draw more with --max-depth\n",
 			st.CutStacks, st.MaxDepth, st.Deepest, flamegraph.CutFrame)
 	}
+	return err
 }

@@ -8,34 +8,47 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/flamekit/flamekit/symbolize"
 )
 
-// runSymbolize prints the frames of addresses in llvm-symbolizer's output
-// styles, so it can stand in where tools run llvm-symbolizer (pprof runs
-// `llvm-symbolizer --inlining -demangle=false --output-style=JSON` and writes
-// "CODE FILE 0xADDR" lines).
+// runSymbolize prints the frames of addresses as llvm-symbolizer does
+// (file:line:column and inlined frames by default, in its LLVM, GNU and JSON
+// output styles), so it can stand in where tools run llvm-symbolizer (pprof
+// runs `llvm-symbolizer --inlining -demangle=false --output-style=JSON` and
+// writes "CODE FILE 0xADDR" lines).
 func runSymbolize(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("symbolize", "(-e BINARY | -p PID | --kernel) [--inlines] [--demangle=false] [--output-style LLVM|JSON] [ADDR...]", stderr)
+	fs := newFlagSet("symbolize", "(-e BINARY | -p PID | --kernel) [--no-inlines | --names-only] [--functions linkage|short|none] [--demangle=false] [--output-style LLVM|GNU|JSON] [ADDR...]", stderr)
 	var obj string
 	fs.StringVar(&obj, "e", "", "the ELF `file` whose link-time addresses are given")
 	fs.StringVar(&obj, "obj", "", "alias of -e (llvm-symbolizer's name)")
 	fs.StringVar(&obj, "exe", "", "alias of -e")
 	pid := fs.Int("p", 0, "symbolize runtime addresses of the process `PID`")
 	kernel := fs.Bool("kernel", false, "symbolize kernel addresses (/proc/kallsyms)")
-	var inlines bool
-	fs.BoolVar(&inlines, "inlines", false, "file:line and inlined frames (DWARF, Go pclntab)")
-	fs.BoolVar(&inlines, "inlining", false, "alias of --inlines (llvm-symbolizer's name)")
-	fs.BoolVar(&inlines, "i", false, "alias of --inlines")
+	inlines := true
+	fs.BoolVar(&inlines, "inlines", true, "print inlined frames, innermost first (--inlines=false is --no-inlines)")
+	fs.BoolVar(&inlines, "inlining", true, "alias of --inlines (llvm-symbolizer's name)")
+	fs.BoolVar(&inlines, "i", true, "alias of --inlines")
+	noInlines := fs.Bool("no-inlines", false, "one frame per address: the function holding the code, with the innermost file:line")
+	namesOnly := fs.Bool("names-only", false, "function names from the symbol tables only, without file:line or inlined frames (??:0:0): faster, as DWARF is not read (Go binaries still give file:line)")
+	var functions string
+	fs.StringVar(&functions, "functions", "linkage", "function names: linkage (full), short (no parameters or template arguments) or none")
+	fs.StringVar(&functions, "f", "linkage", "alias of --functions")
 	demangle := fs.Bool("demangle", true, "demangle C++ and Rust names")
-	short := fs.Bool("short", false, "short names: no parameters or template arguments")
-	style := fs.String("output-style", "LLVM", "LLVM (plain: function, then file:line:column) or JSON")
+	short := fs.Bool("short", false, "alias of --functions=short")
+	style := fs.String("output-style", "LLVM", "LLVM (function, then file:line:column), GNU (function, then file:line, as addr2line) or JSON")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
+	}
+	if *short {
+		functions = "short"
+	}
+	if *noInlines {
+		inlines = false
 	}
 	targets := 0
 	for _, set := range []bool{obj != "", *pid != 0, *kernel} {
@@ -46,19 +59,26 @@ func runSymbolize(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	if targets > 1 {
 		return fmt.Errorf("%w: give only one of -e, -p and --kernel", errUsage)
 	}
-	jsonOut := strings.EqualFold(*style, "JSON")
-	if !jsonOut && !strings.EqualFold(*style, "LLVM") && !strings.EqualFold(*style, "GNU") {
-		return fmt.Errorf("%w: unknown --output-style %q (want LLVM or JSON)", errUsage, *style)
+	outStyle := strings.ToUpper(*style)
+	if outStyle != "LLVM" && outStyle != "GNU" && outStyle != "JSON" {
+		return fmt.Errorf("%w: unknown --output-style %q (want LLVM, GNU or JSON)", errUsage, *style)
 	}
-	opts := symbolize.LookupOptions{Lines: inlines}
-	switch {
-	case !*demangle:
-		opts.Names = symbolize.NamesRaw
-	case *short:
+	opts := symbolize.LookupOptions{Lines: !*namesOnly}
+	switch functions {
+	case "linkage", "none":
+	case "short":
 		opts.Names = symbolize.NamesShort
+	default:
+		return fmt.Errorf("%w: unknown --functions %q (want linkage, short or none)", errUsage, functions)
+	}
+	if !*demangle {
+		opts.Names = symbolize.NamesRaw
 	}
 
-	sym := &symbolizeRun{s: symbolize.New(symbolize.Options{}), opts: opts, obj: obj, kernel: *kernel, json: jsonOut, stderr: stderr}
+	sym := &symbolizeRun{
+		s: symbolize.New(symbolize.Options{}), opts: opts, obj: obj, kernel: *kernel,
+		style: outStyle, inlines: inlines, noNames: functions == "none", stderr: stderr,
+	}
 	defer sym.s.Close()
 	if *pid != 0 {
 		if sym.proc, err = symbolize.SnapshotProcess(*pid); err != nil {
@@ -69,15 +89,45 @@ func runSymbolize(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	if obj == "" && *pid == 0 && !*kernel && len(files) > 0 {
 		return fmt.Errorf("%w: give -e, -p or --kernel to say whose addresses these are", errUsage)
 	}
-	w := bufio.NewWriter(stdout)
-	defer w.Flush()
-	if len(files) > 0 {
-		qs := make([]query, len(files))
-		for i, a := range files {
-			qs[i], _ = sym.parse([]byte(a))
-		}
-		return sym.answer(w, qs)
+	o, err := openOutput("", stdout)
+	if err != nil {
+		return err
 	}
+	w := bufio.NewWriter(o)
+	if len(files) > 0 {
+		err = sym.answerArgs(w, files)
+	} else {
+		err = sym.answerLines(w, stdin)
+	}
+	if ferr := w.Flush(); ferr != nil {
+		return ferr // a write error: the answers are lost
+	}
+	return o.finish(err)
+}
+
+// answerArgs answers the addresses of the command line. An error (an
+// unreadable file, a bad address) is said on stderr and makes the exit
+// status 1.
+func (r *symbolizeRun) answerArgs(w *bufio.Writer, args []string) error {
+	qs := make([]query, len(args))
+	for i, a := range args {
+		qs[i], _ = r.parse([]byte(a))
+	}
+	if r.style == "JSON" { // one array, as llvm-symbolizer writes
+		w.WriteByte('[')
+		r.jsonSep = ","
+	}
+	err := r.answer(w, qs)
+	if r.style == "JSON" {
+		w.WriteString("]\n")
+	}
+	return err
+}
+
+// answerLines answers the lines of stdin as they come. Like
+// llvm-symbolizer, it goes on after errors, which it says on stderr, and
+// exits 0 unless writing fails.
+func (r *symbolizeRun) answerLines(w *bufio.Writer, stdin io.Reader) error {
 	// Lines "[CODE|DATA] [FILE] ADDR", as llvm-symbolizer reads them. What
 	// is already buffered is answered in one batch; then the answers are
 	// flushed, since a pipe partner (pprof) waits for each.
@@ -93,11 +143,11 @@ func runSymbolize(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 		if long != nil {
 			line, long = append(long, line...), nil
 		}
-		if q, ok := sym.parse(line); ok {
+		if q, ok := r.parse(line); ok {
 			qs = append(qs, q)
 		}
 		if rerr != nil || br.Buffered() == 0 || len(qs) >= 8192 {
-			if err := sym.answer(w, qs); errors.Is(err, errUsage) {
+			if err := r.answer(w, qs); errors.Is(err, errUsage) {
 				return err
 			}
 			if err := w.Flush(); err != nil {
@@ -117,13 +167,18 @@ func runSymbolize(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 // symbolizeRun is one `flamekit symbolize`: where addresses come from and how
 // answers are written.
 type symbolizeRun struct {
-	s      *symbolize.Symbolizer
-	opts   symbolize.LookupOptions
-	obj    string             // -e
-	proc   *symbolize.Process // -p
-	kernel bool               // --kernel
-	json   bool
-	stderr io.Writer
+	s       *symbolize.Symbolizer
+	opts    symbolize.LookupOptions
+	obj     string             // -e
+	proc    *symbolize.Process // -p
+	kernel  bool               // --kernel
+	style   string             // LLVM, GNU or JSON
+	inlines bool               // print inlined frames (else one frame per address)
+	noNames bool               // --functions=none
+	jsonSep string             // written before each JSON answer but the first
+	answers int                // answers written so far
+	said    map[string]bool    // errors said on stderr
+	stderr  io.Writer
 }
 
 // query is one address to answer, and the binary it belongs to ("" for the
@@ -208,9 +263,10 @@ func isSpace(c byte) bool {
 // answer symbolizes the queries, a batch for each run of the same binary,
 // and writes the answers in order. Like llvm-symbolizer, a bad address or
 // an unreadable file gets "??" (or an Error in JSON) and does not stop the
-// rest; such errors are reported on stderr and the last one returned.
+// rest; such errors are said once on stderr, and then answer returns
+// exitStatus(1).
 func (r *symbolizeRun) answer(w *bufio.Writer, qs []query) error {
-	var last error
+	var failed bool
 	for len(qs) > 0 {
 		n := 1
 		for n < len(qs) && qs[n].file == qs[0].file {
@@ -237,32 +293,75 @@ func (r *symbolizeRun) answer(w *bufio.Writer, qs []query) error {
 			return fmt.Errorf("%w: no binary for %#x: give -e, -p or --kernel, or \"FILE ADDR\" lines", errUsage, batch[0].addr)
 		}
 		if err != nil {
-			fmt.Fprintf(r.stderr, "flamekit symbolize: %v\n", err)
-			last = err
+			r.report(err)
+			failed = true
 		}
 		for i, q := range batch {
 			var got []symbolize.Frame
 			qerr := cmp.Or(q.err, err)
 			if qerr == nil {
-				got = frames[i]
+				got = r.shape(frames[i])
 			} else if q.err != nil {
-				fmt.Fprintf(r.stderr, "flamekit symbolize: %v\n", q.err)
-				last = q.err
+				r.report(q.err)
+				failed = true
 			}
-			if r.json {
-				writeJSON(w, q.addr, module, got, qerr)
-			} else {
-				writePlain(w, got)
+			switch r.style {
+			case "JSON":
+				if r.answers > 0 {
+					w.WriteString(r.jsonSep)
+				}
+				writeJSON(w, q.addr, module, got, qerr, r.jsonSep == "")
+			default:
+				writePlain(w, got, r.style == "GNU", r.noNames)
 			}
+			r.answers++
 		}
 	}
-	return last
+	if failed {
+		return exitStatus(1)
+	}
+	return nil
 }
 
-// writePlain prints frames as llvm-symbolizer does: the function, then
-// file:line:column, for each frame innermost first; "??" when unknown; a
-// blank line after each address.
-func writePlain(w *bufio.Writer, frames []symbolize.Frame) {
+// report says err on stderr, unless the same was said before: like
+// llvm-symbolizer, a file that cannot be read is named once, however many
+// of its addresses come.
+func (r *symbolizeRun) report(err error) {
+	msg := err.Error()
+	if r.said[msg] {
+		return
+	}
+	if r.said == nil {
+		r.said = map[string]bool{}
+	}
+	r.said[msg] = true
+	report(r.stderr, "symbolize", err)
+}
+
+// shape returns the frames to print for one address: all of them, or
+// without inlined frames one, as llvm-symbolizer --no-inlines prints it:
+// the outermost function's name with the innermost frame's place. With
+// --functions=none the names are blank.
+func (r *symbolizeRun) shape(frames []symbolize.Frame) []symbolize.Frame {
+	if !r.inlines && len(frames) > 1 {
+		f := frames[0]
+		f.Function, f.Inlined = frames[len(frames)-1].Function, false
+		frames = []symbolize.Frame{f}
+	}
+	if r.noNames {
+		frames = slices.Clone(frames)
+		for i := range frames {
+			frames[i].Function = ""
+		}
+	}
+	return frames
+}
+
+// writePlain prints frames as llvm-symbolizer does: the function (unless
+// noNames), then file:line:column (file:line in GNU style), for each frame
+// innermost first; "??" when unknown; in LLVM style a blank line after each
+// address. Write errors stay in w, for its Flush.
+func writePlain(w *bufio.Writer, frames []symbolize.Frame, gnu, noNames bool) {
 	if len(frames) == 0 {
 		frames = []symbolize.Frame{{}}
 	}
@@ -274,16 +373,22 @@ func writePlain(w *bufio.Writer, frames []symbolize.Frame) {
 		if file == "" {
 			file = "??"
 		}
-		w.WriteString(name)
-		w.WriteByte('\n')
+		if !noNames {
+			w.WriteString(name)
+			w.WriteByte('\n')
+		}
 		w.WriteString(file)
 		w.WriteByte(':')
 		w.Write(strconv.AppendInt(w.AvailableBuffer(), int64(f.Line), 10))
-		w.WriteByte(':')
-		w.Write(strconv.AppendInt(w.AvailableBuffer(), int64(f.Column), 10))
+		if !gnu {
+			w.WriteByte(':')
+			w.Write(strconv.AppendInt(w.AvailableBuffer(), int64(f.Column), 10))
+		}
 		w.WriteByte('\n')
 	}
-	w.WriteByte('\n')
+	if !gnu {
+		w.WriteByte('\n')
+	}
 }
 
 // jsonSymbol is one frame in llvm-symbolizer's JSON output.
@@ -298,7 +403,10 @@ type jsonSymbol struct {
 	StartLine     int    `json:"StartLine"`
 }
 
-func writeJSON(w *bufio.Writer, addr uint64, module string, frames []symbolize.Frame, err error) {
+// writeJSON writes one answer as llvm-symbolizer's JSON object, and a
+// newline after it when newline is set (one object a line, on stdin's
+// answers).
+func writeJSON(w *bufio.Writer, addr uint64, module string, frames []symbolize.Frame, err error, newline bool) {
 	type jsonError struct {
 		Message string `json:"Message"`
 	}
@@ -316,5 +424,7 @@ func writeJSON(w *bufio.Writer, addr uint64, module string, frames []symbolize.F
 	}
 	b, _ := json.Marshal(out) // plain strings and numbers: cannot fail
 	w.Write(b)
-	w.WriteByte('\n')
+	if newline {
+		w.WriteByte('\n')
+	}
 }

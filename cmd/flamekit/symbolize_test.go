@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"debug/elf"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/google/pprof/profile"
 
@@ -80,6 +82,16 @@ func TestSymbolizeOutputStyles(t *testing.T) {
 	if strings.Count(out, "\n") != 3 || !strings.Contains(stderr, "nonexistent") {
 		t.Errorf("want three answers and a complaint about the missing file; got\n%s\nstderr %s", out, stderr)
 	}
+	// Read a line at a time, each line is a batch of its own; the missing
+	// file is still named once.
+	var outb, errb bytes.Buffer
+	in = "/nonexistent 0x10\n/nonexistent 0x20\n"
+	if code := run([]string{"symbolize"}, iotest.OneByteReader(strings.NewReader(in)), &outb, &errb); code != 0 {
+		t.Errorf("stdin a byte at a time: exit %d", code)
+	}
+	if strings.Count(outb.String(), "??:0:0") != 2 || strings.Count(errb.String(), "\n") != 1 {
+		t.Errorf("two answers and one complaint wanted; got\n%s\nstderr %s", outb.String(), errb.String())
+	}
 
 	for _, args := range [][]string{
 		{"symbolize", "-e", bin, "xyz"},
@@ -97,12 +109,10 @@ func TestSymbolizeOutputStyles(t *testing.T) {
 func TestSymbolizeForPprof(t *testing.T) {
 	bin, hot := buildSymwork(t)
 	dir := t.TempDir()
-	fk := filepath.Join(dir, "flamekit")
+	fk := flamekitBinary(t)
 	pprofBin := filepath.Join(dir, "pprof")
-	for _, b := range [][]string{{"-o", fk, "."}, {"-o", pprofBin, "github.com/google/pprof"}} {
-		if out, err := exec.Command("go", append([]string{"build"}, b...)...).CombinedOutput(); err != nil {
-			t.Fatalf("go build %v: %v\n%s", b, err, out)
-		}
+	if out, err := exec.Command("go", "build", "-o", pprofBin, "github.com/google/pprof").CombinedOutput(); err != nil {
+		t.Fatalf("go build pprof: %v\n%s", err, out)
 	}
 	tools := filepath.Join(dir, "tools")
 	os.Mkdir(tools, 0o755)
@@ -139,4 +149,113 @@ func TestSymbolizeForPprof(t *testing.T) {
 	if !strings.Contains(string(out), "symwork_hot") {
 		t.Fatalf("pprof did not name the sample through flamekit:\n%s", out)
 	}
+}
+
+// TestSymbolizeNotELF gives files that are not ELF: each error is said
+// once, in words, and the addresses still get llvm-symbolizer's "??"
+// answer.
+func TestSymbolizeNotELF(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"text":  "a host name longer than sixteen bytes\n",
+		"short": "root\n",
+		"empty": "",
+	}
+	paths := []string{dir}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(content), 0o644)
+		paths = append(paths, p)
+	}
+	for _, p := range paths {
+		r := runCLI(t, "", "", "symbolize", "-e", p, "0x1")
+		r.wantFailure(t, "symbolize -e "+p, 1)
+		if want := "flamekit symbolize: " + p + ": not an ELF file"; len(r.stderr) == 1 && r.stderr[0] != want {
+			t.Errorf("symbolize -e %s: stderr %q, want %q", p, r.stderr[0], want)
+		}
+		if r.stdout != "??\n??:0:0\n\n" {
+			t.Errorf("symbolize -e %s: stdout %q", p, r.stdout)
+		}
+	}
+	// Several addresses of one file: still one error.
+	r := runCLI(t, "", "", "symbolize", "-e", paths[1], "0x1", "0x2", "0x3")
+	r.wantFailure(t, "three addresses", 1, "not an ELF file")
+}
+
+// TestSymbolizeMatchesLLVM symbolizes every byte of two functions of a
+// gcc -O2 -g program, one with an inlined call, with flamekit and with
+// llvm-symbolizer: by default (file:line:column, inlined frames) and with
+// their shared flags, the outputs are the same.
+func TestSymbolizeMatchesLLVM(t *testing.T) {
+	llvm := testenv.RequireTool(t, "llvm-symbolizer", "apt-get install llvm")
+	src := testenv.WriteSource(t, "inl.c", `volatile int sink;
+static inline int add(int a, int b) { sink += a; return a * b + sink; }
+__attribute__((noinline)) int hot(int n) { int s = 0; for (int i = 0; i < n; i++) s += add(i, n); return s; }
+int main(int argc, char **argv) { return hot(argc * 1000); }
+`)
+	bin := testenv.BuildC(t, "gcc", "inl", []string{src}, "-g", "-O2")
+	ef, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syms, err := ef.Symbols()
+	ef.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var addrs []string
+	var hot string
+	for _, s := range syms {
+		if s.Name == "hot" {
+			hot = fmt.Sprintf("%#x", s.Value)
+		}
+		if s.Name == "hot" || s.Name == "main" {
+			for a := s.Value; a < s.Value+s.Size; a++ {
+				addrs = append(addrs, fmt.Sprintf("%#x", a))
+			}
+		}
+	}
+	if len(addrs) < 20 {
+		t.Fatalf("found %d addresses of hot and main", len(addrs))
+	}
+	for _, flags := range [][]string{
+		nil,
+		{"--no-inlines"},
+		{"--functions=short"},
+		{"--functions=none"},
+		{"--output-style=GNU"},
+		{"--inlining=false"},
+	} {
+		args := append(append([]string{"-e", bin}, flags...), addrs...)
+		want, err := exec.Command(llvm, args...).Output()
+		if err != nil {
+			t.Fatalf("llvm-symbolizer %v: %v", flags, err)
+		}
+		r := runCLI(t, "", "", append([]string{"symbolize"}, args...)...)
+		if r.code != 0 || r.stderr != nil {
+			t.Errorf("symbolize %v: exit status %d, stderr %q", flags, r.code, r.stderr)
+		}
+		if r.stdout != string(want) {
+			t.Errorf("symbolize %v differs from llvm-symbolizer:\n%s", flags, firstDiff(r.stdout, string(want)))
+		}
+	}
+	// The default names inlined frames, with file:line:column.
+	r := runCLI(t, "", "", "symbolize", "-e", bin, hot)
+	if !regexp.MustCompile(`^hot\n\S*inl\.c:3:\d+\n\n$`).MatchString(r.stdout) {
+		t.Errorf("default output for hot's first byte: %q", r.stdout)
+	}
+	if !strings.Contains(runCLI(t, "", "", append([]string{"symbolize", "-e", bin}, addrs...)...).stdout, "add\n") {
+		t.Error("no inlined frame of add in hot")
+	}
+}
+
+// firstDiff shows the first line where got and want differ.
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range min(len(g), len(w)) {
+		if g[i] != w[i] {
+			return fmt.Sprintf("line %d: got %q, want %q", i+1, g[i], w[i])
+		}
+	}
+	return fmt.Sprintf("got %d lines, want %d", len(g), len(w))
 }
