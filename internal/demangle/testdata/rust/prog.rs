@@ -196,6 +196,14 @@ mod überraschung {
     }
 }
 
+/// Instantiated with many kinds of types, whose v0 names show them:
+/// function pointers with binders and ABIs, trait objects, slices, str,
+/// raw pointers, tuples.
+#[inline(never)]
+fn type_name_len<T: ?Sized>(x: &T) -> usize {
+    black_box(std::any::type_name::<T>().len() + std::mem::size_of_val(x))
+}
+
 struct Pretty<'a>(&'a [i32]);
 
 impl Display for Pretty<'_> {
@@ -268,6 +276,19 @@ fn main() {
         never_returns(3),
         pointers(first, negate, &[9, 8]),
         Pretty(&[1, 2, 3]),
+    );
+    let f: for<'a> fn(&'a [u8]) -> &'a u8 = first;
+    let g: unsafe extern "C" fn(i32) -> i32 = negate;
+    let d: &dyn for<'a> Fn(&'a str) -> usize = &|s: &str| s.len();
+    println!(
+        "{} {} {} {} {} {} {}",
+        type_name_len(&f),
+        type_name_len(&g),
+        type_name_len(d),
+        type_name_len(halves),
+        type_name_len("str"),
+        type_name_len(&(&mut raw as *mut u32)),
+        type_name_len(&pair),
     );
     let g = überraschung::Größe(3u16);
     println!("{} {} {}", überraschung::grüße(n as u32), g.größer(), raw + list.len() as u32);
