@@ -26,7 +26,7 @@ func legacyBody(name string) (string, bool) {
 		return "", false // most C++ names end here
 	}
 	for i := 0; i < len(name); i++ {
-		if c := name[i]; !isAlnum(c) && c != '_' && c != '$' && c != '.' {
+		if nameBytes[name[i]]&legacyByte == 0 {
 			return "", false
 		}
 	}
@@ -148,9 +148,9 @@ func (s *rustState) legacyPart(part string) {
 			s.printRune(r)
 			part = part[end+2:]
 		default:
-			i := strings.IndexAny(part, "$.")
-			if i < 0 {
-				i = len(part)
+			i := 1
+			for i < len(part) && part[i] != '$' && part[i] != '.' {
+				i++
 			}
 			s.print(part[:i])
 			part = part[i:]

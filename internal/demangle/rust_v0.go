@@ -14,12 +14,30 @@ func v0Body(p string) (string, bool) {
 		return "", false
 	}
 	for i := 0; i < len(p); i++ {
-		if c := p[i]; !isAlnum(c) && c != '_' {
+		if nameBytes[p[i]]&v0Byte == 0 {
 			return "", false
 		}
 	}
 	return p, true
 }
+
+// Classes of the bytes of mangled names, in nameBytes.
+const (
+	v0Byte     = 1 << iota // [A-Za-z0-9_], the bytes of v0 names
+	legacyByte             // [A-Za-z0-9_$.], the bytes of legacy names
+)
+
+// nameBytes holds the classes of each byte.
+var nameBytes = func() (t [256]uint8) {
+	for c := range t {
+		if isAlnum(byte(c)) || c == '_' {
+			t[c] = v0Byte | legacyByte
+		}
+	}
+	t['$'] |= legacyByte
+	t['.'] |= legacyByte
+	return t
+}()
 
 // v0Symbol parses and prints a whole v0 name: the path, then the crate
 // that instantiated it, which is not printed.
@@ -221,23 +239,29 @@ func (s *rustState) binder() {
 // integer62 parses a <base-62-number>: "_" is 0, and digits in base 62
 // (0-9a-zA-Z) then "_" are one more than their value.
 func (s *rustState) integer62() uint64 {
-	if s.eat('_') {
+	const maxU64 = 1<<64 - 1
+	if s.pos < len(s.in) && s.in[s.pos] == '_' {
+		s.pos++
 		return 0
 	}
 	var x uint64
-	for !s.eat('_') {
-		d, ok := base62(s.next())
-		if !ok || x > (1<<64-1-uint64(d))/62 {
-			s.fail()
-			return 0
+	for i := s.pos; i < len(s.in); i++ {
+		c := s.in[i]
+		if c == '_' {
+			if x == maxU64 {
+				break
+			}
+			s.pos = i + 1
+			return x + 1
+		}
+		d := base62Digits[c]
+		if d >= 62 || x >= 1<<58 && x > (maxU64-uint64(d))/62 {
+			break
 		}
 		x = x*62 + uint64(d)
 	}
-	if x == 1<<64-1 {
-		s.fail()
-		return 0
-	}
-	return x + 1
+	s.fail()
+	return 0
 }
 
 // optInteger62 parses tag and a <base-62-number> if tag follows, and
@@ -257,15 +281,20 @@ func (s *rustState) optInteger62(tag byte) uint64 {
 // disambiguator parses an optional <disambiguator>, "s" and a number.
 func (s *rustState) disambiguator() uint64 { return s.optInteger62('s') }
 
-// base62 returns the value of the base-62 digit c.
-func base62(c byte) (byte, bool) {
-	switch {
-	case isDigit(c):
-		return c - '0', true
-	case isLower(c):
-		return c - 'a' + 10, true
-	case isUpper(c):
-		return c - 'A' + 36, true
+// base62Digits holds the value of each base-62 digit (0-9a-zA-Z), and 62
+// for the other bytes.
+var base62Digits = func() (t [256]uint8) {
+	for c := range t {
+		switch b := byte(c); {
+		case isDigit(b):
+			t[c] = b - '0'
+		case isLower(b):
+			t[c] = b - 'a' + 10
+		case isUpper(b):
+			t[c] = b - 'A' + 36
+		default:
+			t[c] = 62
+		}
 	}
-	return 0, false
-}
+	return t
+}()
