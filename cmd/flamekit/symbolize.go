@@ -31,7 +31,7 @@ func runSymbolize(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	fs.BoolVar(&inlines, "inlining", false, "alias of --inlines (llvm-symbolizer's name)")
 	fs.BoolVar(&inlines, "i", false, "alias of --inlines")
 	demangle := fs.Bool("demangle", true, "demangle C++ and Rust names")
-	short := fs.Bool("short", false, "short names: no parameters or template arguments")
+	short := fs.Bool("short", false, "short names: no parameters, template or generic arguments")
 	style := fs.String("output-style", "LLVM", "LLVM (plain: function, then file:line:column) or JSON")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {

@@ -158,17 +158,27 @@ func (s *rustState) legacyPart(part string) {
 	}
 }
 
-// legacyEscapes maps the named escapes of legacy names to their characters.
-var legacyEscapes = map[string]rune{
-	"SP": '@', "BP": '*', "RF": '&', "LT": '<', "GT": '>', "LP": '(', "RP": ')', "C": ',',
-}
-
 // legacyEscape returns the character of the escape esc, the text between
 // two "$": a name, or "u" and a code point in lowercase hex that is not a
 // control character.
 func legacyEscape(esc string) (rune, bool) {
-	if r, ok := legacyEscapes[esc]; ok {
-		return r, true
+	switch esc {
+	case "SP":
+		return '@', true
+	case "BP":
+		return '*', true
+	case "RF":
+		return '&', true
+	case "LT":
+		return '<', true
+	case "GT":
+		return '>', true
+	case "LP":
+		return '(', true
+	case "RP":
+		return ')', true
+	case "C":
+		return ',', true
 	}
 	if len(esc) < 2 || esc[0] != 'u' {
 		return 0, false
