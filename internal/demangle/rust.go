@@ -19,18 +19,19 @@ const (
 //   - legacy, rustc's default: an Itanium nested name whose last part is a
 //     hash, "_ZN3std2rt10lang_start17h0123456789abcdefE", with "$LT$"-style
 //     escapes for the characters of generic types;
-//   - v0 (-C symbol-mangling-version=v0, which the standard library is built
-//     with): "_RNvCs1234_4prog4main", following the v0 symbol format of RFC
-//     2603 and the rustc book.
+//   - v0 (-C symbol-mangling-version=v0, which the standard library of
+//     recent toolchains is built with): "_RNvCs1234_4prog4main", following
+//     the v0 symbol format of RFC 2603 and the rustc book.
 //
 // The Full text is that of rustc's own demangler, rustc-demangle, in its
 // alternate form ("{:#}", which Rust's backtraces print), and of c++filt
 // --no-verbose: without the legacy hash, the crates' disambiguators or the
 // types of constants. A suffix after the name (".llvm.1234", ".cold", ".0")
 // is dropped, as c++filt drops it. Where c++filt and rustc-demangle differ
-// (c++filt misprints 128-bit constants and non-ASCII characters, and does
-// not read constants of str, reference, array, tuple or struct type),
-// AppendRust prints what rustc-demangle prints.
+// (c++filt misprints 128-bit constants, char constants and the non-ASCII
+// characters of legacy names, and does not read constants of str,
+// reference, array, tuple or struct type), AppendRust prints what
+// rustc-demangle prints.
 //
 // The Short text leaves out generic arguments as Short leaves out C++
 // template arguments: "<alloc::vec::Vec as core::ops::drop::Drop>::drop"
