@@ -12,8 +12,8 @@ import (
 type demangleMode uint8
 
 const (
-	demangleFull  demangleMode = iota // the whole demangled name: parameters, template arguments, clone suffixes
-	demangleShort                     // no parameters, template arguments or clone suffixes: "ns::Class::method"
+	demangleFull  demangleMode = iota // the whole demangled name: parameters, template and generic arguments, clone suffixes
+	demangleShort                     // no parameters, template or generic arguments or clone suffixes: "ns::Class::method"
 	demangleNone                      // the name as the symbol table has it
 )
 
@@ -36,49 +36,33 @@ func demangleName(name string, mode demangleMode) string {
 	if !strings.HasPrefix(base, "_Z") && !strings.HasPrefix(base, "_R") {
 		return name
 	}
-	// The fast demangler writes what the library would, for the names it
-	// knows (nearly all); the library takes the rest.
 	style := demangle.Full
 	if mode == demangleShort {
 		style = demangle.Short
 	}
 	var buf [512]byte
-	if !rustLegacy(base) {
-		if out, ok := demangle.AppendItanium(buf[:0], base, style); ok {
-			return string(append(out, suffix...))
-		}
+	// Rust names, legacy ("_ZN...17h<hash>E") and v0 ("_R..."), have their
+	// own demangler; a v0 name it rejects stays as it is.
+	if out, ok := demangle.AppendRust(buf[:0], base, style); ok {
+		return string(append(out, suffix...))
+	}
+	if strings.HasPrefix(base, "_R") {
+		return name
+	}
+	// The fast C++ demangler writes what the library would, for the names
+	// it knows (nearly all); the library takes the rest.
+	if out, ok := demangle.AppendItanium(buf[:0], base, style); ok {
+		return string(append(out, suffix...))
 	}
 	var out string
 	var err error
 	if mode == demangleShort {
-		out, err = lib.ToString(base, lib.NoParams, lib.NoTemplateParams, lib.NoClones)
+		out, err = lib.ToString(base, lib.NoParams, lib.NoTemplateParams, lib.NoClones, lib.NoRust)
 	} else {
-		out, err = lib.ToString(base)
+		out, err = lib.ToString(base, lib.NoRust)
 	}
 	if err != nil {
 		return name
 	}
 	return out + suffix
-}
-
-// rustLegacy reports whether name is a Rust symbol in the legacy scheme: an
-// Itanium nested name whose last part is the hash "17h" and 16 hex digits
-// (maybe followed by LLVM's ".llvm.N"), which the library recognizes and
-// drops.
-func rustLegacy(name string) bool {
-	if n := len(name); n > 0 && '0' <= name[n-1] && name[n-1] <= '9' {
-		if i := strings.LastIndex(name, ".llvm."); i >= 0 {
-			name = name[:i]
-		}
-	}
-	const tail = len("17h0123456789abcdefE")
-	if len(name) < tail || name[len(name)-1] != 'E' || name[len(name)-tail:len(name)-tail+3] != "17h" {
-		return false
-	}
-	for _, c := range name[len(name)-tail+3 : len(name)-1] {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }

@@ -40,7 +40,7 @@ type NameStyle uint8
 // The name styles.
 const (
 	NamesDemangled NameStyle = iota // C++ and Rust names demangled in full (the default)
-	NamesShort                      // demangled without parameters or template arguments, for flame graphs
+	NamesShort                      // demangled without parameters, C++ template or Rust generic arguments, for flame graphs
 	NamesRaw                        // as the symbol table has them
 )
 

@@ -35,10 +35,10 @@ func runSymbolize(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	noInlines := fs.Bool("no-inlines", false, "one frame per address: the function holding the code, with the innermost file:line")
 	namesOnly := fs.Bool("names-only", false, "function names from the symbol tables only, without file:line or inlined frames (??:0:0): faster, as DWARF is not read (Go binaries still give file:line)")
 	var functions string
-	fs.StringVar(&functions, "functions", "linkage", "function names: linkage (full), short (no parameters or template arguments) or none")
+	fs.StringVar(&functions, "functions", "linkage", "function names: linkage (full), short (no parameters, template or generic arguments) or none")
 	fs.StringVar(&functions, "f", "linkage", "alias of --functions")
 	demangle := fs.Bool("demangle", true, "demangle C++ and Rust names")
-	short := fs.Bool("short", false, "alias of --functions=short")
+	short := fs.Bool("short", false, "alias of --functions=short (no parameters, template or generic arguments)")
 	style := fs.String("output-style", "LLVM", "LLVM (function, then file:line:column), GNU (function, then file:line, as addr2line) or JSON")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {

@@ -37,3 +37,25 @@ func BenchmarkItanium(b *testing.B) {
 func BenchmarkLibrary(b *testing.B) {
 	benchmarkSets(b, func(name string, st Style) { library(name, st) })
 }
+
+// rustMangled returns the names of testdata/rust/names.txt.
+func rustMangled(b *testing.B) []string {
+	var names []string
+	for _, n := range rustNames(b) {
+		names = append(names, n.mangled)
+	}
+	return names
+}
+
+func BenchmarkRust(b *testing.B) {
+	var dst []byte
+	benchmark(b, rustMangled(b), func(name string, st Style) {
+		dst, _ = AppendRust(dst[:0], name, st)
+	})
+}
+
+// BenchmarkRustLibrary measures github.com/ianlancetaylor/demangle, which
+// symbolize used for Rust names before AppendRust, on the same names.
+func BenchmarkRustLibrary(b *testing.B) {
+	benchmark(b, rustMangled(b), func(name string, st Style) { rustLibrary(name, st) })
+}

@@ -1,7 +1,13 @@
-// Package demangle is a fast path for demangling Itanium C++ ABI symbol
-// names, the ones starting with "_Z" that GCC and Clang emit.
+// Package demangle demangles symbol names: Rust's, in full, and a fast
+// path for Itanium C++ ABI names, the ones starting with "_Z" that GCC and
+// Clang emit.
 //
-// AppendItanium prints the common constructs without building a syntax
+// AppendRust demangles both of rustc's manglings, legacy and v0, as
+// rustc's own demangler (rustc-demangle) and c++filt print them. A v0
+// name refers back to earlier parts of itself, which it prints by parsing
+// them again, within limits on nesting and size.
+//
+// AppendItanium prints the common C++ constructs without building a syntax
 // tree: text is appended to an arena as the mangled name is read, and
 // substitutions and template parameters are copies of byte ranges of it.
 // Its output is byte for byte what github.com/ianlancetaylor/demangle
@@ -11,19 +17,21 @@ package demangle
 
 import "sync"
 
-// Style says how much of a name AppendItanium prints.
+// Style says how much of a name AppendItanium and AppendRust print.
 type Style uint8
 
 const (
-	// Full prints the whole name: the return type of a function
+	// Full prints the whole name. For C++: the return type of a function
 	// template, template arguments, parameter types, qualifiers of a
 	// member function and clone suffixes, as
-	// demangle.ToString(name) does.
+	// demangle.ToString(name) does. For Rust: generic arguments, as
+	// rustc-demangle's alternate form prints them.
 	Full Style = iota
-	// Short prints the qualified name alone, without template arguments,
-	// the function's parameters or clone suffixes, as
+	// Short prints the qualified name alone. For C++: without template
+	// arguments, the function's parameters or clone suffixes, as
 	// demangle.ToString(name, demangle.NoParams,
-	// demangle.NoTemplateParams, demangle.NoClones) does.
+	// demangle.NoTemplateParams, demangle.NoClones) does. For Rust:
+	// without generic arguments.
 	Short
 )
 
@@ -49,7 +57,8 @@ var states = sync.Pool{New: func() any { return new(state) }}
 // AppendItanium appends the demangled form of the Itanium C++ symbol name
 // mangled, printed in the given style, to dst and returns the extended
 // slice and ok=true. The text is the one github.com/ianlancetaylor/demangle
-// gives for the same name and style.
+// gives for the same name and style, with its NoRust option: a name shaped
+// like a legacy Rust one is demangled as C++ (AppendRust takes Rust names).
 //
 // It returns dst unchanged and ok=false for a name that does not start with
 // "_Z", is malformed, or uses a construct this package leaves to that

@@ -21,8 +21,19 @@ import (
 
 var styles = []Style{Full, Short}
 
-// library demangles name as AppendItanium promises to, with the library.
+// library demangles name as AppendItanium promises to, with the library:
+// as C++ even when it looks like a legacy Rust name, which AppendRust
+// demangles.
 func library(name string, st Style) (string, error) {
+	if st == Short {
+		return demangle.ToString(name, demangle.NoParams, demangle.NoTemplateParams, demangle.NoClones, demangle.NoRust)
+	}
+	return demangle.ToString(name, demangle.NoRust)
+}
+
+// rustLibrary demangles the Rust name as symbolize did before AppendRust,
+// with the library.
+func rustLibrary(name string, st Style) (string, error) {
 	if st == Short {
 		return demangle.ToString(name, demangle.NoParams, demangle.NoTemplateParams, demangle.NoClones)
 	}
@@ -219,6 +230,8 @@ var constructs = []struct{ name, full string }{
 	{"_ZTV1A", "vtable for A"},
 	{"_ZN1A1fEv.isra.0.cold", "A::f() [clone .isra.0] [clone .cold]"},
 	{"_ZN1A1fEv.constprop.0.lto_priv.0", "A::f() [clone .constprop.0] [clone .lto_priv.0]"},
+	// Shaped like a legacy Rust name, which AppendRust takes first.
+	{"_ZN1a17h0123456789abcdefE", "a::h0123456789abcdef"},
 }
 
 func TestConstructs(t *testing.T) {
