@@ -6,6 +6,8 @@ import (
 
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // BenchmarkBPFDrain samples every CPU at 999 Hz while a goroutine keeps
@@ -23,9 +25,7 @@ func BenchmarkBPFDrain(b *testing.B) {
 }
 
 func benchmarkBPFDrain(b *testing.B, timed bool) {
-	if unix.Geteuid() != 0 {
-		b.Skip("needs root")
-	}
+	testenv.RequireRoot(b)
 	stats, err := ebpf.EnableStats(unix.BPF_STATS_RUN_TIME)
 	if err != nil {
 		b.Fatal(err)

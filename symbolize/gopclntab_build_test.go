@@ -178,9 +178,9 @@ func goFindFunc(t *testing.T, tab *goTable, name string) uint64 {
 // goCompilePath returns the Go toolchain's compile binary (26 MB, 20k
 // functions), skipping t when there is none.
 func goCompilePath(t testing.TB) string {
-	out, err := exec.Command("go", "env", "GOTOOLDIR").Output()
+	out, err := exec.Command(testenv.RequireTool(t, "go", "install Go"), "env", "GOTOOLDIR").Output()
 	if err != nil {
-		t.Skipf("go env GOTOOLDIR: %v", err)
+		t.Fatalf("go env GOTOOLDIR: %v", err)
 	}
 	return filepath.Join(strings.TrimSpace(string(out)), "compile")
 }
