@@ -94,6 +94,9 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 		if pid <= 0 {
 			return nil, fmt.Errorf("profile: bad PID %d", pid)
 		}
+		if err := processExists(uint32(pid)); err != nil {
+			return nil, prefixed(err)
+		}
 		s.cfg.PIDs = append(s.cfg.PIDs, uint32(pid))
 	}
 	if opts.Self {
@@ -101,13 +104,13 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	}
 	if opts.Cgroup != "" {
 		if s.cfg.CgroupID, err = cgroupID(opts.Cgroup); err != nil {
-			return nil, err
+			return nil, prefixed(err)
 		}
 	}
 	s.follow = newFollower()
 	if err := s.startSampler(); err != nil {
 		s.release()
-		return nil, err
+		return nil, prefixed(err)
 	}
 	s.last, s.lastMono = time.Now(), clockMonotonic()
 	s.pend = newPending(s.cfg.PerThread)
@@ -118,6 +121,8 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 }
 
 // startSampler starts the backend the options ask for, and the command.
+// Auto tries BPF, then perf if BPF was refused (ErrPermission) or is not
+// supported (ErrNotSupported); the error then says what each refused.
 func (s *Session) startSampler() error {
 	start := func(b Backend) (sampler, error) {
 		if b == BackendBPF {
@@ -129,8 +134,13 @@ func (s *Session) startSampler() error {
 	if s.opts.Backend == BackendAuto {
 		try = []Backend{BackendBPF, BackendPerf}
 	}
-	var errs []error
+	// Each attempt starts from the options alone: a command's attempt
+	// names its target in s.cfg (the BPF backend a cgroup, the perf
+	// backend the command's PID).
+	base := s.cfg
+	failed := &backendsError{}
 	for _, b := range try {
+		s.cfg = base
 		var err error
 		if s.opts.Command != nil {
 			s.cmd, err = startCommand(s.opts.Command, b, &s.cfg, func() (sampler, error) { return start(b) })
@@ -144,12 +154,13 @@ func (s *Session) startSampler() error {
 			return nil
 		}
 		s.log.Debug("profile: backend failed", "backend", b, "err", err)
-		errs = append(errs, fmt.Errorf("%s backend: %w", b, err))
+		failed.backends, failed.errs = append(failed.backends, b), append(failed.errs, err)
 		if !errors.Is(err, ErrPermission) && !errors.Is(err, ErrNotSupported) {
 			break
 		}
 	}
-	return fmt.Errorf("profile: %w", errors.Join(errs...))
+	s.cfg = base
+	return failed
 }
 
 // waitCommand waits for the command to exit, then marks the session done.
@@ -197,7 +208,7 @@ func (s *Session) Stop() (*Profile, error) {
 	p, err := s.collect()
 	s.stopped = true
 	if cerr := s.s.close(); err == nil && cerr != nil {
-		err = fmt.Errorf("profile: stopping: %w", cerr)
+		err = fmt.Errorf("profile: stopping the %s backend: %w", s.backend, cerr)
 	}
 	if s.cmd != nil {
 		s.cmd.cleanup()
@@ -220,7 +231,10 @@ func (s *Session) Close() error {
 	if s.drainDone != nil {
 		<-s.drainDone
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("profile: closing: %w", err)
+	}
+	return nil
 }
 
 // release frees everything; s.mu is held, or the session never started.
