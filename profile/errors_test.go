@@ -18,7 +18,7 @@ import (
 // started and reaped.
 func deadPID(t *testing.T) int {
 	t.Helper()
-	cmd := exec.Command(testenv.RequireTool(t, "true", ""))
+	cmd := exec.Command(testenv.RequireTool(t, "true", "apt-get install coreutils"))
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestAutoUnsupportedEventCommand(t *testing.T) {
 		ev    Event
 	}{[]string{"no-such-event"}, Event{"no-such-event", unix.PERF_TYPE_SOFTWARE, 1000, "events"}})
 
-	cmd := exec.Command(testenv.RequireTool(t, "true", ""))
+	cmd := exec.Command(testenv.RequireTool(t, "true", "apt-get install coreutils"))
 	s, err := Start(context.Background(), Options{Event: "no-such-event", Command: cmd})
 	if err == nil {
 		s.Close()

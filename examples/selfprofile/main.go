@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"time"
 
@@ -34,6 +35,7 @@ func main() {
 		sink += parseWork(20000) + renderWork(60000)
 	}
 	pprof.StopCPUProfile()
+	runtime.KeepAlive(sink) // the work's result is used: no compiler may drop it
 
 	p, err := collapse.Pprof(&raw, collapse.PprofOptions{SampleType: "samples"})
 	if err != nil {
