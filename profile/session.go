@@ -73,6 +73,20 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	if targets > 1 {
 		return nil, fmt.Errorf("profile: give at most one target: PIDs, Self, Cgroup or Command")
 	}
+	for _, pid := range opts.PIDs {
+		if pid <= 0 {
+			return nil, fmt.Errorf("profile: bad PID %d", pid)
+		}
+		if err := processExists(uint32(pid)); err != nil {
+			return nil, prefixed(err)
+		}
+	}
+	var cgroup uint64
+	if opts.Cgroup != "" {
+		if cgroup, err = cgroupID(opts.Cgroup); err != nil {
+			return nil, prefixed(err)
+		}
+	}
 	s := &Session{opts: opts, event: ev, log: opts.Logger, sym: opts.Symbolizer, done: make(chan struct{}), procs: map[int]*symbolize.Process{}, gone: map[int]bool{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -84,28 +98,17 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 		EventType: ev.Type, EventConfig: ev.Config,
 		Frequency: opts.Frequency, Period: opts.Period,
 		UserOnly: opts.UserOnly, KernelOnly: opts.KernelOnly, IncludeIdle: opts.IncludeIdle,
-		PerThread: opts.PerThread, Timed: opts.Timed, MaxStacks: opts.maxStacks,
+		PerThread: opts.PerThread, Timed: opts.Timed, MaxStacks: opts.maxStacks, CgroupID: cgroup,
 		OnNewProcess: s.snapshot, OnProcessExit: s.exited,
 	}
 	if s.cfg.Frequency == 0 && s.cfg.Period == 0 {
 		s.cfg.Frequency = 99
 	}
 	for _, pid := range opts.PIDs {
-		if pid <= 0 {
-			return nil, fmt.Errorf("profile: bad PID %d", pid)
-		}
-		if err := processExists(uint32(pid)); err != nil {
-			return nil, prefixed(err)
-		}
 		s.cfg.PIDs = append(s.cfg.PIDs, uint32(pid))
 	}
 	if opts.Self {
 		s.cfg.PIDs = []uint32{uint32(os.Getpid())}
-	}
-	if opts.Cgroup != "" {
-		if s.cfg.CgroupID, err = cgroupID(opts.Cgroup); err != nil {
-			return nil, prefixed(err)
-		}
 	}
 	s.follow = newFollower()
 	if err := s.startSampler(); err != nil {
