@@ -47,8 +47,9 @@ const (
 	// read.
 	FailureUserStackNoMappings = "user-stack-no-mappings"
 	// FailureUserStackLoop counts samples whose user stack ended in a
-	// block of addresses repeated to the depth limit (a cycle of frame
-	// pointers), cut after the block's first copy.
+	// block of up to 16 addresses repeated over 32 addresses or more (a
+	// cycle of frame pointers, or a recursion deeper than the depth
+	// limit), cut after the block's first copy.
 	FailureUserStackLoop = "user-stack-loop"
 )
 
