@@ -82,11 +82,11 @@ func startBPF(cfg samplerConfig) (sampler, error) {
 	// to the cgroup. Raising the limit needs CAP_SYS_RESOURCE, which is
 	// not required otherwise.
 	if err := rlimit.RemoveMemlock(); err != nil && !errors.Is(err, unix.EPERM) {
-		return nil, fmt.Errorf("profile: bpf backend: %w", err)
+		return nil, fmt.Errorf("raising RLIMIT_MEMLOCK: %w", err)
 	}
 	cpus, err := onlineCPUs()
 	if err != nil {
-		return nil, fmt.Errorf("profile: bpf backend: %w", err)
+		return nil, err
 	}
 	s := &bpfSampler{cfg: cfg, carry: map[string]uint64{}}
 	if err := s.load(len(cpus)); err != nil {
@@ -105,7 +105,7 @@ func startBPF(cfg samplerConfig) (sampler, error) {
 func (s *bpfSampler) load(ncpu int) error {
 	spec, err := bpf.LoadProfile()
 	if err != nil {
-		return fmt.Errorf("profile: bpf backend: %w", err)
+		return err
 	}
 	if err := bpfConfigure(spec, s.cfg, ncpu); err != nil {
 		return err
@@ -118,12 +118,12 @@ func (s *bpfSampler) load(ncpu int) error {
 	s.stacks = [2]*ebpf.Map{m.Stacks0, m.Stacks1}
 	for _, pid := range s.cfg.PIDs {
 		if err := m.Pids.Put(pid, uint8(1)); err != nil { // PID_TARGET
-			return fmt.Errorf("profile: bpf backend: PID filter: %w", err)
+			return fmt.Errorf("PID filter: %w", err)
 		}
 	}
 	if s.cfg.OnNewProcess != nil {
 		if s.procs, err = ringbuf.NewReader(m.ProcessEvents); err != nil {
-			return fmt.Errorf("profile: bpf backend: process events: %w", err)
+			return fmt.Errorf("process events: %w", err)
 		}
 		s.wg.Go(func() { bpfReadProcesses(s.procs, s.cfg) })
 	}
@@ -171,7 +171,7 @@ func (s *bpfSampler) attach(cpus []int) error {
 	}
 	for _, e := range s.events {
 		if err := e.Enable(); err != nil {
-			return fmt.Errorf("profile: bpf backend: %w", err)
+			return err
 		}
 	}
 	return nil
@@ -200,10 +200,7 @@ func (s *bpfSampler) close() error {
 	}
 	s.wg.Wait()
 	errs = append(errs, s.objs.ProfilePrograms.Close(), s.objs.ProfileMaps.Close())
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("profile: bpf backend: close: %w", err)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // bpfError wraps an error from loading or attaching BPF programs, naming
@@ -211,9 +208,9 @@ func (s *bpfSampler) close() error {
 func bpfError(what string, err error) error {
 	switch {
 	case errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES):
-		return fmt.Errorf("profile: bpf backend: %s: %w: %w (run as root, or grant CAP_BPF and CAP_PERFMON; or use the perf backend)", what, ErrPermission, err)
+		return kindOf(ErrPermission, fmt.Errorf("%s: %w (run as root, or grant CAP_BPF and CAP_PERFMON; or use the perf backend)", what, err))
 	case errors.Is(err, ebpf.ErrNotSupported):
-		return fmt.Errorf("profile: bpf backend: %s: %w: %w (needs Linux 5.11 or later with BTF; or use the perf backend)", what, ErrNotSupported, err)
+		return kindOf(ErrNotSupported, fmt.Errorf("%s: %w (needs Linux 5.11 or later with BTF; or use the perf backend)", what, err))
 	}
-	return fmt.Errorf("profile: bpf backend: %s: %w", what, err)
+	return fmt.Errorf("%s: %w", what, err)
 }

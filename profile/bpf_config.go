@@ -1,7 +1,6 @@
 package profile
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -60,7 +59,7 @@ func bpfConfigure(spec *ebpf.CollectionSpec, cfg samplerConfig, ncpu int) error 
 	}
 	for _, c := range consts {
 		if err := spec.Variables[c.name].Set(c.value); err != nil {
-			return fmt.Errorf("profile: bpf backend: setting %s: %w", c.name, err)
+			return fmt.Errorf("setting %s: %w", c.name, err)
 		}
 	}
 	return nil
@@ -105,13 +104,7 @@ func bpfOpenEvents(cfg samplerConfig, cpus []int) ([]*perfevent.Event, error) {
 	for _, cpu := range cpus {
 		e, err := perfevent.Open(&attr, -1, cpu)
 		if err != nil {
-			switch {
-			case errors.Is(err, perfevent.ErrPermission):
-				err = fmt.Errorf("%w: %w", ErrPermission, err)
-			case errors.Is(err, perfevent.ErrNotSupported):
-				err = fmt.Errorf("%w: %w", ErrNotSupported, err)
-			}
-			return events, fmt.Errorf("profile: bpf backend: %w", err)
+			return events, perfError(err)
 		}
 		events = append(events, e)
 	}

@@ -3,6 +3,7 @@ package profile
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -49,11 +50,11 @@ func (s *bpfSampler) drain(emit func(rawSample)) (samplerStats, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return samplerStats{}, fmt.Errorf("profile: bpf backend: drain after close")
+		return samplerStats{}, fmt.Errorf("drain after close: %w", os.ErrClosed)
 	}
 	old := s.gen
 	if err := s.objs.Generation.Put(uint32(0), old^1); err != nil {
-		return samplerStats{}, fmt.Errorf("profile: bpf backend: flipping generation: %w", err)
+		return samplerStats{}, fmt.Errorf("flipping generation: %w", err)
 	}
 	s.gen = old ^ 1
 	time.Sleep(bpfGrace)
@@ -68,7 +69,7 @@ func (s *bpfSampler) drain(emit func(rawSample)) (samplerStats, error) {
 		st.stacks[*id] = bpfFrames(frames)
 	})
 	if err != nil {
-		return samplerStats{}, fmt.Errorf("profile: bpf backend: draining stacks: %w", err)
+		return samplerStats{}, fmt.Errorf("draining stacks: %w", err)
 	}
 	var timed []bpf.ProfileTimedSample
 	if s.timed != nil {
@@ -87,7 +88,7 @@ func (s *bpfSampler) drain(emit func(rawSample)) (samplerStats, error) {
 		})
 	})
 	if err != nil {
-		return samplerStats{}, fmt.Errorf("profile: bpf backend: draining counts: %w", err)
+		return samplerStats{}, fmt.Errorf("draining counts: %w", err)
 	}
 	for _, t := range timed {
 		emit(rawSample{
@@ -106,7 +107,7 @@ func (s *bpfSampler) stats() (samplerStats, error) {
 	for i := range bpfFailureCount {
 		var perCPU []uint64
 		if err := m.Lookup(uint32(i), &perCPU); err != nil {
-			return samplerStats{}, fmt.Errorf("profile: bpf backend: reading failures: %w", err)
+			return samplerStats{}, fmt.Errorf("reading failures: %w", err)
 		}
 		var total uint64
 		for _, n := range perCPU {

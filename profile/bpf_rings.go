@@ -56,7 +56,7 @@ type bpfTimedLog struct {
 func newBPFTimedLog(m *ebpf.Map) (*bpfTimedLog, error) {
 	rd, err := ringbuf.NewReader(m)
 	if err != nil {
-		return nil, fmt.Errorf("profile: bpf backend: timed samples: %w", err)
+		return nil, fmt.Errorf("timed samples: %w", err)
 	}
 	return &bpfTimedLog{rd: rd, flushed: make(chan struct{}, 1), done: make(chan struct{})}, nil
 }
@@ -102,12 +102,12 @@ func (l *bpfTimedLog) add(raw []byte) {
 // others.
 func (l *bpfTimedLog) take(gen uint32) ([]bpf.ProfileTimedSample, uint64, error) {
 	if err := l.rd.Flush(); err != nil {
-		return nil, 0, fmt.Errorf("profile: bpf backend: timed samples: %w", err)
+		return nil, 0, fmt.Errorf("timed samples: %w", err)
 	}
 	select {
 	case <-l.flushed:
 	case <-l.done:
-		return nil, 0, fmt.Errorf("profile: bpf backend: timed samples: reader stopped")
+		return nil, 0, errors.New("timed samples: reader stopped")
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

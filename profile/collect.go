@@ -109,13 +109,21 @@ func (s *Session) drainLoop(stop <-chan struct{}, done chan<- struct{}) {
 	}
 }
 
-// drain moves what the backend gathered into s.pend. s.mu is held.
+// drain moves what the backend gathered into s.pend, user stacks cut
+// where the walk went astray (see stackcut.go). s.mu is held.
 func (s *Session) drain() error {
-	st, err := s.s.drain(s.pend.add)
+	c := newStackCutter(s)
+	st, err := s.s.drain(func(r rawSample) {
+		c.cut(&r)
+		s.pend.add(r)
+	})
 	if err != nil {
 		return fmt.Errorf("profile: draining the %s backend: %w", s.backend, err)
 	}
 	s.pend.addStats(st)
+	for cause, n := range c.cuts {
+		s.pend.failures[cause] += n
+	}
 	return nil
 }
 

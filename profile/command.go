@@ -34,7 +34,7 @@ var cgroupSeq atomic.Uint64
 //     (inherited by children) are opened on it, then it runs.
 func startCommand(cmd *exec.Cmd, b Backend, cfg *samplerConfig, start func() (sampler, error)) (*command, error) {
 	if cmd.Process != nil {
-		return nil, errors.New("profile: Options.Command was already started")
+		return nil, errors.New("Options.Command was already started")
 	}
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
@@ -60,12 +60,12 @@ func (c *command) startInCgroup(cfg *samplerConfig, start func() (sampler, error
 	}
 	dir := filepath.Join(root, fmt.Sprintf("flamekit-%d-%d", os.Getpid(), cgroupSeq.Add(1)))
 	if err := os.Mkdir(dir, 0o755); err != nil {
-		return fmt.Errorf("%w: making a cgroup for the command: %w", ErrPermission, err)
+		return kindOf(ErrPermission, fmt.Errorf("making a cgroup for the command: %w", err))
 	}
 	c.cgroup = dir
 	fd, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("profile: %w", err)
+		return err
 	}
 	defer fd.Close()
 	if cfg.CgroupID, err = cgroupID(dir); err != nil {
@@ -78,7 +78,7 @@ func (c *command) startInCgroup(cfg *samplerConfig, start func() (sampler, error
 	c.cmd.SysProcAttr.CgroupFD = int(fd.Fd())
 	if err := c.cmd.Start(); err != nil {
 		c.sampler.close()
-		return fmt.Errorf("profile: starting the command: %w", err)
+		return fmt.Errorf("starting the command: %w", err)
 	}
 	return nil
 }
@@ -91,19 +91,19 @@ func (c *command) startTraced(cfg *samplerConfig, start func() (sampler, error))
 	defer runtime.UnlockOSThread()
 	c.cmd.SysProcAttr.Ptrace = true
 	if err := c.cmd.Start(); err != nil {
-		return fmt.Errorf("profile: starting the command: %w", err)
+		return fmt.Errorf("starting the command: %w", err)
 	}
 	pid := c.cmd.Process.Pid
 	var ws unix.WaitStatus
 	if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil || !ws.Stopped() {
 		c.cmd.Process.Kill()
-		return fmt.Errorf("profile: the command did not stop at exec (%v): %w", ws, err)
+		return fmt.Errorf("the command did not stop at exec (%v): %w", ws, err)
 	}
 	cfg.PIDs = []uint32{uint32(pid)}
 	var err error
 	c.sampler, err = start()
 	if derr := unix.PtraceDetach(pid); derr != nil && err == nil {
-		err = fmt.Errorf("profile: letting the command run: %w", derr)
+		err = fmt.Errorf("letting the command run: %w", derr)
 	}
 	if err != nil {
 		c.cmd.Process.Kill()
@@ -145,7 +145,7 @@ func (c *command) cleanup() {
 func cgroup2Mount() (string, error) {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
-		return "", fmt.Errorf("profile: %w", err)
+		return "", err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -157,7 +157,7 @@ func cgroup2Mount() (string, error) {
 			return fields[4], nil
 		}
 	}
-	return "", fmt.Errorf("%w: no cgroup v2 hierarchy is mounted", ErrNotSupported)
+	return "", kindf(ErrNotSupported, "no cgroup v2 hierarchy is mounted")
 }
 
 // cgroupID returns the id of a cgroup v2 (the inode of its directory),
@@ -172,14 +172,14 @@ func cgroupID(path string) (uint64, error) {
 	}
 	var st unix.Statfs_t
 	if err := unix.Statfs(path, &st); err != nil {
-		return 0, fmt.Errorf("profile: cgroup %s: %w", path, err)
+		return 0, fmt.Errorf("cgroup %s: %w", path, err)
 	}
 	if st.Type != unix.CGROUP2_SUPER_MAGIC {
-		return 0, fmt.Errorf("profile: %s is not a cgroup v2 directory", path)
+		return 0, fmt.Errorf("%s is not a cgroup v2 directory", path)
 	}
 	var s unix.Stat_t
 	if err := unix.Stat(path, &s); err != nil {
-		return 0, fmt.Errorf("profile: cgroup %s: %w", path, err)
+		return 0, fmt.Errorf("cgroup %s: %w", path, err)
 	}
 	return s.Ino, nil
 }

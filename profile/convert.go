@@ -18,16 +18,21 @@ import (
 type FoldOptions struct {
 	PID bool // root frame "comm-PID"
 	TID bool // root frame "comm-PID/TID" (needs Options.PerThread)
-	// Values weights stacks by the sum of their periods (nanoseconds for
-	// cpu-clock) instead of by samples.
+	// Values weights stacks by the sum of their periods instead of by
+	// samples: the folded profile's Unit is then the event's
+	// ("nanoseconds" for cpu-clock, "events" for page-faults).
 	Values bool
 	// NoAnnotations leaves frames without the _[k], _[j], _[i] suffixes.
 	NoAnnotations bool
 }
 
-// Folded returns the profile as folded stacks, ready for flamegraph.Render.
+// Folded returns the profile as folded stacks, ready for flamegraph.Render,
+// counted in samples, or in the event's unit with FoldOptions.Values.
 func (p *Profile) Folded(opts FoldOptions) *flamegraph.Profile {
 	out := &flamegraph.Profile{}
+	if opts.Values {
+		out.Unit = p.Event.Unit
+	}
 	var b strings.Builder
 	for _, s := range p.Samples {
 		b.Reset()
@@ -99,22 +104,26 @@ func (p *Profile) WriteFlameGraph(w io.Writer, opts flamegraph.Options) error {
 }
 
 // Pprof returns the profile in pprof's model: sample types samples/count
-// and EVENT/UNIT (cpu/nanoseconds for cpu-clock), one mapping per module
+// and EVENT/UNIT (cpu/nanoseconds for the clocks, as Go's CPU profiles
+// name them; page-faults/count and the like for events), one mapping per module
 // with its build-id, locations with their functions and inlined lines, and
 // the labels pid, tid and comm. `go tool pprof` reads what it writes.
 func (p *Profile) Pprof() *profile.Profile {
-	valueType := p.Event.Name
+	valueType, unit := p.Event.Name, p.Event.Unit
 	if p.Event.Name == "cpu-clock" || p.Event.Name == "task-clock" {
 		valueType = "cpu"
 	}
+	if unit == "events" || unit == "" {
+		unit = "count" // pprof's unit of things counted
+	}
 	pp := &profile.Profile{
-		SampleType:    []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: valueType, Unit: p.Event.Unit}},
-		PeriodType:    &profile.ValueType{Type: valueType, Unit: p.Event.Unit},
+		SampleType:    []*profile.ValueType{{Type: "samples", Unit: "count"}, {Type: valueType, Unit: unit}},
+		PeriodType:    &profile.ValueType{Type: valueType, Unit: unit},
 		Period:        int64(p.Period),
 		TimeNanos:     p.Start.UnixNano(),
 		DurationNanos: p.Duration.Nanoseconds(),
 	}
-	if p.Frequency > 0 && p.Event.Unit == "nanoseconds" {
+	if p.Frequency > 0 && unit == "nanoseconds" {
 		pp.Period = int64(1e9 / p.Frequency)
 	}
 	b := pprofBuilder{pp: pp, mappings: map[symbolize.Module]*profile.Mapping{}, functions: map[[2]string]*profile.Function{}, locations: map[pprofLocKey]*profile.Location{}}

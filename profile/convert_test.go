@@ -2,11 +2,14 @@ package profile
 
 import (
 	"bytes"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	pprofile "github.com/google/pprof/profile"
 
+	"github.com/flamekit/flamekit/flamegraph"
 	"github.com/flamekit/flamekit/symbolize"
 )
 
@@ -50,6 +53,52 @@ func TestPprofLabels(t *testing.T) {
 		}
 		if s.Value[0] != int64(i+1) || s.Value[1] != int64(i+1)*1e7 {
 			t.Errorf("sample %d: values %v", i, s.Value)
+		}
+	}
+}
+
+// TestFoldedUnit folds a cpu-clock profile by samples and by periods: the
+// periods are nanoseconds, and the flame graph says so.
+func TestFoldedUnit(t *testing.T) {
+	user := []Location{{Address: 0x1000, Frames: []symbolize.Frame{{Function: "hot", Kind: symbolize.KindNative}}}}
+	p := &Profile{Event: Event{Name: "cpu-clock", Unit: "nanoseconds"}, Frequency: 100,
+		Samples: []Sample{{PID: 1, Comm: "x", User: user, Count: 3, Value: 30_000_000}}}
+	if u := p.Folded(FoldOptions{}).Unit; u != "" {
+		t.Errorf("folded by samples: unit %q, want none (samples)", u)
+	}
+	byTime := p.Folded(FoldOptions{Values: true})
+	if byTime.Unit != "nanoseconds" || byTime.Total() != 30_000_000 {
+		t.Fatalf("folded by periods: unit %q, total %v; want nanoseconds, 30000000", byTime.Unit, byTime.Total())
+	}
+	var svg bytes.Buffer
+	if err := flamegraph.Render(&svg, byTime, flamegraph.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(svg.String(), "x (30,000,000 nanoseconds, 100.00%)") || strings.Contains(svg.String(), "30,000,000 samples") {
+		t.Errorf("the flame graph does not count nanoseconds:\n%s", svg.String())
+	}
+}
+
+// TestPprofSampleTypes names the values of a clock and of an event as
+// pprof expects them.
+func TestPprofSampleTypes(t *testing.T) {
+	for _, c := range []struct {
+		event, wantType, wantUnit string
+	}{
+		{"cpu-clock", "cpu", "nanoseconds"},
+		{"task-clock", "cpu", "nanoseconds"},
+		{"page-faults", "page-faults", "count"},
+		{"context-switches", "context-switches", "count"},
+	} {
+		ev, err := ParseEvent(c.event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pp := (&Profile{Event: ev, Period: 1}).Pprof()
+		got := []string{pp.SampleType[0].Type, pp.SampleType[0].Unit, pp.SampleType[1].Type, pp.SampleType[1].Unit, pp.PeriodType.Type, pp.PeriodType.Unit}
+		want := []string{"samples", "count", c.wantType, c.wantUnit, c.wantType, c.wantUnit}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: sample and period types %v, want %v", c.event, got, want)
 		}
 	}
 }

@@ -84,7 +84,7 @@ type cpuRing struct {
 // startPerfRing starts the perf ring-buffer backend.
 func startPerfRing(cfg samplerConfig) (sampler, error) {
 	if cfg.CgroupID != 0 && len(cfg.PIDs) > 0 {
-		return nil, fmt.Errorf("profile: perf backend: a cgroup and PIDs together: %w", ErrNotSupported)
+		return nil, kindf(ErrNotSupported, "a cgroup and PIDs together")
 	}
 	cpus, err := onlineCPUs()
 	if err != nil {
@@ -105,7 +105,7 @@ func startPerfRing(cfg samplerConfig) (sampler, error) {
 	}
 	if s.wake, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
 		s.release()
-		return nil, fmt.Errorf("profile: perf backend: eventfd: %w", err)
+		return nil, fmt.Errorf("eventfd: %w", err)
 	}
 	s.lastScan = time.Now()
 	fds := []unix.PollFd{{Fd: int32(s.wake), Events: unix.POLLIN}}
@@ -189,7 +189,7 @@ func (s *perfRing) drain(emit func(rawSample)) (samplerStats, error) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return samplerStats{}, fmt.Errorf("profile: perf backend: %w", os.ErrClosed)
+		return samplerStats{}, fmt.Errorf("drain after close: %w", os.ErrClosed)
 	}
 	s.readRings()
 	s.rescan()

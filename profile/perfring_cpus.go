@@ -1,7 +1,9 @@
 package profile
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -11,7 +13,7 @@ import (
 func onlineCPUs() ([]int, error) {
 	b, err := os.ReadFile("/sys/devices/system/cpu/online")
 	if err != nil {
-		return nil, fmt.Errorf("profile: online CPUs: %w", err)
+		return nil, fmt.Errorf("online CPUs: %w", err)
 	}
 	return parseCPUList(strings.TrimSpace(string(b)))
 }
@@ -27,7 +29,7 @@ func parseCPUList(s string) ([]int, error) {
 			b, err = strconv.Atoi(hi)
 		}
 		if err != nil || a < 0 || b < a || b-a > 1<<16 {
-			return nil, fmt.Errorf("profile: CPU list %q: bad part %q", s, part)
+			return nil, fmt.Errorf("CPU list %q: bad part %q", s, part)
 		}
 		for c := a; c <= b; c++ {
 			cpus = append(cpus, c)
@@ -40,7 +42,7 @@ func parseCPUList(s string) ([]int, error) {
 func threadsOf(pid uint32) ([]uint32, error) {
 	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	if err != nil {
-		return nil, fmt.Errorf("profile: threads of %d: %w", pid, err)
+		return nil, fmt.Errorf("threads of %d: %w", pid, err)
 	}
 	tids := make([]uint32, 0, len(ents))
 	for _, e := range ents {
@@ -58,4 +60,16 @@ func readComm(pid uint32) string {
 		return ""
 	}
 	return strings.TrimSuffix(string(b), "\n")
+}
+
+// processExists fails with ErrNoProcess when process pid does not exist.
+func processExists(pid uint32) error {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	if errors.Is(err, fs.ErrNotExist) {
+		return noProcess(pid, err)
+	}
+	if err != nil {
+		return fmt.Errorf("process %d: %w", pid, err)
+	}
+	return nil
 }

@@ -2,7 +2,7 @@ package profile
 
 import (
 	"errors"
-	"fmt"
+	"io/fs"
 	"os"
 	"time"
 
@@ -42,8 +42,11 @@ func (s *perfRing) openTargets() error {
 	}
 	for _, pid := range s.cfg.PIDs {
 		tids, err := threadsOf(pid)
+		if errors.Is(err, fs.ErrNotExist) {
+			return noProcess(pid, err)
+		}
 		if err != nil {
-			return fmt.Errorf("profile: perf backend: process %d: %w", pid, err)
+			return err
 		}
 		for _, tid := range tids {
 			if err := s.attachThread(tid); err != nil {
@@ -99,21 +102,18 @@ func (s *perfRing) openEvent(pid, i int) error {
 	if err == nil {
 		err = ev.Enable()
 	}
-	if err != nil {
-		return fmt.Errorf("profile: perf backend: %w", err)
-	}
-	return nil
+	return err
 }
 
-// perfError wraps a perfevent error with this package's sentinel.
+// perfError marks a perfevent error with this package's sentinel.
 func perfError(err error) error {
 	switch {
 	case errors.Is(err, perfevent.ErrPermission):
-		return fmt.Errorf("%w: %w", ErrPermission, err)
+		return kindOf(ErrPermission, err)
 	case errors.Is(err, perfevent.ErrNotSupported):
-		return fmt.Errorf("%w: %w", ErrNotSupported, err)
+		return kindOf(ErrNotSupported, err)
 	}
-	return fmt.Errorf("profile: perf backend: %w", err)
+	return err
 }
 
 // rescan attaches threads of the target processes that no event covers:

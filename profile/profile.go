@@ -25,8 +25,9 @@ type Profile struct {
 	// for cpu-clock), where the backend knows it.
 	LostValue uint64
 	// Failures counts, per cause, samples kept with an incomplete stack (a
-	// stack that could not be read, a stack-id collision) and the causes of
-	// Lost.
+	// stack that could not be read, a stack-id collision, a user stack cut
+	// where its frame-pointer walk went astray: FailureUserStackUnmapped,
+	// FailureUserStackLoop) and the causes of Lost.
 	Failures map[string]uint64
 }
 

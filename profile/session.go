@@ -73,6 +73,20 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	if targets > 1 {
 		return nil, fmt.Errorf("profile: give at most one target: PIDs, Self, Cgroup or Command")
 	}
+	for _, pid := range opts.PIDs {
+		if pid <= 0 {
+			return nil, fmt.Errorf("profile: bad PID %d", pid)
+		}
+		if err := processExists(uint32(pid)); err != nil {
+			return nil, prefixed(err)
+		}
+	}
+	var cgroup uint64
+	if opts.Cgroup != "" {
+		if cgroup, err = cgroupID(opts.Cgroup); err != nil {
+			return nil, prefixed(err)
+		}
+	}
 	s := &Session{opts: opts, event: ev, log: opts.Logger, sym: opts.Symbolizer, done: make(chan struct{}), procs: map[int]*symbolize.Process{}, gone: map[int]bool{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -84,30 +98,22 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 		EventType: ev.Type, EventConfig: ev.Config,
 		Frequency: opts.Frequency, Period: opts.Period,
 		UserOnly: opts.UserOnly, KernelOnly: opts.KernelOnly, IncludeIdle: opts.IncludeIdle,
-		PerThread: opts.PerThread, Timed: opts.Timed, MaxStacks: opts.maxStacks,
+		PerThread: opts.PerThread, Timed: opts.Timed, MaxStacks: opts.maxStacks, CgroupID: cgroup,
 		OnNewProcess: s.snapshot, OnProcessExit: s.exited,
 	}
 	if s.cfg.Frequency == 0 && s.cfg.Period == 0 {
 		s.cfg.Frequency = 99
 	}
 	for _, pid := range opts.PIDs {
-		if pid <= 0 {
-			return nil, fmt.Errorf("profile: bad PID %d", pid)
-		}
 		s.cfg.PIDs = append(s.cfg.PIDs, uint32(pid))
 	}
 	if opts.Self {
 		s.cfg.PIDs = []uint32{uint32(os.Getpid())}
 	}
-	if opts.Cgroup != "" {
-		if s.cfg.CgroupID, err = cgroupID(opts.Cgroup); err != nil {
-			return nil, err
-		}
-	}
 	s.follow = newFollower()
 	if err := s.startSampler(); err != nil {
 		s.release()
-		return nil, err
+		return nil, prefixed(err)
 	}
 	s.last, s.lastMono = time.Now(), clockMonotonic()
 	s.pend = newPending(s.cfg.PerThread)
@@ -118,6 +124,8 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 }
 
 // startSampler starts the backend the options ask for, and the command.
+// Auto tries BPF, then perf if BPF was refused (ErrPermission) or is not
+// supported (ErrNotSupported); the error then says what each refused.
 func (s *Session) startSampler() error {
 	start := func(b Backend) (sampler, error) {
 		if b == BackendBPF {
@@ -129,8 +137,13 @@ func (s *Session) startSampler() error {
 	if s.opts.Backend == BackendAuto {
 		try = []Backend{BackendBPF, BackendPerf}
 	}
-	var errs []error
+	// Each attempt starts from the options alone: a command's attempt
+	// names its target in s.cfg (the BPF backend a cgroup, the perf
+	// backend the command's PID).
+	base := s.cfg
+	failed := &backendsError{}
 	for _, b := range try {
+		s.cfg = base
 		var err error
 		if s.opts.Command != nil {
 			s.cmd, err = startCommand(s.opts.Command, b, &s.cfg, func() (sampler, error) { return start(b) })
@@ -144,12 +157,13 @@ func (s *Session) startSampler() error {
 			return nil
 		}
 		s.log.Debug("profile: backend failed", "backend", b, "err", err)
-		errs = append(errs, fmt.Errorf("%s backend: %w", b, err))
+		failed.backends, failed.errs = append(failed.backends, b), append(failed.errs, err)
 		if !errors.Is(err, ErrPermission) && !errors.Is(err, ErrNotSupported) {
 			break
 		}
 	}
-	return fmt.Errorf("profile: %w", errors.Join(errs...))
+	s.cfg = base
+	return failed
 }
 
 // waitCommand waits for the command to exit, then marks the session done.
@@ -197,7 +211,7 @@ func (s *Session) Stop() (*Profile, error) {
 	p, err := s.collect()
 	s.stopped = true
 	if cerr := s.s.close(); err == nil && cerr != nil {
-		err = fmt.Errorf("profile: stopping: %w", cerr)
+		err = fmt.Errorf("profile: stopping the %s backend: %w", s.backend, cerr)
 	}
 	if s.cmd != nil {
 		s.cmd.cleanup()
@@ -220,7 +234,10 @@ func (s *Session) Close() error {
 	if s.drainDone != nil {
 		<-s.drainDone
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("profile: closing: %w", err)
+	}
+	return nil
 }
 
 // release frees everything; s.mu is held, or the session never started.

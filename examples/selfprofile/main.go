@@ -1,6 +1,8 @@
 // Command selfprofile shows the flame graph half of flamekit without eBPF or
 // root: it CPU-profiles its own busy loops with runtime/pprof, folds the pprof
-// profile with collapse.Pprof and renders an interactive SVG.
+// profile with collapse.Pprof and renders an interactive SVG. The graph counts
+// samples (one per 10 ms of CPU at runtime/pprof's 100 Hz), not the
+// profile's other value, CPU time in nanoseconds.
 //
 //	go run ./examples/selfprofile -o self.svg
 package main
@@ -35,8 +37,9 @@ func main() {
 	}
 	runtime.KeepAlive(sink) // the work is kept, not optimized away
 	pprof.StopCPUProfile()
+	runtime.KeepAlive(sink) // the work's result is used: no compiler may drop it
 
-	p, err := collapse.Pprof(&raw, collapse.PprofOptions{})
+	p, err := collapse.Pprof(&raw, collapse.PprofOptions{SampleType: "samples"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -44,14 +47,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	err = flamegraph.Render(f, p, flamegraph.Options{Title: "selfprofile"})
+	err = flamegraph.Render(f, p, flamegraph.Options{Title: fmt.Sprintf("selfprofile: Go CPU profile (%.0f samples)", p.Total()), CountName: "samples"})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("%s: %d stacks, %.0f ms of CPU\n", *out, len(p.Stacks), p.Total()/1e6)
+	fmt.Printf("%s: %d stacks, %.0f samples\n", *out, len(p.Stacks), p.Total())
 }
 
 //go:noinline

@@ -1,0 +1,146 @@
+package profile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/flamekit/flamekit/internal/testenv"
+)
+
+// deadPID returns the PID of a process that existed and is gone: a child
+// started and reaped.
+func deadPID(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command(testenv.RequireTool(t, "true", "apt-get install coreutils"))
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); !os.IsNotExist(err) {
+		t.Fatalf("/proc/%d of a reaped child: %v", pid, err)
+	}
+	return pid
+}
+
+// checkMessage fails unless err's message starts with want and carries
+// the package prefix once and each backend's name at most once.
+func checkMessage(t *testing.T, err error, want string) {
+	t.Helper()
+	msg := err.Error()
+	if !strings.HasPrefix(msg, want) {
+		t.Errorf("error %q, want it to start with %q", msg, want)
+	}
+	for sub, most := range map[string]int{"profile:": 1, "bpf backend": 0, "perf backend:": 0, "bpf:": 1, "perf:": 1} {
+		if n := strings.Count(msg, sub); n > most {
+			t.Errorf("%q %d times in %q", sub, n, msg)
+		}
+	}
+}
+
+// TestStartNoProcess asks every backend to profile a process that is gone:
+// Start fails at once with ErrNoProcess, naming the PID.
+func TestStartNoProcess(t *testing.T) {
+	testenv.RequireRoot(t)
+	pid := deadPID(t)
+	for _, b := range []Backend{BackendAuto, BackendBPF, BackendPerf} {
+		t.Run(b.String(), func(t *testing.T) {
+			s, err := Start(context.Background(), Options{PIDs: []int{os.Getpid(), pid}, Backend: b})
+			if err == nil {
+				s.Close()
+				t.Fatalf("Start profiled PID %d, which does not exist", pid)
+			}
+			if !errors.Is(err, ErrNoProcess) {
+				t.Errorf("error %v is not ErrNoProcess", err)
+			}
+			checkMessage(t, err, fmt.Sprintf("profile: no process %d", pid))
+		})
+	}
+}
+
+// TestPerfRingNoProcess starts the perf backend itself on a process that
+// is gone (one that exits between Start's check and the backend's start).
+func TestPerfRingNoProcess(t *testing.T) {
+	cfg := cpuClock(99)
+	cfg.PIDs = []uint32{uint32(deadPID(t))}
+	s, err := startPerfRing(cfg)
+	if err == nil {
+		s.close()
+		t.Fatal("the perf backend started on a process that does not exist")
+	}
+	if !errors.Is(err, ErrNoProcess) {
+		t.Fatalf("error %v is not ErrNoProcess", err)
+	}
+}
+
+// TestAutoUnsupportedEventCommand profiles a command on an event neither
+// backend can open: the error says why each refused, once. (The perf
+// attempt used to inherit the cgroup the BPF attempt had made, and said "a
+// cgroup and PIDs together".)
+func TestAutoUnsupportedEventCommand(t *testing.T) {
+	testenv.RequireRoot(t)
+	// A software event the kernel does not have: refused everywhere.
+	saved := events
+	t.Cleanup(func() { events = saved })
+	events = append(events[:len(events):len(events)], struct {
+		names []string
+		ev    Event
+	}{[]string{"no-such-event"}, Event{"no-such-event", unix.PERF_TYPE_SOFTWARE, 1000, "events"}})
+
+	cmd := exec.Command(testenv.RequireTool(t, "true", "apt-get install coreutils"))
+	s, err := Start(context.Background(), Options{Event: "no-such-event", Command: cmd})
+	if err == nil {
+		s.Close()
+		t.Fatal("Start recorded an event the kernel does not have")
+	}
+	if !errors.Is(err, ErrNotSupported) || !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("error %v is not ErrNotSupported", err)
+	}
+	checkMessage(t, err, "profile: no backend could record: bpf: ")
+	msg := err.Error()
+	if !strings.Contains(msg, "; perf: ") || strings.Count(msg, "the event is not supported here") != 2 {
+		t.Errorf("error %q does not say that each backend found the event unsupported", msg)
+	}
+	t.Log(msg)
+}
+
+// autoPermChildEnv makes TestAutoPermissionChild run.
+const autoPermChildEnv = "FLAMEKIT_AUTO_PERMISSION_CHILD"
+
+// TestAutoPermission profiles the whole system as nobody: BPF and perf
+// both refuse, and the error says why each did, once.
+func TestAutoPermission(t *testing.T) {
+	testenv.RequireRoot(t) // to become nobody
+	out := runAsNobody(t, "TestAutoPermissionChild", autoPermChildEnv)
+	if !strings.Contains(string(out), "AUTOPERM ") {
+		t.Fatalf("no result line from the child:\n%s", out)
+	}
+	t.Logf("child:\n%s", out)
+}
+
+// TestAutoPermissionChild is the child of TestAutoPermission.
+func TestAutoPermissionChild(t *testing.T) {
+	if os.Getenv(autoPermChildEnv) == "" {
+		t.Skip("run by TestAutoPermission")
+	}
+	s, err := Start(context.Background(), Options{})
+	if err == nil {
+		s.Close()
+		t.Fatalf("uid %d profiled the whole system", os.Geteuid())
+	}
+	if !errors.Is(err, ErrPermission) {
+		t.Errorf("error %v is not ErrPermission", err)
+	}
+	checkMessage(t, err, "profile: no backend could record: bpf: ")
+	msg := err.Error()
+	if !strings.Contains(msg, "CAP_BPF") || !strings.Contains(msg, "; perf: ") || !strings.Contains(msg, "CAP_PERFMON") {
+		t.Errorf("error %q does not say what each backend needs", msg)
+	}
+	fmt.Printf("AUTOPERM uid=%d: %v\n", os.Geteuid(), err)
+}

@@ -1,0 +1,259 @@
+package profile_test
+
+import (
+	"context"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flamekit/flamekit/internal/testenv"
+	"github.com/flamekit/flamekit/profile"
+	"github.com/flamekit/flamekit/symbolize"
+)
+
+// noFramePointersC is built with -O2 -fomit-frame-pointer. Its hot leaf,
+// reached through path1 ... path8, walks a list with the node pointer in
+// rbp, as code without frame pointers may keep any pointer there: a
+// frame-pointer walk from inside walk_list takes each node for a frame,
+// next for the saved rbp and value for the return address. With no
+// argument the list is 500 nodes whose values are data (their own
+// addresses): the walk reads up to the depth limit of return addresses in
+// no executable mapping. With "cycle", the walk goes round a ring of three
+// nodes whose values are addresses in the program's code, until the
+// depth limit.
+const noFramePointersC = `
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct node { struct node *next; unsigned long value; };
+
+__attribute__((noinline)) unsigned long walk_list(struct node *head, long steps) {
+	unsigned long sum = 0;
+	__asm__ volatile(
+		"push %%rbp\n\t"
+		"mov %[head], %%rbp\n\t"
+		"1:\n\t"
+		"add 8(%%rbp), %[sum]\n\t"
+		"mov (%%rbp), %%rbp\n\t"
+		"dec %[steps]\n\t"
+		"jnz 1b\n\t"
+		"pop %%rbp\n\t"
+		: [sum] "+r"(sum), [steps] "+r"(steps)
+		: [head] "r"(head)
+		: "cc", "memory");
+	return sum;
+}
+
+enum { N = 500 };
+volatile unsigned long sink;
+#define STEP(name, next) __attribute__((noinline)) void name(struct node *h) { next(h); sink++; }
+__attribute__((noinline)) void path_leaf(struct node *h) { sink += walk_list(h, N - 1); }
+STEP(path8, path_leaf) STEP(path7, path8) STEP(path6, path7) STEP(path5, path6)
+STEP(path4, path5) STEP(path3, path4) STEP(path2, path3) STEP(path1, path2)
+
+int main(int argc, char **argv) {
+	struct node *nodes = calloc(N, sizeof *nodes);
+	for (int i = 0; i < N; i++) {
+		nodes[i].next = i + 1 < N ? &nodes[i + 1] : 0;
+		nodes[i].value = (unsigned long)&nodes[i];
+	}
+	if (argc > 1 && strcmp(argv[1], "cycle") == 0) {
+		void (*code[3])(struct node *) = {path3, path5, path7};
+		for (int i = 0; i < 3; i++) {
+			nodes[i].next = &nodes[(i + 1) % 3];
+			nodes[i].value = (unsigned long)code[i] + 4;
+		}
+	}
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		path1(nodes);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 1500);
+	return 0;
+}
+`
+
+// framePointersC is built with frame pointers everywhere: its hot leaf is
+// reached through fp_path1 ... fp_path8 and 40 levels of recursion, more
+// than a cycle's length, which must stay.
+const framePointersC = `
+#include <time.h>
+volatile unsigned long sink;
+__attribute__((noinline)) void fp_hot(void) { for (int i = 0; i < 200000; i++) sink += i; }
+__attribute__((noinline)) void fp_recurse(int n) { if (n == 0) fp_hot(); else fp_recurse(n - 1); sink++; }
+#define STEP(name, next) __attribute__((noinline)) void name(void) { next; sink++; }
+STEP(fp_path8, fp_recurse(40)) STEP(fp_path7, fp_path8()) STEP(fp_path6, fp_path7()) STEP(fp_path5, fp_path6())
+STEP(fp_path4, fp_path5()) STEP(fp_path3, fp_path4()) STEP(fp_path2, fp_path3()) STEP(fp_path1, fp_path2())
+int main(void) {
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		fp_path1();
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 1500);
+	return 0;
+}
+`
+
+// stackShape sums up the user stacks of one command name in a profile.
+type stackShape struct {
+	samples    uint64
+	deepest    int // user frames of the deepest stack
+	unknownRun int // the longest run of unnamed user frames
+	leaf       map[string]uint64
+}
+
+func shapeOf(p *profile.Profile, comm string) stackShape {
+	sh := stackShape{leaf: map[string]uint64{}}
+	for _, s := range p.Samples {
+		if s.Comm != comm {
+			continue
+		}
+		sh.samples += s.Count
+		sh.deepest = max(sh.deepest, len(s.User))
+		run := 0
+		for _, l := range s.User {
+			if l.Frames[0].Kind == symbolize.KindUnknown {
+				run++
+				sh.unknownRun = max(sh.unknownRun, run)
+			} else {
+				run = 0
+			}
+		}
+		if len(s.User) > 0 {
+			sh.leaf[s.User[0].Frames[0].Function] += s.Count
+		}
+	}
+	return sh
+}
+
+// TestStackCutUnmapped profiles a program without frame pointers whose
+// frame-pointer walks read data as return addresses: its stacks end at
+// the first of them, counted, instead of going on for a hundred
+// "[unknown]" frames.
+func TestStackCutUnmapped(t *testing.T) {
+	bin := testenv.BuildC(t, "gcc", "nofp", []string{testenv.WriteSource(t, "nofp.c", noFramePointersC)}, "-O2", "-fomit-frame-pointer", "-mno-red-zone")
+	bothBackends(t, func(t *testing.T) {
+		_, p := runCommand(t, exec.Command(bin), backendOf(t), 499)
+		sh := shapeOf(p, "nofp")
+		t.Logf("%d samples, deepest user stack %d, longest unnamed run %d, leaves %v, failures %v", sh.samples, sh.deepest, sh.unknownRun, sh.leaf, p.Failures)
+		if sh.samples < 100 || sh.leaf["walk_list"] < sh.samples/2 {
+			t.Fatalf("%d samples, %d in walk_list: want at least 100 and half", sh.samples, sh.leaf["walk_list"])
+		}
+		if sh.unknownRun > 2 || sh.deepest > 12 {
+			t.Errorf("a user stack of %d frames, %d unnamed in a row: the walk's garbage was kept", sh.deepest, sh.unknownRun)
+		}
+		if cut := p.Failures[profile.FailureUserStackUnmapped]; cut < sh.leaf["walk_list"]/2 {
+			t.Errorf("%d stacks cut at an unmapped return address, of %d samples in walk_list", cut, sh.leaf["walk_list"])
+		}
+	})
+}
+
+// TestStackCutLoop profiles a program whose frame-pointer walks go round a
+// cycle of frames whose return addresses are in its code: the stacks keep
+// one turn of it, counted.
+func TestStackCutLoop(t *testing.T) {
+	bin := testenv.BuildC(t, "gcc", "nofp", []string{testenv.WriteSource(t, "nofp.c", noFramePointersC)}, "-O2", "-fomit-frame-pointer", "-mno-red-zone")
+	bothBackends(t, func(t *testing.T) {
+		_, p := runCommand(t, exec.Command(bin, "cycle"), backendOf(t), 499)
+		sh := shapeOf(p, "nofp")
+		t.Logf("%d samples, deepest user stack %d, leaves %v, failures %v", sh.samples, sh.deepest, sh.leaf, p.Failures)
+		if sh.samples < 100 || sh.leaf["walk_list"] < sh.samples/2 {
+			t.Fatalf("%d samples, %d in walk_list: want at least 100 and half", sh.samples, sh.leaf["walk_list"])
+		}
+		if sh.deepest > 12 {
+			t.Errorf("a user stack of %d frames: the cycle was kept", sh.deepest)
+		}
+		if cut := p.Failures[profile.FailureUserStackLoop]; cut < sh.leaf["walk_list"]/2 {
+			t.Errorf("%d stacks cut at a cycle, of %d samples in walk_list", cut, sh.leaf["walk_list"])
+		}
+	})
+}
+
+// TestStackCutKeepsFramePointerStacks profiles a program with frame
+// pointers: its hot function's whole path, 40 levels of recursion
+// included, stays in nearly every sample, and nothing is cut.
+func TestStackCutKeepsFramePointerStacks(t *testing.T) {
+	bin := testenv.BuildC(t, "gcc", "fpdeep", []string{testenv.WriteSource(t, "fpdeep.c", framePointersC)},
+		"-O1", "-fno-omit-frame-pointer", "-mno-omit-leaf-frame-pointer", "-fno-inline", "-fno-optimize-sibling-calls")
+	// 41 calls of fp_recurse; frame pointers skip the caller of a leaf
+	// that makes no frame.
+	path := regexp.MustCompile(`;main;fp_path1;fp_path2;fp_path3;fp_path4;fp_path5;fp_path6;fp_path7;fp_path8;(fp_recurse;){40,41}fp_hot(;|$)`)
+	bothBackends(t, func(t *testing.T) {
+		fp := recordCommand(t, exec.Command(bin), 499)
+		total, full := share(fp, "fpdeep", path.MatchString)
+		if total < 200 || full < 0.9*total {
+			t.Fatalf("%v samples, %v with fp_hot's whole path: want at least 200 and 90%%\n%s", total, full, dump(fp))
+		}
+	})
+}
+
+// TestStackCutSystemWide profiles the whole system while shell loops fork
+// and python3 recurses: no stack of theirs has a long run of unnamed
+// frames.
+func TestStackCutSystemWide(t *testing.T) {
+	testenv.RequireRoot(t)
+	bash, python := testenv.RequireTool(t, "bash", ""), testenv.RequireTool(t, "python3", "")
+	bothBackends(t, func(t *testing.T) {
+		s, err := profile.Start(context.Background(), profile.Options{Backend: backendOf(t), Frequency: 499})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		loops := exec.Command(bash, "-c", "for i in $(seq 1 1500); do echo $i | md5sum >/dev/null; done")
+		recursion := exec.Command(python, "-c", `import time
+def f(n): return 1 if n < 2 else f(n - 1) + f(n - 2)
+end = time.time() + 2
+while time.time() < end: f(18)`)
+		for _, c := range []*exec.Cmd{loops, recursion} {
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitUpTo(t, loops, 30*time.Second)
+		waitUpTo(t, recursion, 30*time.Second)
+		p, err := s.Stop()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ours uint64
+		for _, comm := range []string{"bash", "md5sum", "seq", "python3"} {
+			sh := shapeOf(p, comm)
+			ours += sh.samples
+			t.Logf("%s: %d samples, deepest user stack %d, longest unnamed run %d", comm, sh.samples, sh.deepest, sh.unknownRun)
+			if sh.unknownRun > 8 {
+				t.Errorf("%s: a run of %d unnamed frames", comm, sh.unknownRun)
+			}
+		}
+		if ours < 100 {
+			t.Errorf("%d samples of the shell loops and python3: want at least 100", ours)
+		}
+		all := 0
+		for _, s := range p.Samples {
+			all = max(all, len(s.User))
+		}
+		t.Logf("deepest user stack of any process: %d frames; failures %v", all, p.Failures)
+	})
+}
+
+// backendOf is the backend a bothBackends subtest runs on.
+func backendOf(t *testing.T) profile.Backend {
+	if strings.HasSuffix(t.Name(), "/perf") {
+		return profile.BackendPerf
+	}
+	return profile.BackendBPF
+}
+
+// waitUpTo waits for cmd to exit, killing it after d.
+func waitUpTo(t *testing.T, cmd *exec.Cmd, d time.Duration) {
+	t.Helper()
+	timer := time.AfterFunc(d, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("%s: %v", cmd.Path, err)
+	}
+}
