@@ -35,7 +35,6 @@ func main() {
 	for time.Now().Before(deadline) {
 		sink += parseWork(20000) + renderWork(60000)
 	}
-	runtime.KeepAlive(sink) // the work is kept, not optimized away
 	pprof.StopCPUProfile()
 	runtime.KeepAlive(sink) // the work's result is used: no compiler may drop it
 
@@ -47,7 +46,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	err = flamegraph.Render(f, p, flamegraph.Options{Title: fmt.Sprintf("selfprofile: Go CPU profile (%.0f samples)", p.Total()), CountName: "samples"})
+	err = flamegraph.Render(f, p, flamegraph.Options{Title: fmt.Sprintf("selfprofile: Go CPU profile (%.0f samples)", p.Total())})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
