@@ -37,7 +37,8 @@ type Process struct {
 	jitdump   *Jitdump
 	jitFile   *os.File // the jitdump, held open to read what is appended
 	jitPath   string   // the jitdump's path as the process saw it
-	jitErrors []error  // why a JIT source could not be read
+	stdio     stdioSource
+	jitErrors []error // why a JIT source could not be read
 }
 
 // procMapping is a mapping and, for an executable file, the file.
@@ -111,7 +112,8 @@ const (
 
 // Update reads the mappings of the process again, while it lives, and adds
 // the executable ones that are new since the snapshot: the libraries the
-// dynamic loader maps after exec, those loaded by dlopen. Mappings already
+// dynamic loader maps after exec, those loaded by dlopen, and a jitdump
+// (runtimes map theirs as they start), which it then reads. Mappings already
 // known keep their open files; those that are gone stay unless a new one
 // took their place, so that addresses sampled before a dlclose still
 // resolve. It fails with ErrNoMappings once the process has exited, and
@@ -158,6 +160,10 @@ func (p *Process) Update() error {
 	}
 	sort.SliceStable(next, func(i, j int) bool { return next[i].Start < next[j].Start })
 	p.maps = next
+	if p.jitdump == nil {
+		p.findJitdump(current)
+		p.readJitdumpTail(false)
+	}
 	return nil
 }
 

@@ -7,7 +7,10 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"time"
+
+	"github.com/flamekit/flamekit/internal/procfs"
 )
 
 // jitdumpName matches the file name of a jitdump.
@@ -19,11 +22,22 @@ func (p *Process) perfMapPath() string { return fmt.Sprintf("/tmp/perf-%d.map", 
 // loadJIT reads the process's perf map and jitdump, if it has them. The perf
 // map is /tmp/perf-NSPID.map inside the process's root; the jitdump is the
 // jit-PID.dump file the process maps (writers map it so that perf sees
-// where it is).
+// where it is), which may be mapped only after the snapshot (Update and
+// Refresh look again).
 func (p *Process) loadJIT() {
 	p.loadPerfMap()
-	for i := range p.maps {
-		m := &p.maps[i].Mapping
+	p.findJitdump(p.maps)
+	p.readJitdumpTail(false)
+}
+
+// findJitdump opens and reads the first jitdump among maps, unless the
+// snapshot has one already.
+func (p *Process) findJitdump(maps []procMapping) {
+	if p.jitdump != nil {
+		return
+	}
+	for i := range maps {
+		m := &maps[i].Mapping
 		if !jitdumpName.MatchString(path.Base(m.Path)) {
 			continue
 		}
@@ -47,7 +61,48 @@ func (p *Process) loadJIT() {
 			return
 		}
 		p.jitdump, p.jitFile, p.jitPath = j, f, m.Path
+		p.stdio = stdioSource{fd: -1}
 		return
+	}
+}
+
+// findLateJitdump looks for a jitdump the process mapped after the last
+// Update, while it lives: a process with JIT code and no jitdump yet may
+// start one at any time (CPython's sys.activate_stack_trampoline).
+func (p *Process) findLateJitdump() {
+	if p.jitdump != nil || p.root == nil || !slices.ContainsFunc(p.maps, func(m procMapping) bool { return jitMapping(&m.Mapping) }) {
+		return
+	}
+	maps, err := procfs.ReadExecutableMaps(p.PID)
+	if err != nil || !p.sameProcess() {
+		return
+	}
+	p.findJitdump(sortedMappings(maps))
+}
+
+// readJitdumpTail reads what follows the jitdump's last whole record: the
+// rest of the file and, while the process lives, what its C library holds
+// unflushed. When the unflushed bytes cannot be read, the tail read before
+// stays unless grew says the file has new records (the process exited and
+// its C library flushed them): a process killed before it flushed leaves
+// its last records only in the tail.
+func (p *Process) readJitdumpTail(grew bool) {
+	if p.jitdump == nil {
+		return
+	}
+	unflushed, end, ok := p.unflushedJitdump()
+	if !ok {
+		if !grew {
+			return
+		}
+		st, err := p.jitFile.Stat()
+		if err != nil {
+			return
+		}
+		end = st.Size()
+	}
+	if err := p.jitdump.readTail(p.jitFile, end, unflushed); err != nil {
+		p.jitErrors = append(p.jitErrors, fmt.Errorf("symbolize: %s of pid %d: %w", p.jitPath, p.PID, err))
 	}
 }
 
@@ -93,9 +148,11 @@ func (p *Process) stale(f *os.File) bool {
 // Refresh reads the JIT sources again: the perf map in full (JIT compilers
 // append to it as they compile; the JVM writes it only at exit, which the
 // snapshot can still read through the process's root directory it holds)
-// and what was appended to the jitdump. It works after the process exited
-// until Exited is called (the perf map cannot be reached after that), and
-// not after Close.
+// and what was appended to the jitdump since the last read, with, while the
+// process lives, the records its C library has not flushed yet; a jitdump
+// the process mapped since the snapshot is found. It works after the
+// process exited until Exited is called (the perf map cannot be reached
+// after that; the jitdump, held open, can), and not after Close.
 func (p *Process) Refresh() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -109,10 +166,15 @@ func (p *Process) Refresh() error {
 func (p *Process) refreshLocked() error {
 	p.jitErrors = p.jitErrors[:0]
 	p.loadPerfMap()
-	if p.jitdump != nil {
+	if p.jitdump == nil {
+		p.findLateJitdump()
+		p.readJitdumpTail(false)
+	} else {
+		read := p.jitdump.offset
 		if err := p.jitdump.refresh(p.jitFile); err != nil {
 			p.jitErrors = append(p.jitErrors, fmt.Errorf("symbolize: %s of pid %d: %w", p.jitPath, p.PID, err))
 		}
+		p.readJitdumpTail(p.jitdump.offset != read)
 	}
 	return errors.Join(p.jitErrors...)
 }
