@@ -30,6 +30,8 @@ type Process struct {
 	owners []uint32      // user ids whose JIT files we read
 	start  time.Time     // when the process started; zero if unknown
 	root   *os.File      // the process's root directory; nil when we may not open it
+	cwd    *os.File      // its working directory, where V8 writes its jitdump; nil when we may not open it
+	cwdDir string        // the working directory's path
 
 	mu        sync.RWMutex
 	closed    bool
@@ -78,6 +80,10 @@ func SnapshotProcess(pid int) (*Process, error) {
 		p.root = root
 	} else {
 		p.jitErrors = append(p.jitErrors, err)
+	}
+	if cwd, err := os.Open(fmt.Sprintf("/proc/%d/cwd", pid)); err == nil {
+		p.cwd = cwd
+		p.cwdDir, _ = os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
 	}
 	p.maps = sortedMappings(maps)
 	p.openFiles()
@@ -219,9 +225,10 @@ func jitMapping(m *procfs.Mapping) bool {
 }
 
 // Exited tells the snapshot that its process has exited: it reads the JIT
-// sources a last time (the JVM writes its perf map at exit) and closes the
-// process's root directory, which it needs no more. The names stay
-// available until Close. Calling it again, or after Close, does nothing.
+// sources a last time (the JVM writes its perf map at exit, V8 flushes its
+// jitdump) and closes the process's root and working directories, which it
+// needs no more. The names stay available until Close. Calling it again,
+// or after Close, does nothing.
 func (p *Process) Exited() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -231,6 +238,10 @@ func (p *Process) Exited() {
 	p.refreshLocked()
 	p.root.Close()
 	p.root = nil
+	if p.cwd != nil {
+		p.cwd.Close()
+		p.cwd = nil
+	}
 }
 
 // Close releases the files the snapshot holds open. JIT names stay
@@ -247,7 +258,7 @@ func (p *Process) Close() error {
 	for _, f := range p.files {
 		errs = append(errs, f.release())
 	}
-	for _, f := range []*os.File{p.root, p.jitFile} {
+	for _, f := range []*os.File{p.root, p.cwd, p.jitFile} {
 		if f != nil {
 			errs = append(errs, f.Close())
 		}

@@ -45,39 +45,70 @@ func (p *Process) findJitdump(maps []procMapping) {
 		if err != nil && p.root != nil {
 			f, err = openInRoot(p.root, m.Path)
 		}
-		if err == nil {
-			if err = checkOwned(f, p.owners); err != nil {
-				f.Close()
-			}
-		}
-		if err != nil {
-			p.jitErrors = append(p.jitErrors, fmt.Errorf("symbolize: jitdump %s of pid %d: %w", m.Path, p.PID, err))
-			return
-		}
-		j, err := ParseJitdump(limitedReader(f))
-		if err != nil {
-			f.Close()
-			p.jitErrors = append(p.jitErrors, fmt.Errorf("symbolize: %s of pid %d: %w", m.Path, p.PID, err))
-			return
-		}
-		p.jitdump, p.jitFile, p.jitPath = j, f, m.Path
-		p.stdio = stdioSource{fd: -1}
+		p.adoptJitdump(f, err, m.Path, false)
 		return
 	}
 }
 
-// findLateJitdump looks for a jitdump the process mapped after the last
-// Update, while it lives: a process with JIT code and no jitdump yet may
-// start one at any time (CPython's sys.activate_stack_trampoline).
+// findLateJitdump looks for a jitdump the process made after the last
+// Update. A process with JIT code may map one at any time (CPython's
+// sys.activate_stack_trampoline): its maps are read again. One that has
+// exited, or is a zombie, has no maps any more (a short-lived node whose
+// dump was mapped after the last Update): jit-NSPID.dump is looked for by
+// name in its working directory (V8's ./jit-PID.dump) and in its /tmp
+// (CPython's, .NET's).
 func (p *Process) findLateJitdump() {
-	if p.jitdump != nil || p.root == nil || !slices.ContainsFunc(p.maps, func(m procMapping) bool { return jitMapping(&m.Mapping) }) {
+	if p.jitdump != nil || p.root == nil {
 		return
 	}
-	maps, err := procfs.ReadExecutableMaps(p.PID)
-	if err != nil || !p.sameProcess() {
+	if slices.ContainsFunc(p.maps, func(m procMapping) bool { return jitMapping(&m.Mapping) }) {
+		if maps, err := procfs.ReadExecutableMaps(p.PID); err == nil && p.sameProcess() {
+			p.findJitdump(sortedMappings(maps))
+		}
+	}
+	name := fmt.Sprintf("jit-%d.dump", p.NSPID)
+	if p.jitdump == nil && p.cwd != nil {
+		f, err := openInDir(p.cwd, name)
+		p.adoptJitdump(f, err, path.Join(p.cwdDir, name), true)
+	}
+	if p.jitdump == nil {
+		f, err := openInRoot(p.root, "/tmp/"+name)
+		p.adoptJitdump(f, err, "/tmp/"+name, true)
+	}
+}
+
+// adoptJitdump reads f, opened from name (or err), as the process's
+// jitdump: a file owned by the process's user or root. One found by its
+// name (byName) rather than through the process's maps must also have been
+// written since the process started and name the process in its header;
+// its absence is no error. What is not adopted is closed.
+func (p *Process) adoptJitdump(f *os.File, err error, name string, byName bool) {
+	if byName && errors.Is(err, fs.ErrNotExist) {
 		return
 	}
-	p.findJitdump(sortedMappings(maps))
+	if err == nil {
+		err = checkOwned(f, p.owners)
+	}
+	if err == nil && byName && p.stale(f) {
+		f.Close()
+		return
+	}
+	var j *Jitdump
+	if err == nil {
+		j, err = ParseJitdump(limitedReader(f))
+	}
+	if err == nil && byName && j.PID != uint32(p.NSPID) {
+		err = fmt.Errorf("its header names pid %d, not %d", j.PID, p.NSPID)
+	}
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		p.jitErrors = append(p.jitErrors, fmt.Errorf("symbolize: jitdump %s of pid %d: %w", name, p.PID, err))
+		return
+	}
+	p.jitdump, p.jitFile, p.jitPath = j, f, name
+	p.stdio = stdioSource{fd: -1}
 }
 
 // readJitdumpTail reads what follows the jitdump's last whole record: the

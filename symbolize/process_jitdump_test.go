@@ -2,16 +2,20 @@ package symbolize
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // startStdioWriter builds and starts testdata/jit/stdio_writer.c in a
 // temporary directory, where it writes its jitdump, and snapshots it before
-// it has one: the snapshot must find the dump with Update.
-func startStdioWriter(t *testing.T) (*child, *Process, string) {
+// it has one; update says whether to Update the snapshot once the writer
+// has written (and mapped) its dump.
+func startStdioWriter(t *testing.T, update bool) (*child, *Process, string) {
 	t.Helper()
 	testenv.RequireRoot(t) // reading the writer's memory
 	src, err := filepath.Abs("testdata/jit/stdio_writer.c")
@@ -30,8 +34,10 @@ func startStdioWriter(t *testing.T) (*child, *Process, string) {
 		t.Fatal(err)
 	}
 	c.waitLine(t, "ready")
-	if err := p.Update(); err != nil {
-		t.Fatal(err)
+	if update {
+		if err := p.Update(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return c, p, filepath.Join(dir, fmt.Sprintf("jit-%d.dump", c.Process.Pid))
 }
@@ -54,7 +60,7 @@ var stdioWriterCode = map[uint64]string{0x10010: "flushed_fn", 0x20010: "straddl
 // holds in its glibc stream buffer, read from its memory while it runs, and
 // then from the file it flushes at exit.
 func TestProcessJitdumpUnflushed(t *testing.T) {
-	c, p, path := startStdioWriter(t)
+	c, p, path := startStdioWriter(t, true)
 	onDisk := parseJitdumpFile(t, path)
 	if _, ok := onDisk.Lookup(0x30010); ok {
 		t.Fatal("buffered_fn is in the file already: the writer should hold it in its buffer")
@@ -82,7 +88,7 @@ func TestProcessJitdumpUnflushed(t *testing.T) {
 // TestProcessJitdumpKilled keeps the records read from the writer's memory
 // when it is killed before it flushed them: they are on no disk.
 func TestProcessJitdumpKilled(t *testing.T) {
-	c, p, path := startStdioWriter(t)
+	c, p, path := startStdioWriter(t, true)
 	if err := c.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -92,4 +98,43 @@ func TestProcessJitdumpKilled(t *testing.T) {
 	}
 	p.Exited()
 	wantJIT(t, "killed", p, path, stdioWriterCode)
+}
+
+// TestProcessJitdumpByName finds, once the writer has exited, the jitdump
+// it made after the snapshot's last Update: its maps are gone, and the dump
+// is found by name in its working directory.
+func TestProcessJitdumpByName(t *testing.T) {
+	c, p, path := startStdioWriter(t, false)
+	c.finish(t)
+	p.Exited()
+	wantJIT(t, "exited", p, path, stdioWriterCode)
+}
+
+// TestProcessJitdumpByNameRefused refuses a file named as the process's
+// jitdump that another process wrote (its header names another pid), and
+// ignores one older than the process.
+func TestProcessJitdumpByNameRefused(t *testing.T) {
+	dir := t.TempDir()
+	c := startChild(t, dir, nil, "/bin/sh", "-c", "echo ready; read x; exit 0")
+	c.waitLine(t, "ready")
+	p := snapshot(t, c.Process.Pid)
+	b, err := os.ReadFile("testdata/jit/edge.dump") // written by pid 4242
+	if err != nil {
+		t.Fatal(err)
+	}
+	planted := filepath.Join(dir, fmt.Sprintf("jit-%d.dump", c.Process.Pid))
+	if err := os.WriteFile(planted, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Refresh(); err == nil || !strings.Contains(err.Error(), "pid 4242") || p.jitdump != nil {
+		t.Errorf("Refresh = %v, jitdump %v; want it refused as pid 4242's", err, p.jitdump != nil)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(planted, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Refresh(); err != nil || p.jitdump != nil {
+		t.Errorf("Refresh = %v, jitdump %v; want an old file ignored", err, p.jitdump != nil)
+	}
+	c.finish(t)
 }
