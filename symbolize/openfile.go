@@ -51,19 +51,6 @@ func openInRoot(root *os.File, name string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), name), nil
 }
 
-// openInDir opens name, a file (not a path) in the open directory dir,
-// refusing a symbolic link (ErrUnsafeFile).
-func openInDir(dir *os.File, name string) (*os.File, error) {
-	fd, err := unix.Openat(int(dir.Fd()), name, openFlags, 0)
-	if errors.Is(err, unix.ELOOP) {
-		return nil, fmt.Errorf("%w: %s", ErrUnsafeFile, name)
-	}
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: name, Err: err}
-	}
-	return os.NewFile(uintptr(fd), name), nil
-}
-
 // openMapFile opens /proc/PID/map_files/START-END, the kernel's link to a
 // mapped file, valid for deleted files and memfds too. It needs
 // CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE).

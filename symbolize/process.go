@@ -30,8 +30,7 @@ type Process struct {
 	owners []uint32      // user ids whose JIT files we read
 	start  time.Time     // when the process started; zero if unknown
 	root   *os.File      // the process's root directory; nil when we may not open it
-	cwd    *os.File      // its working directory, where V8 writes its jitdump; nil when we may not open it
-	cwdDir string        // the working directory's path
+	cwd    string        // its working directory (where V8 writes its jitdump) when last looked at
 
 	mu        sync.RWMutex
 	closed    bool
@@ -81,10 +80,7 @@ func SnapshotProcess(pid int) (*Process, error) {
 	} else {
 		p.jitErrors = append(p.jitErrors, err)
 	}
-	if cwd, err := os.Open(fmt.Sprintf("/proc/%d/cwd", pid)); err == nil {
-		p.cwd = cwd
-		p.cwdDir, _ = os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
-	}
+	p.cwd, _ = os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
 	p.maps = sortedMappings(maps)
 	p.openFiles()
 	p.loadJIT()
@@ -166,6 +162,9 @@ func (p *Process) Update() error {
 	}
 	sort.SliceStable(next, func(i, j int) bool { return next[i].Start < next[j].Start })
 	p.maps = next
+	if cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", p.PID)); err == nil {
+		p.cwd = cwd
+	}
 	if p.jitdump == nil {
 		p.findJitdump(current)
 		p.readJitdumpTail(false)
@@ -226,8 +225,8 @@ func jitMapping(m *procfs.Mapping) bool {
 
 // Exited tells the snapshot that its process has exited: it reads the JIT
 // sources a last time (the JVM writes its perf map at exit, V8 flushes its
-// jitdump) and closes the process's root and working directories, which it
-// needs no more. The names stay available until Close. Calling it again,
+// jitdump) and closes the process's root directory, which it needs no
+// more. The names stay available until Close. Calling it again,
 // or after Close, does nothing.
 func (p *Process) Exited() {
 	p.mu.Lock()
@@ -238,10 +237,6 @@ func (p *Process) Exited() {
 	p.refreshLocked()
 	p.root.Close()
 	p.root = nil
-	if p.cwd != nil {
-		p.cwd.Close()
-		p.cwd = nil
-	}
 }
 
 // Close releases the files the snapshot holds open. JIT names stay
@@ -258,7 +253,7 @@ func (p *Process) Close() error {
 	for _, f := range p.files {
 		errs = append(errs, f.release())
 	}
-	for _, f := range []*os.File{p.root, p.cwd, p.jitFile} {
+	for _, f := range []*os.File{p.root, p.jitFile} {
 		if f != nil {
 			errs = append(errs, f.Close())
 		}

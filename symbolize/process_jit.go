@@ -55,8 +55,8 @@ func (p *Process) findJitdump(maps []procMapping) {
 // sys.activate_stack_trampoline): its maps are read again. One that has
 // exited, or is a zombie, has no maps any more (a short-lived node whose
 // dump was mapped after the last Update): jit-NSPID.dump is looked for by
-// name in its working directory (V8's ./jit-PID.dump) and in its /tmp
-// (CPython's, .NET's).
+// name, inside the process's root, in its working directory as last seen
+// (V8's ./jit-PID.dump) and in /tmp (CPython's, .NET's).
 func (p *Process) findLateJitdump() {
 	if p.jitdump != nil || p.root == nil {
 		return
@@ -67,13 +67,11 @@ func (p *Process) findLateJitdump() {
 		}
 	}
 	name := fmt.Sprintf("jit-%d.dump", p.NSPID)
-	if p.jitdump == nil && p.cwd != nil {
-		f, err := openInDir(p.cwd, name)
-		p.adoptJitdump(f, err, path.Join(p.cwdDir, name), true)
-	}
-	if p.jitdump == nil {
-		f, err := openInRoot(p.root, "/tmp/"+name)
-		p.adoptJitdump(f, err, "/tmp/"+name, true)
+	for _, dir := range []string{p.cwd, "/tmp"} {
+		if p.jitdump == nil && path.IsAbs(dir) {
+			f, err := openInRoot(p.root, path.Join(dir, name))
+			p.adoptJitdump(f, err, path.Join(dir, name), true)
+		}
 	}
 }
 
