@@ -24,7 +24,8 @@ import (
 // library (musl) or a static binary has no such symbol: then only the file
 // is read.
 
-// glibcFile is the x86-64 layout of the start of glibc's struct _IO_FILE.
+// The x86-64 layout of the start of glibc's struct _IO_FILE (offsets of
+// its fields), and bounds of the walk through the streams.
 const (
 	glibcFileSize      = 120 // through _fileno
 	glibcFileWriteBase = 32
@@ -45,7 +46,7 @@ var libcName = regexp.MustCompile(`^libc(\.so\.6|-2\.[0-9]+\.so)$`)
 type stdioSource struct {
 	fd     int    // the process's descriptor of the jitdump; -1 until found
 	list   uint64 // the address of _IO_list_all in the process; 0: none
-	looked bool   // list was looked for
+	looked bool   // list was looked for in a mapped glibc
 }
 
 // unflushedJitdump returns the bytes of the jitdump that the process's
@@ -58,7 +59,7 @@ func (p *Process) unflushedJitdump() (unflushed []byte, pos int64, ok bool) {
 		return nil, 0, false
 	}
 	if !p.stdio.looked {
-		p.stdio.looked, p.stdio.list = true, p.glibcStreamList()
+		p.stdio.list, p.stdio.looked = p.glibcStreamList()
 	}
 	if p.stdio.list == 0 || !p.findJitFD() {
 		return nil, 0, false
@@ -87,29 +88,31 @@ func (p *Process) sameProcess() bool {
 }
 
 // glibcStreamList returns the address of _IO_list_all in the process,
-// from the dynamic symbols of the glibc it maps, or 0.
-func (p *Process) glibcStreamList() uint64 {
+// from the dynamic symbols of the glibc it maps, or 0; mapped says whether
+// the snapshot has a glibc mapping to look in (a process just exec'd has
+// none yet).
+func (p *Process) glibcStreamList() (list uint64, mapped bool) {
 	for _, m := range p.maps {
 		if m.file == nil || m.file.err != nil || !libcName.MatchString(path.Base(m.Path)) {
 			continue
 		}
 		ef, err := elf.NewFile(m.file.r)
 		if err != nil {
-			return 0
+			return 0, true
 		}
 		vaddr, ok := fileOffsetToVaddr(ef, m.Offset)
 		syms, err := ef.DynamicSymbols()
 		if !ok || err != nil {
-			return 0
+			return 0, true
 		}
 		for _, s := range syms {
 			if s.Name == "_IO_list_all" && elf.ST_TYPE(s.Info) == elf.STT_OBJECT {
-				return m.Start - vaddr + s.Value
+				return m.Start - vaddr + s.Value, true
 			}
 		}
-		return 0
+		return 0, true
 	}
-	return 0
+	return 0, false
 }
 
 // findJitFD finds the process's descriptor of the jitdump held in
