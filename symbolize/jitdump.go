@@ -61,6 +61,12 @@ type Jitdump struct {
 	byStart map[uint64]int       // the latest code by start address, for CODE_MOVE
 	offset  int64                // end of the last whole record
 	stopped bool                 // a record's size was impossible: nothing after it is trusted
+	unknown int                  // records of ids the spec does not define, skipped
+
+	// tail holds the records that follow the file's last whole record,
+	// read from elsewhere (see readTail); Lookup asks it first, as its
+	// records are the latest. base is, in a tail, the dump it follows.
+	tail, base *Jitdump
 }
 
 type jitCode struct {
@@ -116,6 +122,7 @@ func ParseJitdump(r io.Reader) (*Jitdump, error) {
 // end of r, and rebuilds the index.
 func (j *Jitdump) readRecords(r *bufio.Reader) error {
 	j.Truncated = false
+	indexed := len(j.spans)
 	for !j.stopped {
 		var h [jitRecordHeader]byte
 		n, err := io.ReadFull(r, h[:])
@@ -146,7 +153,9 @@ func (j *Jitdump) readRecords(r *bufio.Reader) error {
 		}
 		j.offset += size
 	}
-	j.index = latestWins(j.spans)
+	if len(j.spans) != indexed {
+		j.index = latestWins(j.spans)
+	}
 	return nil
 }
 
@@ -164,6 +173,9 @@ func (j *Jitdump) readRecord(r *bufio.Reader, id uint32, n int64) error {
 			keep = 0
 			j.Bad++
 		}
+	case jitCodeClose, jitUnwindingInfo:
+	default:
+		j.unknown++
 	}
 	body, err := io.ReadAll(io.LimitReader(r, keep)) // no allocation for sizes the file does not back
 	if err != nil {
@@ -199,9 +211,12 @@ func (j *Jitdump) codeLoad(b []byte) {
 		j.Bad++
 		return
 	}
-	c := jitCode{start: addr, size: size, name: string(name), lines: j.pending[addr]}
+	lines, ok := j.pending[addr]
 	delete(j.pending, addr)
-	j.add(c)
+	if !ok && j.base != nil {
+		lines = j.base.pending[addr] // the base's own CODE_LOAD may still come: keep it
+	}
+	j.add(jitCode{start: addr, size: size, name: string(name), lines: lines})
 }
 
 // codeMove handles {pid, tid u32; vma, old_code_addr, new_code_addr,
@@ -212,13 +227,13 @@ func (j *Jitdump) codeMove(b []byte) {
 		return
 	}
 	old, addr, size := j.order.Uint64(b[16:]), j.order.Uint64(b[24:]), j.order.Uint64(b[32:])
-	i, ok := j.byStart[old]
-	if !ok || addr+size < addr {
+	moved := j.latestAt(old)
+	if moved == nil || addr+size < addr {
 		j.Bad++
 		return
 	}
-	c := jitCode{start: addr, size: size, name: j.codes[i].name}
-	for _, l := range j.codes[i].lines {
+	c := jitCode{start: addr, size: size, name: moved.name}
+	for _, l := range moved.lines {
 		l.addr = l.addr - old + addr
 		c.lines = append(c.lines, l)
 	}
@@ -284,6 +299,17 @@ func (j *Jitdump) add(c jitCode) {
 	j.spans = append(j.spans, span{c.start, c.start + c.size})
 }
 
+// latestAt returns the latest code that starts at addr, in j or its base.
+func (j *Jitdump) latestAt(addr uint64) *jitCode {
+	if i, ok := j.byStart[addr]; ok {
+		return &j.codes[i]
+	}
+	if j.base != nil {
+		return j.base.latestAt(addr)
+	}
+	return nil
+}
+
 // refresh reads the records appended to the file since the last read.
 func (j *Jitdump) refresh(f io.ReaderAt) error {
 	return j.readRecords(bufio.NewReader(io.NewSectionReader(f, j.offset, maxJITFile-j.offset)))
@@ -292,6 +318,11 @@ func (j *Jitdump) refresh(f io.ReaderAt) error {
 // Lookup returns the JIT code holding addr, with the source file and line
 // of addr when the jitdump has them.
 func (j *Jitdump) Lookup(addr uint64) (JITSymbol, bool) {
+	if j.tail != nil {
+		if s, ok := j.tail.Lookup(addr); ok {
+			return s, true
+		}
+	}
 	i, ok := lookupSegment(j.index, addr)
 	if !ok {
 		return JITSymbol{}, false
@@ -304,5 +335,11 @@ func (j *Jitdump) Lookup(addr uint64) (JITSymbol, bool) {
 	return s, true
 }
 
-// Len returns the number of pieces of code read (moved ones included).
-func (j *Jitdump) Len() int { return len(j.codes) }
+// Len returns the number of pieces of code read (moved ones included),
+// the tail's too.
+func (j *Jitdump) Len() int {
+	if j.tail != nil {
+		return len(j.codes) + j.tail.Len()
+	}
+	return len(j.codes)
+}

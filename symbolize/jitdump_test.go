@@ -135,5 +135,16 @@ func FuzzParseJitdump(f *testing.F) {
 		if err := j.refresh(bytes.NewReader(b)); err != nil {
 			t.Fatal(err)
 		}
+		// The second half again, as bytes a writer holds unflushed.
+		if err := j.readTail(bytes.NewReader(b), int64(len(b)), b[len(b)/2:]); err != nil {
+			t.Fatal(err)
+		}
+		if j.tail != nil {
+			for _, c := range j.tail.codes {
+				if _, ok := j.Lookup(c.start); c.size > 0 && !ok {
+					t.Fatalf("tail code %+v not found", c)
+				}
+			}
+		}
 	})
 }

@@ -30,6 +30,7 @@ type Process struct {
 	owners []uint32      // user ids whose JIT files we read
 	start  time.Time     // when the process started; zero if unknown
 	root   *os.File      // the process's root directory; nil when we may not open it
+	cwd    string        // its working directory (where V8 writes its jitdump) when last looked at
 
 	mu        sync.RWMutex
 	closed    bool
@@ -37,7 +38,8 @@ type Process struct {
 	jitdump   *Jitdump
 	jitFile   *os.File // the jitdump, held open to read what is appended
 	jitPath   string   // the jitdump's path as the process saw it
-	jitErrors []error  // why a JIT source could not be read
+	stdio     stdioSource
+	jitErrors []error // why a JIT source could not be read
 }
 
 // procMapping is a mapping and, for an executable file, the file.
@@ -78,6 +80,7 @@ func SnapshotProcess(pid int) (*Process, error) {
 	} else {
 		p.jitErrors = append(p.jitErrors, err)
 	}
+	p.cwd, _ = os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
 	p.maps = sortedMappings(maps)
 	p.openFiles()
 	p.loadJIT()
@@ -111,7 +114,8 @@ const (
 
 // Update reads the mappings of the process again, while it lives, and adds
 // the executable ones that are new since the snapshot: the libraries the
-// dynamic loader maps after exec, those loaded by dlopen. Mappings already
+// dynamic loader maps after exec, those loaded by dlopen, and a jitdump
+// (runtimes map theirs as they start), which it then reads. Mappings already
 // known keep their open files; those that are gone stay unless a new one
 // took their place, so that addresses sampled before a dlclose still
 // resolve. It fails with ErrNoMappings once the process has exited, and
@@ -158,6 +162,13 @@ func (p *Process) Update() error {
 	}
 	sort.SliceStable(next, func(i, j int) bool { return next[i].Start < next[j].Start })
 	p.maps = next
+	if cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", p.PID)); err == nil {
+		p.cwd = cwd
+	}
+	if p.jitdump == nil {
+		p.findJitdump(current)
+		p.readJitdumpTail(false)
+	}
 	return nil
 }
 
@@ -213,9 +224,10 @@ func jitMapping(m *procfs.Mapping) bool {
 }
 
 // Exited tells the snapshot that its process has exited: it reads the JIT
-// sources a last time (the JVM writes its perf map at exit) and closes the
-// process's root directory, which it needs no more. The names stay
-// available until Close. Calling it again, or after Close, does nothing.
+// sources a last time (the JVM writes its perf map at exit, V8 flushes its
+// jitdump) and closes the process's root directory, which it needs no
+// more. The names stay available until Close. Calling it again,
+// or after Close, does nothing.
 func (p *Process) Exited() {
 	p.mu.Lock()
 	defer p.mu.Unlock()

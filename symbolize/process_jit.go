@@ -7,7 +7,10 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"time"
+
+	"github.com/flamekit/flamekit/internal/procfs"
 )
 
 // jitdumpName matches the file name of a jitdump.
@@ -19,11 +22,22 @@ func (p *Process) perfMapPath() string { return fmt.Sprintf("/tmp/perf-%d.map", 
 // loadJIT reads the process's perf map and jitdump, if it has them. The perf
 // map is /tmp/perf-NSPID.map inside the process's root; the jitdump is the
 // jit-PID.dump file the process maps (writers map it so that perf sees
-// where it is).
+// where it is), which may be mapped only after the snapshot (Update and
+// Refresh look again).
 func (p *Process) loadJIT() {
 	p.loadPerfMap()
-	for i := range p.maps {
-		m := &p.maps[i].Mapping
+	p.findJitdump(p.maps)
+	p.readJitdumpTail(false)
+}
+
+// findJitdump opens and reads the first jitdump among maps, unless the
+// snapshot has one already.
+func (p *Process) findJitdump(maps []procMapping) {
+	if p.jitdump != nil {
+		return
+	}
+	for i := range maps {
+		m := &maps[i].Mapping
 		if !jitdumpName.MatchString(path.Base(m.Path)) {
 			continue
 		}
@@ -31,23 +45,93 @@ func (p *Process) loadJIT() {
 		if err != nil && p.root != nil {
 			f, err = openInRoot(p.root, m.Path)
 		}
-		if err == nil {
-			if err = checkOwned(f, p.owners); err != nil {
-				f.Close()
-			}
-		}
-		if err != nil {
-			p.jitErrors = append(p.jitErrors, fmt.Errorf("symbolize: jitdump %s of pid %d: %w", m.Path, p.PID, err))
-			return
-		}
-		j, err := ParseJitdump(limitedReader(f))
-		if err != nil {
-			f.Close()
-			p.jitErrors = append(p.jitErrors, fmt.Errorf("symbolize: %s of pid %d: %w", m.Path, p.PID, err))
-			return
-		}
-		p.jitdump, p.jitFile, p.jitPath = j, f, m.Path
+		p.adoptJitdump(f, err, m.Path, false)
 		return
+	}
+}
+
+// findLateJitdump looks for a jitdump the process made after the last
+// Update. A process with JIT code may map one at any time (CPython's
+// sys.activate_stack_trampoline): its maps are read again. One that has
+// exited, or is a zombie, has no maps any more (a short-lived node whose
+// dump was mapped after the last Update): jit-NSPID.dump is looked for by
+// name, inside the process's root, in its working directory as last seen
+// (V8's ./jit-PID.dump) and in /tmp (CPython's, .NET's).
+func (p *Process) findLateJitdump() {
+	if p.jitdump != nil || p.root == nil {
+		return
+	}
+	if slices.ContainsFunc(p.maps, func(m procMapping) bool { return jitMapping(&m.Mapping) }) {
+		if maps, err := procfs.ReadExecutableMaps(p.PID); err == nil && p.sameProcess() {
+			p.findJitdump(sortedMappings(maps))
+		}
+	}
+	name := fmt.Sprintf("jit-%d.dump", p.NSPID)
+	for _, dir := range []string{p.cwd, "/tmp"} {
+		if p.jitdump == nil && path.IsAbs(dir) {
+			f, err := openInRoot(p.root, path.Join(dir, name))
+			p.adoptJitdump(f, err, path.Join(dir, name), true)
+		}
+	}
+}
+
+// adoptJitdump reads f, opened from name (or err), as the process's
+// jitdump: a file owned by the process's user or root. One found by its
+// name (byName) rather than through the process's maps must also have been
+// written since the process started and name the process in its header;
+// its absence is no error. What is not adopted is closed.
+func (p *Process) adoptJitdump(f *os.File, err error, name string, byName bool) {
+	if byName && errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err == nil {
+		err = checkOwned(f, p.owners)
+	}
+	if err == nil && byName && p.stale(f) {
+		f.Close()
+		return
+	}
+	var j *Jitdump
+	if err == nil {
+		j, err = ParseJitdump(limitedReader(f))
+	}
+	if err == nil && byName && j.PID != uint32(p.NSPID) {
+		err = fmt.Errorf("its header names pid %d, not %d", j.PID, p.NSPID)
+	}
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		p.jitErrors = append(p.jitErrors, fmt.Errorf("symbolize: jitdump %s of pid %d: %w", name, p.PID, err))
+		return
+	}
+	p.jitdump, p.jitFile, p.jitPath = j, f, name
+	p.stdio = stdioSource{fd: -1}
+}
+
+// readJitdumpTail reads what follows the jitdump's last whole record: the
+// rest of the file and, while the process lives, what its C library holds
+// unflushed. When the unflushed bytes cannot be read, the tail read before
+// stays unless grew says the file has new records (the process exited and
+// its C library flushed them): a process killed before it flushed leaves
+// its last records only in the tail.
+func (p *Process) readJitdumpTail(grew bool) {
+	if p.jitdump == nil {
+		return
+	}
+	unflushed, end, ok := p.unflushedJitdump()
+	if !ok {
+		if !grew {
+			return
+		}
+		st, err := p.jitFile.Stat()
+		if err != nil {
+			return
+		}
+		end = st.Size()
+	}
+	if err := p.jitdump.readTail(p.jitFile, end, unflushed); err != nil {
+		p.jitErrors = append(p.jitErrors, fmt.Errorf("symbolize: %s of pid %d: %w", p.jitPath, p.PID, err))
 	}
 }
 
@@ -93,9 +177,11 @@ func (p *Process) stale(f *os.File) bool {
 // Refresh reads the JIT sources again: the perf map in full (JIT compilers
 // append to it as they compile; the JVM writes it only at exit, which the
 // snapshot can still read through the process's root directory it holds)
-// and what was appended to the jitdump. It works after the process exited
-// until Exited is called (the perf map cannot be reached after that), and
-// not after Close.
+// and what was appended to the jitdump since the last read, with, while the
+// process lives, the records its C library has not flushed yet; a jitdump
+// the process mapped since the snapshot is found. It works after the
+// process exited until Exited is called (the perf map cannot be reached
+// after that; the jitdump, held open, can), and not after Close.
 func (p *Process) Refresh() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -109,10 +195,15 @@ func (p *Process) Refresh() error {
 func (p *Process) refreshLocked() error {
 	p.jitErrors = p.jitErrors[:0]
 	p.loadPerfMap()
-	if p.jitdump != nil {
+	if p.jitdump == nil {
+		p.findLateJitdump()
+		p.readJitdumpTail(false)
+	} else {
+		read := p.jitdump.offset
 		if err := p.jitdump.refresh(p.jitFile); err != nil {
 			p.jitErrors = append(p.jitErrors, fmt.Errorf("symbolize: %s of pid %d: %w", p.jitPath, p.PID, err))
 		}
+		p.readJitdumpTail(p.jitdump.offset != read)
 	}
 	return errors.Join(p.jitErrors...)
 }
