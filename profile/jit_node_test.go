@@ -1,7 +1,6 @@
 package profile_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -130,18 +129,8 @@ func TestNodeJitdumpCommand(t *testing.T) {
 func TestNodeJitdumpLive(t *testing.T) {
 	forNodeJIT(t, func(t *testing.T, node string, flags []string, b profile.Backend) {
 		cmd := nodeCommand(t, node, flags)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		lines := bufio.NewScanner(out)
-		if !lines.Scan() || lines.Text() != "ready" {
-			t.Fatalf("node printed %q, not ready", lines.Text())
-		}
+		c := testenv.StartChild(t, cmd)
+		c.WaitLine(t, "ready")
 		s, err := profile.Start(context.Background(), profile.Options{PIDs: []int{cmd.Process.Pid}, Frequency: 499, Backend: b})
 		if err != nil {
 			t.Fatal(err)
@@ -159,11 +148,7 @@ func TestNodeJitdumpLive(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(cmd.Dir, "stop"), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		for lines.Scan() {
-		}
-		if err := cmd.Wait(); err != nil {
-			t.Fatal(err)
-		}
+		c.Finish(t)
 		final := readJitdump(t, cmd)
 		for i, p := range collected {
 			checkJITHot(t, p, cmd.Process.Pid, final, onDisk[i])

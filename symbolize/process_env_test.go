@@ -1,11 +1,8 @@
 package symbolize
 
 import (
-	"bufio"
 	"debug/elf"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -28,74 +25,6 @@ func copyFile(t *testing.T, src string) string {
 		t.Fatal(err)
 	}
 	return dst
-}
-
-// child is a started process with its stdin and stdout.
-type child struct {
-	*exec.Cmd
-	stdin io.WriteCloser
-	lines chan string
-}
-
-// startChild starts a program in dir; it is killed when the test ends.
-func startChild(t *testing.T, dir string, env []string, name string, args ...string) *child {
-	t.Helper()
-	c := &child{Cmd: exec.Command(name, args...), lines: make(chan string, 16)}
-	c.Dir, c.Stderr = dir, os.Stderr
-	c.Env = append(os.Environ(), env...)
-	var err error
-	if c.stdin, err = c.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	out, err := c.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			c.lines <- sc.Text()
-		}
-		close(c.lines)
-	}()
-	t.Cleanup(func() {
-		c.Process.Kill()
-		c.Wait()
-	})
-	return c
-}
-
-// waitLine waits for the child to print a line starting with prefix.
-func (c *child) waitLine(t *testing.T, prefix string) {
-	t.Helper()
-	timeout := time.After(60 * time.Second)
-	for {
-		select {
-		case l, ok := <-c.lines:
-			if !ok {
-				t.Fatalf("%s exited before printing %q", c.Path, prefix)
-			}
-			if strings.HasPrefix(l, prefix) {
-				return
-			}
-		case <-timeout:
-			t.Fatalf("%s did not print %q in 60 s", c.Path, prefix)
-		}
-	}
-}
-
-// finish closes the child's stdin and waits for it to exit.
-func (c *child) finish(t *testing.T) {
-	t.Helper()
-	c.stdin.Close()
-	for range c.lines {
-	}
-	if err := c.Wait(); err != nil {
-		t.Fatalf("%s: %v", c.Path, err)
-	}
 }
 
 // waitMapped waits until process pid has mapped path (after exec).

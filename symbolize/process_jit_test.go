@@ -63,12 +63,14 @@ func TestProcessJava(t *testing.T) {
 	if out, err := exec.Command(javac, "-d", dir, filepath.Join(dir, "Hot.java")).CombinedOutput(); err != nil {
 		t.Fatalf("javac: %v\n%s", err, out)
 	}
-	c := startChild(t, dir, nil, java, "-XX:+UnlockDiagnosticVMOptions", "-XX:+DumpPerfMapAtExit", "-XX:+PreserveFramePointer", "-cp", dir, "Hot")
-	c.waitLine(t, "ready")
+	prog := exec.Command(java, "-XX:+UnlockDiagnosticVMOptions", "-XX:+DumpPerfMapAtExit", "-XX:+PreserveFramePointer", "-cp", dir, "Hot")
+	prog.Dir = dir
+	c := testenv.StartChild(t, prog)
+	c.WaitLine(t, "ready")
 	p := snapshot(t, c.Process.Pid)
 	mapPath := fmt.Sprintf("/tmp/perf-%d.map", c.Process.Pid)
 	t.Cleanup(func() { os.Remove(mapPath) })
-	c.finish(t)
+	c.Finish(t)
 	if err := p.Refresh(); err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +102,10 @@ func TestProcessNode(t *testing.T) {
 	if err := os.WriteFile(script, []byte(hotJS), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := startChild(t, dir, nil, node, "--perf-basic-prof", "--perf-prof", script)
-	c.waitLine(t, "ready")
+	prog := exec.Command(node, "--perf-basic-prof", "--perf-prof", script)
+	prog.Dir = dir
+	c := testenv.StartChild(t, prog)
+	c.WaitLine(t, "ready")
 	p := snapshot(t, c.Process.Pid)
 	mapPath := fmt.Sprintf("/tmp/perf-%d.map", c.Process.Pid)
 	dumpPath := filepath.Join(dir, fmt.Sprintf("jit-%d.dump", c.Process.Pid))
@@ -109,7 +113,7 @@ func TestProcessNode(t *testing.T) {
 	if p.jitdump == nil || p.jitPath != dumpPath {
 		t.Fatalf("jitdump %s not found through the maps (found %q)", dumpPath, p.jitPath)
 	}
-	c.finish(t)
+	c.Finish(t)
 	if err := p.Refresh(); err != nil {
 		t.Fatal(err)
 	}
@@ -131,9 +135,9 @@ func TestProcessNode(t *testing.T) {
 func TestProcessContainerPerfMap(t *testing.T) {
 	testenv.RequireRoot(t)
 	unshare := testenv.RequireTool(t, "unshare", "")
-	c := startChild(t, "", nil, unshare, "--pid", "--fork", "--mount", "sh", "-c",
-		`mount -t tmpfs none /tmp && printf '1000 10 in_container\n' > /tmp/perf-1.map && echo ready && read x; exit 0`)
-	c.waitLine(t, "ready")
+	c := testenv.StartChild(t, exec.Command(unshare, "--pid", "--fork", "--mount", "sh", "-c",
+		`mount -t tmpfs none /tmp && printf '1000 10 in_container\n' > /tmp/perf-1.map && echo ready && read x; exit 0`))
+	c.WaitLine(t, "ready")
 	p := snapshot(t, childPID(t, c.Process.Pid))
 	if p.NSPID != 1 {
 		t.Errorf("NSPID = %d, want 1", p.NSPID)
@@ -142,14 +146,14 @@ func TestProcessContainerPerfMap(t *testing.T) {
 	if !ok || fr.Function != "in_container" || fr.Module.Path != "/tmp/perf-1.map" || fr.Offset != 4 {
 		t.Errorf("jitFrame = %+v, %v", fr, ok)
 	}
-	c.finish(t)
+	c.Finish(t)
 }
 
 // TestProcessStalePerfMap ignores a perf map older than the process: one
 // left behind by an earlier process with the same pid.
 func TestProcessStalePerfMap(t *testing.T) {
-	c := startChild(t, "", nil, "/bin/sh", "-c", "echo ready; read x; exit 0")
-	c.waitLine(t, "ready")
+	c := testenv.StartChild(t, exec.Command("/bin/sh", "-c", "echo ready; read x; exit 0"))
+	c.WaitLine(t, "ready")
 	path := fmt.Sprintf("/tmp/perf-%d.map", c.Process.Pid)
 	if err := os.WriteFile(path, []byte("1000 10 old\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -172,7 +176,7 @@ func TestProcessStalePerfMap(t *testing.T) {
 	if fr, ok := p.jitFrame(0x1004); !ok || fr.Function != "old" {
 		t.Errorf("fresh perf map: %+v, %v", fr, ok)
 	}
-	c.finish(t)
+	c.Finish(t)
 }
 
 // childPID returns the only child of process pid.

@@ -3,6 +3,7 @@ package symbolize
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,7 +16,7 @@ import (
 // temporary directory, where it writes its jitdump, and snapshots it before
 // it has one; update says whether to Update the snapshot once the writer
 // has written (and mapped) its dump.
-func startStdioWriter(t *testing.T, update bool) (*child, *Process, string) {
+func startStdioWriter(t *testing.T, update bool) (*testenv.Child, *Process, string) {
 	t.Helper()
 	testenv.RequireRoot(t) // reading the writer's memory
 	src, err := filepath.Abs("testdata/jit/stdio_writer.c")
@@ -24,16 +25,18 @@ func startStdioWriter(t *testing.T, update bool) (*child, *Process, string) {
 	}
 	bin := testenv.BuildC(t, "gcc", "stdio_writer", []string{src}, "-O1")
 	dir := t.TempDir()
-	c := startChild(t, dir, nil, bin)
-	c.waitLine(t, "started")
+	prog := exec.Command(bin)
+	prog.Dir = dir
+	c := testenv.StartChild(t, prog)
+	c.WaitLine(t, "started")
 	p := snapshot(t, c.Process.Pid)
 	if p.jitdump != nil {
 		t.Fatal("a jitdump before the writer made one")
 	}
-	if _, err := c.stdin.Write([]byte("go\n")); err != nil {
+	if _, err := c.In.Write([]byte("go\n")); err != nil {
 		t.Fatal(err)
 	}
-	c.waitLine(t, "ready")
+	c.WaitLine(t, "ready")
 	if update {
 		if err := p.Update(); err != nil {
 			t.Fatal(err)
@@ -77,7 +80,7 @@ func TestProcessJitdumpUnflushed(t *testing.T) {
 	}
 	wantJIT(t, "refreshed", p, path, stdioWriterCode)
 
-	c.finish(t) // exit flushes the stream
+	c.Finish(t) // exit flushes the stream
 	p.Exited()
 	wantJIT(t, "exited", p, path, stdioWriterCode)
 	if p.jitdump.tail != nil || p.jitdump.Truncated || p.jitdump.Len() != 3 {
@@ -105,7 +108,7 @@ func TestProcessJitdumpKilled(t *testing.T) {
 // is found by name in its working directory.
 func TestProcessJitdumpByName(t *testing.T) {
 	c, p, path := startStdioWriter(t, false)
-	c.finish(t)
+	c.Finish(t)
 	p.Exited()
 	wantJIT(t, "exited", p, path, stdioWriterCode)
 }
@@ -115,8 +118,10 @@ func TestProcessJitdumpByName(t *testing.T) {
 // ignores one older than the process.
 func TestProcessJitdumpByNameRefused(t *testing.T) {
 	dir := t.TempDir()
-	c := startChild(t, dir, nil, "/bin/sh", "-c", "echo ready; read x; exit 0")
-	c.waitLine(t, "ready")
+	prog := exec.Command("/bin/sh", "-c", "echo ready; read x; exit 0")
+	prog.Dir = dir
+	c := testenv.StartChild(t, prog)
+	c.WaitLine(t, "ready")
 	p := snapshot(t, c.Process.Pid)
 	b, err := os.ReadFile("testdata/jit/edge.dump") // written by pid 4242
 	if err != nil {
@@ -136,5 +141,5 @@ func TestProcessJitdumpByNameRefused(t *testing.T) {
 	if err := p.Refresh(); err != nil || p.jitdump != nil {
 		t.Errorf("Refresh = %v, jitdump %v; want an old file ignored", err, p.jitdump != nil)
 	}
-	c.finish(t)
+	c.Finish(t)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"runtime"
 	"testing"
 
@@ -122,7 +123,7 @@ func TestProcessSelf(t *testing.T) {
 func TestProcessDeletedBinaryExited(t *testing.T) {
 	testenv.RequireRoot(t)
 	bin := copyFile(t, "/bin/sleep")
-	cmd := startChild(t, "", nil, bin, "60")
+	cmd := testenv.StartChild(t, exec.Command(bin, "60"))
 	waitMapped(t, cmd.Process.Pid, bin)
 	if err := os.Remove(bin); err != nil {
 		t.Fatal(err)

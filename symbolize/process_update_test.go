@@ -2,10 +2,12 @@ package symbolize
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 const dlopenMain = `
@@ -42,25 +44,18 @@ func TestProcessUpdate(t *testing.T) {
 	bin := filepath.Join(dir, "dlmain")
 	ntRun(t, dir, "gcc", "-O1", "-o", bin, writeSource(t, dir, "dlmain.c", dlopenMain), "-ldl")
 
-	c := startChild(t, dir, nil, bin, lib)
-	c.waitLine(t, "ready")
+	prog := exec.Command(bin, lib)
+	prog.Dir = dir
+	c := testenv.StartChild(t, prog)
+	c.WaitLine(t, "ready")
 	p := snapshot(t, c.Process.Pid)
 	filesBefore := len(p.files)
-	if _, err := c.stdin.Write([]byte("go\n")); err != nil {
+	if _, err := c.In.Write([]byte("go\n")); err != nil {
 		t.Fatal(err)
 	}
-	var addr uint64
-	for l := range c.lines {
-		if rest, ok := strings.CutPrefix(l, "loaded 0x"); ok {
-			var err error
-			if addr, err = strconv.ParseUint(rest, 16, 64); err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-	}
-	if addr == 0 {
-		t.Fatal("the child did not load the library")
+	addr, err := strconv.ParseUint(c.WaitLine(t, "loaded 0x"), 16, 64)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if r := p.resolve(addr); r.kind == addrFile {
 		t.Fatalf("the snapshot taken before dlopen resolves %#x to %s", addr, r.file.path)
@@ -71,7 +66,7 @@ func TestProcessUpdate(t *testing.T) {
 	if got := len(p.files) - filesBefore; got != 1 {
 		t.Errorf("Update opened %d files, want only the library", got)
 	}
-	c.finish(t)
+	c.Finish(t)
 	if err := p.Update(); err == nil {
 		t.Error("Update of an exited process succeeded")
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -30,18 +29,8 @@ func TestSymbolizeLiveNodeJIT(t *testing.T) {
 	}
 	cmd := exec.Command(node, "--perf-prof", script)
 	cmd.Dir = t.TempDir()
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := bufio.NewScanner(out)
-	if !lines.Scan() || lines.Text() != "ready" {
-		t.Fatalf("node printed %q, not ready", lines.Text())
-	}
+	c := testenv.StartChild(t, cmd)
+	c.WaitLine(t, "ready")
 	maps, err := procfs.ReadExecutableMaps(cmd.Process.Pid)
 	if err != nil {
 		t.Fatal(err)
@@ -61,11 +50,7 @@ func TestSymbolizeLiveNodeJIT(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(cmd.Dir, "stop"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for lines.Scan() {
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	c.Finish(t)
 	dump, err := os.ReadFile(filepath.Join(cmd.Dir, fmt.Sprintf("jit-%d.dump", cmd.Process.Pid)))
 	if err != nil {
 		t.Fatal(err)
