@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"slices"
-	"strings"
 )
 
 // Layout constants of flamegraph.pl, in pixels.
@@ -313,16 +312,6 @@ func appendText(b []byte, id string, x, y float64, text, class string) []byte {
 	return append(b, "</text>\n"...)
 }
 
-// annotation returns the length of a trailing "_[k]", "_[w]", "_[i]" or
-// "_[j]" annotation of name, or 0.
-func annotation(name string) int {
-	n := len(name)
-	if n >= 4 && name[n-4] == '_' && name[n-3] == '[' && name[n-1] == ']' && strings.IndexByte("kwij", name[n-2]) >= 0 {
-		return 4
-	}
-	return 0
-}
-
 // appendFrame appends one frame: its group (or link), tooltip, rectangle
 // and, when it fits, its label.
 func (r *renderer) appendFrame(f *frame) {
@@ -343,7 +332,7 @@ func (r *renderer) appendFrame(f *frame) {
 		y1 = r.height - r.ypad2() - float64((f.depth+1)*c.Height) + framePad
 		y2 = r.height - r.ypad2() - float64(f.depth*c.Height)
 	}
-	name := f.name[:len(f.name)-annotation(f.name)]
+	name := f.name[:len(f.name)-annotationLen(f.name)]
 	attrs := c.NameAttr[f.name]
 	href := attrs["href"]
 	if href != "" {

@@ -357,7 +357,7 @@ func matchedPercent(p *Profile, re *regexp.Regexp) float64 {
 	for _, s := range p.Stacks {
 		total += s.Count
 		for _, f := range strings.Split(s.Frames, ";") {
-			if re.MatchString(f[:len(f)-annotation(f)]) {
+			if re.MatchString(f[:len(f)-annotationLen(f)]) {
 				in += s.Count
 				break
 			}

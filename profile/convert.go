@@ -36,7 +36,7 @@ func (p *Profile) Folded(opts FoldOptions) *flamegraph.Profile {
 	var b strings.Builder
 	for _, s := range p.Samples {
 		b.Reset()
-		b.WriteString(strings.ReplaceAll(foldName(s.Comm), " ", "_"))
+		b.WriteString(strings.ReplaceAll(flamegraph.FrameName(s.Comm), " ", "_"))
 		switch {
 		case opts.TID:
 			fmt.Fprintf(&b, "-%d/%d", s.PID, s.TID)
@@ -65,34 +65,24 @@ func (p *Profile) Folded(opts FoldOptions) *flamegraph.Profile {
 func frameName(f symbolize.Frame, annotate bool) string {
 	name := f.Function
 	if name == "" {
-		name = "[unknown]"
+		name = flamegraph.UnknownFrame
 		if f.Module.Path != "" {
 			name = "[" + filepath.Base(f.Module.Path) + "]"
 		}
 	}
-	name = foldName(name)
+	name = flamegraph.FrameName(name)
 	if !annotate {
 		return name
 	}
 	switch {
 	case f.Inlined:
-		return name + "_[i]"
+		return name + flamegraph.InlinedSuffix
 	case f.Kind == symbolize.KindKernel:
-		return name + "_[k]"
+		return name + flamegraph.KernelSuffix
 	case f.Kind == symbolize.KindJIT:
-		return name + "_[j]"
+		return name + flamegraph.JITSuffix
 	}
 	return name
-}
-
-// foldName keeps a name on one folded line and in one frame.
-var foldReplacer = strings.NewReplacer(";", ":", "\n", " ", "\r", " ")
-
-func foldName(s string) string {
-	if s == "" {
-		return "[unknown]"
-	}
-	return foldReplacer.Replace(s)
 }
 
 // WriteFlameGraph renders the profile as an interactive SVG flame graph.
