@@ -19,7 +19,7 @@ func foldedInput(b *testing.B, samples int) []byte {
 	if err := perfgen.Write(&text, perfgen.Options{Samples: samples, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
-	p, err := collapse.Perf(&text, collapse.PerfOptions{})
+	p, _, err := collapse.Perf(&text, collapse.PerfOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 // options of the perf script and pprof readers.
 type inputFlags struct {
 	format string
+	all    bool // --all: --kernel and --jit, as stackcollapse-perf.pl has it
 	opts   collapse.Options
 }
 
@@ -25,7 +26,7 @@ func (in *inputFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&p.TID, "tid", false, "perf: include PID and TID in the process frame (comm-PID/TID)")
 	fs.BoolVar(&p.Kernel, "kernel", false, "perf: annotate kernel frames with _[k]")
 	fs.BoolVar(&p.JIT, "jit", false, "perf: annotate JIT frames with _[j]")
-	fs.BoolVar(&p.All, "all", false, "perf: all annotations (--kernel and --jit)")
+	fs.BoolVar(&in.all, "all", false, "perf: all annotations (--kernel and --jit)")
 	fs.BoolVar(&p.Addrs, "addrs", false, "perf: name [unknown] frames with their addresses")
 	fs.StringVar(&p.EventFilter, "event-filter", "", "perf: keep samples of this event (default: the first event seen)")
 	fs.IntVar(&p.Threads, "j", 1, "perf: worker threads")
@@ -41,18 +42,19 @@ func (in *inputFlags) read(files []string, stdin io.Reader, stderr io.Writer) (*
 	}
 	opts := in.opts
 	opts.Format = f
+	if in.all {
+		opts.Perf.Kernel, opts.Perf.JIT = true, true
+	}
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
 	var profiles []*flamegraph.Profile
 	for _, name := range files {
-		var stats collapse.PerfStats
-		opts.Perf.Stats = &stats
-		p, err := readOne(name, opts, stdin)
+		p, stats, err := readOne(name, opts, stdin)
 		if err != nil {
 			return nil, err
 		}
-		warn(stderr, displayName(name), p.Skipped, stats, in.opts.Perf.EventFilter)
+		warn(stderr, displayName(name), p.Skipped, stats.Perf, opts.Perf.EventFilter)
 		profiles = append(profiles, p)
 	}
 	if len(profiles) == 1 {
@@ -76,24 +78,26 @@ func warn(stderr io.Writer, name string, skipped flamegraph.Skipped, stats colla
 	}
 }
 
-func readOne(name string, opts collapse.Options, stdin io.Reader) (*flamegraph.Profile, error) {
+// readOne reads the named file, or stdin for "-", and returns the profile
+// with what the reader says it read.
+func readOne(name string, opts collapse.Options, stdin io.Reader) (*flamegraph.Profile, collapse.Stats, error) {
 	r := stdin
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, err
+			return nil, collapse.Stats{}, err
 		}
 		defer f.Close()
 		r = f
 	}
-	p, _, err := collapse.Read(r, opts)
+	p, stats, err := collapse.Read(r, opts)
 	if errors.Is(err, collapse.ErrUnknownFormat) {
 		err = fmt.Errorf("%w; name the format with --format perf|pprof|bpftrace|folded", err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", displayName(name), err)
+		return nil, stats, fmt.Errorf("%s: %w", displayName(name), err)
 	}
-	return p, nil
+	return p, stats, nil
 }
 
 func displayName(name string) string {

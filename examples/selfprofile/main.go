@@ -38,7 +38,7 @@ func main() {
 	pprof.StopCPUProfile()
 	runtime.KeepAlive(sink) // the work's result is used: no compiler may drop it
 
-	p, err := collapse.Pprof(&raw, collapse.PprofOptions{SampleType: "samples"})
+	p, _, err := collapse.Pprof(&raw, collapse.PprofOptions{SampleType: "samples"})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -47,9 +47,9 @@ func TestBccFolded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, format, err := Read(bytes.NewReader(data), Options{})
-		if err != nil || format != FormatFolded {
-			t.Fatalf("%s: Read: %q, %v", tt.file, format, err)
+		p, st, err := Read(bytes.NewReader(data), Options{})
+		if err != nil || st.Format != FormatFolded {
+			t.Fatalf("%s: Read: %q, %v", tt.file, st.Format, err)
 		}
 		if p.Skipped.Lines != 0 || p.Differential {
 			t.Errorf("%s: %s; differential %v", tt.file, p.Skipped, p.Differential)

@@ -47,102 +47,137 @@ var (
 // All maps are read. When the output holds more than one map, every stack
 // starts with its map's name ("@", "@name") so that the maps stand side by
 // side in a flame graph rather than adding up. Histograms and stats() lines,
-// and other lines that are not map entries, are counted in Profile.Skipped;
-// "Attaching N probes..." and blank lines are ignored. A map printed several
-// times (print() in an interval) adds up.
-func Bpftrace(r io.Reader) (*flamegraph.Profile, error) {
-	p := &flamegraph.Profile{}
-	var maps []string // the map of each stack in p.Stacks
-	distinct := map[string]bool{}
-	add := func(name, frames string, count float64) {
-		if frames == "" {
-			frames = name
-		}
-		p.Add(frames, count)
-		maps = append(maps, name)
-		distinct[name] = true
-	}
+// and other lines that are not map entries, are counted in the profile's
+// Skipped; "Attaching N probes..." and blank lines are ignored. A map
+// printed several times (print() in an interval) adds up. Only a read error
+// fails, with the profile read up to it. The returned [Stats] names the
+// format.
+func Bpftrace(r io.Reader, opts BpftraceOptions) (*flamegraph.Profile, Stats, error) {
+	stats := Stats{Format: FormatBpftrace}
+	f := bpftraceFolder{p: &flamegraph.Profile{}, distinct: map[string]bool{}}
 	lr := lineReader{r: bufio.NewReaderSize(r, 64<<10)}
-	var e *bpftraceEntry // the entry whose key is being read
 	for {
 		line, err := lr.next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if errors.Is(err, errLongLine) {
-			p.Skipped.Add(lr.lineNo, line)
-			e = nil
+			f.p.Skipped.Add(lr.lineNo, line)
+			f.entry = nil
 			continue
 		}
 		if err != nil {
-			return p, fmt.Errorf("collapse: reading bpftrace output at line %d: %w", lr.lineNo, err)
+			return f.p, stats, fmt.Errorf("collapse: reading bpftrace output at line %d: %w", lr.lineNo, err)
 		}
-		if e != nil {
-			switch {
-			case len(bytes.TrimSpace(line)) == 0 || line[0] == '@':
-				// The entry was cut short: skip it and read this line afresh.
-				p.Skipped.Add(e.lineNo, e.first)
-				e = nil
-			case line[0] == ',' || line[0] == ']':
-				if line[0] == ',' {
-					line = line[1:]
-				}
-				if count, done, ok := e.segment(line); done {
-					if ok {
-						add(e.name, e.frames(), count)
-					} else {
-						p.Skipped.Add(lr.lineNo, line)
-					}
-					e = nil
-				}
-				continue
-			default:
-				e.addFrame(string(bytes.TrimSpace(line)))
-				continue
-			}
-		}
-		trimmed := bytes.TrimSpace(line)
-		if len(trimmed) == 0 || bpftraceAttaching.Match(trimmed) {
+		if f.entry != nil && f.keyLine(line, lr.lineNo) {
 			continue
 		}
-		name := bpftraceMapName.Find(line)
-		if name == nil {
-			p.Skipped.Add(lr.lineNo, line)
-			continue
+		f.line(line, lr.lineNo)
+	}
+	return f.finish(), stats, nil
+}
+
+// BpftraceOptions is for the options of [Bpftrace]; it has none yet, and
+// its zero value is the behaviour described there.
+type BpftraceOptions struct{}
+
+// bpftraceFolder folds bpftrace's map entries as Bpftrace reads them.
+type bpftraceFolder struct {
+	p        *flamegraph.Profile
+	maps     []string        // the map of each stack in p.Stacks
+	distinct map[string]bool // the maps seen
+	entry    *bpftraceEntry  // the entry whose key is being read, or nil
+}
+
+// add adds an entry's stack, named after its map when it has no frames.
+func (f *bpftraceFolder) add(name, frames string, count float64) {
+	if frames == "" {
+		frames = name
+	}
+	f.p.Add(frames, count)
+	f.maps = append(f.maps, name)
+	f.distinct[name] = true
+}
+
+// line reads a line outside an entry's key: the start of an entry, a map
+// without a key, or a line to skip or ignore.
+func (f *bpftraceFolder) line(line []byte, lineNo int) {
+	trimmed := bytes.TrimSpace(line)
+	if len(trimmed) == 0 || bpftraceAttaching.Match(trimmed) {
+		return
+	}
+	name := bpftraceMapName.Find(line)
+	if name == nil {
+		f.p.Skipped.Add(lineNo, line)
+		return
+	}
+	rest := line[len(name):]
+	switch {
+	case len(rest) > 0 && rest[0] == '[':
+		f.entry = &bpftraceEntry{name: string(name), lineNo: lineNo, first: bytes.Clone(line)}
+		if count, done, ok := f.entry.segment(rest[1:]); done {
+			f.endEntry(count, ok, lineNo, line)
 		}
-		rest := line[len(name):]
-		switch {
-		case len(rest) > 0 && rest[0] == '[':
-			e = &bpftraceEntry{name: string(name), lineNo: lr.lineNo, first: bytes.Clone(line)}
-			if count, done, ok := e.segment(rest[1:]); done {
-				if ok {
-					add(e.name, e.frames(), count)
-				} else {
-					p.Skipped.Add(lr.lineNo, line)
-				}
-				e = nil
+	case len(rest) > 0 && rest[0] == ':':
+		if count, ok := parseValue(bytes.TrimSpace(rest[1:])); ok {
+			f.add(string(name), "", count)
+			return
+		}
+		f.p.Skipped.Add(lineNo, line) // a histogram or stats()
+	default:
+		f.p.Skipped.Add(lineNo, line)
+	}
+}
+
+// keyLine reads a line of the key of the entry being read: a frame, or a
+// segment after a stack. It reports false when the line is not part of the
+// key: the entry was cut short, is skipped, and the line is to be read
+// afresh.
+func (f *bpftraceFolder) keyLine(line []byte, lineNo int) bool {
+	e := f.entry
+	switch {
+	case len(bytes.TrimSpace(line)) == 0 || line[0] == '@':
+		f.p.Skipped.Add(e.lineNo, e.first)
+		f.entry = nil
+		return false
+	case line[0] == ',' || line[0] == ']':
+		if line[0] == ',' {
+			line = line[1:]
+		}
+		if count, done, ok := e.segment(line); done {
+			f.endEntry(count, ok, lineNo, line)
+		}
+	default:
+		e.addFrame(string(bytes.TrimSpace(line)))
+	}
+	return true
+}
+
+// endEntry ends the entry being read at the line that closes its key: its
+// stack is added with count when ok, or else that line is skipped.
+func (f *bpftraceFolder) endEntry(count float64, ok bool, lineNo int, line []byte) {
+	if ok {
+		f.add(f.entry.name, f.entry.frames(), count)
+	} else {
+		f.p.Skipped.Add(lineNo, line)
+	}
+	f.entry = nil
+}
+
+// finish skips an entry the input ended in and, when there was more than
+// one map, starts each stack with its map's name. It returns the profile.
+func (f *bpftraceFolder) finish() *flamegraph.Profile {
+	if f.entry != nil {
+		f.p.Skipped.Add(f.entry.lineNo, f.entry.first)
+	}
+	if len(f.distinct) > 1 {
+		for i := range f.p.Stacks {
+			if f.p.Stacks[i].Frames != f.maps[i] {
+				f.p.Stacks[i].Frames = f.maps[i] + ";" + f.p.Stacks[i].Frames
 			}
-		case len(rest) > 0 && rest[0] == ':':
-			if count, ok := parseValue(bytes.TrimSpace(rest[1:])); ok {
-				add(string(name), "", count)
-				break
-			}
-			p.Skipped.Add(lr.lineNo, line) // a histogram or stats()
-		default:
-			p.Skipped.Add(lr.lineNo, line)
 		}
 	}
-	if e != nil {
-		p.Skipped.Add(e.lineNo, e.first)
-	}
-	if len(distinct) > 1 {
-		for i := range p.Stacks {
-			if p.Stacks[i].Frames != maps[i] {
-				p.Stacks[i].Frames = maps[i] + ";" + p.Stacks[i].Frames
-			}
-		}
-	}
-	return p, nil
+	return f.p
 }
 
 // bpftraceEntry collects the key of one map entry as it is read.
@@ -202,7 +237,7 @@ func (e *bpftraceEntry) frames() string {
 	}
 	for _, v := range e.values {
 		sep()
-		b.WriteString(frameReplacer.Replace(v))
+		b.WriteString(flamegraph.FrameName(v))
 	}
 	stacks := 0
 	for i := len(e.stacks) - 1; i >= 0; i-- {
@@ -217,7 +252,7 @@ func (e *bpftraceEntry) frames() string {
 		stacks++
 		for j := len(s) - 1; j >= 0; j-- {
 			sep()
-			b.WriteString(frameReplacer.Replace(s[j]))
+			b.WriteString(flamegraph.FrameName(s[j]))
 		}
 	}
 	return b.String()

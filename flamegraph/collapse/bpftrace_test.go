@@ -65,7 +65,7 @@ func TestBpftraceGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			p, err := Bpftrace(f)
+			p, _, err := Bpftrace(f, BpftraceOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,7 +128,7 @@ func TestBpftraceMatchesPerl(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	p, err := Bpftrace(f)
+	p, _, err := Bpftrace(f, BpftraceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +228,7 @@ func TestBpftrace(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := Bpftrace(strings.NewReader(tt.in))
+			p, _, err := Bpftrace(strings.NewReader(tt.in), BpftraceOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -245,7 +245,7 @@ func TestBpftrace(t *testing.T) {
 func TestBpftraceLongLine(t *testing.T) {
 	long := strings.Repeat("x", maxLine+100)
 	in := "@[\n    " + long + "\n]: 3\n@[ok]: 1\n"
-	p, err := Bpftrace(strings.NewReader(in))
+	p, _, err := Bpftrace(strings.NewReader(in), BpftraceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestBpftraceLongLine(t *testing.T) {
 }
 
 func TestBpftraceReadError(t *testing.T) {
-	_, err := Bpftrace(&errReader{data: "@[a]: 1\n"})
+	_, _, err := Bpftrace(&errReader{data: "@[a]: 1\n"}, BpftraceOptions{})
 	if err == nil || !strings.Contains(err.Error(), "bpftrace") {
 		t.Errorf("want a read error, got %v", err)
 	}
@@ -287,7 +287,7 @@ func FuzzBpftrace(f *testing.F) {
 	}
 	f.Add([]byte("@[a, b]: 1\n@x: 2\n@[\n f\n, \n g\n, c]: 3\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := Bpftrace(bytes.NewReader(data))
+		p, _, err := Bpftrace(bytes.NewReader(data), BpftraceOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,24 +1,3 @@
-// Package collapse turns the output of other profilers into folded stacks,
-// the input of flame graphs: one *flamegraph.Profile whose stacks list their
-// frames from the root to the leaf.
-//
-// Each reader takes an io.Reader of one tool's output:
-//
-//   - Perf reads `perf script` text, as stackcollapse-perf.pl does.
-//   - Pprof reads a pprof protobuf profile (gzipped or not), such as Go's
-//     runtime/pprof and net/http/pprof write.
-//   - Bpftrace reads the map output bpftrace prints at exit, such as
-//     `@[kstack, ustack, comm] = count()`, as stackcollapse-bpftrace.pl does.
-//   - bcc's `profile -f` and `offcputime -f` already print folded stacks;
-//     flamegraph.Parse reads them.
-//
-// Read detects which of these it was given and dispatches. Readers are
-// streaming and tolerant: malformed lines are counted in Profile.Skipped and
-// never fail the read; only read errors and inputs that cannot be that format
-// at all return an error. An input cut short (a gzip stream without its end,
-// a pprof protobuf that ends inside a field) is such an error, wrapping
-// io.ErrUnexpectedEOF: never a smaller profile. No input makes a reader
-// panic or hang.
 package collapse
 
 import (
@@ -31,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/flamegraph/collapse/internal/stream"
 )
 
 // Format names an input format that Read understands.
@@ -87,6 +67,19 @@ type Options struct {
 	Perf PerfOptions
 	// Pprof is passed to Pprof.
 	Pprof PprofOptions
+	// Bpftrace is passed to Bpftrace.
+	Bpftrace BpftraceOptions
+}
+
+// Stats says what a reader read besides the stacks it folded, for a program
+// to report: the format, and what the reader of that format kept and left
+// out. Every reader returns one beside the profile, and so does [Read]. The
+// lines a reader could not use are counted in the profile's Skipped.
+type Stats struct {
+	// Format is the format read: the reader's own, or the one Read used.
+	Format Format
+	// Perf is what Perf read; the zero value for other formats.
+	Perf PerfStats
 }
 
 // sniffSize is how many bytes Read looks at first to detect a format.
@@ -98,7 +91,8 @@ const maxSniff = 64 << 20
 
 // Read reads a profile in the format opts.Format, or, when that is "" or
 // FormatAuto, in the format it detects from the start of the input, and
-// returns it with the format it used. Detection looks for a pprof protobuf,
+// returns it with the [Stats] of the reader, whose Format is the format it
+// used. Detection looks for a pprof protobuf,
 // bpftrace map output ("@[" or "@name["), `perf script` samples (a header
 // line followed by indented hex frame lines) and folded "stack count" lines,
 // in that order, after skipping blank and '#' lines; input with nothing else
@@ -108,28 +102,28 @@ const maxSniff = 64 << 20
 // first whatever it holds; a gzip stream cut short fails with an error
 // wrapping io.ErrUnexpectedEOF, whichever reader was reading it.
 // Undetectable input returns an error wrapping ErrUnknownFormat.
-func Read(r io.Reader, opts Options) (*flamegraph.Profile, Format, error) {
+func Read(r io.Reader, opts Options) (*flamegraph.Profile, Stats, error) {
 	format, err := ParseFormat(string(opts.Format))
 	if err != nil {
-		return nil, "", err
+		return nil, Stats{}, err
 	}
 	br := bufio.NewReaderSize(r, sniffSize)
 	head, err := br.Peek(2)
 	if err != nil && err != io.EOF {
-		return nil, "", fmt.Errorf("collapse: reading input: %w", err)
+		return nil, Stats{}, fmt.Errorf("collapse: reading input: %w", err)
 	}
 	var in io.Reader = br
-	if isGzip(head) {
-		zr, err := gunzip(br)
+	if stream.IsGzip(head) {
+		zr, err := stream.Gunzip(br)
 		if err != nil {
-			return nil, "", fmt.Errorf("collapse: reading gzip input: %w", err)
+			return nil, Stats{}, fmt.Errorf("collapse: reading gzip input: %w", err)
 		}
 		in = bufio.NewReaderSize(zr, sniffSize)
 	}
 	if format == FormatAuto {
 		head, f, complete, more, err := sniff(in)
 		if err != nil {
-			return nil, "", fmt.Errorf("collapse: reading input: %w", err)
+			return nil, Stats{}, fmt.Errorf("collapse: reading input: %w", err)
 		}
 		format = f
 		if format == "" && complete && isBlank(head) {
@@ -142,23 +136,21 @@ func Read(r io.Reader, opts Options) (*flamegraph.Profile, Format, error) {
 			if more {
 				why = fmt.Sprintf(" (its first %d MiB decide nothing)", maxSniff>>20)
 			}
-			return nil, "", fmt.Errorf("%w: not pprof, bpftrace map output, perf script or folded stacks; the input starts with %q%s",
+			return nil, Stats{}, fmt.Errorf("%w: not pprof, bpftrace map output, perf script or folded stacks; the input starts with %q%s",
 				ErrUnknownFormat, firstLine(head), why)
 		}
 		in = io.MultiReader(bytes.NewReader(head), in)
 	}
-	var p *flamegraph.Profile
 	switch format {
 	case FormatPerf:
-		p, err = Perf(in, opts.Perf)
+		return Perf(in, opts.Perf)
 	case FormatPprof:
-		p, err = Pprof(in, opts.Pprof)
+		return Pprof(in, opts.Pprof)
 	case FormatBpftrace:
-		p, err = Bpftrace(in)
-	case FormatFolded:
-		p, err = flamegraph.Parse(in)
+		return Bpftrace(in, opts.Bpftrace)
 	}
-	return p, format, err
+	p, err := flamegraph.Parse(in)
+	return p, Stats{Format: FormatFolded}, err
 }
 
 // sniff reads the start of r and detects its format: sniffSize bytes, then
@@ -168,7 +160,7 @@ func Read(r io.Reader, opts Options) (*flamegraph.Profile, Format, error) {
 func sniff(r io.Reader) (head []byte, f Format, complete, more bool, err error) {
 	for size := sniffSize; ; size *= 2 {
 		head = slices.Grow(head, size-len(head))
-		n, eof, err := fill(r, head[len(head):size])
+		n, eof, err := stream.Fill(r, head[len(head):size])
 		head = head[:len(head)+n]
 		if err != nil {
 			return nil, "", false, false, err

@@ -17,12 +17,12 @@ func ExampleRead() {
 	in := strings.NewReader(`busyprog;main;spin_leaf 175
 busyprog;main;do_syscalls;getppid;-;entry_SYSCALL_64_after_hwframe_[k];do_syscall_64_[k] 31
 `)
-	p, format, err := collapse.Read(in, collapse.Options{})
+	p, stats, err := collapse.Read(in, collapse.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(format, len(p.Stacks), p.Total())
+	fmt.Println(stats.Format, len(p.Stacks), p.Total())
 	// Output: folded 2 206
 }
 
@@ -47,7 +47,7 @@ func ExampleBpftrace() {
     __libc_start_call_main+122
 , busyprog]: 99
 `)
-	p, err := collapse.Bpftrace(in)
+	p, _, err := collapse.Bpftrace(in, collapse.BpftraceOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -65,7 +65,7 @@ func ExamplePprof() {
 		return
 	}
 	defer f.Close()
-	p, err := collapse.Pprof(f, collapse.PprofOptions{SampleType: "samples"})
+	p, _, err := collapse.Pprof(f, collapse.PprofOptions{SampleType: "samples"})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -103,9 +103,9 @@ func TestReadErrors(t *testing.T) {
 		"gzip, cut":      gz.String()[:5],
 		"a folded error": "main;x\n",
 	} {
-		p, f, err := collapse.Read(strings.NewReader(in), collapse.Options{})
-		if err == nil || p != nil || f != "" {
-			t.Errorf("%s: Read = %v, %q, %v; want an error", name, p, f, err)
+		p, st, err := collapse.Read(strings.NewReader(in), collapse.Options{})
+		if err == nil || p != nil || st.Format != "" {
+			t.Errorf("%s: Read = %v, %q, %v; want an error", name, p, st.Format, err)
 			continue
 		}
 		if name != "gzip, cut" && !errors.Is(err, collapse.ErrUnknownFormat) {
@@ -117,21 +117,21 @@ func TestReadErrors(t *testing.T) {
 	}
 	// Empty input, or only comments and blank lines, is an empty profile.
 	for _, in := range []string{"", "\n\n", "# nothing\n \n"} {
-		p, f, err := collapse.Read(strings.NewReader(in), collapse.Options{})
-		if err != nil || f != collapse.FormatFolded || len(p.Stacks) != 0 {
-			t.Errorf("Read(%q) = %v, %q, %v; want an empty folded profile", in, p, f, err)
+		p, st, err := collapse.Read(strings.NewReader(in), collapse.Options{})
+		if err != nil || st.Format != collapse.FormatFolded || len(p.Stacks) != 0 {
+			t.Errorf("Read(%q) = %v, %q, %v; want an empty folded profile", in, p, st.Format, err)
 		}
 	}
 	// An explicit format skips detection: prose read as folded is all
 	// skipped lines, not an error.
-	p, f, err := collapse.Read(strings.NewReader("Hello, world.\n"), collapse.Options{Format: collapse.FormatFolded})
-	if err != nil || f != collapse.FormatFolded || p.Skipped.Lines != 1 {
-		t.Errorf("prose as folded: %v, %q, %v", p, f, err)
+	p, st, err := collapse.Read(strings.NewReader("Hello, world.\n"), collapse.Options{Format: collapse.FormatFolded})
+	if err != nil || st.Format != collapse.FormatFolded || p.Skipped.Lines != 1 {
+		t.Errorf("prose as folded: %v, %q, %v", p, st.Format, err)
 	}
 	// Format names are case-insensitive here too.
-	p, f, err = collapse.Read(strings.NewReader("a;b 2\n"), collapse.Options{Format: "Folded"})
-	if err != nil || f != collapse.FormatFolded || p.Total() != 2 {
-		t.Errorf("Format Folded: %v, %q, %v", p, f, err)
+	p, st, err = collapse.Read(strings.NewReader("a;b 2\n"), collapse.Options{Format: "Folded"})
+	if err != nil || st.Format != collapse.FormatFolded || p.Total() != 2 {
+		t.Errorf("Format Folded: %v, %q, %v", p, st.Format, err)
 	}
 	// Options reach the reader.
 	data, err := os.ReadFile("testdata/pprof/inlineprog-cpu.pb.gz")
@@ -159,12 +159,12 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte("go  9193 [000]   369.957111:    1001001 cpu-clock: \n\tffffffff81bdb11c iowrite16+0xc ([kernel.kallsyms])\n\n"))
 	f.Add([]byte("\x1f\x8b"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, format, err := collapse.Read(bytes.NewReader(data), collapse.Options{})
+		p, st, err := collapse.Read(bytes.NewReader(data), collapse.Options{})
 		if err != nil {
 			return
 		}
-		if p == nil || format == "" || format == collapse.FormatAuto {
-			t.Fatalf("Read = %v, %q", p, format)
+		if p == nil || st.Format == "" || st.Format == collapse.FormatAuto {
+			t.Fatalf("Read = %v, %q", p, st.Format)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/flamegraph/collapse/internal/stream"
 )
 
 // gzipped returns a real input as gzip bytes: the file itself when it is
@@ -20,7 +21,7 @@ func gzipped(t testing.TB, name string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if isGzip(data) {
+	if stream.IsGzip(data) {
 		return data
 	}
 	var b bytes.Buffer
@@ -64,7 +65,7 @@ func TestReadCutGzip(t *testing.T) {
 			for _, threads := range []int{1, 2} {
 				var err error
 				if format == FormatPprof {
-					_, err = Pprof(bytes.NewReader(cut), PprofOptions{})
+					_, _, err = Pprof(bytes.NewReader(cut), PprofOptions{})
 				} else {
 					zr, zerr := gzip.NewReader(bytes.NewReader(cut))
 					if zerr != nil {
@@ -72,9 +73,9 @@ func TestReadCutGzip(t *testing.T) {
 					}
 					switch format {
 					case FormatPerf:
-						_, err = Perf(zr, PerfOptions{Threads: threads})
+						_, _, err = Perf(zr, PerfOptions{Threads: threads})
 					case FormatBpftrace:
-						_, err = Bpftrace(zr)
+						_, _, err = Bpftrace(zr, BpftraceOptions{})
 					default:
 						_, err = flamegraph.Parse(zr)
 					}
@@ -108,7 +109,7 @@ func TestPprofCutProtobuf(t *testing.T) {
 				continue // a field boundary: a shorter, valid message
 			}
 			cuts++
-			if _, err := Pprof(bytes.NewReader(plain[:n]), PprofOptions{}); !errors.Is(err, io.ErrUnexpectedEOF) {
+			if _, _, err := Pprof(bytes.NewReader(plain[:n]), PprofOptions{}); !errors.Is(err, io.ErrUnexpectedEOF) {
 				t.Errorf("%s cut at %d of %d: Pprof error %v, want one wrapping io.ErrUnexpectedEOF", name, n, len(plain), err)
 			}
 			if _, _, err := Read(bytes.NewReader(plain[:n]), Options{}); !errors.Is(err, io.ErrUnexpectedEOF) {

@@ -3,6 +3,8 @@ package collapse
 import (
 	"bytes"
 	"regexp"
+
+	"github.com/flamekit/flamekit/flamegraph/collapse/internal/stream"
 )
 
 var (
@@ -18,18 +20,13 @@ var (
 	sniffPerfFrame = regexp.MustCompile(`^\s+[0-9a-fA-F]+\s+\S`)
 )
 
-// isGzip reports whether b starts with the gzip magic number.
-func isGzip(b []byte) bool {
-	return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b
-}
-
 // detect returns the format of an input that starts with head, or "" when
 // it recognises none. complete says head is the whole input. more says the
 // answer needs more of the input: head ends inside the line that decides (a
 // folded stack longer than head, a perf script sample header whose first
 // frame line is not in head) or holds nothing but blank and comment lines.
 func detect(head []byte, complete bool) (f Format, more bool) {
-	if isGzip(head) {
+	if stream.IsGzip(head) {
 		// Read decompresses gzip before detecting, so this is gzip inside
 		// gzip: only pprof's parser copes with that.
 		return FormatPprof, false

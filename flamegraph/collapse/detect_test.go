@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/flamegraph/collapse/internal/stream"
 )
 
 // readMaybeGzip returns a file's contents, decompressed if it is gzipped.
@@ -21,7 +22,7 @@ func readMaybeGzip(t testing.TB, path string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !isGzip(data) {
+	if !stream.IsGzip(data) {
 		return data
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(data))
@@ -71,7 +72,7 @@ func TestDetectReal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if isGzip(raw) {
+		if stream.IsGzip(raw) {
 			if got, _ := detect(raw[:min(len(raw), sniffSize)], len(raw) <= sniffSize); got != FormatPprof {
 				t.Errorf("%s gzipped: detected %q, want pprof", name, got)
 			}
@@ -149,9 +150,9 @@ func TestReadAllFormats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, got, err := Read(bytes.NewReader(data), Options{})
-		if got != want {
-			t.Errorf("%s: Read used %q, want %q", name, got, want)
+		p, st, err := Read(bytes.NewReader(data), Options{})
+		if got := st.Format; got != want {
+			t.Errorf("%s: Read used %q, want %q", name, st.Format, want)
 			continue
 		}
 		// Read must give what the format's own reader gives on the
@@ -169,24 +170,26 @@ func TestReadAllFormats(t *testing.T) {
 			t.Errorf("%s: Read and the %s reader differ (or are empty): %d vs %d bytes", name, want, len(a), len(b))
 		}
 		// An explicit format gives the same.
-		p2, got2, err := Read(bytes.NewReader(data), Options{Format: want})
-		if err != nil || got2 != want || foldedText(t, p2) != foldedText(t, p) {
-			t.Errorf("%s: Read with Format %q: %v, %q", name, want, err, got2)
+		p2, st2, err := Read(bytes.NewReader(data), Options{Format: want})
+		if err != nil || st2.Format != want || foldedText(t, p2) != foldedText(t, p) {
+			t.Errorf("%s: Read with Format %q: %v, %q", name, want, err, st2.Format)
 		}
 	}
 }
 
 // readAs calls the reader of a format directly.
-func readAs(r io.Reader, f Format) (*flamegraph.Profile, error) {
+func readAs(r io.Reader, f Format) (p *flamegraph.Profile, err error) {
 	switch f {
 	case FormatPerf:
-		return Perf(r, PerfOptions{})
+		p, _, err = Perf(r, PerfOptions{})
 	case FormatPprof:
-		return Pprof(r, PprofOptions{})
+		p, _, err = Pprof(r, PprofOptions{})
 	case FormatBpftrace:
-		return Bpftrace(r)
+		p, _, err = Bpftrace(r, BpftraceOptions{})
+	default:
+		p, err = flamegraph.Parse(r)
 	}
-	return flamegraph.Parse(r)
+	return p, err
 }
 
 // TestReadLongFirstRecord checks inputs whose first record is longer than
@@ -244,9 +247,9 @@ func TestReadLongFirstRecord(t *testing.T) {
 		zw.Write(in.data)
 		zw.Close()
 		for _, data := range [][]byte{in.data, gz.Bytes()} {
-			p, f, err := Read(bytes.NewReader(data), Options{})
-			if err != nil || f != in.want {
-				t.Errorf("%s: Read = %q, %v; want %s", in.name, f, err, in.want)
+			p, st, err := Read(bytes.NewReader(data), Options{})
+			if err != nil || st.Format != in.want {
+				t.Errorf("%s: Read = %q, %v; want %s", in.name, st.Format, err, in.want)
 				continue
 			}
 			if foldedText(t, p) != foldedText(t, want) {

@@ -76,9 +76,9 @@ func recordLive(t *testing.T) (plain, withPID []byte) {
 func TestLivePerfRecord(t *testing.T) {
 	plain, withPID := recordLive(t)
 
-	p, format, err := collapse.Read(bytes.NewReader(plain), collapse.Options{Perf: collapse.PerfOptions{Kernel: true}})
-	if err != nil || format != collapse.FormatPerf {
-		t.Fatalf("Read: %v (format %q)", err, format)
+	p, st, err := collapse.Read(bytes.NewReader(plain), collapse.Options{Perf: collapse.PerfOptions{Kernel: true}})
+	if err != nil || st.Format != collapse.FormatPerf {
+		t.Fatalf("Read: %v (format %q)", err, st.Format)
 	}
 	if p.Skipped.Lines != 0 {
 		t.Errorf("perf script output had unrecognised lines: %s", p.Skipped)

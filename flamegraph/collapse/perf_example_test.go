@@ -23,14 +23,13 @@ java 4242/4250 [001] 1000.001002:    1001001 cpu-clock:
 	    7f0a2b1a2b3c thread_native_entry(Thread*)+0xe5 (/usr/lib/jvm/lib/server/libjvm.so)
 
 `
-	var stats collapse.PerfStats
-	p, err := collapse.Perf(strings.NewReader(script), collapse.PerfOptions{All: true, PID: true, Stats: &stats})
+	p, stats, err := collapse.Perf(strings.NewReader(script), collapse.PerfOptions{Kernel: true, JIT: true, PID: true})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	p.WriteTo(os.Stdout)
-	fmt.Printf("%d samples of %s\n", stats.Samples, stats.Event)
+	fmt.Printf("%d samples of %s\n", stats.Perf.Samples, stats.Perf.Event)
 	// Output:
 	// java-4242;thread_native_entry;Interpreter_[j];java/util/HashMap:::putVal_[j] 1001001
 	// java-4242;thread_native_entry;Interpreter_[j];java/util/HashMap:::putVal_[j];clear_page_erms_[k] 1001001

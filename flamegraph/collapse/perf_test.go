@@ -16,6 +16,7 @@ import (
 	"testing/iotest"
 
 	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/flamegraph/collapse/internal/perfscript"
 	"github.com/flamekit/flamekit/internal/golden"
 )
 
@@ -70,7 +71,7 @@ func perfOptionsFor(t testing.TB, opt string) PerfOptions {
 	case "jit":
 		return PerfOptions{JIT: true}
 	case "all":
-		return PerfOptions{All: true}
+		return PerfOptions{Kernel: true, JIT: true} // the perl's --all
 	case "addrs":
 		return PerfOptions{Addrs: true}
 	}
@@ -104,15 +105,22 @@ func perlFold(t *testing.T, in []byte, opt string) []byte {
 	return golden.FlameGraph(t, "stackcollapse-perf.pl", append(perlFlags(opt), path)...)
 }
 
+// perfSizes returns the default sizes with the given chunk size.
+func perfSizes(chunk int) perfscript.Sizes {
+	s := perfscript.DefaultSizes
+	s.Chunk = chunk
+	return s
+}
+
 // perfFold folds input with a given chunk size (and the default memo) and
-// returns the folded text.
-func perfFold(t testing.TB, in []byte, opts PerfOptions, chunk int) (string, *flamegraph.Profile) {
+// returns the folded text, the profile and the stats.
+func perfFold(t testing.TB, in []byte, opts PerfOptions, chunk int) (string, *flamegraph.Profile, PerfStats) {
 	t.Helper()
-	p, err := perfRead(bytes.NewReader(in), opts, perfConfig{chunk: chunk, maxChunk: perfMaxChunk, memo: perfMemoBudget})
+	p, st, err := perf(bytes.NewReader(in), opts, perfSizes(chunk))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return foldedText(t, p), p
+	return foldedText(t, p), p, st.Perf
 }
 
 // firstDiff describes the first line where two folded texts differ.
@@ -152,20 +160,22 @@ func TestPerfMatchesPerl(t *testing.T) {
 				golden.Write(t, goldenPath, perlFold(t, in, opt))
 			}
 			want := string(golden.Read(t, goldenPath))
-			got, p := perfFold(t, in, opts, perfChunkSize)
+			got, p, _ := perfFold(t, in, opts, perfscript.DefaultSizes.Chunk)
 			if got != want {
 				t.Errorf("differs from stackcollapse-perf.pl at %s", firstDiff(got, want))
 			}
 			if p.Skipped.Lines != 0 {
 				t.Errorf("skipped lines in a real capture: %s", p.Skipped)
 			}
-			if q, err := perfRead(bytes.NewReader(in), opts, perfConfig{chunk: perfChunkSize, maxChunk: perfMaxChunk}); err != nil {
+			noMemo := perfscript.DefaultSizes
+			noMemo.Memo = 0
+			if q, _, err := perf(bytes.NewReader(in), opts, noMemo); err != nil {
 				t.Fatal(err)
 			} else if got := foldedText(t, q); got != want {
 				t.Errorf("without the memo, differs from stackcollapse-perf.pl at %s", firstDiff(got, want))
 			}
 			opts.Threads = 4
-			if got4, _ := perfFold(t, in, opts, 4096); got4 != want {
+			if got4, _, _ := perfFold(t, in, opts, 4096); got4 != want {
 				t.Errorf("Threads=4 differs from stackcollapse-perf.pl at %s", firstDiff(got4, want))
 			}
 		})
@@ -179,11 +189,11 @@ func TestPerfTotals(t *testing.T) {
 	for _, capture := range []string{"real", "c-fp", "c-fp-pidtid", "c-dwarf-inline", "java", "java-pidtid", "node", "node-pidtid", "multi-event"} {
 		t.Run(capture, func(t *testing.T) {
 			in := perfInput(t, capture)
-			var st PerfStats
-			p, err := Perf(bytes.NewReader(in), PerfOptions{Stats: &st})
+			p, stats, err := Perf(bytes.NewReader(in), PerfOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
+			st := stats.Perf
 			if st.Event == "" {
 				t.Fatal("no event reported")
 			}
@@ -229,19 +239,19 @@ func TestPerfThreads(t *testing.T) {
 	third := len(real) / 3
 	noBlank := slices.Concat(real[:third], bytes.ReplaceAll(real[third:2*third], []byte("\n\n"), []byte("\n")), real[2*third:])
 	for name, in := range map[string][]byte{"junk": junk, "crlf": crlf, "cut": cut, "no blank": noBlank, "node": perfInput(t, "node")} {
-		for _, opts := range []PerfOptions{{}, {TID: true, All: true, Addrs: true}} {
-			var st1 PerfStats
-			opts.Stats = &st1
-			want, p1 := perfFold(t, in, opts, perfChunkSize)
+		for _, opts := range []PerfOptions{{}, {TID: true, Kernel: true, JIT: true, Addrs: true}} {
+			want, p1, st1 := perfFold(t, in, opts, perfscript.DefaultSizes.Chunk)
 			for _, threads := range []int{2, 4, 7} {
 				for _, chunk := range []int{64 << 10, 1000, 17} {
-					var st PerfStats
 					o := opts
-					o.Threads, o.Stats = threads, &st
-					p, err := perfRead(bytes.NewReader(in), o, perfConfig{chunk: chunk, maxChunk: 64 * chunk, memo: perfMemoBudget})
+					o.Threads = threads
+					sizes := perfSizes(chunk)
+					sizes.MaxChunk = 64 * chunk
+					p, stats, err := perf(bytes.NewReader(in), o, sizes)
 					if err != nil {
 						t.Fatal(err)
 					}
+					st := stats.Perf
 					if got := foldedText(t, p); got != want {
 						t.Errorf("%s: Threads=%d chunk %d differs at %s", name, threads, chunk, firstDiff(got, want))
 					}
@@ -344,7 +354,7 @@ func TestPerf(t *testing.T) {
 	}, {
 		name: "java: all and addrs",
 		in:   java,
-		opts: PerfOptions{All: true, Addrs: true},
+		opts: PerfOptions{Kernel: true, JIT: true, Addrs: true},
 		want: "java; ;[unknown <0>];[libc-2.15.so <7f1e2215d058>];java/io/PrintStream:::print_[j];java/io/Writer:::write_[i];" +
 			"java/io/Foo:::bar_[i];org/mozilla/javascript/ContextFactory:.call_[j] 1\n",
 		skipped: flamegraph.Skipped{Lines: 1, FirstLine: 10, First: "this line is junk"},
@@ -357,7 +367,7 @@ func TestPerf(t *testing.T) {
 	}, {
 		name:  "names, all annotations",
 		in:    names,
-		opts:  PerfOptions{All: true},
+		opts:  PerfOptions{Kernel: true, JIT: true},
 		want:  fmt.Sprintf(namesOut, "_[j]", "_[k]", "_[k]", "_[k]", "_[k]", "_[j]"),
 		stats: PerfStats{Event: "cycles", Samples: 1},
 	}, {
@@ -396,10 +406,9 @@ func TestPerf(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, threads := range []int{1, 3} {
-				var st PerfStats
 				opts := tc.opts
-				opts.Threads, opts.Stats = threads, &st
-				got, p := perfFold(t, []byte(tc.in), opts, 16)
+				opts.Threads = threads
+				got, p, st := perfFold(t, []byte(tc.in), opts, 16)
 				if got != tc.want {
 					t.Errorf("Threads=%d: got\n%s\nwant\n%s", threads, got, tc.want)
 				}
@@ -424,14 +433,13 @@ func TestPerfStreams(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	var st PerfStats
-	p, err := Perf(r, PerfOptions{Stats: &st})
+	p, st, err := Perf(r, PerfOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	runtime.ReadMemStats(&after)
-	if st.Samples < 10000 || len(p.Stacks) > 1000 {
-		t.Fatalf("%d samples, %d stacks: the input is not what the test wants", st.Samples, len(p.Stacks))
+	if st.Perf.Samples < 10000 || len(p.Stacks) > 1000 {
+		t.Fatalf("%d samples, %d stacks: the input is not what the test wants", st.Perf.Samples, len(p.Stacks))
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
 		t.Errorf("folding %d MiB allocated %d KiB", size>>20, alloc>>10)
@@ -461,12 +469,11 @@ func TestPerfReadError(t *testing.T) {
 	boom := errors.New("boom")
 	for _, threads := range []int{1, 4} {
 		r := io.MultiReader(bytes.NewReader(in), iotest.ErrReader(boom))
-		var st PerfStats
-		p, err := perfRead(r, PerfOptions{Threads: threads, Stats: &st}, perfConfig{chunk: 4096, maxChunk: perfMaxChunk, memo: perfMemoBudget})
+		p, st, err := perf(r, PerfOptions{Threads: threads}, perfSizes(4096))
 		if !errors.Is(err, boom) {
 			t.Fatalf("Threads=%d: error %v, want one wrapping %v", threads, err, boom)
 		}
-		if p == nil || st.Samples == 0 {
+		if p == nil || st.Perf.Samples == 0 {
 			t.Errorf("Threads=%d: no samples before the error", threads)
 		}
 	}
@@ -479,7 +486,7 @@ func TestPerfLongLines(t *testing.T) {
 	in := "comm 1 1.0: 2 ev:\n\t1 " + long + "+0x1 (/bin/" + long + ")\n\t2 main (/bin/x)\n\n"
 	want := "comm;main;" + long + " 2\n"
 	for _, threads := range []int{1, 2} {
-		p, err := perfRead(iotest.OneByteReader(strings.NewReader(in)), PerfOptions{Threads: threads}, perfConfig{chunk: 64, maxChunk: perfMaxChunk, memo: perfMemoBudget})
+		p, _, err := perf(iotest.OneByteReader(strings.NewReader(in)), PerfOptions{Threads: threads}, perfSizes(64))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -508,9 +515,7 @@ func FuzzPerf(f *testing.F) {
 	f.Add([]byte("java 1/2 1.0: 5 cycles:\n\t1 La/b;::c->Ld/e;::f (/tmp/perf-1.map)\n\t0 [unknown] ([unknown])\n\n"), uint8(7))
 	f.Fuzz(func(t *testing.T, in []byte, flags uint8) {
 		opts := PerfOptions{PID: flags&1 != 0, TID: flags&2 != 0, Kernel: flags&4 != 0, JIT: flags&8 != 0, Addrs: flags&16 != 0}
-		var st PerfStats
-		opts.Stats = &st
-		want, p := perfFold(t, in, opts, perfChunkSize)
+		want, p, st := perfFold(t, in, opts, perfscript.DefaultSizes.Chunk)
 		for i, s := range p.Stacks {
 			if s.Frames == "" || s.Count < 0 || math.IsNaN(s.Count) || math.IsInf(s.Count, 0) {
 				t.Fatalf("bad stack %+v", s)
@@ -526,16 +531,16 @@ func FuzzPerf(f *testing.F) {
 			t.Fatalf("stats %+v, skipped %+v for %d stacks", st, p.Skipped, len(p.Stacks))
 		}
 		chunk := 1 + int(flags)%61
-		for _, c := range []struct{ threads, memo int }{{1, 0}, {1, 300}, {3, perfMemoBudget}} {
-			var st2 PerfStats
+		for _, c := range []struct{ threads, memo int }{{1, 0}, {1, 300}, {3, perfscript.DefaultSizes.Memo}} {
 			o := opts
-			o.Threads, o.Stats = c.threads, &st2
-			// A small maxChunk makes the parallel reader go on alone
+			o.Threads = c.threads
+			// A small MaxChunk makes the parallel reader go on alone
 			// after a stretch without blank lines.
-			q, err := perfRead(iotest.HalfReader(bytes.NewReader(in)), o, perfConfig{chunk: chunk, maxChunk: 4 * chunk, memo: c.memo})
+			q, stats, err := perf(iotest.HalfReader(bytes.NewReader(in)), o, perfscript.Sizes{Chunk: chunk, MaxChunk: 4 * chunk, Memo: c.memo})
 			if err != nil {
 				t.Fatal(err)
 			}
+			st2 := stats.Perf
 			if got := foldedText(t, q); got != want || q.Skipped != p.Skipped || st2 != st {
 				t.Fatalf("Threads=%d chunk %d memo %d: got\n%s%+v %+v\nwant\n%s%+v %+v", c.threads, chunk, c.memo, got, q.Skipped, st2, want, p.Skipped, st)
 			}
@@ -558,14 +563,14 @@ func BenchmarkPerf(b *testing.B) {
 		opts PerfOptions
 	}{
 		{"default", PerfOptions{}},
-		{"all-addrs-tid", PerfOptions{All: true, Addrs: true, TID: true}},
+		{"all-addrs-tid", PerfOptions{Kernel: true, JIT: true, Addrs: true, TID: true}},
 		{"threads-2", PerfOptions{Threads: 2}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(in)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := Perf(bytes.NewReader(in), bc.opts); err != nil {
+				if _, _, err := Perf(bytes.NewReader(in), bc.opts); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -578,7 +583,7 @@ func BenchmarkPerfWrite(b *testing.B) {
 	in := perfInput(b, "real")
 	b.SetBytes(int64(len(in)))
 	for b.Loop() {
-		p, err := Perf(bytes.NewReader(in), PerfOptions{})
+		p, _, err := Perf(bytes.NewReader(in), PerfOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

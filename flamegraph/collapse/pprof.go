@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/flamegraph/collapse/internal/stream"
 	"github.com/google/pprof/profile"
 )
 
@@ -35,39 +36,40 @@ type PprofOptions struct {
 // Pprof folds a pprof protobuf profile, gzipped or not (profile.Parse also
 // accepts pprof's legacy text formats). A profile cut short, a gzip stream
 // or a protobuf that ends inside a field, fails with an error wrapping
-// io.ErrUnexpectedEOF. Each sample becomes a stack whose
-// count is its value of the chosen sample type; samples whose value is zero
-// or negative are left out.
+// io.ErrUnexpectedEOF. Each sample becomes a stack whose count is its value
+// of the chosen sample type; samples whose value is zero or negative are
+// left out.
 //
 // Frames are function names, root first. A location with inlined calls gives
 // one frame per function: the function the code was inlined into is plain,
-// and each function inlined into it carries the suffix "_[i]", as
-// stackcollapse-perf.pl marks inlined frames (flamegraph.pl colours them
-// aqua). A location without symbols becomes "[file+0xOFFSET]", from the
-// basename of its mapping's file and the address's offset in that file, or
-// "[unknown]" without a mapping. ';' in names becomes ':' and line breaks
-// become spaces, so every frame stays one field of the folded line. Labels
-// are ignored.
+// and each function inlined into it carries [flamegraph.InlinedSuffix]
+// ("_[i]"), as stackcollapse-perf.pl marks inlined frames (flamegraph.pl
+// colours them aqua). A location without symbols becomes "[file+0xOFFSET]",
+// from the basename of its mapping's file and the address's offset in that
+// file, or [flamegraph.UnknownFrame] without a mapping. Names are made one
+// frame each by [flamegraph.FrameName]: ';' becomes ':' and line breaks
+// become spaces. Labels are ignored.
 //
 // The profile's Unit is the chosen sample type's unit, such as
 // "nanoseconds" (cpu) or "bytes" (alloc_space, inuse_space); a type that
 // counts ("count": samples, alloc_objects, contentions) leaves it empty,
-// which flame graphs call samples.
-func Pprof(r io.Reader, opts PprofOptions) (*flamegraph.Profile, error) {
+// which flame graphs call samples. The returned [Stats] names the format.
+func Pprof(r io.Reader, opts PprofOptions) (*flamegraph.Profile, Stats, error) {
+	stats := Stats{Format: FormatPprof}
 	data, err := readPprof(r)
 	if err != nil {
-		return nil, fmt.Errorf("collapse: reading pprof profile: %w", err)
+		return nil, stats, fmt.Errorf("collapse: reading pprof profile: %w", err)
 	}
 	pp, err := profile.ParseData(data)
 	if err != nil {
 		if _, cut, ok := scanPprof(data); ok && cut {
-			return nil, fmt.Errorf("collapse: parsing pprof profile: the protobuf ends inside a field: %w", io.ErrUnexpectedEOF)
+			return nil, stats, fmt.Errorf("collapse: parsing pprof profile: the protobuf ends inside a field: %w", io.ErrUnexpectedEOF)
 		}
-		return nil, fmt.Errorf("collapse: parsing pprof profile: %w", err)
+		return nil, stats, fmt.Errorf("collapse: parsing pprof profile: %w", err)
 	}
 	idx, err := sampleIndex(pp, opts)
 	if err != nil {
-		return nil, err
+		return nil, stats, err
 	}
 	p := &flamegraph.Profile{Unit: pprofUnit(pp.SampleType[idx].Unit)}
 	names := map[*profile.Location]string{}
@@ -90,11 +92,11 @@ func Pprof(r io.Reader, opts PprofOptions) (*flamegraph.Profile, error) {
 			b.WriteString(name)
 		}
 		if b.Len() == 0 {
-			b.WriteString("[unknown]")
+			b.WriteString(flamegraph.UnknownFrame)
 		}
 		p.Add(b.String(), float64(s.Value[idx]))
 	}
-	return p, nil
+	return p, stats, nil
 }
 
 // sampleIndex returns the index of the sample type opts selects.
@@ -164,15 +166,12 @@ func locationFrames(loc *profile.Location) string {
 		if name == "" {
 			name = f.SystemName
 		}
-		if name == "" {
-			name = "[unknown]"
-		}
 		if b.Len() > 0 {
 			b.WriteByte(';')
 		}
-		b.WriteString(frameReplacer.Replace(name))
+		b.WriteString(flamegraph.FrameName(name))
 		if i < len(loc.Line)-1 {
-			b.WriteString("_[i]")
+			b.WriteString(flamegraph.InlinedSuffix)
 		}
 	}
 	return b.String()
@@ -182,18 +181,18 @@ func locationFrames(loc *profile.Location) string {
 func addressFrame(loc *profile.Location) string {
 	m := loc.Mapping
 	if m == nil || m.File == "" {
-		return "[unknown]"
+		return flamegraph.UnknownFrame
 	}
 	file := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m.File), "["), "]")
+	if file != "" { // "[]": FrameName would name it unknown
+		file = flamegraph.FrameName(file)
+	}
 	addr := loc.Address
 	if addr >= m.Start && addr < m.Limit {
 		addr = addr - m.Start + m.Offset
 	}
-	return "[" + frameReplacer.Replace(file) + "+0x" + strconv.FormatUint(addr, 16) + "]"
+	return "[" + file + "+0x" + strconv.FormatUint(addr, 16) + "]"
 }
-
-// frameReplacer makes a name safe as one frame of a folded line.
-var frameReplacer = strings.NewReplacer(";", ":", "\n", " ", "\r", " ")
 
 // maxGzipLayers bounds the gzip layers readPprof opens: a profile is gzipped
 // once, sometimes twice (a .pb.gz gzipped again), never more, and a gzip
@@ -204,9 +203,9 @@ const maxGzipLayers = 4
 // is reported as one (profile.Parse keeps only the text of its errors).
 func readPprof(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(r)
-	for layer := 0; err == nil && isGzip(data) && layer < maxGzipLayers; layer++ {
+	for layer := 0; err == nil && stream.IsGzip(data) && layer < maxGzipLayers; layer++ {
 		var zr io.Reader
-		if zr, err = gunzip(bytes.NewReader(data)); err == nil {
+		if zr, err = stream.Gunzip(bytes.NewReader(data)); err == nil {
 			data, err = io.ReadAll(zr)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/flamegraph/collapse/internal/stream"
 	"github.com/flamekit/flamekit/internal/testenv"
 )
 
@@ -60,15 +61,15 @@ func TestPprofRealCPUProfile(t *testing.T) {
 	pprofSink = hotLoopForPprofTest(300 * time.Millisecond)
 	pprof.StopCPUProfile()
 	gz := buf.Bytes()
-	if !isGzip(gz) {
+	if !stream.IsGzip(gz) {
 		t.Fatalf("runtime/pprof wrote no gzip: % x", gz[:min(len(gz), 8)])
 	}
 
-	cpu, err := Pprof(bytes.NewReader(gz), PprofOptions{})
+	cpu, _, err := Pprof(bytes.NewReader(gz), PprofOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	samples, err := Pprof(bytes.NewReader(gz), PprofOptions{SampleType: "samples"})
+	samples, _, err := Pprof(bytes.NewReader(gz), PprofOptions{SampleType: "samples"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,10 +82,10 @@ func TestPprofRealCPUProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if isGzip(plain) || len(plain) <= len(gz) {
+	if stream.IsGzip(plain) || len(plain) <= len(gz) {
 		t.Fatalf("decompression went wrong: %d bytes from %d", len(plain), len(gz))
 	}
-	cpuPlain, err := Pprof(bytes.NewReader(plain), PprofOptions{SampleIndex: 2})
+	cpuPlain, _, err := Pprof(bytes.NewReader(plain), PprofOptions{SampleIndex: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func checkInlined(t *testing.T, path string) *flamegraph.Profile {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	p, err := Pprof(f, PprofOptions{SampleType: "cpu"})
+	p, _, err := Pprof(f, PprofOptions{SampleType: "cpu"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +202,7 @@ func TestPprofSampleTypes(t *testing.T) {
 	}
 	total := func(opts PprofOptions) float64 {
 		t.Helper()
-		p, err := Pprof(bytes.NewReader(data), opts)
+		p, _, err := Pprof(bytes.NewReader(data), opts)
 		if err != nil {
 			t.Fatalf("%+v: %v", opts, err)
 		}
@@ -230,7 +231,7 @@ func TestPprofSampleTypes(t *testing.T) {
 		{SampleIndex: -1},
 		{SampleType: "alloc_space", SampleIndex: 1},
 	} {
-		_, err := Pprof(bytes.NewReader(data), opts)
+		_, _, err := Pprof(bytes.NewReader(data), opts)
 		if !errors.Is(err, ErrSampleType) {
 			t.Errorf("%+v: want ErrSampleType, got %v", opts, err)
 			continue
@@ -289,7 +290,7 @@ func TestPprofSynthetic(t *testing.T) {
 		"main;[libfoo.so.1+0x4abc] 2\n" +
 		"main;tmpl<a:b> x;_Z3sysv_[i] 5\n"
 	for name, data := range map[string][]byte{"gzip": gz.Bytes(), "plain": plain.Bytes()} {
-		p, err := Pprof(bytes.NewReader(data), PprofOptions{})
+		p, _, err := Pprof(bytes.NewReader(data), PprofOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -297,7 +298,7 @@ func TestPprofSynthetic(t *testing.T) {
 			t.Errorf("%s: got\n%s\nwant\n%s", name, got, want)
 		}
 	}
-	p, err := Pprof(bytes.NewReader(gz.Bytes()), PprofOptions{SampleType: "weight"})
+	p, _, err := Pprof(bytes.NewReader(gz.Bytes()), PprofOptions{SampleType: "weight"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +309,7 @@ func TestPprofSynthetic(t *testing.T) {
 
 func TestPprofBadInput(t *testing.T) {
 	for _, in := range []string{"", "not a profile", "\x1f\x8b\x08\x00garbage", "\x0a\x05\x08\x01"} {
-		if _, err := Pprof(strings.NewReader(in), PprofOptions{}); err == nil || !strings.Contains(err.Error(), "pprof") {
+		if _, _, err := Pprof(strings.NewReader(in), PprofOptions{}); err == nil || !strings.Contains(err.Error(), "pprof") {
 			t.Errorf("Pprof(%q): want an error, got %v", in, err)
 		}
 	}
@@ -330,7 +331,7 @@ func FuzzPprof(f *testing.F) {
 	}
 	f.Add(buf.Bytes(), 2)
 	f.Fuzz(func(t *testing.T, data []byte, index int) {
-		p, err := Pprof(bytes.NewReader(data), PprofOptions{SampleIndex: index})
+		p, _, err := Pprof(bytes.NewReader(data), PprofOptions{SampleIndex: index})
 		if err != nil {
 			return
 		}

@@ -20,7 +20,7 @@ func TestPerfUnit(t *testing.T) {
 		{"multi-event", "cpu-clock", "nanoseconds"},
 	} {
 		for _, threads := range []int{1, 2} {
-			p, err := Perf(bytes.NewReader(perfInput(t, tt.capture)), PerfOptions{EventFilter: tt.event, Threads: threads})
+			p, _, err := Perf(bytes.NewReader(perfInput(t, tt.capture)), PerfOptions{EventFilter: tt.event, Threads: threads})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,7 +43,7 @@ func TestPerfUnitNames(t *testing.T) {
 		{"app 1 [000] 1.000001: cpu-clock:", ""},
 	} {
 		in := tt.header + "\n\t4dd224 main.main+0x24 (/tmp/app)\n\n"
-		p, err := Perf(bytes.NewReader([]byte(in)), PerfOptions{})
+		p, _, err := Perf(bytes.NewReader([]byte(in)), PerfOptions{})
 		if err != nil || len(p.Stacks) != 1 {
 			t.Fatalf("%q: %v, %v", tt.header, p, err)
 		}
@@ -69,7 +69,7 @@ func TestPprofUnit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := Pprof(bytes.NewReader(data), PprofOptions{SampleType: tt.sampleType})
+		p, _, err := Pprof(bytes.NewReader(data), PprofOptions{SampleType: tt.sampleType})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,16 +24,14 @@ func generate(t *testing.T, o perfgen.Options) []byte {
 // fold folds perf script text as flamekit collapse does.
 func fold(t *testing.T, text []byte, o collapse.PerfOptions) (*flamegraph.Profile, collapse.PerfStats) {
 	t.Helper()
-	var st collapse.PerfStats
-	o.Stats = &st
-	p, err := collapse.Perf(bytes.NewReader(text), o)
+	p, st, err := collapse.Perf(bytes.NewReader(text), o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Skipped.Lines != 0 {
 		t.Fatalf("collapse skipped lines of generated text: %s", p.Skipped)
 	}
-	return p.Folded(), st
+	return p.Folded(), st.Perf
 }
 
 // TestWriteRepeatable checks that the same options make the same text and

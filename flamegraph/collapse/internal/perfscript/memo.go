@@ -1,4 +1,4 @@
-package collapse
+package perfscript
 
 import "bytes"
 
@@ -9,23 +9,20 @@ import "bytes"
 // bytes, and a sample whose lines after the leaf are byte for byte the same
 // as a kept one (up to its blank line) is folded without parsing them again.
 //
-// The memo is exact: an entry is made only from lines that were all stack
+// The memo is exact: an entry is made only from lines that were all frame
 // lines, whose frames depend on nothing but their bytes, the options and
 // whether the comm starts with "java" (there is one index for each). The
-// entries are found by their first few lines and checked whole. The memo is
-// bounded by perfMemoBudget bytes.
-
-// perfMemoBudget bounds the bytes the memos of one Perf call keep, in all.
-const perfMemoBudget = 8 << 20
+// entries are found by their first few lines and checked whole. The memos
+// of one Read take at most Sizes.Memo bytes in all.
 
 const (
-	perfMemoHead     = 4   // lines after the leaf line that index an entry
-	perfMemoCands    = 8   // entries with the same head lines
-	perfMemoOverhead = 128 // bytes an entry takes beyond its strings
+	memoHead     = 4   // lines after the leaf line that index an entry
+	memoCands    = 8   // entries with the same head lines
+	memoOverhead = 128 // bytes an entry takes beyond its strings
 )
 
-// perfMemo is what the lines of a sample after its leaf line fold to.
-type perfMemo struct {
+// memo is what the lines of a sample after its leaf line fold to.
+type memo struct {
 	rest  string // the lines, each with its '\n'
 	frag  string // ";name" for each of their frames, root first
 	lines int    // how many lines they are
@@ -33,17 +30,17 @@ type perfMemo struct {
 	stack int    // the stack that sample folded to, or -1
 }
 
-// perfPlainStart reports a byte that starts a stack line (and no other line
+// plainStart reports a byte that starts a frame line (and no other line
 // perf prints).
-func perfPlainStart(c byte) bool { return c == '\t' || c == ' ' }
+func plainStart(c byte) bool { return c == '\t' || c == ' ' }
 
 // body is called after a header line that ends at data[i-1]. It folds the
 // lines of the sample that follow, up to its blank line, and returns where
 // it stopped. It stops early, leaving the rest to the caller, at a line
-// that does not start like a stack line or at the end of data.
-func (p *perfParser) body(data []byte, i int) int {
+// that does not start like a frame line or at the end of data.
+func (p *parser) body(data []byte, i int) int {
 	p.started = false
-	if len(p.frames) != 0 || i >= len(data) || !perfPlainStart(data[i]) {
+	if len(p.frames) != 0 || i >= len(data) || !plainStart(data[i]) {
 		return i
 	}
 	j := bytes.IndexByte(data[i:], '\n')
@@ -55,8 +52,8 @@ func (p *perfParser) body(data []byte, i int) int {
 
 	// The head lines, or all the lines when there are fewer.
 	start, end := i, i
-	for range perfMemoHead {
-		if end >= len(data) || !perfPlainStart(data[end]) {
+	for range memoHead {
+		if end >= len(data) || !plainStart(data[end]) {
 			break
 		}
 		j := bytes.IndexByte(data[end:], '\n')
@@ -84,10 +81,10 @@ func (p *perfParser) body(data []byte, i int) int {
 		}
 	}
 
-	// Fold the lines; keep them if they were all stack lines.
+	// Fold the lines; keep them if they were all frame lines.
 	k0, lines, skipped := len(p.frames), p.lines, p.skipped.Lines
 	for {
-		if i >= len(data) || !perfPlainStart(data[i]) {
+		if i >= len(data) || !plainStart(data[i]) {
 			if i < len(data) && data[i] == '\n' {
 				break // the blank line, left to the caller
 			}
@@ -100,15 +97,15 @@ func (p *perfParser) body(data []byte, i int) int {
 		p.line(data[i : i+j])
 		i += j + 1
 	}
-	if p.skipped.Lines != skipped || len(cands) >= perfMemoCands {
+	if p.skipped.Lines != skipped || len(cands) >= memoCands {
 		return i
 	}
-	cost := i - start + perfMemoOverhead
+	cost := i - start + memoOverhead
 	if len(cands) == 0 {
 		cost += end - start
 	}
 	for _, f := range p.frames[k0:] {
-		cost += 1 + len(f.name) + len(perfNoteText[f.note])
+		cost += 1 + len(f.name) + len(noteText[f.note])
 	}
 	if cost > p.memoLeft {
 		return i
@@ -119,7 +116,7 @@ func (p *perfParser) body(data []byte, i int) int {
 	if p.memoIdx[java] == nil {
 		p.memoIdx[java] = make(map[string][]int32)
 	}
-	p.memos = append(p.memos, perfMemo{rest: string(data[start:i]), frag: string(frag), lines: p.lines - lines, stack: -1})
+	p.memos = append(p.memos, memo{rest: string(data[start:i]), frag: string(frag), lines: p.lines - lines, stack: -1})
 	p.memoIdx[java][string(data[start:end])] = append(cands, int32(len(p.memos)-1))
 	return i
 }

@@ -1,4 +1,9 @@
-package collapse
+// Package stream holds what the readers of package collapse share about
+// reading bytes: gzip streams that say when they were cut short, and Fill,
+// which reads a buffer full and tells a clean end of the input from a cut
+// one. A cut input is an error wrapping io.ErrUnexpectedEOF, never a shorter
+// input.
+package stream
 
 import (
 	"compress/gzip"
@@ -11,10 +16,15 @@ import (
 // trailer: the input was cut short (a copy stopped early, a disk filled).
 var errGzipCut = fmt.Errorf("gzip stream cut short: %w", io.ErrUnexpectedEOF)
 
-// gunzip returns a reader of the decompressed stream r holds. A stream cut
-// short fails with errGzipCut, which wraps io.ErrUnexpectedEOF, and never
-// ends like a whole one.
-func gunzip(r io.Reader) (io.Reader, error) {
+// IsGzip reports whether b starts with the gzip magic number.
+func IsGzip(b []byte) bool {
+	return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b
+}
+
+// Gunzip returns a reader of the decompressed stream r holds. A stream cut
+// short fails with an error that wraps io.ErrUnexpectedEOF and says "gzip
+// stream cut short", and never ends like a whole one.
+func Gunzip(r io.Reader) (io.Reader, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, gzipError(err)
@@ -37,11 +47,11 @@ func gzipError(err error) error {
 	return err
 }
 
-// fill reads into buf until it is full or the input ends, like io.ReadFull,
+// Fill reads into buf until it is full or the input ends, like io.ReadFull,
 // but tells a clean end from a cut one: eof is true only when r returned
 // io.EOF, and any other error, io.ErrUnexpectedEOF included (a gzip stream
 // cut short), comes back as err.
-func fill(r io.Reader, buf []byte) (n int, eof bool, err error) {
+func Fill(r io.Reader, buf []byte) (n int, eof bool, err error) {
 	for n < len(buf) {
 		k, err := r.Read(buf[n:])
 		n += k

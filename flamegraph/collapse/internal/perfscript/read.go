@@ -1,0 +1,127 @@
+package perfscript
+
+import (
+	"cmp"
+	"io"
+	"slices"
+
+	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/flamegraph/collapse/internal/stream"
+)
+
+// Options selects what Read keeps, with the meanings of collapse.PerfOptions
+// (whose fields these are, in the same order).
+type Options struct {
+	PID         bool   // process frame "comm-PID"
+	TID         bool   // process frame "comm-PID/TID" (takes precedence over PID)
+	Kernel      bool   // annotate kernel frames with flamegraph.KernelSuffix
+	JIT         bool   // annotate JIT frames with flamegraph.JITSuffix
+	Addrs       bool   // name unknown frames with their address
+	EventFilter string // keep samples of this event only (default: the first seen)
+	Threads     int    // worker goroutines; 0 or 1 means one
+}
+
+// Sizes are the buffer sizes Read works with; tests make them small.
+type Sizes struct {
+	// Chunk is the read size, and the size of the chunks handed to the
+	// worker goroutines.
+	Chunk int
+	// MaxChunk bounds a chunk that has no sample boundary; past it the
+	// parallel reader goes on with one goroutine.
+	MaxChunk int
+	// Memo bounds the bytes the memos of repeated sample bodies take, in
+	// all; 0 turns the memo off.
+	Memo int
+}
+
+// DefaultSizes are the sizes collapse.Perf uses.
+var DefaultSizes = Sizes{Chunk: 1 << 20, MaxChunk: 64 << 20, Memo: 8 << 20}
+
+// Stats describes what Read read beyond the folded stacks, with the
+// meanings of collapse.PerfStats (whose fields these are, in the same
+// order).
+type Stats struct {
+	Event     string // the event type kept ("" when no header named one)
+	Samples   int    // samples folded
+	Filtered  int    // samples dropped for their event type
+	Truncated bool   // the input ended inside a sample
+}
+
+// Read folds the `perf script` text r holds (see collapse.Perf for the
+// rules) and returns the profile, sorted by frames, with the stats. A read
+// error is returned as it is, with the profile and stats of what was read
+// before it.
+func Read(r io.Reader, opts Options, sizes Sizes) (*flamegraph.Profile, Stats, error) {
+	var (
+		ps    []*parser
+		event []byte
+		err   error
+	)
+	if opts.Threads > 1 {
+		ps, event, err = readParallel(r, opts, sizes)
+	} else {
+		p := newParser(opts, sizes.Memo)
+		err = p.readAll(r, make([]byte, sizes.Chunk))
+		ps, event = []*parser{p}, p.filter
+	}
+	prof := merge(ps)
+	st := Stats{Event: string(event)}
+	weighted := false
+	for _, p := range ps {
+		weighted = weighted || p.weighted
+		st.Samples += p.samples
+		st.Filtered += p.filtered
+		st.Truncated = st.Truncated || p.truncated
+	}
+	prof.Unit = unit(event, weighted)
+	return prof, st, err
+}
+
+// readAll parses r through buf, which grows only for a line longer than it.
+func (p *parser) readAll(r io.Reader, buf []byte) error {
+	have := 0
+	for {
+		n, eof, err := stream.Fill(r, buf[have:])
+		have += n
+		if err != nil {
+			return err
+		}
+		used := p.feed(buf[:have], eof)
+		if eof {
+			return nil
+		}
+		p.detach()
+		have = copy(buf, buf[used:have])
+		if have == len(buf) {
+			buf = append(buf, make([]byte, len(buf))...)
+		}
+	}
+}
+
+// merge merges the stacks of the parsers into a sorted profile, with the
+// skipped lines of the first.
+func merge(ps []*parser) *flamegraph.Profile {
+	m := ps[0]
+	for _, o := range ps[1:] {
+		for i, k := range o.keys {
+			if j, ok := m.index[k]; ok {
+				m.counts[j] += o.counts[i]
+			} else {
+				m.index[k] = len(m.keys)
+				m.keys = append(m.keys, k)
+				m.counts = append(m.counts, o.counts[i])
+			}
+		}
+	}
+	order := make([]int, len(m.keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(m.keys[a], m.keys[b]) })
+	prof := &flamegraph.Profile{Stacks: make([]flamegraph.Stack, 0, len(order))}
+	for _, i := range order {
+		prof.Add(m.keys[i], m.counts[i])
+	}
+	prof.Skipped = m.skipped
+	return prof
+}
