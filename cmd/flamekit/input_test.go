@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/internal/golden"
 )
 
 // TestCutGzipFails feeds collapse, render and diff a gzipped perf script
@@ -143,4 +145,50 @@ func TestRenderUnits(t *testing.T) {
 func itoa(n int) string {
 	var b []byte
 	return string(flamegraph.AppendCount(b, float64(n)))
+}
+
+// TestCollapseAll checks that --all, which the CLI turns into --kernel and
+// --jit, gives stackcollapse-perf.pl --all's output on a real java capture,
+// which has kernel and JIT frames, and the same as the two flags.
+func TestCollapseAll(t *testing.T) {
+	const capture = "../../flamegraph/collapse/testdata/perf/java.txt.gz"
+	want := string(golden.Read(t, "../../flamegraph/collapse/testdata/perf/java.all.perl.folded.gz"))
+	if !strings.Contains(want, "_[k]") || !strings.Contains(want, "_[j]") {
+		t.Fatal("the golden lacks kernel or JIT frames")
+	}
+	for _, flags := range [][]string{{"--all"}, {"--kernel", "--jit"}} {
+		code, got, stderr := flamekit(t, "", append(append([]string{"collapse"}, flags...), capture)...)
+		if code != 0 || stderr != "" {
+			t.Fatalf("%v: exit %d, stderr %q", flags, code, stderr)
+		}
+		if got != want {
+			t.Errorf("%v: output differs from stackcollapse-perf.pl --all (%d bytes, want %d)", flags, len(got), len(want))
+		}
+	}
+}
+
+// TestCollapseWarnsOfWhatItLeftOut feeds collapse a real capture with a
+// junk line and without the blank line after its last sample: the folded
+// stacks are written, and stderr says, once each, which line was skipped
+// and that the last sample was left out.
+func TestCollapseWarnsOfWhatItLeftOut(t *testing.T) {
+	in := string(golden.Read(t, "../../testdata/perf-script-real.txt.gz"))
+	first := strings.Index(in, "\n\n") + 2
+	in = in[:first] + "this is not perf script\n" + strings.TrimRight(in[first:], "\n") + "\n"
+	code, out, stderr := flamekit(t, in, "collapse")
+	if code != 0 || !strings.Contains(out, "entry_SYSCALL_64_after_hwframe") {
+		t.Fatalf("exit %d, %d bytes out, stderr %q", code, len(out), stderr)
+	}
+	junkLine := strings.Count(in[:first], "\n") + 1
+	for _, want := range []string{
+		fmt.Sprintf(`flamekit: stdin: skipped 1 malformed line(s); first at line %d: "this is not perf script"`, junkLine) + "\n",
+		"flamekit: stdin: the input ends inside a sample (no blank line after it); that sample was left out\n",
+	} {
+		if strings.Count(stderr, want) != 1 {
+			t.Errorf("stderr %q, want once %q", stderr, want)
+		}
+	}
+	if n := strings.Count(stderr, "\n"); n != 2 {
+		t.Errorf("stderr has %d lines, want 2: %q", n, stderr)
+	}
 }
