@@ -36,8 +36,10 @@ func plainStart(c byte) bool { return c == '\t' || c == ' ' }
 
 // body is called after a header line that ends at data[i-1]. It folds the
 // lines of the sample that follow, up to its blank line, and returns where
-// it stopped. It stops early, leaving the rest to the caller, at a line
-// that does not start like a frame line or at the end of data.
+// it stopped: from the memo when the lines after the leaf are those of an
+// entry, else line by line, keeping them as an entry when it can. It stops
+// early, leaving the rest to the caller, at a line that does not start like
+// a frame line or at the end of data.
 func (p *parser) body(data []byte, i int) int {
 	p.started = false
 	if len(p.frames) != 0 || i >= len(data) || !plainStart(data[i]) {
@@ -50,26 +52,48 @@ func (p *parser) body(data []byte, i int) int {
 	p.line(data[i : i+j]) // the leaf line
 	i += j + 1
 
-	// The head lines, or all the lines when there are fewer.
-	start, end := i, i
-	for range memoHead {
-		if end >= len(data) || !plainStart(data[end]) {
-			break
-		}
-		j := bytes.IndexByte(data[end:], '\n')
-		if j < 0 {
-			return i
-		}
-		end += j + 1
-	}
-	if end == start {
+	end, ok := headEnd(data, i)
+	if !ok || end == i {
 		return i
 	}
 	java := 0
 	if p.java {
 		java = 1
 	}
-	cands := p.memoIdx[java][string(data[start:end])]
+	cands := p.memoIdx[java][string(data[i:end])]
+	if r, ok := p.recall(cands, data, i); ok {
+		return r
+	}
+	k0, lines, skipped := len(p.frames), p.lines, p.skipped.Lines
+	stop, whole := p.foldLines(data, i)
+	if whole && p.skipped.Lines == skipped {
+		p.remember(java, cands, data[i:stop], end-i, k0, p.lines-lines)
+	}
+	return stop
+}
+
+// headEnd returns the end of the head lines that index an entry, the
+// memoHead lines from start or all the frame lines when there are fewer.
+// It reports false when a line is cut by the end of data.
+func headEnd(data []byte, start int) (int, bool) {
+	end := start
+	for range memoHead {
+		if end >= len(data) || !plainStart(data[end]) {
+			break
+		}
+		j := bytes.IndexByte(data[end:], '\n')
+		if j < 0 {
+			return 0, false
+		}
+		end += j + 1
+	}
+	return end, true
+}
+
+// recall looks for the entry among cands whose lines data holds from start,
+// up to a blank line. When there is one, it becomes the sample's memo hit
+// and recall returns where its lines end.
+func (p *parser) recall(cands []int32, data []byte, start int) (int, bool) {
 	for n, c := range cands {
 		e := &p.memos[c]
 		if r := start + len(e.rest); r < len(data) && data[r] == '\n' && string(data[start:r]) == e.rest {
@@ -77,38 +101,45 @@ func (p *parser) body(data []byte, i int) int {
 			cands[0] = c
 			p.hit = int(c)
 			p.lines += e.lines
-			return r
+			return r, true
 		}
 	}
+	return 0, false
+}
 
-	// Fold the lines; keep them if they were all frame lines.
-	k0, lines, skipped := len(p.frames), p.lines, p.skipped.Lines
+// foldLines folds the frame lines of data from i and returns where it
+// stopped, and whether that is the sample's blank line (which it leaves to
+// the caller) rather than another line or the end of data.
+func (p *parser) foldLines(data []byte, i int) (int, bool) {
 	for {
 		if i >= len(data) || !plainStart(data[i]) {
-			if i < len(data) && data[i] == '\n' {
-				break // the blank line, left to the caller
-			}
-			return i
+			return i, i < len(data) && data[i] == '\n'
 		}
 		j := bytes.IndexByte(data[i:], '\n')
 		if j < 0 {
-			return i
+			return i, false
 		}
 		p.line(data[i : i+j])
 		i += j + 1
 	}
-	if p.skipped.Lines != skipped || len(cands) >= memoCands {
-		return i
+}
+
+// remember keeps rest, the lines after the leaf whose first head bytes index
+// it and which folded to the frames from the k0-th, as an entry of the
+// index java beside cands, when there is room.
+func (p *parser) remember(java int, cands []int32, rest []byte, head, k0, lines int) {
+	if len(cands) >= memoCands {
+		return
 	}
-	cost := i - start + memoOverhead
+	cost := len(rest) + memoOverhead
 	if len(cands) == 0 {
-		cost += end - start
+		cost += head
 	}
 	for _, f := range p.frames[k0:] {
 		cost += 1 + len(f.name) + len(noteText[f.note])
 	}
 	if cost > p.memoLeft {
-		return i
+		return
 	}
 	p.memoLeft -= cost
 	frag := p.appendFrames(p.key[:0], k0)
@@ -116,7 +147,6 @@ func (p *parser) body(data []byte, i int) int {
 	if p.memoIdx[java] == nil {
 		p.memoIdx[java] = make(map[string][]int32)
 	}
-	p.memos = append(p.memos, memo{rest: string(data[start:i]), frag: string(frag), lines: p.lines - lines, stack: -1})
-	p.memoIdx[java][string(data[start:end])] = append(cands, int32(len(p.memos)-1))
-	return i
+	p.memos = append(p.memos, memo{rest: string(rest), frag: string(frag), lines: lines, stack: -1})
+	p.memoIdx[java][string(rest[:head])] = append(cands, int32(len(p.memos)-1))
 }
