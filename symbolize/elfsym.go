@@ -121,7 +121,7 @@ func (b *symBuilder) add(src symSource) error {
 	if len(b.strs) >= maxSymSources {
 		return fmt.Errorf("symbolize: too many symbol tables: %w", errMalformedELF)
 	}
-	data, err := src.maps.section(sec, 0)
+	data, err := src.maps.Section(sec, 0)
 	if err != nil {
 		return fmt.Errorf("symbolize: reading %s: %w", sec.Name, err)
 	}
@@ -129,7 +129,7 @@ func (b *symBuilder) add(src symSource) error {
 	if src.names != nil {
 		strMaps = src.names
 	}
-	strs, err := strMaps.section(ef.Sections[sec.Link], 0)
+	strs, err := strMaps.Section(ef.Sections[sec.Link], 0)
 	if err != nil {
 		return fmt.Errorf("symbolize: reading %s's strings: %w", sec.Name, err)
 	}

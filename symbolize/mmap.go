@@ -37,9 +37,9 @@ func newFileMaps(f *os.File) *fileMaps {
 	return m
 }
 
-// section returns sec's bytes from off to its end: mapped when they are big
+// Section returns sec's bytes from off to its end: mapped when they are big
 // and stored as they are in the file, else read into the heap.
-func (m *fileMaps) section(sec *elf.Section, off uint64) ([]byte, error) {
+func (m *fileMaps) Section(sec *elf.Section, off uint64) ([]byte, error) {
 	if off > sec.Size {
 		return nil, fmt.Errorf("symbolize: %s: offset %#x past its end: %w", sec.Name, off, errMalformedELF)
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/flamekit/flamekit/symbolize/internal/gopclntab"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,10 +22,11 @@ type object struct {
 	file   io.Closer // the object's own handle on the file; nil for in-memory images
 	maps   *fileMaps // sections mapped from file
 	elf    *elf.File
-	gotab  *goTable
-	goc    goCache      // for gotab's lookups
-	names  symNames     // native's demangled names
-	native *nativeTable // nil until needed in a Go binary
+	gotab  *gopclntab.Table
+	goc    gopclntab.Cache   // for gotab's lookups
+	gof    []gopclntab.Frame // gotab's frames, before they are made Frames
+	names  symNames          // native's demangled names
+	native *nativeTable      // nil until needed in a Go binary
 	// What reading the native tables later takes, and whether that failed.
 	path     string
 	nopts    nativeOptions
@@ -54,8 +56,8 @@ func openObject(r io.ReaderAt, closer io.Closer, path string, nopts nativeOption
 	f, _ := r.(*os.File)
 	o := &object{file: closer, elf: ef, maps: newFileMaps(f), module: Module{Path: path, BuildID: buildID(ef)}, path: path, nopts: nopts}
 	// A damaged pclntab leaves the symbol tables to name the file.
-	if o.gotab, _ = newGoTable(ef, o.maps); o.gotab != nil {
-		o.goc.copy = len(o.maps.maps) > 0 // frames must not point into the mapping
+	if o.gotab, _ = gopclntab.Open(ef, o.maps); o.gotab != nil {
+		o.goc.Copy = len(o.maps.maps) > 0 // frames must not point into the mapping
 		return o, nil                     // the symbol tables are read when the pclntab fails to name an address
 	}
 	if o.native, err = newNativeTable(ef, f, path, nopts); err != nil {
@@ -163,8 +165,13 @@ func (o *object) lookupLocked(vaddr uint64, opts LookupOptions, dst []Frame) []F
 	if o.gotab != nil {
 		// A fault reading the mapped pclntab means the file was cut
 		// short under us: the symbol tables name what they can.
-		if guardMapped(func() { dst, ok = o.gotab.lookup(vaddr, opts.Lines, dst, &o.goc) }) {
-			o.gotab, dst, ok = nil, dst[:n], false
+		if guardMapped(func() { o.gof, ok = o.gotab.Lookup(vaddr, opts.Lines, o.gof[:0], &o.goc) }) {
+			o.gotab, ok = nil, false
+		}
+		if ok {
+			for _, f := range o.gof {
+				dst = append(dst, Frame{Function: f.Function, File: f.File, Line: f.Line, Inlined: f.Inlined, Kind: KindGo})
+			}
 		}
 	}
 	if !ok && o.nativeTable() != nil {
@@ -261,12 +268,12 @@ func (o *object) sizeBytes() int64 {
 	defer o.mu.Unlock()
 	n := int64(4 << 10)
 	if o.gotab != nil {
-		n += o.gotab.sizeBytes()
+		n += o.gotab.SizeBytes()
 	}
 	if o.native != nil {
 		n += o.native.sizeBytes() + o.names.sizeBytes()
 	}
-	n += o.goc.sizeBytes()
+	n += o.goc.SizeBytes()
 	return n
 }
 
