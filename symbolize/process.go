@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flamekit/flamekit/internal/procfs"
+	"github.com/flamekit/flamekit/internal/jit"
 )
 
 // Process is a snapshot of a process's address space: its mappings, the
@@ -34,8 +35,8 @@ type Process struct {
 
 	mu        sync.RWMutex
 	closed    bool
-	perfMap   *PerfMap
-	jitdump   *Jitdump
+	perfMap   *jit.PerfMap
+	jitdump   *jit.Jitdump
 	jitFile   *os.File // the jitdump, held open to read what is appended
 	jitPath   string   // the jitdump's path as the process saw it
 	stdio     stdioSource

@@ -27,8 +27,8 @@ func perfMapLine(t *testing.T, path, name string) (addr uint64, full string) {
 	for sc.Scan() {
 		fields := strings.SplitN(sc.Text(), " ", 3)
 		if len(fields) == 3 && strings.Contains(fields[2], name) {
-			start, err1 := parseHex([]byte(fields[0]))
-			size, err2 := parseHex([]byte(fields[1]))
+			start, err1 := strconv.ParseUint(strings.TrimPrefix(fields[0], "0x"), 16, 64)
+			size, err2 := strconv.ParseUint(strings.TrimPrefix(fields[1], "0x"), 16, 64)
 			if err1 != nil || err2 != nil {
 				t.Fatalf("bad line %q", sc.Text())
 			}

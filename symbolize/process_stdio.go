@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/flamekit/flamekit/internal/procfs"
+	"github.com/flamekit/flamekit/internal/jit"
 	"golang.org/x/sys/unix"
 )
 
@@ -179,7 +180,7 @@ func streamBuffer(mem *os.File, list uint64, fd int) ([]byte, bool) {
 		}
 		base, end := le.Uint64(f[glibcFileWriteBase:]), le.Uint64(f[glibcFileWritePtr:])
 		bufBase, bufEnd := le.Uint64(f[glibcFileBufBase:]), le.Uint64(f[glibcFileBufEnd:])
-		if base < bufBase || end < base || end > bufEnd || end-base > maxJitTail {
+		if base < bufBase || end < base || end > bufEnd || end-base > jit.MaxTail {
 			return nil, false
 		}
 		b := make([]byte, end-base)

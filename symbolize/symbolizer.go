@@ -77,7 +77,7 @@ type Symbolizer struct {
 	cache  *objectCache
 
 	kernelOnce sync.Once
-	kernel     *Kernel
+	kernel     *kernel
 	kernelErr  error
 }
 
@@ -200,18 +200,14 @@ func (s *Symbolizer) Process(p *Process, addrs []uint64, opts LookupOptions) ([]
 // first call): the kernel's functions, its modules' and BPF programs'. It
 // fails with ErrKernelAddressesHidden when kallsyms shows no addresses.
 func (s *Symbolizer) Kernel(addrs []uint64, opts LookupOptions) ([][]Frame, error) {
-	s.kernelOnce.Do(func() { s.kernel, s.kernelErr = LoadKernel() })
+	s.kernelOnce.Do(func() { s.kernel, s.kernelErr = loadKernel() })
 	if s.kernelErr != nil {
 		return nil, s.kernelErr
 	}
 	var b frameBatch
 	b.grow(len(addrs))
 	for _, a := range addrs {
-		f, ok := s.kernel.Lookup(a)
-		if !ok {
-			f = Frame{Module: Module{Path: KernelPath, BuildID: s.kernel.BuildID}, Offset: a}
-		}
-		b.frames = append(b.frames, f)
+		b.frames = append(b.frames, s.kernel.lookup(a))
 		b.next()
 	}
 	out := b.split(nil)
