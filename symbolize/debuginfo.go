@@ -2,6 +2,7 @@ package symbolize
 
 import (
 	"bytes"
+	"context"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -18,8 +19,9 @@ import (
 // opts.DebugDirs (the build-id must match); the .gnu_debuglink name in the
 // binary's directory, its .debug/ subdirectory and <dir>/<binary's
 // directory>/ under each debug dir (the CRC32 must match); then the debuginfod
-// client, if any. It returns nil when none is found.
-func findDebugFile(ef *elf.File, path string, opts nativeOptions) *debugFile {
+// client, if any, which gives up when ctx ends. It returns nil when none is
+// found.
+func findDebugFile(ctx context.Context, ef *elf.File, path string, opts nativeOptions) *debugFile {
 	id := buildID(ef)
 	if len(id) > 2 {
 		for _, dir := range opts.DebugDirs {
@@ -45,7 +47,7 @@ func findDebugFile(ef *elf.File, path string, opts nativeOptions) *debugFile {
 		}
 	}
 	if opts.Debuginfod != nil && id != "" {
-		if p, err := opts.Debuginfod.fetch(id); err == nil {
+		if p, err := opts.Debuginfod.fetch(ctx, id); err == nil {
 			if f := openDebugFile(p, func(d *elf.File) bool { return buildID(d) == id }); f != nil {
 				return f
 			}

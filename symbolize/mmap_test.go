@@ -26,7 +26,7 @@ func TestMappedTableCutShort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := openObject(f, f, path, nativeOptions{})
+	o, err := openObject(t.Context(), f, f, path, nativeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestMappedTableCutShort(t *testing.T) {
 		t.Fatal("the pclntab was not mapped")
 	}
 	pc := funcs[len(funcs)/2] + 1
-	before := o.lookup(pc, LookupOptions{Lines: true}, nil)
+	before := o.lookup(t.Context(), pc, LookupOptions{Lines: true}, nil)
 	if before[0].Kind != KindGo || before[0].Function == "" {
 		t.Fatalf("lookup(%#x) = %+v; want a Go function", pc, before)
 	}
@@ -43,7 +43,7 @@ func TestMappedTableCutShort(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.goc = gopclntab.Cache{Copy: o.goc.Copy} // decode again, from the pages now gone
-	after := o.lookup(pc, LookupOptions{Lines: true}, nil)
+	after := o.lookup(t.Context(), pc, LookupOptions{Lines: true}, nil)
 	if len(after) != 1 || after[0].Kind == KindGo {
 		t.Errorf("after the cut, lookup(%#x) = %+v; want one frame not from the pclntab", pc, after)
 	}
@@ -62,7 +62,7 @@ func TestFramesOutliveMapping(t *testing.T) {
 		addrs = append(addrs, funcs[i]+1)
 	}
 	s := New(Options{})
-	frames, err := s.File(path, addrs, VirtualAddress, LookupOptions{Lines: true})
+	frames, err := s.File(t.Context(), path, addrs, VirtualAddress, LookupOptions{Lines: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestNativeNamesMapped(t *testing.T) {
 	var want [3][]string
 	var frames [3][][]Frame
 	for style := range NameStyle(3) {
-		fs, err := s.File(path, addrs, VirtualAddress, LookupOptions{Names: style})
+		fs, err := s.File(t.Context(), path, addrs, VirtualAddress, LookupOptions{Names: style})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,22 +202,22 @@ func TestNativeNamesCutShort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := openObject(f, f, path, nativeOptions{DebugDirs: []string{t.TempDir()}})
+	o, err := openObject(t.Context(), f, f, path, nativeOptions{DebugDirs: []string{t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer o.close()
-	first := o.lookup(addrs[0], LookupOptions{}, nil)
+	first := o.lookup(t.Context(), addrs[0], LookupOptions{}, nil)
 	if !strings.Contains(first[0].Function, "_0000") {
 		t.Fatalf("lookup(%#x) = %+v", addrs[0], first)
 	}
 	if err := os.Truncate(path, 4096); err != nil {
 		t.Fatal(err)
 	}
-	if again := o.lookup(addrs[0], LookupOptions{}, nil); again[0].Function != first[0].Function {
+	if again := o.lookup(t.Context(), addrs[0], LookupOptions{}, nil); again[0].Function != first[0].Function {
 		t.Errorf("after the cut, the name given out before is %q; want %q", again[0].Function, first[0].Function)
 	}
-	last := o.lookup(addrs[len(addrs)-1], LookupOptions{}, nil)
+	last := o.lookup(t.Context(), addrs[len(addrs)-1], LookupOptions{}, nil)
 	if len(last) != 1 || last[0].Function != "" {
 		t.Errorf("after the cut, lookup(%#x) = %+v; want an unnamed frame", addrs[len(addrs)-1], last)
 	}
@@ -230,7 +230,7 @@ func TestMappedPagesEvicted(t *testing.T) {
 	path, addrs := ntManySymbols(t)
 	s := New(Options{})
 	defer s.Close()
-	if _, err := s.File(path, addrs, VirtualAddress, LookupOptions{}); err != nil {
+	if _, err := s.File(t.Context(), path, addrs, VirtualAddress, LookupOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var regions [][]byte

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/flamekit/flamekit/internal/procfs"
 	"github.com/flamekit/flamekit/internal/jit"
+	"github.com/flamekit/flamekit/internal/procfs"
 )
 
 // Process is a snapshot of a process's address space: its mappings, the

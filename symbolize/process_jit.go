@@ -10,8 +10,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/flamekit/flamekit/internal/procfs"
 	"github.com/flamekit/flamekit/internal/jit"
+	"github.com/flamekit/flamekit/internal/procfs"
 )
 
 // jitdumpName matches the file name of a jitdump.

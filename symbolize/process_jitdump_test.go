@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flamekit/flamekit/internal/testenv"
 	"github.com/flamekit/flamekit/internal/jit"
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // startStdioWriter builds and starts testdata/jit/stdio_writer.c in a

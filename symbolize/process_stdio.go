@@ -10,8 +10,8 @@ import (
 	"regexp"
 	"strconv"
 
-	"github.com/flamekit/flamekit/internal/procfs"
 	"github.com/flamekit/flamekit/internal/jit"
+	"github.com/flamekit/flamekit/internal/procfs"
 	"golang.org/x/sys/unix"
 )
 

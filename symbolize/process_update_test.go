@@ -72,7 +72,7 @@ func TestProcessUpdate(t *testing.T) {
 	}
 	s := New(Options{})
 	defer s.Close()
-	frames, err := s.Process(p, []uint64{addr}, LookupOptions{})
+	frames, err := s.Process(t.Context(), p, []uint64{addr}, LookupOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

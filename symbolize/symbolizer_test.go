@@ -2,6 +2,7 @@ package symbolize_test
 
 import (
 	"bufio"
+	"context"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -77,7 +78,7 @@ func TestSymbolizerFile(t *testing.T) {
 	s := symbolize.New(symbolize.Options{})
 	defer s.Close()
 
-	frames, err := s.File(bin, []uint64{alpha, alpha + 2, 0xdeadbeef00}, symbolize.VirtualAddress, symbolize.LookupOptions{Lines: true})
+	frames, err := s.File(t.Context(), bin, []uint64{alpha, alpha + 2, 0xdeadbeef00}, symbolize.VirtualAddress, symbolize.LookupOptions{Lines: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestSymbolizerFile(t *testing.T) {
 
 	// The same function by file offset.
 	off := frames[0][0].Offset
-	byOff, err := s.File(bin, []uint64{off}, symbolize.FileOffset, symbolize.LookupOptions{})
+	byOff, err := s.File(t.Context(), bin, []uint64{off}, symbolize.FileOffset, symbolize.LookupOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,12 +106,12 @@ func TestSymbolizerFile(t *testing.T) {
 		t.Errorf("by file offset %#x: %+v", off, got)
 	}
 
-	if _, err := s.File(filepath.Join(t.TempDir(), "missing"), []uint64{1}, symbolize.VirtualAddress, symbolize.LookupOptions{}); err == nil {
+	if _, err := s.File(t.Context(), filepath.Join(t.TempDir(), "missing"), []uint64{1}, symbolize.VirtualAddress, symbolize.LookupOptions{}); err == nil {
 		t.Error("a missing file gave no error")
 	}
 	notELF := filepath.Join(t.TempDir(), "text")
 	os.WriteFile(notELF, []byte("not an ELF file"), 0o644)
-	if _, err := s.File(notELF, []uint64{1}, symbolize.VirtualAddress, symbolize.LookupOptions{}); err == nil {
+	if _, err := s.File(t.Context(), notELF, []uint64{1}, symbolize.VirtualAddress, symbolize.LookupOptions{}); err == nil {
 		t.Error("a non-ELF file gave no error")
 	}
 }
@@ -156,7 +157,7 @@ func TestSymbolizerProcessAfterExit(t *testing.T) {
 
 	s := symbolize.New(symbolize.Options{})
 	defer s.Close()
-	frames, err := s.Process(snap, append(addrs, 8), symbolize.LookupOptions{})
+	frames, err := s.Process(t.Context(), snap, append(addrs, 8), symbolize.LookupOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +185,7 @@ func TestSymbolizerProcessSelf(t *testing.T) {
 	s := symbolize.New(symbolize.Options{})
 	defer s.Close()
 	pc := uint64(reflect.ValueOf(knownGoFunction).Pointer())
-	frames, err := s.Process(snap, []uint64{pc + 1}, symbolize.LookupOptions{Lines: true})
+	frames, err := s.Process(t.Context(), snap, []uint64{pc + 1}, symbolize.LookupOptions{Lines: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +214,7 @@ func TestSymbolizerKernel(t *testing.T) {
 		t.Fatal("no do_syscall_64 in /proc/kallsyms")
 	}
 	s := symbolize.New(symbolize.Options{})
-	frames, err := s.Kernel([]uint64{addr + 0x10}, symbolize.LookupOptions{})
+	frames, err := s.Kernel(t.Context(), []uint64{addr + 0x10}, symbolize.LookupOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +237,7 @@ func TestSymbolizerConcurrentAndBounded(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				addr := symbolAddr(t, bin, "symbolizer_beta")
-				frames, err := s.File(bin, []uint64{addr}, symbolize.VirtualAddress, symbolize.LookupOptions{Lines: g%2 == 0})
+				frames, err := s.File(t.Context(), bin, []uint64{addr}, symbolize.VirtualAddress, symbolize.LookupOptions{Lines: g%2 == 0})
 				if err != nil {
 					errs <- err
 					return
@@ -261,7 +262,7 @@ func ExampleSymbolizer_File() {
 	// Go binaries are linked at fixed addresses, so a function's runtime
 	// address is its link-time address.
 	pc := uint64(reflect.ValueOf(knownGoFunction).Pointer())
-	frames, err := s.File(exe, []uint64{pc}, symbolize.VirtualAddress, symbolize.LookupOptions{})
+	frames, err := s.File(context.Background(), exe, []uint64{pc}, symbolize.VirtualAddress, symbolize.LookupOptions{})
 	if err != nil {
 		panic(err)
 	}
