@@ -19,36 +19,12 @@ import (
 	"github.com/flamekit/flamekit/symbolize"
 )
 
-// workload is a C program that prints the runtime address of two of its
-// functions, then waits for its stdin to close before exiting.
-const workload = `
-#include <stdio.h>
-#include <unistd.h>
-__attribute__((noinline)) int symbolizer_alpha(int x) { return x * 3 + 1; }
-__attribute__((noinline)) int symbolizer_beta(int x) { return symbolizer_alpha(x) ^ 7; }
-int main(void) {
-	printf("%p %p\n", (void *)symbolizer_alpha, (void *)symbolizer_beta);
-	fflush(stdout);
-	char c;
-	while (read(0, &c, 1) > 0) {}
-	return symbolizer_beta(1) == 0;
-}
-`
-
+// buildC builds testdata/native/symwork.c, a C program that prints the
+// runtime address of two of its functions, then waits for its stdin to
+// close before exiting.
 func buildC(t *testing.T, flags ...string) string {
 	t.Helper()
-	testenv.RequireTool(t, "gcc", "")
-	dir := t.TempDir()
-	src := filepath.Join(dir, "work.c")
-	bin := filepath.Join(dir, "symwork")
-	if err := os.WriteFile(src, []byte(workload), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	args := append(append([]string{}, flags...), "-o", bin, src)
-	if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, out)
-	}
-	return bin
+	return testenv.BuildC(t, "gcc", "symwork", []string{"testdata/native/symwork.c"}, flags...)
 }
 
 // symbolAddr returns a function's link-time address from the ELF symtab.
@@ -84,8 +60,8 @@ func TestSymbolizerFile(t *testing.T) {
 	}
 	for _, fr := range frames[:2] {
 		f := fr[len(fr)-1]
-		if f.Function != "symbolizer_alpha" || f.Kind != symbolize.KindNative || f.Line != 4 || !strings.HasSuffix(f.File, "work.c") {
-			t.Errorf("frame %+v: want symbolizer_alpha at work.c:4", f)
+		if f.Function != "symbolizer_alpha" || f.Kind != symbolize.KindNative || f.Line != 4 || !strings.HasSuffix(f.File, "symwork.c") {
+			t.Errorf("frame %+v: want symbolizer_alpha at symwork.c:4", f)
 		}
 		if f.Module.Path != bin || f.Module.BuildID == "" {
 			t.Errorf("module %+v: want %s with a build-id", f.Module, bin)
