@@ -138,22 +138,22 @@ func miniDebugInfo(ef *elf.File) (*elf.File, error) {
 	}
 	data, err := s.Data()
 	if err != nil {
-		return nil, fmt.Errorf("symbolize: reading .gnu_debugdata: %w", err)
+		return nil, fmt.Errorf("reading .gnu_debugdata: %w", err)
 	}
 	r, err := xz.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("symbolize: .gnu_debugdata: %w", err)
+		return nil, fmt.Errorf(".gnu_debugdata: %w", err)
 	}
 	out, err := io.ReadAll(io.LimitReader(r, maxMiniDebugInfo+1))
 	if err != nil {
-		return nil, fmt.Errorf("symbolize: .gnu_debugdata: %w", err)
+		return nil, fmt.Errorf(".gnu_debugdata: %w", err)
 	}
 	if len(out) > maxMiniDebugInfo {
-		return nil, fmt.Errorf("symbolize: .gnu_debugdata: %w", errMiniDebugInfoTooLarge)
+		return nil, fmt.Errorf(".gnu_debugdata: %w", errMiniDebugInfoTooLarge)
 	}
 	f, err := newELFFile(bytes.NewReader(out))
 	if err != nil {
-		return nil, fmt.Errorf("symbolize: .gnu_debugdata: %w", err)
+		return nil, fmt.Errorf(".gnu_debugdata: %w", err)
 	}
 	return f, nil
 }

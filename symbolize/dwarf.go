@@ -23,7 +23,7 @@ type dwarfIndex struct {
 }
 
 // errDWARFLoop is returned for DWARF whose entries do not move forward.
-var errDWARFLoop = errors.New("symbolize: damaged DWARF: entries do not advance")
+var errDWARFLoop = errors.New("damaged DWARF: entries do not advance")
 
 // unitRange is one address range of a compilation unit.
 type unitRange struct {

@@ -71,14 +71,14 @@ func newNativeTable(ctx context.Context, ef *elf.File, f *os.File, path string, 
 	defer symMaps.release()
 	var err error
 	if guardMapped(func() { err = t.build(ctx, symMaps, t.keepMaps(f)) }) {
-		err = fmt.Errorf("symbolize: %s: the file was cut short while its symbols were read: %w", path, errMalformedELF)
+		err = fmt.Errorf("the file was cut short while its symbols were read: %w", errMalformedELF)
 	}
 	if err != nil {
 		t.close()
 		return nil, err
 	}
 	if len(t.syms) == 0 && !hasDWARF(ef) && t.debug == "" {
-		return nil, fmt.Errorf("symbolize: %s: %w", path, ErrNoSymbols)
+		return nil, ErrNoSymbols
 	}
 	return t, nil
 }

@@ -15,7 +15,8 @@ import (
 // ErrUnsafeFile reports a file that another user could have planted or
 // swapped: a symbolic link, not a regular file, or not owned by the
 // profiled process's user or by root. Perf maps and jitdumps are written by
-// the profiled process; make sure that process (or root) owns them.
+// the profiled process; make sure that process (or root) owns them. It
+// comes wrapped, in the errors of [Process.Refresh], with the file's path.
 var ErrUnsafeFile = errors.New("refusing file: a symbolic link, not a regular file, or owned by neither the process's user nor root")
 
 // errFileTooLarge reports a JIT source (perf map or jitdump) larger than

@@ -49,10 +49,11 @@ type procMapping struct {
 	file *mappedFile
 }
 
-// ErrNoMappings is returned by SnapshotProcess for a process with no address
-// space: a kernel thread, or a process that is exiting (its mappings are
-// gone already). A snapshot taken earlier is the one to keep.
-var ErrNoMappings = errors.New("symbolize: the process has no mappings (a kernel thread, or exiting)")
+// ErrNoMappings reports a process with no address space, to
+// [SnapshotProcess] and [Process.Update]: a kernel thread, or a process that
+// is exiting (its mappings are gone already). A snapshot taken earlier is
+// the one to keep. It comes wrapped with the package prefix and the pid.
+var ErrNoMappings = errors.New("the process has no mappings (a kernel thread, or exiting)")
 
 // SnapshotProcess reads the mappings of process pid and opens what is needed
 // to symbolize its addresses after it exits. It holds the process's root
@@ -185,7 +186,7 @@ func sortedMappings(maps []procfs.Mapping) []procMapping {
 }
 
 // errPIDReused reports a pid that names another process than the snapshot's.
-var errPIDReused = errors.New("symbolize: the pid belongs to another process now")
+var errPIDReused = errors.New("the pid belongs to another process now")
 
 // mappings returns the snapshot's mappings, sorted by start; Update replaces
 // the slice, never its elements.
