@@ -58,11 +58,11 @@ var ErrNoMappings = errors.New("the process has no mappings (a kernel thread, or
 // SnapshotProcess reads the mappings of process pid and opens what is needed
 // to symbolize its addresses after it exits. It holds the process's root
 // directory, to read the JIT sources that the process writes as it runs
-// (and the JVM at exit): call Exited when the process has exited, and Close
-// to release every open file. Files that cannot be opened (permissions, a
-// file replaced on disk) do not fail the snapshot: their mappings resolve
-// to a mappedFile whose err says why. It fails when /proc/PID/maps cannot
-// be read, and with ErrNoMappings when it is empty.
+// (and the JVM at exit): call [Process.Exited] when the process has exited,
+// and [Process.Close] to release every open file. Files that cannot be
+// opened (permissions, a file replaced on disk) do not fail the snapshot:
+// their addresses go unnamed, and [Options.Logger] hears why. It fails when
+// /proc/PID/maps cannot be read, and with ErrNoMappings when it is empty.
 func SnapshotProcess(pid int) (*Process, error) {
 	st, err := procfs.ReadStatus(pid)
 	if err != nil {
@@ -242,8 +242,8 @@ func (p *Process) Exited() {
 }
 
 // Close releases the files the snapshot holds open. JIT names stay
-// available; the mappedFiles become unreadable. Calling it again does
-// nothing.
+// available; the files' addresses can no longer be named. Calling it again
+// does nothing.
 func (p *Process) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -57,7 +57,7 @@ type LookupOptions struct {
 	Names NameStyle
 }
 
-// AddressKind says what the addresses given to File are.
+// AddressKind says what the addresses given to [Symbolizer.File] are.
 type AddressKind uint8
 
 // The kinds of file address.
