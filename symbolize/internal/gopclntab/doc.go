@@ -4,11 +4,11 @@
 // layouts of Go 1.16, 1.18 and 1.20 and later, also from binaries stripped of
 // their symbol table or of their section headers.
 //
-// [Open] reads a binary's table into a [Table], mapping the section through
-// the caller's [Sections] when it can; [Table.Lookup] appends the frames
-// ([Frame]) at an address, innermost first, with a [Cache] the caller keeps between
-// lookups (where the pc-value tables were left, and copies of the names
-// when the table is mapped from its file).
+// [Open] reads a binary's table into a [Table], mapping the section
+// through the caller's [Sections] when it can; [Table.Lookup] appends the
+// frames ([Frame]) at an address, innermost first, with a [Cache] the
+// caller keeps between lookups (where the pc-value tables were left, and
+// copies of the names when the table is mapped from its file).
 //
 // It is written by hand rather than with debug/gosym, which decodes every
 // function's tables when it loads (tens of MiB for the Go compiler), gives
