@@ -97,6 +97,7 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.symCtx, s.symCancel = context.WithCancel(context.WithoutCancel(ctx))
 	if s.sym == nil {
 		s.sym, s.ownSym = symbolize.New(symbolize.Options{Logger: opts.Logger, CacheBytes: sessionCacheBytes}), true
 	}
@@ -126,7 +127,6 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	s.stopDrain, s.drainDone = make(chan struct{}), make(chan struct{})
 	go s.drainLoop(s.stopDrain, s.drainDone)
 	s.stopCtx = context.AfterFunc(ctx, s.markDone)
-	s.symCtx, s.symCancel = context.WithCancel(context.WithoutCancel(ctx))
 	return s, nil
 }
 
