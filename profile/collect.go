@@ -256,7 +256,7 @@ func (b *profileBuilder) symbolize() {
 		var frames [][]symbolize.Frame
 		var err error
 		if pid == -1 {
-			frames, err = b.s.sym.Kernel(addrs, opts)
+			frames, err = b.s.sym.Kernel(b.s.symCtx, addrs, opts)
 			if err != nil {
 				b.p.Failures["kernel-symbols-unavailable"] += uint64(len(addrs))
 			}
@@ -267,7 +267,7 @@ func (b *profileBuilder) symbolize() {
 			if err := snap.Refresh(); err != nil {
 				b.s.log.Debug("profile: JIT symbols", "pid", pid, "err", err)
 			}
-			frames, err = b.s.sym.Process(snap, addrs, opts)
+			frames, err = b.s.sym.Process(b.s.symCtx, snap, addrs, opts)
 		}
 		if err != nil {
 			b.s.log.Debug("profile: symbolize", "pid", pid, "err", err)

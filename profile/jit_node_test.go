@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/internal/jit"
 	"github.com/flamekit/flamekit/internal/testenv"
 	"github.com/flamekit/flamekit/profile"
 	"github.com/flamekit/flamekit/symbolize"
@@ -54,13 +55,13 @@ func nodeCommand(t *testing.T, node string, flags []string, args ...string) *exe
 // readJitdump reads node's jitdump as it is on disk now; after node exited,
 // with every record flushed, it is the truth about which code was
 // jitHotLoop's.
-func readJitdump(t *testing.T, cmd *exec.Cmd) *symbolize.Jitdump {
+func readJitdump(t *testing.T, cmd *exec.Cmd) *jit.Jitdump {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(cmd.Dir, fmt.Sprintf("jit-%d.dump", cmd.Process.Pid)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := symbolize.ParseJitdump(bytes.NewReader(b))
+	j, err := jit.ParseJitdump(bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func readJitdump(t *testing.T, cmd *exec.Cmd) *symbolize.Jitdump {
 // jitHotLoop, as JIT frames, in the profile and in its folded stacks. It
 // logs how many of them the file onDisk, as it was when they were named,
 // names jitHotLoop (nil: not known).
-func checkJITHot(t *testing.T, p *profile.Profile, pid int, final, onDisk *symbolize.Jitdump) {
+func checkJITHot(t *testing.T, p *profile.Profile, pid int, final, onDisk *jit.Jitdump) {
 	t.Helper()
 	var hot, named, fileAlone uint64
 	for _, s := range p.Samples {
@@ -136,7 +137,7 @@ func TestNodeJitdumpLive(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close()
-		var collected, onDisk = []*profile.Profile{}, []*symbolize.Jitdump{}
+		var collected, onDisk = []*profile.Profile{}, []*jit.Jitdump{}
 		for range 2 { // an agent collects again and again
 			waitSamples(t, s, 300)
 			p, err := s.Collect()

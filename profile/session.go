@@ -35,6 +35,12 @@ type Session struct {
 	doneOnce sync.Once
 	stopCtx  func() bool
 
+	// symCtx bounds symbolizing (debuginfod downloads): it keeps the
+	// values of Start's ctx but not its end, after which Stop still names
+	// what was gathered; Close cancels it.
+	symCtx    context.Context
+	symCancel context.CancelFunc
+
 	stopDrain chan struct{} // closed to end drainLoop
 	drainDone chan struct{} // closed when drainLoop has ended
 
@@ -91,6 +97,7 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.symCtx, s.symCancel = context.WithCancel(context.WithoutCancel(ctx))
 	if s.sym == nil {
 		s.sym, s.ownSym = symbolize.New(symbolize.Options{Logger: opts.Logger, CacheBytes: sessionCacheBytes}), true
 	}
@@ -223,6 +230,9 @@ func (s *Session) Stop() (*Profile, error) {
 // descriptor, snapshot and goroutine of the session. It is safe to call
 // twice.
 func (s *Session) Close() error {
+	if s.symCancel != nil {
+		s.symCancel() // a collection under way stops naming addresses
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

@@ -2,6 +2,7 @@ package symbolize
 
 import (
 	"bytes"
+	"context"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -18,8 +19,9 @@ import (
 // opts.DebugDirs (the build-id must match); the .gnu_debuglink name in the
 // binary's directory, its .debug/ subdirectory and <dir>/<binary's
 // directory>/ under each debug dir (the CRC32 must match); then the debuginfod
-// client, if any. It returns nil when none is found.
-func findDebugFile(ef *elf.File, path string, opts nativeOptions) *debugFile {
+// client, if any, which gives up when ctx ends. It returns nil when none is
+// found.
+func findDebugFile(ctx context.Context, ef *elf.File, path string, opts nativeOptions) *debugFile {
 	id := buildID(ef)
 	if len(id) > 2 {
 		for _, dir := range opts.DebugDirs {
@@ -45,7 +47,7 @@ func findDebugFile(ef *elf.File, path string, opts nativeOptions) *debugFile {
 		}
 	}
 	if opts.Debuginfod != nil && id != "" {
-		if p, err := opts.Debuginfod.fetch(id); err == nil {
+		if p, err := opts.Debuginfod.fetch(ctx, id); err == nil {
 			if f := openDebugFile(p, func(d *elf.File) bool { return buildID(d) == id }); f != nil {
 				return f
 			}
@@ -136,22 +138,22 @@ func miniDebugInfo(ef *elf.File) (*elf.File, error) {
 	}
 	data, err := s.Data()
 	if err != nil {
-		return nil, fmt.Errorf("symbolize: reading .gnu_debugdata: %w", err)
+		return nil, fmt.Errorf("reading .gnu_debugdata: %w", err)
 	}
 	r, err := xz.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("symbolize: .gnu_debugdata: %w", err)
+		return nil, fmt.Errorf(".gnu_debugdata: %w", err)
 	}
 	out, err := io.ReadAll(io.LimitReader(r, maxMiniDebugInfo+1))
 	if err != nil {
-		return nil, fmt.Errorf("symbolize: .gnu_debugdata: %w", err)
+		return nil, fmt.Errorf(".gnu_debugdata: %w", err)
 	}
 	if len(out) > maxMiniDebugInfo {
-		return nil, fmt.Errorf("symbolize: .gnu_debugdata: %w", errMiniDebugInfoTooLarge)
+		return nil, fmt.Errorf(".gnu_debugdata: %w", errMiniDebugInfoTooLarge)
 	}
 	f, err := newELFFile(bytes.NewReader(out))
 	if err != nil {
-		return nil, fmt.Errorf("symbolize: .gnu_debugdata: %w", err)
+		return nil, fmt.Errorf(".gnu_debugdata: %w", err)
 	}
 	return f, nil
 }

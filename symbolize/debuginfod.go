@@ -14,13 +14,15 @@ import (
 	"time"
 )
 
-// ErrDebuginfodNotFound is returned when no debuginfod server has the debug
+// errDebuginfodNotFound is returned when no debuginfod server has the debug
 // file of a build-id.
-var ErrDebuginfodNotFound = errors.New("symbolize: no debuginfod server has this build-id")
+var errDebuginfodNotFound = errors.New("no debuginfod server has this build-id")
 
 // debuginfodClient fetches debug files by build-id from debuginfod servers
 // (GET $URL/buildid/<hex>/debuginfo) and keeps them in an on-disk cache. It
-// is safe for concurrent use; misses are remembered for its lifetime.
+// is safe for concurrent use: callers asking for one build-id at once share
+// one download, and different build-ids download at the same time. Misses
+// are remembered for its lifetime.
 type debuginfodClient struct {
 	URLs     []string      // server base URLs, tried in order
 	CacheDir string        // where fetched files are kept, as <CacheDir>/<build-id>/debuginfo
@@ -28,8 +30,19 @@ type debuginfodClient struct {
 	MaxBytes int64         // largest file accepted
 	Client   *http.Client  // nil: http.DefaultClient
 
-	mu     sync.Mutex // serializes downloads so one build-id is fetched once
-	absent map[string]error
+	mu       sync.Mutex           // guards absent and downloads
+	absent   map[string]error     // build-ids every server answered 404 for
+	inflight map[string]*download // the downloads under way, by build-id
+}
+
+// download is the download of one build-id's debug file, which the
+// callers asking for it meanwhile share.
+type download struct {
+	done    chan struct{} // closed once path and err are set
+	path    string
+	err     error
+	waiters int                // callers waiting for it; guarded by the client's mu
+	cancel  context.CancelFunc // ends it, once no caller waits for it any more
 }
 
 // defaultDebuginfodTimeout bounds one request when DEBUGINFOD_TIMEOUT is unset.
@@ -66,58 +79,119 @@ func defaultDebuginfodCacheDir() string {
 }
 
 // fetch returns the path of the cached debug file of a hex build-id,
-// downloading it first if needed. It returns an error wrapping
-// ErrDebuginfodNotFound when every server answers 404; that answer is
-// remembered, other failures (timeouts, refused connections) are not.
-func (c *debuginfodClient) fetch(id string) (string, error) {
+// downloading it first if needed. Callers asking for the same build-id
+// while it downloads wait for that download; a caller whose ctx ends stops
+// waiting, and the download stops when no caller waits for it any more. It
+// returns an error wrapping errDebuginfodNotFound when every server answers
+// 404; that answer is remembered, other failures (timeouts, refused
+// connections, cancellation) are not.
+func (c *debuginfodClient) fetch(ctx context.Context, id string) (string, error) {
 	if !isHexID(id) {
 		return "", fmt.Errorf("symbolize: debuginfod: bad build-id %q", id)
 	}
-	dir := filepath.Join(c.CacheDir, id)
-	dst := filepath.Join(dir, "debuginfo")
+	dst := filepath.Join(c.CacheDir, id, "debuginfo")
 	if _, err := os.Stat(dst); err == nil {
 		return dst, nil
 	}
+	d, err := c.join(ctx, id, dst)
+	if err != nil {
+		return "", err
+	}
+	if d == nil {
+		return dst, nil
+	}
+	select {
+	case <-d.done:
+		return d.path, d.err
+	case <-ctx.Done():
+		c.mu.Lock()
+		if d.waiters--; d.waiters == 0 {
+			d.cancel()
+			if c.inflight[id] == d {
+				delete(c.inflight, id) // a caller coming now starts anew
+			}
+		}
+		c.mu.Unlock()
+		return "", fmt.Errorf("symbolize: debuginfod %s: %w", id, ctx.Err())
+	}
+}
+
+// join returns the download of id under way, or starts one, counting the
+// caller among its waiters. It returns a nil download when the answer is
+// known already: the file is cached (err nil) or absent (err).
+func (c *debuginfodClient) join(ctx context.Context, id, dst string) (*download, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.absent[id]; err != nil {
-		return "", err
+		return nil, err
 	}
-	if _, err := os.Stat(dst); err == nil {
-		return dst, nil
+	d := c.inflight[id]
+	if d == nil {
+		if _, err := os.Stat(dst); err == nil { // a download just ended
+			return nil, nil
+		}
+		// The download outlives a caller that gives up while others wait:
+		// it ends when the last one does, not with the first's ctx.
+		dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		d = &download{done: make(chan struct{}), cancel: cancel}
+		if c.inflight == nil {
+			c.inflight = map[string]*download{}
+		}
+		c.inflight[id] = d
+		go c.run(dctx, id, dst, d)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	d.waiters++
+	return d, nil
+}
+
+// run downloads the debug file of id into dst for d's waiters.
+func (c *debuginfodClient) run(ctx context.Context, id, dst string, d *download) {
+	defer d.cancel()
+	d.path, d.err = c.download(ctx, id, dst)
+	c.mu.Lock()
+	if c.inflight[id] == d {
+		delete(c.inflight, id)
+	}
+	if errors.Is(d.err, errDebuginfodNotFound) {
+		if c.absent == nil {
+			c.absent = make(map[string]error)
+		}
+		c.absent[id] = d.err
+	}
+	c.mu.Unlock()
+	close(d.done)
+}
+
+// download asks each server in turn for the debug file of id, into dst.
+func (c *debuginfodClient) download(ctx context.Context, id, dst string) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return "", fmt.Errorf("symbolize: debuginfod cache: %w", err)
 	}
 	var errs []error
 	absent := true // every server said 404
 	for _, u := range c.URLs {
-		err := c.download(strings.TrimRight(u, "/")+"/buildid/"+id+"/debuginfo", dst)
+		err := c.get(ctx, strings.TrimRight(u, "/")+"/buildid/"+id+"/debuginfo", dst)
 		if err == nil {
 			return dst, nil
 		}
-		absent = absent && errors.Is(err, ErrDebuginfodNotFound)
+		absent = absent && errors.Is(err, errDebuginfodNotFound)
 		errs = append(errs, err)
 	}
-	err := fmt.Errorf("symbolize: debuginfod %s: %w", id, errors.Join(errs...))
 	if absent {
-		err = fmt.Errorf("symbolize: debuginfod %s: %w", id, ErrDebuginfodNotFound)
-		if c.absent == nil {
-			c.absent = make(map[string]error)
-		}
-		c.absent[id] = err
+		return "", fmt.Errorf("symbolize: debuginfod %s: %w", id, errDebuginfodNotFound)
 	}
-	return "", err
+	return "", fmt.Errorf("symbolize: debuginfod %s: %w", id, errors.Join(errs...))
 }
 
-// download GETs url into dst through a temporary file, so that a cut-off
-// download never looks cached.
-func (c *debuginfodClient) download(url, dst string) error {
+// get GETs url into dst through a temporary file, so that a cut-off
+// download never looks cached. It gives up after the client's timeout, or
+// when ctx ends.
+func (c *debuginfodClient) get(ctx context.Context, url, dst string) error {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = defaultDebuginfodTimeout
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -134,7 +208,7 @@ func (c *debuginfodClient) download(url, dst string) error {
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
-		return ErrDebuginfodNotFound
+		return errDebuginfodNotFound
 	case resp.StatusCode != http.StatusOK:
 		return fmt.Errorf("GET %s: %s", url, resp.Status)
 	}

@@ -1,6 +1,7 @@
 package symbolize
 
 import (
+	"context"
 	"debug/dwarf"
 	"debug/elf"
 	"errors"
@@ -22,7 +23,7 @@ type dwarfIndex struct {
 }
 
 // errDWARFLoop is returned for DWARF whose entries do not move forward.
-var errDWARFLoop = errors.New("symbolize: damaged DWARF: entries do not advance")
+var errDWARFLoop = errors.New("damaged DWARF: entries do not advance")
 
 // unitRange is one address range of a compilation unit.
 type unitRange struct {
@@ -40,8 +41,13 @@ func hasDWARF(ef *elf.File) bool {
 	return false
 }
 
-// newDWARFIndex reads the DWARF of ef and indexes its units' ranges.
-func newDWARFIndex(ef *elf.File) (*dwarfIndex, error) {
+// dwarfCheckEvery is how many entries newDWARFIndex reads between looks
+// at its context.
+const dwarfCheckEvery = 256
+
+// newDWARFIndex reads the DWARF of ef and indexes its units' ranges, until
+// ctx ends.
+func newDWARFIndex(ctx context.Context, ef *elf.File) (*dwarfIndex, error) {
 	d, err := ef.DWARF()
 	if err != nil {
 		return nil, err
@@ -54,7 +60,10 @@ func newDWARFIndex(ef *elf.File) (*dwarfIndex, error) {
 	}
 	r := d.Reader()
 	last := dwarf.Offset(0)
-	for {
+	for n := 1; ; n++ {
+		if n%dwarfCheckEvery == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		e, err := r.Next()
 		if err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package symbolize
 
 import (
+	"context"
 	"debug/elf"
 	"fmt"
 	"os"
@@ -42,11 +43,13 @@ type nativeTable struct {
 	names   nameSources     // nativeSym.nameOff indexes them
 	maps    []*fileMaps     // the string tables mapped for the table's life
 
-	path      string
-	ef        *elf.File // the file itself, for its DWARF
-	opts      nativeOptions
-	debug     string // path of the separate debug file in use, "" when none
-	dwarfOnce sync.Once
+	path  string
+	ef    *elf.File // the file itself, for its DWARF
+	opts  nativeOptions
+	debug string // path of the separate debug file in use, "" when none
+
+	dwarfMu   sync.Mutex                 // held while the DWARF is read
+	dwarfRead atomic.Bool                // the DWARF was read, or there is none
 	dw        atomic.Pointer[dwarfIndex] // nil until lines are first asked for, or when there is no DWARF
 }
 
@@ -57,8 +60,9 @@ type nativeTable struct {
 // table is in use: DWARF is read from it lazily, on the first lookup with
 // lines. It returns ErrNoSymbols when the file has no symbols and no DWARF
 // at all, and an error wrapping errMalformedELF when its tables are
-// inconsistent.
-func newNativeTable(ef *elf.File, f *os.File, path string, opts nativeOptions) (*nativeTable, error) {
+// inconsistent. A separate debug file is looked for until ctx ends: the
+// caller must not keep a table read after that.
+func newNativeTable(ctx context.Context, ef *elf.File, f *os.File, path string, opts nativeOptions) (*nativeTable, error) {
 	if len(opts.DebugDirs) == 0 {
 		opts.DebugDirs = []string{"/usr/lib/debug"}
 	}
@@ -66,15 +70,15 @@ func newNativeTable(ef *elf.File, f *os.File, path string, opts nativeOptions) (
 	symMaps := newFileMaps(f) // the symbols are read once: unmapped once built
 	defer symMaps.release()
 	var err error
-	if guardMapped(func() { err = t.build(symMaps, t.keepMaps(f)) }) {
-		err = fmt.Errorf("symbolize: %s: the file was cut short while its symbols were read: %w", path, errMalformedELF)
+	if guardMapped(func() { err = t.build(ctx, symMaps, t.keepMaps(f)) }) {
+		err = fmt.Errorf("the file was cut short while its symbols were read: %w", errMalformedELF)
 	}
 	if err != nil {
 		t.close()
 		return nil, err
 	}
 	if len(t.syms) == 0 && !hasDWARF(ef) && t.debug == "" {
-		return nil, fmt.Errorf("symbolize: %s: %w", path, ErrNoSymbols)
+		return nil, ErrNoSymbols
 	}
 	return t, nil
 }
@@ -100,7 +104,7 @@ func (t *nativeTable) close() {
 
 // build reads the symbol tables: the file's own through symMaps, with
 // their names through names.
-func (t *nativeTable) build(symMaps, names *fileMaps) error {
+func (t *nativeTable) build(ctx context.Context, symMaps, names *fileMaps) error {
 	var b symBuilder
 	if symtab := symbolSection(t.ef, elf.SHT_SYMTAB); symtab != nil {
 		if err := b.add(symSource{ef: t.ef, sec: symtab, maps: symMaps, names: names}); err != nil {
@@ -112,7 +116,7 @@ func (t *nativeTable) build(symMaps, names *fileMaps) error {
 				return err
 			}
 		}
-		t.addDebugSymbols(&b)
+		t.addDebugSymbols(ctx, &b)
 	}
 	b.addPLT(t.ef)
 	t.syms, t.parents, t.names = b.build()
@@ -122,8 +126,8 @@ func (t *nativeTable) build(symMaps, names *fileMaps) error {
 // addDebugSymbols adds the .symtab of the file's separate debug file or,
 // when there is none, of its MiniDebugInfo. Damaged debug files are ignored:
 // the .dynsym still names the exported functions.
-func (t *nativeTable) addDebugSymbols(b *symBuilder) {
-	if dbg := findDebugFile(t.ef, t.path, t.opts); dbg != nil {
+func (t *nativeTable) addDebugSymbols(ctx context.Context, b *symBuilder) {
+	if dbg := findDebugFile(ctx, t.ef, t.path, t.opts); dbg != nil {
 		defer dbg.Close()
 		t.debug = dbg.path
 		symMaps := newFileMaps(dbg.file)
@@ -155,14 +159,15 @@ func symbolSection(ef *elf.File, typ elf.SectionType) *elf.Section {
 // from the symbol tables only; with lines it uses DWARF for file:line and
 // inlined frames, the outermost frame keeping the symbol table's name when
 // there is one. Names are in style, given out (copied, demangled) through
-// names.
-func (t *nativeTable) lookupNamed(vaddr uint64, lines bool, style NameStyle, names *symNames, dst []Frame) ([]Frame, bool) {
+// names. The DWARF, read on the first lookup with lines, is read until ctx
+// ends.
+func (t *nativeTable) lookupNamed(ctx context.Context, vaddr uint64, lines bool, style NameStyle, names *symNames, dst []Frame) ([]Frame, bool) {
 	name := ""
 	if i := t.find(vaddr); i >= 0 {
 		name = names.name(t, i, style)
 	}
 	if lines {
-		if d := t.dwarf(); d != nil {
+		if d := t.dwarf(ctx); d != nil {
 			n := len(dst)
 			if out, ok := d.frames(vaddr, name, dst); ok {
 				for i := n; i < len(out); i++ {
@@ -189,33 +194,47 @@ func (t *nativeTable) sizeBytes() int64 {
 
 // dwarf returns the DWARF index, reading it on first use: the file's own
 // DWARF, else that of its separate debug file (searched now if the symbol
-// tables did not need it). It returns nil when there is no usable DWARF.
-func (t *nativeTable) dwarf() *dwarfIndex {
-	t.dwarfOnce.Do(func() {
-		if hasDWARF(t.ef) {
-			if x, err := newDWARFIndex(t.ef); err == nil {
-				t.dw.Store(x)
-			}
-			return
+// tables did not need it). It returns nil when there is no usable DWARF,
+// and when ctx ended before it was read: the next call reads it again.
+func (t *nativeTable) dwarf(ctx context.Context) *dwarfIndex {
+	if t.dwarfRead.Load() {
+		return t.dw.Load()
+	}
+	t.dwarfMu.Lock()
+	defer t.dwarfMu.Unlock()
+	if t.dwarfRead.Load() {
+		return t.dw.Load()
+	}
+	x := t.readDWARF(ctx)
+	if x == nil && ctx.Err() != nil {
+		return nil
+	}
+	t.dw.Store(x)
+	t.dwarfRead.Store(true)
+	return x
+}
+
+// readDWARF reads the DWARF index, nil when there is none.
+func (t *nativeTable) readDWARF(ctx context.Context) *dwarfIndex {
+	if hasDWARF(t.ef) {
+		x, _ := newDWARFIndex(ctx, t.ef)
+		return x
+	}
+	var dbg *elf.File
+	if t.debug != "" {
+		if f, err := elf.Open(t.debug); err == nil {
+			defer f.Close()
+			dbg = f
 		}
-		var dbg *elf.File
-		if t.debug != "" {
-			if f, err := elf.Open(t.debug); err == nil {
-				defer f.Close()
-				dbg = f
-			}
-		} else if d := findDebugFile(t.ef, t.path, t.opts); d != nil {
-			defer d.Close()
-			dbg = d.File
-		}
-		if dbg == nil {
-			return
-		}
-		if x, err := newDWARFIndex(dbg); err == nil {
-			t.dw.Store(x)
-		}
-	})
-	return t.dw.Load()
+	} else if d := findDebugFile(ctx, t.ef, t.path, t.opts); d != nil {
+		defer d.Close()
+		dbg = d.File
+	}
+	if dbg == nil {
+		return nil
+	}
+	x, _ := newDWARFIndex(ctx, dbg)
+	return x
 }
 
 // loadedDWARF returns the DWARF index if it has been read, without reading it.

@@ -1,6 +1,7 @@
 package symbolize
 
 import (
+	"context"
 	"debug/elf"
 	"math/rand/v2"
 	"os"
@@ -38,7 +39,7 @@ func BenchmarkNativeLoad(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, err := newNativeTable(ef, nil, path, nativeOptions{}); err != nil {
+				if _, err := newNativeTable(context.Background(), ef, nil, path, nativeOptions{}); err != nil {
 					b.Fatal(err)
 				}
 				ef.Close()
@@ -64,13 +65,13 @@ func BenchmarkNativeLookup(b *testing.B) {
 				var fr []Frame
 				var names symNames
 				for _, a := range addrs {
-					fr, _ = tab.lookupNamed(a, lines, NamesRaw, &names, fr[:0])
+					fr, _ = tab.lookupNamed(context.Background(), a, lines, NamesRaw, &names, fr[:0])
 				}
 				b.ReportAllocs()
 				b.ResetTimer()
 				i := 0
 				for b.Loop() {
-					fr, _ = tab.lookupNamed(addrs[i%len(addrs)], lines, NamesRaw, &names, fr[:0])
+					fr, _ = tab.lookupNamed(context.Background(), addrs[i%len(addrs)], lines, NamesRaw, &names, fr[:0])
 					i++
 				}
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "addr/s")

@@ -2,6 +2,7 @@ package symbolize
 
 import (
 	"bytes"
+	"context"
 	"debug/elf"
 	"os"
 	"path/filepath"
@@ -37,7 +38,7 @@ func FuzzNativeTable(f *testing.F) {
 		for _, p := range ef.Progs {
 			fileOffsetToVaddr(ef, p.Off)
 		}
-		tab, err := newNativeTable(ef, nil, "", nativeOptions{DebugDirs: []string{empty}})
+		tab, err := newNativeTable(context.Background(), ef, nil, "", nativeOptions{DebugDirs: []string{empty}})
 		if err != nil {
 			return
 		}

@@ -1,6 +1,7 @@
 package symbolize
 
 import (
+	"context"
 	"debug/elf"
 	"os"
 	"os/exec"
@@ -58,7 +59,7 @@ func ntOpen(t testing.TB, path string, opts nativeOptions) *nativeTable {
 	if opts.DebugDirs == nil {
 		opts.DebugDirs = []string{t.TempDir()} // keep the host's /usr/lib/debug out of tests
 	}
-	tab, err := newNativeTable(ef, f, path, opts)
+	tab, err := newNativeTable(context.Background(), ef, f, path, opts)
 	if err != nil {
 		t.Fatalf("newNativeTable(%s): %v", path, err)
 	}
@@ -69,7 +70,7 @@ func ntOpen(t testing.TB, path string, opts nativeOptions) *nativeTable {
 // lookup is lookupNamed with raw names, which each call gives out anew.
 func (t *nativeTable) lookup(vaddr uint64, lines bool, dst []Frame) ([]Frame, bool) {
 	var names symNames
-	return t.lookupNamed(vaddr, lines, NamesRaw, &names, dst)
+	return t.lookupNamed(context.Background(), vaddr, lines, NamesRaw, &names, dst)
 }
 
 // ntSym returns the address and size of the named function symbol of an ELF

@@ -1,6 +1,7 @@
 package symbolize
 
 import (
+	"context"
 	"debug/elf"
 	"errors"
 	"os/exec"
@@ -74,7 +75,7 @@ func TestNativeNoSymbols(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ef.Close()
-	if _, err := newNativeTable(ef, nil, bin, nativeOptions{DebugDirs: []string{t.TempDir()}}); !errors.Is(err, ErrNoSymbols) {
+	if _, err := newNativeTable(context.Background(), ef, nil, bin, nativeOptions{DebugDirs: []string{t.TempDir()}}); !errors.Is(err, ErrNoSymbols) {
 		t.Errorf("got %v, want ErrNoSymbols", err)
 	}
 }

@@ -10,10 +10,11 @@ import (
 	"sort"
 )
 
-// ErrNoSymbols is returned when an ELF file has neither a symbol table, nor
-// a dynamic symbol table, nor separate debug information with symbols: its
-// addresses cannot be named (they keep their module and offset).
-var ErrNoSymbols = errors.New("symbolize: ELF file has no symbols (install its debug package or set DEBUGINFOD_URLS)")
+// ErrNoSymbols reports an ELF file that has neither a symbol table, nor a
+// dynamic symbol table, nor separate debug information with symbols: its
+// addresses cannot be named (they keep their module and offset). It comes
+// wrapped with the package prefix and the file's path.
+var ErrNoSymbols = errors.New("ELF file has no symbols (install its debug package or set DEBUGINFOD_URLS)")
 
 // errMalformedELF is wrapped by errors about ELF structures that are out of
 // bounds or inconsistent.
@@ -116,25 +117,25 @@ func (b *symBuilder) addStrings(strs []byte, keep, versioned bool) uint8 {
 func (b *symBuilder) add(src symSource) error {
 	ef, sec := src.ef, src.sec
 	if sec.Link == 0 || int(sec.Link) >= len(ef.Sections) {
-		return fmt.Errorf("symbolize: %s links to string table %d: %w", sec.Name, sec.Link, errMalformedELF)
+		return fmt.Errorf("%s links to string table %d: %w", sec.Name, sec.Link, errMalformedELF)
 	}
 	if len(b.strs) >= maxSymSources {
-		return fmt.Errorf("symbolize: too many symbol tables: %w", errMalformedELF)
+		return fmt.Errorf("too many symbol tables: %w", errMalformedELF)
 	}
-	data, err := src.maps.section(sec, 0)
+	data, err := src.maps.Section(sec, 0)
 	if err != nil {
-		return fmt.Errorf("symbolize: reading %s: %w", sec.Name, err)
+		return fmt.Errorf("reading %s: %w", sec.Name, err)
 	}
 	strMaps := src.maps
 	if src.names != nil {
 		strMaps = src.names
 	}
-	strs, err := strMaps.section(ef.Sections[sec.Link], 0)
+	strs, err := strMaps.Section(ef.Sections[sec.Link], 0)
 	if err != nil {
-		return fmt.Errorf("symbolize: reading %s's strings: %w", sec.Name, err)
+		return fmt.Errorf("reading %s's strings: %w", sec.Name, err)
 	}
 	if len(strs) > math.MaxUint32 {
-		return fmt.Errorf("symbolize: %s's strings: %w", sec.Name, errMalformedELF)
+		return fmt.Errorf("%s's strings: %w", sec.Name, errMalformedELF)
 	}
 	exec := make([]bool, len(ef.Sections))
 	for i, s := range ef.Sections {

@@ -1,11 +1,3 @@
-// Package symbolize turns instruction addresses into frames: function names,
-// files and lines, inlined calls, from native ELF binaries (symbol tables,
-// separate debug files, DWARF), Go binaries (pclntab, also when stripped), the
-// kernel (kallsyms, modules, BPF programs) and JIT compilers (perf maps,
-// jitdump).
-//
-// It imports nothing else of flamekit but internal packages: an agent can
-// symbolize without rendering.
 package symbolize
 
 // Kind says where a frame's name came from.

@@ -37,11 +37,11 @@ func newFileMaps(f *os.File) *fileMaps {
 	return m
 }
 
-// section returns sec's bytes from off to its end: mapped when they are big
+// Section returns sec's bytes from off to its end: mapped when they are big
 // and stored as they are in the file, else read into the heap.
-func (m *fileMaps) section(sec *elf.Section, off uint64) ([]byte, error) {
+func (m *fileMaps) Section(sec *elf.Section, off uint64) ([]byte, error) {
 	if off > sec.Size {
-		return nil, fmt.Errorf("symbolize: %s: offset %#x past its end: %w", sec.Name, off, errMalformedELF)
+		return nil, fmt.Errorf("%s: offset %#x past its end: %w", sec.Name, off, errMalformedELF)
 	}
 	size := sec.Size - off
 	if m != nil && m.f != nil && size >= minMapped && sec.Type != elf.SHT_NOBITS && sec.Flags&elf.SHF_COMPRESSED == 0 &&

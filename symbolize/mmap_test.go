@@ -4,23 +4,29 @@ import (
 	"debug/elf"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/flamekit/flamekit/internal/testenv"
+	"github.com/flamekit/flamekit/symbolize/internal/gopclntab"
 )
 
 // TestMappedTableCutShort maps a Go binary's pclntab, names an address,
 // then cuts the file short under the mapping: the next lookup must not
 // crash the process (SIGBUS) but fall back to what the other tables name.
 func TestMappedTableCutShort(t *testing.T) {
-	path := copyFile(t, buildGo(t, t.TempDir(), goVariants[1]))
+	bin, funcs := buildGoProgram(t)
+	path := copyFile(t, bin)
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := openObject(f, f, path, nativeOptions{})
+	o, err := openObject(t.Context(), f, f, path, nativeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,17 +34,16 @@ func TestMappedTableCutShort(t *testing.T) {
 	if len(o.maps.maps) == 0 {
 		t.Fatal("the pclntab was not mapped")
 	}
-	_, tab := openGoTable(t, path)
-	pc := tab.entry(tab.nfunc/2) + 1
-	before := o.lookup(pc, LookupOptions{Lines: true}, nil)
+	pc := funcs[len(funcs)/2] + 1
+	before := o.lookup(t.Context(), pc, LookupOptions{Lines: true}, nil)
 	if before[0].Kind != KindGo || before[0].Function == "" {
 		t.Fatalf("lookup(%#x) = %+v; want a Go function", pc, before)
 	}
 	if err := os.Truncate(path, 4096); err != nil {
 		t.Fatal(err)
 	}
-	o.goc.pcs = pcvalueCache{} // decode again, from the pages now gone
-	after := o.lookup(pc, LookupOptions{Lines: true}, nil)
+	o.goc = gopclntab.Cache{Copy: o.goc.Copy} // decode again, from the pages now gone
+	after := o.lookup(t.Context(), pc, LookupOptions{Lines: true}, nil)
 	if len(after) != 1 || after[0].Kind == KindGo {
 		t.Errorf("after the cut, lookup(%#x) = %+v; want one frame not from the pclntab", pc, after)
 	}
@@ -51,14 +56,13 @@ func TestMappedTableCutShort(t *testing.T) {
 // mapped, then closes the Symbolizer, which unmaps it: the frames' strings
 // must still be readable (copies, not views of the mapping).
 func TestFramesOutliveMapping(t *testing.T) {
-	path := buildGo(t, t.TempDir(), goVariants[1])
-	_, tab := openGoTable(t, path)
+	path, funcs := buildGoProgram(t)
 	var addrs []uint64
-	for i := 0; i < tab.nfunc; i += max(1, tab.nfunc/50) {
-		addrs = append(addrs, tab.entry(i)+1)
+	for i := 0; i < len(funcs); i += max(1, len(funcs)/50) {
+		addrs = append(addrs, funcs[i]+1)
 	}
 	s := New(Options{})
-	frames, err := s.File(path, addrs, VirtualAddress, LookupOptions{Lines: true})
+	frames, err := s.File(t.Context(), path, addrs, VirtualAddress, LookupOptions{Lines: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +77,36 @@ func TestFramesOutliveMapping(t *testing.T) {
 			t.Errorf("frame %d: %q after Close, %q before", i, got, want[i])
 		}
 	}
+}
+
+// buildGoProgram builds the Go program of the pclntab reader's tests
+// (internal/gopclntab/testdata/go/inl), without cgo, and returns its path and
+// the entries of its functions, in address order.
+func buildGoProgram(t *testing.T) (string, []uint64) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "inl")
+	cmd := exec.Command(testenv.RequireTool(t, "go", "install Go"), "build", "-o", bin, ".")
+	cmd.Dir, cmd.Env = "internal/gopclntab/testdata/go/inl", append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	ef, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ef.Close()
+	text := ef.Section(".text")
+	var funcs []uint64
+	for _, s := range ntSymbols(t, bin) {
+		if elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Size > 0 && s.Value >= text.Addr && s.Value < text.Addr+text.Size {
+			funcs = append(funcs, s.Value)
+		}
+	}
+	slices.Sort(funcs)
+	if len(funcs) < 1000 {
+		t.Fatalf("%s has %d functions", bin, len(funcs))
+	}
+	return bin, funcs
 }
 
 // ntManySymbols builds a C++ program whose symbol table's strings pass
@@ -129,7 +163,7 @@ func TestNativeNamesMapped(t *testing.T) {
 	var want [3][]string
 	var frames [3][][]Frame
 	for style := range NameStyle(3) {
-		fs, err := s.File(path, addrs, VirtualAddress, LookupOptions{Names: style})
+		fs, err := s.File(t.Context(), path, addrs, VirtualAddress, LookupOptions{Names: style})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,22 +202,22 @@ func TestNativeNamesCutShort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := openObject(f, f, path, nativeOptions{DebugDirs: []string{t.TempDir()}})
+	o, err := openObject(t.Context(), f, f, path, nativeOptions{DebugDirs: []string{t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer o.close()
-	first := o.lookup(addrs[0], LookupOptions{}, nil)
+	first := o.lookup(t.Context(), addrs[0], LookupOptions{}, nil)
 	if !strings.Contains(first[0].Function, "_0000") {
 		t.Fatalf("lookup(%#x) = %+v", addrs[0], first)
 	}
 	if err := os.Truncate(path, 4096); err != nil {
 		t.Fatal(err)
 	}
-	if again := o.lookup(addrs[0], LookupOptions{}, nil); again[0].Function != first[0].Function {
+	if again := o.lookup(t.Context(), addrs[0], LookupOptions{}, nil); again[0].Function != first[0].Function {
 		t.Errorf("after the cut, the name given out before is %q; want %q", again[0].Function, first[0].Function)
 	}
-	last := o.lookup(addrs[len(addrs)-1], LookupOptions{}, nil)
+	last := o.lookup(t.Context(), addrs[len(addrs)-1], LookupOptions{}, nil)
 	if len(last) != 1 || last[0].Function != "" {
 		t.Errorf("after the cut, lookup(%#x) = %+v; want an unnamed frame", addrs[len(addrs)-1], last)
 	}
@@ -196,7 +230,7 @@ func TestMappedPagesEvicted(t *testing.T) {
 	path, addrs := ntManySymbols(t)
 	s := New(Options{})
 	defer s.Close()
-	if _, err := s.File(path, addrs, VirtualAddress, LookupOptions{}); err != nil {
+	if _, err := s.File(t.Context(), path, addrs, VirtualAddress, LookupOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var regions [][]byte

@@ -29,7 +29,7 @@ func TestFileNotELF(t *testing.T) {
 	s := New(Options{})
 	defer s.Close()
 	for _, p := range paths {
-		_, err := s.File(p, []uint64{1}, VirtualAddress, LookupOptions{})
+		_, err := s.File(t.Context(), p, []uint64{1}, VirtualAddress, LookupOptions{})
 		if !errors.Is(err, ErrNotELF) {
 			t.Errorf("%s: error %v, want ErrNotELF", p, err)
 			continue
@@ -50,7 +50,7 @@ func TestFileNotELF(t *testing.T) {
 	}
 	cut := filepath.Join(dir, "cut")
 	os.WriteFile(cut, b[:40], 0o644)
-	_, err = s.File(cut, []uint64{1}, VirtualAddress, LookupOptions{})
+	_, err = s.File(t.Context(), cut, []uint64{1}, VirtualAddress, LookupOptions{})
 	if err == nil || errors.Is(err, ErrNotELF) || strings.Count(err.Error(), "symbolize:") != 1 {
 		t.Errorf("a cut ELF file: error %v, want a damaged-file error with one prefix", err)
 	}

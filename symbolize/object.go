@@ -2,6 +2,7 @@ package symbolize
 
 import (
 	"container/list"
+	"context"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/flamekit/flamekit/symbolize/internal/gopclntab"
 	"golang.org/x/sys/unix"
 )
 
@@ -21,10 +23,11 @@ type object struct {
 	file   io.Closer // the object's own handle on the file; nil for in-memory images
 	maps   *fileMaps // sections mapped from file
 	elf    *elf.File
-	gotab  *goTable
-	goc    goCache      // for gotab's lookups
-	names  symNames     // native's demangled names
-	native *nativeTable // nil until needed in a Go binary
+	gotab  *gopclntab.Table
+	goc    gopclntab.Cache   // for gotab's lookups
+	gof    []gopclntab.Frame // gotab's frames, before they are made Frames
+	names  symNames          // native's demangled names
+	native *nativeTable      // nil until needed in a Go binary
 	// What reading the native tables later takes, and whether that failed.
 	path     string
 	nopts    nativeOptions
@@ -45,8 +48,9 @@ type object struct {
 var ErrNotELF = errors.New("not an ELF file")
 
 // openObject reads the tables of the ELF file r. closer, if not nil, is
-// closed with the object.
-func openObject(r io.ReaderAt, closer io.Closer, path string, nopts nativeOptions) (*object, error) {
+// closed with the object. A separate debug file is looked for until ctx
+// ends: an object opened after that must not be kept.
+func openObject(ctx context.Context, r io.ReaderAt, closer io.Closer, path string, nopts nativeOptions) (*object, error) {
 	ef, err := newELFFile(r)
 	if err != nil {
 		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
@@ -54,11 +58,12 @@ func openObject(r io.ReaderAt, closer io.Closer, path string, nopts nativeOption
 	f, _ := r.(*os.File)
 	o := &object{file: closer, elf: ef, maps: newFileMaps(f), module: Module{Path: path, BuildID: buildID(ef)}, path: path, nopts: nopts}
 	// A damaged pclntab leaves the symbol tables to name the file.
-	if o.gotab, _ = newGoTable(ef, o.maps); o.gotab != nil {
-		o.goc.copy = len(o.maps.maps) > 0 // frames must not point into the mapping
+	if o.gotab, _ = gopclntab.Open(ef, o.maps); o.gotab != nil {
+		o.goc.Copy = len(o.maps.maps) > 0 // frames must not point into the mapping
 		return o, nil                     // the symbol tables are read when the pclntab fails to name an address
 	}
-	if o.native, err = newNativeTable(ef, f, path, nopts); err != nil {
+	if o.native, err = newNativeTable(ctx, ef, f, path, nopts); err != nil {
+		o.maps.release()
 		return nil, fmt.Errorf("symbolize: %s: %w", path, err)
 	}
 	return o, nil
@@ -80,13 +85,21 @@ func newELFFile(r io.ReaderAt) (*elf.File, error) {
 }
 
 // nativeTable returns the symbol tables, reading them on first use in a Go
-// binary (whose pclntab names almost everything). nil when there are none.
+// binary (whose pclntab names almost everything). nil when there are none,
+// or when ctx ended while they were read (the next call reads them again).
 // o.mu is held.
-func (o *object) nativeTable() *nativeTable {
+func (o *object) nativeTable(ctx context.Context) *nativeTable {
 	if o.native == nil && !o.noNative {
-		var err error
-		if o.native, err = newNativeTable(o.elf, o.maps.f, o.path, o.nopts); err != nil {
+		t, err := newNativeTable(ctx, o.elf, o.maps.f, o.path, o.nopts)
+		switch {
+		case ctx.Err() != nil: // perhaps without its debug file
+			if t != nil {
+				t.close()
+			}
+		case err != nil:
 			o.noNative = true
+		default:
+			o.native = t
 		}
 	}
 	return o.native
@@ -94,33 +107,37 @@ func (o *object) nativeTable() *nativeTable {
 
 // lookup appends the frames at a link-time address, with names in
 // opts.Names's style.
-func (o *object) lookup(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
+func (o *object) lookup(ctx context.Context, vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.lookupLocked(vaddr, opts, dst)
+	return o.lookupLocked(ctx, vaddr, opts, dst)
 }
 
 // lookupAll answers a batch of link-time addresses or file offsets, taking
-// the lock once and keeping every frame in one backing array.
-func (o *object) lookupAll(addrs []uint64, kind AddressKind, opts LookupOptions) [][]Frame {
+// the lock once and keeping every frame in one backing array. It stops with
+// ctx's error when ctx ends.
+func (o *object) lookupAll(ctx context.Context, addrs []uint64, kind AddressKind, opts LookupOptions) ([][]Frame, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	order := addressOrder(addrs)
 	var b frameBatch
 	b.grow(len(addrs))
 	for k := range addrs {
+		if err := checkContext(ctx, k); err != nil {
+			return nil, err
+		}
 		a := addrs[k]
 		if order != nil {
 			a = addrs[order[k]]
 		}
 		if kind == FileOffset {
-			b.frames = o.lookupOffsetLocked(a, opts, o.module, b.frames)
+			b.frames = o.lookupOffsetLocked(ctx, a, opts, o.module, b.frames)
 		} else {
-			b.frames = o.lookupLocked(a, opts, b.frames)
+			b.frames = o.lookupLocked(ctx, a, opts, b.frames)
 		}
 		b.next()
 	}
-	return b.split(order)
+	return b.split(order), nil
 }
 
 // frameBatch builds the answers to a batch of addresses in one backing
@@ -156,19 +173,24 @@ func (b *frameBatch) split(order []int32) [][]Frame {
 }
 
 // lookupLocked is lookup with o.mu held.
-func (o *object) lookupLocked(vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
+func (o *object) lookupLocked(ctx context.Context, vaddr uint64, opts LookupOptions, dst []Frame) []Frame {
 	n := len(dst)
 	ok := false
 	o.touched = true
 	if o.gotab != nil {
 		// A fault reading the mapped pclntab means the file was cut
 		// short under us: the symbol tables name what they can.
-		if guardMapped(func() { dst, ok = o.gotab.lookup(vaddr, opts.Lines, dst, &o.goc) }) {
-			o.gotab, dst, ok = nil, dst[:n], false
+		if guardMapped(func() { o.gof, ok = o.gotab.Lookup(vaddr, opts.Lines, o.gof[:0], &o.goc) }) {
+			o.gotab, ok = nil, false
+		}
+		if ok {
+			for _, f := range o.gof {
+				dst = append(dst, Frame{Function: f.Function, File: f.File, Line: f.Line, Inlined: f.Inlined, Kind: KindGo})
+			}
 		}
 	}
-	if !ok && o.nativeTable() != nil {
-		dst, ok = o.native.lookupNamed(vaddr, opts.Lines, opts.Names, &o.names, dst)
+	if !ok && o.nativeTable(ctx) != nil {
+		dst, ok = o.native.lookupNamed(ctx, vaddr, opts.Lines, opts.Names, &o.names, dst)
 	}
 	if !ok {
 		return append(dst[:n], o.unknownAt(vaddr))
@@ -189,17 +211,17 @@ func (o *object) lookupLocked(vaddr uint64, opts LookupOptions, dst []Frame) []F
 
 // lookupOffset appends the frames at a file offset, as part of module (the
 // file as the caller knows it).
-func (o *object) lookupOffset(off uint64, opts LookupOptions, module Module, dst []Frame) []Frame {
+func (o *object) lookupOffset(ctx context.Context, off uint64, opts LookupOptions, module Module, dst []Frame) []Frame {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.lookupOffsetLocked(off, opts, module, dst)
+	return o.lookupOffsetLocked(ctx, off, opts, module, dst)
 }
 
 // lookupOffsetLocked is lookupOffset with o.mu held.
-func (o *object) lookupOffsetLocked(off uint64, opts LookupOptions, module Module, dst []Frame) []Frame {
+func (o *object) lookupOffsetLocked(ctx context.Context, off uint64, opts LookupOptions, module Module, dst []Frame) []Frame {
 	n := len(dst)
 	if vaddr, ok := o.offsetToVaddr(off); ok {
-		dst = o.lookupLocked(vaddr, opts, dst)
+		dst = o.lookupLocked(ctx, vaddr, opts, dst)
 	} else {
 		dst = append(dst, o.unknown(off))
 	}
@@ -261,12 +283,12 @@ func (o *object) sizeBytes() int64 {
 	defer o.mu.Unlock()
 	n := int64(4 << 10)
 	if o.gotab != nil {
-		n += o.gotab.sizeBytes()
+		n += o.gotab.SizeBytes()
 	}
 	if o.native != nil {
 		n += o.native.sizeBytes() + o.names.sizeBytes()
 	}
-	n += o.goc.sizeBytes()
+	n += o.goc.SizeBytes()
 	return n
 }
 
@@ -305,8 +327,9 @@ func statKey(f *os.File) (fileKey, error) {
 }
 
 // getFile returns the object of an open file, found by its identity or
-// opened with a descriptor of its own. Pair every get with a release.
-func (c *objectCache) getFile(f *os.File, key fileKey, path string, nopts nativeOptions) (*object, error) {
+// opened with a descriptor of its own. Pair every get with a release. It
+// fails with ctx's error when ctx ends while the object is opened.
+func (c *objectCache) getFile(ctx context.Context, f *os.File, key fileKey, path string, nopts nativeOptions) (*object, error) {
 	if o := c.acquire(key); o != nil {
 		return o, nil
 	}
@@ -314,30 +337,40 @@ func (c *objectCache) getFile(f *os.File, key fileKey, path string, nopts native
 	if err != nil {
 		return nil, fmt.Errorf("symbolize: reopening %s: %w", path, err)
 	}
-	o, err := openObject(own, own, path, nopts)
+	o, err := openObject(ctx, own, own, path, nopts)
 	if err != nil {
 		own.Close()
 		return nil, err
 	}
-	return c.add(o, key), nil
+	return c.addOpened(ctx, o, key)
 }
 
 // getMapped returns the object of a file a process maps.
-func (c *objectCache) getMapped(mf *mappedFile, nopts nativeOptions) (*object, error) {
+func (c *objectCache) getMapped(ctx context.Context, mf *mappedFile, nopts nativeOptions) (*object, error) {
 	if mf.err != nil {
 		return nil, mf.err
 	}
 	if mf.f != nil {
-		return c.getFile(mf.f, mf.key, mf.path, nopts)
+		return c.getFile(ctx, mf.f, mf.key, mf.path, nopts)
 	}
 	if o := c.acquire(mf.key); o != nil {
 		return o, nil
 	}
-	o, err := openObject(mf.r, nil, mf.path, nopts)
+	o, err := openObject(ctx, mf.r, nil, mf.path, nopts)
 	if err != nil {
 		return nil, err
 	}
-	return c.add(o, mf.key), nil
+	return c.addOpened(ctx, o, mf.key)
+}
+
+// addOpened caches an object just opened, unless ctx ended meanwhile: it
+// may lack what a debuginfod server would have given it, and is closed.
+func (c *objectCache) addOpened(ctx context.Context, o *object, key fileKey) (*object, error) {
+	if err := ctx.Err(); err != nil {
+		o.close()
+		return nil, fmt.Errorf("symbolize: %w", err)
+	}
+	return c.add(o, key), nil
 }
 
 // add caches a newly opened object under key and its build-id, unless a

@@ -8,21 +8,20 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/flamekit/flamekit/internal/jit"
 	"golang.org/x/sys/unix"
 )
 
 // ErrUnsafeFile reports a file that another user could have planted or
 // swapped: a symbolic link, not a regular file, or not owned by the
 // profiled process's user or by root. Perf maps and jitdumps are written by
-// the profiled process; make sure that process (or root) owns them.
-var ErrUnsafeFile = errors.New("symbolize: refusing file: a symbolic link, not a regular file, or owned by neither the process's user nor root")
+// the profiled process; make sure that process (or root) owns them. It
+// comes wrapped, in the errors of [Process.Refresh], with the file's path.
+var ErrUnsafeFile = errors.New("refusing file: a symbolic link, not a regular file, or owned by neither the process's user nor root")
 
-// ErrFileTooLarge reports a JIT source (perf map or jitdump) larger than
-// maxJITFile.
-var ErrFileTooLarge = errors.New("symbolize: file too large")
-
-// maxJITFile caps the size of a perf map or jitdump we read.
-const maxJITFile = 256 << 20
+// errFileTooLarge reports a JIT source (perf map or jitdump) larger than
+// jit.MaxFileSize.
+var errFileTooLarge = errors.New("file too large")
 
 // openFlags opens for reading without following a final symbolic link and
 // without blocking on a FIFO someone put in the file's place.
@@ -63,7 +62,7 @@ func mapFilePath(pid int, start, end uint64) string {
 	return fmt.Sprintf("/proc/%d/map_files/%x-%x", pid, start, end)
 }
 
-// checkOwned accepts a regular file no larger than maxJITFile owned by root
+// checkOwned accepts a regular file no larger than jit.MaxFileSize owned by root
 // or by one of owners: the rule for files the profiled process wrote.
 func checkOwned(f *os.File, owners []uint32) error {
 	var st unix.Stat_t
@@ -73,12 +72,12 @@ func checkOwned(f *os.File, owners []uint32) error {
 	if st.Mode&unix.S_IFMT != unix.S_IFREG || (st.Uid != 0 && !slices.Contains(owners, st.Uid)) {
 		return fmt.Errorf("%w: %s (owner %d, mode %#o)", ErrUnsafeFile, f.Name(), st.Uid, st.Mode)
 	}
-	if st.Size > maxJITFile {
-		return fmt.Errorf("%w: %s is %d bytes, the limit is %d", ErrFileTooLarge, f.Name(), st.Size, maxJITFile)
+	if st.Size > jit.MaxFileSize {
+		return fmt.Errorf("%w: %s is %d bytes, the limit is %d", errFileTooLarge, f.Name(), st.Size, jit.MaxFileSize)
 	}
 	return nil
 }
 
 // limitedReader reads r up to the size cap, so a file that grows after
 // checkOwned still cannot make us read without bound.
-func limitedReader(r io.Reader) io.Reader { return io.LimitReader(r, maxJITFile) }
+func limitedReader(r io.Reader) io.Reader { return io.LimitReader(r, jit.MaxFileSize) }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flamekit/flamekit/internal/jit"
 	"golang.org/x/sys/unix"
 )
 
@@ -40,7 +41,7 @@ func TestProcOpenInRoot(t *testing.T) {
 	}
 	big := filepath.Join(root, "var/tmp/perf-4.map")
 	mkfile(big)
-	if err := os.Truncate(big, maxJITFile+1); err != nil {
+	if err := os.Truncate(big, jit.MaxFileSize+1); err != nil {
 		t.Fatal(err)
 	}
 	dir, err := os.Open(root)
@@ -92,8 +93,8 @@ func TestProcOpenInRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := checkOwned(f, owners); !errors.Is(err, ErrFileTooLarge) {
-		t.Errorf("big file: %v, want ErrFileTooLarge", err)
+	if err := checkOwned(f, owners); !errors.Is(err, errFileTooLarge) {
+		t.Errorf("big file: %v, want errFileTooLarge", err)
 	}
 	f.Close()
 

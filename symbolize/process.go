@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flamekit/flamekit/internal/jit"
 	"github.com/flamekit/flamekit/internal/procfs"
 )
 
@@ -34,8 +35,8 @@ type Process struct {
 
 	mu        sync.RWMutex
 	closed    bool
-	perfMap   *PerfMap
-	jitdump   *Jitdump
+	perfMap   *jit.PerfMap
+	jitdump   *jit.Jitdump
 	jitFile   *os.File // the jitdump, held open to read what is appended
 	jitPath   string   // the jitdump's path as the process saw it
 	stdio     stdioSource
@@ -48,19 +49,20 @@ type procMapping struct {
 	file *mappedFile
 }
 
-// ErrNoMappings is returned by SnapshotProcess for a process with no address
-// space: a kernel thread, or a process that is exiting (its mappings are
-// gone already). A snapshot taken earlier is the one to keep.
-var ErrNoMappings = errors.New("symbolize: the process has no mappings (a kernel thread, or exiting)")
+// ErrNoMappings reports a process with no address space, to
+// [SnapshotProcess] and [Process.Update]: a kernel thread, or a process that
+// is exiting (its mappings are gone already). A snapshot taken earlier is
+// the one to keep. It comes wrapped with the package prefix and the pid.
+var ErrNoMappings = errors.New("the process has no mappings (a kernel thread, or exiting)")
 
 // SnapshotProcess reads the mappings of process pid and opens what is needed
 // to symbolize its addresses after it exits. It holds the process's root
 // directory, to read the JIT sources that the process writes as it runs
-// (and the JVM at exit): call Exited when the process has exited, and Close
-// to release every open file. Files that cannot be opened (permissions, a
-// file replaced on disk) do not fail the snapshot: their mappings resolve
-// to a mappedFile whose err says why. It fails when /proc/PID/maps cannot
-// be read, and with ErrNoMappings when it is empty.
+// (and the JVM at exit): call [Process.Exited] when the process has exited,
+// and [Process.Close] to release every open file. Files that cannot be
+// opened (permissions, a file replaced on disk) do not fail the snapshot:
+// their addresses go unnamed, and [Options.Logger] hears why. It fails when
+// /proc/PID/maps cannot be read, and with ErrNoMappings when it is empty.
 func SnapshotProcess(pid int) (*Process, error) {
 	st, err := procfs.ReadStatus(pid)
 	if err != nil {
@@ -184,7 +186,7 @@ func sortedMappings(maps []procfs.Mapping) []procMapping {
 }
 
 // errPIDReused reports a pid that names another process than the snapshot's.
-var errPIDReused = errors.New("symbolize: the pid belongs to another process now")
+var errPIDReused = errors.New("the pid belongs to another process now")
 
 // mappings returns the snapshot's mappings, sorted by start; Update replaces
 // the slice, never its elements.
@@ -240,8 +242,8 @@ func (p *Process) Exited() {
 }
 
 // Close releases the files the snapshot holds open. JIT names stay
-// available; the mappedFiles become unreadable. Calling it again does
-// nothing.
+// available; the files' addresses can no longer be named. Calling it again
+// does nothing.
 func (p *Process) Close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()

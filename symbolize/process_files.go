@@ -14,7 +14,7 @@ import (
 )
 
 // errFileReplaced reports a mapped file whose path now names another file.
-var errFileReplaced = errors.New("symbolize: the file at the mapped path was replaced")
+var errFileReplaced = errors.New("the file at the mapped path was replaced")
 
 // maxVDSO bounds the [vdso] image we copy (it is 8 KiB on x86-64).
 const maxVDSO = 64 << 10
@@ -108,7 +108,7 @@ func (p *Process) openMapped(m *procfs.Mapping) *mappedFile {
 	}
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Ino != m.Inode || st.Mode&unix.S_IFMT != unix.S_IFREG {
 		f.Close()
-		mf.err = fmt.Errorf("%w: %s of pid %d", errFileReplaced, m.Path, p.PID)
+		mf.err = fmt.Errorf("symbolize: %s of pid %d: %w", m.Path, p.PID, errFileReplaced)
 		return mf
 	}
 	mf.r, mf.f = f, f

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/flamekit/flamekit/internal/jit"
 	"github.com/flamekit/flamekit/internal/procfs"
 )
 
@@ -91,9 +92,9 @@ func (p *Process) adoptJitdump(f *os.File, err error, name string, byName bool) 
 		f.Close()
 		return
 	}
-	var j *Jitdump
+	var j *jit.Jitdump
 	if err == nil {
-		j, err = ParseJitdump(limitedReader(f))
+		j, err = jit.ParseJitdump(limitedReader(f))
 	}
 	if err == nil && byName && j.PID != uint32(p.NSPID) {
 		err = fmt.Errorf("its header names pid %d, not %d", j.PID, p.NSPID)
@@ -130,7 +131,7 @@ func (p *Process) readJitdumpTail(grew bool) {
 		}
 		end = st.Size()
 	}
-	if err := p.jitdump.readTail(p.jitFile, end, unflushed); err != nil {
+	if err := p.jitdump.ReadTail(p.jitFile, end, unflushed); err != nil {
 		p.jitErrors = append(p.jitErrors, fmt.Errorf("symbolize: %s of pid %d: %w", p.jitPath, p.PID, err))
 	}
 }
@@ -153,9 +154,9 @@ func (p *Process) loadPerfMap() {
 	if err == nil && p.stale(f) {
 		return
 	}
-	var m *PerfMap
+	var m *jit.PerfMap
 	if err == nil {
-		m, err = ParsePerfMap(limitedReader(f))
+		m, err = jit.ParsePerfMap(limitedReader(f))
 	}
 	if err != nil {
 		p.jitErrors = append(p.jitErrors, fmt.Errorf("symbolize: perf map %s of pid %d: %w", name, p.PID, err))
@@ -199,11 +200,11 @@ func (p *Process) refreshLocked() error {
 		p.findLateJitdump()
 		p.readJitdumpTail(false)
 	} else {
-		read := p.jitdump.offset
-		if err := p.jitdump.refresh(p.jitFile); err != nil {
+		read := p.jitdump.Offset()
+		if err := p.jitdump.Refresh(p.jitFile); err != nil {
 			p.jitErrors = append(p.jitErrors, fmt.Errorf("symbolize: %s of pid %d: %w", p.jitPath, p.PID, err))
 		}
-		p.readJitdumpTail(p.jitdump.offset != read)
+		p.readJitdumpTail(p.jitdump.Offset() != read)
 	}
 	return errors.Join(p.jitErrors...)
 }
@@ -214,7 +215,7 @@ func (p *Process) jitFrame(addr uint64) (Frame, bool) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	var (
-		s   JITSymbol
+		s   jit.Symbol
 		ok  bool
 		src string
 	)

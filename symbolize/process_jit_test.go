@@ -27,8 +27,8 @@ func perfMapLine(t *testing.T, path, name string) (addr uint64, full string) {
 	for sc.Scan() {
 		fields := strings.SplitN(sc.Text(), " ", 3)
 		if len(fields) == 3 && strings.Contains(fields[2], name) {
-			start, err1 := parseHex([]byte(fields[0]))
-			size, err2 := parseHex([]byte(fields[1]))
+			start, err1 := strconv.ParseUint(strings.TrimPrefix(fields[0], "0x"), 16, 64)
+			size, err2 := strconv.ParseUint(strings.TrimPrefix(fields[1], "0x"), 16, 64)
 			if err1 != nil || err2 != nil {
 				t.Fatalf("bad line %q", sc.Text())
 			}
@@ -41,26 +41,13 @@ func perfMapLine(t *testing.T, path, name string) (addr uint64, full string) {
 	return addr, full
 }
 
-const hotJava = `public class Hot {
-    static long fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
-    public static void main(String[] args) throws Exception {
-        long end = System.currentTimeMillis() + 1500, x = 0;
-        while (System.currentTimeMillis() < end) x += fib(20);
-        System.out.println("ready " + (x > 0));
-        System.in.read();
-    }
-}
-`
-
-// TestProcessJava snapshots a running JVM, which writes its perf map only
-// at exit, then names its hot method from that map after it exited.
+// TestProcessJava snapshots a running JVM (testdata/jit/Hot.java), which
+// writes its perf map only at exit, then names its hot method from that map
+// after it exited.
 func TestProcessJava(t *testing.T) {
 	java, javac := testenv.RequireTool(t, "java", ""), testenv.RequireTool(t, "javac", "")
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "Hot.java"), []byte(hotJava), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(javac, "-d", dir, filepath.Join(dir, "Hot.java")).CombinedOutput(); err != nil {
+	if out, err := exec.Command(javac, "-d", dir, "testdata/jit/Hot.java").CombinedOutput(); err != nil {
 		t.Fatalf("javac: %v\n%s", err, out)
 	}
 	prog := exec.Command(java, "-XX:+UnlockDiagnosticVMOptions", "-XX:+DumpPerfMapAtExit", "-XX:+PreserveFramePointer", "-cp", dir, "Hot")
@@ -84,22 +71,14 @@ func TestProcessJava(t *testing.T) {
 	}
 }
 
-const hotJS = `function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
-const end = Date.now() + 1500;
-let x = 0;
-while (Date.now() < end) x += fib(20);
-console.log("ready " + (x > 0));
-process.stdin.resume();
-process.stdin.on("end", () => process.exit(0));
-`
-
-// TestProcessNode snapshots a running node with a perf map and a jitdump
-// (found through its mapping), then names its hot function from both.
+// TestProcessNode snapshots a running node (testdata/jit/hot.js) with a perf
+// map and a jitdump (found through its mapping), then names its hot function
+// from both.
 func TestProcessNode(t *testing.T) {
 	node := testenv.RequireTool(t, "node", "")
 	dir := t.TempDir()
-	script := filepath.Join(dir, "hot.js")
-	if err := os.WriteFile(script, []byte(hotJS), 0o644); err != nil {
+	script, err := filepath.Abs("testdata/jit/hot.js")
+	if err != nil {
 		t.Fatal(err)
 	}
 	prog := exec.Command(node, "--perf-basic-prof", "--perf-prof", script)

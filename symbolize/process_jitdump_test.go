@@ -1,6 +1,7 @@
 package symbolize
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flamekit/flamekit/internal/jit"
 	"github.com/flamekit/flamekit/internal/testenv"
 )
 
@@ -57,6 +59,20 @@ func wantJIT(t *testing.T, when string, p *Process, path string, want map[uint64
 	}
 }
 
+// parseJitdumpFile reads the jitdump at path.
+func parseJitdumpFile(t *testing.T, path string) *jit.Jitdump {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := jit.ParseJitdump(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
 var stdioWriterCode = map[uint64]string{0x10010: "flushed_fn", 0x20010: "straddling_fn", 0x30010: "buffered_fn"}
 
 // TestProcessJitdumpUnflushed names code whose records the writer still
@@ -83,8 +99,8 @@ func TestProcessJitdumpUnflushed(t *testing.T) {
 	c.Finish(t) // exit flushes the stream
 	p.Exited()
 	wantJIT(t, "exited", p, path, stdioWriterCode)
-	if p.jitdump.tail != nil || p.jitdump.Truncated || p.jitdump.Len() != 3 {
-		t.Errorf("after exit: tail %v, truncated %v, %d codes; want all 3 read from the file", p.jitdump.tail != nil, p.jitdump.Truncated, p.jitdump.Len())
+	if p.jitdump.HasTail() || p.jitdump.Truncated || p.jitdump.Len() != 3 {
+		t.Errorf("after exit: tail %v, truncated %v, %d codes; want all 3 read from the file", p.jitdump.HasTail(), p.jitdump.Truncated, p.jitdump.Len())
 	}
 }
 
@@ -123,7 +139,7 @@ func TestProcessJitdumpByNameRefused(t *testing.T) {
 	c := testenv.StartChild(t, prog)
 	c.WaitLine(t, "ready")
 	p := snapshot(t, c.Process.Pid)
-	b, err := os.ReadFile("testdata/jit/edge.dump") // written by pid 4242
+	b, err := os.ReadFile("../internal/jit/testdata/edge.dump") // written by pid 4242
 	if err != nil {
 		t.Fatal(err)
 	}

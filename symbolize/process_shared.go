@@ -8,12 +8,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Snapshots of many processes map the same files (libc, the dynamic
-// loader, one binary run again and again): they share one open descriptor
-// per file, counted, so that a system-wide profiler watching thousands of
-// short-lived processes holds a few files open, not thousands. Their vDSO
-// images, the same for every process of a kernel, share one copy.
-
 // inodeKey names a file by device, inode, size and modification time.
 type inodeKey struct {
 	dev, inode uint64

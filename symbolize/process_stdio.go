@@ -10,19 +10,10 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/flamekit/flamekit/internal/jit"
 	"github.com/flamekit/flamekit/internal/procfs"
 	"golang.org/x/sys/unix"
 )
-
-// A jitdump writer that uses a C stdio stream (V8: fdopen, then setvbuf
-// full buffering, which glibc gives a buffer of one block, 4 KiB) leaves the
-// newest records in that buffer until it fills or the process exits: the
-// code just optimized, which a short hot loop then runs for good, is named
-// nowhere on disk. While the process lives, the bytes are read from its
-// memory, through glibc's list of open streams (_IO_list_all, an exported
-// symbol) and the layout of struct _IO_FILE, part of glibc's ABI. Another C
-// library (musl) or a static binary has no such symbol: then only the file
-// is read.
 
 // The x86-64 layout of the start of glibc's struct _IO_FILE (offsets of
 // its fields), and bounds of the walk through the streams.
@@ -179,7 +170,7 @@ func streamBuffer(mem *os.File, list uint64, fd int) ([]byte, bool) {
 		}
 		base, end := le.Uint64(f[glibcFileWriteBase:]), le.Uint64(f[glibcFileWritePtr:])
 		bufBase, bufEnd := le.Uint64(f[glibcFileBufBase:]), le.Uint64(f[glibcFileBufEnd:])
-		if base < bufBase || end < base || end > bufEnd || end-base > maxJitTail {
+		if base < bufBase || end < base || end > bufEnd || end-base > jit.MaxTail {
 			return nil, false
 		}
 		b := make([]byte, end-base)

@@ -1,6 +1,7 @@
 package symbolize
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -29,8 +30,10 @@ type Options struct {
 	DebuginfodCacheDir string
 	// DebuginfodTimeout bounds each request. 0 means 30 seconds.
 	DebuginfodTimeout time.Duration
-	// Logger receives debug messages (files that could not be read, ...).
-	// nil means silence.
+	// Logger receives a debug message for each file of a process whose
+	// addresses cannot be named (it cannot be opened or read, or is not an
+	// ELF file, or has no symbols), once per file: Process gives its
+	// addresses unnamed frames and no error. nil means silence.
 	Logger *slog.Logger
 }
 
@@ -54,7 +57,7 @@ type LookupOptions struct {
 	Names NameStyle
 }
 
-// AddressKind says what the addresses given to File are.
+// AddressKind says what the addresses given to [Symbolizer.File] are.
 type AddressKind uint8
 
 // The kinds of file address.
@@ -77,9 +80,22 @@ type Symbolizer struct {
 	cache  *objectCache
 
 	kernelOnce sync.Once
-	kernel     *Kernel
+	kernel     *kernel
 	kernelErr  error
+
+	reportMu sync.Mutex
+	reported map[reportKey]bool // the unreadable files the Logger was told about
 }
+
+// reportKey names a file the Logger was told about.
+type reportKey struct {
+	path string
+	key  fileKey
+}
+
+// maxReported bounds the files remembered as reported: past it, the
+// record starts anew, and a file may be reported again.
+const maxReported = 4096
 
 // New returns a Symbolizer. Close releases what it holds.
 func New(opts Options) *Symbolizer {
@@ -127,11 +143,31 @@ func newDebuginfod(opts Options) *debuginfodClient {
 	return c
 }
 
+// ctxCheckEvery is how many addresses a batch names between looks at its
+// context.
+const ctxCheckEvery = 256
+
+// checkContext returns ctx's error, prefixed, when ctx has ended; it looks
+// at the k-th address of a batch, and every ctxCheckEvery addresses after.
+func checkContext(ctx context.Context, k int) error {
+	if k%ctxCheckEvery != 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("symbolize: %w", err)
+	}
+	return nil
+}
+
 // File symbolizes addresses of one ELF file, given as link-time virtual
 // addresses or as file offsets. Each address gets at least one frame,
 // innermost first; one that cannot be named has Kind KindUnknown and keeps
-// Module and Offset.
-func (s *Symbolizer) File(path string, addrs []uint64, kind AddressKind, opts LookupOptions) ([][]Frame, error) {
+// Module and Offset. It stops when ctx ends, returning ctx's error: a
+// download from debuginfod, or the reading of a large DWARF, is abandoned.
+func (s *Symbolizer) File(ctx context.Context, path string, addrs []uint64, kind AddressKind, opts LookupOptions) ([][]Frame, error) {
+	if err := checkContext(ctx, 0); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("symbolize: %w", err)
@@ -141,12 +177,18 @@ func (s *Symbolizer) File(path string, addrs []uint64, kind AddressKind, opts Lo
 	if err != nil {
 		return nil, err
 	}
-	obj, err := s.cache.getFile(f, key, path, s.native)
+	obj, err := s.cache.getFile(ctx, f, key, path, s.native)
 	if err != nil {
 		return nil, err
 	}
 	defer s.cache.release(obj)
-	out := obj.lookupAll(addrs, kind, opts)
+	out, err := obj.lookupAll(ctx, addrs, kind, opts)
+	if err == nil {
+		err = checkContext(ctx, 0) // a lookup may have been cut short
+	}
+	if err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -155,8 +197,9 @@ func (s *Symbolizer) File(path string, addrs []uint64, kind AddressKind, opts Lo
 // native and Go frames of its files and vDSO, and JIT frames from its perf
 // map or jitdump. Addresses that nothing names get a KindUnknown frame with
 // the mapping's path and the file offset (or the address itself, for
-// anonymous memory).
-func (s *Symbolizer) Process(p *Process, addrs []uint64, opts LookupOptions) ([][]Frame, error) {
+// anonymous memory); a file that cannot be read is said to Options.Logger.
+// It stops when ctx ends, returning ctx's error.
+func (s *Symbolizer) Process(ctx context.Context, p *Process, addrs []uint64, opts LookupOptions) ([][]Frame, error) {
 	objs := map[*mappedFile]*object{}
 	defer func() {
 		for _, o := range objs {
@@ -167,19 +210,25 @@ func (s *Symbolizer) Process(p *Process, addrs []uint64, opts LookupOptions) ([]
 	}()
 	var b frameBatch
 	b.grow(len(addrs))
-	for _, a := range addrs {
+	for k, a := range addrs {
+		if err := checkContext(ctx, k); err != nil {
+			return nil, err
+		}
 		r := p.resolve(a)
 		switch r.kind {
 		case addrFile:
 			o, seen := objs[r.file]
 			if !seen {
-				o, _ = s.cache.getMapped(r.file, s.native) // nil: the file cannot be read
-				objs[r.file] = o
+				var err error
+				if o, err = s.cache.getMapped(ctx, r.file, s.native); err != nil && ctx.Err() == nil {
+					s.reportUnreadable(r.file, err)
+				}
+				objs[r.file] = o // nil: the file cannot be read
 			}
 			if o == nil {
 				b.frames = append(b.frames, Frame{Module: r.file.module(), Offset: r.offset})
 			} else {
-				b.frames = o.lookupOffset(r.offset, opts, r.file.module(), b.frames)
+				b.frames = o.lookupOffset(ctx, r.offset, opts, r.file.module(), b.frames)
 			}
 		case addrJIT:
 			b.frames = append(b.frames, r.frame)
@@ -192,28 +241,50 @@ func (s *Symbolizer) Process(p *Process, addrs []uint64, opts LookupOptions) ([]
 		}
 		b.next()
 	}
-	out := b.split(nil)
-	return out, nil
+	if err := checkContext(ctx, 0); err != nil {
+		return nil, err
+	}
+	return b.split(nil), nil
+}
+
+// reportUnreadable tells the Logger, once per file, why the addresses of a
+// file of a process go unnamed.
+func (s *Symbolizer) reportUnreadable(mf *mappedFile, err error) {
+	if s.opts.Logger == nil {
+		return
+	}
+	k := reportKey{path: mf.path, key: mf.key}
+	s.reportMu.Lock()
+	seen := s.reported[k]
+	if !seen {
+		if s.reported == nil || len(s.reported) >= maxReported {
+			s.reported = map[reportKey]bool{}
+		}
+		s.reported[k] = true
+	}
+	s.reportMu.Unlock()
+	if !seen {
+		s.opts.Logger.Debug("symbolize: a file of a process cannot be read", "path", mf.path, "err", err)
+	}
 }
 
 // Kernel symbolizes kernel addresses from /proc/kallsyms (read once, on the
 // first call): the kernel's functions, its modules' and BPF programs'. It
-// fails with ErrKernelAddressesHidden when kallsyms shows no addresses.
-func (s *Symbolizer) Kernel(addrs []uint64, opts LookupOptions) ([][]Frame, error) {
-	s.kernelOnce.Do(func() { s.kernel, s.kernelErr = LoadKernel() })
+// fails with ErrKernelAddressesHidden when kallsyms shows no addresses, and
+// with ctx's error when ctx has ended.
+func (s *Symbolizer) Kernel(ctx context.Context, addrs []uint64, opts LookupOptions) ([][]Frame, error) {
+	if err := checkContext(ctx, 0); err != nil {
+		return nil, err
+	}
+	s.kernelOnce.Do(func() { s.kernel, s.kernelErr = loadKernel() })
 	if s.kernelErr != nil {
 		return nil, s.kernelErr
 	}
 	var b frameBatch
 	b.grow(len(addrs))
 	for _, a := range addrs {
-		f, ok := s.kernel.Lookup(a)
-		if !ok {
-			f = Frame{Module: Module{Path: KernelPath, BuildID: s.kernel.BuildID}, Offset: a}
-		}
-		b.frames = append(b.frames, f)
+		b.frames = append(b.frames, s.kernel.lookup(a))
 		b.next()
 	}
-	out := b.split(nil)
-	return out, nil
+	return b.split(nil), nil
 }

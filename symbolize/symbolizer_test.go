@@ -2,6 +2,7 @@ package symbolize_test
 
 import (
 	"bufio"
+	"context"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -18,36 +19,12 @@ import (
 	"github.com/flamekit/flamekit/symbolize"
 )
 
-// workload is a C program that prints the runtime address of two of its
-// functions, then waits for its stdin to close before exiting.
-const workload = `
-#include <stdio.h>
-#include <unistd.h>
-__attribute__((noinline)) int symbolizer_alpha(int x) { return x * 3 + 1; }
-__attribute__((noinline)) int symbolizer_beta(int x) { return symbolizer_alpha(x) ^ 7; }
-int main(void) {
-	printf("%p %p\n", (void *)symbolizer_alpha, (void *)symbolizer_beta);
-	fflush(stdout);
-	char c;
-	while (read(0, &c, 1) > 0) {}
-	return symbolizer_beta(1) == 0;
-}
-`
-
+// buildC builds testdata/native/symwork.c, a C program that prints the
+// runtime address of two of its functions, then waits for its stdin to
+// close before exiting.
 func buildC(t *testing.T, flags ...string) string {
 	t.Helper()
-	testenv.RequireTool(t, "gcc", "")
-	dir := t.TempDir()
-	src := filepath.Join(dir, "work.c")
-	bin := filepath.Join(dir, "symwork")
-	if err := os.WriteFile(src, []byte(workload), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	args := append(append([]string{}, flags...), "-o", bin, src)
-	if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, out)
-	}
-	return bin
+	return testenv.BuildC(t, "gcc", "symwork", []string{"testdata/native/symwork.c"}, flags...)
 }
 
 // symbolAddr returns a function's link-time address from the ELF symtab.
@@ -77,14 +54,14 @@ func TestSymbolizerFile(t *testing.T) {
 	s := symbolize.New(symbolize.Options{})
 	defer s.Close()
 
-	frames, err := s.File(bin, []uint64{alpha, alpha + 2, 0xdeadbeef00}, symbolize.VirtualAddress, symbolize.LookupOptions{Lines: true})
+	frames, err := s.File(t.Context(), bin, []uint64{alpha, alpha + 2, 0xdeadbeef00}, symbolize.VirtualAddress, symbolize.LookupOptions{Lines: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, fr := range frames[:2] {
 		f := fr[len(fr)-1]
-		if f.Function != "symbolizer_alpha" || f.Kind != symbolize.KindNative || f.Line != 4 || !strings.HasSuffix(f.File, "work.c") {
-			t.Errorf("frame %+v: want symbolizer_alpha at work.c:4", f)
+		if f.Function != "symbolizer_alpha" || f.Kind != symbolize.KindNative || f.Line != 4 || !strings.HasSuffix(f.File, "symwork.c") {
+			t.Errorf("frame %+v: want symbolizer_alpha at symwork.c:4", f)
 		}
 		if f.Module.Path != bin || f.Module.BuildID == "" {
 			t.Errorf("module %+v: want %s with a build-id", f.Module, bin)
@@ -97,7 +74,7 @@ func TestSymbolizerFile(t *testing.T) {
 
 	// The same function by file offset.
 	off := frames[0][0].Offset
-	byOff, err := s.File(bin, []uint64{off}, symbolize.FileOffset, symbolize.LookupOptions{})
+	byOff, err := s.File(t.Context(), bin, []uint64{off}, symbolize.FileOffset, symbolize.LookupOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,12 +82,12 @@ func TestSymbolizerFile(t *testing.T) {
 		t.Errorf("by file offset %#x: %+v", off, got)
 	}
 
-	if _, err := s.File(filepath.Join(t.TempDir(), "missing"), []uint64{1}, symbolize.VirtualAddress, symbolize.LookupOptions{}); err == nil {
+	if _, err := s.File(t.Context(), filepath.Join(t.TempDir(), "missing"), []uint64{1}, symbolize.VirtualAddress, symbolize.LookupOptions{}); err == nil {
 		t.Error("a missing file gave no error")
 	}
 	notELF := filepath.Join(t.TempDir(), "text")
 	os.WriteFile(notELF, []byte("not an ELF file"), 0o644)
-	if _, err := s.File(notELF, []uint64{1}, symbolize.VirtualAddress, symbolize.LookupOptions{}); err == nil {
+	if _, err := s.File(t.Context(), notELF, []uint64{1}, symbolize.VirtualAddress, symbolize.LookupOptions{}); err == nil {
 		t.Error("a non-ELF file gave no error")
 	}
 }
@@ -156,7 +133,7 @@ func TestSymbolizerProcessAfterExit(t *testing.T) {
 
 	s := symbolize.New(symbolize.Options{})
 	defer s.Close()
-	frames, err := s.Process(snap, append(addrs, 8), symbolize.LookupOptions{})
+	frames, err := s.Process(t.Context(), snap, append(addrs, 8), symbolize.LookupOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +161,7 @@ func TestSymbolizerProcessSelf(t *testing.T) {
 	s := symbolize.New(symbolize.Options{})
 	defer s.Close()
 	pc := uint64(reflect.ValueOf(knownGoFunction).Pointer())
-	frames, err := s.Process(snap, []uint64{pc + 1}, symbolize.LookupOptions{Lines: true})
+	frames, err := s.Process(t.Context(), snap, []uint64{pc + 1}, symbolize.LookupOptions{Lines: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +190,7 @@ func TestSymbolizerKernel(t *testing.T) {
 		t.Fatal("no do_syscall_64 in /proc/kallsyms")
 	}
 	s := symbolize.New(symbolize.Options{})
-	frames, err := s.Kernel([]uint64{addr + 0x10}, symbolize.LookupOptions{})
+	frames, err := s.Kernel(t.Context(), []uint64{addr + 0x10}, symbolize.LookupOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +213,7 @@ func TestSymbolizerConcurrentAndBounded(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				addr := symbolAddr(t, bin, "symbolizer_beta")
-				frames, err := s.File(bin, []uint64{addr}, symbolize.VirtualAddress, symbolize.LookupOptions{Lines: g%2 == 0})
+				frames, err := s.File(t.Context(), bin, []uint64{addr}, symbolize.VirtualAddress, symbolize.LookupOptions{Lines: g%2 == 0})
 				if err != nil {
 					errs <- err
 					return
@@ -261,7 +238,7 @@ func ExampleSymbolizer_File() {
 	// Go binaries are linked at fixed addresses, so a function's runtime
 	// address is its link-time address.
 	pc := uint64(reflect.ValueOf(knownGoFunction).Pointer())
-	frames, err := s.File(exe, []uint64{pc}, symbolize.VirtualAddress, symbolize.LookupOptions{})
+	frames, err := s.File(context.Background(), exe, []uint64{pc}, symbolize.VirtualAddress, symbolize.LookupOptions{})
 	if err != nil {
 		panic(err)
 	}

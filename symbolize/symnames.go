@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"unsafe"
+
+	"github.com/flamekit/flamekit/symbolize/internal/arena"
 )
 
 // symNames gives out the names of an object's symbols, in each style: it
@@ -23,7 +25,7 @@ type symNames struct {
 	cut   bool                 // copyAll found the file cut short: names are read one by one
 	given [3]givenNames        // by NameStyle
 	other [2]map[string]string // by demangleMode: raw → demangled
-	arena stringArena          // the names given out, but those in all
+	arena arena.Strings        // the names given out, but those in all
 	bytes int64                // the maps' and slab's bytes
 }
 
@@ -91,7 +93,7 @@ func (c *symNames) name(t *nativeTable, i int, style NameStyle) string {
 	var n string
 	if raw, ok := c.raw(i); ok {
 		if n = styled(raw, style); n != raw {
-			n = c.arena.keep(n)
+			n = c.arena.Keep(n)
 		}
 	} else {
 		sym := &t.syms[i]
@@ -144,7 +146,7 @@ func (c *symNames) ownName(raw []byte, style NameStyle) string {
 	if len(raw) == 0 {
 		return ""
 	}
-	return c.arena.keep(styled(unsafe.String(&raw[0], len(raw)), style))
+	return c.arena.Keep(styled(unsafe.String(&raw[0], len(raw)), style))
 }
 
 // styled returns the raw name raw in style: demangled, or raw itself.
@@ -174,7 +176,7 @@ func (c *symNames) demangled(raw string, style NameStyle) string {
 	n, ok := c.other[mode][raw]
 	if !ok {
 		if n = demangleName(raw, mode); n != raw {
-			n = c.arena.keep(n)
+			n = c.arena.Keep(n)
 		}
 		c.other[mode][raw] = n
 		c.bytes += 32
@@ -189,7 +191,7 @@ func mangled(name string) bool {
 
 // sizeBytes returns the memory the cache holds.
 func (c *symNames) sizeBytes() int64 {
-	n := c.bytes + c.arena.bytes
+	n := c.bytes + c.arena.Bytes()
 	for _, g := range c.given {
 		n += 16 * int64(len(g.dense))
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,7 +77,7 @@ func runSymbolize(args []string, stdin io.Reader, stdout, stderr io.Writer) erro
 	}
 
 	sym := &symbolizeRun{
-		s: symbolize.New(symbolize.Options{}), opts: opts, obj: obj, kernel: *kernel,
+		ctx: context.Background(), s: symbolize.New(symbolize.Options{}), opts: opts, obj: obj, kernel: *kernel,
 		style: outStyle, inlines: inlines, noNames: functions == "none", stderr: stderr,
 	}
 	defer sym.s.Close()
@@ -167,6 +168,7 @@ func (r *symbolizeRun) answerLines(w *bufio.Writer, stdin io.Reader) error {
 // symbolizeRun is one `flamekit symbolize`: where addresses come from and how
 // answers are written.
 type symbolizeRun struct {
+	ctx     context.Context // the command's: it ends with the process
 	s       *symbolize.Symbolizer
 	opts    symbolize.LookupOptions
 	obj     string             // -e
@@ -283,12 +285,12 @@ func (r *symbolizeRun) answer(w *bufio.Writer, qs []query) error {
 		module := batch[0].file
 		switch {
 		case module != "":
-			frames, err = r.s.File(module, addrs, symbolize.VirtualAddress, r.opts)
+			frames, err = r.s.File(r.ctx, module, addrs, symbolize.VirtualAddress, r.opts)
 		case r.proc != nil:
-			frames, err = r.s.Process(r.proc, addrs, r.opts)
+			frames, err = r.s.Process(r.ctx, r.proc, addrs, r.opts)
 		case r.kernel:
 			module = symbolize.KernelPath
-			frames, err = r.s.Kernel(addrs, r.opts)
+			frames, err = r.s.Kernel(r.ctx, addrs, r.opts)
 		default:
 			return fmt.Errorf("%w: no binary for %#x: give -e, -p or --kernel, or \"FILE ADDR\" lines", errUsage, batch[0].addr)
 		}

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flamekit/flamekit/internal/jit"
 	"github.com/flamekit/flamekit/internal/procfs"
 	"github.com/flamekit/flamekit/internal/testenv"
-	"github.com/flamekit/flamekit/symbolize"
 )
 
 // TestSymbolizeLiveNodeJIT names, with `symbolize -p`, addresses of a
@@ -55,7 +55,7 @@ func TestSymbolizeLiveNodeJIT(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	final, err := symbolize.ParseJitdump(bytes.NewReader(dump))
+	final, err := jit.ParseJitdump(bytes.NewReader(dump))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package symbolize
+package jit
 
 import (
 	"bufio"
@@ -24,9 +24,9 @@ type perfMapSym struct {
 	name        string
 }
 
-// JITSymbol is a piece of JIT-compiled code named by a perf map or a
+// Symbol is a piece of JIT-compiled code named by a perf map or a
 // jitdump.
-type JITSymbol struct {
+type Symbol struct {
 	Name  string
 	Start uint64 // address of the code's first byte
 	Size  uint64
@@ -108,13 +108,13 @@ func parseHex(b []byte) (uint64, error) {
 }
 
 // Lookup returns the code that holds addr.
-func (m *PerfMap) Lookup(addr uint64) (JITSymbol, bool) {
+func (m *PerfMap) Lookup(addr uint64) (Symbol, bool) {
 	i, ok := lookupSegment(m.index, addr)
 	if !ok {
-		return JITSymbol{}, false
+		return Symbol{}, false
 	}
 	s := m.syms[i]
-	return JITSymbol{Name: s.name, Start: s.start, Size: s.size}, true
+	return Symbol{Name: s.name, Start: s.start, Size: s.size}, true
 }
 
 // Len returns the number of symbols read (overlapped ones included).

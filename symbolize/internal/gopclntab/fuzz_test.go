@@ -1,4 +1,4 @@
-package symbolize
+package gopclntab
 
 import (
 	"bytes"
@@ -41,24 +41,24 @@ func FuzzGoTable(f *testing.F) {
 
 // exerciseGoTable looks up addresses around the first functions of tab and
 // at the edges of the address space.
-func exerciseGoTable(tab *goTable) {
+func exerciseGoTable(tab *Table) {
 	var dst []Frame
-	var cache goCache
+	var cache Cache
 	for _, pc := range []uint64{0, tab.textStart, ^uint64(0)} {
-		dst, _ = tab.lookup(pc, true, dst[:0], nil)
+		dst, _ = tab.Lookup(pc, true, dst[:0], nil)
 	}
 	for i := 0; i < tab.nfunc && i < 256; i++ {
 		e := tab.entry(i)
 		for _, pc := range []uint64{e - 1, e, e + 1, e + 7, e + 64, tab.entry(i+1) - 1} {
-			dst, _ = tab.lookup(pc, true, dst[:0], nil)
-			dst, _ = tab.lookup(pc, true, dst[:0], &cache)
-			dst, _ = tab.lookup(pc, false, dst[:0], nil)
+			dst, _ = tab.Lookup(pc, true, dst[:0], nil)
+			dst, _ = tab.Lookup(pc, true, dst[:0], &cache)
+			dst, _ = tab.Lookup(pc, false, dst[:0], nil)
 		}
 	}
 }
 
 // TestGoTableMalformedELF reads a real stripped cgo binary cut short and
-// with its moduledata and pclntab corrupted: newGoTable must return an
+// with its moduledata and pclntab corrupted: Open must return an
 // error or a table whose lookups neither panic nor hang.
 func TestGoTableMalformedELF(t *testing.T) {
 	bin, err := os.ReadFile(buildGo(t, t.TempDir(), goVariants[3]))
@@ -105,7 +105,7 @@ func TestGoTableMalformedELF(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		if tab, err := newGoTable(ef, nil); err == nil {
+		if tab, err := Open(ef, nil); err == nil {
 			exerciseGoTable(tab)
 		} else if i >= 5 {
 			t.Logf("input %d: %v", i, err)

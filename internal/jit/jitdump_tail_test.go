@@ -1,4 +1,4 @@
-package symbolize
+package jit
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 // to onDisk and the bytes up to unflushed as what the writer holds.
 func tailOf(t *testing.T, durable, onDisk, unflushed int) *Jitdump {
 	t.Helper()
-	full, err := os.ReadFile("testdata/jit/edge.dump")
+	full, err := os.ReadFile("testdata/edge.dump")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,13 +23,13 @@ func tailOf(t *testing.T, durable, onDisk, unflushed int) *Jitdump {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.readTail(bytes.NewReader(full[:onDisk]), int64(onDisk), full[onDisk:unflushed]); err != nil {
+	if err := j.ReadTail(bytes.NewReader(full[:onDisk]), int64(onDisk), full[onDisk:unflushed]); err != nil {
 		t.Fatal(err)
 	}
 	return j
 }
 
-func wantLookups(t *testing.T, j *Jitdump, want map[uint64]JITSymbol) {
+func wantLookups(t *testing.T, j *Jitdump, want map[uint64]Symbol) {
 	t.Helper()
 	for addr, w := range want {
 		got, ok := j.Lookup(addr)
@@ -40,10 +40,10 @@ func wantLookups(t *testing.T, j *Jitdump, want map[uint64]JITSymbol) {
 }
 
 var (
-	fnA1 = JITSymbol{Name: "fn_a", Start: 0x1000, Size: 0x100, File: "/src/a2.js", Line: 11}
-	fnB  = JITSymbol{Name: "fn_b with spaces", Start: 0x2000, Size: 0x80, File: "/src/b.js", Line: 7}
-	fnB3 = JITSymbol{Name: "fn_b with spaces", Start: 0x3000, Size: 0x80, File: "/src/b.js", Line: 7}
-	fnC  = JITSymbol{Name: "fn_c", Start: 0x1080, Size: 0x10}
+	fnA1 = Symbol{Name: "fn_a", Start: 0x1000, Size: 0x100, File: "/src/a2.js", Line: 11}
+	fnB  = Symbol{Name: "fn_b with spaces", Start: 0x2000, Size: 0x80, File: "/src/b.js", Line: 7}
+	fnB3 = Symbol{Name: "fn_b with spaces", Start: 0x3000, Size: 0x80, File: "/src/b.js", Line: 7}
+	fnC  = Symbol{Name: "fn_c", Start: 0x1080, Size: 0x10}
 )
 
 // TestJitdumpTail reads records split between the file and the writer's
@@ -54,7 +54,7 @@ func TestJitdumpTail(t *testing.T) {
 	if j.Len() != 4 || len(j.codes) != 0 {
 		t.Errorf("Len %d, own codes %d; want 4 in the tail, none read from the file", j.Len(), len(j.codes))
 	}
-	wantLookups(t, j, map[uint64]JITSymbol{0x1010: fnA1, 0x1080: fnC, 0x2010: fnB, 0x3010: fnB3, 0x3080: {}})
+	wantLookups(t, j, map[uint64]Symbol{0x1010: fnA1, 0x1080: fnC, 0x2010: fnB, 0x3010: fnB3, 0x3080: {}})
 	if j.pending[0x1000] == nil {
 		t.Error("the tail took the file's DEBUG_INFO for fn_a: the file's own CODE_LOAD would miss it")
 	}
@@ -63,7 +63,7 @@ func TestJitdumpTail(t *testing.T) {
 // TestJitdumpTailMovesFileCode moves, in the tail, code the file loaded.
 func TestJitdumpTailMovesFileCode(t *testing.T) {
 	j := tailOf(t, 416, 416, 552)
-	wantLookups(t, j, map[uint64]JITSymbol{0x2010: fnB, 0x3010: fnB3, 0x1080: fnC})
+	wantLookups(t, j, map[uint64]Symbol{0x2010: fnB, 0x3010: fnB3, 0x1080: fnC})
 }
 
 // TestJitdumpTailRejected drops a tail with a record of an unknown id: its
@@ -73,7 +73,7 @@ func TestJitdumpTailRejected(t *testing.T) {
 	if j.tail != nil {
 		t.Fatal("kept a tail with an unknown record")
 	}
-	wantLookups(t, j, map[uint64]JITSymbol{0x1080: {Name: "fn_a", Start: 0x1000, Size: 0x100, File: "/src/a.js", Line: 12}})
+	wantLookups(t, j, map[uint64]Symbol{0x1080: {Name: "fn_a", Start: 0x1000, Size: 0x100, File: "/src/a.js", Line: 12}})
 	j = tailOf(t, 480, 500, 500) // the file alone, a record cut short
 	if j.tail != nil {
 		t.Fatal("kept a tail that names nothing")
@@ -83,19 +83,19 @@ func TestJitdumpTailRejected(t *testing.T) {
 // TestJitdumpTailThenFile reads the tail's records from the file once the
 // writer flushed them: they become the dump's own, and the tail goes.
 func TestJitdumpTailThenFile(t *testing.T) {
-	full, err := os.ReadFile("testdata/jit/edge.dump")
+	full, err := os.ReadFile("testdata/edge.dump")
 	if err != nil {
 		t.Fatal(err)
 	}
 	j := tailOf(t, 152, 152, 552)
-	if err := j.refresh(bytes.NewReader(full[:552])); err != nil {
+	if err := j.Refresh(bytes.NewReader(full[:552])); err != nil {
 		t.Fatal(err)
 	}
-	if err := j.readTail(bytes.NewReader(full[:552]), 552, nil); err != nil {
+	if err := j.ReadTail(bytes.NewReader(full[:552]), 552, nil); err != nil {
 		t.Fatal(err)
 	}
 	if j.tail != nil || len(j.codes) != 4 {
 		t.Errorf("tail %v, own codes %d; want no tail and 4", j.tail != nil, len(j.codes))
 	}
-	wantLookups(t, j, map[uint64]JITSymbol{0x1010: fnA1, 0x1080: fnC, 0x3010: fnB3})
+	wantLookups(t, j, map[uint64]Symbol{0x1010: fnA1, 0x1080: fnC, 0x3010: fnB3})
 }

@@ -1,8 +1,10 @@
-package symbolize
+package gopclntab
 
 import (
 	"bytes"
 	"unsafe"
+
+	"github.com/flamekit/flamekit/symbolize/internal/arena"
 )
 
 // goFunc is one decoded functab entry: its entry address and its _func
@@ -14,7 +16,7 @@ type goFunc struct {
 
 // funcAt returns functab entry i's function, and false when its _func
 // record is out of bounds.
-func (t *goTable) funcAt(i int) (goFunc, bool) {
+func (t *Table) funcAt(i int) (goFunc, bool) {
 	off := t.funcOff(i)
 	if off > uint64(len(t.funcs)) || uint64(len(t.funcs))-off < uint64(t.layout.size) {
 		return goFunc{}, false
@@ -23,11 +25,11 @@ func (t *goTable) funcAt(i int) (goFunc, bool) {
 }
 
 // field returns the uint32 at byte offset off of f's record.
-func (t *goTable) field(f goFunc, off int) uint32 { return t.u32(f.rec[off:]) }
+func (t *Table) field(f goFunc, off int) uint32 { return t.u32(f.rec[off:]) }
 
 // pcdata returns the offset in pctab of f's pcdata table i, 0 when f has
 // none.
-func (t *goTable) pcdata(f goFunc, i int) uint32 {
+func (t *Table) pcdata(f goFunc, i int) uint32 {
 	if uint32(i) >= t.field(f, t.layout.npcdata) {
 		return 0
 	}
@@ -39,7 +41,7 @@ func (t *goTable) pcdata(f goFunc, i int) uint32 {
 }
 
 // inlTree returns f's inline tree, nil when it has none.
-func (t *goTable) inlTree(f goFunc) []byte {
+func (t *Table) inlTree(f goFunc) []byte {
 	if t.gofunc == nil || goFuncDataInlTree >= int(f.rec[t.layout.nfuncdata]) {
 		return nil
 	}
@@ -60,7 +62,7 @@ func (t *goTable) inlTree(f goFunc) []byte {
 // varint value delta then a varint pc delta (in instruction quanta), so the
 // steps decoded are at most the bytes from entry to target. With a cache,
 // a target at or after the furthest one decoded before resumes from there.
-func (t *goTable) pcvalue(off uint32, entry, target uint64, c *pcvalueCache) (int32, bool) {
+func (t *Table) pcvalue(off uint32, entry, target uint64, c *pcvalueCache) (int32, bool) {
 	if off == 0 || uint64(off) >= uint64(len(t.pctab)) {
 		return -1, false
 	}
@@ -157,7 +159,7 @@ func goCString(b []byte, off uint64) string {
 
 // fileLine returns the file and line that f's tables give for pc: the
 // innermost source position there, inlined code included.
-func (t *goTable) fileLine(f goFunc, pc uint64, c *goCache) (string, int) {
+func (t *Table) fileLine(f goFunc, pc uint64, c *Cache) (string, int) {
 	line, ok := t.pcvalue(t.field(f, t.layout.pcln), f.entry, pc, c.pcvalues())
 	if !ok {
 		return "", 0
@@ -177,17 +179,29 @@ func (t *goTable) fileLine(f goFunc, pc uint64, c *goCache) (string, int) {
 	return c.own(goCString(t.files, uint64(fileOff))), int(line)
 }
 
-// lookup appends the frames at pc, a link-time virtual address, innermost
+// Frame is one function activation at an address: the function, and the
+// file and line executing in it. Inlined says the call was inlined into the
+// next frame's function.
+type Frame struct {
+	Function string
+	File     string // "" when unknown, and without lines
+	Line     int    // 0 when unknown, and without lines
+	Inlined  bool
+}
+
+// Lookup appends the frames at pc, a link-time virtual address, innermost
 // first: the calls inlined at pc (Inlined set), then the function whose code
 // holds pc. Each frame's line is the one executing in that function, as
 // runtime.CallersFrames gives it: pc's own line for the innermost frame, the
 // line of the inlined call for its callers. With lines false, only the
-// function holding the code comes back, without file or line. pc is an instruction's address: for a return address, pass it
-// less one, as runtime.CallersFrames does, or the frames are those of the
-// instruction after the call. lookup reports false, appending nothing, when
-// pc is outside the Go functions of the table. Padding after a function's
-// code belongs to that function, with no line (as in debug/gosym).
-func (t *goTable) lookup(pc uint64, lines bool, dst []Frame, c *goCache) ([]Frame, bool) {
+// function holding the code comes back, without file or line. pc is an
+// instruction's address: for a return address, pass it less one, as
+// runtime.CallersFrames does, or the frames are those of the instruction
+// after the call. Lookup reports false, appending nothing, when pc is
+// outside the Go functions of the table. Padding after a function's code
+// belongs to that function, with no line (as in debug/gosym). c, which may
+// be nil, is the caller's [Cache].
+func (t *Table) Lookup(pc uint64, lines bool, dst []Frame, c *Cache) ([]Frame, bool) {
 	i, ok := t.findFunc(pc)
 	if !ok {
 		return dst, false
@@ -199,7 +213,7 @@ func (t *goTable) lookup(pc uint64, lines bool, dst []Frame, c *goCache) ([]Fram
 	if !lines {
 		// Without lines only the function holding the code is wanted:
 		// skip decoding the inline tree.
-		return append(dst, Frame{Kind: KindGo, Function: t.funcName(i, f, c)}), true
+		return append(dst, Frame{Function: t.funcName(i, f, c)}), true
 	}
 	idx := int32(-1)
 	tree := t.inlTree(f)
@@ -209,10 +223,8 @@ func (t *goTable) lookup(pc uint64, lines bool, dst []Frame, c *goCache) ([]Fram
 	}
 	at := pc
 	for depth := 0; ; depth++ {
-		fr := Frame{Kind: KindGo}
-		if lines {
-			fr.File, fr.Line = t.fileLine(f, at, c)
-		}
+		var fr Frame
+		fr.File, fr.Line = t.fileLine(f, at, c)
 		rec := int(idx) * t.layout.inlSize
 		if idx < 0 || depth >= goMaxInlineDepth || rec > len(tree)-t.layout.inlSize {
 			fr.Function = t.funcName(i, f, c)
@@ -233,21 +245,24 @@ func (t *goTable) lookup(pc uint64, lines bool, dst []Frame, c *goCache) ([]Fram
 	}
 }
 
-// goCache is what an object keeps between its goTable's lookups: where the
-// pc-value tables were left, and, when the table is mapped from the file,
-// heap copies of the names and files lookups gave (frames outlive the
-// mapping: the cache may drop the object while a caller holds them). It is
-// not safe for concurrent use; a nil *goCache keeps nothing and copies
-// nothing.
-type goCache struct {
+// Cache is what the owner of a [Table] keeps between its lookups: where
+// the pc-value tables were left, and, when Copy is set, copies of the
+// names and files lookups gave, in blocks of its own. Set Copy when the
+// table is mapped from its file: frames outlive the mapping (a cache may
+// drop the table while a caller holds them). A Cache is not safe for
+// concurrent use; a nil *Cache keeps nothing and copies nothing.
+type Cache struct {
+	// Copy says that the table's strings must be copied before they are
+	// given out.
+	Copy bool
+
 	pcs   pcvalueCache
-	copy  bool               // the table is mapped: strings are copied
 	funcs []string           // function names by functab index, copied
 	owned map[uintptr]string // other copies, by the address of the original
-	arena stringArena        // the copies' bytes
+	arena arena.Strings      // the copies' bytes
 }
 
-func (c *goCache) pcvalues() *pcvalueCache {
+func (c *Cache) pcvalues() *pcvalueCache {
 	if c == nil {
 		return nil
 	}
@@ -255,8 +270,8 @@ func (c *goCache) pcvalues() *pcvalueCache {
 }
 
 // funcName returns the name of function i, f.
-func (t *goTable) funcName(i int, f goFunc, c *goCache) string {
-	if c == nil || !c.copy {
+func (t *Table) funcName(i int, f goFunc, c *Cache) string {
+	if c == nil || !c.Copy {
 		return goCString(t.names, uint64(t.field(f, t.layout.nameOff)))
 	}
 	if c.funcs == nil {
@@ -265,15 +280,15 @@ func (t *goTable) funcName(i int, f goFunc, c *goCache) string {
 	if s := c.funcs[i]; s != "" {
 		return s
 	}
-	s := c.arena.keep(goCString(t.names, uint64(t.field(f, t.layout.nameOff))))
+	s := c.arena.Keep(goCString(t.names, uint64(t.field(f, t.layout.nameOff))))
 	c.funcs[i] = s
 	return s
 }
 
 // own returns s, a string of the table, or its copy in the arena when the
 // table is mapped.
-func (c *goCache) own(s string) string {
-	if c == nil || !c.copy || s == "" {
+func (c *Cache) own(s string) string {
+	if c == nil || !c.Copy || s == "" {
 		return s
 	}
 	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
@@ -283,12 +298,12 @@ func (c *goCache) own(s string) string {
 	if c.owned == nil {
 		c.owned = map[uintptr]string{}
 	}
-	o := c.arena.keep(s)
+	o := c.arena.Keep(s)
 	c.owned[p] = o
 	return o
 }
 
-// sizeBytes returns the memory the cache holds.
-func (c *goCache) sizeBytes() int64 {
-	return c.arena.bytes + 32*int64(len(c.owned)) + 16*int64(len(c.funcs))
+// SizeBytes returns the memory the cache holds, for a cache's accounting.
+func (c *Cache) SizeBytes() int64 {
+	return c.arena.Bytes() + 32*int64(len(c.owned)) + 16*int64(len(c.funcs))
 }

@@ -1,4 +1,4 @@
-package symbolize
+package gopclntab
 
 import (
 	"debug/elf"
@@ -27,7 +27,7 @@ type goModule struct {
 // its first words, which point to the pclntab and its funcnametab (in the
 // writable segments when the file has no section headers). It reads
 // the layouts of Go 1.18 and later.
-func findGoModule(ef *elf.File, t *goTable, pclntab uint64) goModule {
+func findGoModule(ef *elf.File, t *Table, pclntab uint64) goModule {
 	if t.layout.modGofunc == 0 {
 		return goModule{}
 	}
@@ -57,7 +57,7 @@ func findGoModule(ef *elf.File, t *goTable, pclntab uint64) goModule {
 
 // scanModule looks in data, at pointer-aligned offsets, for a moduledata
 // whose pcHeader is pclntab and whose funcnametab is where the header says.
-func (t *goTable) scanModule(data []byte, pclntab uint64) (goModule, bool) {
+func (t *Table) scanModule(data []byte, pclntab uint64) (goModule, bool) {
 	ptr := t.ptrSize
 	names := pclntab + t.namesOff
 	for off := 0; off+(t.layout.modGofunc+1)*ptr <= len(data); off += ptr {
@@ -73,7 +73,7 @@ func (t *goTable) scanModule(data []byte, pclntab uint64) (goModule, bool) {
 // offsets are relative to: from the moduledata, else the runtime.text symbol,
 // else the pclntab header (zero since Go 1.26), else the .text section's
 // address (wrong in cgo binaries, where C code comes first).
-func goTextStart(ef *elf.File, mod goModule, syms *goSymbols, t *goTable) uint64 {
+func goTextStart(ef *elf.File, mod goModule, syms *goSymbols, t *Table) uint64 {
 	if mod.ok {
 		return mod.text
 	}
@@ -96,7 +96,7 @@ func goTextStart(ef *elf.File, mod goModule, syms *goSymbols, t *goTable) uint64
 // what the caller has read already (the pclntab's section or segment);
 // goFuncBytes returns nil when gofunc is unknown, and the bytes it read
 // besides data.
-func goFuncBytes(ef *elf.File, maps *fileMaps, mod goModule, syms *goSymbols, gofuncSym string, addr uint64, data []byte) ([]byte, int64) {
+func goFuncBytes(ef *elf.File, sections Sections, mod goModule, syms *goSymbols, gofuncSym string, addr uint64, data []byte) ([]byte, int64) {
 	gofunc := mod.gofunc
 	if !mod.ok {
 		v, ok := syms.get(gofuncSym)
@@ -113,7 +113,7 @@ func goFuncBytes(ef *elf.File, maps *fileMaps, mod goModule, syms *goSymbols, go
 			gofunc < sec.Addr || gofunc-sec.Addr >= sec.Size {
 			continue
 		}
-		b, err := maps.section(sec, gofunc-sec.Addr)
+		b, err := sections.Section(sec, gofunc-sec.Addr)
 		if err != nil || len(b) == 0 {
 			return nil, 0
 		}

@@ -1,4 +1,4 @@
-package symbolize
+package gopclntab
 
 import (
 	"debug/elf"
@@ -36,7 +36,7 @@ func BenchmarkGoTableLoad(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := newGoTable(ef, nil); err != nil {
+		if _, err := Open(ef, nil); err != nil {
 			b.Fatal(err)
 		}
 		ef.Close()
@@ -51,7 +51,7 @@ func BenchmarkGoTableLookup(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer ef.Close()
-	tab, err := newGoTable(ef, nil)
+	tab, err := Open(ef, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func BenchmarkGoTableLookup(b *testing.B) {
 			b.ReportAllocs()
 			n := 0
 			for b.Loop() {
-				dst, _ = tab.lookup(addrs[n%len(addrs)], lines, dst[:0], nil)
+				dst, _ = tab.Lookup(addrs[n%len(addrs)], lines, dst[:0], nil)
 				n++
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "addr/s")

@@ -1,4 +1,4 @@
-package symbolize
+package gopclntab
 
 import (
 	"bytes"
@@ -6,9 +6,6 @@ import (
 	"debug/gosym"
 	"errors"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -39,13 +36,13 @@ func TestGoTableInlines(t *testing.T) {
 			}
 			inlined := 0
 			for i := 0; i < len(truth); {
-				got, ok := tab.lookup(truth[i].pc, true, nil, nil)
+				got, ok := tab.Lookup(truth[i].pc, true, nil, nil)
 				if !ok || len(got) == 0 || i+len(got) > len(truth) {
 					t.Fatalf("lookup(%#x) = %v, %v; want from %v", truth[i].pc, got, ok, truth[i:])
 				}
 				for j, f := range got {
 					w := truth[i+j]
-					if f.Function != w.fn || f.File != w.file || f.Line != w.line || f.Kind != KindGo || f.Inlined != (j < len(got)-1) {
+					if f.Function != w.fn || f.File != w.file || f.Line != w.line || f.Inlined != (j < len(got)-1) {
 						t.Errorf("lookup(%#x)[%d] = %+v; want %s %s:%d", truth[i].pc, j, f, w.fn, w.file, w.line)
 					}
 					if f.Inlined {
@@ -113,14 +110,14 @@ func gosymTable(t testing.TB, ef *elf.File) gosymTab {
 	return gosymTab{gt, text}
 }
 
-func checkGosym(t *testing.T, tab *goTable, gt *gosym.Table) {
+func checkGosym(t *testing.T, tab *Table, gt *gosym.Table) {
 	var dst []Frame
-	var cache goCache // the addresses go up, as a batch is answered
+	var cache Cache // the addresses go up, as a batch is answered
 	bad := 0
 	for _, fn := range gt.Funcs {
 		for _, pc := range []uint64{fn.Entry, fn.Entry + (fn.End-fn.Entry)/2, fn.End - 1} {
 			var ok bool
-			dst, ok = tab.lookup(pc, true, dst[:0], &cache)
+			dst, ok = tab.Lookup(pc, true, dst[:0], &cache)
 			file, line, _ := gt.PCToLine(pc)
 			if line < 0 || !goHasLineTable(tab, pc) {
 				// Padding after the function's code has no line. Marker
@@ -133,7 +130,7 @@ func checkGosym(t *testing.T, tab *goTable, gt *gosym.Table) {
 					t.Errorf("lookup(%#x) = %+v, %v; gosym: %s %s:%d", pc, dst, ok, fn.Name, file, line)
 				}
 			}
-			dst, ok = tab.lookup(pc, false, dst[:0], nil)
+			dst, ok = tab.Lookup(pc, false, dst[:0], nil)
 			if !ok || dst[len(dst)-1].Function != fn.Name || dst[0].File != "" || dst[0].Line != 0 {
 				if bad++; bad <= 10 {
 					t.Errorf("lookup(%#x, lines=false) = %+v, %v; want %s", pc, dst, ok, fn.Name)
@@ -150,7 +147,7 @@ func checkGosym(t *testing.T, tab *goTable, gt *gosym.Table) {
 }
 
 // goHasLineTable reports whether the function holding pc has a pcln table.
-func goHasLineTable(tab *goTable, pc uint64) bool {
+func goHasLineTable(tab *Table, pc uint64) bool {
 	i, _ := tab.findFunc(pc)
 	f, ok := tab.funcAt(i)
 	return ok && tab.field(f, tab.layout.pcln) != 0
@@ -160,7 +157,7 @@ func goHasLineTable(tab *goTable, pc uint64) bool {
 func TestGoTableOutside(t *testing.T) {
 	ef, tab := openGoTable(t, buildGo(t, t.TempDir(), goVariants[3]))
 	for _, pc := range []uint64{0, tab.textStart - 1, tab.entry(tab.nfunc), 1 << 63} {
-		if got, ok := tab.lookup(pc, true, nil, nil); ok || len(got) != 0 {
+		if got, ok := tab.Lookup(pc, true, nil, nil); ok || len(got) != 0 {
 			t.Errorf("lookup(%#x) = %v, %v; want nothing", pc, got, ok)
 		}
 	}
@@ -183,7 +180,7 @@ func TestGoTextStartFallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, extra := goFuncBytes(ef, nil, goModule{}, syms, "go:func.*", sec.Addr, data); len(got) != len(tab.gofunc) || len(got) == 0 || extra != 0 {
+	if got, extra := goFuncBytes(ef, readSections{}, goModule{}, syms, "go:func.*", sec.Addr, data); len(got) != len(tab.gofunc) || len(got) == 0 || extra != 0 {
 		t.Errorf("go:func.* from the symbol table: %d bytes (%d read besides); moduledata: %d", len(got), extra, len(tab.gofunc))
 	}
 	// Before Go 1.26, go:func.* is in .rodata.
@@ -192,7 +189,7 @@ func TestGoTextStartFallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, extra := goFuncBytes(ef, nil, goModule{gofunc: rodata.Addr + 16, ok: true}, syms, "go:func.*", sec.Addr, data)
+	got, extra := goFuncBytes(ef, readSections{}, goModule{gofunc: rodata.Addr + 16, ok: true}, syms, "go:func.*", sec.Addr, data)
 	if !bytes.Equal(got, want[16:]) || extra < int64(len(got)) {
 		t.Errorf("go:func.* in .rodata: %d bytes (%d read); want %d", len(got), extra, len(want)-16)
 	}
@@ -206,19 +203,10 @@ func TestGoTextStartFallbacks(t *testing.T) {
 	}
 }
 
-// TestGoTableNotGo checks that a C binary gives errNoGoTable, with its
+// TestGoTableNotGo checks that a C binary gives ErrNoTable, with its
 // section headers and without.
 func TestGoTableNotGo(t *testing.T) {
-	testenv.RequireTool(t, "gcc", "")
-	dir := t.TempDir()
-	src := filepath.Join(dir, "c.c")
-	if err := os.WriteFile(src, []byte("int main(void) { return 0; }\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "c")
-	if b, err := exec.Command("gcc", "-o", bin, src).CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, b)
-	}
+	bin := testenv.BuildC(t, "gcc", "c", []string{"testdata/c/empty.c"})
 	for _, shdrs := range []bool{true, false} {
 		if !shdrs {
 			removeSectionHeaders(t, bin)
@@ -227,8 +215,8 @@ func TestGoTableNotGo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := newGoTable(ef, nil); !errors.Is(err, errNoGoTable) {
-			t.Errorf("newGoTable(C binary, section headers %v) = %v; want errNoGoTable", shdrs, err)
+		if _, err := Open(ef, nil); !errors.Is(err, ErrNoTable) {
+			t.Errorf("Open(C binary, section headers %v) = %v; want ErrNoTable", shdrs, err)
 		}
 		ef.Close()
 	}
@@ -257,7 +245,7 @@ func TestGoTableCompile(t *testing.T) {
 		for _, pc := range []uint64{s.Value, s.Value + s.Size/2} {
 			n++
 			var ok bool
-			dst, ok = tab.lookup(pc, pc != s.Value, dst[:0], nil)
+			dst, ok = tab.Lookup(pc, pc != s.Value, dst[:0], nil)
 			if !ok || goSymName(dst[len(dst)-1].Function) != want {
 				if bad++; bad <= 10 {
 					t.Errorf("lookup(%#x) = %+v, %v; symtab: %s", pc, dst, ok, s.Name)
@@ -290,14 +278,14 @@ func TestGoTableCacheAgrees(t *testing.T) {
 	}
 	want := make([][]Frame, len(pcs))
 	for i, pc := range pcs {
-		want[i], _ = tab.lookup(pc, true, nil, nil)
+		want[i], _ = tab.Lookup(pc, true, nil, nil)
 	}
 	check := func(order string) {
-		cache := goCache{copy: true} // as for a mapped table
+		cache := Cache{Copy: true} // as for a mapped table
 		var dst []Frame
 		bad := 0
 		for i, pc := range pcs {
-			if dst, _ = tab.lookup(pc, true, dst[:0], &cache); !slices.Equal(dst, want[i]) {
+			if dst, _ = tab.Lookup(pc, true, dst[:0], &cache); !slices.Equal(dst, want[i]) {
 				if bad++; bad <= 5 {
 					t.Errorf("%s: lookup(%#x) = %v; want %v", order, pc, dst, want[i])
 				}
@@ -311,19 +299,19 @@ func TestGoTableCacheAgrees(t *testing.T) {
 }
 
 // TestGoTableConcurrent looks up from several goroutines at once: the table
-// is immutable after newGoTable (run with -race).
+// is immutable after Open (run with -race).
 func TestGoTableConcurrent(t *testing.T) {
 	_, tab := openGoTable(t, buildGo(t, t.TempDir(), goVariants[1]))
 	want := make([][]Frame, tab.nfunc)
 	for i := range want {
-		want[i], _ = tab.lookup(tab.entry(i)+1, true, nil, nil)
+		want[i], _ = tab.Lookup(tab.entry(i)+1, true, nil, nil)
 	}
 	var wg sync.WaitGroup
 	for g := 0; g < 4; g++ {
 		wg.Go(func() {
 			var dst []Frame
 			for i := range want {
-				if dst, _ = tab.lookup(tab.entry(i)+1, true, dst[:0], nil); !slices.Equal(dst, want[i]) {
+				if dst, _ = tab.Lookup(tab.entry(i)+1, true, dst[:0], nil); !slices.Equal(dst, want[i]) {
 					t.Errorf("lookup(%#x) = %v; want %v", tab.entry(i)+1, dst, want[i])
 					return
 				}

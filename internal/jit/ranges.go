@@ -1,4 +1,4 @@
-package symbolize
+package jit
 
 import (
 	"container/heap"

@@ -1,4 +1,4 @@
-package symbolize
+package jit
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 )
 
 func TestPerfMapEdgeCases(t *testing.T) {
-	f, err := os.Open("testdata/jit/edge.map")
+	f, err := os.Open("testdata/edge.map")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestLatestWinsRandom(t *testing.T) {
 }
 
 func FuzzParsePerfMap(f *testing.F) {
-	seed, err := os.ReadFile("testdata/jit/edge.map")
+	seed, err := os.ReadFile("testdata/edge.map")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package symbolize
+package jit
 
 import (
 	"bufio"
@@ -14,7 +14,12 @@ import (
 
 // ErrBadJitdump reports a file that is not a jitdump: a short header or a
 // wrong magic number.
-var ErrBadJitdump = errors.New("symbolize: not a jitdump file")
+var ErrBadJitdump = errors.New("not a jitdump file")
+
+// MaxFileSize bounds the perf maps and jitdumps read, so that a file that
+// grows without end cannot make a reader read without bound: a jitdump's
+// records past it are not read.
+const MaxFileSize = 256 << 20
 
 // Jitdump record ids (tools/perf/Documentation/jitdump-specification.txt).
 const (
@@ -50,7 +55,7 @@ type Jitdump struct {
 	// impossible stops the parse.
 	Bad int
 	// Truncated reports that the file ended inside a record (the writer
-	// may still be writing it); Refresh reads it again.
+	// may still be writing it); [Jitdump.Refresh] reads it again.
 	Truncated bool
 
 	order   binary.ByteOrder
@@ -64,7 +69,7 @@ type Jitdump struct {
 	unknown int                  // records of ids the spec does not define, skipped
 
 	// tail holds the records that follow the file's last whole record,
-	// read from elsewhere (see readTail); Lookup asks it first, as its
+	// read from elsewhere (see ReadTail); Lookup asks it first, as its
 	// records are the latest. base is, in a tail, the dump it follows.
 	tail, base *Jitdump
 }
@@ -105,7 +110,7 @@ func ParseJitdump(r io.Reader) (*Jitdump, error) {
 	}
 	size := j.order.Uint32(h[8:])
 	j.Machine, j.PID = j.order.Uint32(h[12:]), j.order.Uint32(h[20:])
-	if size < jitHeaderSize || size > maxJITFile {
+	if size < jitHeaderSize || size > MaxFileSize {
 		return nil, fmt.Errorf("%w: header size %d", ErrBadJitdump, size)
 	}
 	if _, err := br.Discard(int(size - jitHeaderSize)); err != nil {
@@ -137,7 +142,7 @@ func (j *Jitdump) readRecords(r *bufio.Reader) error {
 			break
 		}
 		id, size := j.order.Uint32(h[:]), int64(j.order.Uint32(h[4:]))
-		if size < jitRecordHeader || j.offset+size > maxJITFile {
+		if size < jitRecordHeader || j.offset+size > MaxFileSize {
 			j.Bad++
 			j.stopped = true
 			break
@@ -311,13 +316,17 @@ func (j *Jitdump) latestAt(addr uint64) *jitCode {
 }
 
 // refresh reads the records appended to the file since the last read.
-func (j *Jitdump) refresh(f io.ReaderAt) error {
-	return j.readRecords(bufio.NewReader(io.NewSectionReader(f, j.offset, maxJITFile-j.offset)))
+func (j *Jitdump) Refresh(f io.ReaderAt) error {
+	return j.readRecords(bufio.NewReader(io.NewSectionReader(f, j.offset, MaxFileSize-j.offset)))
 }
+
+// Offset returns where the last whole record read from the file ends:
+// what follows is read by the next [Jitdump.Refresh].
+func (j *Jitdump) Offset() int64 { return j.offset }
 
 // Lookup returns the JIT code holding addr, with the source file and line
 // of addr when the jitdump has them.
-func (j *Jitdump) Lookup(addr uint64) (JITSymbol, bool) {
+func (j *Jitdump) Lookup(addr uint64) (Symbol, bool) {
 	if j.tail != nil {
 		if s, ok := j.tail.Lookup(addr); ok {
 			return s, true
@@ -325,10 +334,10 @@ func (j *Jitdump) Lookup(addr uint64) (JITSymbol, bool) {
 	}
 	i, ok := lookupSegment(j.index, addr)
 	if !ok {
-		return JITSymbol{}, false
+		return Symbol{}, false
 	}
 	c := &j.codes[i]
-	s := JITSymbol{Name: c.name, Start: c.start, Size: c.size}
+	s := Symbol{Name: c.name, Start: c.start, Size: c.size}
 	if k := sort.Search(len(c.lines), func(k int) bool { return c.lines[k].addr > addr }); k > 0 {
 		s.File, s.Line = c.lines[k-1].file, int(c.lines[k-1].line)
 	}

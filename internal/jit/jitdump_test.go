@@ -1,4 +1,4 @@
-package symbolize
+package jit
 
 import (
 	"bytes"
@@ -22,24 +22,24 @@ func parseJitdumpFile(t *testing.T, name string) *Jitdump {
 }
 
 func TestJitdumpEdgeCases(t *testing.T) {
-	j := parseJitdumpFile(t, "testdata/jit/edge.dump")
+	j := parseJitdumpFile(t, "testdata/edge.dump")
 	if j.Machine != 62 || j.PID != 4242 || j.Bad != 0 || !j.Truncated || j.Len() != 4 {
 		t.Errorf("Machine %d PID %d Bad %d Truncated %v Len %d; want 62 4242 0 true 4", j.Machine, j.PID, j.Bad, j.Truncated, j.Len())
 	}
 	for _, c := range []struct {
 		addr uint64
-		want JITSymbol
+		want Symbol
 	}{
-		{0x1000, JITSymbol{Name: "fn_a", Start: 0x1000, Size: 0x100, File: "/src/a.js", Line: 10}},
-		{0x100f, JITSymbol{Name: "fn_a", Start: 0x1000, Size: 0x100, File: "/src/a.js", Line: 10}},
-		{0x1010, JITSymbol{Name: "fn_a", Start: 0x1000, Size: 0x100, File: "/src/a2.js", Line: 11}},
-		{0x1050, JITSymbol{Name: "fn_a", Start: 0x1000, Size: 0x100, File: "/src/a.js", Line: 12}}, // "\xff": the previous entry's file
-		{0x1080, JITSymbol{Name: "fn_c", Start: 0x1080, Size: 0x10}},                               // later CODE_LOAD wins
-		{0x1090, JITSymbol{Name: "fn_a", Start: 0x1000, Size: 0x100, File: "/src/a.js", Line: 12}},
-		{0x2010, JITSymbol{Name: "fn_b with spaces", Start: 0x2000, Size: 0x80, File: "/src/b.js", Line: 7}},
-		{0x3010, JITSymbol{Name: "fn_b with spaces", Start: 0x3000, Size: 0x80, File: "/src/b.js", Line: 7}}, // CODE_MOVE
-		{0x3080, JITSymbol{}},
-		{0xfff, JITSymbol{}},
+		{0x1000, Symbol{Name: "fn_a", Start: 0x1000, Size: 0x100, File: "/src/a.js", Line: 10}},
+		{0x100f, Symbol{Name: "fn_a", Start: 0x1000, Size: 0x100, File: "/src/a.js", Line: 10}},
+		{0x1010, Symbol{Name: "fn_a", Start: 0x1000, Size: 0x100, File: "/src/a2.js", Line: 11}},
+		{0x1050, Symbol{Name: "fn_a", Start: 0x1000, Size: 0x100, File: "/src/a.js", Line: 12}}, // "\xff": the previous entry's file
+		{0x1080, Symbol{Name: "fn_c", Start: 0x1080, Size: 0x10}},                               // later CODE_LOAD wins
+		{0x1090, Symbol{Name: "fn_a", Start: 0x1000, Size: 0x100, File: "/src/a.js", Line: 12}},
+		{0x2010, Symbol{Name: "fn_b with spaces", Start: 0x2000, Size: 0x80, File: "/src/b.js", Line: 7}},
+		{0x3010, Symbol{Name: "fn_b with spaces", Start: 0x3000, Size: 0x80, File: "/src/b.js", Line: 7}}, // CODE_MOVE
+		{0x3080, Symbol{}},
+		{0xfff, Symbol{}},
 	} {
 		got, ok := j.Lookup(c.addr)
 		if got != c.want || ok != (c.want.Name != "") {
@@ -49,11 +49,11 @@ func TestJitdumpEdgeCases(t *testing.T) {
 }
 
 func TestJitdumpBigEndianAndZeroSize(t *testing.T) {
-	j := parseJitdumpFile(t, "testdata/jit/bigendian.dump")
+	j := parseJitdumpFile(t, "testdata/bigendian.dump")
 	if s, ok := j.Lookup(0x4010); !ok || s.Name != "be_fn" || j.Machine != 0 {
 		t.Errorf("big-endian: Lookup = %+v, %v, machine %d", s, ok, j.Machine)
 	}
-	j = parseJitdumpFile(t, "testdata/jit/zerosize.dump")
+	j = parseJitdumpFile(t, "testdata/zerosize.dump")
 	if _, ok := j.Lookup(0x6000); ok || j.Bad != 1 {
 		t.Errorf("zero total_size: Bad = %d, read past it: %v", j.Bad, ok)
 	}
@@ -69,7 +69,7 @@ func TestJitdumpBigEndianAndZeroSize(t *testing.T) {
 
 // TestJitdumpRefresh feeds a dump in pieces, as a running writer makes it.
 func TestJitdumpRefresh(t *testing.T) {
-	full, err := os.ReadFile("testdata/jit/edge.dump")
+	full, err := os.ReadFile("testdata/edge.dump")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestJitdumpRefresh(t *testing.T) {
 	if !j.Truncated || j.Len() != 0 {
 		t.Fatalf("partial: Truncated %v Len %d", j.Truncated, j.Len())
 	}
-	if err := j.refresh(bytes.NewReader(full)); err != nil {
+	if err := j.Refresh(bytes.NewReader(full)); err != nil {
 		t.Fatal(err)
 	}
 	if s, _ := j.Lookup(0x1010); s.Name != "fn_a" || s.Line != 11 || j.Len() != 4 {
@@ -92,7 +92,7 @@ func TestJitdumpRefresh(t *testing.T) {
 // TestJitdumpNode20 reads the head of a real dump of node --perf-prof
 // (v20.20.2), whose DEBUG_INFO file names are garbage.
 func TestJitdumpNode20(t *testing.T) {
-	j := parseJitdumpFile(t, "testdata/jit/node20-head.dump")
+	j := parseJitdumpFile(t, "testdata/node20-head.dump")
 	if j.Machine != 62 || j.Len() < 50 || j.Truncated {
 		t.Fatalf("Machine %d Len %d Truncated %v", j.Machine, j.Len(), j.Truncated)
 	}
@@ -111,7 +111,7 @@ func TestJitdumpNode20(t *testing.T) {
 
 func FuzzParseJitdump(f *testing.F) {
 	for _, name := range []string{"edge.dump", "bigendian.dump", "zerosize.dump", "node20-head.dump"} {
-		b, err := os.ReadFile("testdata/jit/" + name)
+		b, err := os.ReadFile("testdata/" + name)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -132,11 +132,11 @@ func FuzzParseJitdump(f *testing.F) {
 				}
 			}
 		}
-		if err := j.refresh(bytes.NewReader(b)); err != nil {
+		if err := j.Refresh(bytes.NewReader(b)); err != nil {
 			t.Fatal(err)
 		}
 		// The second half again, as bytes a writer holds unflushed.
-		if err := j.readTail(bytes.NewReader(b), int64(len(b)), b[len(b)/2:]); err != nil {
+		if err := j.ReadTail(bytes.NewReader(b), int64(len(b)), b[len(b)/2:]); err != nil {
 			t.Fatal(err)
 		}
 		if j.tail != nil {

@@ -1,4 +1,4 @@
-package symbolize
+package gopclntab
 
 import (
 	"encoding/binary"
@@ -117,15 +117,15 @@ func TestGoTableLayouts(t *testing.T) {
 		pc := uint64(goSynthText)
 		for _, f := range goSynthFuncs {
 			for _, at := range []uint64{pc, pc + uint64(f.size) - 1} {
-				got, ok := tab.lookup(at, true, nil, nil)
-				want := Frame{Function: f.name, File: f.file, Line: f.line, Kind: KindGo}
+				got, ok := tab.Lookup(at, true, nil, nil)
+				want := Frame{Function: f.name, File: f.file, Line: f.line}
 				if !ok || len(got) != 1 || got[0] != want {
 					t.Errorf("%#x: lookup(%#x) = %+v, %v; want %+v", magic, at, got, ok, want)
 				}
 			}
 			pc += uint64(f.size)
 		}
-		if got, ok := tab.lookup(pc, true, nil, nil); ok {
+		if got, ok := tab.Lookup(pc, true, nil, nil); ok {
 			t.Errorf("%#x: lookup(%#x) past the end = %+v", magic, pc, got)
 		}
 	}
@@ -148,8 +148,8 @@ func TestGoTableBadHeaders(t *testing.T) {
 	for name, mutate := range cases {
 		b := mutate(append([]byte(nil), good...))
 		_, err := parseGoHeader(b, binary.LittleEndian)
-		if err == nil || errors.Is(err, errNoGoTable) != (name == "go1.2") {
-			t.Errorf("%s: error %v; want one wrapping errNoGoTable only for an old Go", name, err)
+		if err == nil || errors.Is(err, ErrNoTable) != (name == "go1.2") {
+			t.Errorf("%s: error %v; want one wrapping ErrNoTable only for an old Go", name, err)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package symbolize
+package gopclntab
 
 import (
 	"bufio"
@@ -97,22 +97,17 @@ func removeSectionHeaders(t testing.TB, path string) {
 	}
 }
 
-// openGoTable opens path and reads its pclntab, mapped as objects map it.
-func openGoTable(t testing.TB, path string) (*elf.File, *goTable) {
+// openGoTable opens path and reads its pclntab.
+func openGoTable(t testing.TB, path string) (*elf.File, *Table) {
 	t.Helper()
-	f, err := os.Open(path)
+	ef, err := elf.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ef, err := elf.NewFile(f)
+	t.Cleanup(func() { ef.Close() })
+	tab, err := Open(ef, nil)
 	if err != nil {
-		t.Fatal(err)
-	}
-	maps := newFileMaps(f)
-	t.Cleanup(func() { maps.release(); f.Close() })
-	tab, err := newGoTable(ef, maps)
-	if err != nil {
-		t.Fatalf("newGoTable(%s): %v", path, err)
+		t.Fatalf("Open(%s): %v", path, err)
 	}
 	return ef, tab
 }
@@ -127,7 +122,7 @@ type goTruthFrame struct {
 
 // goRunFrames runs "inl frames" and returns its frames, their pcs made
 // link-time addresses with the load bias of main.main.
-func goRunFrames(t *testing.T, bin string, tab *goTable) []goTruthFrame {
+func goRunFrames(t *testing.T, bin string, tab *Table) []goTruthFrame {
 	t.Helper()
 	out, err := exec.Command(bin, "frames").Output()
 	if err != nil {
@@ -164,7 +159,7 @@ func goRunFrames(t *testing.T, bin string, tab *goTable) []goTruthFrame {
 }
 
 // goFindFunc returns the entry of the function called name.
-func goFindFunc(t *testing.T, tab *goTable, name string) uint64 {
+func goFindFunc(t *testing.T, tab *Table, name string) uint64 {
 	for i := 0; i < tab.nfunc; i++ {
 		f, ok := tab.funcAt(i)
 		if ok && goCString(tab.names, uint64(tab.field(f, tab.layout.nameOff))) == name {

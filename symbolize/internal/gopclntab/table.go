@@ -1,4 +1,4 @@
-package symbolize
+package gopclntab
 
 import (
 	"debug/elf"
@@ -8,9 +8,9 @@ import (
 	"unsafe"
 )
 
-// errNoGoTable says that an ELF file has no Go pclntab (.gopclntab): it is
+// ErrNoTable says that an ELF file has no Go pclntab (.gopclntab): it is
 // not a Go binary, or not one that this package can read.
-var errNoGoTable = errors.New("no Go pclntab")
+var ErrNoTable = errors.New("gopclntab: no Go pclntab")
 
 // Magic numbers at the start of a pclntab, one per format.
 const (
@@ -50,15 +50,15 @@ var (
 		inlSize: 16, inlName: 4, inlParentPC: 8, modGofunc: 40, gofuncSym: "go:func.*"}
 )
 
-// goTable names addresses in a Go binary's text from its pclntab: function
+// Table names addresses in a Go binary's text from its pclntab: function
 // names, files and lines, and the calls the compiler inlined. It decodes one
 // function at a time, when a lookup needs it, so loading costs one read of
-// the .gopclntab section and little else. A goTable is immutable after
-// newGoTable and safe for concurrent use.
+// the .gopclntab section and little else. A Table is immutable after
+// [Open] and safe for concurrent use.
 //
 // The names and files of the frames it returns share memory with the table
 // (no copy, no allocation per lookup); the table's bytes are never modified.
-type goTable struct {
+type Table struct {
 	order     binary.ByteOrder
 	big       bool // order is big-endian
 	ptrSize   int
@@ -87,31 +87,34 @@ type goTable struct {
 	size int64
 }
 
-// newGoTable reads the pclntab of ef, mapping it through maps (which may be
-// nil) when it can. It returns an error wrapping
-// errNoGoTable when ef has no .gopclntab section (it is not a Go binary) or
-// one of a format older than Go 1.16, and another error when the section is
-// unreadable or malformed. A file without section headers is searched for
-// a pclntab in its read-only segments.
-func newGoTable(ef *elf.File, maps *fileMaps) (*goTable, error) {
+// Open reads the pclntab of ef, through sections, which maps it from the
+// file when it can; nil reads it into the heap. It returns an error
+// wrapping [ErrNoTable] when ef has no .gopclntab section (it is not a Go
+// binary) or one of a format older than Go 1.16, and another error when the
+// section is unreadable or malformed. A file without section headers is
+// searched for a pclntab in its read-only segments.
+func Open(ef *elf.File, sections Sections) (*Table, error) {
+	if sections == nil {
+		sections = readSections{}
+	}
 	// data is the pclntab, at addr; region, at regionAddr, holds it: the
 	// section, or the segment.
 	var data, region []byte
 	var addr, regionAddr uint64
 	if sec := ef.Section(".gopclntab"); sec != nil && sec.Type != elf.SHT_NOBITS {
 		var err error
-		if data, err = maps.section(sec, 0); err != nil {
-			return nil, fmt.Errorf("symbolize: reading .gopclntab: %w", err)
+		if data, err = sections.Section(sec, 0); err != nil {
+			return nil, fmt.Errorf("gopclntab: reading .gopclntab: %w", err)
 		}
 		region, addr, regionAddr = data, sec.Addr, sec.Addr
 	} else if len(ef.Sections) == 0 {
 		seg, segAddr, off, ok := findGoSegment(ef)
 		if !ok {
-			return nil, errNoGoTable
+			return nil, ErrNoTable
 		}
 		data, region, addr, regionAddr = seg[off:], seg, segAddr+uint64(off), segAddr
 	} else {
-		return nil, errNoGoTable
+		return nil, ErrNoTable
 	}
 	t, err := parseGoHeader(data, ef.ByteOrder)
 	if err != nil {
@@ -124,22 +127,22 @@ func newGoTable(ef *elf.File, maps *fileMaps) (*goTable, error) {
 	}
 	var extra int64
 	if t.layout.inlSize != 0 {
-		t.gofunc, extra = goFuncBytes(ef, maps, mod, syms, t.layout.gofuncSym, regionAddr, region)
+		t.gofunc, extra = goFuncBytes(ef, sections, mod, syms, t.layout.gofuncSym, regionAddr, region)
 	}
 	t.size = int64(len(region)) + extra + int64(unsafe.Sizeof(*t)) + 4*int64(len(t.buckets))
 	return t, nil
 }
 
 // parseGoHeader checks the pclntab header and slices the tables it points to.
-func parseGoHeader(data []byte, order binary.ByteOrder) (*goTable, error) {
+func parseGoHeader(data []byte, order binary.ByteOrder) (*Table, error) {
 	if len(data) < 8 {
-		return nil, fmt.Errorf("symbolize: .gopclntab: %d bytes, too short", len(data))
+		return nil, fmt.Errorf("gopclntab: %d bytes, too short", len(data))
 	}
 	ptr := int(data[7])
-	t := &goTable{order: order, big: order == binary.BigEndian, quantum: uint64(data[6]), ptrSize: ptr}
+	t := &Table{order: order, big: order == binary.BigEndian, quantum: uint64(data[6]), ptrSize: ptr}
 	magic := order.Uint32(data)
 	if data[4] != 0 || data[5] != 0 || (ptr != 4 && ptr != 8) || t.quantum == 0 {
-		return nil, errors.New("symbolize: .gopclntab: bad header")
+		return nil, errors.New("gopclntab: bad header")
 	}
 	// Header words after the first 8 bytes: nfunc, nfiles, [textStart],
 	// funcname, cu, filetab, pctab, pcln offsets.
@@ -151,22 +154,22 @@ func parseGoHeader(data []byte, order binary.ByteOrder) (*goTable, error) {
 		t.layout, first = goLayout118, 3
 	case goMagic116:
 		if ptr != 8 {
-			return nil, errors.New("symbolize: .gopclntab: Go 1.16 tables are read for 64-bit binaries only")
+			return nil, errors.New("gopclntab: Go 1.16 tables are read for 64-bit binaries only")
 		}
 		t.layout, t.absolute = goLayout116, true
 	default:
-		return nil, fmt.Errorf("symbolize: .gopclntab: magic %#x: not a pclntab of Go 1.16 or later, the ones read here: %w", magic, errNoGoTable)
+		return nil, fmt.Errorf("%w: magic %#x: not a pclntab of Go 1.16 or later, the ones read here", ErrNoTable, magic)
 	}
 	words := make([]uint64, first+5)
 	for i := range words {
 		w, ok := goWord(data, 8+i*ptr, ptr, order)
 		if !ok {
-			return nil, errors.New("symbolize: .gopclntab: truncated header")
+			return nil, errors.New("gopclntab: truncated header")
 		}
 		words[i] = w
 	}
 	if words[0] > uint64(len(data)) {
-		return nil, fmt.Errorf("symbolize: .gopclntab: %d functions in %d bytes", words[0], len(data))
+		return nil, fmt.Errorf("gopclntab: %d functions in %d bytes", words[0], len(data))
 	}
 	t.nfunc = int(words[0])
 	if first == 3 {
@@ -176,7 +179,7 @@ func parseGoHeader(data []byte, order binary.ByteOrder) (*goTable, error) {
 	for i := range tabs {
 		off := words[first+i]
 		if off > uint64(len(data)) {
-			return nil, fmt.Errorf("symbolize: .gopclntab: table %d at %#x is past the end (%#x)", i, off, len(data))
+			return nil, fmt.Errorf("gopclntab: table %d at %#x is past the end (%#x)", i, off, len(data))
 		}
 		tabs[i] = data[off:]
 	}
@@ -188,7 +191,7 @@ func parseGoHeader(data []byte, order binary.ByteOrder) (*goTable, error) {
 	}
 	n := (t.nfunc + 1) * t.ftabEntry
 	if n > len(t.funcs) {
-		return nil, fmt.Errorf("symbolize: .gopclntab: functab of %d functions is truncated", t.nfunc)
+		return nil, fmt.Errorf("gopclntab: functab of %d functions is truncated", t.nfunc)
 	}
 	t.ftab = t.funcs[:n]
 	t.indexBuckets()
@@ -207,12 +210,12 @@ func goWord(b []byte, off, ptr int, order binary.ByteOrder) (uint64, bool) {
 	return order.Uint64(b[off:]), true
 }
 
-// sizeBytes returns the memory the table holds, for cache accounting.
-func (t *goTable) sizeBytes() int64 { return t.size }
+// SizeBytes returns the memory the table holds, for a cache's accounting.
+func (t *Table) SizeBytes() int64 { return t.size }
 
 // u32 reads a uint32 in the table's byte order (a method call through
 // binary.ByteOrder costs more than the lookup's arithmetic).
-func (t *goTable) u32(b []byte) uint32 {
+func (t *Table) u32(b []byte) uint32 {
 	if t.big {
 		return binary.BigEndian.Uint32(b)
 	}
@@ -221,7 +224,7 @@ func (t *goTable) u32(b []byte) uint32 {
 
 // raw returns functab entry i's start as stored: an offset from textStart,
 // or an address in Go 1.16.
-func (t *goTable) raw(i int) uint64 {
+func (t *Table) raw(i int) uint64 {
 	if t.absolute {
 		w, _ := goWord(t.ftab, i*t.ftabEntry, t.ptrSize, t.order)
 		return w
@@ -230,7 +233,7 @@ func (t *goTable) raw(i int) uint64 {
 }
 
 // entry returns the link-time address at which functab entry i starts.
-func (t *goTable) entry(i int) uint64 {
+func (t *Table) entry(i int) uint64 {
 	if t.absolute {
 		return t.raw(i)
 	}
@@ -238,7 +241,7 @@ func (t *goTable) entry(i int) uint64 {
 }
 
 // funcOff returns the offset in t.funcs of functab entry i's _func.
-func (t *goTable) funcOff(i int) uint64 {
+func (t *Table) funcOff(i int) uint64 {
 	if t.absolute {
 		w, _ := goWord(t.ftab, i*t.ftabEntry+t.ptrSize, t.ptrSize, t.order)
 		return w
@@ -254,7 +257,7 @@ const goBucketShift = 12
 // function, the functab index of the function holding its first byte, so
 // that findFunc searches a few entries instead of all. A functab too sparse
 // for its span (malformed) gets no index.
-func (t *goTable) indexBuckets() {
+func (t *Table) indexBuckets() {
 	if t.nfunc == 0 {
 		return
 	}
@@ -275,7 +278,7 @@ func (t *goTable) indexBuckets() {
 
 // findFunc returns the functab index of the function whose range holds pc,
 // and false when pc is outside Go's text.
-func (t *goTable) findFunc(pc uint64) (int, bool) {
+func (t *Table) findFunc(pc uint64) (int, bool) {
 	r := pc
 	if !t.absolute {
 		if pc < t.textStart {
