@@ -7,12 +7,24 @@ import (
 	"strings"
 )
 
-// ReadNameAttr reads a name-attribute file, as flamegraph.pl's --nameattr:
+// NameAttrs maps function names, annotation included, to the attributes
+// of their frames (Options.NameAttrs).
+type NameAttrs map[string]Attributes
+
+// Attributes are the SVG attributes of one function's frames: "title"
+// replaces the tooltip, "href" (with "target", default "_top") makes the
+// frame a link, and any other key becomes an attribute of the frame's
+// element. Keys that are not plain XML names, event handlers ("on...") and
+// the frame's own data-x and data-w are ignored.
+type Attributes map[string]string
+
+// ReadNameAttrs reads a name-attribute file, flamegraph.pl's --nameattr:
 // one function a line, its name, a tab, then tab-separated key=value pairs
 // ("main\thref=https://example.com/main\ttitle=the entry point"). Blank lines
-// are skipped; a line without a tab or a pair without '=' is an error.
-func ReadNameAttr(r io.Reader) (map[string]Attributes, error) {
-	m := map[string]Attributes{}
+// are skipped; a line without a tab or a pair without '=' is an error. A
+// name given twice gets the attributes of both lines.
+func ReadNameAttrs(r io.Reader) (NameAttrs, error) {
+	m := NameAttrs{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
 	for n := 1; sc.Scan(); n++ {
