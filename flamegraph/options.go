@@ -144,7 +144,8 @@ func setDefault[T comparable](p *T, v T) {
 	}
 }
 
-// Validate reports the first invalid option, or nil. Render calls it.
+// Validate reports the invalid options (each one, joined), or nil. Render
+// calls it.
 func (o *Options) Validate() error {
 	_, err := o.resolve()
 	return err

@@ -19,7 +19,7 @@ const (
 	PaletteIO                    // "io": blues, for I/O and off-CPU profiles
 	PaletteWakeup                // "wakeup": aqua, for wakeup stacks
 	PaletteChain                 // "chain": blue, with the wakers (WakerSuffix) aqua
-	PaletteJava                  // "java": JIT frames green, inlined aqua, C++ yellow, kernel orange, others red
+	PaletteJava                  // "java": Java and JIT frames green, inlined aqua, C++ yellow, kernel orange, others red
 	PaletteJS                    // "js": JavaScript green or aqua, C++ yellow, kernel orange, others red
 	PalettePerl                  // "perl": Perl green, C++ yellow, kernel orange, others red
 	PalettePython                // "python": site-packages aqua, the standard library yellow, others red

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-func TestReadPaletteRoundTrip(t *testing.T) {
+func TestReadPaletteMapRoundTrip(t *testing.T) {
 	p, err := ReadPaletteMap(bytes.NewReader(readTestdata(t, "palette.map")))
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +75,7 @@ func FuzzReadPaletteMap(f *testing.F) {
 	})
 }
 
-// FuzzReadNameAttr checks that whatever a nameattr file holds, the SVG stays
+// FuzzReadNameAttrs checks that whatever a nameattr file holds, the SVG stays
 // well-formed and has no script but ours.
 func FuzzReadNameAttrs(f *testing.F) {
 	f.Add(readTestdata(f, "attrs.nameattr"))
