@@ -18,6 +18,24 @@ type NameAttrs map[string]Attributes
 // the frame's own data-x and data-w are ignored.
 type Attributes map[string]string
 
+// of returns the attributes of the frames of name. Most graphs have no
+// NameAttrs: a nil map is tested first, sparing a lookup a frame.
+func (m NameAttrs) of(name string) Attributes {
+	if m == nil {
+		return nil
+	}
+	return m[name]
+}
+
+// get returns the attribute k, and whether there is one.
+func (a Attributes) get(k string) (string, bool) {
+	if a == nil {
+		return "", false
+	}
+	v, ok := a[k]
+	return v, ok
+}
+
 // ReadNameAttrs reads a name-attribute file, flamegraph.pl's --nameattr:
 // one function a line, its name, a tab, then tab-separated key=value pairs
 // ("main\thref=https://example.com/main\ttitle=the entry point"). Blank lines

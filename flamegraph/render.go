@@ -70,8 +70,12 @@ type renderer struct {
 	perTime      float64 // pixels per count
 	height       float64 // image height
 	maxDepth     int
+	rows         []frameRow // the rows of frames, by depth
 	buf          []byte
 }
+
+// frameRow is the vertical extent of the frames of one depth, in pixels.
+type frameRow struct{ y1, y2 float64 }
 
 func newRenderer(w io.Writer, c *config, t *tree, differential bool) *renderer {
 	r := &renderer{
@@ -98,7 +102,21 @@ func newRenderer(w io.Writer, c *config, t *tree, differential bool) *renderer {
 	if c.Subtitle != "" {
 		r.height += c.FontSize * 2
 	}
+	r.rows = make([]frameRow, r.maxDepth+1)
+	for d := range r.rows {
+		r.rows[d] = r.row(d)
+	}
 	return r
+}
+
+// row returns the row of the frames at depth d: on top of their parents',
+// or below them in an icicle graph.
+func (r *renderer) row(d int) frameRow {
+	h := r.c.Height
+	if r.c.Inverted {
+		return frameRow{r.ypad1() + float64(d*h), r.ypad1() + float64((d+1)*h) - framePad}
+	}
+	return frameRow{r.height - r.ypad2() - float64((d+1)*h) + framePad, r.height - r.ypad2() - float64(d*h)}
 }
 
 func (r *renderer) ypad1() float64 { return r.c.FontSize * 3 }

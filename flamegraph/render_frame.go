@@ -20,8 +20,8 @@ func (r *renderer) appendFrame(f *frame) {
 	root := f.depth == 0 && f.name == ""
 	box := r.place(f, root)
 	name := f.name[:len(f.name)-annotationLen(f.name)]
-	attrs := r.c.NameAttrs[f.name]
-	href := attrs["href"]
+	attrs := r.c.NameAttrs.of(f.name)
+	href, _ := attrs.get("href")
 	b := appendFrameOpen(r.buf, f.start, box.end, href, attrs)
 	b = r.appendTooltip(b, f, box.end, name, attrs, root)
 	fill := r.color(f)
@@ -35,24 +35,14 @@ func (r *renderer) appendFrame(f *frame) {
 	r.buf = b
 }
 
-// place returns the box of frame f: on top of its parent, or below it in an
-// icicle graph.
+// place returns the box of frame f.
 func (r *renderer) place(f *frame, root bool) frameBox {
-	c := r.c
-	box := frameBox{end: f.end}
+	end := f.end
 	if root {
-		box.end = r.timeMax
+		end = r.timeMax
 	}
-	box.x1 = xpad + f.start*r.perTime
-	box.x2 = xpad + box.end*r.perTime
-	if c.Inverted {
-		box.y1 = r.ypad1() + float64(f.depth*c.Height)
-		box.y2 = r.ypad1() + float64((f.depth+1)*c.Height) - framePad
-	} else {
-		box.y1 = r.height - r.ypad2() - float64((f.depth+1)*c.Height) + framePad
-		box.y2 = r.height - r.ypad2() - float64(f.depth*c.Height)
-	}
-	return box
+	row := r.rows[f.depth]
+	return frameBox{end: end, x1: xpad + f.start*r.perTime, x2: xpad + end*r.perTime, y1: row.y1, y2: row.y2}
 }
 
 // appendFrameOpen appends the frame's opening tag up to its data-w
@@ -68,7 +58,9 @@ func appendFrameOpen(b []byte, start, end float64, href string, attrs Attributes
 	} else {
 		b = append(b, "<g"...)
 	}
-	b = appendAttrs(b, attrs)
+	if len(attrs) > 0 {
+		b = appendAttrs(b, attrs)
+	}
 	b = append(b, ` data-x="`...)
 	b = appendNum(b, start)
 	b = append(b, `" data-w="`...)
@@ -80,7 +72,7 @@ func appendFrameOpen(b []byte, start, end float64, href string, attrs Attributes
 // element: the title of NameAttrs, or the name with its count and share of
 // the total (and its change, in a differential graph).
 func (r *renderer) appendTooltip(b []byte, f *frame, end float64, name string, attrs Attributes, root bool) []byte {
-	if t, ok := attrs["title"]; ok {
+	if t, ok := attrs.get("title"); ok {
 		// The script finds the name of a frame with its own tooltip here.
 		b = append(b, ` data-n="`...)
 		b = appendEscaped(b, name)
@@ -185,9 +177,6 @@ func appendLabel(b []byte, name string, chars int) []byte {
 
 // appendAttrs appends a frame's extra attributes from NameAttrs, sorted.
 func appendAttrs(b []byte, attrs Attributes) []byte {
-	if len(attrs) == 0 {
-		return b
-	}
 	keys := make([]string, 0, len(attrs))
 	for k := range attrs {
 		switch k {

@@ -34,7 +34,6 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-
 	// Ctrl-C and SIGTERM end the recording, and the output is still
 	// written; a profiled command gets the signal and ends the recording
 	// when it exits. (Notify also re-enables a SIGINT that a background
@@ -42,24 +41,40 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	start := time.Now()
-	s, err := profile.Start(context.Background(), opts)
+	rec, err := f.record(opts, cmd, sigs, stderr)
 	if err != nil {
 		return o.finish(err)
 	}
-	defer s.Close()
-	rec := &recording{pprof: f.format == "pprof", perThread: f.perThread, folded: &flamegraph.Profile{}}
-	if err := recordUntil(s, f.dur, cmd, sigs, stderr, rec.keep); err != nil {
-		return o.finish(err)
+	return f.output(o, rec, cmd, stderr)
+}
+
+// record runs a profiling session until the duration passes, a signal
+// comes or the command exits, and returns what it collected.
+func (f *recordFlags) record(opts profile.Options, cmd *exec.Cmd, sigs <-chan os.Signal, stderr io.Writer) (*recording, error) {
+	start := time.Now()
+	s, err := profile.Start(context.Background(), opts)
+	if err != nil {
+		return nil, err
 	}
-	status := 0 // the command's exit status, which record exits with
+	defer s.Close()
+	rec := &recording{pprof: f.format == "pprof", perThread: f.perThread, folded: &flamegraph.Profile{}, backend: s.Backend()}
+	err = recordUntil(s, f.dur, cmd, sigs, stderr, rec.keep)
+	rec.elapsed = time.Since(start)
+	return rec, err
+}
+
+// output writes the recording to o, and returns the profiled command's
+// exit status as record's. A recording without samples is not written
+// (unless --keep-empty) and is an error said on stderr.
+func (f *recordFlags) output(o *output, rec *recording, cmd *exec.Cmd, stderr io.Writer) error {
+	status := 0
 	if cmd != nil {
 		status = commandStatus(cmd.ProcessState)
 	}
 	if rec.total == 0 && !f.keepEmpty {
 		o.finish(errNoSamples) // removes the temporary file
 		fmt.Fprintf(stderr, "flamekit record: no samples from %s in %.1fs (%s backend, %d lost); nothing written (--keep-empty writes an empty profile)\n",
-			recordTarget(f.pids, f.cgroup, f.command), time.Since(start).Seconds(), s.Backend(), rec.lost)
+			recordTarget(f.pids, f.cgroup, f.command), rec.elapsed.Seconds(), rec.backend, rec.lost)
 		return exitStatus(cmp.Or(status, 1))
 	}
 	if err := o.finish(f.write(o, rec, stderr)); err != nil {
@@ -80,6 +95,8 @@ type recording struct {
 	parts            []*profile.Profile  // with pprof
 	folded           *flamegraph.Profile // without
 	total, lost      uint64              // samples
+	backend          profile.Backend
+	elapsed          time.Duration
 }
 
 // keep adds a collection to the recording.
