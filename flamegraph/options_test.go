@@ -148,3 +148,32 @@ func checkWellFormed(t *testing.T, folded string, o Options) {
 		t.Fatalf("%d script elements", scripts)
 	}
 }
+
+// FuzzParsePaletteAndBackground checks that a name either is refused or
+// names a value whose String parses back to it, and that a graph with an
+// accepted background stays well-formed.
+func FuzzParsePaletteAndBackground(f *testing.F) {
+	for _, seed := range []string{"hot", "java", "orange", "neon", "", "grey", "gray", "#AbCdEf", "#12345g", "\"/><script>"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if p, err := ParsePalette(name); err == nil {
+			if p.String() != name || !p.valid() {
+				t.Fatalf("ParsePalette(%q) = %v", name, p)
+			}
+		} else if !strings.HasPrefix(err.Error(), "flamegraph: unknown palette ") {
+			t.Fatalf("ParsePalette(%q): %v", name, err)
+		}
+		b, err := ParseBackground(name)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "flamegraph: unknown bgcolors ") {
+				t.Fatalf("ParseBackground(%q): %v", name, err)
+			}
+			return
+		}
+		if again, err := ParseBackground(b.String()); err != nil || again != b {
+			t.Fatalf("ParseBackground(%q) = %q, parsed back %q, %v", name, b, again, err)
+		}
+		checkWellFormed(t, "main;work 1\n", Options{BgColors: b})
+	})
+}

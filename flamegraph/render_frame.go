@@ -92,16 +92,14 @@ func (r *renderer) appendTooltip(b []byte, f *frame, end float64, name string, a
 	b = appendCount(b, samples)
 	b = append(b, ' ')
 	b = appendEscaped(b, c.CountName)
-	switch {
-	case root:
-		b = append(b, ", 100%"...)
-	default:
-		b = append(b, ", "...)
-		b = appendFixed(b, 100*samples/(r.timeMax*c.Factor), 2)
-		b = append(b, '%')
-		if r.differential {
-			b = r.appendDelta(b, f.delta)
-		}
+	if root {
+		return append(b, ", 100%)</title>"...)
+	}
+	b = append(b, ", "...)
+	b = appendFixed(b, 100*samples/(r.timeMax*c.Factor), 2)
+	b = append(b, '%')
+	if r.differential {
+		b = r.appendDelta(b, f.delta)
 	}
 	return append(b, ")</title>"...)
 }
