@@ -76,17 +76,12 @@ func (g *graphFlags) register(fs *flag.FlagSet) {
 // checks them all, after the command line is parsed; a bad value is a
 // usage error.
 func (g *graphFlags) check() error {
-	var errs []error
-	var err error
-	if g.opts.Colors, err = flamegraph.ParsePalette(g.colors); err != nil {
-		errs = append(errs, err)
-	}
+	var paletteErr, bgErr error
+	g.opts.Colors, paletteErr = flamegraph.ParsePalette(g.colors)
 	if g.bgColors != "" {
-		if g.opts.BgColors, err = flamegraph.ParseBackground(g.bgColors); err != nil {
-			errs = append(errs, err)
-		}
+		g.opts.BgColors, bgErr = flamegraph.ParseBackground(g.bgColors)
 	}
-	if err := errors.Join(g.opts.Validate(), errors.Join(errs...)); err != nil {
+	if err := errors.Join(g.opts.Validate(), paletteErr, bgErr); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return nil
