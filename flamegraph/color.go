@@ -40,16 +40,15 @@ func appendUint8(b []byte, v uint8) []byte {
 	return append(b, '0'+v%10)
 }
 
-// Separator frames ("--" and "-", as stackcollapse tools insert between
-// user and kernel stacks) are drawn grey.
+// Separator frames are drawn grey.
 var (
-	colorDashDash = Color{160, 160, 160}
-	colorDash     = Color{200, 200, 200}
+	colorWakerSeparator = Color{160, 160, 160}
+	colorStackSeparator = Color{200, 200, 200}
 )
 
 // colorer picks frame colours the way flamegraph.pl does.
 type colorer struct {
-	palette string
+	palette Palette
 	hash    bool
 	random  bool
 	rng     drand48 // the sequence of Random
@@ -79,11 +78,11 @@ func (c *colorer) color(name string) Color {
 		v2, v3 = v1, v1
 	}
 	switch c.palette {
-	case "hot":
+	case PaletteHot:
 		return Color{uint8(205 + int(50*v3)), uint8(int(230 * v1)), uint8(int(55 * v2))}
-	case "mem":
+	case PaletteMem:
 		return Color{0, uint8(190 + int(50*v2)), uint8(int(210 * v1))}
-	case "io":
+	case PaletteIO:
 		r := uint8(80 + int(60*v1))
 		return Color{r, r, uint8(190 + int(55*v2))}
 	}
@@ -91,50 +90,50 @@ func (c *colorer) color(name string) Color {
 }
 
 // family resolves the multi-family palettes to one of the flat ones.
-func (c *colorer) family(name string) string {
+func (c *colorer) family(name string) Palette {
 	switch c.palette {
-	case "java":
+	case PaletteJava:
 		return javaFamily(name)
-	case "perl":
+	case PalettePerl:
 		return perlFamily(name)
-	case "js":
+	case PaletteJS:
 		return jsFamily(name)
-	case "python":
+	case PalettePython:
 		return pythonFamily(name)
-	case "rust":
+	case PaletteRust:
 		return rustFamily(name)
-	case "wakeup":
-		return "aqua"
-	case "chain":
-		if strings.Contains(name, "_[w]") {
-			return "aqua"
+	case PaletteWakeup:
+		return PaletteAqua
+	case PaletteChain:
+		if strings.Contains(name, WakerSuffix) {
+			return PaletteAqua
 		}
-		return "blue"
+		return PaletteBlue
 	}
 	return c.palette
 }
 
 // flatColor returns a shade of one colour family; v in [0,1) picks it.
-func flatColor(family string, v float64) Color {
+func flatColor(family Palette, v float64) Color {
 	switch family {
-	case "red":
+	case PaletteRed:
 		x := uint8(50 + int(80*v))
 		return Color{uint8(200 + int(55*v)), x, x}
-	case "green":
+	case PaletteGreen:
 		x := uint8(50 + int(60*v))
 		return Color{x, uint8(200 + int(55*v)), x}
-	case "blue":
+	case PaletteBlue:
 		x := uint8(80 + int(60*v))
 		return Color{x, x, uint8(205 + int(50*v))}
-	case "yellow":
+	case PaletteYellow:
 		x := uint8(175 + int(55*v))
 		return Color{x, x, uint8(50 + int(20*v))}
-	case "purple":
+	case PalettePurple:
 		x := uint8(190 + int(65*v))
 		return Color{x, uint8(80 + int(60*v)), x}
-	case "aqua":
+	case PaletteAqua:
 		return Color{uint8(50 + int(60*v)), uint8(165 + int(55*v)), uint8(165 + int(55*v))}
-	case "orange":
+	case PaletteOrange:
 		return Color{uint8(190 + int(65*v)), uint8(90 + int(65*v)), 0}
 	}
 	return Color{}
@@ -143,61 +142,61 @@ func flatColor(family string, v float64) Color {
 // javaPackages are the package roots that mark an unannotated Java frame.
 var javaPackages = []string{"java/", "javax/", "jdk/", "net/", "org/", "com/", "io/", "sun/"}
 
-func javaFamily(name string) string {
+func javaFamily(name string) Palette {
 	switch {
-	case strings.HasSuffix(name, "_[j]"):
-		return "green"
-	case strings.HasSuffix(name, "_[i]"):
-		return "aqua"
+	case strings.HasSuffix(name, JITSuffix):
+		return PaletteGreen
+	case strings.HasSuffix(name, InlinedSuffix):
+		return PaletteAqua
 	}
 	pkg := strings.TrimPrefix(name, "L")
 	for _, p := range javaPackages {
 		if strings.HasPrefix(pkg, p) {
-			return "green"
+			return PaletteGreen
 		}
 	}
 	switch {
 	case strings.Contains(name, ":::"):
-		return "green"
+		return PaletteGreen
 	case strings.Contains(name, "::"):
-		return "yellow"
-	case strings.HasSuffix(name, "_[k]"):
-		return "orange"
+		return PaletteYellow
+	case strings.HasSuffix(name, KernelSuffix):
+		return PaletteOrange
 	}
-	return "red"
+	return PaletteRed
 }
 
-func perlFamily(name string) string {
+func perlFamily(name string) Palette {
 	switch {
 	case strings.Contains(name, "::"):
-		return "yellow"
+		return PaletteYellow
 	case strings.Contains(name, "Perl"), strings.Contains(name, ".pl"):
-		return "green"
-	case strings.HasSuffix(name, "_[k]"):
-		return "orange"
+		return PaletteGreen
+	case strings.HasSuffix(name, KernelSuffix):
+		return PaletteOrange
 	}
-	return "red"
+	return PaletteRed
 }
 
-func jsFamily(name string) string {
+func jsFamily(name string) Palette {
 	switch {
-	case strings.HasSuffix(name, "_[j]"):
+	case strings.HasSuffix(name, JITSuffix):
 		if strings.Contains(name, "/") {
-			return "green"
+			return PaletteGreen
 		}
-		return "aqua"
+		return PaletteAqua
 	case strings.Contains(name, "::"):
-		return "yellow"
+		return PaletteYellow
 	case jsPath(name):
-		return "green"
+		return PaletteGreen
 	case strings.Contains(name, ":"):
-		return "aqua"
+		return PaletteAqua
 	case name == " ":
-		return "green"
-	case strings.Contains(name, "_[k]"):
-		return "orange"
+		return PaletteGreen
+	case strings.Contains(name, KernelSuffix):
+		return PaletteOrange
 	}
-	return "red"
+	return PaletteRed
 }
 
 // jsPath reports a "/" followed later by ".js".
@@ -208,11 +207,11 @@ func jsPath(name string) bool {
 
 // pythonFamily (after inferno): packages under site-packages aqua, the
 // standard library and built-ins yellow, the rest red.
-func pythonFamily(name string) string {
+func pythonFamily(name string) Palette {
 	parts := strings.FieldsFunc(name, func(r rune) bool { return r == '/' || r == '\\' })
 	for _, p := range parts {
 		if p == "site-packages" {
-			return "aqua"
+			return PaletteAqua
 		}
 	}
 	for _, p := range parts {
@@ -221,32 +220,32 @@ func pythonFamily(name string) string {
 			v, ok = strings.CutPrefix(p, "Python")
 		}
 		if ok && strings.Trim(v, "0123456789.") == "" {
-			return "yellow"
+			return PaletteYellow
 		}
 	}
 	for _, p := range []string{"<built-in", "<method", "<frozen"} {
 		if strings.HasPrefix(name, p) {
-			return "yellow"
+			return PaletteYellow
 		}
 	}
-	return "red"
+	return PaletteRed
 }
 
 // rustFamily (after inferno): the standard library orange, other Rust paths
 // aqua, everything else yellow.
-func rustFamily(name string) string {
+func rustFamily(name string) Palette {
 	for _, p := range []string{"core::", "std::", "alloc::", "<std::", "<alloc::"} {
 		if strings.HasPrefix(name, p) {
-			return "orange"
+			return PaletteOrange
 		}
 	}
 	if strings.HasPrefix(name, "<core::") && !strings.HasPrefix(name, "<core::future::from_generator::GenFuture<T>") {
-		return "orange"
+		return PaletteOrange
 	}
 	if strings.Contains(name, "::") {
-		return "aqua"
+		return PaletteAqua
 	}
-	return "yellow"
+	return PaletteYellow
 }
 
 // nameHash is flamegraph.pl's --hash: a value in [0,1] from the first three

@@ -17,7 +17,7 @@ const (
 	// InlinedSuffix marks a function the compiler inlined into its caller.
 	InlinedSuffix = "_[i]"
 	// WakerSuffix marks a frame of the thread that woke the one blocked
-	// (off-wake stacks, after a "--" separator frame).
+	// (off-wake stacks, after a WakerSeparator frame).
 	WakerSuffix = "_[w]"
 )
 
@@ -30,6 +30,18 @@ func annotationLen(name string) int {
 	}
 	return 0
 }
+
+// Separator frames join the stacks of one folded line; renderers draw them
+// grey, and the chain palette marks the frames after each WakerSeparator
+// with WakerSuffix.
+const (
+	// StackSeparator separates two stacks of one sample, as bpftrace's
+	// user and kernel stacks.
+	StackSeparator = "-"
+	// WakerSeparator separates a blocked thread's stack from the stack of
+	// the thread that woke it (off-wake stacks).
+	WakerSeparator = "--"
+)
 
 // UnknownFrame names a frame whose function is not known.
 const UnknownFrame = "[unknown]"

@@ -1,14 +1,3 @@
-// Package flamegraph holds the folded-stack model and the flame graph renderers.
-//
-// A folded profile is a list of stacks, each with a count: one line per stack,
-// frames from the root to the leaf separated by ';', then a space and the count
-// ("main;run;work 42"). A line with two counts is a differential pair (before,
-// after), as written by difffolded.pl. Parse reads that format, Profile.WriteTo
-// writes it, Merge and Diff combine profiles, and Render draws an interactive
-// SVG flame graph with every option flamegraph.pl has.
-//
-// This package imports nothing else of flamekit: a user can render flame graphs
-// without ever touching the profilers.
 package flamegraph
 
 import (
@@ -38,6 +27,7 @@ type Stack struct {
 // Profile is a folded profile: stacks in input order, duplicates allowed (a
 // flame chart keeps them apart; a flame graph merges them).
 type Profile struct {
+	// Stacks holds the stacks in input order.
 	Stacks []Stack
 	// Differential reports that the stacks carry two counts, Before and Count.
 	Differential bool

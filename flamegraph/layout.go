@@ -126,23 +126,24 @@ func splitFrames(stack string) []string {
 	return parts
 }
 
-// chainStack marks the frames after each ";--;" separator as wakers
-// ("_[w]"), and appends a "--" frame when there is none, as flamegraph.pl's
-// chain palette does.
+// chainStack marks the frames after each WakerSeparator frame as wakers
+// (WakerSuffix), and appends a WakerSeparator frame when there is none, as
+// flamegraph.pl's chain palette does.
 func chainStack(stack string) string {
-	parts := strings.Split(stack, ";--;")
+	const sep = ";" + WakerSeparator + ";"
+	parts := strings.Split(stack, sep)
 	for len(parts) > 1 && parts[len(parts)-1] == "" {
 		parts = parts[:len(parts)-1]
 	}
 	var b strings.Builder
 	b.WriteString(parts[0])
-	b.WriteString(";--;")
+	b.WriteString(sep)
 	for i, p := range parts[1:] {
 		if i > 0 {
-			b.WriteString(";--;")
+			b.WriteString(sep)
 		}
-		b.WriteString(strings.ReplaceAll(p, ";", "_[w];"))
-		b.WriteString("_[w]")
+		b.WriteString(strings.ReplaceAll(p, ";", WakerSuffix+";"))
+		b.WriteString(WakerSuffix)
 	}
 	return b.String()
 }

@@ -2,11 +2,9 @@ package flamegraph
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -39,16 +37,13 @@ type Options struct {
 	CountName string
 	// NameType prefixes the details line (default "Function:").
 	NameType string
-	// Colors is the palette: hot (default), mem, io, wakeup, chain, java,
-	// js, perl, python, rust, red, green, blue, aqua, yellow, purple or
-	// orange. Without Hash or Random a frame's shade comes from its name
-	// exactly as flamegraph.pl picks it (perl's rand, seeded with the sum
-	// of the name's characters), so the colours match the perl's.
-	Colors string
-	// BgColors is the background: a gradient (yellow, blue, green, grey) or a
-	// flat "#rrggbb". Default: green for mem; blue for io, wakeup and chain;
-	// grey for the flat palettes; yellow otherwise.
-	BgColors string
+	// Colors is the palette (default PaletteHot). Without Hash or Random a
+	// frame's shade comes from its name exactly as flamegraph.pl picks it
+	// (perl's rand, seeded with the sum of the name's characters), so the
+	// colours match the perl's.
+	Colors Palette
+	// BgColors is the background (default: the palette's, see Background).
+	BgColors Background
 	// Hash colours frames by a hash of their name that weights its first
 	// characters, so a function keeps its colour across graphs.
 	Hash bool
@@ -56,15 +51,13 @@ type Options struct {
 	// instead of by name. The sequence has a fixed seed, so the output stays
 	// reproducible.
 	Random bool
-	// ConsistentPalette reads the colours of known names from PaletteFile
-	// and writes it back with the colours of new names added (--cp).
-	ConsistentPalette bool
-	// PaletteFile is the palette file of ConsistentPalette (default
-	// "palette.map" in the working directory).
-	PaletteFile string
-	// Palette, when not nil, is used and extended in place like a palette
-	// file, without touching the file system.
-	Palette Palette
+	// PaletteMap, when not nil, keeps colours consistent across graphs, as
+	// flamegraph.pl's --cp does with its palette.map file: a frame whose
+	// name it holds gets that colour, and the colours of other names are
+	// added to it. Render only reads and extends the map; the caller
+	// reads the file (ReadPaletteMap) and writes it back (PaletteMap.WriteTo).
+	// Differential graphs colour by change and leave it alone.
+	PaletteMap PaletteMap
 	// Reverse reverses each stack before merging, so the graph merges from
 	// the leaves.
 	Reverse bool
@@ -77,12 +70,10 @@ type Options struct {
 	Negate bool
 	// Notes is embedded as an XML comment.
 	Notes string
-	// NameAttrFile names a file of per-function attributes, one function a
-	// line: "name\tkey=value\tkey=value". See ReadNameAttr.
-	NameAttrFile string
-	// NameAttr holds per-function attributes as ReadNameAttr returns them;
-	// entries from NameAttrFile are added to it.
-	NameAttr map[string]Attributes
+	// NameAttrs gives the frames of some functions extra SVG attributes, a
+	// link or their own tooltip, as flamegraph.pl's --nameattr file does;
+	// ReadNameAttrs reads that file.
+	NameAttrs NameAttrs
 	// Total overrides the total count when larger than the sum of the
 	// counts, widening the root frame (0 means the sum).
 	Total float64
@@ -125,68 +116,16 @@ type RenderStats struct {
 	MaxDepth int
 }
 
-// Attributes are the SVG attributes of one function's frames: "title"
-// replaces the tooltip, "href" (with "target", default "_top") makes the
-// frame a link, and any other key becomes an attribute of the frame's
-// element. Keys that are not plain XML names, event handlers ("on...") and
-// the frame's own data-x and data-w are ignored.
-type Attributes map[string]string
-
-// palettes lists the valid Colors values.
-var palettes = []string{"hot", "mem", "io", "wakeup", "chain", "java", "js", "perl",
-	"python", "rust", "red", "green", "blue", "aqua", "yellow", "purple", "orange"}
-
 var (
 	fontTypeRE = regexp.MustCompile(`^[\w .,'"-]+$`)
 	encodingRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._-]*$`)
-	bgFlatRE   = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 )
 
-// RegisterFlags registers every option on fs under flamegraph.pl's flag
-// names (title, subtitle, width, height, minwidth, fonttype, fontsize,
-// fontwidth, countname, nametype, colors, bgcolors, hash, random, cp,
-// reverse, inverted, flamechart, negate, notes, nameattr, total, factor,
-// encoding), plus "color" as an alias of colors, "palette-file",
-// "sort-by-weight" and "max-depth". Values already set in o are the flags'
-// defaults.
-func (o *Options) RegisterFlags(fs *flag.FlagSet) {
-	o.setDefaults()
-
-	fs.StringVar(&o.Title, "title", o.Title, `heading (default "Flame Graph", "Icicle Graph" or "Flame Chart")`)
-	fs.StringVar(&o.Subtitle, "subtitle", o.Subtitle, "second heading")
-	fs.IntVar(&o.Width, "width", o.Width, "image width in pixels")
-	fs.IntVar(&o.Height, "height", o.Height, "frame height in pixels")
-	fs.StringVar(&o.MinWidth, "minwidth", o.MinWidth, `omit frames narrower than this many pixels, or "N%" of the total`)
-	fs.StringVar(&o.FontType, "fonttype", o.FontType, "font family")
-	fs.Float64Var(&o.FontSize, "fontsize", o.FontSize, "font size in pixels")
-	fs.Float64Var(&o.FontWidth, "fontwidth", o.FontWidth, "average character width relative to the font size")
-	fs.StringVar(&o.CountName, "countname", o.CountName, "count unit in tooltips (default: the profile's unit, else samples)")
-	fs.StringVar(&o.NameType, "nametype", o.NameType, "name label in the details line")
-	usage := "palette: " + strings.Join(palettes, ", ")
-	fs.StringVar(&o.Colors, "colors", o.Colors, usage)
-	fs.StringVar(&o.Colors, "color", o.Colors, "alias of -colors")
-	fs.StringVar(&o.BgColors, "bgcolors", o.BgColors, `background: yellow, blue, green, grey or "#rrggbb" (default from the palette)`)
-	fs.BoolVar(&o.Hash, "hash", o.Hash, "colour by a hash of the function name")
-	fs.BoolVar(&o.Random, "random", o.Random, "colour from a pseudo-random sequence")
-	fs.BoolVar(&o.ConsistentPalette, "cp", o.ConsistentPalette, "consistent palette: read and rewrite the palette file")
-	fs.StringVar(&o.PaletteFile, "palette-file", o.PaletteFile, "palette file of -cp")
-	fs.BoolVar(&o.Reverse, "reverse", o.Reverse, "reverse the stacks (merge from the leaves)")
-	fs.BoolVar(&o.Inverted, "inverted", o.Inverted, "icicle graph")
-	fs.BoolVar(&o.FlameChart, "flamechart", o.FlameChart, "flame chart: keep the input (time) order, do not sort")
-	fs.BoolVar(&o.Negate, "negate", o.Negate, "swap red and blue in differential graphs")
-	fs.StringVar(&o.Notes, "notes", o.Notes, "notes embedded as an SVG comment")
-	fs.StringVar(&o.NameAttrFile, "nameattr", o.NameAttrFile, "file of per-function attributes (name TAB key=value ...)")
-	fs.Float64Var(&o.Total, "total", o.Total, "total count, when larger than the sum of the counts")
-	fs.Float64Var(&o.Factor, "factor", o.Factor, "scale the counts shown by this factor")
-	fs.StringVar(&o.Encoding, "encoding", o.Encoding, "XML encoding declared")
-	fs.BoolVar(&o.SortByWeight, "sort-by-weight", o.SortByWeight, "order siblings by weight, heaviest left (not with -flamechart)")
-	fs.IntVar(&o.MaxDepth, "max-depth", o.MaxDepth, "draw at most this many frames of a stack, cutting deeper ones (negative: no bound)")
-}
-
-// setDefaults fills the options left zero with flamegraph.pl's defaults
-// (the title depends on the layout and is chosen in resolve, the count name
-// on the profile).
-func (o *Options) setDefaults() {
+// SetDefaults fills the options left zero with flamegraph.pl's defaults, as
+// Render does, so that a command line can show them as its flags'
+// defaults. Title and CountName stay empty: their defaults depend on the
+// layout and on the profile.
+func (o *Options) SetDefaults() {
 	setDefault(&o.Width, 1200)
 	setDefault(&o.Height, 16)
 	setDefault(&o.MinWidth, "0.1")
@@ -194,8 +133,6 @@ func (o *Options) setDefaults() {
 	setDefault(&o.FontSize, 12)
 	setDefault(&o.FontWidth, 0.59)
 	setDefault(&o.NameType, "Function:")
-	setDefault(&o.Colors, "hot")
-	setDefault(&o.PaletteFile, "palette.map")
 	setDefault(&o.Factor, 1)
 	setDefault(&o.MaxDepth, DefaultMaxDepth)
 }
@@ -207,7 +144,8 @@ func setDefault[T comparable](p *T, v T) {
 	}
 }
 
-// Validate reports the first invalid option, or nil. Render calls it.
+// Validate reports the invalid options (each one, joined), or nil. Render
+// calls it.
 func (o *Options) Validate() error {
 	_, err := o.resolve()
 	return err
@@ -223,7 +161,7 @@ type config struct {
 
 func (o *Options) resolve() (*config, error) {
 	c := &config{Options: *o}
-	c.setDefaults()
+	c.SetDefaults()
 	// Not a flag default: an empty count name lets Render use the
 	// profile's unit.
 	setDefault(&c.CountName, "samples")
@@ -266,8 +204,8 @@ func (o *Options) resolve() (*config, error) {
 		bad("minwidth %q is invalid: want a non-negative number of pixels, or a percentage like \"0.5%%\"", c.MinWidth)
 	}
 	c.minWidth = v
-	if !slices.Contains(palettes, c.Colors) {
-		bad("unknown palette %q: want one of %s", c.Colors, strings.Join(palettes, ", "))
+	if !c.Colors.valid() {
+		bad("unknown palette %v: want one of %s", c.Colors, strings.Join(paletteNames[:], ", "))
 	}
 	if c.Random && c.Hash {
 		bad("hash and random colours are exclusive")
@@ -281,32 +219,6 @@ func (o *Options) resolve() (*config, error) {
 	if c.Encoding != "" && !encodingRE.MatchString(c.Encoding) {
 		bad("encoding %q is not a valid encoding name", c.Encoding)
 	}
-	if c.BgColors == "" {
-		switch c.Colors {
-		case "mem":
-			c.BgColors = "green"
-		case "io", "wakeup", "chain":
-			c.BgColors = "blue"
-		case "red", "green", "blue", "aqua", "yellow", "purple", "orange":
-			c.BgColors = "grey"
-		default:
-			c.BgColors = "yellow"
-		}
-	}
-	switch c.BgColors {
-	case "yellow":
-		c.bg1, c.bg2 = "#eeeeee", "#eeeeb0"
-	case "blue":
-		c.bg1, c.bg2 = "#eeeeee", "#e0e0ff"
-	case "green":
-		c.bg1, c.bg2 = "#eef2ee", "#e0ffe0"
-	case "grey", "gray":
-		c.bg1, c.bg2 = "#f8f8f8", "#e8e8e8"
-	default:
-		if !bgFlatRE.MatchString(c.BgColors) {
-			bad("unknown bgcolors %q: want yellow, blue, green, grey or #rrggbb", c.BgColors)
-		}
-		c.bg1, c.bg2 = c.BgColors, c.BgColors
-	}
+	c.bg1, c.bg2 = c.BgColors.orDefault(c.Colors).stops()
 	return c, errors.Join(errs...)
 }

@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-func TestReadPaletteRoundTrip(t *testing.T) {
-	p, err := ReadPalette(bytes.NewReader(readTestdata(t, "palette.map")))
+func TestReadPaletteMapRoundTrip(t *testing.T) {
+	p, err := ReadPaletteMap(bytes.NewReader(readTestdata(t, "palette.map")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,14 +26,14 @@ func TestReadPaletteRoundTrip(t *testing.T) {
 		t.Errorf("written:\n%s", b.String())
 	}
 	for _, bad := range []string{"x", "x->rgb(1,2)", "x->rgb(1,2,300)", "x->#123456", "x->rgb(1,2,3"} {
-		if _, err := ReadPalette(strings.NewReader(bad)); err == nil {
+		if _, err := ReadPaletteMap(strings.NewReader(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
 }
 
-func TestReadNameAttr(t *testing.T) {
-	m, err := ReadNameAttr(bytes.NewReader(readTestdata(t, "attrs.nameattr")))
+func TestReadNameAttrs(t *testing.T) {
+	m, err := ReadNameAttrs(bytes.NewReader(readTestdata(t, "attrs.nameattr")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,17 +41,17 @@ func TestReadNameAttr(t *testing.T) {
 		t.Errorf("attributes %v", m)
 	}
 	for _, bad := range []string{"no tab here", "f\tnoequals"} {
-		if _, err := ReadNameAttr(strings.NewReader(bad)); err == nil {
+		if _, err := ReadNameAttrs(strings.NewReader(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
 }
 
-func FuzzReadPalette(f *testing.F) {
+func FuzzReadPaletteMap(f *testing.F) {
 	f.Add(readTestdata(f, "palette.map"))
 	f.Add([]byte("a->rgb(1,2,3)\r\n\nb->rgb( 4, 5 ,6)"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := ReadPalette(bytes.NewReader(data))
+		p, err := ReadPaletteMap(bytes.NewReader(data))
 		if err != nil {
 			return
 		}
@@ -59,7 +59,7 @@ func FuzzReadPalette(f *testing.F) {
 		if _, err := p.WriteTo(&b); err != nil {
 			t.Fatal(err)
 		}
-		q, err := ReadPalette(&b)
+		q, err := ReadPaletteMap(&b)
 		if err != nil {
 			t.Fatalf("reading back %q: %v", b.String(), err)
 		}
@@ -75,13 +75,13 @@ func FuzzReadPalette(f *testing.F) {
 	})
 }
 
-// FuzzReadNameAttr checks that whatever a nameattr file holds, the SVG stays
+// FuzzReadNameAttrs checks that whatever a nameattr file holds, the SVG stays
 // well-formed and has no script but ours.
-func FuzzReadNameAttr(f *testing.F) {
+func FuzzReadNameAttrs(f *testing.F) {
 	f.Add(readTestdata(f, "attrs.nameattr"))
 	f.Add([]byte("main\tonclick=x\tx\"y=1\thref=\"><script>"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		attrs, err := ReadNameAttr(bytes.NewReader(data))
+		attrs, err := ReadNameAttrs(bytes.NewReader(data))
 		if err != nil {
 			return
 		}
@@ -92,7 +92,7 @@ func FuzzReadNameAttr(f *testing.F) {
 			}
 		}
 		in.WriteString("main 1\n")
-		checkWellFormed(t, in.String(), Options{NameAttr: attrs})
+		checkWellFormed(t, in.String(), Options{NameAttrs: attrs})
 	})
 }
 
@@ -147,4 +147,33 @@ func checkWellFormed(t *testing.T, folded string, o Options) {
 	if scripts > 1 {
 		t.Fatalf("%d script elements", scripts)
 	}
+}
+
+// FuzzParsePaletteAndBackground checks that a name either is refused or
+// names a value whose String parses back to it, and that a graph with an
+// accepted background stays well-formed.
+func FuzzParsePaletteAndBackground(f *testing.F) {
+	for _, seed := range []string{"hot", "java", "orange", "neon", "", "grey", "gray", "#AbCdEf", "#12345g", "\"/><script>"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if p, err := ParsePalette(name); err == nil {
+			if p.String() != name || !p.valid() {
+				t.Fatalf("ParsePalette(%q) = %v", name, p)
+			}
+		} else if !strings.HasPrefix(err.Error(), "flamegraph: unknown palette ") {
+			t.Fatalf("ParsePalette(%q): %v", name, err)
+		}
+		b, err := ParseBackground(name)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "flamegraph: unknown bgcolors ") {
+				t.Fatalf("ParseBackground(%q): %v", name, err)
+			}
+			return
+		}
+		if again, err := ParseBackground(b.String()); err != nil || again != b {
+			t.Fatalf("ParseBackground(%q) = %q, parsed back %q, %v", name, b, again, err)
+		}
+		checkWellFormed(t, "main;work 1\n", Options{BgColors: b})
+	})
 }

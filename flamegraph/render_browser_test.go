@@ -371,7 +371,7 @@ func matchedPercent(p *Profile, re *regexp.Regexp) float64 {
 func TestBrowserLinks(t *testing.T) {
 	ctx := newBrowser(t, 30*time.Second)
 	svg := render(t, "main;linked;leaf 5\nmain;other 5\n", Options{
-		NameAttr: map[string]Attributes{"linked": {"href": "/target"}},
+		NameAttrs: NameAttrs{"linked": {"href": "/target"}},
 	})
 	base := serveSVG(t, svg)
 	do(t, ctx, chromedp.Navigate(base))

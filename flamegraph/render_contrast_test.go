@@ -76,8 +76,8 @@ func TestLabelContrast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pal := range palettes {
-		graphs = append(graphs, graph{pal, real, Options{Colors: pal}}, graph{pal + " hash", real, Options{Colors: pal, Hash: true}})
+	for _, pal := range Palettes() {
+		graphs = append(graphs, graph{pal.String(), real, Options{Colors: pal}}, graph{pal.String() + " hash", real, Options{Colors: pal, Hash: true}})
 	}
 	for _, g := range graphs {
 		var b bytes.Buffer

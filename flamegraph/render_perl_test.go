@@ -1,7 +1,6 @@
 package flamegraph
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,32 +11,36 @@ import (
 	"github.com/flamekit/flamekit/internal/golden"
 )
 
-// perlCases are inputs and flamegraph.pl arguments whose output we match
-// frame for frame. The same arguments go through RegisterFlags.
+// perlCases are inputs, flamegraph.pl arguments and the same options as
+// Options, whose output we match frame for frame. (cmd/flamekit's tests
+// check that its flags, flamegraph.pl's, give these options.)
 var perlCases = []struct {
 	name, input string
 	args        []string
+	opts        Options
 }{
-	{"basic", "basic.folded", nil},
-	{"basic-hash", "basic.folded", []string{"--hash"}},
-	{"basic-inverted-reverse", "basic.folded", []string{"--inverted", "--reverse"}},
-	{"basic-flamechart", "basic.folded", []string{"--flamechart"}},
-	{"basic-minwidth0", "basic.folded", []string{"--minwidth", "0"}},
+	{"basic", "basic.folded", nil, Options{}},
+	{"basic-hash", "basic.folded", []string{"--hash"}, Options{Hash: true}},
+	{"basic-inverted-reverse", "basic.folded", []string{"--inverted", "--reverse"}, Options{Inverted: true, Reverse: true}},
+	{"basic-flamechart", "basic.folded", []string{"--flamechart"}, Options{FlameChart: true}},
+	{"basic-minwidth0", "basic.folded", []string{"--minwidth", "0"}, Options{MinWidth: "0"}},
 	{"basic-geometry", "basic.folded", []string{"--width", "800", "--height", "20", "--fontsize", "10",
-		"--fontwidth", "0.7", "--total", "400", "--factor", "2.5", "--countname", "bytes", "--subtitle", "sub"}},
-	{"basic-chain", "basic.folded", []string{"--colors", "chain"}},
-	{"basic-java", "basic.folded", []string{"--colors", "java"}},
-	{"basic-js", "basic.folded", []string{"--colors", "js"}},
-	{"basic-perl", "basic.folded", []string{"--colors", "perl"}},
-	{"basic-mem", "basic.folded", []string{"--colors", "mem"}},
-	{"basic-io", "basic.folded", []string{"--colors", "io"}},
-	{"basic-wakeup", "basic.folded", []string{"--colors", "wakeup"}},
-	{"basic-flat", "basic.folded", []string{"--colors", "purple", "--hash"}},
-	{"diff", "diff.folded", nil},
-	{"diff-negate", "diff.folded", []string{"--negate"}},
-	{"real-java", "real-all.folded.gz", []string{"--colors", "java"}},
-	{"real-pct-js-hash", "real-all.folded.gz", []string{"--minwidth", "0.5%", "--colors", "js", "--hash"}},
-	{"real-reverse-inverted", "real-all.folded.gz", []string{"--reverse", "--inverted"}},
+		"--fontwidth", "0.7", "--total", "400", "--factor", "2.5", "--countname", "bytes", "--subtitle", "sub"},
+		Options{Width: 800, Height: 20, FontSize: 10, FontWidth: 0.7, Total: 400, Factor: 2.5, CountName: "bytes", Subtitle: "sub"}},
+	{"basic-chain", "basic.folded", []string{"--colors", "chain"}, Options{Colors: PaletteChain}},
+	{"basic-java", "basic.folded", []string{"--colors", "java"}, Options{Colors: PaletteJava}},
+	{"basic-js", "basic.folded", []string{"--colors", "js"}, Options{Colors: PaletteJS}},
+	{"basic-perl", "basic.folded", []string{"--colors", "perl"}, Options{Colors: PalettePerl}},
+	{"basic-mem", "basic.folded", []string{"--colors", "mem"}, Options{Colors: PaletteMem}},
+	{"basic-io", "basic.folded", []string{"--colors", "io"}, Options{Colors: PaletteIO}},
+	{"basic-wakeup", "basic.folded", []string{"--colors", "wakeup"}, Options{Colors: PaletteWakeup}},
+	{"basic-flat", "basic.folded", []string{"--colors", "purple", "--hash"}, Options{Colors: PalettePurple, Hash: true}},
+	{"diff", "diff.folded", nil, Options{}},
+	{"diff-negate", "diff.folded", []string{"--negate"}, Options{Negate: true}},
+	{"real-java", "real-all.folded.gz", []string{"--colors", "java"}, Options{Colors: PaletteJava}},
+	{"real-pct-js-hash", "real-all.folded.gz", []string{"--minwidth", "0.5%", "--colors", "js", "--hash"},
+		Options{MinWidth: "0.5%", Colors: PaletteJS, Hash: true}},
+	{"real-reverse-inverted", "real-all.folded.gz", []string{"--reverse", "--inverted"}, Options{Reverse: true, Inverted: true}},
 }
 
 // runPerl renders input with flamegraph.pl from $FLAMEGRAPH_DIR (-update).
@@ -48,18 +51,6 @@ func runPerl(t *testing.T, input string, args []string) []byte {
 		t.Fatal(err)
 	}
 	return golden.FlameGraph(t, "flamegraph.pl", append(append([]string(nil), args...), path)...)
-}
-
-// renderArgs renders input with the same command-line arguments.
-func renderArgs(t *testing.T, input string, args []string) []byte {
-	t.Helper()
-	var o Options
-	fs := flag.NewFlagSet("flamegraph", flag.ContinueOnError)
-	o.RegisterFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		t.Fatal(err)
-	}
-	return render(t, string(readTestdata(t, input)), o)
 }
 
 // The golden files in testdata/perl hold the facts of flamegraph.pl's
@@ -126,7 +117,7 @@ func TestMatchesFlamegraphPLGolden(t *testing.T) {
 				writeGolden(t, c.name, len(out), facts(frames))
 			}
 			size, want := readGolden(t, c.name)
-			svg := renderArgs(t, c.input, c.args)
+			svg := render(t, string(readTestdata(t, c.input)), c.opts)
 			_, frames := parseSVG(t, svg)
 			compareFacts(t, want, facts(frames))
 			if len(svg) > size {

@@ -5,10 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -62,7 +61,7 @@ func TestRenderEscapesEverything(t *testing.T) {
 		Subtitle: "S\xff]]>",
 		Notes:    notes,
 		NameType: `N"<`,
-		NameAttr: map[string]Attributes{evil[1]: {"title": `t"<>&`, "href": `javascript:"x"`, "class": `c" onload="x`,
+		NameAttrs: NameAttrs{evil[1]: {"title": `t"<>&`, "href": `javascript:"x"`, "class": `c" onload="x`,
 			"onclick": "evil()", "bad name": "x"}},
 	})
 	root, frames := parseSVG(t, svg)
@@ -219,7 +218,7 @@ func TestRenderPalettesAndAnnotations(t *testing.T) {
 		fmt.Sscanf(f.fill, "rgb(%d,%d,%d)", &r, &g, &b)
 		return
 	}
-	_, frames := parseSVG(t, render(t, in, Options{Colors: "java"}))
+	_, frames := parseSVG(t, render(t, in, Options{Colors: PaletteJava}))
 	checks := map[string]func(r, g, b int) bool{
 		"k":                    func(r, g, b int) bool { return r >= 190 && g >= 90 && b == 0 },    // orange
 		"j":                    func(r, g, b int) bool { return g >= 200 && r == b && r <= 110 },   // green
@@ -239,22 +238,26 @@ func TestRenderPalettesAndAnnotations(t *testing.T) {
 			t.Errorf("annotation shown: %q %q", f.title, f.label)
 		}
 	}
-	for _, p := range palettes {
+	for _, p := range Palettes() {
 		root, frames := parseSVG(t, render(t, in, Options{Colors: p}))
 		if len(frames) == 0 || root.byID("frames") == nil {
 			t.Errorf("palette %s drew nothing", p)
 		}
 	}
-	_, frames = parseSVG(t, render(t, in, Options{Colors: "chain"}))
+	_, frames = parseSVG(t, render(t, in, Options{Colors: PaletteChain}))
 	if r, g, b := rgb(one(t, frames, "w")); !(r <= 110 && g == b && g >= 165) {
 		t.Errorf("chain: waker w is %d,%d,%d, want aqua", r, g, b)
 	}
 }
 
 func TestRenderBackgrounds(t *testing.T) {
-	for _, c := range []struct{ colors, bg, want string }{
-		{"hot", "", "#eeeeb0"}, {"mem", "", "#e0ffe0"}, {"io", "", "#e0e0ff"},
-		{"red", "", "#e8e8e8"}, {"hot", "blue", "#e0e0ff"}, {"hot", "#123456", "#123456"},
+	for _, c := range []struct {
+		colors Palette
+		bg     Background
+		want   string
+	}{
+		{PaletteHot, Background{}, "#eeeeb0"}, {PaletteMem, Background{}, "#e0ffe0"}, {PaletteIO, Background{}, "#e0e0ff"},
+		{PaletteRed, Background{}, "#e8e8e8"}, {PaletteHot, BackgroundBlue, "#e0e0ff"}, {PaletteHot, mustBackground(t, "#123456"), "#123456"},
 	} {
 		svg := render(t, "a 1\n", Options{Colors: c.colors, BgColors: c.bg})
 		if !bytes.Contains(svg, []byte(`stop-color="`+c.want+`" offset="95%"`)) {
@@ -263,51 +266,56 @@ func TestRenderBackgrounds(t *testing.T) {
 	}
 }
 
-func TestRenderConsistentPalette(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "palette.map")
-	o := Options{ConsistentPalette: true, PaletteFile: file}
-	render(t, "main;work 1\n", o)
-	data, err := os.ReadFile(file)
+func mustBackground(t *testing.T, name string) Background {
+	t.Helper()
+	b, err := ParseBackground(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "->rgb(") || !strings.HasPrefix(lines[1], "main->rgb(") {
-		t.Fatalf("palette file:\n%s", data)
-	}
-	// An edited colour is kept; a new name is added.
-	edited := strings.Replace(string(data), lines[2], "work->rgb(1,2,3)", 1)
-	if err := os.WriteFile(file, []byte(edited), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, frames := parseSVG(t, render(t, "main;work 1\nmain;new 1\n", o))
-	if f := one(t, frames, "work"); f.fill != "rgb(1,2,3)" {
+	return b
+}
+
+// TestRenderPaletteMap checks that a palette map's colours are used and
+// the colours of new names added to it, as flamegraph.pl's --cp does with
+// palette.map.
+func TestRenderPaletteMap(t *testing.T) {
+	pal := PaletteMap{"work": {9, 8, 7}}
+	_, frames := parseSVG(t, render(t, "main;work 1\nmain;new_[k] 1\n", Options{PaletteMap: pal}))
+	if f := one(t, frames, "work"); f.fill != "rgb(9,8,7)" {
 		t.Errorf("palette colour not used: %s", f.fill)
 	}
-	data, _ = os.ReadFile(file)
-	if !strings.Contains(string(data), "work->rgb(1,2,3)\n") || !strings.Contains(string(data), "\nnew->rgb(") {
-		t.Errorf("palette not rewritten:\n%s", data)
+	if len(pal) != 4 || pal["work"] != (Color{9, 8, 7}) {
+		t.Fatalf("palette map after rendering: %v", pal)
 	}
-	// In memory.
-	pal := Palette{"work": {9, 8, 7}}
-	_, frames = parseSVG(t, render(t, "main;work 1\n", Options{Palette: pal}))
-	if f := one(t, frames, "work"); f.fill != "rgb(9,8,7)" || len(pal) != 3 {
-		t.Errorf("in-memory palette: %s, %v", f.fill, pal)
+	for name, want := range map[string]string{"": "all", "main": "main", "new_[k]": "new"} {
+		col, ok := pal[name]
+		if f := one(t, frames, want); !ok || f.fill != col.String() {
+			t.Errorf("%q: drawn %s, added %v (%v)", name, f.fill, col, ok)
+		}
+	}
+	// The colours added are those of the palette alone.
+	_, plain := parseSVG(t, render(t, "main;work 1\nmain;new_[k] 1\n", Options{}))
+	if a, b := one(t, frames, "main").fill, one(t, plain, "main").fill; a != b {
+		t.Errorf("main is %s with a palette map, %s without", a, b)
+	}
+	// A differential graph colours by change and adds nothing.
+	diffPal := PaletteMap{}
+	render(t, "main;work 1 2\n", Options{PaletteMap: diffPal})
+	if len(diffPal) != 0 {
+		t.Errorf("differential graph added %v", diffPal)
 	}
 }
 
-func TestRenderNameAttrFile(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "attrs")
-	os.WriteFile(file, []byte("work\thref=https://example.com/w?a=1&b=2\ttarget=_blank\tclass=hot\n"), 0o644)
-	_, frames := parseSVG(t, render(t, "main;work 1\n", Options{NameAttrFile: file}))
+func TestRenderNameAttrs(t *testing.T) {
+	attrs, err := ReadNameAttrs(strings.NewReader("work\thref=https://example.com/w?a=1&b=2\ttarget=_blank\tclass=hot\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, frames := parseSVG(t, render(t, "main;work 1\n", Options{NameAttrs: attrs}))
 	w := one(t, frames, "work")
 	if w.node.XMLName.Local != "a" || w.node.attr("href") != "https://example.com/w?a=1&b=2" ||
 		w.node.attr("target") != "_blank" || w.node.attr("class") != "hot" {
 		t.Errorf("link frame %+v", w.node)
-	}
-	if _, err := renderErr("main 1\n", Options{NameAttrFile: file + ".missing"}); err == nil {
-		t.Error("missing nameattr file: no error")
 	}
 }
 
@@ -360,7 +368,7 @@ func TestRenderEmpty(t *testing.T) {
 
 func TestRenderDeterministic(t *testing.T) {
 	in := string(readTestdata(t, "real-all.folded.gz"))
-	for _, o := range []Options{{}, {Random: true}, {Hash: true, Colors: "java", SortByWeight: true}} {
+	for _, o := range []Options{{}, {Random: true}, {Hash: true, Colors: PaletteJava, SortByWeight: true}} {
 		a, b := render(t, in, o), render(t, in, o)
 		if !bytes.Equal(a, b) {
 			t.Errorf("%+v: two renders differ", o)
@@ -373,7 +381,7 @@ func TestValidate(t *testing.T) {
 		o    Options
 		want string
 	}{
-		{Options{Colors: "neon"}, "unknown palette"},
+		{Options{Colors: Palette(200)}, "unknown palette Palette(200)"},
 		{Options{Width: -5}, "width"},
 		{Options{Height: -1}, "height"},
 		{Options{MinWidth: "abc"}, "minwidth"},
@@ -383,7 +391,6 @@ func TestValidate(t *testing.T) {
 		{Options{FontWidth: -1}, "fontwidth"},
 		{Options{Factor: -2}, "factor"},
 		{Options{Total: -2}, "total"},
-		{Options{BgColors: "pink"}, "bgcolors"},
 		{Options{FontType: "x;}</style>"}, "fonttype"},
 		{Options{Encoding: `utf-8" x="`}, "encoding"},
 		{Options{SortByWeight: true, FlameChart: true}, "sort-by-weight"},
@@ -402,29 +409,46 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestRegisterFlags(t *testing.T) {
-	var o Options
-	fs := flag.NewFlagSet("x", flag.ContinueOnError)
-	o.RegisterFlags(fs)
-	err := fs.Parse([]string{"--title", "T", "--subtitle", "S", "--width", "800", "--height", "20",
-		"--minwidth", "1%", "--fonttype", "Arial", "--fontsize", "10", "--fontwidth", "0.6",
-		"--countname", "bytes", "--nametype", "Fn:", "--color", "java", "--bgcolors", "blue", "--hash",
-		"--cp", "--palette-file", "p.map", "--reverse", "--inverted", "--negate", "--notes", "n",
-		"--nameattr", "f", "--total", "9", "--factor", "2", "--encoding", "UTF-8", "--sort-by-weight", "--max-depth", "300"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := Options{Title: "T", Subtitle: "S", Width: 800, Height: 20, MinWidth: "1%", FontType: "Arial",
-		FontSize: 10, FontWidth: 0.6, CountName: "bytes", NameType: "Fn:", Colors: "java", BgColors: "blue",
-		Hash: true, ConsistentPalette: true, PaletteFile: "p.map", Reverse: true, Inverted: true, Negate: true,
-		Notes: "n", NameAttrFile: "f", Total: 9, Factor: 2, Encoding: "UTF-8", SortByWeight: true, MaxDepth: 300}
-	if fmt.Sprint(o) != fmt.Sprint(want) {
-		t.Errorf("flags gave\n%+v\nwant\n%+v", o, want)
-	}
-	for _, name := range []string{"random", "flamechart"} {
-		if fs.Lookup(name) == nil {
-			t.Errorf("no flag %s", name)
+func TestParsePaletteAndBackground(t *testing.T) {
+	for i, p := range Palettes() {
+		q, err := ParsePalette(p.String())
+		if err != nil || q != p || int(p) != i {
+			t.Errorf("palette %d %v: parsed back %v, %v", i, p, q, err)
 		}
+	}
+	if len(Palettes()) != 17 || Palette(0) != PaletteHot || PaletteOrange.String() != "orange" {
+		t.Errorf("palettes %v", Palettes())
+	}
+	for _, bad := range []string{"neon", "", "Hot", " hot"} {
+		if _, err := ParsePalette(bad); err == nil || !strings.Contains(err.Error(), "unknown palette") {
+			t.Errorf("ParsePalette(%q): %v", bad, err)
+		}
+	}
+	for name, want := range map[string]string{"yellow": "yellow", "blue": "blue", "green": "green", "grey": "grey",
+		"gray": "grey", "#123456": "#123456", "#AbCdEf": "#AbCdEf"} {
+		if b, err := ParseBackground(name); err != nil || b.String() != want {
+			t.Errorf("ParseBackground(%q) = %q, %v", name, b, err)
+		}
+	}
+	for _, bad := range []string{"pink", "", "#12345", "#1234567", "#12345g", "Yellow"} {
+		if _, err := ParseBackground(bad); err == nil || !strings.Contains(err.Error(), "bgcolors") {
+			t.Errorf("ParseBackground(%q): %v", bad, err)
+		}
+	}
+	var p Palette
+	var b Background
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Var(&p, "colors", "palette")
+	fs.Var(&b, "bgcolors", "background")
+	if err := fs.Parse([]string{"--colors", "java", "--bgcolors", "gray"}); err != nil || p != PaletteJava || b != BackgroundGrey {
+		t.Errorf("flags gave %v %v, %v", p, b, err)
+	}
+	if err := fs.Parse([]string{"--colors", "neon"}); err == nil || p != PaletteJava {
+		t.Errorf("--colors neon: %v, palette now %v", err, p)
+	}
+	if err := fs.Parse([]string{"--bgcolors", "pink"}); err == nil || b != BackgroundGrey {
+		t.Errorf("--bgcolors pink: %v, background now %v", err, b)
 	}
 }
 

@@ -13,8 +13,8 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.BoolVar(&diff.Normalize, "normalize", false, "scale BEFORE's counts so both profiles have the same total (difffolded.pl -n)")
 	fs.BoolVar(&diff.StripHex, "strip-hex", false, "replace hex addresses in frames with 0x... so they match (difffolded.pl -s)")
 	folded := fs.Bool("folded", false, "print the differential folded stacks (difffolded.pl's output) instead of an SVG")
-	var opts flamegraph.Options
-	opts.RegisterFlags(fs)
+	var graph graphFlags
+	graph.register(fs)
 	var in inputFlags
 	in.register(fs)
 	out := fs.String("o", "", "write the output to `FILE` (default stdout)")
@@ -22,8 +22,8 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := opts.Validate(); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+	if err := graph.check(); err != nil {
+		return err
 	}
 	if len(files) != 2 {
 		return fmt.Errorf("%w: need two profiles, BEFORE and AFTER (got %d)", errUsage, len(files))
@@ -45,7 +45,7 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	d := flamegraph.Diff(before, after, diff)
 	if !*folded {
-		return w.finish(render(w, stderr, d, opts))
+		return w.finish(graph.render(w, stderr, d))
 	}
 	_, err = d.WriteTo(w)
 	return w.finish(err)

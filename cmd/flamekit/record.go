@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -21,101 +20,20 @@ import (
 )
 
 func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("record", "[-a | -p PID[,PID...] | --cgroup PATH | -- COMMAND ARGS...] [-F HZ] [-d DURATION] [-e EVENT] [-o FILE] [flags]", stderr)
-	all := fs.Bool("a", false, "profile the whole system (the default without -p, --cgroup or a command)")
-	pids := fs.String("p", "", "profile these processes: `PID[,PID...]`")
-	cgroup := fs.String("cgroup", "", "profile a cgroup v2 and its descendants: `PATH` (absolute or below the cgroup2 mount)")
-	freq := fs.Uint64("F", 99, "sampling frequency in Hz")
-	period := fs.Uint64("c", 0, "sample every `N` events instead of at a frequency")
-	dur := fs.Duration("d", 10*time.Second, "how long to record, unless a command is given (Ctrl-C or SIGTERM stops early)")
-	event := fs.String("e", "cpu-clock", "event to sample on: cpu-clock, task-clock, page-faults, context-switches, ...")
-	userOnly := fs.Bool("user-only", false, "user stacks only")
-	kernelOnly := fs.Bool("kernel-only", false, "kernel stacks only")
-	idle := fs.Bool("include-idle", false, "keep the idle task's samples")
-	perThread := fs.Bool("per-thread", false, "keep threads apart (folded: comm-PID/TID)")
-	inlines := fs.Bool("inlines", false, "add inlined frames (_[i]) from DWARF and Go's pclntab (costs memory and time at the end)")
-	backend := fs.String("backend", "auto", "sampling backend: auto (bpf when allowed, else perf), bpf or perf")
-	out := fs.String("o", "", "output `FILE` (default stdout); its extension picks the format")
-	format := fs.String("format", "", "output format: svg, folded or pprof (default from -o's extension: .svg, .folded or .txt, .pb.gz, .pb or .pprof; svg on stdout)")
-	keepEmpty := fs.Bool("keep-empty", false, "write the profile even when the target produced no samples (without it that is an error and nothing is written)")
-	var fg flamegraph.Options
-	fg.RegisterFlags(fs)
-
-	// Everything after "--" is the command.
-	var command []string
-	for i, a := range args {
-		if a == "--" {
-			args, command = args[:i], args[i+1:]
-			break
-		}
-	}
-	rest, err := parseInterspersed(fs, args)
+	f, err := parseRecordFlags(args, stderr)
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return fmt.Errorf("%w: unexpected %q (a command goes after --)", errUsage, rest[0])
-	}
-	if err := fg.Validate(); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	outFormat, err := recordFormat(*format, *out)
+	opts, cmd, err := f.sessionOptions(stdin, stdout, stderr)
 	if err != nil {
 		return err
-	}
-	b, err := profile.ParseBackend(*backend)
-	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	opts := profile.Options{
-		Event: *event, Frequency: *freq, Period: *period, Cgroup: *cgroup,
-		UserOnly: *userOnly, KernelOnly: *kernelOnly, IncludeIdle: *idle,
-		PerThread: *perThread, Backend: b, Inlines: *inlines,
-	}
-	if *period > 0 {
-		opts.Frequency = 0
-	}
-	if *pids != "" {
-		for _, f := range strings.Split(*pids, ",") {
-			pid, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || pid <= 0 {
-				return fmt.Errorf("%w: bad PID %q in -p", errUsage, f)
-			}
-			if err := checkPID(pid); err != nil {
-				return err
-			}
-			opts.PIDs = append(opts.PIDs, pid)
-		}
-	}
-	targets := 0
-	for _, set := range []bool{*all, *pids != "", *cgroup != "", len(command) > 0} {
-		if set {
-			targets++
-		}
-	}
-	if targets > 1 {
-		return fmt.Errorf("%w: give one target: -a, -p, --cgroup or -- COMMAND", errUsage)
-	}
-	var cmd *exec.Cmd
-	if len(command) > 0 {
-		// A command that cannot run fails now, not after the sampler is set up.
-		if _, err := exec.LookPath(command[0]); err != nil {
-			return err
-		}
-		cmd = exec.Command(command[0], command[1:]...)
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-		if *out == "" || *out == "-" {
-			cmd.Stdout = stderr // stdout carries the profile
-		}
-		opts.Command = cmd
 	}
 	// The output is checked (and its temporary file made) before sampling:
 	// a bad -o fails now, not after the recording.
-	o, err := openOutput(*out, stdout)
+	o, err := openOutput(f.out, stdout)
 	if err != nil {
 		return err
 	}
-
 	// Ctrl-C and SIGTERM end the recording, and the output is still
 	// written; a profiled command gets the signal and ends the recording
 	// when it exits. (Notify also re-enables a SIGINT that a background
@@ -123,62 +41,93 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	start := time.Now()
-	s, err := profile.Start(context.Background(), opts)
+	rec, err := f.record(opts, cmd, sigs, stderr)
 	if err != nil {
 		return o.finish(err)
 	}
+	return f.output(o, rec, cmd, stderr)
+}
+
+// record runs a profiling session until the duration passes, a signal
+// comes or the command exits, and returns what it collected.
+func (f *recordFlags) record(opts profile.Options, cmd *exec.Cmd, sigs <-chan os.Signal, stderr io.Writer) (*recording, error) {
+	start := time.Now()
+	s, err := profile.Start(context.Background(), opts)
+	if err != nil {
+		return nil, err
+	}
 	defer s.Close()
-	// A pprof profile keeps every sample with its pid; folded stacks and
-	// flame graphs need only the merged stacks, so each collection is
-	// folded at once and memory stays bounded by the distinct stacks.
-	var parts []*profile.Profile
-	folded := &flamegraph.Profile{}
-	var total, lost uint64
-	keep := func(p *profile.Profile) {
-		total += p.Total()
-		lost += p.Lost
-		if outFormat == "pprof" {
-			parts = append(parts, p)
-			return
-		}
-		folded = flamegraph.Merge(folded, p.Folded(profile.FoldOptions{TID: *perThread})).Folded()
-	}
-	if err := recordUntil(s, *dur, cmd, sigs, stderr, keep); err != nil {
-		return o.finish(err)
-	}
-	status := 0 // the command's exit status, which record exits with
+	rec := &recording{pprof: f.format == "pprof", perThread: f.perThread, folded: &flamegraph.Profile{}, backend: s.Backend()}
+	err = recordUntil(s, f.dur, cmd, sigs, stderr, rec.keep)
+	rec.elapsed = time.Since(start)
+	return rec, err
+}
+
+// output writes the recording to o, and returns the profiled command's
+// exit status as record's. A recording without samples is not written
+// (unless --keep-empty) and is an error said on stderr.
+func (f *recordFlags) output(o *output, rec *recording, cmd *exec.Cmd, stderr io.Writer) error {
+	status := 0
 	if cmd != nil {
 		status = commandStatus(cmd.ProcessState)
 	}
-	if total == 0 && !*keepEmpty {
+	if rec.total == 0 && !f.keepEmpty {
 		o.finish(errNoSamples) // removes the temporary file
 		fmt.Fprintf(stderr, "flamekit record: no samples from %s in %.1fs (%s backend, %d lost); nothing written (--keep-empty writes an empty profile)\n",
-			recordTarget(*pids, *cgroup, command), time.Since(start).Seconds(), s.Backend(), lost)
+			recordTarget(f.pids, f.cgroup, f.command), rec.elapsed.Seconds(), rec.backend, rec.lost)
 		return exitStatus(cmp.Or(status, 1))
 	}
-	var werr error
-	switch outFormat {
-	case "svg":
-		if fg.Title == "" {
-			fg.Title = fmt.Sprintf("%s profile (%d samples)", *event, total)
-		}
-		werr = render(o, stderr, folded, fg)
-		if total == 0 && errors.Is(werr, flamegraph.ErrEmpty) {
-			werr = nil // --keep-empty: the SVG says there are no samples
-		}
-	case "pprof":
-		werr = profile.Merge(parts...).WritePprof(o)
-	case "folded":
-		_, werr = folded.WriteTo(o)
-	}
-	if err := o.finish(werr); err != nil {
+	if err := o.finish(f.write(o, rec, stderr)); err != nil {
 		return err
 	}
 	if status != 0 {
 		return exitStatus(status)
 	}
 	return nil
+}
+
+// recording is what a recording collected. A pprof profile keeps every
+// sample with its pid; folded stacks and flame graphs need only the merged
+// stacks, so each collection is folded at once and memory stays bounded by
+// the distinct stacks.
+type recording struct {
+	pprof, perThread bool
+	parts            []*profile.Profile  // with pprof
+	folded           *flamegraph.Profile // without
+	total, lost      uint64              // samples
+	backend          profile.Backend
+	elapsed          time.Duration
+}
+
+// keep adds a collection to the recording.
+func (r *recording) keep(p *profile.Profile) {
+	r.total += p.Total()
+	r.lost += p.Lost
+	if r.pprof {
+		r.parts = append(r.parts, p)
+		return
+	}
+	r.folded = flamegraph.Merge(r.folded, p.Folded(profile.FoldOptions{TID: r.perThread})).Folded()
+}
+
+// write writes the recording to w in the output format. A flame graph of
+// no samples (--keep-empty) says so, and is no error.
+func (f *recordFlags) write(w io.Writer, rec *recording, stderr io.Writer) error {
+	switch f.format {
+	case "svg":
+		if f.graph.opts.Title == "" {
+			f.graph.opts.Title = fmt.Sprintf("%s profile (%d samples)", f.event, rec.total)
+		}
+		err := f.graph.render(w, stderr, rec.folded)
+		if rec.total == 0 && errors.Is(err, flamegraph.ErrEmpty) {
+			err = nil // --keep-empty: the SVG says there are no samples
+		}
+		return err
+	case "pprof":
+		return profile.Merge(rec.parts...).WritePprof(w)
+	}
+	_, err := rec.folded.WriteTo(w)
+	return err
 }
 
 // errNoSamples makes finish discard the output of a recording without

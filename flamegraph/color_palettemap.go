@@ -9,15 +9,17 @@ import (
 	"strings"
 )
 
-// Palette maps function names to colours: the palette.map file of
-// flamegraph.pl's --cp, which keeps colours consistent across graphs.
-type Palette map[string]Color
+// PaletteMap maps function names, annotation included, to their colours:
+// the palette.map file of flamegraph.pl's --cp, which keeps colours
+// consistent across graphs (Options.PaletteMap).
+type PaletteMap map[string]Color
 
-// ReadPalette reads a palette file: one "name->rgb(r,g,b)" a line. A name
-// may itself contain "->"; the colour follows the last one. Blank lines are
-// skipped; any other malformed line is an error.
-func ReadPalette(r io.Reader) (Palette, error) {
-	p := Palette{}
+// ReadPaletteMap reads a palette file: one "name->rgb(r,g,b)" a line. A
+// name may itself contain "->"; the colour follows the last one. Blank
+// lines are skipped; any other malformed line is an error. An empty file
+// gives an empty, non-nil map.
+func ReadPaletteMap(r io.Reader) (PaletteMap, error) {
+	p := PaletteMap{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
 	for n := 1; sc.Scan(); n++ {
@@ -63,8 +65,9 @@ func parseRGB(s string) (Color, error) {
 	return Color{c[0], c[1], c[2]}, nil
 }
 
-// WriteTo writes the palette in palette-file form, sorted by name.
-func (p Palette) WriteTo(w io.Writer) (int64, error) {
+// WriteTo writes the palette in palette-file form, sorted by name, as
+// flamegraph.pl writes palette.map.
+func (p PaletteMap) WriteTo(w io.Writer) (int64, error) {
 	names := make([]string, 0, len(p))
 	for name := range p {
 		names = append(names, name)
