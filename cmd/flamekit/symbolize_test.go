@@ -49,16 +49,16 @@ func TestSymbolizeOutputStyles(t *testing.T) {
 	if len(lines) < 3 || lines[0] != "symwork_hot" || !regexp.MustCompile(`symwork\.c:4:[0-9]+$`).MatchString(lines[1]) || lines[2] != "" {
 		t.Fatalf("plain output:\n%s", out)
 	}
-	// llvm-symbolizer prints the same, where it is installed.
-	if _, err := exec.LookPath("llvm-symbolizer"); err == nil {
-		want, err := exec.Command("llvm-symbolizer", "--obj="+bin, addr).Output()
+	t.Run("same as llvm-symbolizer", func(t *testing.T) {
+		llvm := testenv.RequireTool(t, "llvm-symbolizer", "apt-get install llvm")
+		want, err := exec.Command(llvm, "--obj="+bin, addr).Output()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if out != string(want) {
 			t.Errorf("output differs from llvm-symbolizer's:\n%s\nllvm-symbolizer:\n%s", out, want)
 		}
-	}
+	})
 
 	// pprof's way: "CODE FILE 0xADDR" lines, JSON answers; unknown addresses
 	// and unreadable files answer too, without stopping.
