@@ -19,7 +19,7 @@ import (
 
 // leakEnv names, for TestLeakyChild, what the child test process leaves
 // behind: a comma-separated list of leakyChild's cases.
-const leakEnv = "FLAMEKIT_TESTENV_LEAK"
+const leakEnv = "FLAMEKIT_LEAKY_CHILD"
 
 // TestLeakCheck runs this package's test binary as a child that leaves
 // things behind, and checks that Main fails it with a report naming each.
