@@ -16,8 +16,8 @@ import (
 //	func TestMain(m *testing.M) { testenv.Main(m) }
 //
 // It exits with the tests' status, or non-zero with a report on stderr
-// when the tests left file descriptors, mappings or goroutines behind; see
-// [Run].
+// when the tests left file descriptors, mappings, processes or goroutines
+// behind; see [Run].
 func Main(m *testing.M) {
 	os.Exit(Run(m))
 }
@@ -29,12 +29,14 @@ const settleTime = 3 * time.Second
 
 // Run runs m's tests and checks that they leave nothing behind: every file
 // descriptor open after them was open before them, and so was every
-// mapping of a file or kernel object and every goroutine. It returns the
-// tests' exit status, or 1 when they passed but leaked, with a report on
-// stderr naming each leak: the descriptors with what they refer to (a
-// file's path, a pipe, a socket, a BPF map or program with its name and
-// ID, a perf event), the mappings (a perf event's ring buffer, a file),
-// and the goroutines with their stacks.
+// mapping of a file or kernel object, every child process (running, or
+// exited and not waited for) and every goroutine. It returns the tests'
+// exit status, or 1 when they passed but leaked, with a report on stderr
+// naming each leak: the descriptors with what they refer to (a file's
+// path, a pipe, a socket, a BPF map or program with its name and ID, a
+// perf event), the mappings (a perf event's ring buffer, a file), the
+// processes with their command lines, and the goroutines with their
+// stacks.
 //
 // Goroutines the runtime starts for the life of the process (signal
 // delivery) do not count, and neither does what is only waiting for the
@@ -65,6 +67,11 @@ func Run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	processesBefore, err := childProcesses()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	goroutinesBefore := map[int]bool{}
 	for _, g := range goroutines() {
 		goroutinesBefore[g.id] = true
@@ -72,7 +79,7 @@ func Run(m *testing.M) int {
 
 	code := m.Run()
 
-	l, err := findLeaks(before{fdsBefore, mappingsBefore, goroutinesBefore}, self)
+	l, err := findLeaks(before{fdsBefore, mappingsBefore, processesBefore, goroutinesBefore}, self)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -115,6 +122,7 @@ func startNetpoller() {
 type before struct {
 	fds        fdTable
 	mappings   mappingTable
+	processes  map[int]bool
 	goroutines map[int]bool
 }
 
@@ -123,11 +131,12 @@ type leaks struct {
 	fds        fdTable
 	fdOrder    []int
 	mappings   []string
+	processes  []int
 	goroutines []goroutine
 }
 
 func (l leaks) empty() bool {
-	return len(l.fdOrder) == 0 && len(l.mappings) == 0 && len(l.goroutines) == 0
+	return len(l.fdOrder) == 0 && len(l.mappings) == 0 && len(l.processes) == 0 && len(l.goroutines) == 0
 }
 
 // findLeaks compares the process with what it had before the tests. What
@@ -145,10 +154,15 @@ func findLeaks(b before, self int) (leaks, error) {
 		if err != nil {
 			return leaks{}, err
 		}
+		processes, err := childProcesses()
+		if err != nil {
+			return leaks{}, err
+		}
 		l := leaks{
 			fds:        fds,
 			fdOrder:    fds.openedSince(b.fds),
 			mappings:   mappings.mappedSince(b.mappings),
+			processes:  processesSince(processes, b.processes),
 			goroutines: startedSince(goroutines(), b.goroutines, self),
 		}
 		if l.empty() || time.Now().After(deadline) {
@@ -160,19 +174,22 @@ func findLeaks(b before, self int) (leaks, error) {
 	}
 }
 
-// report writes l to w: each descriptor with what it refers to, and each
-// goroutine's stack.
+// report writes l to w: each descriptor with what it refers to, each
+// mapping and process, and each goroutine's stack.
 func (l leaks) report(w io.Writer) {
-	fmt.Fprintf(w, "testenv: the tests left %d file descriptor(s), %d mapping(s) and %d goroutine(s) behind:\n",
-		len(l.fdOrder), len(l.mappings), len(l.goroutines))
+	fmt.Fprintf(w, "testenv: the tests left %d file descriptor(s), %d mapping(s), %d process(es) and %d goroutine(s) behind:\n",
+		len(l.fdOrder), len(l.mappings), len(l.processes), len(l.goroutines))
 	for _, fd := range l.fdOrder {
 		fmt.Fprintf(w, "  %s\n", describeFD(fd, l.fds[fd]))
 	}
 	for _, m := range l.mappings {
 		fmt.Fprintf(w, "  mapping %s\n", m)
 	}
+	for _, pid := range l.processes {
+		fmt.Fprintf(w, "  %s\n", describeProcess(pid))
+	}
 	for _, g := range l.goroutines {
 		fmt.Fprintf(w, "  %s\n", strings.ReplaceAll(g.stack, "\n", "\n  "))
 	}
-	fmt.Fprintln(w, "testenv: close what a test opens and stop what it starts (t.Cleanup), or the next test inherits it")
+	fmt.Fprintln(w, "testenv: close what a test opens, and stop and wait for what it starts (t.Cleanup), or the next test inherits it")
 }

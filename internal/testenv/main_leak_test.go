@@ -32,7 +32,7 @@ func TestLeakCheck(t *testing.T) {
 		t.Parallel()
 		out := runLeakyChild(t, "file,pipe,socket,goroutine", 1)
 		wantReport(t, out,
-			"testenv: the tests left 4 file descriptor(s), 0 mapping(s) and 1 goroutine(s) behind:",
+			"testenv: the tests left 4 file descriptor(s), 0 mapping(s), 0 process(es) and 1 goroutine(s) behind:",
 			": "+doc+"\n",
 			": pipe:[",
 			": socket:[",
@@ -42,7 +42,17 @@ func TestLeakCheck(t *testing.T) {
 	t.Run("mapped file", func(t *testing.T) {
 		t.Parallel()
 		out := runLeakyChild(t, "mmap", 1)
-		wantReport(t, out, "testenv: the tests left 0 file descriptor(s), 1 mapping(s) and 0 goroutine(s) behind:", "  mapping ", " "+doc+"\n")
+		wantReport(t, out, "testenv: the tests left 0 file descriptor(s), 1 mapping(s), 0 process(es) and 0 goroutine(s) behind:", "  mapping ", " "+doc+"\n")
+	})
+	t.Run("processes", func(t *testing.T) {
+		t.Parallel()
+		out := runLeakyChild(t, "process,zombie", 1)
+		wantReport(t, out,
+			// cat's stdin, and each process's pidfd (Go holds one until Wait).
+			"testenv: the tests left 3 file descriptor(s), 0 mapping(s), 2 process(es) and 0 goroutine(s) behind:",
+			": anon_inode:[pidfd]\n",
+			regexp.MustCompile(`\n  process [0-9]+: cat\n`),
+			regexp.MustCompile(`\n  process [0-9]+: true \(exited, not waited for\)\n`))
 	})
 	t.Run("BPF map", func(t *testing.T) {
 		t.Parallel()
@@ -55,7 +65,7 @@ func TestLeakCheck(t *testing.T) {
 		RequireSelfProfiling(t)
 		out := runLeakyChild(t, "perf_event,perf_ring", 1)
 		wantReport(t, out,
-			"testenv: the tests left 1 file descriptor(s), 1 mapping(s) and 0 goroutine(s) behind:",
+			"testenv: the tests left 1 file descriptor(s), 1 mapping(s), 0 process(es) and 0 goroutine(s) behind:",
 			": anon_inode:[perf_event]\n",
 			regexp.MustCompile(`  mapping [0-9a-f]+-[0-9a-f]+ .* anon_inode:\[perf_event\]\n`))
 	})
@@ -121,9 +131,10 @@ func TestLeakyChild(t *testing.T) {
 var leftBehind []any
 
 // leakyChild leaves one thing behind: a file, a pipe, a socket, a
-// goroutine, a mapped file whose descriptor is closed, a BPF map, a perf
-// event, or a perf event's mapped ring buffer; or, for "settling", things
-// that are only on their way out when the test ends.
+// goroutine, a mapped file whose descriptor is closed, a running process,
+// an exited one not waited for, a BPF map, a perf event, or a perf event's
+// mapped ring buffer; or, for "settling", things that are only on their
+// way out when the test ends.
 func leakyChild(t *testing.T, what string) {
 	switch what {
 	case "file":
@@ -146,6 +157,24 @@ func leakyChild(t *testing.T, what string) {
 		leftBehind = append(leftBehind, l)
 	case "goroutine":
 		go leakyGoroutine(make(chan int))
+	case "process":
+		// cat exits when this process does, which closes its stdin.
+		cat := exec.Command("cat")
+		in, err := cat.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cat.Start(); err != nil {
+			t.Fatal(err)
+		}
+		leftBehind = append(leftBehind, cat, in)
+	case "zombie":
+		cmd := exec.Command("true")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		leftBehind = append(leftBehind, cmd)
+		waitForZombie(t, cmd.Process.Pid)
 	case "bpf-map":
 		m, err := ebpf.NewMap(&ebpf.MapSpec{Name: "flamekit_leak", Type: ebpf.Array, KeySize: 4, ValueSize: 4, MaxEntries: 1})
 		if err != nil {
@@ -185,10 +214,31 @@ func leakyChild(t *testing.T, what string) {
 		if _, err := os.Open("doc.go"); err != nil {
 			t.Fatal(err)
 		}
+		// A process that exits, and is waited for, after the test.
+		sleep := exec.Command("sleep", "0.3")
+		if err := sleep.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go sleep.Wait()
 		runtime.Gosched()
 	default:
 		t.Fatalf("%s=%s: no such leak", leakEnv, what)
 	}
+}
+
+// waitForZombie waits until process pid has exited, without reaping it.
+func waitForZombie(t *testing.T, pid int) {
+	for range 500 {
+		var info unix.Siginfo
+		if err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT|unix.WNOHANG, nil); err != nil {
+			t.Fatal(err)
+		}
+		if info.Signo != 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("process %d did not exit in 5 s", pid)
 }
 
 // openPerfEvent opens a software event counting this process's task
