@@ -46,14 +46,17 @@ var notTheTests = []string{
 }
 
 // startedSince returns the goroutines of gs that were not among before,
-// except the caller and those of notTheTests.
-func startedSince(gs []goroutine, before map[int]bool, self int) []goroutine {
+// except those of notTheTests.
+func startedSince(gs, before []goroutine) []goroutine {
+	was := map[int]bool{}
+	for _, g := range before {
+		was[g.id] = true
+	}
 	var started []goroutine
 	for _, g := range gs {
-		if before[g.id] || g.id == self || g.isNotTheTests() {
-			continue
+		if !was[g.id] && !g.isNotTheTests() {
+			started = append(started, g)
 		}
-		started = append(started, g)
 	}
 	return started
 }
@@ -72,13 +75,4 @@ func (g goroutine) isNotTheTests() bool {
 		}
 	}
 	return false
-}
-
-// currentGoroutine returns the ID of the calling goroutine.
-func currentGoroutine() int {
-	buf := make([]byte, 64)
-	buf = buf[:runtime.Stack(buf, false)]
-	var id int
-	fmt.Sscanf(string(buf), "goroutine %d ", &id)
-	return id
 }

@@ -56,30 +56,15 @@ func Run(m *testing.M) int {
 		return m.Run()
 	}
 	startNetpoller()
-	self := currentGoroutine()
-	fdsBefore, err := openFiles()
+	before, err := snapshot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
-	}
-	mappingsBefore, err := fileMappings()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	processesBefore, err := childProcesses()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	goroutinesBefore := map[int]bool{}
-	for _, g := range goroutines() {
-		goroutinesBefore[g.id] = true
 	}
 
 	code := m.Run()
 
-	l, err := findLeaks(before{fdsBefore, mappingsBefore, processesBefore, goroutinesBefore}, self)
+	l, err := findLeaks(before)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -118,21 +103,49 @@ func startNetpoller() {
 	w.Close()
 }
 
-// before is what the process had open and running before the tests.
-type before struct {
+// state is what the process has open and running.
+type state struct {
 	fds        fdTable
 	mappings   mappingTable
 	processes  map[int]bool
-	goroutines map[int]bool
+	goroutines []goroutine
+}
+
+// snapshot reads the process's state.
+func snapshot() (state, error) {
+	var s state
+	var err error
+	if s.fds, err = openFiles(); err != nil {
+		return s, err
+	}
+	if s.mappings, err = fileMappings(); err != nil {
+		return s, err
+	}
+	if s.processes, err = childProcesses(); err != nil {
+		return s, err
+	}
+	s.goroutines = goroutines()
+	return s, nil
 }
 
 // leaks is what the tests left behind.
 type leaks struct {
-	fds        fdTable
-	fdOrder    []int
+	fds        fdTable // all of them, for the report
+	fdOrder    []int   // the leaked ones
 	mappings   []string
 	processes  []int
 	goroutines []goroutine
+}
+
+// since returns what s has that before did not.
+func (s state) since(before state) leaks {
+	return leaks{
+		fds:        s.fds,
+		fdOrder:    s.fds.openedSince(before.fds),
+		mappings:   s.mappings.mappedSince(before.mappings),
+		processes:  processesSince(s.processes, before.processes),
+		goroutines: startedSince(s.goroutines, before.goroutines),
+	}
 }
 
 func (l leaks) empty() bool {
@@ -142,30 +155,15 @@ func (l leaks) empty() bool {
 // findLeaks compares the process with what it had before the tests. What
 // is left is looked at again, after a garbage collection and a pause,
 // until it is gone or settleTime has passed.
-func findLeaks(b before, self int) (leaks, error) {
+func findLeaks(before state) (leaks, error) {
 	deadline := time.Now().Add(settleTime)
 	pause := 10 * time.Millisecond
 	for {
-		fds, err := openFiles()
+		now, err := snapshot()
 		if err != nil {
 			return leaks{}, err
 		}
-		mappings, err := fileMappings()
-		if err != nil {
-			return leaks{}, err
-		}
-		processes, err := childProcesses()
-		if err != nil {
-			return leaks{}, err
-		}
-		l := leaks{
-			fds:        fds,
-			fdOrder:    fds.openedSince(b.fds),
-			mappings:   mappings.mappedSince(b.mappings),
-			processes:  processesSince(processes, b.processes),
-			goroutines: startedSince(goroutines(), b.goroutines, self),
-		}
-		if l.empty() || time.Now().After(deadline) {
+		if l := now.since(before); l.empty() || time.Now().After(deadline) {
 			return l, nil
 		}
 		runtime.GC()
