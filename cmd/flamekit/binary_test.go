@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
 // The flamekit binary the tests run as a user would, built once per test
@@ -24,7 +26,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := testenv.Run(m)
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}

@@ -17,20 +17,11 @@ import (
 	"github.com/flamekit/flamekit/internal/testenv"
 )
 
-// buildSymwork compiles a small C program with debug info and returns its
+// buildSymwork compiles testdata/symwork.c with debug info and returns its
 // path and the link-time address of its function symwork_hot.
 func buildSymwork(t *testing.T) (bin string, hot uint64) {
 	t.Helper()
-	if _, err := exec.LookPath("gcc"); err != nil {
-		testenv.SkipOrFail(t, "gcc not found")
-	}
-	dir := t.TempDir()
-	src := filepath.Join(dir, "symwork.c")
-	bin = filepath.Join(dir, "symwork")
-	os.WriteFile(src, []byte("volatile int sink;\n__attribute__((noinline)) void symwork_hot(void) { for (int i = 0; i < 100; i++) sink += i; }\nint main(void) { symwork_hot(); return 0; }\n"), 0o644)
-	if out, err := exec.Command("gcc", "-g", "-O1", "-o", bin, src).CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, out)
-	}
+	bin = testenv.BuildC(t, "gcc", "symwork", []string{"testdata/symwork.c"}, "-g", "-O1")
 	ef, err := elf.Open(bin)
 	if err != nil {
 		t.Fatal(err)
@@ -55,19 +46,19 @@ func TestSymbolizeOutputStyles(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	lines := strings.Split(out, "\n")
-	if len(lines) < 3 || lines[0] != "symwork_hot" || !regexp.MustCompile(`symwork\.c:2:[0-9]+$`).MatchString(lines[1]) || lines[2] != "" {
+	if len(lines) < 3 || lines[0] != "symwork_hot" || !regexp.MustCompile(`symwork\.c:4:[0-9]+$`).MatchString(lines[1]) || lines[2] != "" {
 		t.Fatalf("plain output:\n%s", out)
 	}
-	// llvm-symbolizer prints the same, where it is installed.
-	if _, err := exec.LookPath("llvm-symbolizer"); err == nil {
-		want, err := exec.Command("llvm-symbolizer", "--obj="+bin, addr).Output()
+	t.Run("same as llvm-symbolizer", func(t *testing.T) {
+		llvm := testenv.RequireTool(t, "llvm-symbolizer", "apt-get install llvm")
+		want, err := exec.Command(llvm, "--obj="+bin, addr).Output()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if out != string(want) {
 			t.Errorf("output differs from llvm-symbolizer's:\n%s\nllvm-symbolizer:\n%s", out, want)
 		}
-	}
+	})
 
 	// pprof's way: "CODE FILE 0xADDR" lines, JSON answers; unknown addresses
 	// and unreadable files answer too, without stopping.
@@ -76,7 +67,7 @@ func TestSymbolizeOutputStyles(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(out, `"FunctionName":"symwork_hot","Line":2`) || !strings.Contains(out, `"Address":"`+addr+`"`) {
+	if !strings.Contains(out, `"FunctionName":"symwork_hot","Line":4`) || !strings.Contains(out, `"Address":"`+addr+`"`) {
 		t.Errorf("JSON output:\n%s", out)
 	}
 	if strings.Count(out, "\n") != 3 || !strings.Contains(stderr, "nonexistent") {
@@ -188,12 +179,7 @@ func TestSymbolizeNotELF(t *testing.T) {
 // their shared flags, the outputs are the same.
 func TestSymbolizeMatchesLLVM(t *testing.T) {
 	llvm := testenv.RequireTool(t, "llvm-symbolizer", "apt-get install llvm")
-	src := testenv.WriteSource(t, "inl.c", `volatile int sink;
-static inline int add(int a, int b) { sink += a; return a * b + sink; }
-__attribute__((noinline)) int hot(int n) { int s = 0; for (int i = 0; i < n; i++) s += add(i, n); return s; }
-int main(int argc, char **argv) { return hot(argc * 1000); }
-`)
-	bin := testenv.BuildC(t, "gcc", "inl", []string{src}, "-g", "-O2")
+	bin := testenv.BuildC(t, "gcc", "inl", []string{"testdata/inl.c"}, "-g", "-O2")
 	ef, err := elf.Open(bin)
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +227,7 @@ int main(int argc, char **argv) { return hot(argc * 1000); }
 	}
 	// The default names inlined frames, with file:line:column.
 	r := runCLI(t, "", "", "symbolize", "-e", bin, hot)
-	if !regexp.MustCompile(`^hot\n\S*inl\.c:3:\d+\n\n$`).MatchString(r.stdout) {
+	if !regexp.MustCompile(`^hot\n\S*inl\.c:5:\d+\n\n$`).MatchString(r.stdout) {
 		t.Errorf("default output for hot's first byte: %q", r.stdout)
 	}
 	if !strings.Contains(runCLI(t, "", "", append([]string{"symbolize", "-e", bin}, addrs...)...).stdout, "add\n") {

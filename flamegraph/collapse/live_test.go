@@ -2,7 +2,6 @@ package collapse_test
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -14,45 +13,14 @@ import (
 	"github.com/flamekit/flamekit/internal/testenv"
 )
 
-// liveWorkload is a C program with a known call tree: main calls
-// flamekit_alpha (three parts of the CPU), flamekit_beta (one part) and
-// flamekit_syscalls, which spends its time in the kernel reading /dev/zero.
-const liveWorkload = `
-#include <fcntl.h>
-#include <time.h>
-#include <unistd.h>
-volatile unsigned long sink;
-static char buf[1 << 16];
-void flamekit_alpha(void) { for (unsigned long i = 0; i < 3000000; i++) sink += i * i; }
-void flamekit_beta(void)  { for (unsigned long i = 0; i < 1000000; i++) sink ^= i * 7; }
-/* read(2) without libc, whose wrappers have no frame pointer. */
-long raw_read(long fd, void *b, unsigned long n) {
-	long ret;
-	__asm__ volatile("syscall" : "=a"(ret) : "a"(0L), "D"(fd), "S"(b), "d"(n) : "rcx", "r11", "memory");
-	return ret;
-}
-void flamekit_syscalls(int fd) { for (int i = 0; i < 300; i++) sink += raw_read(fd, buf, sizeof buf); }
-int main(void) {
-	int fd = open("/dev/zero", O_RDONLY);
-	time_t end = time(0) + 2;
-	while (time(0) < end) { flamekit_alpha(); flamekit_beta(); flamekit_syscalls(fd); }
-	return 0;
-}
-`
-
-// recordLive builds and profiles the workload with perf and returns the
-// `perf script` output, in the default layout and with -F comm,pid,tid,....
+// recordLive builds testdata/livework.c, profiles it with perf and returns
+// the `perf script` output, in the default layout and with
+// -F comm,pid,tid,....
 func recordLive(t *testing.T) (plain, withPID []byte) {
 	t.Helper()
-	testenv.RequireTool(t, "gcc", "")
 	testenv.RequireTool(t, "perf", "")
-	dir := t.TempDir()
-	src := filepath.Join(dir, "livework.c")
-	bin := filepath.Join(dir, "livework")
-	data := filepath.Join(dir, "perf.data")
-	if err := os.WriteFile(src, []byte(liveWorkload), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	bin := testenv.BuildC(t, "gcc", "livework", []string{"testdata/livework.c"}, "-O0", "-fno-omit-frame-pointer")
+	data := filepath.Join(t.TempDir(), "perf.data")
 	run := func(name string, args ...string) []byte {
 		t.Helper()
 		var stderr bytes.Buffer
@@ -64,7 +32,6 @@ func recordLive(t *testing.T) (plain, withPID []byte) {
 		}
 		return out
 	}
-	run("gcc", "-O0", "-fno-omit-frame-pointer", "-o", bin, src)
 	run("perf", "record", "-q", "-e", "cpu-clock", "-F", "999", "-g", "-o", data, "--", bin)
 	plain = run("perf", "script", "-i", data)
 	withPID = run("perf", "script", "-i", data, "-F", "comm,pid,tid,time,period,event,ip,sym,dso")

@@ -2,7 +2,6 @@ package addrgen
 
 import (
 	"debug/elf"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -108,61 +107,23 @@ func TestFunctionsMatchNmLibc(t *testing.T) {
 	checkMatchesNm(t, libc, true)
 }
 
-// TestFunctionsMatchNmGo reads a Go binary the test builds (.symtab with
-// generic instantiations and names holding spaces, such as
-// "type:.eq.struct { ... }").
+// TestFunctionsMatchNmGo reads a Go binary the test builds from
+// testdata/goprog (.symtab with generic instantiations and names holding
+// spaces, such as "type:.eq.struct { ... }").
 func TestFunctionsMatchNmGo(t *testing.T) {
-	dir := t.TempDir()
-	src := `package main
-
-import "fmt"
-
-type pair[K comparable, V any] struct {
-	k K
-	v V
-}
-
-func keys[K comparable, V any](ps []pair[K, V]) []K {
-	var ks []K
-	for _, p := range ps {
-		ks = append(ks, p.k)
-	}
-	return ks
-}
-
-func main() {
-	anon := []struct{ a, b int }{{1, 2}}
-	fmt.Println(keys([]pair[string, int]{{"a", 1}}), anon[0] == struct{ a, b int }{1, 2})
-}
-`
-	for name, text := range map[string]string{"main.go": src, "go.mod": "module prog\n\ngo 1.22\n"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command(testenv.RequireTool(t, "go", "install Go"), "build", "-o", "prog", ".")
-	cmd.Dir = dir
+	bin := filepath.Join(t.TempDir(), "prog")
+	cmd := exec.Command(testenv.RequireTool(t, "go", "install Go"), "build", "-o", bin, ".")
+	cmd.Dir = filepath.Join("testdata", "goprog")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	checkMatchesNm(t, filepath.Join(dir, "prog"), false)
+	checkMatchesNm(t, bin, false)
 }
 
 // TestFunctionsMatchNmCxx reads a statically linked C++ binary: libstdc++
 // and libc inside, with local, weak and aliased symbols.
 func TestFunctionsMatchNmCxx(t *testing.T) {
-	src := testenv.WriteSource(t, "prog.cc", `#include <map>
-#include <string>
-#include <iostream>
-struct S { S() { std::cout << "s\n"; } virtual ~S() {} };
-int main(int argc, char **argv) {
-	S s;
-	std::map<std::string, int> m;
-	m[argv[0]] = argc;
-	return m.size() == 1 ? 0 : 1;
-}
-`)
-	checkMatchesNm(t, testenv.BuildC(t, "g++", "prog", []string{src}, "-O2", "-static"), false)
+	checkMatchesNm(t, testenv.BuildC(t, "g++", "prog", []string{"testdata/prog.cc"}, "-O2", "-static"), false)
 }
 
 // TestFunctionsMatchNmNode reads node's 100k C++ symbols (CI installs node).

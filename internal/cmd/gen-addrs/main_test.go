@@ -10,6 +10,8 @@ import (
 	"github.com/flamekit/flamekit/internal/testenv"
 )
 
+func TestMain(m *testing.M) { testenv.Main(m) }
+
 // TestRun runs the command on libc with the binary before and after the
 // flags: the same addresses either way, one truth line each.
 func TestRun(t *testing.T) {

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // TestRun checks that the sample count may come before or after the flags
 // and that the flags reach the generator.
