@@ -2,12 +2,9 @@ package profile
 
 import "github.com/flamekit/flamekit/profile/internal/sampler"
 
-// The keys of Profile.Failures: each counts samples kept with an
-// incomplete stack, or, where it says so, samples lost (also in
-// Profile.Lost) or events of a backend. A key is present only when its
-// count is not zero.
-//
-// Stacks a backend could not take:
+// Keys of [Profile.Failures]: stacks a backend could not take. Each Failure
+// constant is a key of Profile.Failures, and counts samples kept with an
+// incomplete stack unless its doc says otherwise.
 const (
 	// FailureUserStackFull ("user-stack-full") counts samples kept without
 	// their user stack because the BPF backend's stack map was full: more
@@ -40,8 +37,8 @@ const (
 	FailureKernelStackMissing = sampler.FailureKernelStackMissing
 )
 
-// User stacks cut where the frame-pointer walk went astray (see the
-// package documentation, "Stack cuts"):
+// Keys of [Profile.Failures]: user stacks cut where the frame-pointer walk
+// went astray (see the package documentation, "Stack cuts").
 const (
 	// FailureUserStackUnmapped ("user-stack-unmapped") counts samples whose
 	// user stack was cut at a return address in no executable mapping of
@@ -58,7 +55,8 @@ const (
 	FailureUserStackLoop = "user-stack-loop"
 )
 
-// Samples lost, by cause (their sum is Profile.Lost):
+// Keys of [Profile.Failures]: samples lost, by cause. They are in no
+// Sample; their sum is [Profile.Lost].
 const (
 	// FailureCountsFull ("counts-full") counts samples the BPF backend
 	// lost because its map of counts was full: more distinct stacks than
@@ -72,8 +70,8 @@ const (
 	FailureRingFull = sampler.FailureRingFull
 )
 
-// Timed samples lost (counted in Profile.Samples, missing from
-// Profile.Timed):
+// Keys of [Profile.Failures]: timed samples lost. They are counted in
+// [Profile.Samples] but missing from [Profile.Timed].
 const (
 	// FailureTimedRingFull ("timed-ring-full") counts timed samples the BPF
 	// backend lost because their ring buffer was full.
@@ -84,7 +82,7 @@ const (
 	FailureTimedBacklogFull = sampler.FailureTimedBacklogFull
 )
 
-// Events of the backends and of naming:
+// Keys of [Profile.Failures]: events of the backends and of naming.
 const (
 	// FailureProcessRingFull ("process-ring-full") counts the times the BPF
 	// backend could not announce a new process for its address space to be
