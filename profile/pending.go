@@ -6,8 +6,8 @@ import (
 	"github.com/flamekit/flamekit/profile/internal/sampler"
 )
 
-// pending aggregates drained samples between collections: memory grows with the
-// number of distinct stacks, not with time.
+// pending aggregates drained samples between collections: memory grows
+// with the number of distinct stacks, not with time.
 type pending struct {
 	perThread bool
 	index     map[string]int

@@ -35,7 +35,7 @@ func TestBPFCgroupKernelOnly(t *testing.T) {
 	cfg.CgroupID = fi.Ino
 	cfg.KernelOnly = true
 	s := startTest(t, cfg)
-	time.Sleep(700 * time.Millisecond)
+	samplertest.WaitCPUTime(t, pid, 700*time.Millisecond)
 	samples, _ := samplertest.DrainAll(t, s)
 	var n, kernel uint64
 	for _, rs := range samples {

@@ -1,8 +1,9 @@
-// Package sampler is the contract between a profiling session and its
-// sampling backends (internal/bpfsampler, internal/perfsampler): the
-// session resolves its options into a [Config], starts a backend with it,
-// and drains the backend's [Sampler] now and then into [Sample] values it
-// aggregates, names and hands to its caller as a profile.
+// Package sampler is the contract between a profiling session (package
+// profile) and its sampling backends (packages bpfsampler and perfsampler
+// beside this one): the session resolves its options into a [Config],
+// starts a backend with it, and drains the backend's [Sampler] now and
+// then into [Sample] values it aggregates, names and hands to its caller
+// as a profile.
 //
 // A backend is started from a Config and hands over what it gathered, at
 // each [Sampler.Drain], as Samples: stacks (user and kernel, leaf first)

@@ -28,6 +28,17 @@ func CPUTime(tb testing.TB, pid uint32) time.Duration {
 	return time.Duration(ns)
 }
 
+// WaitCPUTime waits until the main thread of process pid has run d of CPU
+// time more, or 30 s have passed: on a busy machine a workload gets less
+// than a CPU.
+func WaitCPUTime(tb testing.TB, pid uint32, d time.Duration) {
+	tb.Helper()
+	base := CPUTime(tb, pid)
+	for deadline := time.Now().Add(30 * time.Second); CPUTime(tb, pid)-base < d && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // ProcessCPUTime returns the user and system CPU time process pid has
 // used, all its threads included (those that ended too), from
 // /proc/PID/stat, in clock ticks of 10 ms.
