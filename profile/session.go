@@ -165,9 +165,9 @@ func (s *Session) Stats() (samples, lost uint64) {
 
 // Close stops sampling if needed and releases every program, map, file
 // descriptor, snapshot and goroutine of the session. It is safe to call
-// twice, and while a Collect or Stop runs: that one's lookups of names end
-// early (its addresses not named by then stay unknown), and Close returns
-// once it has.
+// twice, and while a Collect or Stop runs: Close keeps that collection
+// from naming more addresses (those it has not named by then stay
+// unknown), and returns once the collection has returned.
 func (s *Session) Close() error {
 	s.mu.Lock()
 	if s.closed {
