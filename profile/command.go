@@ -1,24 +1,24 @@
 package profile
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/flamekit/flamekit/profile/internal/sampler"
 )
 
 // command is a profiled command and what was set up to follow it.
 type command struct {
 	cmd     *exec.Cmd
-	sampler sampler
+	sampler sampler.Sampler
 	cgroup  string // the cgroup made for it (BPF backend), removed at cleanup
 	exited  chan struct{}
 }
@@ -32,7 +32,7 @@ var cgroupSeq atomic.Uint64
 //     cgroup's samples (descendants included);
 //   - perf: cmd starts stopped at its exec (ptrace), the per-thread events
 //     (inherited by children) are opened on it, then it runs.
-func startCommand(cmd *exec.Cmd, b Backend, cfg *samplerConfig, start func() (sampler, error)) (*command, error) {
+func startCommand(cmd *exec.Cmd, b Backend, cfg *sampler.Config, start func() (sampler.Sampler, error)) (*command, error) {
 	if cmd.Process != nil {
 		return nil, errors.New("Options.Command was already started")
 	}
@@ -53,14 +53,14 @@ func startCommand(cmd *exec.Cmd, b Backend, cfg *samplerConfig, start func() (sa
 	return c, nil
 }
 
-func (c *command) startInCgroup(cfg *samplerConfig, start func() (sampler, error)) error {
-	root, err := cgroup2Mount()
+func (c *command) startInCgroup(cfg *sampler.Config, start func() (sampler.Sampler, error)) error {
+	root, err := sampler.Cgroup2Mount()
 	if err != nil {
 		return err
 	}
 	dir := filepath.Join(root, fmt.Sprintf("flamekit-%d-%d", os.Getpid(), cgroupSeq.Add(1)))
 	if err := os.Mkdir(dir, 0o755); err != nil {
-		return kindOf(ErrPermission, fmt.Errorf("making a cgroup for the command: %w", err))
+		return sampler.Mark(ErrPermission, fmt.Errorf("making a cgroup for the command: %w", err))
 	}
 	c.cgroup = dir
 	fd, err := os.Open(dir)
@@ -68,7 +68,7 @@ func (c *command) startInCgroup(cfg *samplerConfig, start func() (sampler, error
 		return err
 	}
 	defer fd.Close()
-	if cfg.CgroupID, err = cgroupID(dir); err != nil {
+	if cfg.CgroupID, err = sampler.CgroupID(dir); err != nil {
 		return err
 	}
 	if c.sampler, err = start(); err != nil {
@@ -77,7 +77,7 @@ func (c *command) startInCgroup(cfg *samplerConfig, start func() (sampler, error
 	c.cmd.SysProcAttr.UseCgroupFD = true
 	c.cmd.SysProcAttr.CgroupFD = int(fd.Fd())
 	if err := c.cmd.Start(); err != nil {
-		c.sampler.close()
+		c.sampler.Close()
 		return fmt.Errorf("starting the command: %w", err)
 	}
 	return nil
@@ -86,7 +86,7 @@ func (c *command) startInCgroup(cfg *samplerConfig, start func() (sampler, error
 // startTraced starts the command stopped at its exec, opens the sampler on
 // it, and lets it run. Ptrace requests must come from the thread that
 // started the tracee, hence the locked thread.
-func (c *command) startTraced(cfg *samplerConfig, start func() (sampler, error)) error {
+func (c *command) startTraced(cfg *sampler.Config, start func() (sampler.Sampler, error)) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	c.cmd.SysProcAttr.Ptrace = true
@@ -109,7 +109,7 @@ func (c *command) startTraced(cfg *samplerConfig, start func() (sampler, error))
 		c.cmd.Process.Kill()
 		c.cmd.Wait()
 		if c.sampler != nil {
-			c.sampler.close()
+			c.sampler.Close()
 		}
 		return err
 	}
@@ -138,48 +138,4 @@ func (c *command) cleanup() {
 	if c.cgroup != "" && os.Remove(c.cgroup) == nil {
 		c.cgroup = ""
 	}
-}
-
-// cgroup2Mount returns where the cgroup v2 hierarchy is mounted
-// (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems).
-func cgroup2Mount() (string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// "36 35 0:30 / /sys/fs/cgroup rw,... shared:9 - cgroup2 cgroup2 rw"
-		pre, post, ok := strings.Cut(sc.Text(), " - ")
-		fields := strings.Fields(pre)
-		if ok && len(fields) >= 5 && strings.HasPrefix(post, "cgroup2 ") {
-			return fields[4], nil
-		}
-	}
-	return "", kindf(ErrNotSupported, "no cgroup v2 hierarchy is mounted")
-}
-
-// cgroupID returns the id of a cgroup v2 (the inode of its directory),
-// given its path, absolute or relative to the cgroup2 mount.
-func cgroupID(path string) (uint64, error) {
-	if !filepath.IsAbs(path) {
-		root, err := cgroup2Mount()
-		if err != nil {
-			return 0, err
-		}
-		path = filepath.Join(root, path)
-	}
-	var st unix.Statfs_t
-	if err := unix.Statfs(path, &st); err != nil {
-		return 0, fmt.Errorf("cgroup %s: %w", path, err)
-	}
-	if st.Type != unix.CGROUP2_SUPER_MAGIC {
-		return 0, fmt.Errorf("%s is not a cgroup v2 directory", path)
-	}
-	var s unix.Stat_t
-	if err := unix.Stat(path, &s); err != nil {
-		return 0, fmt.Errorf("cgroup %s: %w", path, err)
-	}
-	return s.Ino, nil
 }

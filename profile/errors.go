@@ -4,60 +4,32 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/flamekit/flamekit/internal/errs"
+	"github.com/flamekit/flamekit/profile/internal/sampler"
 )
 
 // ErrPermission reports that profiling was refused for lack of privilege.
 // The wrapping error says what would allow it: a capability (CAP_PERFMON,
 // CAP_BPF, CAP_SYS_ADMIN), a lower kernel.perf_event_paranoid, or
-// profiling user space only.
-var ErrPermission = errors.New("profile: permission denied")
+// profiling user space only. It is the same error as the other flamekit
+// packages return for a refusal.
+var ErrPermission = errs.ErrPermission
 
 // ErrNotSupported reports an event, target or backend this kernel or
 // machine does not support, such as a hardware counter in a virtual
-// machine without a PMU. It wraps errors.ErrUnsupported.
-var ErrNotSupported = fmt.Errorf("profile: not supported: %w", errors.ErrUnsupported)
+// machine without a PMU. errors.Is(ErrNotSupported, errors.ErrUnsupported)
+// holds. It is the same error as the other flamekit packages return for
+// what is not supported.
+var ErrNotSupported = errs.ErrNotSupported
 
 // ErrNoProcess reports a process of Options.PIDs that does not exist when
 // Start is called. (A process that exits while it is profiled is not an
 // error: its samples stay in the profile.)
-var ErrNoProcess = errors.New("profile: no such process")
+var ErrNoProcess = sampler.ErrNoProcess
 
-// Errors of this package carry its "profile: " prefix once: the functions
-// that do the work return errors without it, and the exported functions
-// and methods add it. Those that are of a kind callers branch on are made
-// by kindOf or noProcess, which put the sentinel in the chain without its
-// text (and its prefix) in the message.
-
-// kindError is an error of a kind: errors.Is finds the sentinel and the
-// cause in errs, and the message is msg alone.
-type kindError struct {
-	msg  string
-	errs []error // the sentinel, then the cause when there is one
-}
-
-func (e *kindError) Error() string   { return e.msg }
-func (e *kindError) Unwrap() []error { return e.errs }
-
-// kindOf returns err as an error of kind (ErrPermission, ErrNotSupported,
-// ErrNoProcess), with err's message.
-func kindOf(kind, err error) error {
-	return &kindError{msg: err.Error(), errs: []error{kind, err}}
-}
-
-// kindf returns an error of kind with a message of its own.
-func kindf(kind error, format string, args ...any) error {
-	return &kindError{msg: fmt.Sprintf(format, args...), errs: []error{kind}}
-}
-
-// noProcess reports that process pid does not exist; cause is how that
-// was found, or nil.
-func noProcess(pid uint32, cause error) error {
-	e := &kindError{msg: fmt.Sprintf("no process %d", pid), errs: []error{ErrNoProcess}}
-	if cause != nil {
-		e.errs = append(e.errs, cause)
-	}
-	return e
-}
+// ErrStopped is returned by Collect and Stop after the session stopped.
+var ErrStopped = errors.New("profile: session stopped")
 
 // backendsError is the failure of every backend Start tried, with each
 // one's reason, in the order they were tried.
@@ -79,7 +51,8 @@ func (e *backendsError) Error() string {
 
 func (e *backendsError) Unwrap() []error { return e.errs }
 
-// prefixed adds the package prefix to an error of the work, at the API.
+// prefixed adds the package prefix to an error of the work, at the API:
+// the functions that do the work return errors without it.
 func prefixed(err error) error {
 	if err == nil {
 		return nil

@@ -11,23 +11,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/flamekit/flamekit/internal/perfevent"
 	"github.com/flamekit/flamekit/internal/testenv"
+	"github.com/flamekit/flamekit/profile/internal/samplertest"
 )
-
-// deadPID returns the PID of a process that existed and is gone: a child
-// started and reaped.
-func deadPID(t *testing.T) int {
-	t.Helper()
-	cmd := exec.Command(testenv.RequireTool(t, "true", "apt-get install coreutils"))
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
-	}
-	pid := cmd.Process.Pid
-	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); !os.IsNotExist(err) {
-		t.Fatalf("/proc/%d of a reaped child: %v", pid, err)
-	}
-	return pid
-}
 
 // checkMessage fails unless err's message starts with want and carries
 // the package prefix once and each backend's name at most once.
@@ -44,11 +31,38 @@ func checkMessage(t *testing.T, err error, want string) {
 	}
 }
 
+// TestSentinelsShared checks that the sentinels are internal/perfevent's
+// (and so every flamekit package's): errors.Is finds them in errors of
+// either package without translation.
+func TestSentinelsShared(t *testing.T) {
+	if ErrPermission != perfevent.ErrPermission || ErrNotSupported != perfevent.ErrNotSupported {
+		t.Errorf("profile's sentinels (%v, %v) are not perfevent's (%v, %v)", ErrPermission, ErrNotSupported, perfevent.ErrPermission, perfevent.ErrNotSupported)
+	}
+	if !errors.Is(ErrNotSupported, errors.ErrUnsupported) {
+		t.Error("ErrNotSupported is not errors.ErrUnsupported")
+	}
+}
+
+// TestParseErrors parses an unknown event and an unknown backend: each is
+// ErrNotSupported, and says so with the package prefix once.
+func TestParseErrors(t *testing.T) {
+	_, err := ParseEvent("no-such-event")
+	if !errors.Is(err, ErrNotSupported) {
+		t.Errorf("error %v is not ErrNotSupported", err)
+	}
+	checkMessage(t, err, `profile: not supported: unknown event "no-such-event" (known: cpu-clock, `)
+	_, err = ParseBackend("dtrace")
+	if !errors.Is(err, ErrNotSupported) {
+		t.Errorf("error %v is not ErrNotSupported", err)
+	}
+	checkMessage(t, err, `profile: not supported: unknown backend "dtrace" (want auto, bpf or perf)`)
+}
+
 // TestStartNoProcess asks every backend to profile a process that is gone:
 // Start fails at once with ErrNoProcess, naming the PID.
 func TestStartNoProcess(t *testing.T) {
 	testenv.RequireRoot(t)
-	pid := deadPID(t)
+	pid := samplertest.DeadPID(t)
 	for _, b := range []Backend{BackendAuto, BackendBPF, BackendPerf} {
 		t.Run(b.String(), func(t *testing.T) {
 			s, err := Start(context.Background(), Options{PIDs: []int{os.Getpid(), pid}, Backend: b})
@@ -61,21 +75,6 @@ func TestStartNoProcess(t *testing.T) {
 			}
 			checkMessage(t, err, fmt.Sprintf("profile: no process %d", pid))
 		})
-	}
-}
-
-// TestPerfRingNoProcess starts the perf backend itself on a process that
-// is gone (one that exits between Start's check and the backend's start).
-func TestPerfRingNoProcess(t *testing.T) {
-	cfg := cpuClock(99)
-	cfg.PIDs = []uint32{uint32(deadPID(t))}
-	s, err := startPerfRing(cfg)
-	if err == nil {
-		s.close()
-		t.Fatal("the perf backend started on a process that does not exist")
-	}
-	if !errors.Is(err, ErrNoProcess) {
-		t.Fatalf("error %v is not ErrNoProcess", err)
 	}
 }
 
@@ -117,7 +116,7 @@ const autoPermChildEnv = "FLAMEKIT_AUTO_PERMISSION_CHILD"
 // both refuse, and the error says why each did, once.
 func TestAutoPermission(t *testing.T) {
 	testenv.RequireRoot(t) // to become nobody
-	out := runAsNobody(t, "TestAutoPermissionChild", autoPermChildEnv)
+	out := samplertest.RunAsNobody(t, "TestAutoPermissionChild", autoPermChildEnv)
 	if !strings.Contains(string(out), "AUTOPERM ") {
 		t.Fatalf("no result line from the child:\n%s", out)
 	}

@@ -54,5 +54,5 @@ func ParseEvent(name string) (Event, error) {
 	for _, e := range events {
 		known = append(known, e.names[0])
 	}
-	return Event{}, fmt.Errorf("%w: unknown event %q (known: %s)", ErrNotSupported, name, strings.Join(known, ", "))
+	return Event{}, fmt.Errorf("profile: %w: unknown event %q (known: %s)", ErrNotSupported, name, strings.Join(known, ", "))
 }

@@ -1,53 +1,11 @@
 package profile
 
 import (
-	"fmt"
 	"log/slog"
 	"os/exec"
-	"strings"
 
 	"github.com/flamekit/flamekit/symbolize"
 )
-
-// Backend names a way of sampling.
-type Backend uint8
-
-// The backends.
-const (
-	// BackendAuto uses BPF when it is allowed, else the perf ring buffer.
-	BackendAuto Backend = iota
-	// BackendBPF samples with an eBPF program that aggregates stacks in the
-	// kernel. It needs root (or CAP_BPF and CAP_PERFMON).
-	BackendBPF
-	// BackendPerf reads samples from perf ring buffers in user space. With
-	// kernel.perf_event_paranoid ≤ 2 a process may profile its own user
-	// stacks (and its children's) without privilege.
-	BackendPerf
-)
-
-// String returns "auto", "bpf" or "perf".
-func (b Backend) String() string {
-	switch b {
-	case BackendBPF:
-		return "bpf"
-	case BackendPerf:
-		return "perf"
-	}
-	return "auto"
-}
-
-// ParseBackend parses "auto", "bpf" or "perf".
-func ParseBackend(s string) (Backend, error) {
-	switch strings.ToLower(s) {
-	case "", "auto":
-		return BackendAuto, nil
-	case "bpf", "ebpf":
-		return BackendBPF, nil
-	case "perf":
-		return BackendPerf, nil
-	}
-	return BackendAuto, fmt.Errorf("%w: unknown backend %q (want auto, bpf or perf)", ErrNotSupported, s)
-}
 
 // Options says what to profile and how. The zero value profiles the whole
 // system's CPU time at 99 Hz with user and kernel stacks, idle left out.
@@ -99,7 +57,4 @@ type Options struct {
 	Symbolizer *symbolize.Symbolizer
 	// Logger receives debug messages; nil means silence.
 	Logger *slog.Logger
-
-	// maxStacks sizes the backends' maps (tests force losses with it).
-	maxStacks int
 }

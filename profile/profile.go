@@ -25,9 +25,11 @@ type Profile struct {
 	// for cpu-clock), where the backend knows it.
 	LostValue uint64
 	// Failures counts, per cause, samples kept with an incomplete stack (a
-	// stack that could not be read, a stack-id collision, a user stack cut
-	// where its frame-pointer walk went astray: FailureUserStackUnmapped,
-	// FailureUserStackLoop) and the causes of Lost.
+	// stack that could not be read, such as [FailureUserStackFull]; a user
+	// stack cut where its frame-pointer walk went astray, such as
+	// [FailureUserStackLoop]), the causes of Lost (such as
+	// [FailureRingFull]) and events of the backends. Its keys are the
+	// Failure constants.
 	Failures map[string]uint64
 }
 

@@ -15,52 +15,11 @@ import (
 	"github.com/flamekit/flamekit/profile"
 )
 
-// splitWorkload forks a child (to check that children are followed) that
-// spends three parts of its CPU in session_alpha and one in session_beta,
-// for about a second and a half.
-const splitWorkload = `
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-volatile unsigned long sink;
-void session_alpha(void) { for (unsigned long i = 0; i < 3000000; i++) sink += i * i; }
-void session_beta(void)  { for (unsigned long i = 0; i < 1000000; i++) sink ^= i * 7; }
-int main(void) {
-	pid_t child = fork();
-	if (child == 0) {
-		struct timespec t0, t;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		do {
-			session_alpha();
-			session_beta();
-			clock_gettime(CLOCK_MONOTONIC, &t);
-		} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 1500);
-		_exit(0);
-	}
-	waitpid(child, 0, 0);
-	return 0;
-}
-`
-
-func buildWorkload(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("gcc"); err != nil {
-		testenv.SkipOrFail(t, "gcc not found")
-	}
-	dir := t.TempDir()
-	src, bin := filepath.Join(dir, "split.c"), filepath.Join(dir, "splitwork")
-	os.WriteFile(src, []byte(splitWorkload), 0o644)
-	if out, err := exec.Command("gcc", "-O0", "-fno-omit-frame-pointer", "-o", bin, src).CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // TestCommandBothBackends profiles a command and its child with each
 // backend and checks the folded stacks, the CPU split and the pprof output.
 func TestCommandBothBackends(t *testing.T) {
 	testenv.RequireRoot(t)
-	bin := buildWorkload(t)
+	bin := testenv.BuildC(t, "gcc", "splitwork", []string{filepath.Join("testdata", "splitwork.c")}, "-O0", "-fno-omit-frame-pointer")
 	for _, b := range []profile.Backend{profile.BackendBPF, profile.BackendPerf} {
 		t.Run(b.String(), func(t *testing.T) {
 			s, p := runCommand(t, exec.Command(bin), b, 499)

@@ -1,56 +1,8 @@
 package profile
 
-import "github.com/flamekit/flamekit/symbolize"
-
-// Both backends take user stacks by walking frame pointers, in the kernel.
-// Code built without frame pointers uses rbp as a general register, and a
-// walk that reaches it reads whatever rbp points to as a frame: return
-// addresses that are data, or a chain of pointers followed as frames until
-// the depth limit (127). A flame graph would show them as towers of
-// "[unknown]" frames, the tallest tower setting the graph's height. So
-// each user stack is cut, as it is drained, where the walk went astray:
-//
-//   - at the first return address in no executable mapping of the
-//     process's snapshot (a file, the vDSO, anonymous memory where JIT
-//     compilers put code, or JIT code named by a perf map or jitdump);
-//     when the process still runs, its snapshot is updated first, so code
-//     it mapped since (dlopen, a JIT's new code) does not cut;
-//   - after the leaf when there is no snapshot: the process exited before
-//     its mappings could be read (a shell's short-lived fork), so none of
-//     its addresses can be named or told from garbage;
-//   - where the stack ends in a block of at most loopMaxPeriod addresses
-//     repeated to its end, over loopMinLength addresses or more, as a walk
-//     caught in a cycle of frame pointers gives: the first copy of the
-//     block stays. A recursion deeper than the depth limit gives the same
-//     stack and is cut the same way; its outer frames were lost anyway.
-//     Recursion that the walk leaves (through main, _start...) is kept
-//     whole, repeats and all.
-//
-// The leaf, the sampled instruction pointer, always stays: it comes from
-// the registers, not from the walk, so it is where the thread was even
-// when no mapping of the snapshot holds it (code mapped after the snapshot
-// of a process that has exited since); dropping it would take the sample's
-// last frame away.
-//
-// Each cut sample is counted in Profile.Failures by cause:
-// FailureUserStackUnmapped, FailureUserStackNoMappings,
-// FailureUserStackLoop.
-
-// Failure causes of user stacks cut where the frame-pointer walk went
-// astray, as counted in Profile.Failures.
-const (
-	// FailureUserStackUnmapped counts samples whose user stack was cut at a
-	// return address in no executable mapping of the process.
-	FailureUserStackUnmapped = "user-stack-unmapped"
-	// FailureUserStackNoMappings counts samples whose user stack was cut
-	// to its leaf because the process exited before its mappings could be
-	// read.
-	FailureUserStackNoMappings = "user-stack-no-mappings"
-	// FailureUserStackLoop counts samples whose user stack ended in a
-	// block of up to 16 addresses repeated over 32 addresses or more (a
-	// cycle of frame pointers, or a recursion deeper than the depth
-	// limit), cut after the block's first copy.
-	FailureUserStackLoop = "user-stack-loop"
+import (
+	"github.com/flamekit/flamekit/profile/internal/sampler"
+	"github.com/flamekit/flamekit/symbolize"
 )
 
 const (
@@ -58,8 +10,14 @@ const (
 	loopMinLength = 32 // addresses, all copies of the block, that make a cycle
 )
 
-// stackCutter cuts the user stacks of one drain. It keeps the snapshots it
-// looked up, and updates each live process's snapshot at most once.
+// stackCutter cuts the user stacks of one drain where the frame-pointer
+// walk went astray, as the package documentation tells ("Stack cuts"):
+// at the first return address in no executable mapping of the process's
+// snapshot, after the leaf when there is no snapshot, or after the first
+// copy of a block repeated to the end of the stack (see loopStart). The
+// leaf always stays. It keeps the snapshots it looked up, and updates each
+// live process's snapshot at most once, so that code mapped since the last
+// update does not cut.
 type stackCutter struct {
 	s       *Session
 	snaps   map[uint32]*symbolize.Process // nil: none could be taken
@@ -73,7 +31,7 @@ func newStackCutter(s *Session) *stackCutter {
 
 // cut shortens r.User where the walk went astray, and counts r's samples
 // by cause (timed samples, which repeat aggregated ones, are not counted).
-func (c *stackCutter) cut(r *rawSample) {
+func (c *stackCutter) cut(r *sampler.Sample) {
 	if len(r.User) < 2 {
 		return
 	}

@@ -3,6 +3,7 @@ package profile_test
 import (
 	"context"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,92 +13,6 @@ import (
 	"github.com/flamekit/flamekit/profile"
 	"github.com/flamekit/flamekit/symbolize"
 )
-
-// noFramePointersC is built with -O2 -fomit-frame-pointer. Its hot leaf,
-// reached through path1 ... path8, walks a list with the node pointer in
-// rbp, as code without frame pointers may keep any pointer there: a
-// frame-pointer walk from inside walk_list takes each node for a frame,
-// next for the saved rbp and value for the return address. With no
-// argument the list is 500 nodes whose values are data (their own
-// addresses): the walk reads up to the depth limit of return addresses in
-// no executable mapping. With "cycle", the walk goes round a ring of three
-// nodes whose values are addresses in the program's code, until the
-// depth limit.
-const noFramePointersC = `
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-struct node { struct node *next; unsigned long value; };
-
-__attribute__((noinline)) unsigned long walk_list(struct node *head, long steps) {
-	unsigned long sum = 0;
-	__asm__ volatile(
-		"push %%rbp\n\t"
-		"mov %[head], %%rbp\n\t"
-		"1:\n\t"
-		"add 8(%%rbp), %[sum]\n\t"
-		"mov (%%rbp), %%rbp\n\t"
-		"dec %[steps]\n\t"
-		"jnz 1b\n\t"
-		"pop %%rbp\n\t"
-		: [sum] "+r"(sum), [steps] "+r"(steps)
-		: [head] "r"(head)
-		: "cc", "memory");
-	return sum;
-}
-
-enum { N = 500 };
-volatile unsigned long sink;
-#define STEP(name, next) __attribute__((noinline)) void name(struct node *h) { next(h); sink++; }
-__attribute__((noinline)) void path_leaf(struct node *h) { sink += walk_list(h, N - 1); }
-STEP(path8, path_leaf) STEP(path7, path8) STEP(path6, path7) STEP(path5, path6)
-STEP(path4, path5) STEP(path3, path4) STEP(path2, path3) STEP(path1, path2)
-
-int main(int argc, char **argv) {
-	struct node *nodes = calloc(N, sizeof *nodes);
-	for (int i = 0; i < N; i++) {
-		nodes[i].next = i + 1 < N ? &nodes[i + 1] : 0;
-		nodes[i].value = (unsigned long)&nodes[i];
-	}
-	if (argc > 1 && strcmp(argv[1], "cycle") == 0) {
-		void (*code[3])(struct node *) = {path3, path5, path7};
-		for (int i = 0; i < 3; i++) {
-			nodes[i].next = &nodes[(i + 1) % 3];
-			nodes[i].value = (unsigned long)code[i] + 4;
-		}
-	}
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		path1(nodes);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 1500);
-	return 0;
-}
-`
-
-// framePointersC is built with frame pointers everywhere: its hot leaf is
-// reached through fp_path1 ... fp_path8 and 40 levels of recursion, more
-// than a cycle's length, which must stay.
-const framePointersC = `
-#include <time.h>
-volatile unsigned long sink;
-__attribute__((noinline)) void fp_hot(void) { for (int i = 0; i < 200000; i++) sink += i; }
-__attribute__((noinline)) void fp_recurse(int n) { if (n == 0) fp_hot(); else fp_recurse(n - 1); sink++; }
-#define STEP(name, next) __attribute__((noinline)) void name(void) { next; sink++; }
-STEP(fp_path8, fp_recurse(40)) STEP(fp_path7, fp_path8()) STEP(fp_path6, fp_path7()) STEP(fp_path5, fp_path6())
-STEP(fp_path4, fp_path5()) STEP(fp_path3, fp_path4()) STEP(fp_path2, fp_path3()) STEP(fp_path1, fp_path2())
-int main(void) {
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		fp_path1();
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 1500);
-	return 0;
-}
-`
 
 // stackShape sums up the user stacks of one command name in a profile.
 type stackShape struct {
@@ -136,7 +51,7 @@ func shapeOf(p *profile.Profile, comm string) stackShape {
 // the first of them, counted, instead of going on for a hundred
 // "[unknown]" frames.
 func TestStackCutUnmapped(t *testing.T) {
-	bin := testenv.BuildC(t, "gcc", "nofp", []string{testenv.WriteSource(t, "nofp.c", noFramePointersC)}, "-O2", "-fomit-frame-pointer", "-mno-red-zone")
+	bin := testenv.BuildC(t, "gcc", "nofp", []string{filepath.Join("testdata", "nofp.c")}, "-O2", "-fomit-frame-pointer", "-mno-red-zone")
 	bothBackends(t, func(t *testing.T) {
 		_, p := runCommand(t, exec.Command(bin), backendOf(t), 499)
 		sh := shapeOf(p, "nofp")
@@ -157,7 +72,7 @@ func TestStackCutUnmapped(t *testing.T) {
 // cycle of frames whose return addresses are in its code: the stacks keep
 // one turn of it, counted.
 func TestStackCutLoop(t *testing.T) {
-	bin := testenv.BuildC(t, "gcc", "nofp", []string{testenv.WriteSource(t, "nofp.c", noFramePointersC)}, "-O2", "-fomit-frame-pointer", "-mno-red-zone")
+	bin := testenv.BuildC(t, "gcc", "nofp", []string{filepath.Join("testdata", "nofp.c")}, "-O2", "-fomit-frame-pointer", "-mno-red-zone")
 	bothBackends(t, func(t *testing.T) {
 		_, p := runCommand(t, exec.Command(bin, "cycle"), backendOf(t), 499)
 		sh := shapeOf(p, "nofp")
@@ -178,7 +93,7 @@ func TestStackCutLoop(t *testing.T) {
 // pointers: its hot function's whole path, 40 levels of recursion
 // included, stays in nearly every sample, and nothing is cut.
 func TestStackCutKeepsFramePointerStacks(t *testing.T) {
-	bin := testenv.BuildC(t, "gcc", "fpdeep", []string{testenv.WriteSource(t, "fpdeep.c", framePointersC)},
+	bin := testenv.BuildC(t, "gcc", "fpdeep", []string{filepath.Join("testdata", "fpdeep.c")},
 		"-O1", "-fno-omit-frame-pointer", "-mno-omit-leaf-frame-pointer", "-fno-inline", "-fno-optimize-sibling-calls")
 	// 41 calls of fp_recurse; frame pointers skip the caller of a leaf
 	// that makes no frame.

@@ -16,17 +16,12 @@ import (
 	"github.com/flamekit/flamekit/profile"
 )
 
-// buildC compiles a C program with frame pointers (leaf functions too).
-func buildC(t *testing.T, name, src string) string {
+// buildWorkload compiles testdata/NAME.c into a program called name, with
+// frame pointers (leaf functions too) and no inlining.
+func buildWorkload(t *testing.T, name string) string {
 	t.Helper()
-	gcc := testenv.RequireTool(t, "gcc", "")
-	dir := t.TempDir()
-	bin := filepath.Join(dir, name)
-	os.WriteFile(bin+".c", []byte(src), 0o644)
-	if out, err := exec.Command(gcc, "-O1", "-fno-omit-frame-pointer", "-mno-omit-leaf-frame-pointer", "-fno-inline", "-o", bin, bin+".c").CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, out)
-	}
-	return bin
+	return testenv.BuildC(t, "gcc", name, []string{filepath.Join("testdata", name+".c")},
+		"-O1", "-fno-omit-frame-pointer", "-mno-omit-leaf-frame-pointer", "-fno-inline")
 }
 
 // runCommand profiles cmd, and the processes it starts, with backend b
@@ -113,26 +108,12 @@ func contains(sub string) func(string) bool {
 	return func(frames string) bool { return strings.Contains(frames, sub) }
 }
 
-const shortLivedC = `
-#include <time.h>
-volatile unsigned long sink;
-void short_lived_spin(void) {
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		for (int i = 0; i < 100000; i++) sink += i;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 40000000L);
-}
-int main(void) { short_lived_spin(); return 0; }
-`
-
 // TestWorkloadShortLived runs 30 processes of 40 ms one after another: each
 // exits long before the profile ends, and its function must be named in
 // nearly all of its samples.
 func TestWorkloadShortLived(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
-		bin := buildC(t, "shortlived", shortLivedC)
+		bin := buildWorkload(t, "shortlived")
 		p := recordCommand(t, exec.Command("/bin/sh", "-c", "for i in $(seq 30); do "+bin+"; done"), 999)
 		total, named := share(p, "shortlived", contains(";main;short_lived_spin"))
 		if total < 300 || named < 0.9*total {
@@ -142,29 +123,13 @@ func TestWorkloadShortLived(t *testing.T) {
 	})
 }
 
-const readZeroC = `
-#include <fcntl.h>
-#include <time.h>
-#include <unistd.h>
-char buf[65536];
-void read_zeros(int fd) {
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		for (int i = 0; i < 64; i++) read(fd, buf, sizeof buf);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 1000);
-}
-int main(void) { read_zeros(open("/dev/zero", O_RDONLY)); return 0; }
-`
-
 // TestWorkloadKernelFrames profiles a program that spends its time in
 // read(2) of /dev/zero: its kernel frames must be named, under its user
 // frames and libc's read, which the loader mapped after the exec. (libc's
 // read makes no frame, so frame pointers skip its caller, read_zeros.)
 func TestWorkloadKernelFrames(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
-		bin := buildC(t, "readzero", readZeroC)
+		bin := buildWorkload(t, "readzero")
 		p := recordCommand(t, exec.Command(bin), 499)
 		total, inRead := share(p, "readzero", func(frames string) bool {
 			return strings.Contains(frames, ";main;read;") && strings.Contains(frames, ";vfs_read_[k]")
@@ -179,38 +144,15 @@ func TestWorkloadKernelFrames(t *testing.T) {
 	})
 }
 
-const goWorkload = `package main
-
-import "time"
-
-var sink uint64
-
-//go:noinline
-func spinGo(n int) {
-	for i := 0; i < n; i++ {
-		sink += uint64(i) * 2654435761
-	}
-}
-
-func main() {
-	for end := time.Now().Add(1500 * time.Millisecond); time.Now().Before(end); {
-		spinGo(1 << 20)
-	}
-}
-`
-
 // TestWorkloadGo profiles a stripped Go program (-ldflags=-s -w): perf
 // names nothing in it, the pclntab names its hot function. (spinGo is a
 // leaf without a frame, so frame pointers skip its caller, main.main.)
 func TestWorkloadGo(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
 		goTool := testenv.RequireTool(t, "go", "")
-		dir := t.TempDir()
-		os.WriteFile(filepath.Join(dir, "main.go"), []byte(goWorkload), 0o644)
-		os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module gowork\n\ngo 1.21\n"), 0o644)
-		bin := filepath.Join(dir, "gowork")
+		bin := filepath.Join(t.TempDir(), "gowork")
 		build := exec.Command(goTool, "build", "-ldflags=-s -w", "-o", bin, ".")
-		build.Dir = dir
+		build.Dir = filepath.Join("testdata", "gowork")
 		if out, err := build.CombinedOutput(); err != nil {
 			t.Fatalf("go build: %v\n%s", err, out)
 		}
@@ -222,24 +164,13 @@ func TestWorkloadGo(t *testing.T) {
 	})
 }
 
-const hotJava = `public class Hot {
-    static long fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
-    public static void main(String[] args) {
-        long end = System.currentTimeMillis() + 2000, x = 0;
-        while (System.currentTimeMillis() < end) x += fib(22);
-        System.out.println(x > 0);
-    }
-}
-`
-
 // TestWorkloadJava profiles a JVM that writes its perf map only at exit:
 // its compiled hot method must be named, as a JIT frame.
 func TestWorkloadJava(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
 		java, javac := testenv.RequireTool(t, "java", ""), testenv.RequireTool(t, "javac", "")
 		dir := t.TempDir()
-		os.WriteFile(filepath.Join(dir, "Hot.java"), []byte(hotJava), 0o644)
-		if out, err := exec.Command(javac, "-d", dir, filepath.Join(dir, "Hot.java")).CombinedOutput(); err != nil {
+		if out, err := exec.Command(javac, "-d", dir, filepath.Join("testdata", "Hot.java")).CombinedOutput(); err != nil {
 			t.Fatalf("javac: %v\n%s", err, out)
 		}
 		cmd := exec.Command(java, "-XX:+UnlockDiagnosticVMOptions", "-XX:+DumpPerfMapAtExit", "-XX:+PreserveFramePointer", "-cp", dir, "Hot")
@@ -264,22 +195,17 @@ func TestWorkloadJava(t *testing.T) {
 	})
 }
 
-const hotNode = `function fibHot(n) { return n < 2 ? n : fibHot(n - 1) + fibHot(n - 2); }
-const end = Date.now() + 2000;
-let x = 0;
-while (Date.now() < end) x += fibHot(22);
-console.log(x > 0);
-`
-
 // TestWorkloadNode profiles Node with --perf-basic-prof, whose perf map
 // grows while it runs: its hot function must be named, as a JIT frame.
 func TestWorkloadNode(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
 		node := testenv.RequireTool(t, "node", "")
-		script := filepath.Join(t.TempDir(), "hot.js")
-		os.WriteFile(script, []byte(hotNode), 0o644)
+		script, err := filepath.Abs(filepath.Join("testdata", "hot_node.js"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		cmd := exec.Command(node, "--perf-basic-prof", script)
-		cmd.Dir = filepath.Dir(script) // where V8 writes its isolate logs
+		cmd.Dir = t.TempDir() // where V8 writes its isolate logs
 		t.Cleanup(func() {
 			if cmd.Process != nil {
 				os.Remove(fmt.Sprintf("/tmp/perf-%d.map", cmd.Process.Pid))

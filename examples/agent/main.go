@@ -79,6 +79,9 @@ func main() {
 		}
 		log.Printf("profile %d: %d samples, %d lost, %d stacks; agent RSS %s (%s), %d open files",
 			n, p.Total(), p.Lost, len(p.Samples), status("VmRSS"), heapStats(), openFiles())
+		if p.Lost > 0 {
+			log.Printf("profile %d: lost %s", n, lostCauses(p))
+		}
 		if *release {
 			// The profile, its pprof encoding and their garbage are
 			// dead now: give their pages back rather than keep them
@@ -88,6 +91,19 @@ func main() {
 			debug.FreeOSMemory()
 		}
 	}
+}
+
+// lostCauses says why a profile's samples were lost: full maps of the BPF
+// backend (more distinct stacks in a second than they hold), full ring
+// buffers of the perf backend (a reader that fell behind).
+func lostCauses(p *profile.Profile) string {
+	var causes []string
+	for _, c := range []string{profile.FailureCountsFull, profile.FailureCountsError, profile.FailureRingFull} {
+		if n := p.Failures[c]; n > 0 {
+			causes = append(causes, fmt.Sprintf("%d %s", n, c))
+		}
+	}
+	return strings.Join(causes, ", ")
 }
 
 func write(path string, p *profile.Profile) error {

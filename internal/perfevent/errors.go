@@ -8,15 +8,20 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/flamekit/flamekit/internal/errs"
 )
 
 // ErrPermission reports a perf_event_open the kernel refused for lack of
-// privilege; the wrapping error says what would allow it.
-var ErrPermission = errors.New("perfevent: permission denied")
+// privilege; the wrapping error says what would allow it. It is
+// internal/errs' ErrPermission, which package profile returns too.
+var ErrPermission = errs.ErrPermission
 
 // ErrNotSupported reports an event this kernel or machine cannot count,
-// such as a hardware counter in a virtual machine without a PMU.
-var ErrNotSupported = fmt.Errorf("perfevent: event not supported: %w", errors.ErrUnsupported)
+// such as a hardware counter in a virtual machine without a PMU. It is
+// internal/errs' ErrNotSupported, which package profile returns too;
+// errors.Is(ErrNotSupported, errors.ErrUnsupported) holds.
+var ErrNotSupported = errs.ErrNotSupported
 
 // ErrMalformed reports a ring-buffer record that cannot be decoded.
 var ErrMalformed = errors.New("perfevent: malformed record")

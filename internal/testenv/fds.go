@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"testing"
 
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
@@ -110,4 +111,15 @@ func fdInfo(fd int, names ...string) string {
 		}
 	}
 	return strings.Join(fields, ", ")
+}
+
+// OpenFDs counts this process's open file descriptors, for tests that
+// check that what they open is closed again.
+func OpenFDs(tb testing.TB) int {
+	tb.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return len(ents)
 }

@@ -1,0 +1,168 @@
+// Package profile is flamekit's sampling core: CPU (and other event)
+// profiles of the whole system, chosen processes, a cgroup, a command or
+// the calling process, from perf_event stacks gathered by an eBPF program
+// that aggregates them in the kernel or, where BPF is not allowed, read
+// from perf ring buffers, and named by package symbolize.
+//
+// # Lifecycle
+//
+// [Start] begins sampling what [Options] say and returns a [Session]:
+//
+//   - [Session.Collect] returns a [Profile] of what was sampled since Start
+//     or the previous Collect, and goes on sampling: a continuous profiler
+//     calls it every N seconds;
+//   - [Session.Stop] ends sampling and returns the last Profile;
+//   - [Session.Close] releases everything: programs, maps, file
+//     descriptors, snapshots of processes, goroutines. It is safe to call
+//     twice, at any time, and while a Collect runs.
+//
+// [Session.Done] is closed when a profiled command exits or the context
+// given to Start ends: the caller then calls Stop. [Session.Stats] counts
+// the samples taken and lost so far without collecting.
+//
+//	s, err := profile.Start(ctx, profile.Options{PIDs: []int{pid}})
+//	if err != nil {
+//		return err // errors.Is(err, profile.ErrPermission) ...
+//	}
+//	defer s.Close()
+//	for range ticker.C {
+//		p, err := s.Collect()
+//		...
+//	}
+//
+// The session drains its backend every second into an aggregate of
+// distinct stacks, so that the backend's maps and rings never fill,
+// however rarely Collect is called, and memory grows with the number of
+// distinct stacks, not with time. A collection takes that aggregate, then
+// names its addresses without holding the session: the backend is drained
+// meanwhile, however long the first lookups take (a large DWARF, a
+// debuginfod download). The addresses of a process are named from a
+// snapshot of its address space taken when it was first seen, so a process
+// that exited before the collection is named too, JIT code included (perf
+// maps, jitdumps). Share an [Options.Symbolizer] between sessions to share
+// its cache of symbol tables.
+//
+// # Backends
+//
+// [BackendBPF] attaches an eBPF program to a perf event on each CPU; the
+// program walks the stacks and counts them in kernel maps, so that only
+// distinct stacks cross to user space. Filters (processes, cgroup, idle)
+// apply in the kernel. It needs root, or CAP_BPF and CAP_PERFMON, and
+// Linux 5.11 or later with BTF.
+//
+// [BackendPerf] opens perf events that write every sample, with its call
+// chain, into ring buffers, one per CPU, which a goroutine reads and
+// aggregates. It needs less: with kernel.perf_event_paranoid at 2 (the
+// default of most distributions) a process may profile its own user stacks
+// and its children's ([Options.Self], [Options.Command]) without
+// privilege. Kernel stacks need paranoid 1 or less, or CAP_PERFMON (when
+// they are refused, it samples user stacks only); whole CPUs (the whole
+// system, a cgroup) and other users' processes need paranoid 0 or less, or
+// CAP_PERFMON.
+//
+// [BackendAuto], the default, tries BPF, then perf if BPF was refused
+// ([ErrPermission]) or is not supported ([ErrNotSupported]).
+// [Session.Backend] and [Profile.Backend] say which ran. When every backend
+// fails, the error says why each did.
+//
+// # Targets
+//
+// The zero Options profile the whole system's CPU time at 99 Hz, with user
+// and kernel stacks, the idle task left out. At most one target narrows
+// it:
+//
+//   - [Options.PIDs]: processes with all their threads, and the processes
+//     they start later;
+//   - [Options.Self]: the calling process;
+//   - [Options.Cgroup]: the processes of a cgroup v2 and of its
+//     descendants;
+//   - [Options.Command]: a command that Start starts and follows, with its
+//     children, from its first instruction until it exits (with BPF in a
+//     cgroup made for it, with perf stopped at its exec until the events
+//     are open).
+//
+// [Options.Event] samples another event than cpu-clock ([ParseEvent] lists
+// them); hardware events need a PMU, which virtual machines often lack
+// (Start then fails with ErrNotSupported).
+//
+// # Profiles
+//
+// A [Profile] holds:
+//
+//   - [Profile.Samples]: the distinct stacks ([Sample]) of each process (of
+//     each thread with [Options.PerThread]), user and kernel, leaf first,
+//     with their count and the sum of their periods (in [Event.Unit]:
+//     nanoseconds of CPU for the clocks). Each address is a [Location] whose
+//     frames (from [symbolize.Frame]) name it, inlined functions and
+//     file:line too with [Options.Inlines];
+//   - [Profile.Timed], with [Options.Timed]: every sample with its time and
+//     CPU, for sub-second views;
+//   - [Profile.Lost]: samples that were dropped (a full ring buffer or
+//     map), in no Sample, and [Profile.LostValue], the sum of their periods;
+//   - [Profile.Failures]: per cause, the samples kept with an incomplete
+//     stack and the causes of Lost. Its keys are the Failure constants:
+//     stacks a backend could not take ([FailureUserStackFull] ...), user
+//     stacks cut ([FailureUserStackUnmapped], [FailureUserStackNoMappings],
+//     [FailureUserStackLoop]), samples lost by cause ([FailureCountsFull],
+//     [FailureRingFull] ...), and events of the backends and of naming
+//     ([FailureLateThread], [FailureKernelSymbolsUnavailable] ...).
+//
+// [Merge] joins the profiles of successive collections.
+//
+// # Conversions
+//
+// [Profile.Folded] returns folded stacks for package flamegraph, as
+// stackcollapse-perf.pl --all writes them (the process name as the root
+// frame, kernel frames marked _[k], JIT frames _[j], inlined ones _[i]),
+// weighted by samples or, with [FoldOptions.Values], by the sum of their
+// periods in the event's unit, which the folded profile's Unit names (a
+// flame graph then counts nanoseconds). [Profile.WriteFlameGraph] renders
+// them as an SVG. [Profile.Pprof] and [Profile.WritePprof] give pprof's
+// model: values samples/count and cpu/nanoseconds for the clocks (as Go's
+// CPU profiles name them) or EVENT/count for other events, one mapping per
+// module with its build-id, inlined lines, and the labels pid, tid and
+// comm.
+//
+// # Stack cuts
+//
+// Both backends take user stacks by walking frame pointers, in the kernel.
+// Code built without frame pointers uses rbp as a general register, and a
+// walk that reaches it reads whatever rbp points to as a frame: return
+// addresses that are data, or a chain of pointers followed as frames until
+// the depth limit (127). A flame graph would show them as towers of
+// "[unknown]" frames, the tallest tower setting the graph's height. So each
+// user stack is cut, as it is drained, where the walk went astray:
+//
+//   - at the first return address in no executable mapping of the
+//     process's snapshot (a file, the vDSO, anonymous memory where JIT
+//     compilers put code, or JIT code named by a perf map or jitdump); when
+//     the process still runs, its snapshot is updated first, so code it
+//     mapped since (dlopen, a JIT's new code) does not cut
+//     ([FailureUserStackUnmapped]);
+//   - after the leaf when there is no snapshot: the process exited before
+//     its mappings could be read (a shell's short-lived fork), so none of
+//     its addresses can be named or told from garbage
+//     ([FailureUserStackNoMappings]);
+//   - where the stack ends in a block of at most 16 addresses repeated to
+//     its end, over 32 addresses or more, as a walk caught in a cycle of
+//     frame pointers gives: the first copy of the block stays
+//     ([FailureUserStackLoop]). A recursion deeper than the depth limit
+//     gives the same stack and is cut the same way; its outer frames were
+//     lost anyway. Recursion that the walk leaves (through main, _start...)
+//     is kept whole, repeats and all.
+//
+// The leaf, the sampled instruction pointer, always stays: it comes from
+// the registers, not from the walk, so it is where the thread was even
+// when no mapping of the snapshot holds it (code mapped after the snapshot
+// of a process that has exited since); dropping it would take the
+// sample's last frame away.
+//
+// # Errors
+//
+// Errors carry the package's "profile: " prefix once. Those of a kind that
+// callers branch on are found by errors.Is: [ErrPermission] (with what
+// would allow it: a capability, a lower kernel.perf_event_paranoid),
+// [ErrNotSupported] (also errors.ErrUnsupported), [ErrNoProcess] and
+// [ErrStopped]. ErrPermission and ErrNotSupported are the same values as
+// the other flamekit packages return.
+package profile

@@ -1,0 +1,113 @@
+package profile
+
+import "github.com/flamekit/flamekit/profile/internal/sampler"
+
+// Keys of [Profile.Failures]: stacks a backend could not take. Each Failure
+// constant is a key of Profile.Failures, and counts samples kept with an
+// incomplete stack unless its doc says otherwise.
+const (
+	// FailureUserStackFull ("user-stack-full") counts samples kept without
+	// their user stack because the BPF backend's stack map was full: more
+	// distinct stacks than it holds between two drains.
+	FailureUserStackFull = sampler.FailureUserStackFull
+	// FailureKernelStackFull ("kernel-stack-full") is the same for kernel
+	// stacks.
+	FailureKernelStackFull = sampler.FailureKernelStackFull
+	// FailureUserStackFault ("user-stack-fault") counts samples kept
+	// without their user stack because the BPF backend's walk of it
+	// faulted or found no frame.
+	FailureUserStackFault = sampler.FailureUserStackFault
+	// FailureKernelStackFault ("kernel-stack-fault") is the same for kernel
+	// stacks.
+	FailureKernelStackFault = sampler.FailureKernelStackFault
+	// FailureUserStackError ("user-stack-error") counts samples kept
+	// without their user stack for another error of the BPF backend's
+	// walk or stack map (such as a busy map).
+	FailureUserStackError = sampler.FailureUserStackError
+	// FailureKernelStackError ("kernel-stack-error") is the same for kernel
+	// stacks.
+	FailureKernelStackError = sampler.FailureKernelStackError
+	// FailureUserStackMissing ("user-stack-missing") counts samples kept
+	// without their user stack because the BPF backend's count of them
+	// outlived the stack it names (a program that ran past the drain's
+	// grace period).
+	FailureUserStackMissing = sampler.FailureUserStackMissing
+	// FailureKernelStackMissing ("kernel-stack-missing") is the same for
+	// kernel stacks.
+	FailureKernelStackMissing = sampler.FailureKernelStackMissing
+)
+
+// Keys of [Profile.Failures]: user stacks cut where the frame-pointer walk
+// went astray (see the package documentation, "Stack cuts").
+const (
+	// FailureUserStackUnmapped ("user-stack-unmapped") counts samples whose
+	// user stack was cut at a return address in no executable mapping of
+	// the process.
+	FailureUserStackUnmapped = "user-stack-unmapped"
+	// FailureUserStackNoMappings ("user-stack-no-mappings") counts samples
+	// whose user stack was cut to its leaf because the process exited
+	// before its mappings could be read.
+	FailureUserStackNoMappings = "user-stack-no-mappings"
+	// FailureUserStackLoop ("user-stack-loop") counts samples whose user
+	// stack ended in a block of up to 16 addresses repeated over 32
+	// addresses or more (a cycle of frame pointers, or a recursion deeper
+	// than the depth limit), cut after the block's first copy.
+	FailureUserStackLoop = "user-stack-loop"
+)
+
+// Keys of [Profile.Failures]: samples lost, by cause. They are in no
+// Sample; their sum is [Profile.Lost].
+const (
+	// FailureCountsFull ("counts-full") counts samples the BPF backend
+	// lost because its map of counts was full: more distinct stacks than
+	// it holds between two drains.
+	FailureCountsFull = sampler.FailureCountsFull
+	// FailureCountsError ("counts-error") counts samples the BPF backend
+	// lost because its map of counts refused them otherwise.
+	FailureCountsError = sampler.FailureCountsError
+	// FailureRingFull ("ring-full") counts samples the perf backend lost
+	// because a ring buffer was full when the kernel wrote them.
+	FailureRingFull = sampler.FailureRingFull
+)
+
+// Keys of [Profile.Failures]: timed samples lost. They are counted in
+// [Profile.Samples] but missing from [Profile.Timed].
+const (
+	// FailureTimedRingFull ("timed-ring-full") counts timed samples the BPF
+	// backend lost because their ring buffer was full.
+	FailureTimedRingFull = sampler.FailureTimedRingFull
+	// FailureTimedBacklogFull ("timed-backlog-full") counts timed samples
+	// the BPF backend dropped beyond the million it keeps between two
+	// drains.
+	FailureTimedBacklogFull = sampler.FailureTimedBacklogFull
+)
+
+// Keys of [Profile.Failures]: events of the backends and of naming.
+const (
+	// FailureProcessRingFull ("process-ring-full") counts the times the BPF
+	// backend could not announce a new process for its address space to be
+	// read; it tries again at the process's next sample.
+	FailureProcessRingFull = sampler.FailureProcessRingFull
+	// FailureChildNotFollowed ("child-not-followed") counts processes that
+	// a process of Options.PIDs started and the BPF backend could not
+	// follow, when more than 8192 of them lived at once. Their samples are
+	// not in the profile.
+	FailureChildNotFollowed = sampler.FailureChildNotFollowed
+	// FailureThrottled ("throttled") counts the times the kernel throttled
+	// the perf backend's events: sampling took more time than the kernel
+	// allows (kernel.perf_cpu_time_max_percent), or came faster than
+	// kernel.perf_event_max_sample_rate.
+	FailureThrottled = sampler.FailureThrottled
+	// FailureLateThread ("late-thread") counts threads of a process of
+	// Options.PIDs that the perf backend attached late, when it found
+	// them in /proc rather than through inheritance: some of their first
+	// samples are missing.
+	FailureLateThread = sampler.FailureLateThread
+	// FailureBadRecord ("bad-record") counts perf ring-buffer records that
+	// could not be decoded.
+	FailureBadRecord = sampler.FailureBadRecord
+	// FailureKernelSymbolsUnavailable ("kernel-symbols-unavailable") counts
+	// kernel addresses left unnamed because /proc/kallsyms could not be
+	// read or hides its addresses (kernel.kptr_restrict).
+	FailureKernelSymbolsUnavailable = "kernel-symbols-unavailable"
+)

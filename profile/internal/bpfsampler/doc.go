@@ -1,0 +1,36 @@
+// Package bpfsampler is the eBPF sampling backend. It attaches
+// internal/bpf's on_sample program to one perf event per CPU. The program
+// aggregates samples in the kernel, counts keyed by (tgid, tid when
+// PerThread, user stack, kernel stack), stacks in a hash map keyed by a
+// hash of their frames (see profile.bpf.c), and counts in a per-CPU map
+// every sample or stack it could not keep. Filters (PIDs, cgroup, idle)
+// apply in the kernel. As with the perf backend's inherited events, the
+// PID filter takes in the processes the targets start after the start
+// (tp_btf/sched_process_fork), up to a few thousand at a time.
+//
+// Draining without stopping: the counts and stack maps exist twice, and an
+// array map names the generation the program writes to. [Sampler.Drain]
+// flips it, waits a grace period (5 ms) for programs still writing to the
+// old generation (a program runs for microseconds in interrupt context),
+// then reads and deletes the old counts and stacks (BatchLookupAndDelete,
+// or iterate and delete on kernels without it). A count whose stack is
+// gone by then is still emitted, without that stack, and counted as
+// sampler.FailureUserStackMissing or sampler.FailureKernelStackMissing;
+// that happens only if a program outlasts the grace period, and then its
+// sample lands in the old generation after the drain and is emitted by the
+// drain after next.
+//
+// New processes: the program sends a process's tgid through a ring buffer
+// on its first sample (an LRU "seen" map remembers it; sched_process_exit
+// forgets it) and tp_btf/sched_process_exec sends it on exec; a goroutine
+// calls Config.OnNewProcess, and [Sampler.Close] waits for it to return.
+//
+// Timed mode: the program also writes every sample to a second ring buffer
+// (waking the reader only when it is a quarter full; the reader also polls
+// every 100 ms); Drain flushes it and emits each sample of the drained
+// generation with its time and CPU, after the aggregated samples.
+//
+// Starting needs root, or CAP_BPF and CAP_PERFMON; without them [Start]
+// fails with errs.ErrPermission, and on kernels without BTF or BPF ring
+// buffers (before 5.11) with errs.ErrNotSupported.
+package bpfsampler

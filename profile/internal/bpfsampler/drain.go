@@ -1,0 +1,236 @@
+package bpfsampler
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/flamekit/flamekit/internal/bpf"
+	"github.com/flamekit/flamekit/profile/internal/sampler"
+)
+
+// grace is how long Drain waits after flipping the generation for programs
+// that started before the flip to finish writing.
+const grace = 5 * time.Millisecond
+
+// failureNames are the causes the program counts, indexed by its enum
+// failure, as Stats.Failures names them. The samples of
+// FailureCountsFull and FailureCountsError make up Stats.Lost; the sum of
+// their periods (FAILURE_LOST_PERIOD, in event units) goes to
+// Stats.LostValue, not to Stats.Failures, and has no name.
+var failureNames = [...]string{
+	bpf.ProfileFailureFAILURE_USER_STACK_FULL:    sampler.FailureUserStackFull,
+	bpf.ProfileFailureFAILURE_KERNEL_STACK_FULL:  sampler.FailureKernelStackFull,
+	bpf.ProfileFailureFAILURE_USER_STACK_FAULT:   sampler.FailureUserStackFault,
+	bpf.ProfileFailureFAILURE_KERNEL_STACK_FAULT: sampler.FailureKernelStackFault,
+	bpf.ProfileFailureFAILURE_USER_STACK_OTHER:   sampler.FailureUserStackError,
+	bpf.ProfileFailureFAILURE_KERNEL_STACK_OTHER: sampler.FailureKernelStackError,
+	bpf.ProfileFailureFAILURE_COUNTS_FULL:        sampler.FailureCountsFull,
+	bpf.ProfileFailureFAILURE_COUNTS_ERROR:       sampler.FailureCountsError,
+	bpf.ProfileFailureFAILURE_LOST_PERIOD:        "",
+	bpf.ProfileFailureFAILURE_TIMED_RING_FULL:    sampler.FailureTimedRingFull,
+	bpf.ProfileFailureFAILURE_PROCESS_RING_FULL:  sampler.FailureProcessRingFull,
+	bpf.ProfileFailureFAILURE_PIDS_FULL:          sampler.FailureChildNotFollowed,
+}
+
+// failureCount is the number of causes the program counts.
+const failureCount = int(bpf.ProfileFailureFAILURE_MAX)
+
+// Drain hands over and clears everything gathered since the last drain.
+func (s *Sampler) Drain(emit func(sampler.Sample)) (sampler.Stats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return sampler.Stats{}, fmt.Errorf("drain after close: %w", os.ErrClosed)
+	}
+	old := s.gen
+	if err := s.objs.Generation.Put(uint32(0), old^1); err != nil {
+		return sampler.Stats{}, fmt.Errorf("flipping generation: %w", err)
+	}
+	s.gen = old ^ 1
+	time.Sleep(grace)
+
+	// The stacks first, chunk by chunk into their frames, then the counts
+	// that name them: a drain holds one chunk of raw entries at a time
+	// (a raw stack is 1 KiB, whatever its depth), in buffers kept for the
+	// next drain.
+	st := drainedStacks{stacks: map[uint64][]uint64{}, fails: s.carry}
+	s.buf.stackIDs, s.buf.stacks = chunk(s.buf.stackIDs, s.buf.stacks, s.stacks[old], 256)
+	err := take(s.stacks[old], s.buf.stackIDs, s.buf.stacks, func(id *uint64, frames *bpf.ProfileStack) {
+		st.stacks[*id] = framesOf(frames)
+	})
+	if err != nil {
+		return sampler.Stats{}, fmt.Errorf("draining stacks: %w", err)
+	}
+	var timed []bpf.ProfileTimedSample
+	if s.timed != nil {
+		var dropped uint64
+		if timed, dropped, err = s.timed.take(old); err != nil {
+			return sampler.Stats{}, err
+		}
+		s.carry[sampler.FailureTimedBacklogFull] += dropped
+	}
+	s.buf.countKeys, s.buf.counts = chunk(s.buf.countKeys, s.buf.counts, s.counts[old], 4096)
+	err = take(s.counts[old], s.buf.countKeys, s.buf.counts, func(k *bpf.ProfileCountKey, v *bpf.ProfileCountValue) {
+		emit(sampler.Sample{
+			PID: k.Pid, TID: k.Tid, Comm: cString(v.Comm[:]), CPU: -1,
+			User: st.get(k.UserStack, sampler.FailureUserStackMissing, v.Count), Kernel: st.get(k.KernelStack, sampler.FailureKernelStackMissing, v.Count),
+			Count: v.Count, Value: v.Period,
+		})
+	})
+	if err != nil {
+		return sampler.Stats{}, fmt.Errorf("draining counts: %w", err)
+	}
+	for _, t := range timed {
+		emit(sampler.Sample{
+			PID: t.Pid, TID: t.Tid, Comm: cString(t.Comm[:]), CPU: int32(t.Cpu), Time: t.Time,
+			User: st.get(t.UserStack, sampler.FailureUserStackMissing, 1), Kernel: st.get(t.KernelStack, sampler.FailureKernelStackMissing, 1),
+			Count: 1, Value: t.Period,
+		})
+	}
+	return s.stats()
+}
+
+// stats returns the failures counted since the last call.
+func (s *Sampler) stats() (sampler.Stats, error) {
+	st := sampler.Stats{Failures: map[string]uint64{}}
+	m := s.objs.Failures
+	for i := range failureCount {
+		var perCPU []uint64
+		if err := m.Lookup(uint32(i), &perCPU); err != nil {
+			return sampler.Stats{}, fmt.Errorf("reading failures: %w", err)
+		}
+		var total uint64
+		for _, n := range perCPU {
+			total += n
+		}
+		d := total - s.failures[i]
+		s.failures[i] = total
+		switch {
+		case i == int(bpf.ProfileFailureFAILURE_LOST_PERIOD):
+			st.LostValue = d // not a count of samples
+		case d > 0:
+			st.Failures[failureNames[i]] = d
+		}
+	}
+	st.Lost = st.Failures[sampler.FailureCountsFull] + st.Failures[sampler.FailureCountsError]
+	for k, n := range s.carry {
+		if n > 0 {
+			st.Failures[k] += n
+		}
+		delete(s.carry, k)
+	}
+	return st, nil
+}
+
+// buffers are the chunks Drain reads map entries into, kept between
+// drains.
+type buffers struct {
+	stackIDs  []uint64
+	stacks    []bpf.ProfileStack
+	countKeys []bpf.ProfileCountKey
+	counts    []bpf.ProfileCountValue
+}
+
+// chunk returns buffers of chunk entries for m (at most its size),
+// reusing kbuf and vbuf when they are made already.
+func chunk[K, V any](kbuf []K, vbuf []V, m *ebpf.Map, n int) ([]K, []V) {
+	n = min(n, int(m.MaxEntries()))
+	if len(kbuf) != n {
+		kbuf, vbuf = make([]K, n), make([]V, n)
+	}
+	return kbuf, vbuf
+}
+
+// take reads and deletes every entry of a hash map, len(kbuf) entries
+// per system call (it must exceed the entries of any hash bucket), and
+// calls each with every entry. The entries passed to each are overwritten
+// by the next chunk.
+func take[K, V any](m *ebpf.Map, kbuf []K, vbuf []V, each func(*K, *V)) error {
+	var cursor ebpf.MapBatchCursor
+	for taken := 0; ; {
+		n, err := m.BatchLookupAndDelete(&cursor, kbuf, vbuf, nil)
+		for i := range n {
+			each(&kbuf[i], &vbuf[i])
+		}
+		taken += n
+		switch {
+		case errors.Is(err, ebpf.ErrKeyNotExist):
+			return nil
+		case errors.Is(err, ebpf.ErrNotSupported) && taken == 0:
+			return iterateTake(m, each)
+		case err != nil:
+			return err
+		}
+	}
+}
+
+// iterateTake is take for kernels without batch operations (before
+// 5.6): the map is no longer written to, so iterating then deleting sees
+// every entry once.
+func iterateTake[K, V any](m *ebpf.Map, each func(*K, *V)) error {
+	var keys []K
+	var k K
+	var v V
+	it := m.Iterate()
+	for it.Next(&k, &v) {
+		each(&k, &v)
+		keys = append(keys, k)
+	}
+	if err := it.Err(); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := m.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// framesOf returns the frames of a stack, without its zero padding.
+func framesOf(s *bpf.ProfileStack) []uint64 {
+	n := 0
+	for n < len(s.Pc) && s.Pc[n] != 0 {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	return slices.Clone(s.Pc[:n])
+}
+
+// drainedStacks are the stacks of one drain.
+type drainedStacks struct {
+	stacks map[uint64][]uint64
+	fails  map[string]uint64
+}
+
+// get returns the frames of stack key, leaf first, or nil for key 0 or a
+// stack not drained, which counts n samples under the failure missing.
+func (b *drainedStacks) get(key uint64, missing string, n uint64) []uint64 {
+	if key == 0 {
+		return nil
+	}
+	frames := b.stacks[key]
+	if frames == nil {
+		b.fails[missing] += n
+	}
+	return frames
+}
+
+// cString returns a NUL-terminated C string as a Go string.
+func cString(c []int8) string {
+	b := make([]byte, 0, len(c))
+	for _, ch := range c {
+		if ch == 0 {
+			break
+		}
+		b = append(b, byte(ch))
+	}
+	return string(b)
+}

@@ -1,0 +1,188 @@
+package bpfsampler
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"github.com/cilium/ebpf/rlimit"
+	"golang.org/x/sys/unix"
+
+	"github.com/flamekit/flamekit/internal/bpf"
+	"github.com/flamekit/flamekit/internal/errs"
+	"github.com/flamekit/flamekit/internal/perfevent"
+	"github.com/flamekit/flamekit/profile/internal/sampler"
+)
+
+// Sampler is the running eBPF backend.
+type Sampler struct {
+	cfg sampler.Config
+
+	objs   objects
+	counts [2]*ebpf.Map
+	stacks [2]*ebpf.Map
+	links  []link.Link
+	events []*perfevent.Event
+
+	procs *ringbuf.Reader // nil unless cfg.OnNewProcess
+	timed *timedLog       // nil unless cfg.Timed
+	wg    sync.WaitGroup  // the readers' goroutines
+
+	mu       sync.Mutex // serializes Drain and Close; guards below
+	closed   bool
+	gen      uint32               // generation the program writes to
+	failures [failureCount]uint64 // totals read at the last drain
+	carry    map[string]uint64    // Go-side failures since the last drain
+	buf      buffers              // Drain's chunks
+}
+
+// objects are the loaded programs and maps. The constants are set before
+// loading and never read back: loading them as Variables would map their
+// memory until the garbage collector unmaps it, keeping the map alive
+// after Close.
+type objects struct {
+	bpf.ProfilePrograms
+	bpf.ProfileMaps
+}
+
+// Start starts the eBPF backend.
+func Start(cfg sampler.Config) (*Sampler, error) {
+	// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; later ones
+	// to the cgroup. Raising the limit needs CAP_SYS_RESOURCE, which is
+	// not required otherwise.
+	if err := rlimit.RemoveMemlock(); err != nil && !errors.Is(err, unix.EPERM) {
+		return nil, fmt.Errorf("raising RLIMIT_MEMLOCK: %w", err)
+	}
+	cpus, err := sampler.OnlineCPUs()
+	if err != nil {
+		return nil, err
+	}
+	s := &Sampler{cfg: cfg, carry: map[string]uint64{}}
+	if err := s.load(len(cpus)); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.attach(cpus); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// load creates the maps and programs, fills the PID filter and starts the
+// ring-buffer readers.
+func (s *Sampler) load(ncpu int) error {
+	spec, err := bpf.LoadProfile()
+	if err != nil {
+		return err
+	}
+	if err := configure(spec, s.cfg, ncpu); err != nil {
+		return err
+	}
+	if err := spec.LoadAndAssign(&s.objs, nil); err != nil {
+		return loadError("loading the BPF program", err)
+	}
+	m := &s.objs.ProfileMaps
+	s.counts = [2]*ebpf.Map{m.Counts0, m.Counts1}
+	s.stacks = [2]*ebpf.Map{m.Stacks0, m.Stacks1}
+	for _, pid := range s.cfg.PIDs {
+		if err := m.Pids.Put(pid, uint8(1)); err != nil { // PID_TARGET
+			return fmt.Errorf("PID filter: %w", err)
+		}
+	}
+	if s.cfg.OnNewProcess != nil {
+		if s.procs, err = ringbuf.NewReader(m.ProcessEvents); err != nil {
+			return fmt.Errorf("process events: %w", err)
+		}
+		s.wg.Go(func() { readProcesses(s.procs, s.cfg) })
+	}
+	if s.cfg.Timed {
+		if s.timed, err = newTimedLog(m.TimedSamples); err != nil {
+			return err
+		}
+		s.wg.Go(s.timed.run)
+	}
+	return nil
+}
+
+// attach opens a perf event per CPU, attaches the program to each and the
+// lifecycle programs to their tracepoints (exec for OnNewProcess, fork for
+// PIDs, exit for both), then enables the events.
+func (s *Sampler) attach(cpus []int) error {
+	var progs []*ebpf.Program
+	if s.cfg.OnNewProcess != nil {
+		progs = append(progs, s.objs.OnExec)
+	}
+	if len(s.cfg.PIDs) > 0 {
+		progs = append(progs, s.objs.OnFork)
+	}
+	if len(progs) > 0 {
+		progs = append(progs, s.objs.OnExit)
+	}
+	for _, p := range progs {
+		l, err := link.AttachTracing(link.TracingOptions{Program: p})
+		if err != nil {
+			return loadError("attaching "+p.String(), err)
+		}
+		s.links = append(s.links, l)
+	}
+	events, err := openEvents(s.cfg, cpus)
+	s.events = events
+	if err != nil {
+		return err
+	}
+	for _, e := range s.events {
+		l, err := link.AttachRawLink(link.RawLinkOptions{Target: e.FD(), Program: s.objs.OnSample, Attach: ebpf.AttachPerfEvent})
+		if err != nil {
+			return loadError("attaching to a perf event", err)
+		}
+		s.links = append(s.links, l)
+	}
+	for _, e := range s.events {
+		if err := e.Enable(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close stops sampling and releases everything; it is safe to call twice.
+func (s *Sampler) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	var all []error
+	for _, l := range s.links {
+		all = append(all, l.Close())
+	}
+	for _, e := range s.events {
+		all = append(all, e.Close())
+	}
+	if s.procs != nil {
+		all = append(all, s.procs.Close())
+	}
+	if s.timed != nil {
+		all = append(all, s.timed.close())
+	}
+	s.wg.Wait()
+	all = append(all, s.objs.ProfilePrograms.Close(), s.objs.ProfileMaps.Close())
+	return errors.Join(all...)
+}
+
+// loadError wraps an error from loading or attaching BPF programs, naming
+// what would allow it when it is a matter of privilege or kernel support.
+func loadError(what string, err error) error {
+	switch {
+	case errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES):
+		return sampler.Mark(errs.ErrPermission, fmt.Errorf("%s: %w (run as root, or grant CAP_BPF and CAP_PERFMON; or use the perf backend)", what, err))
+	case errors.Is(err, ebpf.ErrNotSupported):
+		return sampler.Mark(errs.ErrNotSupported, fmt.Errorf("%s: %w (needs Linux 5.11 or later with BTF; or use the perf backend)", what, err))
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,173 @@
+package perfsampler
+
+import (
+	"encoding/binary"
+	"sync"
+
+	"github.com/flamekit/flamekit/internal/perfevent"
+	"github.com/flamekit/flamekit/profile/internal/sampler"
+)
+
+// aggregator turns ring-buffer records into Samples. Between drains it
+// keeps one Sample per distinct key (pid, tid when PerThread, user stack,
+// kernel stack); in Timed mode it also keeps every sample, each with Count
+// 1, its TID, CPU and Time, to place samples in time. It is not safe for
+// concurrent use: the Sampler holds its lock.
+type aggregator struct {
+	cfg    sampler.Config
+	stacks map[string]*sampler.Sample
+	timed  []sampler.Sample
+	stats  sampler.Stats
+	comms  map[uint32]string // command names of processes seen
+	exited []uint32          // processes to forget after the next drain
+	ended  []uint32          // processes to announce to OnProcessExit
+	news   []uint32          // processes to announce to OnNewProcess
+	key    []byte
+
+	announcing sync.Mutex // one OnNewProcess call at a time
+}
+
+func newAggregator(cfg sampler.Config) *aggregator {
+	return &aggregator{
+		cfg:    cfg,
+		stacks: map[string]*sampler.Sample{},
+		stats:  sampler.Stats{Failures: map[string]uint64{}},
+		comms:  map[uint32]string{},
+	}
+}
+
+// add accounts for one record.
+func (a *aggregator) add(r *perfevent.Record) {
+	switch r.Type {
+	case perfevent.RecordSample:
+		a.sample(r)
+	case perfevent.RecordLost, perfevent.RecordLostSamples:
+		a.stats.Lost += r.Lost
+		a.fail(sampler.FailureRingFull, r.Lost)
+	case perfevent.RecordThrottle:
+		a.fail(sampler.FailureThrottled, 1)
+	case perfevent.RecordComm:
+		if !a.note(r.PID, r.Comm) && r.Exec {
+			a.news = append(a.news, r.PID)
+		}
+		if r.Exec || r.PID == r.TID || a.comms[r.PID] == "" {
+			a.comms[r.PID] = r.Comm
+		}
+	case perfevent.RecordFork:
+		if r.PID != r.PPID {
+			a.note(r.PID, a.comms[r.PPID]) // a child starts with its parent's name
+		}
+	case perfevent.RecordExit:
+		if r.PID == r.TID {
+			a.exited = append(a.exited, r.PID)
+			a.ended = append(a.ended, r.PID)
+		}
+	}
+}
+
+func (a *aggregator) sample(r *perfevent.Record) {
+	if r.PID == 0 && !a.cfg.IncludeIdle {
+		return
+	}
+	if a.cfg.CgroupID != 0 && r.Cgroup != a.cfg.CgroupID {
+		return
+	}
+	a.note(r.PID, "")
+	kernel, user := perfevent.SplitCallchain(r.Callchain)
+	if a.cfg.UserOnly {
+		kernel = nil
+	}
+	if a.cfg.KernelOnly {
+		user = nil
+	}
+	if a.cfg.Timed {
+		a.timed = append(a.timed, sampler.Sample{PID: r.PID, TID: r.TID, Comm: a.comms[r.PID],
+			CPU: int32(r.CPU), Time: r.Time, User: user, Kernel: kernel, Count: 1, Value: r.Period})
+	}
+	tid := uint32(0)
+	if a.cfg.PerThread {
+		tid = r.TID
+	}
+	k := binary.LittleEndian.AppendUint32(a.key[:0], r.PID)
+	k = binary.LittleEndian.AppendUint32(k, tid)
+	k = binary.LittleEndian.AppendUint32(k, uint32(len(user)))
+	for _, pc := range user {
+		k = binary.LittleEndian.AppendUint64(k, pc)
+	}
+	for _, pc := range kernel {
+		k = binary.LittleEndian.AppendUint64(k, pc)
+	}
+	a.key = k
+	rs := a.stacks[string(k)]
+	if rs == nil {
+		rs = &sampler.Sample{PID: r.PID, TID: tid, Comm: a.comms[r.PID], CPU: -1, User: user, Kernel: kernel}
+		a.stacks[string(k)] = rs
+	}
+	rs.Count++
+	rs.Value += r.Period
+}
+
+// note records a process as seen: the first time, it keeps its name
+// (comm, or when empty, read from /proc), queues it for OnNewProcess and
+// returns true.
+func (a *aggregator) note(pid uint32, comm string) bool {
+	if _, ok := a.comms[pid]; ok {
+		return false
+	}
+	if comm == "" {
+		comm = readComm(pid)
+	}
+	a.comms[pid] = comm
+	a.news = append(a.news, pid)
+	return true
+}
+
+// fail counts n failures of cause.
+func (a *aggregator) fail(cause string, n uint64) {
+	a.stats.Failures[cause] += n
+}
+
+// takeNew returns the processes to announce, new and ended, and forgets
+// them.
+func (a *aggregator) takeNew() processNews {
+	n := processNews{started: a.news, ended: a.ended}
+	a.news, a.ended = nil, nil
+	return n
+}
+
+// processNews are the processes to announce: first seen, and exited.
+type processNews struct{ started, ended []uint32 }
+
+// announce calls OnNewProcess for the new processes, then OnProcessExit for
+// the ended ones, one call at a time; the Sampler calls it without its
+// lock.
+func (a *aggregator) announce(n processNews) {
+	a.announcing.Lock()
+	defer a.announcing.Unlock()
+	for _, pid := range n.started {
+		if a.cfg.OnNewProcess != nil {
+			a.cfg.OnNewProcess(pid)
+		}
+	}
+	for _, pid := range n.ended {
+		if a.cfg.OnProcessExit != nil {
+			a.cfg.OnProcessExit(pid)
+		}
+	}
+}
+
+// take returns what was gathered since the last take and starts afresh.
+func (a *aggregator) take() ([]sampler.Sample, sampler.Stats) {
+	out := a.timed
+	for _, rs := range a.stacks {
+		out = append(out, *rs)
+	}
+	stats := a.stats
+	a.timed, a.stacks = nil, map[string]*sampler.Sample{}
+	a.stats = sampler.Stats{Failures: map[string]uint64{}}
+	for _, pid := range a.exited {
+		delete(a.comms, pid)
+	}
+	a.exited = nil
+	return out, stats
+}

@@ -1,0 +1,29 @@
+// Package perfsampler is the perf ring-buffer sampling backend: it samples
+// without BPF. Perf events write every sample (with its call chain) into
+// mmap ring buffers, one per CPU, and a reader goroutine aggregates them
+// in user space. It is the backend for processes without CAP_BPF and
+// CAP_PERFMON: with kernel.perf_event_paranoid at 2 a process may profile
+// its own user stacks (and those of its user's processes).
+//
+// Targets: system-wide, one event per CPU for every task. For PIDs, one
+// event per thread and CPU, with inherit, so that threads and processes
+// they create later are covered too (the kernel refuses to mmap an
+// inherited event of a thread on any CPU, cpu -1; so there is one per
+// CPU, each sending its records to that CPU's ring). A pid-only event
+// would cover just the main thread, which misses nearly all of a Go
+// program's work; threads that appear without a FORK record from a
+// covered thread (created while events were being opened) are found by
+// rescanning /proc/PID/task and counted as sampler.FailureLateThread.
+//
+// Unless Config.UserOnly, kernel stacks are asked for first; if that is
+// refused for lack of privilege (and Config.KernelOnly is not set), the
+// backend samples user space only.
+//
+// In Timed mode every sample is handed over on its own (Count 1, with its
+// TID, CPU and Time) as well as in the aggregated counts.
+//
+// Errors of perf_event_open carry internal/perfevent's advice (which
+// capability, or which kernel.perf_event_paranoid, would allow it) and its
+// errs.ErrPermission or errs.ErrNotSupported, which [Start] returns as
+// they are.
+package perfsampler

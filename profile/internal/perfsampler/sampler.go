@@ -1,0 +1,205 @@
+package perfsampler
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/flamekit/flamekit/internal/errs"
+	"github.com/flamekit/flamekit/internal/perfevent"
+	"github.com/flamekit/flamekit/profile/internal/sampler"
+)
+
+const (
+	defaultRingPages = 32  // data pages per CPU ring by default (128 KiB)
+	recordGuess      = 256 // bytes of a typical sample record, to size rings from MaxStacks
+	pollEvery        = 10 * time.Millisecond
+	rescanEvery      = 500 * time.Millisecond
+)
+
+// Sampler is the running perf ring-buffer backend.
+type Sampler struct {
+	cfg  sampler.Config
+	opts perfevent.SampleOptions
+	attr unix.PerfEventAttr // of the events opened; its sample type decodes records
+	cpus []int
+
+	wake      int // eventfd that wakes the reader for Close
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+
+	mu     sync.Mutex // guards everything below
+	closed bool
+	rings  []*cpuRing
+	events []*perfevent.Event
+	agg    *aggregator
+	// opened: threads with events of their own; forked: threads a
+	// covered thread created (FORK records); pending: threads seen once
+	// by a rescan that neither holds.
+	opened, forked, pending map[uint32]bool
+	lastScan                time.Time
+}
+
+// cpuRing is one CPU's ring buffer and the event it is mapped from.
+type cpuRing struct {
+	leader *perfevent.Event
+	ring   *perfevent.Ring
+}
+
+// Start starts the perf ring-buffer backend.
+func Start(cfg sampler.Config) (*Sampler, error) {
+	if cfg.CgroupID != 0 && len(cfg.PIDs) > 0 {
+		return nil, sampler.Markf(errs.ErrNotSupported, "a cgroup and PIDs together")
+	}
+	cpus, err := sampler.OnlineCPUs()
+	if err != nil {
+		return nil, err
+	}
+	s := &Sampler{
+		cfg:    cfg,
+		opts:   sampleOptions(cfg),
+		cpus:   cpus,
+		wake:   -1,
+		done:   make(chan struct{}),
+		agg:    newAggregator(cfg),
+		opened: map[uint32]bool{}, forked: map[uint32]bool{}, pending: map[uint32]bool{},
+	}
+	if err := s.openTargets(); err != nil {
+		s.release()
+		return nil, err
+	}
+	if s.wake, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
+		s.release()
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
+	s.lastScan = time.Now()
+	fds := []unix.PollFd{{Fd: int32(s.wake), Events: unix.POLLIN}}
+	for _, r := range s.rings {
+		fds = append(fds, unix.PollFd{Fd: int32(r.leader.FD()), Events: unix.POLLIN})
+	}
+	go s.run(fds, s.agg.takeNew())
+	return s, nil
+}
+
+// ringPages sizes each CPU's ring: cfg.MaxStacks records of a typical size,
+// in a power of two of pages.
+func ringPages(maxStacks int) int {
+	if maxStacks <= 0 {
+		return defaultRingPages
+	}
+	want := (maxStacks*recordGuess + os.Getpagesize() - 1) / os.Getpagesize()
+	n := 1
+	for n < want && n < 1<<16 {
+		n *= 2
+	}
+	return n
+}
+
+// run is the reader goroutine: it announces the target processes, then
+// polls fds (the wake eventfd, then the rings' events) with a timeout,
+// reads every ring and rescans the targets' threads now and then, until
+// close.
+func (s *Sampler) run(fds []unix.PollFd, targets processNews) {
+	defer close(s.done)
+	s.agg.announce(targets)
+	for {
+		_, err := unix.Poll(fds, int(pollEvery/time.Millisecond))
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			return
+		}
+		if fds[0].Revents != 0 {
+			return
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return
+		}
+		s.readRings()
+		if time.Since(s.lastScan) >= rescanEvery {
+			s.rescan()
+		}
+		news := s.agg.takeNew()
+		s.mu.Unlock()
+		s.agg.announce(news)
+	}
+}
+
+// readRings reads every ring into the aggregator. s.mu is held.
+func (s *Sampler) readRings() {
+	for _, r := range s.rings {
+		if err := r.ring.Read(s.handle); err != nil {
+			s.agg.fail(sampler.FailureBadRecord, 1)
+		}
+	}
+}
+
+// handle decodes one record. s.mu is held.
+func (s *Sampler) handle(rec []byte) {
+	r, err := perfevent.ParseRecord(rec, s.attr.Sample_type)
+	if err != nil {
+		s.agg.fail(sampler.FailureBadRecord, 1)
+		return
+	}
+	if r.Type == perfevent.RecordFork && r.PID == r.PPID {
+		s.forked[r.TID] = true
+	}
+	s.agg.add(&r)
+}
+
+// Drain hands over and clears everything gathered since the last drain.
+// Processes first seen in the records it reads are announced to
+// OnNewProcess (and those that exited to OnProcessExit) from the calling
+// goroutine, before the samples are emitted.
+func (s *Sampler) Drain(emit func(sampler.Sample)) (sampler.Stats, error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return sampler.Stats{}, fmt.Errorf("drain after close: %w", os.ErrClosed)
+	}
+	s.readRings()
+	s.rescan()
+	news := s.agg.takeNew()
+	samples, stats := s.agg.take()
+	s.mu.Unlock()
+	s.agg.announce(news)
+	for _, rs := range samples {
+		emit(rs)
+	}
+	return stats, nil
+}
+
+// Close stops sampling and releases every ring, event and goroutine; it
+// is safe to call twice.
+func (s *Sampler) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true // the reader stops at its next wakeup
+		s.mu.Unlock()
+		one := [8]byte{1}
+		_, werr := unix.Write(s.wake, one[:]) // which is now
+		<-s.done
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.closeErr = errors.Join(s.release(), werr, unix.Close(s.wake))
+	})
+	return s.closeErr
+}
+
+// release unmaps every ring and closes every event.
+func (s *Sampler) release() error {
+	var errs []error
+	for _, r := range s.rings {
+		errs = append(errs, r.ring.Close())
+	}
+	for _, e := range s.events {
+		errs = append(errs, e.Close())
+	}
+	s.rings, s.events = nil, nil
+	return errors.Join(errs...)
+}
