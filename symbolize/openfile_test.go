@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flamekit/flamekit/internal/jit"
 	"golang.org/x/sys/unix"
+
+	"github.com/flamekit/flamekit/internal/jit"
 )
 
 // TestProcOpenInRoot checks the rules for files a profiled process wrote:

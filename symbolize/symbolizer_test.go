@@ -19,10 +19,10 @@ import (
 	"github.com/flamekit/flamekit/symbolize"
 )
 
-// buildC builds testdata/native/symwork.c, a C program that prints the
-// runtime address of two of its functions, then waits for its stdin to
-// close before exiting.
-func buildC(t *testing.T, flags ...string) string {
+// buildSymwork builds testdata/native/symwork.c, a C program that prints
+// the runtime address of two of its functions, then waits for its stdin
+// to close before exiting.
+func buildSymwork(t *testing.T, flags ...string) string {
 	t.Helper()
 	return testenv.BuildC(t, "gcc", "symwork", []string{"testdata/native/symwork.c"}, flags...)
 }
@@ -49,7 +49,7 @@ func symbolAddr(t *testing.T, bin, name string) uint64 {
 }
 
 func TestSymbolizerFile(t *testing.T) {
-	bin := buildC(t, "-g", "-O1", "-fPIE", "-pie")
+	bin := buildSymwork(t, "-g", "-O1", "-fPIE", "-pie")
 	alpha := symbolAddr(t, bin, "symbolizer_alpha")
 	s := symbolize.New(symbolize.Options{})
 	defer s.Close()
@@ -95,7 +95,7 @@ func TestSymbolizerFile(t *testing.T) {
 // TestSymbolizerProcessAfterExit snapshots a running C program, lets it exit, deletes
 // its binary, and still names the addresses it printed.
 func TestSymbolizerProcessAfterExit(t *testing.T) {
-	bin := buildC(t, "-O1", "-fPIE", "-pie")
+	bin := buildSymwork(t, "-O1", "-fPIE", "-pie")
 	cmd := exec.Command(bin)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -202,7 +202,7 @@ func TestSymbolizerKernel(t *testing.T) {
 // TestSymbolizerConcurrentAndBounded symbolizes several binaries from many goroutines
 // with a cache smaller than one table, which must stay correct.
 func TestSymbolizerConcurrentAndBounded(t *testing.T) {
-	bins := []string{buildC(t, "-O0"), buildC(t, "-O2"), buildC(t, "-O1", "-g")}
+	bins := []string{buildSymwork(t, "-O0"), buildSymwork(t, "-O2"), buildSymwork(t, "-O1", "-g")}
 	s := symbolize.New(symbolize.Options{CacheBytes: 1})
 	defer s.Close()
 	var wg sync.WaitGroup
@@ -247,21 +247,12 @@ func ExampleSymbolizer_File() {
 	// Output: github.com/flamekit/flamekit/symbolize_test.knownGoFunction go
 }
 
-func openFDs(t *testing.T) int {
-	t.Helper()
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(fds)
-}
-
 // TestSnapshotsShareFiles snapshots many processes of one binary: they
 // share its open files, so descriptors do not grow with the processes
 // beyond the root directory each live one's snapshot holds (for its JIT
 // sources); Exited lets go of that, and Close releases everything.
 func TestSnapshotsShareFiles(t *testing.T) {
-	base := openFDs(t)
+	base := testenv.OpenFDs(t)
 	var cmds []*exec.Cmd
 	for i := 0; i < 20; i++ {
 		cmd := exec.Command("sleep", "30")
@@ -271,7 +262,7 @@ func TestSnapshotsShareFiles(t *testing.T) {
 		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 		cmds = append(cmds, cmd)
 	}
-	before := openFDs(t) // counted after the starts: each os.Process may hold a pidfd
+	before := testenv.OpenFDs(t) // counted after the starts: each os.Process may hold a pidfd
 	var snaps []*symbolize.Process
 	for _, cmd := range cmds {
 		snap, err := symbolize.SnapshotProcess(cmd.Process.Pid)
@@ -280,25 +271,25 @@ func TestSnapshotsShareFiles(t *testing.T) {
 		}
 		snaps = append(snaps, snap)
 	}
-	if held := openFDs(t) - before; held > 20+8 {
+	if held := testenv.OpenFDs(t) - before; held > 20+8 {
 		t.Errorf("20 snapshots of sleep hold %d descriptors, want their roots and a few shared ones", held)
 	}
 	for _, cmd := range cmds {
 		cmd.Process.Kill()
 		cmd.Wait()
 	}
-	exited := openFDs(t)
+	exited := testenv.OpenFDs(t)
 	for _, s := range snaps {
 		s.Exited()
 		s.Exited()
 	}
-	if released := exited - openFDs(t); released != 20 {
+	if released := exited - testenv.OpenFDs(t); released != 20 {
 		t.Errorf("Exited released %d descriptors, want the 20 roots", released)
 	}
 	for _, s := range snaps {
 		s.Close()
 	}
-	if after := openFDs(t); after != base {
+	if after := testenv.OpenFDs(t); after != base {
 		t.Errorf("%d descriptors open after closing the snapshots, %d before", after, base)
 	}
 	if _, err := symbolize.SnapshotProcess(2); !errors.Is(err, symbolize.ErrNoMappings) {
