@@ -29,7 +29,7 @@ type tree struct {
 // inputLine is one input line as flamegraph.pl sees it.
 type inputLine struct {
 	stack  string
-	depth  int    // frames in stack
+	shared int    // bytes stack has in common with the previous line's
 	counts string // " count", or " before after" for a differential
 	count  float64
 	before float64
@@ -43,7 +43,12 @@ func inputLines(p *Profile, c *config, st *RenderStats) []inputLine {
 	lines := make([]inputLine, len(p.Stacks))
 	maxDepth := max(c.MaxDepth, 0)
 	*st = RenderStats{MaxDepth: maxDepth}
-	var num []byte
+	// The counts as text, which only the sort reads, in one string.
+	var counts []byte
+	var countEnds []int
+	if !c.FlameChart {
+		countEnds = make([]int, len(p.Stacks))
+	}
 	for i, s := range p.Stacks {
 		stack := s.Frames
 		if c.Reverse {
@@ -55,25 +60,57 @@ func inputLines(p *Profile, c *config, st *RenderStats) []inputLine {
 		st.Deepest = max(st.Deepest, depth)
 		if cut {
 			st.CutStacks++
-			depth = maxDepth + 1
 		}
-		l := inputLine{stack: stack, depth: depth, count: s.Count, before: s.Before}
+		lines[i] = inputLine{stack: stack, count: s.Count, before: s.Before}
 		if !c.FlameChart {
-			num = append(num[:0], ' ')
+			counts = append(counts, ' ')
 			if p.Differential {
-				num = AppendCount(num, s.Before)
-				num = append(num, ' ')
+				counts = AppendCount(counts, s.Before)
+				counts = append(counts, ' ')
 			}
-			l.counts = string(AppendCount(num, s.Count))
+			counts = AppendCount(counts, s.Count)
+			countEnds[i] = len(counts)
 		}
-		lines[i] = l
 	}
-	if !c.FlameChart {
+	if c.FlameChart {
+		markShared(lines, false)
+		return lines
+	}
+	text, start := string(counts), 0
+	for i, end := range countEnds {
+		lines[i].counts, start = text[start:end], end
+	}
+	// Folded input is mostly sorted already (collapse writes it so).
+	if !markShared(lines, true) {
 		slices.SortStableFunc(lines, func(a, b inputLine) int {
 			return compareJoined([2]string{a.stack, a.counts}, [2]string{b.stack, b.counts})
 		})
+		markShared(lines, false)
 	}
 	return lines
+}
+
+// markShared sets the shared prefix of each line with the one before it.
+// With checkOrder it stops at the first line that sorts before the one
+// before it and returns false.
+func markShared(lines []inputLine, checkOrder bool) bool {
+	for i := 1; i < len(lines); i++ {
+		a, b := &lines[i-1], &lines[i]
+		b.shared = commonPrefix(a.stack, b.stack)
+		if checkOrder && compareLines(*a, *b, b.shared) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// compareLines compares two lines as text, stack then counts, whose stacks
+// have their longest common prefix shared bytes long.
+func compareLines(a, b inputLine, shared int) int {
+	if shared < len(a.stack) && shared < len(b.stack) {
+		return cmp.Compare(a.stack[shared], b.stack[shared])
+	}
+	return compareJoined([2]string{a.stack[shared:], a.counts}, [2]string{b.stack[shared:], b.counts})
 }
 
 // cutStack returns a stack of at most maxDepth frames (0: any number) and
@@ -151,24 +188,32 @@ func chainStack(stack string) string {
 // merge builds the tree from sorted lines by walking common prefixes with
 // the previous line: frames shared with it are extended, the others closed,
 // the new ones opened. A flame chart's unsorted lines thus merge only
-// adjacent identical frames.
-func merge(lines []inputLine, differential, chain bool) *tree {
+// adjacent identical frames. A frame that closes narrower than minTime is
+// dropped with its subtree, as prune would drop them: no line has a
+// negative count (see canPruneEarly), so its descendants are no wider.
+func merge(lines []inputLine, differential, chain bool, minTime float64) *tree {
 	t := &tree{maxDelta: 1}
-	// Sorted stacks share about half their frames with their neighbours.
-	n := 1
-	for _, l := range lines {
-		n += l.depth
-	}
-	t.frames = make([]frame, 0, n/2)
 	var open []int // open frame indexes by depth
 	var time float64
 	closeFrom := func(d int) {
+		if d >= len(open) {
+			return
+		}
 		end := perlKeyNumber(time)
+		cut := -1
 		for _, i := range open[d:] {
 			t.frames[i].end = end
+			if cut < 0 && end-t.frames[i].start < minTime {
+				cut = i
+			}
+		}
+		if cut >= 0 {
+			// The frames from cut on are its subtree, all closed now.
+			t.frames = t.frames[:cut]
 		}
 		open = open[:d]
 	}
+	var prev string // the previous line's stack, whose frames are open
 	for _, l := range lines {
 		stack := l.stack
 		if chain {
@@ -181,20 +226,18 @@ func merge(lines []inputLine, differential, chain bool) *tree {
 			delta = l.count - l.before
 			t.maxDelta = max(t.maxDelta, math.Abs(delta))
 		}
-		// Depth 0 is the root, named "", opened by the first line. Walk the
+		// Depth 0 is the root, named "", opened by the first line. Keep the
 		// frames shared with the open ones, close the rest, open the new.
-		rest, d := stack, 1
-		if len(open) == 0 {
-			d = 0
-		}
-		for d > 0 && d < len(open) && rest != "" {
-			name, tail, _ := strings.Cut(rest, ";")
-			if t.frames[open[d]].name != name {
-				break
+		rest, d := stack, 0
+		if len(open) > 0 {
+			common := min(l.shared, len(prev), len(stack))
+			if chain {
+				common = commonPrefix(prev, stack)
 			}
-			rest = tail
-			d++
+			shared, at := sharedFrames(prev, stack, common)
+			rest, d = stack[at:], 1+shared
 		}
+		prev = stack
 		closeFrom(d)
 		if d == 0 {
 			open = append(open, 0)
@@ -217,6 +260,52 @@ func merge(lines []inputLine, differential, chain bool) *tree {
 	closeFrom(0)
 	t.total = time
 	return t
+}
+
+// sharedFrames returns how many leading frames stack b has in common with
+// stack a (both without trailing ';'), whose longest common prefix is l
+// bytes, and where in b the frames after them start.
+func sharedFrames(a, b string, l int) (n, at int) {
+	if a == "" || b == "" {
+		return 0, 0 // no frames, not one empty frame
+	}
+	n = strings.Count(b[:l], ";")
+	switch {
+	case l == len(a) && l == len(b):
+		return n + 1, l
+	case l == len(b) && a[l] == ';':
+		return n + 1, l // b's last frame is one of a's
+	case l == len(a) && b[l] == ';':
+		return n + 1, l + 1 // a's last frame is one of b's
+	}
+	return n, strings.LastIndexByte(b[:l], ';') + 1
+}
+
+// commonPrefix returns the length of the longest common prefix of a and b.
+func commonPrefix(a, b string) int {
+	n := min(len(a), len(b))
+	i := 0
+	// Whole blocks first, which the runtime compares many bytes at a time.
+	const block = 64
+	for i+block <= n && a[i:i+block] == b[i:i+block] {
+		i += block
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// canPruneEarly reports whether merge may drop narrow frames as they close:
+// when no count is negative, a frame is at least as wide as any of its
+// descendants.
+func canPruneEarly(lines []inputLine) bool {
+	for _, l := range lines {
+		if l.count < 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // perlKeyNumber returns v as flamegraph.pl gets it back from a hash key:
