@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"math"
 )
 
 // Layout constants of flamegraph.pl, in pixels.
@@ -43,16 +42,7 @@ func Render(w io.Writer, p *Profile, opts Options) error {
 		p = &Profile{}
 	}
 	var st RenderStats
-	lines := inputLines(p, c, &st)
-	minTime := math.Inf(-1) // no early pruning: prune alone decides
-	if canPruneEarly(lines) {
-		var total float64 // as merge sums them, in order
-		for _, l := range lines {
-			total += l.count
-		}
-		minTime = c.minTime(c.timeMax(total))
-	}
-	t := merge(lines, p.Differential, c.Colors == PaletteChain, minTime)
+	t := buildTree(p, c, &st)
 	if opts.Stats != nil {
 		*opts.Stats = st
 	}
