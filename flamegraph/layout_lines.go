@@ -78,9 +78,32 @@ func compareLines(a, b inputLine, differential bool) int {
 	if n < len(a.stack) && n < len(b.stack) {
 		return cmp.Compare(a.stack[n], b.stack[n])
 	}
+	// One stack is the other's prefix: the counts decide, mostly at once
+	// (' ' against ';').
 	var ab, bb [64]byte
-	ac, bc := appendCounts(ab[:0], a, differential), appendCounts(bb[:0], b, differential)
-	return compareJoined([2]string{a.stack[n:], string(ac)}, [2]string{b.stack[n:], string(bc)})
+	at, ac := a.stack[n:], appendCounts(ab[:0], a, differential)
+	bt, bc := b.stack[n:], appendCounts(bb[:0], b, differential)
+	for i := 0; ; i++ {
+		x, okA := joinedByte(at, ac, i)
+		y, okB := joinedByte(bt, bc, i)
+		switch {
+		case !okA || !okB:
+			return cmp.Compare(len(at)+len(ac), len(bt)+len(bc))
+		case x != y:
+			return cmp.Compare(x, y)
+		}
+	}
+}
+
+// joinedByte returns byte i of s followed by b, if there is one.
+func joinedByte(s string, b []byte, i int) (byte, bool) {
+	if i < len(s) {
+		return s[i], true
+	}
+	if i -= len(s); i < len(b) {
+		return b[i], true
+	}
+	return 0, false
 }
 
 // cutStack returns a stack of at most maxDepth frames (0: any number) and
