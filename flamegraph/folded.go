@@ -174,36 +174,56 @@ func AppendCount(b []byte, v float64) []byte {
 // in two counts is a differential pair (before, after), and then the profile
 // is Differential. Frames may contain spaces. CRLF line ends, blank lines and
 // lines starting with '#' are accepted; any other line that does not end in a
-// count is skipped and recorded in Profile.Skipped. A line longer than 64
-// MiB is an error wrapping bufio.ErrTooLong; otherwise only a read error
-// fails, and the stacks read before it are returned with it.
+// count is skipped and recorded in Profile.Skipped. A line of 64 MiB or
+// more is an error wrapping bufio.ErrTooLong; otherwise only a read error
+// fails. With an error come the stacks of the lines before it.
 func Parse(r io.Reader) (*Profile, error) {
 	p := &Profile{}
 	lr := newLineReader(r)
+	lineNo := 0
 	for {
 		text, err := lr.next()
-		if n := len(p.Stacks); cap(p.Stacks)-n < len(text)/64 {
-			// Grow ahead by as much again, at least a chunk's worth at
-			// 64 bytes a line: append alone would copy the stacks ever
-			// more often as they grow.
-			p.Stacks = slices.Grow(p.Stacks, max(n, len(text)/64))
-		}
-		for len(text) > 0 {
-			line, rest, _ := strings.Cut(text, "\n")
-			p.parseLine(lr.lineNo+1, line)
-			lr.lineNo++
-			text = rest
+		p.parseText(text, &lineNo)
+		if err == io.EOF {
+			return p, nil
 		}
 		if err != nil {
-			if len(p.Stacks) == 0 {
-				p.Stacks = nil // as append leaves it: no stacks, no slice
-			}
-			if err == io.EOF {
-				return p, nil
-			}
-			return p, fmt.Errorf("flamegraph: reading folded stacks at line %d: %w", lr.lineNo+1, err)
+			return p, parseError(lineNo, err)
 		}
 	}
+}
+
+// ParseString is Parse of folded stacks in memory. The stacks are parts of
+// text, not copies: a program that has the text in memory, or maps a file
+// into memory, parses it without a copy.
+func ParseString(text string) (*Profile, error) {
+	p := &Profile{}
+	lineNo := 0
+	if err := p.parseText(text, &lineNo); err != nil {
+		return p, parseError(lineNo, err)
+	}
+	return p, nil
+}
+
+// parseText parses the lines of text, numbered from *lineNo+1, and counts
+// them in *lineNo. It stops at a line of maxLineSize bytes or more, which
+// Parse's reader cannot hold either, with bufio.ErrTooLong.
+func (p *Profile) parseText(text string, lineNo *int) error {
+	for len(text) > 0 {
+		line, rest, _ := strings.Cut(text, "\n")
+		if len(line) >= maxLineSize {
+			return bufio.ErrTooLong
+		}
+		*lineNo++
+		p.parseLine(*lineNo, line)
+		text = rest
+	}
+	return nil
+}
+
+// parseError is the error of Parse after lineNo lines.
+func parseError(lineNo int, err error) error {
+	return fmt.Errorf("flamegraph: reading folded stacks at line %d: %w", lineNo+1, err)
 }
 
 // ParseLine parses one folded line (without its newline) and appends it, or
@@ -224,6 +244,11 @@ func (p *Profile) parseLine(lineNo int, line string) {
 	if !ok || isBlank(stack) {
 		p.Skipped.Add(lineNo, []byte(line))
 		return
+	}
+	if len(p.Stacks) == cap(p.Stacks) {
+		// Double the stacks from 1024 on: append alone would copy them
+		// ever more often as they grow.
+		p.Stacks = slices.Grow(p.Stacks, max(len(p.Stacks), 1024))
 	}
 	if rest, before, ok := cutCount(stack); ok && !isBlank(rest) {
 		p.AddDiff(rest, before, count)

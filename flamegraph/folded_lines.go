@@ -17,9 +17,8 @@ const (
 // a string of its own buffer, which the stacks of its lines share: the text
 // is neither copied nor allocated a line at a time.
 type lineReader struct {
-	r      io.Reader
-	buf    []byte // a line the last chunk cut, then what the next reads bring
-	lineNo int    // lines parsed so far, kept by Parse for its messages
+	r   io.Reader
+	buf []byte // a line the last chunk cut, then what the next reads bring
 }
 
 func newLineReader(r io.Reader) *lineReader {

@@ -20,9 +20,13 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p, err := in.read(files, stdin, stderr)
-	if err == nil {
-		err = graph.render(w, stderr, p)
-	}
+	in.mapped = &mappedFiles{}
+	err = in.mapped.guardMapped(func() error {
+		p, err := in.read(files, stdin, stderr)
+		if err == nil {
+			err = graph.render(w, stderr, p)
+		}
+		return err
+	})
 	return w.finish(err)
 }
