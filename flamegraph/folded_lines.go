@@ -13,9 +13,9 @@ const (
 	maxLineSize = 64 << 20
 )
 
-// lineReader reads text in chunks of whole lines, for Parse. Each chunk is
-// a string of its own buffer, which the stacks of its lines share: the text
-// is neither copied nor allocated a line at a time.
+// lineReader reads text in chunks of whole lines, for Parse. A chunk is a
+// string of its own buffer (see cut), which the stacks of its lines share:
+// the text is neither copied nor allocated a line at a time.
 type lineReader struct {
 	r   io.Reader
 	buf []byte // a line the last chunk cut, then what the next reads bring
@@ -56,15 +56,29 @@ func (lr *lineReader) next() (string, error) {
 	}
 }
 
-// cut returns the first end bytes of the buffer as a string and moves the
-// rest to a new buffer of size bytes. The string shares the old buffer,
-// which is never written again.
+// cut returns the first end bytes of the buffer as a string and keeps the
+// rest for the next chunk, in a buffer of at least size bytes (none for
+// size 0). A string of at least half the buffer shares it, and the rest
+// moves to a new buffer: the old one is never written again. A shorter one
+// (the end of the input, a line cut early) is a copy, so that a small
+// profile does not keep a whole buffer alive, and the buffer goes on.
 func (lr *lineReader) cut(end, size int) string {
-	text := unsafe.String(unsafe.SliceData(lr.buf), end)
-	rest := lr.buf[end:]
-	lr.buf = nil
-	if size > 0 {
-		lr.buf = append(make([]byte, 0, max(size, len(rest))), rest...)
+	if end >= cap(lr.buf)/2 {
+		text := unsafe.String(unsafe.SliceData(lr.buf), end)
+		rest := lr.buf[end:]
+		lr.buf = nil
+		if size > 0 {
+			lr.buf = append(make([]byte, 0, max(size, len(rest))), rest...)
+		}
+		return text
+	}
+	text := string(lr.buf[:end])
+	lr.buf = lr.buf[:copy(lr.buf, lr.buf[end:])]
+	switch {
+	case size == 0:
+		lr.buf = nil
+	case size > cap(lr.buf):
+		lr.buf = append(make([]byte, 0, size), lr.buf...)
 	}
 	return text
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,4 +90,22 @@ func TestParseStringSharesText(t *testing.T) {
 			t.Errorf("stack %q is a copy", s.Frames)
 		}
 	}
+}
+
+// TestParseSmallKeepsLittle parses many small profiles and keeps them:
+// each keeps its few bytes of text, not a whole read buffer.
+func TestParseSmallKeepsLittle(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	kept := make([]*Profile, 200)
+	for i := range kept {
+		kept[i] = mustParse(t, "main;work "+strconv.Itoa(i)+"\n")
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 20<<20 {
+		t.Errorf("200 one-line profiles keep %d MiB", grew>>20)
+	}
+	runtime.KeepAlive(kept)
 }
