@@ -84,6 +84,8 @@ func newRenderer(w io.Writer, c *config, t *tree, differential bool) *renderer {
 		timeMax: c.timeMax(t.total),
 	}
 	r.perTime = c.perTime(r.timeMax)
+	// The merger dropped the narrow frames already, unless a count is
+	// negative and a frame can be narrower than its descendants.
 	t.prune(c.minTime(r.timeMax))
 	if c.SortByWeight {
 		t.sortByWeight()
