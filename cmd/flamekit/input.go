@@ -17,8 +17,8 @@ type inputFlags struct {
 	format string
 	all    bool // --all: --kernel and --jit, as stackcollapse-perf.pl has it
 	opts   collapse.Options
-	// mapped, when not nil, has read map regular files of folded stacks
-	// rather than read them, and keeps them (see readMapped).
+	// mapped, when not nil, makes read map regular files of folded
+	// stacks rather than read them, and holds the mappings (readMapped).
 	mapped *mappedFiles
 }
 

@@ -44,9 +44,10 @@ func (in *inputFlags) readFile(name string, opts collapse.Options, stdin io.Read
 // of the mapping. That spares copying the file, and allocating (and
 // faulting in) a page of memory for each 4 KiB of it: a quarter of what
 // rendering a real capture costs. The mapping lasts until the end of the
-// guardMapped call that reads it. It returns a nil profile, and the caller reads the file as
-// usual, when the file cannot be mapped (not a regular file, empty), is
-// gzipped, or is not folded stacks as collapse.Read would take it.
+// guardMapped call that reads it. It returns a nil profile, and the caller
+// reads the file as usual, when the file cannot be mapped (not a regular
+// file, empty), is gzipped, or is not folded stacks as collapse.Read would
+// take it.
 func (m *mappedFiles) readMapped(name string, opts collapse.Options) (*flamegraph.Profile, error) {
 	switch opts.Format {
 	case "", collapse.FormatAuto, collapse.FormatFolded:
@@ -69,11 +70,12 @@ func (m *mappedFiles) readMapped(name string, opts collapse.Options) (*flamegrap
 	if err != nil {
 		return nil, nil
 	}
+	*m = append(*m, mappedFile{name, data}) // guarded from here on
 	if !isFolded(data, opts) {
+		*m = (*m)[:len(*m)-1]
 		syscall.Munmap(data)
 		return nil, nil
 	}
-	*m = append(*m, mappedFile{name, data})
 	p, err := flamegraph.ParseString(unsafe.String(unsafe.SliceData(data), len(data)))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
