@@ -15,7 +15,9 @@
 // differential pair (before, after), as difffolded.pl writes it.
 //
 // [Parse] reads that text into a [Profile], whose [Stack] values keep the
-// input order (a flame chart needs it; a flame graph merges duplicates).
+// input order (a flame chart needs it; a flame graph merges duplicates);
+// [ParseString] parses text already in memory (a mapped file) without
+// copying it.
 // Lines that are not folded stacks are counted in [Skipped], not fatal.
 // [Profile.WriteTo] writes the canonical form: duplicates summed, sorted, so
 // identical profiles give identical bytes. [Merge] concatenates profiles

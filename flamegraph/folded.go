@@ -2,7 +2,6 @@ package flamegraph
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -175,53 +174,110 @@ func AppendCount(b []byte, v float64) []byte {
 // in two counts is a differential pair (before, after), and then the profile
 // is Differential. Frames may contain spaces. CRLF line ends, blank lines and
 // lines starting with '#' are accepted; any other line that does not end in a
-// count is skipped and recorded in Profile.Skipped. Only a read error fails.
+// count is skipped and recorded in Profile.Skipped. A line of 64 MiB or
+// more is an error wrapping bufio.ErrTooLong; otherwise only a read error
+// fails. With an error come the stacks of the lines before it.
 func Parse(r io.Reader) (*Profile, error) {
 	p := &Profile{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 256<<10), 64<<20)
+	lr := newLineReader(r)
 	lineNo := 0
-	for sc.Scan() {
-		lineNo++
-		p.ParseLine(lineNo, sc.Bytes())
+	for {
+		text, err := lr.next()
+		p.parseText(text, &lineNo)
+		if err == io.EOF {
+			return p, nil
+		}
+		if err != nil {
+			return p, parseError(lineNo, err)
+		}
 	}
-	if err := sc.Err(); err != nil {
-		return p, fmt.Errorf("flamegraph: reading folded stacks at line %d: %w", lineNo+1, err)
+}
+
+// ParseString is Parse of folded stacks in memory. The stacks are parts of
+// text, not copies: a program that has the text in memory, or maps a file
+// into memory, parses it without a copy.
+func ParseString(text string) (*Profile, error) {
+	p := &Profile{}
+	lineNo := 0
+	if err := p.parseText(text, &lineNo); err != nil {
+		return p, parseError(lineNo, err)
 	}
 	return p, nil
+}
+
+// parseText parses the lines of text, numbered from *lineNo+1, and counts
+// them in *lineNo. It stops at a line of maxLineSize bytes or more, which
+// Parse's reader cannot hold either, with bufio.ErrTooLong.
+func (p *Profile) parseText(text string, lineNo *int) error {
+	for len(text) > 0 {
+		line, rest, _ := strings.Cut(text, "\n")
+		if len(line) >= maxLineSize {
+			return bufio.ErrTooLong
+		}
+		*lineNo++
+		p.parseLine(*lineNo, line)
+		text = rest
+	}
+	return nil
+}
+
+// parseError is the error of Parse after lineNo lines.
+func parseError(lineNo int, err error) error {
+	return fmt.Errorf("flamegraph: reading folded stacks at line %d: %w", lineNo+1, err)
 }
 
 // ParseLine parses one folded line (without its newline) and appends it, or
 // records it as skipped. lineNo is used only for Skipped.
 func (p *Profile) ParseLine(lineNo int, line []byte) {
-	line = bytes.TrimRight(line, "\r")
-	trimmed := bytes.TrimLeft(line, " \t")
+	p.parseLine(lineNo, string(line))
+}
+
+// parseLine is ParseLine on a line of text, whose stack becomes the
+// Stack's Frames without a copy.
+func (p *Profile) parseLine(lineNo int, line string) {
+	line = strings.TrimRight(line, "\r")
+	trimmed := strings.TrimLeft(line, " \t")
 	if len(trimmed) == 0 || trimmed[0] == '#' {
 		return
 	}
 	stack, count, ok := cutCount(line)
-	if !ok || len(bytes.TrimSpace(stack)) == 0 {
-		p.Skipped.Add(lineNo, line)
+	if !ok || isBlank(stack) {
+		p.Skipped.Add(lineNo, []byte(line))
 		return
 	}
-	if rest, before, ok := cutCount(stack); ok && len(bytes.TrimSpace(rest)) > 0 {
-		p.AddDiff(string(rest), before, count)
+	if len(p.Stacks) == cap(p.Stacks) {
+		// Double the stacks from 1024 on: append alone would copy them
+		// ever more often as they grow.
+		p.Stacks = slices.Grow(p.Stacks, max(len(p.Stacks), 1024))
+	}
+	if rest, before, ok := cutCount(stack); ok && !isBlank(rest) {
+		p.AddDiff(rest, before, count)
 		return
 	}
-	p.Add(string(stack), count)
+	p.Add(stack, count)
+}
+
+// isBlank reports whether s holds nothing but white space.
+func isBlank(s string) bool {
+	return len(strings.TrimSpace(s)) == 0
 }
 
 // cutCount splits "stack N" into stack and N, where N is digits with
 // an optional decimal fraction (as flamegraph.pl accepts).
-func cutCount(line []byte) (stack []byte, count float64, ok bool) {
-	line = bytes.TrimRight(line, " \t")
-	i := bytes.LastIndexAny(line, " \t")
-	if i < 0 {
-		return nil, 0, false
+func cutCount(line string) (stack string, count float64, ok bool) {
+	line = strings.TrimRight(line, " \t")
+	// Only digits and '.' can make a count: look back over them for the
+	// blank before it, not through the whole stack for any blank.
+	i := len(line) - 1
+	for i >= 0 && (line[i] >= '0' && line[i] <= '9' || line[i] == '.') {
+		i--
+	}
+	if i < 0 || line[i] != ' ' && line[i] != '\t' {
+		return "", 0, false
 	}
 	count, ok = parseCount(line[i+1:])
 	if !ok {
-		return nil, 0, false
+		return "", 0, false
 	}
 	// Like flamegraph.pl, only the one blank before the count separates it:
 	// a frame may end in spaces ("StubRoutines " from a name cut at '(').
@@ -229,7 +285,7 @@ func cutCount(line []byte) (stack []byte, count float64, ok bool) {
 }
 
 // parseCount parses digits[.digits] without allocating for integers.
-func parseCount(b []byte) (float64, bool) {
+func parseCount(b string) (float64, bool) {
 	if len(b) == 0 || b[0] < '0' || b[0] > '9' {
 		return 0, false
 	}
@@ -245,11 +301,11 @@ func parseCount(b []byte) (float64, bool) {
 		return float64(n), true
 	}
 	for j := i; j < len(b); j++ {
-		if (b[j] < '0' || b[j] > '9') && !(b[j] == '.' && j == bytes.IndexByte(b, '.')) {
+		if (b[j] < '0' || b[j] > '9') && !(b[j] == '.' && j == strings.IndexByte(b, '.')) {
 			return 0, false
 		}
 	}
-	v, err := strconv.ParseFloat(string(b), 64)
+	v, err := strconv.ParseFloat(b, 64)
 	if err != nil || math.IsInf(v, 0) {
 		return 0, false
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -156,6 +157,9 @@ func FuzzParse(f *testing.F) {
 		p, err := Parse(bytes.NewReader(in))
 		if err != nil {
 			t.Fatalf("Parse of an in-memory input failed: %v", err)
+		}
+		if q, err := ParseString(string(in)); err != nil || !reflect.DeepEqual(p, q) {
+			t.Fatalf("ParseString differs from Parse (%v):\n%+v\n%+v", err, p, q)
 		}
 		lines := bytes.Count(in, []byte("\n")) + 1
 		if len(p.Stacks)+p.Skipped.Lines > lines {

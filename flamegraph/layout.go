@@ -1,11 +1,9 @@
 package flamegraph
 
 import (
-	"cmp"
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // frame is one merged frame: a node of the call tree, with its extent on the
@@ -26,197 +24,54 @@ type tree struct {
 	maxDelta float64 // largest absolute change, at least 1
 }
 
-// inputLine is one input line as flamegraph.pl sees it.
-type inputLine struct {
-	stack  string
-	depth  int    // frames in stack
-	counts string // " count", or " before after" for a differential
-	count  float64
-	before float64
+// buildTree merges the profile's stacks into the tree of frames
+// flamegraph.pl draws, and fills in st: in their order for a flame chart,
+// or for a flame graph when they come sorted as flamegraph.pl sorts them
+// (as collapse writes them), else sorted first.
+func buildTree(p *Profile, c *config, st *RenderStats) *tree {
+	if t, ok := mergeInOrder(p, c, st); ok {
+		return t
+	}
+	lines := sortedLines(p, c, st)
+	var total float64 // as the merger sums them, in order
+	negative := false
+	for _, l := range lines {
+		total += l.count
+		negative = negative || l.count < 0
+	}
+	m := newMerger(c, p.Differential, total, negative)
+	for _, l := range lines {
+		m.add(l)
+	}
+	return m.finish()
 }
 
-// inputLines turns the profile into lines, reversed, cut at c.MaxDepth and
-// sorted as flamegraph.pl does: it sorts the whole text lines, counts
-// included, so a stack sorts before its extensions (' ' < ';'). It fills in
-// st.
-func inputLines(p *Profile, c *config, st *RenderStats) []inputLine {
-	lines := make([]inputLine, len(p.Stacks))
+// mergeInOrder merges the stacks in their order, stack by stack, without
+// a slice of lines. A flame graph's stacks must come sorted: ok is false
+// at the first that does not.
+func mergeInOrder(p *Profile, c *config, st *RenderStats) (_ *tree, ok bool) {
+	var total float64
+	negative := false
+	for _, s := range p.Stacks {
+		total += s.Count
+		negative = negative || s.Count < 0
+	}
+	m := newMerger(c, p.Differential, total, negative)
 	maxDepth := max(c.MaxDepth, 0)
 	*st = RenderStats{MaxDepth: maxDepth}
-	var num []byte
+	var prev inputLine
 	for i, s := range p.Stacks {
-		stack := s.Frames
-		if c.Reverse {
-			parts := splitFrames(stack)
-			slices.Reverse(parts)
-			stack = strings.Join(parts, ";")
-		}
-		stack, depth, cut := cutStack(stack, maxDepth)
-		st.Deepest = max(st.Deepest, depth)
-		if cut {
-			st.CutStacks++
-			depth = maxDepth + 1
-		}
-		l := inputLine{stack: stack, depth: depth, count: s.Count, before: s.Before}
-		if !c.FlameChart {
-			num = append(num[:0], ' ')
-			if p.Differential {
-				num = AppendCount(num, s.Before)
-				num = append(num, ' ')
-			}
-			l.counts = string(AppendCount(num, s.Count))
-		}
-		lines[i] = l
-	}
-	if !c.FlameChart {
-		slices.SortStableFunc(lines, func(a, b inputLine) int {
-			return compareJoined([2]string{a.stack, a.counts}, [2]string{b.stack, b.counts})
-		})
-	}
-	return lines
-}
-
-// cutStack returns a stack of at most maxDepth frames (0: any number) and
-// the number of frames it had. A deeper stack keeps its first maxDepth
-// frames, then CutFrame, and cut is true. Like perl's split, trailing empty
-// frames do not count.
-func cutStack(stack string, maxDepth int) (_ string, depth int, cut bool) {
-	trimmed := strings.TrimRight(stack, ";")
-	if trimmed == "" {
-		return stack, 0, false
-	}
-	depth = strings.Count(trimmed, ";") + 1
-	if maxDepth == 0 || depth <= maxDepth {
-		return stack, depth, false
-	}
-	end := 0
-	for range maxDepth {
-		end += strings.IndexByte(trimmed[end:], ';') + 1
-	}
-	return trimmed[:end] + CutFrame, depth, true
-}
-
-// compareJoined compares a[0]+a[1] with b[0]+b[1] without joining them.
-func compareJoined(a, b [2]string) int {
-	for {
-		if a[0] == "" {
-			a[0], a[1] = a[1], ""
-		}
-		if b[0] == "" {
-			b[0], b[1] = b[1], ""
-		}
-		if a[0] == "" || b[0] == "" {
-			return cmp.Compare(len(a[0]), len(b[0]))
-		}
-		n := min(len(a[0]), len(b[0]))
-		if c := strings.Compare(a[0][:n], b[0][:n]); c != 0 {
-			return c
-		}
-		a[0], b[0] = a[0][n:], b[0][n:]
-	}
-}
-
-// splitFrames splits a stack at ';' like perl's split: trailing empty fields
-// are dropped.
-func splitFrames(stack string) []string {
-	parts := strings.Split(stack, ";")
-	for len(parts) > 0 && parts[len(parts)-1] == "" {
-		parts = parts[:len(parts)-1]
-	}
-	return parts
-}
-
-// chainStack marks the frames after each WakerSeparator frame as wakers
-// (WakerSuffix), and appends a WakerSeparator frame when there is none, as
-// flamegraph.pl's chain palette does.
-func chainStack(stack string) string {
-	const sep = ";" + WakerSeparator + ";"
-	parts := strings.Split(stack, sep)
-	for len(parts) > 1 && parts[len(parts)-1] == "" {
-		parts = parts[:len(parts)-1]
-	}
-	var b strings.Builder
-	b.WriteString(parts[0])
-	b.WriteString(sep)
-	for i, p := range parts[1:] {
+		l := newInputLine(s, c, maxDepth, st)
 		if i > 0 {
-			b.WriteString(sep)
-		}
-		b.WriteString(strings.ReplaceAll(p, ";", WakerSuffix+";"))
-		b.WriteString(WakerSuffix)
-	}
-	return b.String()
-}
-
-// merge builds the tree from sorted lines by walking common prefixes with
-// the previous line: frames shared with it are extended, the others closed,
-// the new ones opened. A flame chart's unsorted lines thus merge only
-// adjacent identical frames.
-func merge(lines []inputLine, differential, chain bool) *tree {
-	t := &tree{maxDelta: 1}
-	// Sorted stacks share about half their frames with their neighbours.
-	n := 1
-	for _, l := range lines {
-		n += l.depth
-	}
-	t.frames = make([]frame, 0, n/2)
-	var open []int // open frame indexes by depth
-	var time float64
-	closeFrom := func(d int) {
-		end := perlKeyNumber(time)
-		for _, i := range open[d:] {
-			t.frames[i].end = end
-		}
-		open = open[:d]
-	}
-	for _, l := range lines {
-		stack := l.stack
-		if chain {
-			stack = chainStack(stack)
-		}
-		// perl's split drops trailing empty fields.
-		stack = strings.TrimRight(stack, ";")
-		var delta float64
-		if differential {
-			delta = l.count - l.before
-			t.maxDelta = max(t.maxDelta, math.Abs(delta))
-		}
-		// Depth 0 is the root, named "", opened by the first line. Walk the
-		// frames shared with the open ones, close the rest, open the new.
-		rest, d := stack, 1
-		if len(open) == 0 {
-			d = 0
-		}
-		for d > 0 && d < len(open) && rest != "" {
-			name, tail, _ := strings.Cut(rest, ";")
-			if t.frames[open[d]].name != name {
-				break
+			l.shared = commonPrefix(prev.stack, l.stack)
+			if !c.FlameChart && compareLines(prev, l, p.Differential) > 0 {
+				return nil, false
 			}
-			rest = tail
-			d++
 		}
-		closeFrom(d)
-		if d == 0 {
-			open = append(open, 0)
-			t.frames = append(t.frames, frame{parent: -1, start: time})
-			if rest == "" {
-				t.frames[0].delta = delta
-			}
-			d = 1
-		}
-		for ; rest != ""; d++ {
-			f := frame{depth: d, parent: open[d-1], start: time}
-			if f.name, rest, _ = strings.Cut(rest, ";"); rest == "" {
-				f.delta = delta // the leaf
-			}
-			open = append(open, len(t.frames))
-			t.frames = append(t.frames, f)
-		}
-		time += l.count
+		m.add(l)
+		prev = l
 	}
-	closeFrom(0)
-	t.total = time
-	return t
+	return m.finish(), true
 }
 
 // perlKeyNumber returns v as flamegraph.pl gets it back from a hash key:

@@ -2,7 +2,6 @@ package flamegraph
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -104,8 +103,6 @@ var (
 	BackgroundGrey   = Background{"grey"}   // light grey to grey
 )
 
-var bgFlatRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
-
 // ParseBackground returns the background of that name: "yellow", "blue",
 // "green", "grey" (or "gray"), or a flat "#rrggbb". Anything else is an
 // error.
@@ -116,7 +113,7 @@ func ParseBackground(name string) (Background, error) {
 	case "gray":
 		return BackgroundGrey, nil
 	}
-	if !bgFlatRE.MatchString(name) {
+	if len(name) != 7 || name[0] != '#' || !allBytes(name[1:], isHex) {
 		return Background{}, fmt.Errorf("flamegraph: unknown bgcolors %q: want yellow, blue, green, grey or #rrggbb", name)
 	}
 	return Background{name}, nil

@@ -42,7 +42,7 @@ func Render(w io.Writer, p *Profile, opts Options) error {
 		p = &Profile{}
 	}
 	var st RenderStats
-	t := merge(inputLines(p, c, &st), p.Differential, c.Colors == PaletteChain)
+	t := buildTree(p, c, &st)
 	if opts.Stats != nil {
 		*opts.Stats = st
 	}
@@ -81,17 +81,12 @@ func newRenderer(w io.Writer, c *config, t *tree, differential bool) *renderer {
 	r := &renderer{
 		w: bufio.NewWriterSize(w, 64<<10), c: c, t: t, differential: differential,
 		colors:  colorer{palette: c.Colors, hash: c.Hash, random: c.Random},
-		timeMax: t.total,
+		timeMax: c.timeMax(t.total),
 	}
-	if c.Total > t.total {
-		r.timeMax = c.Total
-	}
-	r.perTime = float64(c.Width-2*xpad) / r.timeMax
-	minTime := c.minWidth / r.perTime
-	if c.minPercent {
-		minTime = r.timeMax * c.minWidth / 100
-	}
-	t.prune(minTime)
+	r.perTime = c.perTime(r.timeMax)
+	// The merger dropped the narrow frames already, unless a count is
+	// negative and a frame can be narrower than its descendants.
+	t.prune(c.minTime(r.timeMax))
 	if c.SortByWeight {
 		t.sortByWeight()
 	}
@@ -117,6 +112,29 @@ func (r *renderer) row(d int) frameRow {
 		return frameRow{r.ypad1() + float64(d*h), r.ypad1() + float64((d+1)*h) - framePad}
 	}
 	return frameRow{r.height - r.ypad2() - float64((d+1)*h) + framePad, r.height - r.ypad2() - float64(d*h)}
+}
+
+// timeMax returns the root's width in counts for a total count: the
+// total, or Options.Total when larger.
+func (c *config) timeMax(total float64) float64 {
+	if c.Total > total {
+		return c.Total
+	}
+	return total
+}
+
+// perTime returns the pixels per count of a graph timeMax counts wide.
+func (c *config) perTime(timeMax float64) float64 {
+	return float64(c.Width-2*xpad) / timeMax
+}
+
+// minTime returns the narrowest frame drawn, in counts, for a graph
+// timeMax counts wide: Options.MinWidth in pixels, or in percent.
+func (c *config) minTime(timeMax float64) float64 {
+	if c.minPercent {
+		return timeMax * c.minWidth / 100
+	}
+	return c.minWidth / c.perTime(timeMax)
 }
 
 func (r *renderer) ypad1() float64 { return r.c.FontSize * 3 }

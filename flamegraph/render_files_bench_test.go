@@ -3,11 +3,13 @@ package flamegraph_test
 import (
 	"bytes"
 	"io"
+	"os"
 	"testing"
 
 	"github.com/flamekit/flamekit/flamegraph"
 	"github.com/flamekit/flamekit/flamegraph/collapse"
 	"github.com/flamekit/flamekit/internal/perfgen"
+	"github.com/ulikunitz/xz"
 )
 
 // foldedInput folds the synthetic perf script text bench/collapse-render
@@ -53,4 +55,71 @@ func BenchmarkParseRenderFiles(b *testing.B) {
 			}
 		})
 	}
+}
+
+// realCaptureFolded folds the real system-wide capture of
+// bench/collapse-render (bench/testdata/system-wide.perf-script.xz: a Go
+// build, Java and Node, 12,642 distinct stacks), as flamekit collapse
+// writes it.
+func realCaptureFolded(b *testing.B) []byte {
+	b.Helper()
+	f, err := os.Open("../bench/testdata/system-wide.perf-script.xz")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := xz.NewReader(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, _, err := collapse.Perf(zr, collapse.PerfOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var folded bytes.Buffer
+	if _, err := p.WriteTo(&folded); err != nil {
+		b.Fatal(err)
+	}
+	return folded.Bytes()
+}
+
+// BenchmarkRenderRealCapture parses and renders the folded real capture,
+// as flamekit render does: from a reader (stdin, or a file that cannot be
+// mapped) and in place (ParseString, a mapped file); and renders alone.
+func BenchmarkRenderRealCapture(b *testing.B) {
+	data := realCaptureFolded(b)
+	text := string(data)
+	for _, c := range []struct {
+		name  string
+		parse func() (*flamegraph.Profile, error)
+	}{
+		{"read", func() (*flamegraph.Profile, error) { return flamegraph.Parse(bytes.NewReader(data)) }},
+		{"in-place", func() (*flamegraph.Profile, error) { return flamegraph.ParseString(text) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := c.parse()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := flamegraph.Render(io.Discard, p, flamegraph.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	p, err := flamegraph.ParseString(text)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("render", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := flamegraph.Render(io.Discard, p, flamegraph.Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

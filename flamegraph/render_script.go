@@ -14,7 +14,8 @@ var script = compactScript(scriptSource)
 
 func compactScript(src string) string {
 	var b strings.Builder
-	for _, line := range strings.Split(src, "\n") {
+	b.Grow(len(src))
+	for line := range strings.Lines(src) {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "//") {
 			continue

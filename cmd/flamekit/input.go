@@ -17,6 +17,9 @@ type inputFlags struct {
 	format string
 	all    bool // --all: --kernel and --jit, as stackcollapse-perf.pl has it
 	opts   collapse.Options
+	// mapped, when not nil, makes read map regular files of folded
+	// stacks rather than read them, and holds the mappings (readMapped).
+	mapped *mappedFiles
 }
 
 func (in *inputFlags) register(fs *flag.FlagSet) {
@@ -50,7 +53,7 @@ func (in *inputFlags) read(files []string, stdin io.Reader, stderr io.Writer) (*
 	}
 	var profiles []*flamegraph.Profile
 	for _, name := range files {
-		p, stats, err := readOne(name, opts, stdin)
+		p, stats, err := in.readFile(name, opts, stdin)
 		if err != nil {
 			return nil, err
 		}
