@@ -6,15 +6,16 @@ import (
 	"github.com/flamekit/flamekit/flamegraph"
 )
 
-// frame is one frame of the sample being read: its name, which points into
-// the input buffer or into parser.scratch, and its annotation.
+// frame is a frame of the line being parsed: its name, which points into
+// the line or into parser.scratch, and its annotation.
 type frame struct {
 	name []byte
 	note note
 }
 
 // parser folds `perf script` lines into stack counts. It holds only the
-// sample being read and one entry per distinct stack.
+// sample being read (as the name ids of its frames), a bounded table of
+// distinct lines, and one entry per distinct stack and name.
 type parser struct {
 	kernel, jit, addrs, pid, tid bool
 
@@ -24,33 +25,38 @@ type parser struct {
 	// The sample being read.
 	inSample bool     // a header was accepted and no blank line has followed
 	pname    []byte   // the process frame
+	pnameID  int32    // its index in pnames
 	java     bool     // the process frame starts with "java"
 	period   float64  // the sample's count
 	weighted bool     // a kept sample had a period other than 1
-	frames   []frame  // leaf first; an inline group is stored reversed
-	group    []frame  // frames of one line, in line order
-	fields   [][]byte // the "->" fields of one symbol
-	scratch  []byte   // names that were rewritten
-	key      []byte   // the folded stack being built
-	started  bool     // a header was just accepted
-	hit      int      // the memo entry of the sample being read, or -1
-	tail     []byte   // see parser.tailKey
+	seq      []uint32 // the name ids of its frames, leaf first (stacks.go)
+	hash     uint64   // the hash of seq so far (hashID)
+	prev     lineID   // the last line read in the sample, or noLine
 
-	// The memo of sample bodies (see memo.go): its entries, and their
-	// indexes by the first lines after the leaf, one per value of java.
-	memos    []memo
-	memoIdx  [2]map[string][]int32
-	memoLeft int // bytes the memo may still take
+	// The tables of distinct lines and process frames, which are emptied,
+	// between samples, when they take more than tableLimit bytes.
+	table      lineTable
+	pnames     byteSet
+	pnameIDs   []uint32 // the name ids of the process frames
+	pnameSpans []span   // each process frame's in pnameIDs
+	tableLimit int
 
-	// The dso of the last frame line, and its annotation when noteOK.
+	// Distinct names and stacks (stacks.go), and the stacks' counts.
+	names  byteSet
+	stacks seqTable // name ids → stack
+	counts []float64
+
+	// Scratch space to parse a line's frames and build a stack.
+	frames  []frame  // leaf first; an inline group is stored reversed
+	group   []frame  // frames of one line, in line order
+	fields  [][]byte // the "->" fields of one symbol
+	scratch []byte   // names that were rewritten
+	key     []byte   // a name with its annotation
+
+	// The dso of the last frame line parsed, and its annotation when noteOK.
 	lastMod  []byte
 	lastNote note
 	noteOK   bool
-
-	// Distinct stacks and their counts.
-	index  map[string]int
-	keys   []string
-	counts []float64
 
 	lines     int // lines read, for Skipped
 	skipped   flamegraph.Skipped
@@ -59,17 +65,17 @@ type parser struct {
 	truncated bool
 }
 
-// newParser returns a parser for opts whose memo may take memo bytes.
-func newParser(opts Options, memo int) *parser {
+// newParser returns a parser for opts whose tables may take limit bytes.
+func newParser(opts Options, limit int) *parser {
 	p := &parser{
-		kernel: opts.Kernel,
-		jit:    opts.JIT,
-		addrs:  opts.Addrs,
-		pid:    opts.PID,
-		tid:    opts.TID,
-		index:  make(map[string]int),
+		kernel:     opts.Kernel,
+		jit:        opts.JIT,
+		addrs:      opts.Addrs,
+		pid:        opts.PID,
+		tid:        opts.TID,
+		prev:       noLine,
+		tableLimit: limit,
 	}
-	p.memoLeft, p.hit = memo, -1
 	if opts.EventFilter != "" {
 		p.setFilter([]byte(opts.EventFilter))
 	}
@@ -84,22 +90,46 @@ func (p *parser) setFilter(ev []byte) {
 
 // feed parses the complete lines of data and returns how many bytes it used.
 // At EOF it also parses a last line that has no newline.
+//
+// A line that starts with a tab or a space is a frame line (or junk): it
+// is found in the table of lines, first as the line that followed the
+// previous one last time, and its id is kept. Other lines go to line.
 func (p *parser) feed(data []byte, atEOF bool) int {
+	t := &p.table
 	i := 0
-	for {
-		j := bytes.IndexByte(data[i:], '\n')
-		if j < 0 {
+	for i < len(data) {
+		if c := data[i]; c == '\t' || c == ' ' {
+			var id lineID
+			n := -1
+			if p.prev != noLine {
+				if next := t.info[p.prev].next; next != noLine {
+					if k, ok := t.follows(next, data, i); ok {
+						id, n = next, k
+					}
+				}
+			}
+			if n < 0 {
+				if n = bytes.IndexByte(data[i:], '\n'); n < 0 {
+					break
+				}
+				id = t.find(data[i : i+n])
+			}
+			p.lines++
+			p.frameLine(id)
+			i += n + 1
+			continue
+		}
+		n := bytes.IndexByte(data[i:], '\n')
+		if n < 0 {
 			break
 		}
-		p.line(data[i : i+j])
-		i += j + 1
-		if p.started {
-			i = p.body(data, i)
-		}
+		p.line(data[i : i+n])
+		i += n + 1
 	}
 	if atEOF {
 		if i < len(data) {
-			p.line(data[i:])
+			p.lines++
+			p.other(data[i:])
 			i = len(data)
 		}
 		// A sample with no blank line after it is dropped, as the perl does:
@@ -112,30 +142,42 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 	return i
 }
 
-// detach copies the frames of the sample being read out of the input
-// buffer, so that the buffer can be refilled.
-func (p *parser) detach() {
-	n := 0
-	for _, f := range p.frames {
-		n += len(f.name)
-	}
-	if n == 0 {
+// frameLine handles the line id that starts with a tab or a space: in a
+// sample, its id is kept when it is a frame line, and the line that came
+// before learns that it came next.
+func (p *parser) frameLine(id lineID) {
+	t := &p.table
+	if !t.info[id].isFrame {
+		p.skipped.Add(p.lines, trimCR(t.text(id)))
 		return
 	}
-	own := make([]byte, 0, n)
-	for i, f := range p.frames {
-		s := len(own)
-		own = append(own, f.name...)
-		p.frames[i].name = own[s:len(own):len(own)]
+	if !p.inSample {
+		return // a line of a sample that was filtered out
 	}
+	if p.prev != noLine {
+		t.info[p.prev].next = id
+	}
+	p.prev = id
+	h := p.hash
+	for _, n := range p.lineNames(id) {
+		p.seq = append(p.seq, n)
+		h = hashID(h, n)
+	}
+	p.hash = h
 }
 
-// line handles one line without its '\n'.
+// line handles one line, without its '\n', that does not start with a tab
+// or a space.
 func (p *parser) line(l []byte) {
 	p.lines++
-	if n := len(l); n > 0 && l[n-1] == '\r' {
-		l = l[:n-1] // CRLF input
-	}
+	p.other(l)
+}
+
+// other handles a line that is not known to be a frame line: a blank line
+// ends the sample, '#' starts a comment, a header starts a sample, and any
+// other line is looked up as a frame line.
+func (p *parser) other(l []byte) {
+	l = trimCR(l)
 	if len(l) == 0 {
 		p.endSample()
 		return
@@ -146,18 +188,15 @@ func (p *parser) line(l []byte) {
 	if !isSpace(l[0]) && p.header(l) {
 		return
 	}
-	if !p.frame(l) {
-		p.skipped.Add(p.lines, l)
-	}
+	p.frameLine(p.table.find(l))
 }
 
 // reset forgets the sample being read.
 func (p *parser) reset() {
 	p.inSample = false
-	p.hit = -1
-	clear(p.frames) // drop references into the input buffer
-	p.frames = p.frames[:0]
-	p.scratch = p.scratch[:0]
+	p.seq = p.seq[:0]
+	p.hash = 0
+	p.prev = noLine
 }
 
 // endSample folds the sample being read, at a blank line.
@@ -165,61 +204,35 @@ func (p *parser) endSample() {
 	if !p.inSample {
 		return
 	}
-	var e *memo
-	if p.hit >= 0 {
-		// The stack is the comm, the memo's frames and the leaf line's:
-		// when the comm and the leaf's frames are those of the last sample
-		// with this memo, so is the stack.
-		e = &p.memos[p.hit]
-		p.tailKey()
-		if e.stack >= 0 && string(p.tail) == string(e.tail) {
-			p.counts[e.stack] += p.period
-			p.samples++
-			p.reset()
-			return
-		}
-	}
-	key := append(p.key[:0], p.pname...)
-	if e != nil {
-		key = append(key, e.frag...)
-	}
-	key = p.appendFrames(key, 0)
-	p.key = key
-	i, ok := p.index[string(key)]
-	if ok {
-		p.counts[i] += p.period
-	} else {
-		s := string(key)
-		i = len(p.keys)
-		p.index[s] = i
-		p.keys = append(p.keys, s)
-		p.counts = append(p.counts, p.period)
-	}
-	if e != nil {
-		e.tail = append(e.tail[:0], p.tail...)
-		e.stack = i
-	}
+	stack := p.stackOf()
+	p.counts[stack] += p.period
 	p.samples++
 	p.reset()
 }
 
-// appendFrames appends ";name" for each frame of the sample from the k-th
-// (in input order), root first.
-func (p *parser) appendFrames(b []byte, k int) []byte {
-	for i := len(p.frames) - 1; i >= k; i-- {
-		f := &p.frames[i]
-		b = append(b, ';')
-		b = append(b, f.name...)
-		b = append(b, noteText[f.note]...)
+// startSample makes the state of a new sample whose process frame p.pname
+// was just set, emptying the tables first when they are full.
+func (p *parser) startSample() {
+	if p.table.size()+p.pnames.size()+len(p.pnameIDs)*4 > p.tableLimit {
+		p.table.reset()
+		p.pnames.reset()
+		p.pnameIDs, p.pnameSpans = p.pnameIDs[:0], p.pnameSpans[:0]
+		p.prev = noLine
 	}
-	return b
+	id, added := p.pnames.find(p.pname)
+	if added {
+		first := len(p.pnameIDs)
+		p.pnameIDs = p.appendNames(p.pnameIDs, p.pname)
+		p.pnameSpans = append(p.pnameSpans, span{uint32(first), uint32(len(p.pnameIDs) - first)})
+	}
+	p.pnameID = id
+	p.java = bytes.HasPrefix(p.pname, []byte("java"))
+	p.inSample = true
 }
 
-// tailKey sets p.tail to what the stack depends on besides the memo's
-// frames: the comm (with its length) and the frames.
-func (p *parser) tailKey() {
-	n := len(p.pname)
-	t := append(p.tail[:0], byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	t = append(t, p.pname...)
-	p.tail = p.appendFrames(t, 0)
+// pnameNames returns the name ids of the process frame of the sample being
+// read.
+func (p *parser) pnameNames() []uint32 {
+	s := p.pnameSpans[p.pnameID]
+	return p.pnameIDs[s.off : s.off+s.n]
 }

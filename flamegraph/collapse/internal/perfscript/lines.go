@@ -1,0 +1,80 @@
+package perfscript
+
+// The table of lines. perf prints a call site with the same bytes every
+// time (a return address is fixed, and so is the line perf prints for it),
+// and a capture repeats its lines far more than its samples: a system-wide
+// capture of 40,000 samples has 670,000 frame lines but 23,000 distinct
+// ones. So each distinct line gets an id, and its frames, once parsed, are
+// kept with it as name ids (stacks.go): a sample is read as the ids of its
+// lines, and a line seen before is never parsed again.
+//
+// Finding a line's id costs a search for its end, a hash and a compare. The
+// line that follows a line is most often the one that followed it last time
+// (the caller of a call site), so each line remembers its successor, and
+// the parser first checks whether the input goes on with that line's bytes
+// and a '\n': a single compare, with no search and no hash.
+//
+// The table is exact: a line's frames depend on nothing but its bytes, the
+// options and whether the process frame starts with "java", so each line
+// has two sets of frames, made when first needed.
+
+// lineID is the id of a line in a lineTable; noLine is none.
+type lineID = int32
+
+const noLine lineID = -1
+
+// lineInfo is what is known of a line: the line that followed it last,
+// whether it is a frame line at all, and the name ids of its frames outside
+// and inside java processes, once made.
+type lineInfo struct {
+	next    lineID
+	names   [2]span // in lineTable.names; valid when made[java]
+	made    [2]bool
+	isFrame bool
+}
+
+// lineTable holds the distinct lines read.
+type lineTable struct {
+	set   byteSet
+	info  []lineInfo
+	names []uint32
+}
+
+// size returns the bytes the table holds.
+func (t *lineTable) size() int { return t.set.size() + len(t.info)*24 + len(t.names)*4 }
+
+// reset empties the table, keeping its memory.
+func (t *lineTable) reset() {
+	t.set.reset()
+	t.info, t.names = t.info[:0], t.names[:0]
+}
+
+// text returns the bytes of line id.
+func (t *lineTable) text(id lineID) []byte { return t.set.text(id) }
+
+// follows reports whether data goes on from i with the bytes of line id and
+// a '\n', and returns the line's length.
+func (t *lineTable) follows(id lineID, data []byte, i int) (int, bool) {
+	e := t.set.entries[id]
+	end := i + int(e.n)
+	return int(e.n), end < len(data) && data[end] == '\n' && string(data[i:end]) == string(t.set.arena[e.off:e.off+e.n])
+}
+
+// find returns the id of line l (without its '\n'), adding it when it is
+// new.
+func (t *lineTable) find(l []byte) lineID {
+	id, added := t.set.find(l)
+	if added {
+		_, _, _, _, ok := splitFrameLine(trimCR(l), nil)
+		t.info = append(t.info, lineInfo{next: noLine, isFrame: ok})
+	}
+	return id
+}
+
+// trimCR removes a final '\r' (CRLF input).
+func trimCR(l []byte) []byte {
+	if n := len(l); n > 0 && l[n-1] == '\r' {
+		return l[:n-1]
+	}
+	return l
+}
