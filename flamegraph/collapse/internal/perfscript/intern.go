@@ -1,42 +1,59 @@
 package perfscript
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"slices"
+	"unsafe"
+)
 
 // byteSet gives each distinct byte string it is asked about an id, the
-// order of its first appearance: the lines of the input (lines.go) and the
-// names of frames (stacks.go). It copies the strings into one arena.
-type byteSet struct {
-	arena   []byte
-	entries []setEntry
+// order of its first appearance, and keeps a value of type V with it: the
+// lines of the input (lines.go) and the names of frames (stacks.go). It
+// copies the strings into blocks that are never moved, so that growing
+// copies nothing but the entries.
+type byteSet[V any] struct {
+	blocks  [][]byte // the last one is filled
+	stored  int      // bytes in blocks
+	entries []setEntry[V]
 	slots   []int32 // open addressing by hash; -1 is empty
 }
 
-// setEntry is a string of a byteSet: where it is in the arena, and its
-// hash.
-type setEntry struct{ off, n, hash uint32 }
+// setEntry is a string of a byteSet: where it is in the blocks, its hash,
+// and its value (in the same entry, which is one memory access).
+type setEntry[V any] struct {
+	block, off, n, hash uint32
+	val                 V
+}
+
+// setBlock is the size of the blocks of a byteSet; a longer string gets a
+// block of its own.
+const setBlock = 256 << 10
 
 // setSeed seeds the hashes of byteSets.
 var setSeed = maphash.MakeSeed()
 
 // size returns the bytes the set holds.
-func (s *byteSet) size() int { return len(s.arena) + len(s.entries)*12 + len(s.slots)*4 }
+func (s *byteSet[V]) size() int {
+	return s.stored + len(s.entries)*int(unsafe.Sizeof(setEntry[V]{})) + len(s.slots)*4
+}
 
-// reset empties the set, keeping its memory.
-func (s *byteSet) reset() {
-	s.arena, s.entries = s.arena[:0], s.entries[:0]
+// reset empties the set, keeping its slots.
+func (s *byteSet[V]) reset() {
+	clear(s.blocks)
+	s.blocks, s.stored, s.entries = s.blocks[:0], 0, s.entries[:0]
 	for i := range s.slots {
 		s.slots[i] = -1
 	}
 }
 
 // text returns the string id.
-func (s *byteSet) text(id int32) []byte {
-	e := s.entries[id]
-	return s.arena[e.off : e.off+e.n : e.off+e.n]
+func (s *byteSet[V]) text(id int32) []byte {
+	e := &s.entries[id]
+	return s.blocks[e.block][e.off : e.off+e.n : e.off+e.n]
 }
 
 // find returns the id of b, and whether it was added (was new).
-func (s *byteSet) find(b []byte) (id int32, added bool) {
+func (s *byteSet[V]) find(b []byte) (id int32, added bool) {
 	h := uint32(maphash.Bytes(setSeed, b))
 	if len(s.entries) >= len(s.slots)/2 {
 		s.grow()
@@ -47,30 +64,51 @@ func (s *byteSet) find(b []byte) (id int32, added bool) {
 		if id < 0 {
 			id = int32(len(s.entries))
 			s.slots[k] = id
-			s.entries = append(s.entries, setEntry{uint32(len(s.arena)), uint32(len(b)), h})
-			s.arena = append(s.arena, b...)
+			s.entries = appendDoubling(s.entries, s.store(b, h))
 			return id, true
 		}
-		if e := s.entries[id]; e.hash == h && string(s.arena[e.off:e.off+e.n]) == string(b) {
+		if e := &s.entries[id]; e.hash == h && string(s.blocks[e.block][e.off:e.off+e.n]) == string(b) {
 			return id, false
 		}
 	}
 }
 
+// store copies b, whose hash is h, into the blocks and returns its entry.
+func (s *byteSet[V]) store(b []byte, h uint32) setEntry[V] {
+	if k := len(s.blocks) - 1; k < 0 || cap(s.blocks[k])-len(s.blocks[k]) < len(b) {
+		s.blocks = append(s.blocks, make([]byte, 0, max(setBlock, len(b))))
+	}
+	k := len(s.blocks) - 1
+	e := setEntry[V]{block: uint32(k), off: uint32(len(s.blocks[k])), n: uint32(len(b)), hash: h}
+	s.blocks[k] = append(s.blocks[k], b...)
+	s.stored += len(b)
+	return e
+}
+
 // grow doubles the slots (or makes the first ones) and places the strings
 // again.
-func (s *byteSet) grow() {
+func (s *byteSet[V]) grow() {
 	n := max(2*len(s.slots), 1<<12)
 	s.slots = make([]int32, n)
 	for i := range s.slots {
 		s.slots[i] = -1
 	}
 	mask := uint32(n - 1)
-	for id, e := range s.entries {
-		k := e.hash & mask
+	for id := range s.entries {
+		k := s.entries[id].hash & mask
 		for s.slots[k] >= 0 {
 			k = (k + 1) & mask
 		}
 		s.slots[k] = int32(id)
 	}
+}
+
+// appendDoubling is append for the tables, which grow big: it doubles
+// their capacity when they are full, where append would add a quarter and
+// copy them again and again.
+func appendDoubling[T any](s []T, v ...T) []T {
+	if len(s)+len(v) > cap(s) {
+		s = slices.Grow(s, max(cap(s), len(v), 256))
+	}
+	return append(s, v...)
 }

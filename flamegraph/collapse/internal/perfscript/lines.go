@@ -23,11 +23,11 @@ type lineID = int32
 
 const noLine lineID = -1
 
-// lineInfo is what is known of a line: the line that followed it last,
-// whether it is a frame line at all, and the name ids of its frames outside
-// and inside java processes, once made.
+// lineInfo is what is known of a line: the two lines that followed it
+// last, the latest first, whether it is a frame line at all, and the name
+// ids of its frames outside and inside java processes, once made.
 type lineInfo struct {
-	next    lineID
+	next    [2]lineID
 	names   [2]span // in lineTable.names; valid when made[java]
 	made    [2]bool
 	isFrame bool
@@ -35,19 +35,21 @@ type lineInfo struct {
 
 // lineTable holds the distinct lines read.
 type lineTable struct {
-	set   byteSet
-	info  []lineInfo
+	set   byteSet[lineInfo]
 	names []uint32
 }
 
 // size returns the bytes the table holds.
-func (t *lineTable) size() int { return t.set.size() + len(t.info)*24 + len(t.names)*4 }
+func (t *lineTable) size() int { return t.set.size() + len(t.names)*4 }
 
 // reset empties the table, keeping its memory.
 func (t *lineTable) reset() {
 	t.set.reset()
-	t.info, t.names = t.info[:0], t.names[:0]
+	t.names = t.names[:0]
 }
+
+// info returns what is known of line id.
+func (t *lineTable) info(id lineID) *lineInfo { return &t.set.entries[id].val }
 
 // text returns the bytes of line id.
 func (t *lineTable) text(id lineID) []byte { return t.set.text(id) }
@@ -55,9 +57,9 @@ func (t *lineTable) text(id lineID) []byte { return t.set.text(id) }
 // follows reports whether data goes on from i with the bytes of line id and
 // a '\n', and returns the line's length.
 func (t *lineTable) follows(id lineID, data []byte, i int) (int, bool) {
-	e := t.set.entries[id]
+	e := &t.set.entries[id]
 	end := i + int(e.n)
-	return int(e.n), end < len(data) && data[end] == '\n' && string(data[i:end]) == string(t.set.arena[e.off:e.off+e.n])
+	return int(e.n), end < len(data) && data[end] == '\n' && string(data[i:end]) == string(t.set.blocks[e.block][e.off:end-i+int(e.off)])
 }
 
 // find returns the id of line l (without its '\n'), adding it when it is
@@ -66,7 +68,7 @@ func (t *lineTable) find(l []byte) lineID {
 	id, added := t.set.find(l)
 	if added {
 		_, _, _, _, ok := splitFrameLine(trimCR(l), nil)
-		t.info = append(t.info, lineInfo{next: noLine, isFrame: ok})
+		t.set.entries[id].val = lineInfo{next: [2]lineID{noLine, noLine}, isFrame: ok}
 	}
 	return id
 }

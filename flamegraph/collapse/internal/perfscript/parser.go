@@ -36,13 +36,13 @@ type parser struct {
 	// The tables of distinct lines and process frames, which are emptied,
 	// between samples, when they take more than tableLimit bytes.
 	table      lineTable
-	pnames     byteSet
+	pnames     byteSet[struct{}]
 	pnameIDs   []uint32 // the name ids of the process frames
 	pnameSpans []span   // each process frame's in pnameIDs
 	tableLimit int
 
 	// Distinct names and stacks (stacks.go), and the stacks' counts.
-	names  byteSet
+	names  byteSet[struct{}]
 	stacks seqTable // name ids → stack
 	counts []float64
 
@@ -99,15 +99,7 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 	i := 0
 	for i < len(data) {
 		if c := data[i]; c == '\t' || c == ' ' {
-			var id lineID
-			n := -1
-			if p.prev != noLine {
-				if next := t.info[p.prev].next; next != noLine {
-					if k, ok := t.follows(next, data, i); ok {
-						id, n = next, k
-					}
-				}
-			}
+			id, n := p.predicted(data, i)
 			if n < 0 {
 				if n = bytes.IndexByte(data[i:], '\n'); n < 0 {
 					break
@@ -142,12 +134,31 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 	return i
 }
 
+// predicted returns the line that data holds from i and its length, when
+// it is one of the two lines that followed the previous line of the sample
+// last, or else -1.
+func (p *parser) predicted(data []byte, i int) (lineID, int) {
+	if p.prev == noLine {
+		return noLine, -1
+	}
+	t := &p.table
+	for _, next := range t.info(p.prev).next {
+		if next == noLine {
+			break
+		}
+		if k, ok := t.follows(next, data, i); ok {
+			return next, k
+		}
+	}
+	return noLine, -1
+}
+
 // frameLine handles the line id that starts with a tab or a space: in a
-// sample, its id is kept when it is a frame line, and the line that came
-// before learns that it came next.
+// sample, the name ids of its frames are kept when it is a frame line, and
+// the line that came before learns that it came next.
 func (p *parser) frameLine(id lineID) {
 	t := &p.table
-	if !t.info[id].isFrame {
+	if !t.info(id).isFrame {
 		p.skipped.Add(p.lines, trimCR(t.text(id)))
 		return
 	}
@@ -155,7 +166,9 @@ func (p *parser) frameLine(id lineID) {
 		return // a line of a sample that was filtered out
 	}
 	if p.prev != noLine {
-		t.info[p.prev].next = id
+		if next := &t.info(p.prev).next; next[0] != id {
+			next[0], next[1] = id, next[0]
+		}
 	}
 	p.prev = id
 	h := p.hash

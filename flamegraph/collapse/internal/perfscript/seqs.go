@@ -63,8 +63,8 @@ func (t *seqTable) lookup(h uint64, tag int32, ids []uint32) (value int32, slot 
 // with its value.
 func (t *seqTable) add(slot int, h uint64, tag int32, ids []uint32, value int32) {
 	t.slots[slot] = int32(len(t.entries))
-	t.entries = append(t.entries, seqEntry{hash: h, tag: tag, ids: span{uint32(len(t.ids)), uint32(len(ids))}, value: value})
-	t.ids = append(t.ids, ids...)
+	t.entries = appendDoubling(t.entries, seqEntry{hash: h, tag: tag, ids: span{uint32(len(t.ids)), uint32(len(ids))}, value: value})
+	t.ids = appendDoubling(t.ids, ids...)
 }
 
 // grow doubles the slots (or makes the first ones) and places the

@@ -40,19 +40,20 @@ func (p *parser) lineNames(id lineID) []uint32 {
 	if p.java {
 		j = 1
 	}
-	if !t.info[id].made[j] {
+	info := t.info(id)
+	if !info.made[j] {
 		p.frame(trimCR(t.text(id)))
 		first := len(t.names)
 		for _, f := range p.frames {
 			p.key = append(append(p.key[:0], f.name...), noteText[f.note]...)
 			t.names = p.appendNames(t.names, p.key)
 		}
-		t.info[id].names[j] = span{uint32(first), uint32(len(t.names) - first)}
-		t.info[id].made[j] = true
+		info.names[j] = span{uint32(first), uint32(len(t.names) - first)}
+		info.made[j] = true
 		clear(p.frames)
 		p.frames, p.scratch = p.frames[:0], p.scratch[:0]
 	}
-	s := t.info[id].names[j]
+	s := info.names[j]
 	return t.names[s.off : s.off+s.n : s.off+s.n]
 }
 
