@@ -12,35 +12,31 @@ import (
 // copies the strings into blocks that are never moved, so that growing
 // copies nothing but the entries.
 type byteSet[V any] struct {
-	blocks  [][]byte // the last one is filled
-	stored  int      // bytes in blocks
+	store   blockStore
 	entries []setEntry[V]
 	slots   []int32 // open addressing by hash; -1 is empty
 }
 
-// setEntry is a string of a byteSet: where it is in the blocks, its hash,
+// setEntry is a string of a byteSet: where it is in the store, its hash,
 // and its value (in the same entry, which is one memory access).
 type setEntry[V any] struct {
-	block, off, n, hash uint32
-	val                 V
+	at   stored
+	hash uint32
+	val  V
 }
-
-// setBlock is the size of the blocks of a byteSet; a longer string gets a
-// block of its own.
-const setBlock = 256 << 10
 
 // setSeed seeds the hashes of byteSets.
 var setSeed = maphash.MakeSeed()
 
 // size returns the bytes the set holds.
 func (s *byteSet[V]) size() int {
-	return s.stored + len(s.entries)*int(unsafe.Sizeof(setEntry[V]{})) + len(s.slots)*4
+	return s.store.size + len(s.entries)*int(unsafe.Sizeof(setEntry[V]{})) + len(s.slots)*4
 }
 
 // reset empties the set, keeping its slots.
 func (s *byteSet[V]) reset() {
-	clear(s.blocks)
-	s.blocks, s.stored, s.entries = s.blocks[:0], 0, s.entries[:0]
+	s.store.reset()
+	s.entries = s.entries[:0]
 	for i := range s.slots {
 		s.slots[i] = -1
 	}
@@ -48,8 +44,7 @@ func (s *byteSet[V]) reset() {
 
 // text returns the string id.
 func (s *byteSet[V]) text(id int32) []byte {
-	e := &s.entries[id]
-	return s.blocks[e.block][e.off : e.off+e.n : e.off+e.n]
+	return s.store.text(s.entries[id].at)
 }
 
 // find returns the id of b, and whether it was added (was new).
@@ -64,25 +59,13 @@ func (s *byteSet[V]) find(b []byte) (id int32, added bool) {
 		if id < 0 {
 			id = int32(len(s.entries))
 			s.slots[k] = id
-			s.entries = appendDoubling(s.entries, s.store(b, h))
+			s.entries = appendDoubling(s.entries, setEntry[V]{at: s.store.add(b), hash: h})
 			return id, true
 		}
-		if e := &s.entries[id]; e.hash == h && string(s.blocks[e.block][e.off:e.off+e.n]) == string(b) {
+		if e := &s.entries[id]; e.hash == h && string(s.store.text(e.at)) == string(b) {
 			return id, false
 		}
 	}
-}
-
-// store copies b, whose hash is h, into the blocks and returns its entry.
-func (s *byteSet[V]) store(b []byte, h uint32) setEntry[V] {
-	if k := len(s.blocks) - 1; k < 0 || cap(s.blocks[k])-len(s.blocks[k]) < len(b) {
-		s.blocks = append(s.blocks, make([]byte, 0, max(setBlock, len(b))))
-	}
-	k := len(s.blocks) - 1
-	e := setEntry[V]{block: uint32(k), off: uint32(len(s.blocks[k])), n: uint32(len(b)), hash: h}
-	s.blocks[k] = append(s.blocks[k], b...)
-	s.stored += len(b)
-	return e
 }
 
 // grow doubles the slots (or makes the first ones) and places the strings
@@ -111,4 +94,48 @@ func appendDoubling[T any](s []T, v ...T) []T {
 		s = slices.Grow(s, max(cap(s), len(v), 256))
 	}
 	return append(s, v...)
+}
+
+// blockStore keeps copies of byte strings in blocks that are never moved
+// nor reused until reset.
+type blockStore struct {
+	blocks [][]byte // the last one is filled
+	size   int      // bytes stored
+}
+
+// stored is where a string is in a blockStore.
+type stored struct{ block, off, n uint32 }
+
+// storeBlock is the size of the blocks of a blockStore; a longer string
+// gets a block of its own.
+const storeBlock = 256 << 10
+
+// add copies b into the store.
+func (s *blockStore) add(b []byte) stored {
+	if k := len(s.blocks) - 1; k < 0 || cap(s.blocks[k])-len(s.blocks[k]) < len(b) {
+		s.blocks = append(s.blocks, make([]byte, 0, max(storeBlock, len(b))))
+	}
+	k := len(s.blocks) - 1
+	at := stored{block: uint32(k), off: uint32(len(s.blocks[k])), n: uint32(len(b))}
+	s.blocks[k] = append(s.blocks[k], b...)
+	s.size += len(b)
+	return at
+}
+
+// text returns the string at.
+func (s *blockStore) text(at stored) []byte {
+	return s.blocks[at.block][at.off : at.off+at.n : at.off+at.n]
+}
+
+// follows reports whether data goes on from i with the string at and a
+// '\n'.
+func (s *blockStore) follows(at stored, data []byte, i int) bool {
+	end := i + int(at.n)
+	return end < len(data) && data[end] == '\n' && string(data[i:end]) == string(s.blocks[at.block][at.off:at.off+at.n])
+}
+
+// reset empties the store.
+func (s *blockStore) reset() {
+	clear(s.blocks)
+	s.blocks, s.size = s.blocks[:0], 0
 }

@@ -31,6 +31,7 @@ type lineInfo struct {
 	names   [2]span // in lineTable.names; valid when made[java]
 	made    [2]bool
 	isFrame bool
+	memo    int32 // 1 + the first memo entry of samples with this second line
 }
 
 // lineTable holds the distinct lines read.
@@ -57,9 +58,8 @@ func (t *lineTable) text(id lineID) []byte { return t.set.text(id) }
 // follows reports whether data goes on from i with the bytes of line id and
 // a '\n', and returns the line's length.
 func (t *lineTable) follows(id lineID, data []byte, i int) (int, bool) {
-	e := &t.set.entries[id]
-	end := i + int(e.n)
-	return int(e.n), end < len(data) && data[end] == '\n' && string(data[i:end]) == string(t.set.blocks[e.block][e.off:end-i+int(e.off)])
+	at := t.set.entries[id].at
+	return int(at.n), t.set.store.follows(at, data, i)
 }
 
 // find returns the id of line l (without its '\n'), adding it when it is

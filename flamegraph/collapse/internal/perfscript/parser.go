@@ -36,6 +36,9 @@ type parser struct {
 	// The tables of distinct lines and process frames, which are emptied,
 	// between samples, when they take more than tableLimit bytes.
 	table      lineTable
+	memo       memo // of sample bodies (memo.go)
+	body       bodyState
+	buffers    int // calls of feed, which each get a buffer
 	pnames     byteSet[struct{}]
 	pnameIDs   []uint32 // the name ids of the process frames
 	pnameSpans []span   // each process frame's in pnameIDs
@@ -58,6 +61,8 @@ type parser struct {
 	lastNote note
 	noteOK   bool
 
+	parsed    int // lines parsed for their frames (once per line and java flag)
+	recalled  int // samples whose lines after the second came from the memo
 	lines     int // lines read, for Skipped
 	skipped   flamegraph.Skipped
 	samples   int // samples folded
@@ -96,9 +101,16 @@ func (p *parser) setFilter(ev []byte) {
 // previous one last time, and its id is kept. Other lines go to line.
 func (p *parser) feed(data []byte, atEOF bool) int {
 	t := &p.table
+	p.buffers++
 	i := 0
 	for i < len(data) {
 		if c := data[i]; c == '\t' || c == ' ' {
+			if p.body.lines == 2 && p.body.clean && !p.body.hit {
+				if end, ok := p.recall(data, i); ok {
+					i = end
+					continue
+				}
+			}
 			id, n := p.predicted(data, i)
 			if n < 0 {
 				if n = bytes.IndexByte(data[i:], '\n'); n < 0 {
@@ -109,11 +121,17 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 			p.lines++
 			p.frameLine(id)
 			i += n + 1
+			if p.body.lines == 2 && p.body.second == id {
+				p.body.restAt, p.body.buffer, p.body.restSeq = i, p.buffers, len(p.seq)
+			}
 			continue
 		}
 		n := bytes.IndexByte(data[i:], '\n')
 		if n < 0 {
 			break
+		}
+		if n == 0 && p.inSample {
+			p.remember(data, i)
 		}
 		p.line(data[i : i+n])
 		i += n + 1
@@ -159,11 +177,19 @@ func (p *parser) predicted(data []byte, i int) (lineID, int) {
 func (p *parser) frameLine(id lineID) {
 	t := &p.table
 	if !t.info(id).isFrame {
+		p.body.clean = false
 		p.skipped.Add(p.lines, trimCR(t.text(id)))
 		return
 	}
 	if !p.inSample {
 		return // a line of a sample that was filtered out
+	}
+	switch p.body.lines++; p.body.lines {
+	case 1:
+	case 2:
+		p.body.second = id
+	default:
+		p.body.restHash = hashID(p.body.restHash, uint32(id))
 	}
 	if p.prev != noLine {
 		if next := &t.info(p.prev).next; next[0] != id {
@@ -195,6 +221,7 @@ func (p *parser) other(l []byte) {
 		p.endSample()
 		return
 	}
+	p.body.clean = false // (a header of a new sample sets it again)
 	if l[0] == '#' {
 		return
 	}
@@ -210,6 +237,7 @@ func (p *parser) reset() {
 	p.seq = p.seq[:0]
 	p.hash = 0
 	p.prev = noLine
+	p.body = bodyState{}
 }
 
 // endSample folds the sample being read, at a blank line.
@@ -226,8 +254,9 @@ func (p *parser) endSample() {
 // startSample makes the state of a new sample whose process frame p.pname
 // was just set, emptying the tables first when they are full.
 func (p *parser) startSample() {
-	if p.table.size()+p.pnames.size()+len(p.pnameIDs)*4 > p.tableLimit {
+	if p.body.lines == 0 && p.table.size()+p.memo.size()+p.pnames.size()+len(p.pnameIDs)*4 > p.tableLimit {
 		p.table.reset()
+		p.memo.reset()
 		p.pnames.reset()
 		p.pnameIDs, p.pnameSpans = p.pnameIDs[:0], p.pnameSpans[:0]
 		p.prev = noLine
@@ -241,6 +270,9 @@ func (p *parser) startSample() {
 	p.pnameID = id
 	p.java = bytes.HasPrefix(p.pname, []byte("java"))
 	p.inSample = true
+	if p.body.lines == 0 {
+		p.body = bodyState{clean: true}
+	}
 }
 
 // pnameNames returns the name ids of the process frame of the sample being

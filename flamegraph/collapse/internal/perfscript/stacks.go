@@ -43,6 +43,7 @@ func (p *parser) lineNames(id lineID) []uint32 {
 	info := t.info(id)
 	if !info.made[j] {
 		p.frame(trimCR(t.text(id)))
+		p.parsed++
 		first := len(t.names)
 		for _, f := range p.frames {
 			p.key = append(append(p.key[:0], f.name...), noteText[f.note]...)
@@ -83,7 +84,7 @@ func (p *parser) stackTexts() []string {
 	n := 0
 	for i := range p.stacks.entries {
 		for _, id := range p.stacks.seq(i) {
-			n += int(p.names.entries[id].n) + 1
+			n += int(p.names.entries[id].at.n) + 1
 		}
 	}
 	buf := make([]byte, 0, n)

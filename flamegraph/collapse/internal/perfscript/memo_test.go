@@ -1,0 +1,96 @@
+package perfscript
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"os"
+	"strings"
+	"testing"
+)
+
+// fold folds in with one parser whose tables may take limit bytes and
+// returns the parser and the folded text.
+func fold(t *testing.T, in []byte, opts Options, limit int) (*parser, string) {
+	t.Helper()
+	p := newParser(opts, limit)
+	if err := p.readAll(bytes.NewReader(in), make([]byte, DefaultSizes.Chunk)); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if _, err := merge([]*parser{p}).WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	return p, b.String()
+}
+
+// TestMemoIsExact folds samples whose lines after the second repeat, in a
+// java process and in another (where a leading 'L' of a class name stays),
+// and samples whose lines start like a kept entry but go on or stop
+// earlier: the memo must serve the repeats and nothing else.
+func TestMemoIsExact(t *testing.T) {
+	body := "\t1 leaf (/x)\n\t2 mid (/x)\n\t3 Lcom/Foo;.bar (/x)\n\t4 root (/x)\n"
+	var in strings.Builder
+	for _, comm := range []string{"java", "notjava"} {
+		for range 3 {
+			in.WriteString(comm + " 1 1.0: 1 cpu-clock:\n" + body + "\n")
+		}
+	}
+	in.WriteString("notjava 1 1.0: 1 cpu-clock:\n" + body + "\t5 extra (/x)\n\n")
+	in.WriteString("notjava 1 1.0: 1 cpu-clock:\n\t1 leaf (/x)\n\t2 mid (/x)\n\t3 Lcom/Foo;.bar (/x)\n\n")
+	want := "java;root;com/Foo:.bar;mid;leaf 3\n" +
+		"notjava;Lcom/Foo:.bar;mid;leaf 1\n" +
+		"notjava;extra;root;Lcom/Foo:.bar;mid;leaf 1\n" +
+		"notjava;root;Lcom/Foo:.bar;mid;leaf 3\n"
+	p, got := fold(t, []byte(in.String()), Options{}, DefaultSizes.Memo)
+	if got != want {
+		t.Errorf("got\n%swant\n%s", got, want)
+	}
+	// The lines are kept at their second sight (the second java sample),
+	// serve the third java sample, are kept again for notjava at its first
+	// (they were seen), and serve its second and third.
+	if p.recalled != 3 {
+		t.Errorf("%d samples came from the memo, want 3", p.recalled)
+	}
+}
+
+// TestLinesParsedOnce folds a real capture and checks that each distinct
+// frame line was parsed once, that the memo served samples, and that
+// neither changes the folded stacks: with tables too small to keep
+// anything between samples, the text is the same.
+func TestLinesParsedOnce(t *testing.T) {
+	f, err := os.Open("../../testdata/perf/c-fp.txt.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in bytes.Buffer
+	distinct := map[string]bool{}
+	lines := 0
+	sc := bufio.NewScanner(zr)
+	for sc.Scan() {
+		if l := sc.Text(); strings.HasPrefix(l, "\t") {
+			distinct[l] = true
+			lines++
+		}
+		in.WriteString(sc.Text() + "\n")
+	}
+	p, got := fold(t, in.Bytes(), Options{}, DefaultSizes.Memo)
+	if p.parsed != len(distinct) {
+		t.Errorf("parsed %d lines; the capture has %d distinct frame lines (%d in all)", p.parsed, len(distinct), lines)
+	}
+	if p.recalled < p.samples/4 {
+		t.Errorf("the memo served %d of %d samples", p.recalled, p.samples)
+	}
+	small, want := fold(t, in.Bytes(), Options{}, 0)
+	if got != want {
+		t.Error("the tables of lines and bodies change the folded stacks")
+	}
+	if small.recalled != 0 || small.parsed < lines/2 {
+		t.Errorf("with no room for tables, the memo served %d samples and %d lines were parsed", small.recalled, small.parsed)
+	}
+}
