@@ -14,7 +14,15 @@ import (
 type byteSet[V any] struct {
 	store   blockStore
 	entries []setEntry[V]
-	slots   []int32 // open addressing by hash; -1 is empty
+	slots   []setSlot // open addressing by hash
+}
+
+// setSlot is a slot of a byteSet: the hash of a string and 1 + its id, or
+// zeros when empty. With the hash here, a probe reads an entry only when
+// the hashes agree.
+type setSlot struct {
+	hash uint32
+	id1  int32
 }
 
 // setEntry is a string of a byteSet: where it is in the store, its hash,
@@ -30,16 +38,14 @@ var setSeed = maphash.MakeSeed()
 
 // size returns the bytes the set holds.
 func (s *byteSet[V]) size() int {
-	return s.store.size + len(s.entries)*int(unsafe.Sizeof(setEntry[V]{})) + len(s.slots)*4
+	return s.store.size + len(s.entries)*int(unsafe.Sizeof(setEntry[V]{})) + len(s.slots)*8
 }
 
 // reset empties the set, keeping its slots.
 func (s *byteSet[V]) reset() {
 	s.store.reset()
 	s.entries = s.entries[:0]
-	for i := range s.slots {
-		s.slots[i] = -1
-	}
+	clear(s.slots)
 }
 
 // text returns the string id.
@@ -55,15 +61,15 @@ func (s *byteSet[V]) find(b []byte) (id int32, added bool) {
 	}
 	mask := uint32(len(s.slots) - 1)
 	for k := h & mask; ; k = (k + 1) & mask {
-		id := s.slots[k]
-		if id < 0 {
+		slot := s.slots[k]
+		if slot.id1 == 0 {
 			id = int32(len(s.entries))
-			s.slots[k] = id
+			s.slots[k] = setSlot{h, id + 1}
 			s.entries = appendDoubling(s.entries, setEntry[V]{at: s.store.add(b), hash: h})
 			return id, true
 		}
-		if e := &s.entries[id]; e.hash == h && string(s.store.text(e.at)) == string(b) {
-			return id, false
+		if slot.hash == h && string(s.store.text(s.entries[slot.id1-1].at)) == string(b) {
+			return slot.id1 - 1, false
 		}
 	}
 }
@@ -72,17 +78,15 @@ func (s *byteSet[V]) find(b []byte) (id int32, added bool) {
 // again.
 func (s *byteSet[V]) grow() {
 	n := max(2*len(s.slots), 1<<12)
-	s.slots = make([]int32, n)
-	for i := range s.slots {
-		s.slots[i] = -1
-	}
+	s.slots = make([]setSlot, n)
 	mask := uint32(n - 1)
 	for id := range s.entries {
-		k := s.entries[id].hash & mask
-		for s.slots[k] >= 0 {
+		h := s.entries[id].hash
+		k := h & mask
+		for s.slots[k].id1 != 0 {
 			k = (k + 1) & mask
 		}
-		s.slots[k] = int32(id)
+		s.slots[k] = setSlot{h, int32(id) + 1}
 	}
 }
 

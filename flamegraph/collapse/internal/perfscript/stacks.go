@@ -2,6 +2,7 @@ package perfscript
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 	"strings"
 	"unsafe"
@@ -79,69 +80,201 @@ func (p *parser) stackOf() int32 {
 	return i
 }
 
-// stackTexts returns the text of each stack, in one allocation.
-func (p *parser) stackTexts() []string {
+// stackSorter sorts stacks by their texts without making them: each name,
+// followed by ';' or not, gets its rank among all (rankNames), and a
+// stack is the sequence of the ranks of its names, root first, the last
+// without ';'. Two stacks compare as their first differing ranks do (a
+// stack that ends differs from one that goes on where it ends: its last
+// name has no ';'). The sort is a multikey quicksort, which looks at each
+// rank of the long prefixes that stacks share about once.
+type stackSorter struct {
+	ranks []int32 // each stack's ranks, root first, then -1
+	start []int32 // where each stack's ranks start
+}
+
+// newStackSorter ranks the names of p and makes the rank sequences of its
+// stacks.
+func newStackSorter(p *parser) *stackSorter {
+	rank := rankNames(&p.names)
+	st := &stackSorter{ranks: make([]int32, 0, len(p.stacks.ids)+len(p.counts)), start: make([]int32, len(p.counts))}
+	for s := range p.counts {
+		st.start[s] = int32(len(st.ranks))
+		seq := p.stacks.seq(s)
+		for k := len(seq) - 1; k > 0; k-- {
+			st.ranks = append(st.ranks, rank[seq[k]*2+1])
+		}
+		st.ranks = append(st.ranks, rank[seq[0]*2], -1)
+	}
+	return st
+}
+
+// rankNames returns the rank of each name, followed by ';' or not, among
+// all (the order of compareNames), indexed by name id * 2 + 1 when followed
+// by ';'. The names are sorted; a name x without ';' is where x is, and
+// "x;" comes after x and the names that start with x and a byte below ';',
+// before the next name: among the names placed there, the longest first
+// (they start with one another).
+func rankNames(names *byteSet[struct{}]) []int32 {
+	n := len(names.entries)
+	byText := make([]int32, n)
+	for i := range byText {
+		byText[i] = int32(i)
+	}
+	slices.SortFunc(byText, func(a, b int32) int { return bytes.Compare(names.text(a), names.text(b)) })
+	type place struct{ pos, long, key int32 }
+	places := make([]place, 0, 2*n)
+	for i, id := range byText {
+		x := names.text(id)
+		j := i + 1
+		for j < n {
+			y := names.text(byText[j])
+			if !bytes.HasPrefix(y, x) || y[len(x)] > ';' {
+				break
+			}
+			j++
+		}
+		places = append(places, place{int32(2 * i), 0, 2 * id}, place{int32(2*j - 1), -int32(len(x)), 2*id + 1})
+	}
+	slices.SortFunc(places, func(a, b place) int {
+		return cmp.Or(cmp.Compare(a.pos, b.pos), cmp.Compare(a.long, b.long))
+	})
+	rank := make([]int32, 2*n)
+	for r, pl := range places {
+		rank[pl.key] = int32(r)
+	}
+	return rank
+}
+
+// at returns the rank of the d-th name of stack s, root first, or -1 past
+// its end (d is at most its length).
+func (st *stackSorter) at(s int32, d int) int32 { return st.ranks[int(st.start[s])+d] }
+
+// sort sorts stacks that agree on their first d names.
+func (st *stackSorter) sort(order []int32, d int) {
+	for len(order) > 1 {
+		if len(order) <= 12 {
+			st.insertionSort(order, d)
+			return
+		}
+		pivot := st.at(order[len(order)/2], d)
+		lt, i, gt := 0, 0, len(order)
+		for i < gt {
+			switch r := st.at(order[i], d); {
+			case r < pivot:
+				order[lt], order[i] = order[i], order[lt]
+				lt++
+				i++
+			case r > pivot:
+				gt--
+				order[i], order[gt] = order[gt], order[i]
+			default:
+				i++
+			}
+		}
+		st.sort(order[:lt], d)
+		st.sort(order[gt:], d)
+		if pivot < 0 {
+			return // stacks that end here are the same stack
+		}
+		order, d = order[lt:gt], d+1
+	}
+}
+
+// insertionSort sorts a few stacks that agree on their first d names.
+func (st *stackSorter) insertionSort(order []int32, d int) {
+	for i := 1; i < len(order); i++ {
+		for j := i; j > 0 && st.compare(order[j], order[j-1], d) < 0; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
+}
+
+// compare compares two stacks that agree on their first d names.
+func (st *stackSorter) compare(a, b int32, d int) int {
+	for ; ; d++ {
+		ra, rb := st.at(a, d), st.at(b, d)
+		if ra != rb || ra < 0 {
+			return cmp.Compare(ra, rb)
+		}
+	}
+}
+
+// sortedStacks returns the stacks' texts and counts, sorted by text.
+func (p *parser) sortedStacks() ([]string, []float64) {
+	order := make([]int32, len(p.counts))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	newStackSorter(p).sort(order, 0)
 	n := 0
-	for i := range p.stacks.entries {
-		for _, id := range p.stacks.seq(i) {
+	for _, i := range order {
+		for _, id := range p.stacks.seq(int(i)) {
 			n += int(p.names.entries[id].at.n) + 1
 		}
 	}
 	buf := make([]byte, 0, n)
-	ends := make([]int, len(p.stacks.entries))
-	for i := range p.stacks.entries {
-		seq := p.stacks.seq(i)
-		for k := len(seq) - 1; k >= 0; k-- {
-			buf = append(buf, p.names.text(int32(seq[k]))...)
-			if k > 0 {
+	ends := make([]int, len(order))
+	for k, i := range order {
+		seq := p.stacks.seq(int(i))
+		for j := len(seq) - 1; j >= 0; j-- {
+			buf = append(buf, p.names.text(int32(seq[j]))...)
+			if j > 0 {
 				buf = append(buf, ';')
 			}
 		}
-		ends[i] = len(buf)
+		ends[k] = len(buf)
 	}
-	if len(buf) == 0 {
-		return make([]string, len(ends))
+	texts := make([]string, len(order))
+	counts := make([]float64, len(order))
+	if len(buf) > 0 {
+		// buf is never written again: the strings share it.
+		all := unsafe.String(unsafe.SliceData(buf), len(buf))
+		start := 0
+		for k, end := range ends {
+			texts[k], start = all[start:end], end
+		}
 	}
-	// buf is never written again: the strings share it.
-	all := unsafe.String(unsafe.SliceData(buf), len(buf))
-	texts := make([]string, len(ends))
-	start := 0
-	for i, end := range ends {
-		texts[i], start = all[start:end], end
+	for k, i := range order {
+		counts[k] = p.counts[i]
 	}
-	return texts
+	return texts, counts
+}
+
+// mergeSorted merges two lists of sorted texts with their counts, summing
+// the counts of a text in both.
+func mergeSorted(at []string, ac []float64, bt []string, bc []float64) ([]string, []float64) {
+	texts := make([]string, 0, len(at)+len(bt))
+	counts := make([]float64, 0, len(at)+len(bt))
+	i, j := 0, 0
+	for i < len(at) && j < len(bt) {
+		switch c := strings.Compare(at[i], bt[j]); {
+		case c < 0:
+			texts, counts = append(texts, at[i]), append(counts, ac[i])
+			i++
+		case c > 0:
+			texts, counts = append(texts, bt[j]), append(counts, bc[j])
+			j++
+		default:
+			texts, counts = append(texts, at[i]), append(counts, ac[i]+bc[j])
+			i++
+			j++
+		}
+	}
+	texts, counts = append(append(texts, at[i:]...), bt[j:]...), append(append(counts, ac[i:]...), bc[j:]...)
+	return texts, counts
 }
 
 // merge merges the stacks of the parsers into a sorted profile, with the
 // skipped lines of the first.
 func merge(ps []*parser) *flamegraph.Profile {
-	keys, counts := ps[0].stackTexts(), ps[0].counts
-	if len(ps) > 1 {
-		index := make(map[string]int, len(keys))
-		for i, k := range keys {
-			index[k] = i
-		}
-		counts = slices.Clone(counts)
-		for _, o := range ps[1:] {
-			for i, k := range o.stackTexts() {
-				if j, ok := index[k]; ok {
-					counts[j] += o.counts[i]
-				} else {
-					index[k] = len(keys)
-					keys = append(keys, k)
-					counts = append(counts, o.counts[i])
-				}
-			}
-		}
+	texts, counts := ps[0].sortedStacks()
+	for _, o := range ps[1:] {
+		ot, oc := o.sortedStacks()
+		texts, counts = mergeSorted(texts, counts, ot, oc)
 	}
-	order := make([]int32, len(keys))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(keys[a], keys[b]) })
-	prof := &flamegraph.Profile{Stacks: make([]flamegraph.Stack, 0, len(order))}
-	for _, i := range order {
-		prof.Add(keys[i], counts[i])
+	prof := &flamegraph.Profile{Stacks: make([]flamegraph.Stack, 0, len(texts))}
+	for k, t := range texts {
+		prof.Add(t, counts[k])
 	}
 	prof.Skipped = ps[0].skipped
 	return prof
