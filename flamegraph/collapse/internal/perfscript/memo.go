@@ -11,9 +11,10 @@ package perfscript
 //
 // The entries are found from the id of the second line, whose lineInfo
 // points to them (the memo is emptied with the table of lines), most
-// recently used first. A sample's lines are kept only when they were seen
-// before (their line ids hash to a value seen before), so that lines seen
-// once cost a hash, not a copy; and only when they were all frame lines
+// recently used first. A sample's lines are kept only when they are those
+// of the last sample with the same second line that was not served by the
+// memo (their line ids hash to the value that line keeps), so that lines
+// seen once cost a hash, not a copy; and only when they were all frame lines
 // read one after the other in one buffer, whose frames depend on nothing
 // but their bytes, the options and whether the process frame starts with
 // "java", which the entry records. The memo is exact: an entry is used
@@ -34,24 +35,22 @@ type memoEntry struct {
 	next  int32
 }
 
-// memo holds the entries and the hashes of bodies seen once.
+// memo holds the entries.
 type memo struct {
 	store   blockStore
 	entries []memoEntry
 	names   []uint32
-	seen    map[uint64]struct{}
 }
 
 // size returns the bytes the memo holds.
 func (m *memo) size() int {
-	return m.store.size + len(m.entries)*28 + len(m.names)*4 + len(m.seen)*16
+	return m.store.size + len(m.entries)*28 + len(m.names)*4
 }
 
 // reset empties the memo.
 func (m *memo) reset() {
 	m.store.reset()
 	m.entries, m.names = m.entries[:0], m.names[:0]
-	clear(m.seen)
 }
 
 // bodyState is what the parser tracks of the sample being read for the
@@ -106,15 +105,11 @@ func (p *parser) remember(data []byte, end int) {
 		return
 	}
 	m := &p.memo
-	if m.seen == nil {
-		m.seen = make(map[uint64]struct{})
-	}
-	key := hashEnd(b.restHash, int32(b.second))
-	if _, ok := m.seen[key]; !ok {
-		m.seen[key] = struct{}{}
+	info := p.table.info(b.second)
+	if h := hashEnd(b.restHash, 0); info.lastRest != h {
+		info.lastRest = h
 		return
 	}
-	info := p.table.info(b.second)
 	n := 0
 	for c := info.memo; c != 0; c = m.entries[c-1].next {
 		n++
