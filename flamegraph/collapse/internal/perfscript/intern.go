@@ -53,9 +53,29 @@ func (s *byteSet[V]) text(id int32) []byte {
 	return s.store.text(s.entries[id].at)
 }
 
+// hash returns the hash of b.
+func (s *byteSet[V]) hash(b []byte) uint32 { return uint32(maphash.Bytes(setSeed, b)) }
+
+// lookup returns the id of b, whose hash is h, or -1.
+func (s *byteSet[V]) lookup(b []byte, h uint32) int32 {
+	if len(s.slots) == 0 {
+		return -1
+	}
+	mask := uint32(len(s.slots) - 1)
+	for k := h & mask; ; k = (k + 1) & mask {
+		slot := s.slots[k]
+		if slot.id1 == 0 {
+			return -1
+		}
+		if slot.hash == h && string(s.store.text(s.entries[slot.id1-1].at)) == string(b) {
+			return slot.id1 - 1
+		}
+	}
+}
+
 // find returns the id of b, and whether it was added (was new).
 func (s *byteSet[V]) find(b []byte) (id int32, added bool) {
-	h := uint32(maphash.Bytes(setSeed, b))
+	h := s.hash(b)
 	if len(s.entries) >= len(s.slots)/2 {
 		s.grow()
 	}

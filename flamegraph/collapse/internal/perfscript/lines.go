@@ -8,6 +8,11 @@ package perfscript
 // kept with it as name ids (stacks.go): a sample is read as the ids of its
 // lines, and a line seen before is never parsed again.
 //
+// A line enters the table the second time it is read (a filter of the
+// hashes of lines read once tells): a line read once, as most leaf lines
+// and most lines of inputs whose addresses vary, is parsed where it is
+// (parser.directLine), and costs no copy.
+//
 // Finding a line's id costs a search for its end, a hash and a compare. The
 // line that follows a line is most often the one that followed it last time
 // (the caller of a call site), so each line remembers its successor, and
@@ -39,15 +44,20 @@ type lineInfo struct {
 type lineTable struct {
 	set   byteSet[lineInfo]
 	names []uint32
+	once  []uint32 // the hashes of lines read once (1 | hash), by hash
 }
 
+// onceSlots is the size of lineTable.once, a power of two.
+const onceSlots = 1 << 15
+
 // size returns the bytes the table holds.
-func (t *lineTable) size() int { return t.set.size() + len(t.names)*4 }
+func (t *lineTable) size() int { return t.set.size() + len(t.names)*4 + len(t.once)*4 }
 
 // reset empties the table, keeping its memory.
 func (t *lineTable) reset() {
 	t.set.reset()
 	t.names = t.names[:0]
+	clear(t.once)
 }
 
 // info returns what is known of line id.
@@ -72,6 +82,23 @@ func (t *lineTable) find(l []byte) lineID {
 		t.set.entries[id].val = lineInfo{next: [2]lineID{noLine, noLine}, isFrame: ok}
 	}
 	return id
+}
+
+// lookup returns the id of line l (without its '\n'), adding it when it
+// was read once before, or else noLine.
+func (t *lineTable) lookup(l []byte) lineID {
+	h := t.set.hash(l)
+	if id := t.set.lookup(l, h); id >= 0 {
+		return id
+	}
+	if t.once == nil {
+		t.once = make([]uint32, onceSlots)
+	}
+	if slot := &t.once[h&(onceSlots-1)]; *slot != h|1 {
+		*slot = h | 1
+		return noLine
+	}
+	return t.find(l)
 }
 
 // trimCR removes a final '\r' (CRLF input).

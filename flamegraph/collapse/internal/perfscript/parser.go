@@ -61,7 +61,8 @@ type parser struct {
 	lastNote note
 	noteOK   bool
 
-	parsed    int // lines parsed for their frames (once per line and java flag)
+	parsed    int // lines parsed for the table of lines (once per line and java flag)
+	direct    int // lines parsed where they are (directLine)
 	recalled  int // samples whose lines after the second came from the memo
 	lines     int // lines read, for Skipped
 	skipped   flamegraph.Skipped
@@ -116,7 +117,12 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 				if n = bytes.IndexByte(data[i:], '\n'); n < 0 {
 					break
 				}
-				id = t.find(data[i : i+n])
+				if id = t.lookup(data[i : i+n]); id == noLine {
+					p.lines++
+					p.directLine(data[i : i+n])
+					i += n + 1
+					continue
+				}
 			}
 			p.lines++
 			p.frameLine(id)
@@ -200,6 +206,34 @@ func (p *parser) frameLine(id lineID) {
 	h := p.hash
 	for _, n := range p.lineNames(id) {
 		p.seq = append(p.seq, n)
+		h = hashID(h, n)
+	}
+	p.hash = h
+}
+
+// directLine handles a line that starts with a tab or a space and is not
+// in the table of lines: it is parsed where it is. Its frames cannot come
+// from the memo, so a sample with such a line after its first is not kept
+// there, and the line after it is not predicted.
+func (p *parser) directLine(l []byte) {
+	l = trimCR(l)
+	p.direct++
+	if !p.frame(l) {
+		p.body.clean = false
+		p.skipped.Add(p.lines, l)
+		return
+	}
+	if !p.inSample {
+		return
+	}
+	if p.body.lines++; p.body.lines >= 2 {
+		p.body.clean = false
+	}
+	p.prev = noLine
+	k := len(p.seq)
+	p.seq = p.frameNames(p.seq)
+	h := p.hash
+	for _, n := range p.seq[k:] {
 		h = hashID(h, n)
 	}
 	p.hash = h

@@ -46,17 +46,24 @@ func (p *parser) lineNames(id lineID) []uint32 {
 		p.frame(trimCR(t.text(id)))
 		p.parsed++
 		first := len(t.names)
-		for _, f := range p.frames {
-			p.key = append(append(p.key[:0], f.name...), noteText[f.note]...)
-			t.names = p.appendNames(t.names, p.key)
-		}
+		t.names = p.frameNames(t.names)
 		info.names[j] = span{uint32(first), uint32(len(t.names) - first)}
 		info.made[j] = true
-		clear(p.frames)
-		p.frames, p.scratch = p.frames[:0], p.scratch[:0]
 	}
 	s := info.names[j]
 	return t.names[s.off : s.off+s.n : s.off+s.n]
+}
+
+// frameNames appends to ids the name ids of the frames parser.frame made
+// of a line, and forgets them.
+func (p *parser) frameNames(ids []uint32) []uint32 {
+	for _, f := range p.frames {
+		p.key = append(append(p.key[:0], f.name...), noteText[f.note]...)
+		ids = p.appendNames(ids, p.key)
+	}
+	clear(p.frames)
+	p.frames, p.scratch = p.frames[:0], p.scratch[:0]
+	return ids
 }
 
 // stackOf returns the index of the stack the sample being read folds to,
