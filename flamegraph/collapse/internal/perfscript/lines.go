@@ -32,12 +32,10 @@ const noLine lineID = -1
 // last, the latest first, whether it is a frame line at all, and the name
 // ids of its frames outside and inside java processes, once made.
 type lineInfo struct {
-	next     [2]lineID
-	names    [2]span // in lineTable.names; valid when made[java]
-	made     [2]bool
-	isFrame  bool
-	memo     int32  // 1 + the first memo entry of samples with this second line
-	lastRest uint64 // the hash of the lines after it in the last such sample (memo.go)
+	next    [2]lineID
+	names   [2]span // in lineTable.names; valid when made[java]
+	made    [2]bool
+	isFrame bool
 }
 
 // lineTable holds the distinct lines read.

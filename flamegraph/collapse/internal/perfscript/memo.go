@@ -1,32 +1,37 @@
 package perfscript
 
+import "hash/maphash"
+
 // The memo of sample bodies. perf prints a call path with the same bytes
 // every time, and a sample's lines after its first two (the leaf, which
 // varies with the instruction pointer, and its caller) repeat as a whole
 // far more than one at a time: in a system-wide capture of 40,000 samples,
-// 23,000 samples end with lines a sample before ended with, half of all
+// 23,000 samples end with lines a sample before ended with, 40% of all
 // frame lines. So those lines are kept whole, with the name ids of their
 // frames, and a sample whose second line is followed by the same bytes up
 // to its blank line gets its frames with one compare.
 //
-// The entries are found from the id of the second line, whose lineInfo
-// points to them (the memo is emptied with the table of lines), most
-// recently used first. A sample's lines are kept only when they are those
-// of the last sample with the same second line that was not served by the
-// memo (their line ids hash to the value that line keeps), so that lines
-// seen once cost a hash, not a copy; and only when they were all frame lines
+// The memo takes at most half of Sizes.Memo bytes; when full, it keeps what
+// it has. The entries are found from the hash of the second line (a slot of
+// memo.index), most recently used first. A sample's lines are kept only
+// when they are those of the last sample with the same slot that the memo
+// did not serve (their hash is the one the slot keeps), so that lines seen
+// once cost a hash, not a copy; and only when they were all frame lines
 // read one after the other in one buffer, whose frames depend on nothing
 // but their bytes, the options and whether the process frame starts with
 // "java", which the entry records. The memo is exact: an entry is used
-// only when the input holds its bytes.
+// only when the input holds its bytes; which second line led to it does not
+// matter.
 
-// memoCands is the number of entries kept for one second line.
-const memoCands = 8
+const (
+	memoCands = 8       // entries kept for one slot
+	memoSlots = 1 << 14 // slots of memo.index, a power of two
+)
 
 // memoEntry is the lines of a sample after its second line (each with its
 // '\n'), the name ids of their frames, leaf first, how many lines they are,
-// the java flag of the sample, and the next entry of the same second line
-// (1 + its index, 0 for none).
+// the java flag of the sample, and the next entry of the same slot (1 + its
+// index, 0 for none).
 type memoEntry struct {
 	text  stored
 	names span
@@ -35,35 +40,52 @@ type memoEntry struct {
 	next  int32
 }
 
+// memoSlot is where the entries of the second lines with a hash are found:
+// 1 + the first entry's index (0 for none), and the hash of the lines after
+// the second line of the last sample the memo did not serve.
+type memoSlot struct {
+	first    int32
+	lastRest uint64
+}
+
 // memo holds the entries.
 type memo struct {
 	store   blockStore
 	entries []memoEntry
 	names   []uint32
+	index   []memoSlot // by the hash of the second line
 }
 
 // size returns the bytes the memo holds.
 func (m *memo) size() int {
-	return m.store.size + len(m.entries)*28 + len(m.names)*4
+	return m.store.size + len(m.entries)*28 + len(m.names)*4 + len(m.index)*16
 }
 
 // reset empties the memo.
 func (m *memo) reset() {
 	m.store.reset()
 	m.entries, m.names = m.entries[:0], m.names[:0]
+	clear(m.index)
+}
+
+// slot returns the slot of second lines whose hash is h.
+func (m *memo) slot(h uint32) *memoSlot {
+	if m.index == nil {
+		m.index = make([]memoSlot, memoSlots)
+	}
+	return &m.index[h&(memoSlots-1)]
 }
 
 // bodyState is what the parser tracks of the sample being read for the
 // memo.
 type bodyState struct {
-	lines    int    // frame lines read in the sample
-	clean    bool   // all of them were frame lines read by feed's fast path
-	second   lineID // the second line
-	restAt   int    // where the lines after it start in the buffer
-	restSeq  int    // how many names the sample had after its second line
-	restHash uint64 // the hash of the line ids after the second line
-	buffer   int    // the buffer (parser.buffers) restAt is in
-	hit      bool   // the lines after the second came from the memo
+	lines   int    // frame lines read in the sample
+	clean   bool   // all of them were frame lines read by feed's fast path
+	second  uint32 // the hash of the second line
+	restAt  int    // where the lines after it start in the buffer, or 0
+	restSeq int    // how many names the sample had after its second line
+	buffer  int    // the buffer (parser.buffers) restAt is in
+	hit     bool   // the lines after the second came from the memo
 }
 
 // recall looks for an entry of the second line of the sample being read
@@ -71,9 +93,9 @@ type bodyState struct {
 // adds the entry's frames to the sample and returns where its lines end.
 func (p *parser) recall(data []byte, i int) (int, bool) {
 	m := &p.memo
-	info := p.table.info(p.body.second)
+	slot := m.slot(p.body.second)
 	prev := int32(0)
-	for c := info.memo; c != 0; c = m.entries[c-1].next {
+	for c := slot.first; c != 0; c = m.entries[c-1].next {
 		e := &m.entries[c-1]
 		if e.java != p.java || !m.store.follows(e.text, data, i) {
 			prev = c
@@ -81,7 +103,7 @@ func (p *parser) recall(data []byte, i int) (int, bool) {
 		}
 		if prev != 0 { // most recently used first
 			m.entries[prev-1].next = e.next
-			e.next, info.memo = info.memo, c
+			e.next, slot.first = slot.first, c
 		}
 		h := p.hash
 		for _, n := range m.names[e.names.off : e.names.off+e.names.n] {
@@ -90,28 +112,33 @@ func (p *parser) recall(data []byte, i int) (int, bool) {
 		}
 		p.hash = h
 		p.lines += int(e.lines)
-		p.body.hit = true
 		p.recalled++
+		p.body.hit = true
 		return i + int(e.text.n), true
 	}
 	return i, false
 }
 
 // remember keeps the lines after the second of the sample that ends at a
-// blank line at data[end], when it can and they were seen before.
+// blank line at data[end], when it can and the last sample of the slot had
+// them.
 func (p *parser) remember(data []byte, end int) {
 	b := &p.body
-	if !b.clean || b.hit || b.lines < 3 || b.buffer != p.buffers || b.restAt >= end {
+	if !b.clean || b.hit || b.lines < 3 || b.restAt == 0 || b.buffer != p.buffers || b.restAt >= end {
 		return
 	}
 	m := &p.memo
-	info := p.table.info(b.second)
-	if h := hashEnd(b.restHash, 0); info.lastRest != h {
-		info.lastRest = h
+	rest := data[b.restAt:end]
+	if m.size()+len(rest) > p.tableLimit/2 {
+		return
+	}
+	slot := m.slot(b.second)
+	if h := maphash.Bytes(setSeed, rest); slot.lastRest != h {
+		slot.lastRest = h
 		return
 	}
 	n := 0
-	for c := info.memo; c != 0; c = m.entries[c-1].next {
+	for c := slot.first; c != 0; c = m.entries[c-1].next {
 		n++
 	}
 	if n >= memoCands {
@@ -119,12 +146,12 @@ func (p *parser) remember(data []byte, end int) {
 	}
 	names := p.seq[b.restSeq:]
 	m.entries = appendDoubling(m.entries, memoEntry{
-		text:  m.store.add(data[b.restAt:end]),
+		text:  m.store.add(rest),
 		names: span{uint32(len(m.names)), uint32(len(names))},
 		lines: int32(b.lines - 2),
 		java:  p.java,
-		next:  info.memo,
+		next:  slot.first,
 	})
 	m.names = appendDoubling(m.names, names...)
-	info.memo = int32(len(m.entries))
+	slot.first = int32(len(m.entries))
 }

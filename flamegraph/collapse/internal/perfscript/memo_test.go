@@ -46,12 +46,12 @@ func TestMemoIsExact(t *testing.T) {
 	if got != want {
 		t.Errorf("got\n%swant\n%s", got, want)
 	}
-	// The first java sample's lines are parsed where they are; the second
-	// puts them in the table of lines; the third, with the same lines after
-	// the second as the last, keeps them in the memo, for java. The first
-	// notjava sample keeps them for notjava; the second and third use them.
-	if p.recalled != 2 {
-		t.Errorf("%d samples came from the memo, want 2", p.recalled)
+	// The lines after the second line of the first java sample are noted
+	// (their hash), kept at the second for java, and serve the third; the
+	// first notjava sample, with the same lines, keeps them for notjava,
+	// and they serve the second and third.
+	if p.recalled != 3 {
+		t.Errorf("%d samples came from the memo, want 3", p.recalled)
 	}
 }
 

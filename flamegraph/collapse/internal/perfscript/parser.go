@@ -34,8 +34,15 @@ type parser struct {
 	prev     lineID   // the last line read in the sample, or noLine
 
 	// The tables of distinct lines and process frames, which are emptied,
-	// between samples, when they take more than tableLimit bytes.
+	// between samples, when they take more than half of tableLimit bytes
+	// (the memo, which takes no more than the other half, stops growing
+	// then). The
+	// table of lines is dropped for good (noTable) when, over tableWindow
+	// samples, fewer lines were foreseen (parser.predicted) than looked up.
 	table      lineTable
+	noTable    bool
+	foreseen   int
+	looked     int
 	memo       memo // of sample bodies (memo.go)
 	body       bodyState
 	buffers    int // calls of feed, which each get a buffer
@@ -71,6 +78,10 @@ type parser struct {
 	truncated bool
 }
 
+// tableWindow is the number of samples over which the parser checks that
+// the table of lines pays.
+const tableWindow = 1000
+
 // newParser returns a parser for opts whose tables may take limit bytes.
 func newParser(opts Options, limit int) *parser {
 	p := &parser{
@@ -97,9 +108,11 @@ func (p *parser) setFilter(ev []byte) {
 // feed parses the complete lines of data and returns how many bytes it used.
 // At EOF it also parses a last line that has no newline.
 //
-// A line that starts with a tab or a space is a frame line (or junk): it
-// is found in the table of lines, first as the line that followed the
-// previous one last time, and its id is kept. Other lines go to line.
+// A line that starts with a tab or a space is a frame line (or junk): after
+// a sample's second line, the rest may come from the memo (memo.go); else
+// the line is found in the table of lines, first as the line that followed
+// the previous one last time, or parsed where it is (directLine). Other
+// lines go to line.
 func (p *parser) feed(data []byte, atEOF bool) int {
 	t := &p.table
 	p.buffers++
@@ -112,22 +125,29 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 					continue
 				}
 			}
-			id, n := p.predicted(data, i)
+			id, n := noLine, -1
+			if !p.noTable {
+				id, n = p.predicted(data, i)
+			}
 			if n < 0 {
 				if n = bytes.IndexByte(data[i:], '\n'); n < 0 {
 					break
 				}
-				if id = t.lookup(data[i : i+n]); id == noLine {
-					p.lines++
-					p.directLine(data[i : i+n])
-					i += n + 1
-					continue
+				if !p.noTable {
+					id = t.lookup(data[i : i+n])
+					p.looked++
 				}
+			} else {
+				p.foreseen++
 			}
 			p.lines++
-			p.frameLine(id)
+			if id == noLine {
+				p.directLine(data[i : i+n])
+			} else {
+				p.frameLine(id)
+			}
 			i += n + 1
-			if p.body.lines == 2 && p.body.second == id {
+			if p.body.lines == 2 && p.body.restAt == 0 {
 				p.body.restAt, p.body.buffer, p.body.restSeq = i, p.buffers, len(p.seq)
 			}
 			continue
@@ -190,12 +210,8 @@ func (p *parser) frameLine(id lineID) {
 	if !p.inSample {
 		return // a line of a sample that was filtered out
 	}
-	switch p.body.lines++; p.body.lines {
-	case 1:
-	case 2:
-		p.body.second = id
-	default:
-		p.body.restHash = hashID(p.body.restHash, uint32(id))
+	if p.body.lines++; p.body.lines == 2 {
+		p.body.second = t.set.entries[id].hash
 	}
 	if p.prev != noLine {
 		if next := &t.info(p.prev).next; next[0] != id {
@@ -212,9 +228,8 @@ func (p *parser) frameLine(id lineID) {
 }
 
 // directLine handles a line that starts with a tab or a space and is not
-// in the table of lines: it is parsed where it is. Its frames cannot come
-// from the memo, so a sample with such a line after its first is not kept
-// there, and the line after it is not predicted.
+// in the table of lines: it is parsed where it is, and the line after it is
+// not predicted.
 func (p *parser) directLine(l []byte) {
 	l = trimCR(l)
 	p.direct++
@@ -226,8 +241,8 @@ func (p *parser) directLine(l []byte) {
 	if !p.inSample {
 		return
 	}
-	if p.body.lines++; p.body.lines >= 2 {
-		p.body.clean = false
+	if p.body.lines++; p.body.lines == 2 {
+		p.body.second = p.table.set.hash(l)
 	}
 	p.prev = noLine
 	k := len(p.seq)
@@ -262,6 +277,10 @@ func (p *parser) other(l []byte) {
 	if !isSpace(l[0]) && p.header(l) {
 		return
 	}
+	if p.noTable {
+		p.directLine(l)
+		return
+	}
 	p.frameLine(p.table.find(l))
 }
 
@@ -282,15 +301,25 @@ func (p *parser) endSample() {
 	stack := p.stackOf()
 	p.counts[stack] += p.period
 	p.samples++
+	if p.samples%tableWindow == 0 && !p.noTable {
+		// The table pays when most lines are foreseen; when its lookups are
+		// more, the lines hardly repeat, and are better parsed where they
+		// are (as in generated captures, whose offsets vary).
+		if p.foreseen < p.looked {
+			p.noTable = true
+			p.table = lineTable{}
+			p.prev = noLine
+		}
+		p.foreseen, p.looked = 0, 0
+	}
 	p.reset()
 }
 
 // startSample makes the state of a new sample whose process frame p.pname
 // was just set, emptying the tables first when they are full.
 func (p *parser) startSample() {
-	if p.body.lines == 0 && p.table.size()+p.memo.size()+p.pnames.size()+len(p.pnameIDs)*4 > p.tableLimit {
+	if p.body.lines == 0 && p.table.size()+p.pnames.size()+len(p.pnameIDs)*4 > p.tableLimit/2 {
 		p.table.reset()
-		p.memo.reset()
 		p.pnames.reset()
 		p.pnameIDs, p.pnameSpans = p.pnameIDs[:0], p.pnameSpans[:0]
 		p.prev = noLine

@@ -27,9 +27,10 @@ type Sizes struct {
 	// MaxChunk bounds a chunk that has no sample boundary; past it the
 	// parallel reader goes on with one goroutine.
 	MaxChunk int
-	// Memo bounds the bytes the tables of distinct lines and sample bodies
-	// take, in all (lines.go, bodies.go): past it they are emptied between
-	// samples; 0 empties them at every sample.
+	// Memo bounds the bytes the table of distinct lines (lines.go) and the
+	// memo of sample bodies (memo.go) take, half each: past its half, the
+	// table is emptied between samples, and the memo keeps no more; 0
+	// keeps nothing between samples.
 	Memo int
 }
 
