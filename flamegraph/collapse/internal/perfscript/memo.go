@@ -61,13 +61,6 @@ func (m *memo) size() int {
 	return m.store.size + len(m.entries)*28 + len(m.names)*4 + len(m.index)*16
 }
 
-// reset empties the memo.
-func (m *memo) reset() {
-	m.store.reset()
-	m.entries, m.names = m.entries[:0], m.names[:0]
-	clear(m.index)
-}
-
 // slot returns the slot of second lines whose hash is h.
 func (m *memo) slot(h uint32) *memoSlot {
 	if m.index == nil {

@@ -2,47 +2,34 @@ package perfscript
 
 import "slices"
 
-// seqTable gives each distinct sequence of ids under a tag a value: the
-// bodies of samples (the line ids under a process frame) their stacks, and
-// the stacks (the name ids) their index. It copies the sequences into one
-// arena, and finds them by a hash the caller computes (hashID, hashEnd).
+// seqTable gives each distinct sequence of ids an index, the order of its
+// first appearance: the stacks, as sequences of name ids (stacks.go). It
+// copies the sequences into one arena, and finds them by a hash the caller
+// computes as it reads them (hashID, then hashEnd).
 type seqTable struct {
 	ids     []uint32
 	entries []seqEntry
 	slots   []int32 // open addressing by hash; -1 is empty
 }
 
-// seqEntry is a sequence of a seqTable: its hash, tag, ids and value.
+// seqEntry is a sequence of a seqTable: its hash and ids.
 type seqEntry struct {
-	hash  uint64
-	tag   int32
-	ids   span // in seqTable.ids
-	value int32
+	hash uint64
+	ids  span // in seqTable.ids
 }
 
 // span is a piece of an arena: an offset and a length.
 type span struct{ off, n uint32 }
 
-// size returns the bytes the table holds.
-func (t *seqTable) size() int { return len(t.ids)*4 + len(t.entries)*24 + len(t.slots)*4 }
-
-// reset empties the table, keeping its memory.
-func (t *seqTable) reset() {
-	t.ids, t.entries = t.ids[:0], t.entries[:0]
-	for i := range t.slots {
-		t.slots[i] = -1
-	}
-}
-
-// seq returns the ids of entry i.
+// seq returns the ids of sequence i.
 func (t *seqTable) seq(i int) []uint32 {
 	s := t.entries[i].ids
 	return t.ids[s.off : s.off+s.n : s.off+s.n]
 }
 
-// lookup returns the value of the sequence ids under tag, whose hash is h,
-// or else reports false and the slot where add puts it.
-func (t *seqTable) lookup(h uint64, tag int32, ids []uint32) (value int32, slot int, ok bool) {
+// lookup returns the index of the sequence ids, whose hash is h, or else
+// reports false and the slot where add puts it.
+func (t *seqTable) lookup(h uint64, ids []uint32) (index int32, slot int, ok bool) {
 	if len(t.entries) >= len(t.slots)/2 {
 		t.grow()
 	}
@@ -52,19 +39,20 @@ func (t *seqTable) lookup(h uint64, tag int32, ids []uint32) (value int32, slot 
 		if i < 0 {
 			return 0, s, false
 		}
-		e := &t.entries[i]
-		if e.hash == h && e.tag == tag && slices.Equal(t.ids[e.ids.off:e.ids.off+e.ids.n], ids) {
-			return e.value, 0, true
+		if e := &t.entries[i]; e.hash == h && slices.Equal(t.ids[e.ids.off:e.ids.off+e.ids.n], ids) {
+			return i, 0, true
 		}
 	}
 }
 
 // add keeps a sequence that lookup did not find, at the slot it returned,
-// with its value.
-func (t *seqTable) add(slot int, h uint64, tag int32, ids []uint32, value int32) {
-	t.slots[slot] = int32(len(t.entries))
-	t.entries = appendDoubling(t.entries, seqEntry{hash: h, tag: tag, ids: span{uint32(len(t.ids)), uint32(len(ids))}, value: value})
+// and returns its index.
+func (t *seqTable) add(slot int, h uint64, ids []uint32) int32 {
+	i := int32(len(t.entries))
+	t.slots[slot] = i
+	t.entries = appendDoubling(t.entries, seqEntry{hash: h, ids: span{uint32(len(t.ids)), uint32(len(ids))}})
 	t.ids = appendDoubling(t.ids, ids...)
+	return i
 }
 
 // grow doubles the slots (or makes the first ones) and places the
@@ -85,21 +73,9 @@ func (t *seqTable) grow() {
 	}
 }
 
-// The hash of a sequence: its ids in order, then its tag.
+// The hash of a sequence: hashID of each id in order, then hashEnd.
 const hashMul = 0x9e3779b97f4a7c15
 
 func hashID(h uint64, v uint32) uint64 { return (h ^ uint64(v)) * hashMul }
 
-func hashEnd(h uint64, tag int32) uint64 {
-	h = (h ^ uint64(uint32(tag))) * hashMul
-	return h ^ h>>29
-}
-
-// hashSeq returns the hash of ids under tag.
-func hashSeq(ids []uint32, tag int32) uint64 {
-	var h uint64
-	for _, v := range ids {
-		h = hashID(h, v)
-	}
-	return hashEnd(h, tag)
-}
+func hashEnd(h uint64) uint64 { return h ^ h>>29 }

@@ -79,11 +79,10 @@ func (p *parser) stackOf() int32 {
 		h = hashID(h, pn[k])
 	}
 	p.seq = seq
-	h = hashEnd(h, 0)
-	i, slot, ok := p.stacks.lookup(h, 0, seq)
+	h = hashEnd(h)
+	i, slot, ok := p.stacks.lookup(h, seq)
 	if !ok {
-		i = int32(len(p.counts))
-		p.stacks.add(slot, h, 0, seq, i)
+		i = p.stacks.add(slot, h, seq)
 		p.counts = append(p.counts, 0)
 	}
 	return i
