@@ -11,15 +11,15 @@ import "hash/maphash"
 // frames, and a sample whose second line is followed by the same bytes up
 // to its blank line gets its frames with one compare.
 //
-// The memo takes at most half of Sizes.Memo bytes; when full, it keeps what
-// it has. The entries are found from the hash of the second line (a slot of
-// memo.index), most recently used first. A sample's lines are kept only
-// when they are those of the last sample with the same slot that the memo
-// did not serve (their hash is the one the slot keeps), so that lines seen
-// once cost a hash, not a copy; and only when they were all frame lines
-// read one after the other in one buffer, whose frames depend on nothing
-// but their bytes, the options and whether the process frame starts with
-// "java", which the entry records. The memo is exact: an entry is used
+// The memo takes at most half of Sizes.Memo bytes; when full, it keeps
+// what it has. The entries are found from the hash of the second line (a
+// slot of memo.index), most recently used first. A sample's lines are kept
+// only when they are those of the last sample with the same slot that the
+// memo did not serve (their fingerprint is the one the slot keeps), so
+// that lines seen once cost a hash of their ends, not a copy; and only when
+// they were all frame lines read one after the other in one buffer, whose
+// frames depend on nothing but their bytes, the options and whether the
+// process frame starts with "java", which the entry records. The memo is exact: an entry is used
 // only when the input holds its bytes; which second line led to it does not
 // matter.
 
@@ -41,8 +41,8 @@ type memoEntry struct {
 }
 
 // memoSlot is where the entries of the second lines with a hash are found:
-// 1 + the first entry's index (0 for none), and the hash of the lines after
-// the second line of the last sample the memo did not serve.
+// 1 + the first entry's index (0 for none), and the fingerprint of the
+// lines after the second line of the last sample the memo did not serve.
 type memoSlot struct {
 	first    int32
 	lastRest uint64
@@ -126,7 +126,7 @@ func (p *parser) remember(data []byte, end int) {
 		return
 	}
 	slot := m.slot(b.second)
-	if h := maphash.Bytes(setSeed, rest); slot.lastRest != h {
+	if h := fingerprint(rest); slot.lastRest != h {
 		slot.lastRest = h
 		return
 	}
@@ -147,4 +147,16 @@ func (p *parser) remember(data []byte, end int) {
 	})
 	m.names = appendDoubling(m.names, names...)
 	slot.first = int32(len(m.entries))
+}
+
+// fingerprint returns a hash of the length and the ends of a sample's lines
+// after its second: enough to tell whether they are likely those of the
+// last sample of a slot (two samples that agree on them almost always agree
+// on all), without reading them all. It decides only what the memo keeps.
+func fingerprint(rest []byte) uint64 {
+	const end = 64
+	if len(rest) <= 2*end {
+		return maphash.Bytes(setSeed, rest)
+	}
+	return hashID(maphash.Bytes(setSeed, rest[:end])^maphash.Bytes(setSeed, rest[len(rest)-end:])*hashMul, uint32(len(rest)))
 }
