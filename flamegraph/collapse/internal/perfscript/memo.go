@@ -1,6 +1,9 @@
 package perfscript
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"slices"
+)
 
 // The memo of sample bodies. perf prints a call path with the same bytes
 // every time, and a sample's lines after its first two (the leaf, which
@@ -38,6 +41,30 @@ type memoEntry struct {
 	lines int32
 	java  bool
 	next  int32
+	last  lastStack
+}
+
+// lastStack is the stack the last sample served by a memo entry folded to
+// (1 + its index; 0 for none), with what it depends on besides the entry:
+// the process frame and the names of the first two lines (when there are
+// at most three). A sample served by the entry with the same ones folds to
+// the same stack.
+type lastStack struct {
+	stack int32
+	pname int32
+	n     int32
+	head  [3]uint32
+}
+
+// sameStack returns the stack of the sample being read, which the memo served
+// with entry e, when the last sample e served had the same process frame
+// and first two lines.
+func (p *parser) sameStack(e *memoEntry) (int32, bool) {
+	head := p.seq[:p.body.restSeq]
+	if l := &e.last; l.stack != 0 && l.pname == p.pnameID && int(l.n) == len(head) && slices.Equal(l.head[:l.n], head) {
+		return l.stack - 1, true
+	}
+	return 0, false
 }
 
 // memoSlot is where the entries of the second lines with a hash are found:
@@ -79,6 +106,7 @@ type bodyState struct {
 	restSeq int    // how many names the sample had after its second line
 	buffer  int    // the buffer (parser.buffers) restAt is in
 	hit     bool   // the lines after the second came from the memo
+	entry   int32  // the entry they came from
 }
 
 // recall looks for an entry of the second line of the sample being read
@@ -106,7 +134,7 @@ func (p *parser) recall(data []byte, i int) (int, bool) {
 		p.hash = h
 		p.lines += int(e.lines)
 		p.recalled++
-		p.body.hit = true
+		p.body.hit, p.body.entry = true, c-1
 		return i + int(e.text.n), true
 	}
 	return i, false

@@ -37,11 +37,17 @@ func TestMemoIsExact(t *testing.T) {
 		}
 	}
 	in.WriteString("notjava 1 1.0: 1 cpu-clock:\n" + body + "\t5 extra (/x)\n\n")
+	// Served by the memo, but not the stack the entry served last: another
+	// process, another leaf.
+	in.WriteString("other 1 1.0: 1 cpu-clock:\n" + body + "\n")
+	in.WriteString("notjava 1 1.0: 1 cpu-clock:\n\t9 leaf2 (/x)\n" + body[len("\t1 leaf (/x)\n"):] + "\n")
 	in.WriteString("notjava 1 1.0: 1 cpu-clock:\n\t1 leaf (/x)\n\t2 mid (/x)\n\t3 Lcom/Foo;.bar (/x)\n\n")
 	want := "java;root;com/Foo:.bar;mid;leaf 3\n" +
 		"notjava;Lcom/Foo:.bar;mid;leaf 1\n" +
 		"notjava;extra;root;Lcom/Foo:.bar;mid;leaf 1\n" +
-		"notjava;root;Lcom/Foo:.bar;mid;leaf 3\n"
+		"notjava;root;Lcom/Foo:.bar;mid;leaf 3\n" +
+		"notjava;root;Lcom/Foo:.bar;mid;leaf2 1\n" +
+		"other;root;Lcom/Foo:.bar;mid;leaf 1\n"
 	p, got := fold(t, []byte(in.String()), Options{}, DefaultSizes.Memo)
 	if got != want {
 		t.Errorf("got\n%swant\n%s", got, want)
@@ -49,9 +55,9 @@ func TestMemoIsExact(t *testing.T) {
 	// The lines after the second line of the first java sample are noted
 	// (their hash), kept at the second for java, and serve the third; the
 	// first notjava sample, with the same lines, keeps them for notjava,
-	// and they serve the second and third.
-	if p.recalled != 3 {
-		t.Errorf("%d samples came from the memo, want 3", p.recalled)
+	// and they serve the second and third, and the other and leaf2 ones.
+	if p.recalled != 5 {
+		t.Errorf("%d samples came from the memo, want 5", p.recalled)
 	}
 }
 

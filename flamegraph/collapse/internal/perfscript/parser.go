@@ -298,7 +298,20 @@ func (p *parser) endSample() {
 	if !p.inSample {
 		return
 	}
-	stack := p.stackOf()
+	var stack int32
+	if p.body.hit {
+		e := &p.memo.entries[p.body.entry]
+		var ok bool
+		if stack, ok = p.sameStack(e); !ok {
+			stack = p.stackOf()
+			if head := p.seq[:p.body.restSeq]; len(head) <= len(e.last.head) {
+				e.last = lastStack{stack: stack + 1, pname: p.pnameID, n: int32(len(head))}
+				copy(e.last.head[:], head)
+			}
+		}
+	} else {
+		stack = p.stackOf()
+	}
 	p.counts[stack] += p.period
 	p.samples++
 	if p.samples%tableWindow == 0 && !p.noTable {
@@ -321,6 +334,9 @@ func (p *parser) startSample() {
 	if p.body.lines == 0 && p.table.size()+p.pnames.size()+len(p.pnameIDs)*4 > p.tableLimit/2 {
 		p.table.reset()
 		p.pnames.reset()
+		for i := range p.memo.entries {
+			p.memo.entries[i].last.stack = 0 // their process frames are gone
+		}
 		p.pnameIDs, p.pnameSpans = p.pnameIDs[:0], p.pnameSpans[:0]
 		p.prev = noLine
 	}
