@@ -7,8 +7,6 @@ import (
 	"strings"
 	"unsafe"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/flamekit/flamekit/flamegraph"
 )
 
@@ -221,7 +219,6 @@ func (p *parser) sortedStacks() ([]string, []float64) {
 		}
 	}
 	buf := make([]byte, 0, n)
-	hugePages(buf[:n])
 	ends := make([]int, len(order))
 	for k, i := range order {
 		seq := p.stacks.seq(int(i))
@@ -287,17 +284,4 @@ func merge(ps []*parser) *flamegraph.Profile {
 	}
 	prof.Skipped = ps[0].skipped
 	return prof
-}
-
-// hugePages asks the kernel to back b, which is about to be written for
-// the first time, with huge pages where it can (the 2 MiB pages inside b):
-// a fault per huge page instead of one per 4 KiB page. It is a hint; the
-// kernel may ignore it.
-func hugePages(b []byte) {
-	const huge = 2 << 20
-	addr := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-	off := int((huge - addr%huge) % huge)
-	if n := (len(b) - off) &^ (huge - 1); off < len(b) && n > 0 {
-		unix.Madvise(b[off:off+n], unix.MADV_HUGEPAGE)
-	}
 }
