@@ -99,6 +99,19 @@ func (t *lineTable) lookup(l []byte) lineID {
 	return t.find(l)
 }
 
+// checkTable drops the table of lines for good when, over the last
+// tableWindow samples, fewer lines were foreseen (parser.predicted) than
+// looked up: the lines hardly repeat, as in generated captures whose
+// offsets vary, and are better parsed where they are.
+func (p *parser) checkTable() {
+	if p.foreseen < p.looked {
+		p.noTable = true
+		p.table = lineTable{}
+		p.prev = noLine
+	}
+	p.foreseen, p.looked = 0, 0
+}
+
 // trimCR removes a final '\r' (CRLF input).
 func trimCR(l []byte) []byte {
 	if n := len(l); n > 0 && l[n-1] == '\r' {

@@ -56,15 +56,24 @@ type lastStack struct {
 	head  [3]uint32
 }
 
-// sameStack returns the stack of the sample being read, which the memo served
-// with entry e, when the last sample e served had the same process frame
-// and first two lines.
-func (p *parser) sameStack(e *memoEntry) (int32, bool) {
+// sampleStack returns the stack of the sample being read. When the memo
+// served it, and the last sample its entry served had the same process
+// frame and first two lines, that is the stack the last one folded to.
+func (p *parser) sampleStack() int32 {
+	if !p.body.hit {
+		return p.stackOf()
+	}
+	e := &p.memo.entries[p.body.entry]
 	head := p.seq[:p.body.restSeq]
 	if l := &e.last; l.stack != 0 && l.pname == p.pnameID && int(l.n) == len(head) && slices.Equal(l.head[:l.n], head) {
-		return l.stack - 1, true
+		return l.stack - 1
 	}
-	return 0, false
+	stack := p.stackOf()
+	if len(head) <= len(e.last.head) {
+		e.last = lastStack{stack: stack + 1, pname: p.pnameID, n: int32(len(head))}
+		copy(e.last.head[:], head)
+	}
+	return stack
 }
 
 // memoSlot is where the entries of the second lines with a hash are found:

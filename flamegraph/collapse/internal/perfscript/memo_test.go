@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"fmt"
+	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -88,6 +91,9 @@ func TestLinesParsedTwice(t *testing.T) {
 		in.WriteString(sc.Text() + "\n")
 	}
 	p, got := fold(t, in.Bytes(), Options{}, DefaultSizes.Memo)
+	if p.noTable {
+		t.Error("the parser dropped its table of lines on a real capture")
+	}
 	if p.parsed+p.direct > 2*len(distinct) || p.parsed == 0 {
 		t.Errorf("parsed %d lines for the table and %d where they were; the capture has %d distinct frame lines (%d in all)", p.parsed, p.direct, len(distinct), lines)
 	}
@@ -100,5 +106,34 @@ func TestLinesParsedTwice(t *testing.T) {
 	}
 	if small.recalled != 0 || small.parsed+small.direct < lines/2 {
 		t.Errorf("with no room for tables, the memo served %d samples and %d lines were parsed", small.recalled, small.parsed+small.direct)
+	}
+}
+
+// TestTableDroppedWhenLinesDoNotRepeat folds samples whose lines carry
+// random offsets, as generated captures do: the parser drops its table of
+// lines and parses them where they are, with the same stacks.
+func TestTableDroppedWhenLinesDoNotRepeat(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	var in strings.Builder
+	want := map[string]int{}
+	for range 3 * tableWindow {
+		leaf, mid := rnd.IntN(50), rnd.IntN(20)
+		fmt.Fprintf(&in, "cmd 1 1.0: 1 cpu-clock:\n")
+		fmt.Fprintf(&in, "\t%x leaf%d+0x%x (/x)\n", rnd.Uint32(), leaf, rnd.IntN(4096))
+		fmt.Fprintf(&in, "\t%x mid%d+0x%x (/x)\n", rnd.Uint32(), mid, rnd.IntN(4096))
+		fmt.Fprintf(&in, "\t%x main+0x%x (/x)\n\n", rnd.Uint32(), rnd.IntN(4096))
+		want[fmt.Sprintf("cmd;main;mid%d;leaf%d", mid, leaf)]++
+	}
+	p, got := fold(t, []byte(in.String()), Options{}, DefaultSizes.Memo)
+	if !p.noTable {
+		t.Error("the parser kept its table of lines")
+	}
+	var lines []string
+	for s, n := range want {
+		lines = append(lines, fmt.Sprintf("%s %d\n", s, n))
+	}
+	slices.Sort(lines)
+	if w := strings.Join(lines, ""); got != w {
+		t.Errorf("got\n%.500s\nwant\n%.500s", got, w)
 	}
 }

@@ -298,32 +298,10 @@ func (p *parser) endSample() {
 	if !p.inSample {
 		return
 	}
-	var stack int32
-	if p.body.hit {
-		e := &p.memo.entries[p.body.entry]
-		var ok bool
-		if stack, ok = p.sameStack(e); !ok {
-			stack = p.stackOf()
-			if head := p.seq[:p.body.restSeq]; len(head) <= len(e.last.head) {
-				e.last = lastStack{stack: stack + 1, pname: p.pnameID, n: int32(len(head))}
-				copy(e.last.head[:], head)
-			}
-		}
-	} else {
-		stack = p.stackOf()
-	}
-	p.counts[stack] += p.period
+	p.counts[p.sampleStack()] += p.period
 	p.samples++
 	if p.samples%tableWindow == 0 && !p.noTable {
-		// The table pays when most lines are foreseen; when its lookups are
-		// more, the lines hardly repeat, and are better parsed where they
-		// are (as in generated captures, whose offsets vary).
-		if p.foreseen < p.looked {
-			p.noTable = true
-			p.table = lineTable{}
-			p.prev = noLine
-		}
-		p.foreseen, p.looked = 0, 0
+		p.checkTable()
 	}
 	p.reset()
 }
