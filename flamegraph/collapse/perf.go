@@ -60,8 +60,9 @@ type PerfStats struct {
 // of a perf map ("/tmp/perf-PID.map") and, beyond the perl, of the ELF files
 // perf inject makes from a jitdump ("jitted-PID-N.so").
 //
-// Perf streams: it holds one sample, one entry per distinct stack and a
-// memo of repeated sample bodies bounded to 8 MiB, never the input. Lines
+// Perf streams: it holds one sample, one entry per distinct stack and
+// frame name, and a table of distinct lines and a memo of repeated sample
+// bodies bounded to 8 MiB in all, never the input. Lines
 // starting with '#' are comments; lines it does not recognise are counted in
 // the profile's Skipped. CRLF line ends (which the perl does not read) and
 // invalid UTF-8 are accepted. Only a read error fails; the profile and the

@@ -39,9 +39,7 @@ func (p *parser) header(l []byte) bool {
 		pn = append(append(pn, '-'), pid...)
 	}
 	p.pname = pn
-	p.java = bytes.HasPrefix(pn, []byte("java"))
-	p.inSample = true
-	p.started = true
+	p.startSample()
 	return true
 }
 

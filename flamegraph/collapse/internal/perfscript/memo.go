@@ -1,152 +1,199 @@
 package perfscript
 
-import "bytes"
-
-// A memo of sample bodies. perf prints the same call path with the same
-// bytes every time (return addresses are fixed per call site; only the leaf
-// line, the instruction pointer, varies), so the lines of a sample after its
-// leaf line repeat often. Their folded frames are kept with those exact
-// bytes, and a sample whose lines after the leaf are byte for byte the same
-// as a kept one (up to its blank line) is folded without parsing them again.
-//
-// The memo is exact: an entry is made only from lines that were all frame
-// lines, whose frames depend on nothing but their bytes, the options and
-// whether the comm starts with "java" (there is one index for each). The
-// entries are found by their first few lines and checked whole. The memos
-// of one Read take at most Sizes.Memo bytes in all.
-
-const (
-	memoHead     = 4   // lines after the leaf line that index an entry
-	memoCands    = 8   // entries with the same head lines
-	memoOverhead = 128 // bytes an entry takes beyond its strings
+import (
+	"hash/maphash"
+	"slices"
 )
 
-// memo is what the lines of a sample after its leaf line fold to.
+// The memo of sample bodies. perf prints a call path with the same bytes
+// every time, and a sample's lines after its first two (the leaf, which
+// varies with the instruction pointer, and its caller) repeat as a whole
+// far more than one at a time: in a system-wide capture of 40,000 samples,
+// 23,000 samples end with lines a sample before ended with, 40% of all
+// frame lines. So those lines are kept whole, with the name ids of their
+// frames, and a sample whose second line is followed by the same bytes up
+// to its blank line gets its frames with one compare.
+//
+// The memo takes at most half of Sizes.Memo bytes; when full, it keeps
+// what it has. The entries are found from the hash of the second line (a
+// slot of memo.index), most recently used first. A sample's lines are kept
+// only when they are those of the last sample with the same slot that the
+// memo did not serve (their fingerprint is the one the slot keeps), so
+// that lines seen once cost a hash of their ends, not a copy; and only when
+// they were all frame lines read one after the other in one buffer, whose
+// frames depend on nothing but their bytes, the options and whether the
+// process frame starts with "java", which the entry records. The memo is exact: an entry is used
+// only when the input holds its bytes; which second line led to it does not
+// matter.
+
+const (
+	memoCands = 8       // entries kept for one slot
+	memoSlots = 1 << 14 // slots of memo.index, a power of two
+)
+
+// memoEntry is the lines of a sample after its second line (each with its
+// '\n'), the name ids of their frames, leaf first, how many lines they are,
+// the java flag of the sample, and the next entry of the same slot (1 + its
+// index, 0 for none).
+type memoEntry struct {
+	text  stored
+	names span
+	lines int32
+	java  bool
+	next  int32
+	last  lastStack
+}
+
+// lastStack is the stack the last sample served by a memo entry folded to
+// (1 + its index; 0 for none), with what it depends on besides the entry:
+// the process frame and the names of the first two lines (when there are
+// at most three). A sample served by the entry with the same ones folds to
+// the same stack.
+type lastStack struct {
+	stack int32
+	pname int32
+	n     int32
+	head  [3]uint32
+}
+
+// sampleStack returns the stack of the sample being read. When the memo
+// served it, and the last sample its entry served had the same process
+// frame and first two lines, that is the stack the last one folded to.
+func (p *parser) sampleStack() int32 {
+	if !p.body.hit {
+		return p.stackOf()
+	}
+	e := &p.memo.entries[p.body.entry]
+	head := p.seq[:p.body.restSeq]
+	if l := &e.last; l.stack != 0 && l.pname == p.pnameID && int(l.n) == len(head) && slices.Equal(l.head[:l.n], head) {
+		return l.stack - 1
+	}
+	stack := p.stackOf()
+	if len(head) <= len(e.last.head) {
+		e.last = lastStack{stack: stack + 1, pname: p.pnameID, n: int32(len(head))}
+		copy(e.last.head[:], head)
+	}
+	return stack
+}
+
+// memoSlot is where the entries of the second lines with a hash are found:
+// 1 + the first entry's index (0 for none), and the fingerprint of the
+// lines after the second line of the last sample the memo did not serve.
+type memoSlot struct {
+	first    int32
+	lastRest uint64
+}
+
+// memo holds the entries.
 type memo struct {
-	rest  string // the lines, each with its '\n'
-	frag  string // ";name" for each of their frames, root first
-	lines int    // how many lines they are
-	tail  []byte // the tailKey of the last sample folded with this entry
-	stack int    // the stack that sample folded to, or -1
+	store   blockStore
+	entries []memoEntry
+	names   []uint32
+	index   []memoSlot // by the hash of the second line
 }
 
-// plainStart reports a byte that starts a frame line (and no other line
-// perf prints).
-func plainStart(c byte) bool { return c == '\t' || c == ' ' }
-
-// body is called after a header line that ends at data[i-1]. It folds the
-// lines of the sample that follow, up to its blank line, and returns where
-// it stopped: from the memo when the lines after the leaf are those of an
-// entry, else line by line, keeping them as an entry when it can. It stops
-// early, leaving the rest to the caller, at a line that does not start like
-// a frame line or at the end of data.
-func (p *parser) body(data []byte, i int) int {
-	p.started = false
-	if len(p.frames) != 0 || i >= len(data) || !plainStart(data[i]) {
-		return i
-	}
-	j := bytes.IndexByte(data[i:], '\n')
-	if j < 0 {
-		return i
-	}
-	p.line(data[i : i+j]) // the leaf line
-	i += j + 1
-
-	end, ok := headEnd(data, i)
-	if !ok || end == i {
-		return i
-	}
-	java := 0
-	if p.java {
-		java = 1
-	}
-	cands := p.memoIdx[java][string(data[i:end])]
-	if r, ok := p.recall(cands, data, i); ok {
-		return r
-	}
-	k0, lines, skipped := len(p.frames), p.lines, p.skipped.Lines
-	stop, whole := p.foldLines(data, i)
-	if whole && p.skipped.Lines == skipped {
-		p.remember(java, cands, data[i:stop], end-i, k0, p.lines-lines)
-	}
-	return stop
+// size returns the bytes the memo holds.
+func (m *memo) size() int {
+	return m.store.size + len(m.entries)*28 + len(m.names)*4 + len(m.index)*16
 }
 
-// headEnd returns the end of the head lines that index an entry, the
-// memoHead lines from start or all the frame lines when there are fewer.
-// It reports false when a line is cut by the end of data.
-func headEnd(data []byte, start int) (int, bool) {
-	end := start
-	for range memoHead {
-		if end >= len(data) || !plainStart(data[end]) {
-			break
-		}
-		j := bytes.IndexByte(data[end:], '\n')
-		if j < 0 {
-			return 0, false
-		}
-		end += j + 1
+// slot returns the slot of second lines whose hash is h.
+func (m *memo) slot(h uint32) *memoSlot {
+	if m.index == nil {
+		m.index = make([]memoSlot, memoSlots)
 	}
-	return end, true
+	return &m.index[h&(memoSlots-1)]
 }
 
-// recall looks for the entry among cands whose lines data holds from start,
-// up to a blank line. When there is one, it becomes the sample's memo hit
-// and recall returns where its lines end.
-func (p *parser) recall(cands []int32, data []byte, start int) (int, bool) {
-	for n, c := range cands {
-		e := &p.memos[c]
-		if r := start + len(e.rest); r < len(data) && data[r] == '\n' && string(data[start:r]) == e.rest {
-			copy(cands[1:n+1], cands[:n]) // most recently used first
-			cands[0] = c
-			p.hit = int(c)
-			p.lines += e.lines
-			return r, true
-		}
-	}
-	return 0, false
+// bodyState is what the parser tracks of the sample being read for the
+// memo.
+type bodyState struct {
+	lines   int    // frame lines read in the sample
+	clean   bool   // all of them were frame lines read by feed's fast path
+	second  uint32 // the hash of the second line
+	restAt  int    // where the lines after it start in the buffer, or 0
+	restSeq int    // how many names the sample had after its second line
+	buffer  int    // the buffer (parser.buffers) restAt is in
+	hit     bool   // the lines after the second came from the memo
+	entry   int32  // the entry they came from
 }
 
-// foldLines folds the frame lines of data from i and returns where it
-// stopped, and whether that is the sample's blank line (which it leaves to
-// the caller) rather than another line or the end of data.
-func (p *parser) foldLines(data []byte, i int) (int, bool) {
-	for {
-		if i >= len(data) || !plainStart(data[i]) {
-			return i, i < len(data) && data[i] == '\n'
+// recall looks for an entry of the second line of the sample being read
+// whose bytes data holds from i, up to a blank line. When there is one, it
+// adds the entry's frames to the sample and returns where its lines end.
+func (p *parser) recall(data []byte, i int) (int, bool) {
+	m := &p.memo
+	slot := m.slot(p.body.second)
+	prev := int32(0)
+	for c := slot.first; c != 0; c = m.entries[c-1].next {
+		e := &m.entries[c-1]
+		if e.java != p.java || !m.store.follows(e.text, data, i) {
+			prev = c
+			continue
 		}
-		j := bytes.IndexByte(data[i:], '\n')
-		if j < 0 {
-			return i, false
+		if prev != 0 { // most recently used first
+			m.entries[prev-1].next = e.next
+			e.next, slot.first = slot.first, c
 		}
-		p.line(data[i : i+j])
-		i += j + 1
+		h := p.hash
+		for _, n := range m.names[e.names.off : e.names.off+e.names.n] {
+			p.seq = append(p.seq, n)
+			h = hashID(h, n)
+		}
+		p.hash = h
+		p.lines += int(e.lines)
+		p.recalled++
+		p.body.hit, p.body.entry = true, c-1
+		return i + int(e.text.n), true
 	}
+	return i, false
 }
 
-// remember keeps rest, the lines after the leaf whose first head bytes index
-// it and which folded to the frames from the k0-th, as an entry of the
-// index java beside cands, when there is room.
-func (p *parser) remember(java int, cands []int32, rest []byte, head, k0, lines int) {
-	if len(cands) >= memoCands {
+// remember keeps the lines after the second of the sample that ends at a
+// blank line at data[end], when it can and the last sample of the slot had
+// them.
+func (p *parser) remember(data []byte, end int) {
+	b := &p.body
+	if !b.clean || b.hit || b.lines < 3 || b.restAt == 0 || b.buffer != p.buffers || b.restAt >= end {
 		return
 	}
-	cost := len(rest) + memoOverhead
-	if len(cands) == 0 {
-		cost += head
-	}
-	for _, f := range p.frames[k0:] {
-		cost += 1 + len(f.name) + len(noteText[f.note])
-	}
-	if cost > p.memoLeft {
+	m := &p.memo
+	rest := data[b.restAt:end]
+	if m.size()+len(rest) > p.tableLimit/2 {
 		return
 	}
-	p.memoLeft -= cost
-	frag := p.appendFrames(p.key[:0], k0)
-	p.key = frag
-	if p.memoIdx[java] == nil {
-		p.memoIdx[java] = make(map[string][]int32)
+	slot := m.slot(b.second)
+	if h := fingerprint(rest); slot.lastRest != h {
+		slot.lastRest = h
+		return
 	}
-	p.memos = append(p.memos, memo{rest: string(rest), frag: string(frag), lines: lines, stack: -1})
-	p.memoIdx[java][string(rest[:head])] = append(cands, int32(len(p.memos)-1))
+	n := 0
+	for c := slot.first; c != 0; c = m.entries[c-1].next {
+		n++
+	}
+	if n >= memoCands {
+		return
+	}
+	names := p.seq[b.restSeq:]
+	m.entries = appendDoubling(m.entries, memoEntry{
+		text:  m.store.add(rest),
+		names: span{uint32(len(m.names)), uint32(len(names))},
+		lines: int32(b.lines - 2),
+		java:  p.java,
+		next:  slot.first,
+	})
+	m.names = appendDoubling(m.names, names...)
+	slot.first = int32(len(m.entries))
+}
+
+// fingerprint returns a hash of the length and the ends of a sample's lines
+// after its second: enough to tell whether they are likely those of the
+// last sample of a slot (two samples that agree on them almost always agree
+// on all), without reading them all. It decides only what the memo keeps.
+func fingerprint(rest []byte) uint64 {
+	const end = 64
+	if len(rest) <= 2*end {
+		return maphash.Bytes(setSeed, rest)
+	}
+	return hashID(maphash.Bytes(setSeed, rest[:end])^maphash.Bytes(setSeed, rest[len(rest)-end:])*hashMul, uint32(len(rest)))
 }

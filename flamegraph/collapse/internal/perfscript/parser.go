@@ -6,15 +6,16 @@ import (
 	"github.com/flamekit/flamekit/flamegraph"
 )
 
-// frame is one frame of the sample being read: its name, which points into
-// the input buffer or into parser.scratch, and its annotation.
+// frame is a frame of the line being parsed: its name, which points into
+// the line or into parser.scratch, and its annotation.
 type frame struct {
 	name []byte
 	note note
 }
 
 // parser folds `perf script` lines into stack counts. It holds only the
-// sample being read and one entry per distinct stack.
+// sample being read (as the name ids of its frames), a bounded table of
+// distinct lines, and one entry per distinct stack and name.
 type parser struct {
 	kernel, jit, addrs, pid, tid bool
 
@@ -24,34 +25,52 @@ type parser struct {
 	// The sample being read.
 	inSample bool     // a header was accepted and no blank line has followed
 	pname    []byte   // the process frame
+	pnameID  int32    // its index in pnames
 	java     bool     // the process frame starts with "java"
 	period   float64  // the sample's count
 	weighted bool     // a kept sample had a period other than 1
-	frames   []frame  // leaf first; an inline group is stored reversed
-	group    []frame  // frames of one line, in line order
-	fields   [][]byte // the "->" fields of one symbol
-	scratch  []byte   // names that were rewritten
-	key      []byte   // the folded stack being built
-	started  bool     // a header was just accepted
-	hit      int      // the memo entry of the sample being read, or -1
-	tail     []byte   // see parser.tailKey
+	seq      []uint32 // the name ids of its frames, leaf first (stacks.go)
+	hash     uint64   // the hash of seq so far (hashID)
+	prev     lineID   // the last line read in the sample, or noLine
 
-	// The memo of sample bodies (see memo.go): its entries, and their
-	// indexes by the first lines after the leaf, one per value of java.
-	memos    []memo
-	memoIdx  [2]map[string][]int32
-	memoLeft int // bytes the memo may still take
+	// The tables of distinct lines and process frames, which are emptied,
+	// between samples, when they take more than half of tableLimit bytes
+	// (the memo, which takes no more than the other half, stops growing
+	// then). The
+	// table of lines is dropped for good (noTable) when, over tableWindow
+	// samples, fewer lines were foreseen (parser.predicted) than looked up.
+	table      lineTable
+	noTable    bool
+	foreseen   int
+	looked     int
+	memo       memo // of sample bodies (memo.go)
+	body       bodyState
+	buffers    int // calls of feed, which each get a buffer
+	pnames     byteSet[struct{}]
+	pnameIDs   []uint32 // the name ids of the process frames
+	pnameSpans []span   // each process frame's in pnameIDs
+	tableLimit int
 
-	// The dso of the last frame line, and its annotation when noteOK.
+	// Distinct names and stacks (stacks.go), and the stacks' counts.
+	names  byteSet[struct{}]
+	stacks seqTable // name ids → stack
+	counts []float64
+
+	// Scratch space to parse a line's frames and build a stack.
+	frames  []frame  // leaf first; an inline group is stored reversed
+	group   []frame  // frames of one line, in line order
+	fields  [][]byte // the "->" fields of one symbol
+	scratch []byte   // names that were rewritten
+	key     []byte   // a name with its annotation
+
+	// The dso of the last frame line parsed, and its annotation when noteOK.
 	lastMod  []byte
 	lastNote note
 	noteOK   bool
 
-	// Distinct stacks and their counts.
-	index  map[string]int
-	keys   []string
-	counts []float64
-
+	parsed    int // lines parsed for the table of lines (once per line and java flag)
+	direct    int // lines parsed where they are (directLine)
+	recalled  int // samples whose lines after the second came from the memo
 	lines     int // lines read, for Skipped
 	skipped   flamegraph.Skipped
 	samples   int // samples folded
@@ -59,17 +78,21 @@ type parser struct {
 	truncated bool
 }
 
-// newParser returns a parser for opts whose memo may take memo bytes.
-func newParser(opts Options, memo int) *parser {
+// tableWindow is the number of samples over which the parser checks that
+// the table of lines pays.
+const tableWindow = 1000
+
+// newParser returns a parser for opts whose tables may take limit bytes.
+func newParser(opts Options, limit int) *parser {
 	p := &parser{
-		kernel: opts.Kernel,
-		jit:    opts.JIT,
-		addrs:  opts.Addrs,
-		pid:    opts.PID,
-		tid:    opts.TID,
-		index:  make(map[string]int),
+		kernel:     opts.Kernel,
+		jit:        opts.JIT,
+		addrs:      opts.Addrs,
+		pid:        opts.PID,
+		tid:        opts.TID,
+		prev:       noLine,
+		tableLimit: limit,
 	}
-	p.memoLeft, p.hit = memo, -1
 	if opts.EventFilter != "" {
 		p.setFilter([]byte(opts.EventFilter))
 	}
@@ -84,22 +107,65 @@ func (p *parser) setFilter(ev []byte) {
 
 // feed parses the complete lines of data and returns how many bytes it used.
 // At EOF it also parses a last line that has no newline.
+//
+// A line that starts with a tab or a space is a frame line (or junk): after
+// a sample's second line, the rest may come from the memo (memo.go); else
+// the line is found in the table of lines, first as the line that followed
+// the previous one last time, or parsed where it is (directLine). Other
+// lines go to line.
 func (p *parser) feed(data []byte, atEOF bool) int {
+	t := &p.table
+	p.buffers++
 	i := 0
-	for {
-		j := bytes.IndexByte(data[i:], '\n')
-		if j < 0 {
+	for i < len(data) {
+		if c := data[i]; c == '\t' || c == ' ' {
+			if p.body.lines == 2 && p.body.clean && !p.body.hit {
+				if end, ok := p.recall(data, i); ok {
+					i = end
+					continue
+				}
+			}
+			id, n := noLine, -1
+			if !p.noTable {
+				id, n = p.predicted(data, i)
+			}
+			if n < 0 {
+				if n = bytes.IndexByte(data[i:], '\n'); n < 0 {
+					break
+				}
+				if !p.noTable {
+					id = t.lookup(data[i : i+n])
+					p.looked++
+				}
+			} else {
+				p.foreseen++
+			}
+			p.lines++
+			if id == noLine {
+				p.directLine(data[i : i+n])
+			} else {
+				p.frameLine(id)
+			}
+			i += n + 1
+			if p.body.lines == 2 && p.body.restAt == 0 {
+				p.body.restAt, p.body.buffer, p.body.restSeq = i, p.buffers, len(p.seq)
+			}
+			continue
+		}
+		n := bytes.IndexByte(data[i:], '\n')
+		if n < 0 {
 			break
 		}
-		p.line(data[i : i+j])
-		i += j + 1
-		if p.started {
-			i = p.body(data, i)
+		if n == 0 && p.inSample {
+			p.remember(data, i)
 		}
+		p.line(data[i : i+n])
+		i += n + 1
 	}
 	if atEOF {
 		if i < len(data) {
-			p.line(data[i:])
+			p.lines++
+			p.other(data[i:])
 			i = len(data)
 		}
 		// A sample with no blank line after it is dropped, as the perl does:
@@ -112,52 +178,119 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 	return i
 }
 
-// detach copies the frames of the sample being read out of the input
-// buffer, so that the buffer can be refilled.
-func (p *parser) detach() {
-	n := 0
-	for _, f := range p.frames {
-		n += len(f.name)
+// predicted returns the line that data holds from i and its length, when
+// it is one of the two lines that followed the previous line of the sample
+// last, or else -1.
+func (p *parser) predicted(data []byte, i int) (lineID, int) {
+	if p.prev == noLine {
+		return noLine, -1
 	}
-	if n == 0 {
-		return
+	t := &p.table
+	for _, next := range t.info(p.prev).next {
+		if next == noLine {
+			break
+		}
+		if k, ok := t.follows(next, data, i); ok {
+			return next, k
+		}
 	}
-	own := make([]byte, 0, n)
-	for i, f := range p.frames {
-		s := len(own)
-		own = append(own, f.name...)
-		p.frames[i].name = own[s:len(own):len(own)]
-	}
+	return noLine, -1
 }
 
-// line handles one line without its '\n'.
+// frameLine handles the line id that starts with a tab or a space: in a
+// sample, the name ids of its frames are kept when it is a frame line, and
+// the line that came before learns that it came next.
+func (p *parser) frameLine(id lineID) {
+	t := &p.table
+	if !t.info(id).isFrame {
+		p.body.clean = false
+		p.skipped.Add(p.lines, trimCR(t.text(id)))
+		return
+	}
+	if !p.inSample {
+		return // a line of a sample that was filtered out
+	}
+	if p.body.lines++; p.body.lines == 2 {
+		p.body.second = t.set.entries[id].hash
+	}
+	if p.prev != noLine {
+		if next := &t.info(p.prev).next; next[0] != id {
+			next[0], next[1] = id, next[0]
+		}
+	}
+	p.prev = id
+	h := p.hash
+	for _, n := range p.lineNames(id) {
+		p.seq = append(p.seq, n)
+		h = hashID(h, n)
+	}
+	p.hash = h
+}
+
+// directLine handles a line that starts with a tab or a space and is not
+// in the table of lines: it is parsed where it is, and the line after it is
+// not predicted.
+func (p *parser) directLine(l []byte) {
+	l = trimCR(l)
+	p.direct++
+	if !p.frame(l) {
+		p.body.clean = false
+		p.skipped.Add(p.lines, l)
+		return
+	}
+	if !p.inSample {
+		return
+	}
+	if p.body.lines++; p.body.lines == 2 {
+		p.body.second = p.table.set.hash(l)
+	}
+	p.prev = noLine
+	k := len(p.seq)
+	p.seq = p.frameNames(p.seq)
+	h := p.hash
+	for _, n := range p.seq[k:] {
+		h = hashID(h, n)
+	}
+	p.hash = h
+}
+
+// line handles one line, without its '\n', that does not start with a tab
+// or a space.
 func (p *parser) line(l []byte) {
 	p.lines++
-	if n := len(l); n > 0 && l[n-1] == '\r' {
-		l = l[:n-1] // CRLF input
-	}
+	p.other(l)
+}
+
+// other handles a line that is not known to be a frame line: a blank line
+// ends the sample, '#' starts a comment, a header starts a sample, and any
+// other line is looked up as a frame line.
+func (p *parser) other(l []byte) {
+	l = trimCR(l)
 	if len(l) == 0 {
 		p.endSample()
 		return
 	}
+	p.body.clean = false // (a header of a new sample sets it again)
 	if l[0] == '#' {
 		return
 	}
 	if !isSpace(l[0]) && p.header(l) {
 		return
 	}
-	if !p.frame(l) {
-		p.skipped.Add(p.lines, l)
+	if p.noTable {
+		p.directLine(l)
+		return
 	}
+	p.frameLine(p.table.find(l))
 }
 
 // reset forgets the sample being read.
 func (p *parser) reset() {
 	p.inSample = false
-	p.hit = -1
-	clear(p.frames) // drop references into the input buffer
-	p.frames = p.frames[:0]
-	p.scratch = p.scratch[:0]
+	p.seq = p.seq[:0]
+	p.hash = 0
+	p.prev = noLine
+	p.body = bodyState{}
 }
 
 // endSample folds the sample being read, at a blank line.
@@ -165,61 +298,43 @@ func (p *parser) endSample() {
 	if !p.inSample {
 		return
 	}
-	var e *memo
-	if p.hit >= 0 {
-		// The stack is the comm, the memo's frames and the leaf line's:
-		// when the comm and the leaf's frames are those of the last sample
-		// with this memo, so is the stack.
-		e = &p.memos[p.hit]
-		p.tailKey()
-		if e.stack >= 0 && string(p.tail) == string(e.tail) {
-			p.counts[e.stack] += p.period
-			p.samples++
-			p.reset()
-			return
-		}
-	}
-	key := append(p.key[:0], p.pname...)
-	if e != nil {
-		key = append(key, e.frag...)
-	}
-	key = p.appendFrames(key, 0)
-	p.key = key
-	i, ok := p.index[string(key)]
-	if ok {
-		p.counts[i] += p.period
-	} else {
-		s := string(key)
-		i = len(p.keys)
-		p.index[s] = i
-		p.keys = append(p.keys, s)
-		p.counts = append(p.counts, p.period)
-	}
-	if e != nil {
-		e.tail = append(e.tail[:0], p.tail...)
-		e.stack = i
-	}
+	p.counts[p.sampleStack()] += p.period
 	p.samples++
+	if p.samples%tableWindow == 0 && !p.noTable {
+		p.checkTable()
+	}
 	p.reset()
 }
 
-// appendFrames appends ";name" for each frame of the sample from the k-th
-// (in input order), root first.
-func (p *parser) appendFrames(b []byte, k int) []byte {
-	for i := len(p.frames) - 1; i >= k; i-- {
-		f := &p.frames[i]
-		b = append(b, ';')
-		b = append(b, f.name...)
-		b = append(b, noteText[f.note]...)
+// startSample makes the state of a new sample whose process frame p.pname
+// was just set, emptying the tables first when they are full.
+func (p *parser) startSample() {
+	if p.body.lines == 0 && p.table.size()+p.pnames.size()+len(p.pnameIDs)*4 > p.tableLimit/2 {
+		p.table.reset()
+		p.pnames.reset()
+		for i := range p.memo.entries {
+			p.memo.entries[i].last.stack = 0 // their process frames are gone
+		}
+		p.pnameIDs, p.pnameSpans = p.pnameIDs[:0], p.pnameSpans[:0]
+		p.prev = noLine
 	}
-	return b
+	id, added := p.pnames.find(p.pname)
+	if added {
+		first := len(p.pnameIDs)
+		p.pnameIDs = p.appendNames(p.pnameIDs, p.pname)
+		p.pnameSpans = append(p.pnameSpans, span{uint32(first), uint32(len(p.pnameIDs) - first)})
+	}
+	p.pnameID = id
+	p.java = bytes.HasPrefix(p.pname, []byte("java"))
+	p.inSample = true
+	if p.body.lines == 0 {
+		p.body = bodyState{clean: true}
+	}
 }
 
-// tailKey sets p.tail to what the stack depends on besides the memo's
-// frames: the comm (with its length) and the frames.
-func (p *parser) tailKey() {
-	n := len(p.pname)
-	t := append(p.tail[:0], byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-	t = append(t, p.pname...)
-	p.tail = p.appendFrames(t, 0)
+// pnameNames returns the name ids of the process frame of the sample being
+// read.
+func (p *parser) pnameNames() []uint32 {
+	s := p.pnameSpans[p.pnameID]
+	return p.pnameIDs[s.off : s.off+s.n]
 }

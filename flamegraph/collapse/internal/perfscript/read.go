@@ -1,9 +1,7 @@
 package perfscript
 
 import (
-	"cmp"
 	"io"
-	"slices"
 
 	"github.com/flamekit/flamekit/flamegraph"
 	"github.com/flamekit/flamekit/flamegraph/collapse/internal/stream"
@@ -29,8 +27,10 @@ type Sizes struct {
 	// MaxChunk bounds a chunk that has no sample boundary; past it the
 	// parallel reader goes on with one goroutine.
 	MaxChunk int
-	// Memo bounds the bytes the memos of repeated sample bodies take, in
-	// all; 0 turns the memo off.
+	// Memo bounds the bytes the table of distinct lines (lines.go) and the
+	// memo of sample bodies (memo.go) take, half each: past its half, the
+	// table is emptied between samples, and the memo keeps no more; 0
+	// keeps nothing between samples.
 	Memo int
 }
 
@@ -90,38 +90,9 @@ func (p *parser) readAll(r io.Reader, buf []byte) error {
 		if eof {
 			return nil
 		}
-		p.detach()
 		have = copy(buf, buf[used:have])
 		if have == len(buf) {
 			buf = append(buf, make([]byte, len(buf))...)
 		}
 	}
-}
-
-// merge merges the stacks of the parsers into a sorted profile, with the
-// skipped lines of the first.
-func merge(ps []*parser) *flamegraph.Profile {
-	m := ps[0]
-	for _, o := range ps[1:] {
-		for i, k := range o.keys {
-			if j, ok := m.index[k]; ok {
-				m.counts[j] += o.counts[i]
-			} else {
-				m.index[k] = len(m.keys)
-				m.keys = append(m.keys, k)
-				m.counts = append(m.counts, o.counts[i])
-			}
-		}
-	}
-	order := make([]int, len(m.keys))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(m.keys[a], m.keys[b]) })
-	prof := &flamegraph.Profile{Stacks: make([]flamegraph.Stack, 0, len(order))}
-	for _, i := range order {
-		prof.Add(m.keys[i], m.counts[i])
-	}
-	prof.Skipped = m.skipped
-	return prof
 }

@@ -1,0 +1,165 @@
+package perfscript
+
+import (
+	"hash/maphash"
+	"slices"
+	"unsafe"
+)
+
+// byteSet gives each distinct byte string it is asked about an id, the
+// order of its first appearance, and keeps a value of type V with it: the
+// lines of the input (lines.go) and the names of frames (stacks.go). It
+// copies the strings into blocks that are never moved, so that growing
+// copies nothing but the entries.
+type byteSet[V any] struct {
+	store   blockStore
+	entries []setEntry[V]
+	slots   []setSlot // open addressing by hash
+}
+
+// setSlot is a slot of a byteSet: the hash of a string and 1 + its id, or
+// zeros when empty. With the hash here, a probe reads an entry only when
+// the hashes agree.
+type setSlot struct {
+	hash uint32
+	id1  int32
+}
+
+// setEntry is a string of a byteSet: where it is in the store, its hash,
+// and its value (in the same entry, which is one memory access).
+type setEntry[V any] struct {
+	at   stored
+	hash uint32
+	val  V
+}
+
+// setSeed seeds the hashes of byteSets.
+var setSeed = maphash.MakeSeed()
+
+// size returns the bytes the set holds.
+func (s *byteSet[V]) size() int {
+	return s.store.size + len(s.entries)*int(unsafe.Sizeof(setEntry[V]{})) + len(s.slots)*8
+}
+
+// reset empties the set, keeping its slots.
+func (s *byteSet[V]) reset() {
+	s.store.reset()
+	s.entries = s.entries[:0]
+	clear(s.slots)
+}
+
+// text returns the string id.
+func (s *byteSet[V]) text(id int32) []byte {
+	return s.store.text(s.entries[id].at)
+}
+
+// hash returns the hash of b.
+func (s *byteSet[V]) hash(b []byte) uint32 { return uint32(maphash.Bytes(setSeed, b)) }
+
+// lookup returns the id of b, whose hash is h, or -1.
+func (s *byteSet[V]) lookup(b []byte, h uint32) int32 {
+	if len(s.slots) == 0 {
+		return -1
+	}
+	mask := uint32(len(s.slots) - 1)
+	for k := h & mask; ; k = (k + 1) & mask {
+		slot := s.slots[k]
+		if slot.id1 == 0 {
+			return -1
+		}
+		if slot.hash == h && string(s.store.text(s.entries[slot.id1-1].at)) == string(b) {
+			return slot.id1 - 1
+		}
+	}
+}
+
+// find returns the id of b, and whether it was added (was new).
+func (s *byteSet[V]) find(b []byte) (id int32, added bool) {
+	h := s.hash(b)
+	if len(s.entries) >= len(s.slots)/2 {
+		s.grow()
+	}
+	mask := uint32(len(s.slots) - 1)
+	for k := h & mask; ; k = (k + 1) & mask {
+		slot := s.slots[k]
+		if slot.id1 == 0 {
+			id = int32(len(s.entries))
+			s.slots[k] = setSlot{h, id + 1}
+			s.entries = appendDoubling(s.entries, setEntry[V]{at: s.store.add(b), hash: h})
+			return id, true
+		}
+		if slot.hash == h && string(s.store.text(s.entries[slot.id1-1].at)) == string(b) {
+			return slot.id1 - 1, false
+		}
+	}
+}
+
+// grow doubles the slots (or makes the first ones) and places the strings
+// again.
+func (s *byteSet[V]) grow() {
+	n := max(2*len(s.slots), 1<<12)
+	s.slots = make([]setSlot, n)
+	mask := uint32(n - 1)
+	for id := range s.entries {
+		h := s.entries[id].hash
+		k := h & mask
+		for s.slots[k].id1 != 0 {
+			k = (k + 1) & mask
+		}
+		s.slots[k] = setSlot{h, int32(id) + 1}
+	}
+}
+
+// appendDoubling is append for the tables, which grow big: it doubles
+// their capacity when they are full, where append would add a quarter and
+// copy them again and again.
+func appendDoubling[T any](s []T, v ...T) []T {
+	if len(s)+len(v) > cap(s) {
+		s = slices.Grow(s, max(cap(s), len(v), 256))
+	}
+	return append(s, v...)
+}
+
+// blockStore keeps copies of byte strings in blocks that are never moved
+// nor reused until reset.
+type blockStore struct {
+	blocks [][]byte // the last one is filled
+	size   int      // bytes stored
+}
+
+// stored is where a string is in a blockStore.
+type stored struct{ block, off, n uint32 }
+
+// storeBlock is the size of the blocks of a blockStore; a longer string
+// gets a block of its own.
+const storeBlock = 256 << 10
+
+// add copies b into the store.
+func (s *blockStore) add(b []byte) stored {
+	if k := len(s.blocks) - 1; k < 0 || cap(s.blocks[k])-len(s.blocks[k]) < len(b) {
+		s.blocks = append(s.blocks, make([]byte, 0, max(storeBlock, len(b))))
+	}
+	k := len(s.blocks) - 1
+	at := stored{block: uint32(k), off: uint32(len(s.blocks[k])), n: uint32(len(b))}
+	s.blocks[k] = append(s.blocks[k], b...)
+	s.size += len(b)
+	return at
+}
+
+// text returns the string at.
+func (s *blockStore) text(at stored) []byte {
+	return s.blocks[at.block][at.off : at.off+at.n : at.off+at.n]
+}
+
+// follows reports whether data goes on from i with the string at and a
+// '\n'.
+func (s *blockStore) follows(at stored, data []byte, i int) bool {
+	end := i + int(at.n)
+	return end < len(data) && data[end] == '\n' && string(data[i:end]) == string(s.blocks[at.block][at.off:at.off+at.n])
+}
+
+// reset empties the store.
+func (s *blockStore) reset() {
+	clear(s.blocks)
+	s.blocks, s.size = s.blocks[:0], 0
+}
