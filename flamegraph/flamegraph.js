@@ -70,7 +70,7 @@
 		RX[i] = SX[i] = round1(XPAD + X[i] * pt);
 		RW[i] = SW[i] = round1(round1(XPAD + (X[i] + W[i]) * pt) - SX[i]);
 	}
-	var texts = framesEl.getElementsByTagName("text");
+	var texts = framesEl.querySelectorAll("text");
 	var clipRect = document.createElementNS(NS, "rect"), clipEl = document.createElementNS(NS, "clipPath");
 	clipEl.setAttribute("id", "zoomclip");
 	clipEl.appendChild(clipRect);
