@@ -49,16 +49,16 @@
 
 	// A zoom draws the frames' group through a clip to the drawing width,
 	// in one of two ways. Scaled: the group is scaled so that the zoomed
-	// frame fills the width; the frames outside it fall outside the clip and
-	// need no change; the static labels are hidden, and only the rectangles
-	// whose static place (rounded to 0.1 px) would be drawn more than EXACT
-	// px off are rewritten. But a change of the group's scale makes the
-	// browser lay out every frame again. Moved: the group is shifted by
-	// MOVED_X, which puts every static frame outside the clip, and the
-	// zoomed frame, its ancestors and its descendants are rewritten where the
-	// zoom shows them: the browser lays out only those. zoom picks the way
-	// with less work; RELAYOUT is the cost of laying out a frame again
-	// relative to rewriting one.
+	// frame's place fills the width; the frames outside it fall outside the
+	// clip and need no change; the static labels are hidden, and only the
+	// zoomed frame's rectangle and those whose static place (rounded to
+	// 0.1 px) would be drawn more than EXACT px off are rewritten. But a
+	// change of the group's scale makes the browser lay out every frame
+	// again. Moved: the group is shifted by MOVED_X, which puts every static
+	// frame outside the clip, and the zoomed frame, its ancestors and its
+	// descendants are rewritten where the zoom shows them: the browser lays
+	// out only those. zoom picks the way with less work; RELAYOUT is the
+	// cost of laying out a frame again relative to rewriting one.
 	var EXACT = 0.5, MOVED_X = +svg.getAttribute("width"), RELAYOUT = 1 / 40;
 	// Zoom state: the zoomed frame, the ancestors marked "parent", the
 	// rectangles moved from their static place SX, SW (drawn at RX, RW) and
@@ -171,10 +171,10 @@
 	function zoom(i) {
 		if (!(i >= 0 && i < n)) return;
 		if (P[i] < 0 && W[i] >= total) return unzoom();
-		var a, d, end = END[i], x0 = X[i], scale = fullw / W[i], ts = fullw / SW[i], k = SW[i] / W[i], x = SX[i], fs = [];
-		for (d = i; d < end; d++) {
-			var e = x + (X[d] - x0) * k;
-			if (Math.abs(e - SX[d]) * ts > EXACT || Math.abs(e + W[d] * k - SX[d] - SW[d]) * ts > EXACT) fs.push(d);
+		var a, d, end = END[i], x0 = X[i], scale = fullw / W[i], ts = scale / pt, k = pt, x = XPAD + x0 * pt, fs = [i];
+		for (d = i + 1; d < end; d++) {
+			var e = XPAD + X[d] * pt;
+			if (Math.abs(e - SX[d]) * ts > EXACT || Math.abs(e + W[d] * pt - SX[d] - SW[d]) * ts > EXACT) fs.push(d);
 		}
 		var moving = n * RELAYOUT + fs.length >= end - i;
 		if (moving) {
