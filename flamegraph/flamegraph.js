@@ -40,19 +40,37 @@
 	while (open.length) END[open.pop()] = n;
 	var pt = fullw / total; // pixels per count, unzoomed
 
-	// While zoomed, the static labels are hidden and this layer shows the
-	// labels that fit, so the frames' own text is never rewritten.
+	// While zoomed, this layer shows the labels that fit, so the frames' own
+	// text is never rewritten.
 	var labelsEl = document.createElementNS(NS, "g");
 	labelsEl.setAttribute("id", "labels");
 	framesEl.parentNode.insertBefore(labelsEl, framesEl.nextSibling);
 	var pool = [], poolText = [], poolFrame = [], poolUsed = 0;
 
+	// A zoom draws the frames' group through a clip to the drawing width,
+	// in one of two ways. Scaled: the group is scaled so that the zoomed
+	// frame's place fills the width; the frames outside it fall outside the
+	// clip and need no change; the static labels are hidden, and only the
+	// zoomed frame's rectangle and those whose static place (rounded to
+	// 0.1 px) would be drawn more than EXACT px off are rewritten. But a
+	// change of the group's scale makes the browser lay out every frame
+	// again. Moved: the group is shifted by MOVED_X, which puts every static
+	// frame outside the clip, and the zoomed frame, its ancestors and its
+	// descendants are rewritten where the zoom shows them: the browser lays
+	// out only those. zoom picks the way with less work; RELAYOUT is the
+	// cost of laying out a frame again relative to rewriting one.
+	var EXACT = 0.5, MOVED_X = +svg.getAttribute("width"), RELAYOUT = 1 / 40;
 	// Zoom state: the zoomed frame, the ancestors marked "parent", the
-	// rectangles moved from their static place and those given corners of
-	// their own.
-	var zoomed = -1, parents = [], moved = [], cornered = [];
-	// A zoom scales the frames' group and clips it to the drawing width, so
-	// frames outside the zoomed one fall outside and need no change.
+	// rectangles moved from their static place SX, SW (drawn at RX, RW) and
+	// those given corners of their own; want marks the rectangles a zoom
+	// moves with its generation gen.
+	var zoomed = -1, parents = [], moved = [], cornered = [], gen = 0, want = new Int32Array(n);
+	var SX = new Float64Array(n), SW = new Float64Array(n), RX = new Float64Array(n), RW = new Float64Array(n);
+	for (i = 0; i < n; i++) {
+		RX[i] = SX[i] = round1(XPAD + X[i] * pt);
+		RW[i] = SW[i] = round1(round1(XPAD + (X[i] + W[i]) * pt) - SX[i]);
+	}
+	var texts = framesEl.querySelectorAll("text");
 	var clipRect = document.createElementNS(NS, "rect"), clipEl = document.createElementNS(NS, "clipPath");
 	clipEl.setAttribute("id", "zoomclip");
 	clipEl.appendChild(clipRect);
@@ -107,21 +125,18 @@
 		var t = els[i].children[2];
 		if (t) t.classList.toggle("w", ink(rects[i].getAttribute("fill")) === "#fff");
 	}
-	function setRect(i, x, w) {
-		rects[i].setAttribute("x", x);
-		rects[i].setAttribute("width", w);
+	// place draws frame i's rectangle at x, w, writing only what changes.
+	function place(i, x, w) {
+		if (RX[i] !== x) rects[i].setAttribute("x", (RX[i] = x));
+		if (RW[i] !== w) rects[i].setAttribute("width", (RW[i] = w));
 	}
-	// restore puts the moved rectangles back where the static SVG has them.
+	// restore puts the moved rectangles not wanted by this generation back
+	// where the static SVG has them.
 	function restore() {
-		for (var k = 0; k < moved.length; k++) {
-			var i = moved[k], x1 = round1(XPAD + X[i] * pt);
-			setRect(i, x1, round1(round1(XPAD + (X[i] + W[i]) * pt) - x1));
-		}
-		moved = [];
+		for (var k = 0; k < moved.length; k++) if (want[moved[k]] !== gen) place(moved[k], SX[moved[k]], SW[moved[k]]);
 	}
-	function move(i, x, w) {
-		setRect(i, x, w);
-		moved.push(i);
+	function showTexts(v) {
+		for (var k = 0; k < texts.length; k++) texts[k].style.visibility = v;
 	}
 	// showLabel puts the next pooled label, frame i's, at x, y.
 	function showLabel(i, x, y, s) {
@@ -152,34 +167,53 @@
 	}
 
 	// zoom shows frame i at the full width, its ancestors above (or below)
-	// it at the full width too, and its descendants. The frames' group is
-	// scaled so that frame i fills the width, and clipped to it: the other
-	// frames fall outside and need no change.
+	// it at the full width too, and its descendants in proportion.
 	function zoom(i) {
 		if (!(i >= 0 && i < n)) return;
 		if (P[i] < 0 && W[i] >= total) return unzoom();
+		var a, d, end = END[i], x0 = X[i], scale = fullw / W[i], ts = scale / pt, k = pt, x = XPAD + x0 * pt, fs = [i];
+		for (d = i + 1; d < end; d++) {
+			var e = XPAD + X[d] * pt;
+			if (Math.abs(e - SX[d]) * ts > EXACT || Math.abs(e + W[d] * pt - SX[d] - SW[d]) * ts > EXACT) fs.push(d);
+		}
+		var moving = n * RELAYOUT + fs.length >= end - i;
+		if (moving) {
+			for (fs = [], d = i; d < end; d++) fs.push(d);
+			ts = 1;
+			k = scale;
+			x = MOVED_X;
+		}
 		clear();
-		var a, d, end = END[i], x0 = X[i], scale = fullw / W[i];
-		var sx = round1(XPAD + x0 * pt), sw = round1(round1(XPAD + (x0 + W[i]) * pt) - sx), ts = fullw / sw;
-		framesEl.setAttribute("transform", "matrix(" + ts + ",0,0,1," + (XPAD - ts * sx) + ",0)");
-		clipRect.setAttribute("x", sx);
-		clipRect.setAttribute("width", sw);
-		framesEl.setAttribute("clip-path", "url(#zoomclip)");
-		framesEl.classList.add("zt");
-		// The static rectangles are rounded to 0.1 px, which a scale over 10
-		// would show: then the rectangles are rewritten exactly. Scaled
-		// corners would stretch: wide frames get corners of their own.
-		var exact = ts > 10, corners = ts > 2, k = sw / W[i], rx = 2 / ts + "px";
+		for (a = P[i]; a >= 0; a = P[a]) fs.push(a);
+		for (d = 0; d < fs.length; d++) want[fs[d]] = gen;
+		restore();
+		for (d = 0; d < fs.length; d++) {
+			a = fs[d];
+			place(a, a < i ? x : x + (X[a] - x0) * k, (a < i ? W[i] : W[a]) * k);
+		}
+		moved = fs;
+		framesEl.setAttribute("transform", "matrix(" + ts + ",0,0,1," + (XPAD - ts * x) + ",0)");
+		clipRect.setAttribute("x", x);
+		clipRect.setAttribute("width", W[i] * k);
+		if (zoomed < 0) framesEl.setAttribute("clip-path", "url(#zoomclip)");
+		showTexts(moving ? "" : "hidden");
 		for (a = P[i]; a >= 0; a = P[a]) {
 			parents.push(a);
 			els[a].classList.add("parent");
-			move(a, sx, sw);
-			if (corners) corner(a, rx);
 		}
-		for (d = i; d < end;) {
-			if (exact) move(d, sx + (X[d] - x0) * k, W[d] * k);
-			if (corners && W[d] * scale >= 8) corner(d, rx);
-			d = exact || W[d] * scale >= 8 ? d + 1 : END[d];
+		// Scaled corners would stretch: wide frames get corners of their
+		// own.
+		if (!moving && ts > 2) {
+			fs = parents.slice();
+			for (d = i; d < end;) {
+				if (W[d] * scale < 8) {
+					d = END[d]; // its descendants are narrower still
+					continue;
+				}
+				fs.push(d++);
+			}
+			for (d = 0; d < fs.length; d++) rects[fs[d]].style.rx = 2 / ts + "px";
+			cornered = fs;
 		}
 
 		poolUsed = 0;
@@ -201,22 +235,20 @@
 		zoomed = i;
 		update();
 	}
-	function corner(i, rx) {
-		rects[i].style.rx = rx + "px";
-		cornered.push(i);
-	}
-	// clear undoes a zoom's changes to the frames.
+	// clear undoes a zoom's marks and starts the next generation.
 	function clear() {
 		var k;
 		for (k = 0; k < parents.length; k++) els[parents[k]].classList.remove("parent");
 		for (k = 0; k < cornered.length; k++) rects[cornered[k]].style.rx = "";
 		parents = [];
 		cornered = [];
-		restore();
+		gen++;
 	}
 	function unzoom() {
 		clear();
-		framesEl.classList.remove("zt");
+		restore();
+		moved = [];
+		showTexts("");
 		framesEl.removeAttribute("transform");
 		framesEl.removeAttribute("clip-path");
 		labelsEl.style.display = "none";
