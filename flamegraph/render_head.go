@@ -101,7 +101,6 @@ const style = `#subtitle{text-anchor:middle;fill:#a0a0a0}
 #frames rect{rx:2px;ry:2px}
 #frames text,#labels{pointer-events:none}
 text.w{fill:#fff}
-#frames.zt text{visibility:hidden}
 .hide{display:none}
 .parent{opacity:.5}
 </style>
