@@ -87,18 +87,16 @@ func (p *Process) fileFor(m *procfs.Mapping, seen map[fileID]*mappedFile) *mappe
 
 // openMapped opens a mapping's file through /proc/PID/map_files, else (not
 // privileged) by its path inside the process's root, checking that the
-// path still names the mapped inode.
+// path still names the mapped inode. A file that another snapshot holds
+// open already, known by the device and inode of its mapping, is shared
+// without a system call: holding it open keeps its inode from naming
+// another file meanwhile.
 func (p *Process) openMapped(m *procfs.Mapping) *mappedFile {
-	// Another snapshot may hold this file open already: a stat through
-	// map_files says without opening it.
-	var st unix.Stat_t
-	if unix.Stat(mapFilePath(p.PID, m.Start, m.End), &st) == nil && st.Ino == m.Inode && st.Mode&unix.S_IFMT == unix.S_IFREG {
-		if mf := acquireShared(inodeKeyOf(&st), m.Path); mf != nil {
-			return mf
-		}
+	if mf := acquireShared(inodeKey{unix.Mkdev(m.Major, m.Minor), m.Inode}, m.Path); mf != nil {
+		return mf
 	}
 	mf := &mappedFile{path: m.Path}
-	f, err := openMapFile(p.PID, m.Start, m.End)
+	f, err := p.openMapFile(m)
 	if err != nil && p.root != nil && !m.Deleted {
 		f, err = openInRoot(p.root, m.Path)
 	}
@@ -106,6 +104,7 @@ func (p *Process) openMapped(m *procfs.Mapping) *mappedFile {
 		mf.err = fmt.Errorf("symbolize: open %s of pid %d: %w", m.Path, p.PID, err)
 		return mf
 	}
+	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Ino != m.Inode || st.Mode&unix.S_IFMT != unix.S_IFREG {
 		f.Close()
 		mf.err = fmt.Errorf("symbolize: %s of pid %d: %w", m.Path, p.PID, errFileReplaced)
@@ -114,10 +113,23 @@ func (p *Process) openMapped(m *procfs.Mapping) *mappedFile {
 	mf.r, mf.f = f, f
 	mf.key = fileKey{dev: st.Dev, inode: st.Ino, size: st.Size, mtime: st.Mtim.Nano()}
 	mf.setBuildID()
-	return share(inodeKeyOf(&st), mf)
+	return share(inodeKey{unix.Mkdev(m.Major, m.Minor), m.Inode}, mf)
 }
 
-// readVDSO copies the [vdso] image, a whole ELF file, from /proc/PID/mem.
+// openMapFile opens the file of a mapping through /proc/PID/map_files, the
+// kernel's link to it, valid for deleted files and memfds too. It needs
+// CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE), and a process that still runs.
+func (p *Process) openMapFile(m *procfs.Mapping) (*os.File, error) {
+	if p.dir == nil {
+		return nil, fmt.Errorf("map_files of pid %d: %w", p.PID, ErrNoMappings)
+	}
+	return p.dir.Open(fmt.Sprintf("map_files/%x-%x", m.Start, m.End), unix.O_RDONLY|unix.O_NONBLOCK)
+}
+
+// readVDSO returns the [vdso] image, a whole ELF file: the one every
+// process of the kernel maps, read once from /proc/PID/mem of the first
+// process seen with a vDSO of its size and kind (64-bit processes map it
+// above 4 GiB, 32-bit ones below).
 func (p *Process) readVDSO(m *procfs.Mapping) *mappedFile {
 	mf := &mappedFile{path: m.Path}
 	size := m.End - m.Start
@@ -125,7 +137,15 @@ func (p *Process) readVDSO(m *procfs.Mapping) *mappedFile {
 		mf.err = fmt.Errorf("symbolize: [vdso] of pid %d is %d bytes", p.PID, size)
 		return mf
 	}
-	mem, err := os.Open(fmt.Sprintf("/proc/%d/mem", p.PID))
+	k := vdsoKey{size: size, high: m.Start >= 1<<32}
+	if v := knownVDSO(k, m.Path); v != nil {
+		return v
+	}
+	if p.dir == nil {
+		mf.err = fmt.Errorf("symbolize: [vdso] of pid %d: %w", p.PID, ErrNoMappings)
+		return mf
+	}
+	mem, err := p.dir.Open("mem", unix.O_RDONLY)
 	if err != nil {
 		mf.err = fmt.Errorf("symbolize: [vdso]: %w", err)
 		return mf
@@ -140,7 +160,7 @@ func (p *Process) readVDSO(m *procfs.Mapping) *mappedFile {
 		mf.err = fmt.Errorf("symbolize: [vdso] of pid %d: %w", p.PID, err)
 		return mf
 	}
-	if v := sharedVDSO(img, mf); v != mf {
+	if v := sharedVDSO(k, img, mf); v != mf {
 		return v
 	}
 	mf.r = bytes.NewReader(mf.image)

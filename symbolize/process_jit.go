@@ -172,7 +172,8 @@ const staleSlack = 2 * time.Second
 // perf map left by an earlier process with the same pid.
 func (p *Process) stale(f *os.File) bool {
 	st, err := f.Stat()
-	return err == nil && !p.start.IsZero() && st.ModTime().Before(p.start.Add(-staleSlack))
+	start := p.startTime()
+	return err == nil && !start.IsZero() && st.ModTime().Before(start.Add(-staleSlack))
 }
 
 // Refresh reads the JIT sources again: the perf map in full (JIT compilers

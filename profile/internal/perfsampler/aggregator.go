@@ -23,6 +23,12 @@ type aggregator struct {
 	ended  []uint32          // processes to announce to OnProcessExit
 	news   []uint32          // processes to announce to OnNewProcess
 	key    []byte
+	// announced are the processes announced to OnNewProcess whose address
+	// space has not changed since: only sampled processes are announced
+	// (at their first sample, and at their first sample after an exec),
+	// so that the many a busy machine starts and never samples cost
+	// nothing.
+	announced map[uint32]bool
 
 	announcing sync.Mutex // one OnNewProcess call at a time
 }
@@ -33,6 +39,8 @@ func newAggregator(cfg sampler.Config) *aggregator {
 		stacks: map[string]*sampler.Sample{},
 		stats:  sampler.Stats{Failures: map[string]uint64{}},
 		comms:  map[uint32]string{},
+
+		announced: map[uint32]bool{},
 	}
 }
 
@@ -47,20 +55,23 @@ func (a *aggregator) add(r *perfevent.Record) {
 	case perfevent.RecordThrottle:
 		a.fail(sampler.FailureThrottled, 1)
 	case perfevent.RecordComm:
-		if !a.note(r.PID, r.Comm) && r.Exec {
-			a.news = append(a.news, r.PID)
+		if r.Exec {
+			delete(a.announced, r.PID) // a new address space: announced again when sampled
 		}
 		if r.Exec || r.PID == r.TID || a.comms[r.PID] == "" {
 			a.comms[r.PID] = r.Comm
 		}
 	case perfevent.RecordFork:
-		if r.PID != r.PPID {
-			a.note(r.PID, a.comms[r.PPID]) // a child starts with its parent's name
+		if _, ok := a.comms[r.PID]; !ok && r.PID != r.PPID {
+			a.comms[r.PID] = a.comms[r.PPID] // a child starts with its parent's name
 		}
 	case perfevent.RecordExit:
 		if r.PID == r.TID {
 			a.exited = append(a.exited, r.PID)
-			a.ended = append(a.ended, r.PID)
+			if a.announced[r.PID] {
+				a.ended = append(a.ended, r.PID)
+				delete(a.announced, r.PID)
+			}
 		}
 	}
 }
@@ -72,7 +83,7 @@ func (a *aggregator) sample(r *perfevent.Record) {
 	if a.cfg.CgroupID != 0 && r.Cgroup != a.cfg.CgroupID {
 		return
 	}
-	a.note(r.PID, "")
+	a.note(r.PID)
 	kernel, user := perfevent.SplitCallchain(r.Callchain)
 	if a.cfg.UserOnly {
 		kernel = nil
@@ -107,19 +118,18 @@ func (a *aggregator) sample(r *perfevent.Record) {
 	rs.Value += r.Period
 }
 
-// note records a process as seen: the first time, it keeps its name
-// (comm, or when empty, read from /proc), queues it for OnNewProcess and
-// returns true.
-func (a *aggregator) note(pid uint32, comm string) bool {
-	if _, ok := a.comms[pid]; ok {
-		return false
+// note records a sampled process: the first time, it keeps its name when
+// no COMM or FORK record told it (a process started before the sampler:
+// read from /proc), and the first time since its exec, it queues it for
+// OnNewProcess.
+func (a *aggregator) note(pid uint32) {
+	if _, ok := a.comms[pid]; !ok {
+		a.comms[pid] = readComm(pid)
 	}
-	if comm == "" {
-		comm = readComm(pid)
+	if pid != 0 && !a.announced[pid] {
+		a.announced[pid] = true
+		a.news = append(a.news, pid)
 	}
-	a.comms[pid] = comm
-	a.news = append(a.news, pid)
-	return true
 }
 
 // fail counts n failures of cause.
