@@ -20,16 +20,16 @@ const (
 	timedBacklog = 1 << 20                // timed samples kept between drains
 )
 
-// readProcesses passes the process events to cfg's callbacks, a batch
-// every processEvery, until stop is closed: first samples and execs to
-// OnNewProcess, exits to OnProcessExit (when not nil). It never blocks in
-// a system call: a reader parked in epoll_wait for each event makes the Go
-// runtime's monitor spin (it hands the blocked thread's processor over,
-// again and again), which under process churn cost more than the events.
-func readProcesses(rd *ringbuf.Reader, cfg sampler.Config, stop <-chan struct{}) {
+// readProcesses hands the process events to an, a batch every
+// processEvery, until stop is closed: first samples and execs as started,
+// exits as ended. It never blocks in a system call: a reader parked in
+// epoll_wait for each event makes the Go runtime's monitor spin (it hands
+// the blocked thread's processor over, again and again), which under
+// process churn cost more than the events.
+func readProcesses(rd *ringbuf.Reader, an *sampler.Announcer, stop <-chan struct{}) {
 	t := time.NewTicker(processEvery)
 	defer t.Stop()
-	var batch []bpf.ProfileProcessEvent
+	var started, ended []uint32
 	for {
 		select {
 		case <-stop:
@@ -37,79 +37,42 @@ func readProcesses(rd *ringbuf.Reader, cfg sampler.Config, stop <-chan struct{})
 		case <-t.C:
 		}
 		var err error
-		if batch, err = readAvailable(rd, batch[:0]); err != nil {
+		if started, ended, err = readAvailable(rd, started[:0], ended[:0]); err != nil {
 			return // closed
 		}
-		announce(coalesce(batch), cfg)
+		an.Batch(started, ended)
 	}
 }
 
-// processEvery is how often process events are read: short enough that a
-// process sampled is read while it lives unless it lives for less.
+// processEvery is how often process events are read: a process sampled is
+// announced one to two periods later if it still runs.
 const processEvery = 10 * time.Millisecond
 
-// readAvailable appends the events waiting in rd to batch, without
-// waiting for more; it fails when rd is closed.
-func readAvailable(rd *ringbuf.Reader, batch []bpf.ProfileProcessEvent) ([]bpf.ProfileProcessEvent, error) {
+// readAvailable appends the processes of the events waiting in rd to
+// started (first samples and execs) and ended (exits), without waiting for
+// more; it fails when rd is closed.
+func readAvailable(rd *ringbuf.Reader, started, ended []uint32) ([]uint32, []uint32, error) {
 	if rd.AvailableBytes() == 0 {
-		return batch, nil
+		return started, ended, nil
 	}
 	rd.SetDeadline(time.Now())
 	var rec ringbuf.Record
 	for {
 		err := rd.ReadInto(&rec)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return batch, nil
+			return started, ended, nil
 		}
 		if err != nil {
-			return batch, err
+			return started, ended, err
 		}
 		var ev bpf.ProfileProcessEvent
-		if _, err := binary.Decode(rec.RawSample, binary.LittleEndian, &ev); err == nil {
-			batch = append(batch, ev)
+		if _, err := binary.Decode(rec.RawSample, binary.LittleEndian, &ev); err != nil {
+			continue
 		}
-	}
-}
-
-// processNews are a batch of process events, coalesced.
-type processNews struct {
-	started []uint32 // to announce to OnNewProcess, each once
-	ended   []uint32 // to announce to OnProcessExit
-}
-
-// coalesce merges a batch of events: a process announced twice (its first
-// sample, then its first after an exec) is announced once, and one that
-// exited within the batch is not announced at all (its maps are gone by
-// now), only its exit.
-func coalesce(batch []bpf.ProfileProcessEvent) processNews {
-	var n processNews
-	exited := map[uint32]bool{}
-	for i := len(batch) - 1; i >= 0; i-- {
-		if bpf.ProfileProcessKind(batch[i].Kind) == bpf.ProfileProcessKindPROCESS_EXIT {
-			exited[batch[i].Pid] = true
-		}
-	}
-	started := map[uint32]bool{}
-	for _, ev := range batch {
-		switch {
-		case bpf.ProfileProcessKind(ev.Kind) == bpf.ProfileProcessKindPROCESS_EXIT:
-			n.ended = append(n.ended, ev.Pid)
-		case !exited[ev.Pid] && !started[ev.Pid]:
-			started[ev.Pid] = true
-			n.started = append(n.started, ev.Pid)
-		}
-	}
-	return n
-}
-
-// announce calls cfg's callbacks for a batch: the new processes first.
-func announce(n processNews, cfg sampler.Config) {
-	for _, pid := range n.started {
-		cfg.OnNewProcess(pid)
-	}
-	if cfg.OnProcessExit != nil {
-		for _, pid := range n.ended {
-			cfg.OnProcessExit(pid)
+		if bpf.ProfileProcessKind(ev.Kind) == bpf.ProfileProcessKindPROCESS_EXIT {
+			ended = append(ended, ev.Pid)
+		} else {
+			started = append(started, ev.Pid)
 		}
 	}
 }

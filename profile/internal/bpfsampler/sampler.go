@@ -102,7 +102,7 @@ func (s *Sampler) load(ncpu int) error {
 		s.stopProcs, s.procsDone = make(chan struct{}), make(chan struct{})
 		go func() {
 			defer close(s.procsDone)
-			readProcesses(s.procs, s.cfg, s.stopProcs)
+			readProcesses(s.procs, sampler.NewAnnouncer(s.cfg), s.stopProcs)
 		}()
 	}
 	if s.cfg.Timed {

@@ -2,7 +2,6 @@ package perfsampler
 
 import (
 	"encoding/binary"
-	"sync"
 
 	"github.com/flamekit/flamekit/internal/perfevent"
 	"github.com/flamekit/flamekit/profile/internal/sampler"
@@ -23,18 +22,17 @@ type aggregator struct {
 	ended  []uint32          // processes to announce to OnProcessExit
 	news   []uint32          // processes to announce to OnNewProcess
 	key    []byte
+	an     *sampler.Announcer // nil unless cfg.OnNewProcess
 	// announced are the processes announced to OnNewProcess whose address
 	// space has not changed since: only sampled processes are announced
 	// (at their first sample, and at their first sample after an exec),
 	// so that the many a busy machine starts and never samples cost
 	// nothing.
 	announced map[uint32]bool
-
-	announcing sync.Mutex // one OnNewProcess call at a time
 }
 
 func newAggregator(cfg sampler.Config) *aggregator {
-	return &aggregator{
+	a := &aggregator{
 		cfg:    cfg,
 		stacks: map[string]*sampler.Sample{},
 		stats:  sampler.Stats{Failures: map[string]uint64{}},
@@ -42,6 +40,10 @@ func newAggregator(cfg sampler.Config) *aggregator {
 
 		announced: map[uint32]bool{},
 	}
+	if cfg.OnNewProcess != nil {
+		a.an = sampler.NewAnnouncer(cfg)
+	}
+	return a
 }
 
 // add accounts for one record.
@@ -148,21 +150,12 @@ func (a *aggregator) takeNew() processNews {
 // processNews are the processes to announce: first seen, and exited.
 type processNews struct{ started, ended []uint32 }
 
-// announce calls OnNewProcess for the new processes, then OnProcessExit for
-// the ended ones, one call at a time; the Sampler calls it without its
-// lock.
+// announce hands the processes to announce to the Announcer, which calls
+// OnNewProcess for those sampled in the previous batch that still run, and
+// OnProcessExit; the Sampler calls it without its lock, every pollEvery.
 func (a *aggregator) announce(n processNews) {
-	a.announcing.Lock()
-	defer a.announcing.Unlock()
-	for _, pid := range n.started {
-		if a.cfg.OnNewProcess != nil {
-			a.cfg.OnNewProcess(pid)
-		}
-	}
-	for _, pid := range n.ended {
-		if a.cfg.OnProcessExit != nil {
-			a.cfg.OnProcessExit(pid)
-		}
+	if a.an != nil {
+		a.an.Batch(n.started, n.ended)
 	}
 }
 

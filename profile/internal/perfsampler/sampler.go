@@ -149,9 +149,10 @@ func (s *Sampler) handle(rec []byte) {
 }
 
 // Drain hands over and clears everything gathered since the last drain.
-// Processes first seen in the records it reads are announced to
-// OnNewProcess (and those that exited to OnProcessExit) from the calling
-// goroutine, before the samples are emitted.
+// Before the samples are emitted, it hands the processes sampled for the
+// first time in the records it reads, and those that exited, to the
+// Announcer, from the calling goroutine (see sampler.Announcer: a process
+// is announced once it has run for a batch).
 func (s *Sampler) Drain(emit func(sampler.Sample)) (sampler.Stats, error) {
 	s.mu.Lock()
 	if s.closed {
