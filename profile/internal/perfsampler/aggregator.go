@@ -23,12 +23,16 @@ type aggregator struct {
 	news   []uint32          // processes to announce to OnNewProcess
 	key    []byte
 	an     *sampler.Announcer // nil unless cfg.OnNewProcess
-	// announced are the processes announced to OnNewProcess whose address
-	// space has not changed since: only sampled processes are announced
-	// (at their first sample, and at their first sample after an exec),
-	// so that the many a busy machine starts and never samples cost
-	// nothing.
+	// announced are the processes announced to OnNewProcess (true), or
+	// announced and exec'd since (false): only sampled processes are
+	// announced (at their first sample, and at their first sample after
+	// an exec), so that the many a busy machine starts and never samples
+	// cost nothing; their exits are announced too.
 	announced map[uint32]bool
+	// gone are the processes whose EXIT record was read since the last
+	// take: a sample of one read after it (from another CPU's ring) does
+	// not announce it.
+	gone map[uint32]bool
 }
 
 func newAggregator(cfg sampler.Config) *aggregator {
@@ -39,6 +43,7 @@ func newAggregator(cfg sampler.Config) *aggregator {
 		comms:  map[uint32]string{},
 
 		announced: map[uint32]bool{},
+		gone:      map[uint32]bool{},
 	}
 	if cfg.OnNewProcess != nil {
 		a.an = sampler.NewAnnouncer(cfg)
@@ -57,20 +62,24 @@ func (a *aggregator) add(r *perfevent.Record) {
 	case perfevent.RecordThrottle:
 		a.fail(sampler.FailureThrottled, 1)
 	case perfevent.RecordComm:
-		if r.Exec {
-			delete(a.announced, r.PID) // a new address space: announced again when sampled
+		if _, ok := a.announced[r.PID]; ok && r.Exec {
+			a.announced[r.PID] = false // a new address space: announced again when sampled
 		}
 		if r.Exec || r.PID == r.TID || a.comms[r.PID] == "" {
 			a.comms[r.PID] = r.Comm
 		}
 	case perfevent.RecordFork:
+		if r.PID != r.PPID {
+			delete(a.gone, r.PID) // a new process with the pid of one gone
+		}
 		if _, ok := a.comms[r.PID]; !ok && r.PID != r.PPID {
 			a.comms[r.PID] = a.comms[r.PPID] // a child starts with its parent's name
 		}
 	case perfevent.RecordExit:
 		if r.PID == r.TID {
+			a.gone[r.PID] = true
 			a.exited = append(a.exited, r.PID)
-			if a.announced[r.PID] {
+			if _, ok := a.announced[r.PID]; ok {
 				a.ended = append(a.ended, r.PID)
 				delete(a.announced, r.PID)
 			}
@@ -128,7 +137,7 @@ func (a *aggregator) note(pid uint32) {
 	if _, ok := a.comms[pid]; !ok {
 		a.comms[pid] = readComm(pid)
 	}
-	if pid != 0 && !a.announced[pid] {
+	if pid != 0 && !a.announced[pid] && !a.gone[pid] {
 		a.announced[pid] = true
 		a.news = append(a.news, pid)
 	}
@@ -170,6 +179,7 @@ func (a *aggregator) take() ([]sampler.Sample, sampler.Stats) {
 	a.stats = sampler.Stats{Failures: map[string]uint64{}}
 	for _, pid := range a.exited {
 		delete(a.comms, pid)
+		delete(a.gone, pid)
 	}
 	a.exited = nil
 	return out, stats
