@@ -87,13 +87,14 @@ func (p *Process) fileFor(m *procfs.Mapping, seen map[fileID]*mappedFile) *mappe
 
 // openMapped opens a mapping's file through /proc/PID/map_files, else (not
 // privileged) by its path inside the process's root, checking that the
-// path still names the mapped inode. A file that another snapshot holds
-// open already, known by the device and inode of its mapping, is shared
-// without a system call: holding it open keeps its inode from naming
-// another file meanwhile.
+// path still names the mapped inode. A file another snapshot holds open
+// already is shared: a stat through map_files says without opening it.
 func (p *Process) openMapped(m *procfs.Mapping) *mappedFile {
-	if mf := acquireShared(inodeKey{unix.Mkdev(m.Major, m.Minor), m.Inode}, m.Path); mf != nil {
-		return mf
+	var st unix.Stat_t
+	if p.dir != nil && p.dir.Stat(mapFileName(m), &st) == nil && st.Ino == m.Inode && st.Mode&unix.S_IFMT == unix.S_IFREG {
+		if mf := acquireShared(inodeKeyOf(&st), m.Path); mf != nil {
+			return mf
+		}
 	}
 	mf := &mappedFile{path: m.Path}
 	f, err := p.openMapFile(m)
@@ -104,7 +105,6 @@ func (p *Process) openMapped(m *procfs.Mapping) *mappedFile {
 		mf.err = fmt.Errorf("symbolize: open %s of pid %d: %w", m.Path, p.PID, err)
 		return mf
 	}
-	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Ino != m.Inode || st.Mode&unix.S_IFMT != unix.S_IFREG {
 		f.Close()
 		mf.err = fmt.Errorf("symbolize: %s of pid %d: %w", m.Path, p.PID, errFileReplaced)
@@ -113,8 +113,11 @@ func (p *Process) openMapped(m *procfs.Mapping) *mappedFile {
 	mf.r, mf.f = f, f
 	mf.key = fileKey{dev: st.Dev, inode: st.Ino, size: st.Size, mtime: st.Mtim.Nano()}
 	mf.setBuildID()
-	return share(inodeKey{unix.Mkdev(m.Major, m.Minor), m.Inode}, mf)
+	return share(inodeKeyOf(&st), mf)
 }
+
+// mapFileName is the name of a mapping's link in /proc/PID/map_files.
+func mapFileName(m *procfs.Mapping) string { return fmt.Sprintf("map_files/%x-%x", m.Start, m.End) }
 
 // openMapFile opens the file of a mapping through /proc/PID/map_files, the
 // kernel's link to it, valid for deleted files and memfds too. It needs
@@ -123,7 +126,7 @@ func (p *Process) openMapFile(m *procfs.Mapping) (*os.File, error) {
 	if p.dir == nil {
 		return nil, fmt.Errorf("map_files of pid %d: %w", p.PID, ErrNoMappings)
 	}
-	return p.dir.Open(fmt.Sprintf("map_files/%x-%x", m.Start, m.End), unix.O_RDONLY|unix.O_NONBLOCK)
+	return p.dir.Open(mapFileName(m), unix.O_RDONLY|unix.O_NONBLOCK)
 }
 
 // readVDSO returns the [vdso] image, a whole ELF file: the one every

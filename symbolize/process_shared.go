@@ -4,13 +4,20 @@ import (
 	"bytes"
 	"fmt"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
-// inodeKey names an open file by device and inode: while a snapshot holds
-// the file open, no other file can have them. (A file written in place
-// keeps them, and is read as it is now.)
+// inodeKey names a file by device, inode, size and modification time: a
+// file rewritten in place keeps its inode, not its size and time.
 type inodeKey struct {
 	dev, inode uint64
+	size       int64
+	mtime      int64
+}
+
+func inodeKeyOf(st *unix.Stat_t) inodeKey {
+	return inodeKey{st.Dev, st.Ino, st.Size, st.Mtim.Nano()}
 }
 
 // vdsoKey tells vDSO images apart: the kernel has one per kind of process
