@@ -38,9 +38,11 @@ func startChurn(t *testing.T) {
 
 // TestChurnShortLivedNamed records the whole system while a shell starts
 // /bin/true about 1,300 times a second, and runs a 150 ms process with a
-// known hot function 20 times meanwhile: nearly all of its samples must
-// name that function, although the process exits long before the
-// recording ends and a thousand others are sampled around it.
+// known hot function 20 times meanwhile (150 ms of its CPU time, so that
+// its start and exit stay a small share of it on a busy machine): nearly
+// all of its samples must name that function, although the process exits
+// long before the recording ends and a thousand others are sampled around
+// it.
 func TestChurnShortLivedNamed(t *testing.T) {
 	for _, b := range []profile.Backend{profile.BackendBPF, profile.BackendPerf} {
 		t.Run(b.String(), func(t *testing.T) {
@@ -53,7 +55,7 @@ func TestChurnShortLivedNamed(t *testing.T) {
 			}
 			t.Cleanup(func() { s.Close() })
 			for range 20 {
-				if out, err := exec.Command(bin, "150").CombinedOutput(); err != nil {
+				if out, err := exec.Command(bin, "150", "cpu").CombinedOutput(); err != nil {
 					t.Fatalf("%s: %v\n%s", bin, err, out)
 				}
 			}
