@@ -37,10 +37,16 @@
 // names its addresses without holding the session: the backend is drained
 // meanwhile, however long the first lookups take (a large DWARF, a
 // debuginfod download). The addresses of a process are named from a
-// snapshot of its address space taken when it was first seen, so a process
-// that exited before the collection is named too, JIT code included (perf
-// maps, jitdumps). Share an [Options.Symbolizer] between sessions to share
-// its cache of symbol tables.
+// snapshot of its address space taken soon after it was first sampled (and
+// again after an exec), so a process that exited before the collection is
+// named too, JIT code included (perf maps, jitdumps). Only sampled
+// processes that still run 10 to 20 ms after their first sample are
+// snapshotted: on a machine starting a thousand processes a second, those
+// that live for a millisecond have exited before any snapshot could be
+// read, and their samples keep unnamed user frames (their kernel frames
+// are named). Snapshots of processes of one executable share its open
+// files and symbol tables. Share an [Options.Symbolizer] between sessions
+// to share its cache of symbol tables.
 //
 // # Backends
 //

@@ -63,10 +63,13 @@ type Session struct {
 	stopped  bool
 	closed   bool
 
-	procMu sync.Mutex // guards procs and gone: backends add while we drain
+	procMu sync.Mutex // guards procs, gone and unreadable: backends add while we drain
 	procs  map[int]*symbolize.Process
 	gone   map[int]bool // processes found exited at the last collection
-	follow *follower    // updates new snapshots as their processes load libraries
+	// unreadable are the processes whose snapshot failed since the last
+	// collection (exited, or kernel threads): not tried again until then.
+	unreadable map[int]bool
+	follow     *follower // updates new snapshots as their processes load libraries
 }
 
 // Start begins profiling. Stop or Close the session to end it. When ctx
@@ -103,7 +106,7 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 			return nil, prefixed(err)
 		}
 	}
-	s := &Session{opts: opts, event: ev, log: opts.Logger, sym: opts.Symbolizer, done: make(chan struct{}), procs: map[int]*symbolize.Process{}, gone: map[int]bool{}}
+	s := &Session{opts: opts, event: ev, log: opts.Logger, sym: opts.Symbolizer, done: make(chan struct{}), procs: map[int]*symbolize.Process{}, gone: map[int]bool{}, unreadable: map[int]bool{}}
 	s.lookups, s.cancelLookups = context.WithCancel(context.WithoutCancel(ctx))
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -16,16 +16,20 @@ import (
 // from their goroutines.
 func (s *Session) snapshot(pid uint32) {
 	snap, err := symbolize.SnapshotProcess(int(pid))
-	if err != nil {
-		s.log.Debug("profile: snapshot", "pid", pid, "err", err)
-		return
-	}
 	s.procMu.Lock()
 	defer s.procMu.Unlock()
+	if err != nil {
+		s.log.Debug("profile: snapshot", "pid", pid, "err", err)
+		if s.procs != nil {
+			s.unreadable[int(pid)] = true
+		}
+		return
+	}
 	if s.procs == nil { // closed
 		snap.Close()
 		return
 	}
+	delete(s.unreadable, int(pid))
 	if old := s.procs[int(pid)]; old != nil {
 		old.Close()
 	}
@@ -34,10 +38,16 @@ func (s *Session) snapshot(pid uint32) {
 }
 
 // exited lets the snapshot of a process that exited read its JIT sources a
-// last time and release what it needs no more.
+// last time and release what it needs no more. A process that exited
+// before its snapshot could be taken is not tried again until the next
+// collection: its samples are still to be named, and its pid may name
+// another process by then.
 func (s *Session) exited(pid uint32) {
 	s.procMu.Lock()
 	snap := s.procs[int(pid)]
+	if snap == nil && s.procs != nil {
+		s.unreadable[int(pid)] = true
+	}
 	s.procMu.Unlock()
 	if snap != nil {
 		snap.Exited()
@@ -45,12 +55,15 @@ func (s *Session) exited(pid uint32) {
 }
 
 // process returns the snapshot of pid, taking it now if the backend did not
-// announce the process (it may still be running).
+// announce the process (it may still be running), unless a snapshot of it
+// failed since the last collection: most processes sampled under churn
+// have exited before anyone could read them, and a drain, then the
+// collection, would try each again.
 func (s *Session) process(pid int) *symbolize.Process {
 	s.procMu.Lock()
-	snap := s.procs[pid]
+	snap, unreadable := s.procs[pid], s.unreadable[pid]
 	s.procMu.Unlock()
-	if snap == nil {
+	if snap == nil && !unreadable {
 		s.snapshot(uint32(pid))
 		s.procMu.Lock()
 		snap = s.procs[pid]
@@ -66,6 +79,7 @@ func (s *Session) process(pid int) *symbolize.Process {
 func (s *Session) forgetExited() {
 	s.procMu.Lock()
 	defer s.procMu.Unlock()
+	clear(s.unreadable) // their pids may name new processes by the next collection
 	for pid, snap := range s.procs {
 		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !os.IsNotExist(err) {
 			delete(s.gone, pid)

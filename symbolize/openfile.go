@@ -50,18 +50,6 @@ func openInRoot(root *os.File, name string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), name), nil
 }
 
-// openMapFile opens /proc/PID/map_files/START-END, the kernel's link to a
-// mapped file, valid for deleted files and memfds too. It needs
-// CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE).
-func openMapFile(pid int, start, end uint64) (*os.File, error) {
-	return os.OpenFile(mapFilePath(pid, start, end), os.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-}
-
-// mapFilePath is the /proc link to the file of a process's mapping.
-func mapFilePath(pid int, start, end uint64) string {
-	return fmt.Sprintf("/proc/%d/map_files/%x-%x", pid, start, end)
-}
-
 // checkOwned accepts a regular file no larger than jit.MaxFileSize owned by root
 // or by one of owners: the rule for files the profiled process wrote.
 func checkOwned(f *os.File, owners []uint32) error {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/flamekit/flamekit/internal/jit"
 	"github.com/flamekit/flamekit/internal/procfs"
 )
@@ -26,15 +28,23 @@ type Process struct {
 	// the one its perf map and jitdump are named after.
 	NSPID int
 
-	maps   []procMapping // sorted by Start
-	files  []*mappedFile // executable files, the vDSO included
-	owners []uint32      // user ids whose JIT files we read
-	start  time.Time     // when the process started; zero if unknown
-	root   *os.File      // the process's root directory; nil when we may not open it
-	cwd    string        // its working directory (where V8 writes its jitdump) when last looked at
+	maps  []procMapping // sorted by Start
+	files []*mappedFile // executable files, the vDSO included
+	start time.Time     // when the process started; zero until needed (see startTime)
+	cwd   string        // its working directory (where V8 writes its jitdump) when last looked at
 
-	mu        sync.RWMutex
-	closed    bool
+	mu     sync.RWMutex
+	closed bool
+	// dir is the process's /proc directory, through which everything is
+	// read while the process lives, so that a pid reused meanwhile never
+	// mixes another process in; nil once it has exited.
+	dir *procfs.Dir
+	// root is the process's root directory, held to read the JIT sources
+	// it writes, after it exits too; nil when we may not open it.
+	root *os.File
+	// owners are the user ids whose JIT files we read: the process's
+	// effective one at the snapshot.
+	owners    []uint32
 	perfMap   *jit.PerfMap
 	jitdump   *jit.Jitdump
 	jitFile   *os.File // the jitdump, held open to read what is appended
@@ -56,37 +66,83 @@ type procMapping struct {
 var ErrNoMappings = errors.New("the process has no mappings (a kernel thread, or exiting)")
 
 // SnapshotProcess reads the mappings of process pid and opens what is needed
-// to symbolize its addresses after it exits. It holds the process's root
-// directory, to read the JIT sources that the process writes as it runs
-// (and the JVM at exit): call [Process.Exited] when the process has exited,
-// and [Process.Close] to release every open file. Files that cannot be
-// opened (permissions, a file replaced on disk) do not fail the snapshot:
-// their addresses go unnamed, and [Options.Logger] hears why. It fails when
-// /proc/PID/maps cannot be read, and with ErrNoMappings when it is empty.
+// to symbolize its addresses after it exits. It holds the process's /proc
+// directory, to follow it while it runs, and its root directory, to read the
+// JIT sources that the process writes as it runs (and the JVM at exit):
+// call [Process.Exited] when the process has exited, and [Process.Close] to
+// release every open file. Files that cannot be opened (permissions, a file
+// replaced on disk) do not fail the snapshot: their addresses go unnamed,
+// and [Options.Logger] hears why. It fails when /proc/PID/maps cannot be
+// read, and with ErrNoMappings when it is empty.
+//
+// What snapshots of many processes have in common costs one of them only:
+// a file that another snapshot holds open already (an executable run again
+// and again, libc, the dynamic loader), known by the device and inode its
+// mapping names, is shared without a system call, and so is the vDSO
+// image. A snapshot of a process of a known executable reads its maps, its
+// start time and a few links, and opens its root directory.
 func SnapshotProcess(pid int) (*Process, error) {
-	st, err := procfs.ReadStatus(pid)
+	dir, err := procfs.OpenDir(pid)
 	if err != nil {
 		return nil, fmt.Errorf("symbolize: snapshot: %w", err)
 	}
-	maps, err := procfs.ReadExecutableMaps(pid)
+	p, err := snapshotDir(dir)
+	if err != nil {
+		dir.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// snapshotDir takes the snapshot of the process of dir, which it keeps.
+func snapshotDir(dir *procfs.Dir) (*Process, error) {
+	pid := dir.PID()
+	maps, err := dir.ExecutableMaps()
 	if err != nil {
 		return nil, fmt.Errorf("symbolize: snapshot: %w", err)
 	}
 	if len(maps) == 0 {
 		return nil, fmt.Errorf("symbolize: snapshot of pid %d: %w", pid, ErrNoMappings)
 	}
-	p := &Process{PID: pid, NSPID: st.NSpid[len(st.NSpid)-1], owners: []uint32{st.UIDs[0], st.UIDs[1]}}
-	p.start, _ = procfs.StartTime(pid) // without it, stale perf maps are not recognized
-	if root, err := os.Open(fmt.Sprintf("/proc/%d/root", pid)); err == nil {
+	p := &Process{PID: pid, NSPID: pid, dir: dir}
+	if nspid, err := dir.OwnNSpid(); err == nil {
+		p.NSPID = nspid
+	}
+	if uid, err := dir.Owner(); err == nil {
+		p.owners = []uint32{uid}
+	}
+	if root, err := dir.Open("root", unix.O_PATH|unix.O_DIRECTORY); err == nil {
 		p.root = root
 	} else {
 		p.jitErrors = append(p.jitErrors, err)
 	}
-	p.cwd, _ = os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
 	p.maps = sortedMappings(maps)
+	p.readCwd()
 	p.openFiles()
 	p.loadJIT()
 	return p, nil
+}
+
+// readCwd reads the process's working directory, where V8 writes its
+// jitdump, while it lives. p.mu is held, or the snapshot is not shared yet.
+func (p *Process) readCwd() {
+	if p.dir == nil {
+		return
+	}
+	if cwd, err := p.dir.Readlink("cwd"); err == nil {
+		p.cwd = cwd
+	}
+}
+
+// startTime returns when the process started, read the first time it is
+// needed (to tell a stale perf map, which few processes have) while the
+// process lives; zero if unknown. p.mu is held, or the snapshot is not
+// shared yet.
+func (p *Process) startTime() time.Time {
+	if p.start.IsZero() && p.dir != nil {
+		p.start, _ = p.dir.StartTime()
+	}
+	return p.start
 }
 
 // resolved says what backs an address of the process.
@@ -120,26 +176,26 @@ const (
 // (runtimes map theirs as they start), which it then reads. Mappings already
 // known keep their open files; those that are gone stay unless a new one
 // took their place, so that addresses sampled before a dlclose still
-// resolve. It fails with ErrNoMappings once the process has exited, and
-// when the pid now belongs to another process, leaving the snapshot as it
-// was.
+// resolve. It fails once the process has exited (with ErrNoMappings while
+// it exits), even when its pid belongs to another process by then, leaving
+// the snapshot as it was.
 func (p *Process) Update() error {
-	maps, err := procfs.ReadExecutableMaps(p.PID)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return fmt.Errorf("symbolize: update of pid %d: %w", p.PID, fs.ErrClosed)
+	}
+	if p.dir == nil {
+		return fmt.Errorf("symbolize: update of pid %d: %w", p.PID, ErrNoMappings)
+	}
+	maps, err := p.dir.ExecutableMaps()
 	if err != nil {
 		return fmt.Errorf("symbolize: update: %w", err)
 	}
 	if len(maps) == 0 {
 		return fmt.Errorf("symbolize: update of pid %d: %w", p.PID, ErrNoMappings)
 	}
-	if start, err := procfs.StartTime(p.PID); err == nil && !p.start.IsZero() && !start.Equal(p.start) {
-		return fmt.Errorf("symbolize: update of pid %d: %w", p.PID, errPIDReused)
-	}
 	current := sortedMappings(maps)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return fmt.Errorf("symbolize: update of pid %d: %w", p.PID, fs.ErrClosed)
-	}
 	known := make(map[procfs.Mapping]*mappedFile, len(p.maps))
 	seen := map[fileID]*mappedFile{}
 	for _, m := range p.maps {
@@ -164,9 +220,7 @@ func (p *Process) Update() error {
 	}
 	sort.SliceStable(next, func(i, j int) bool { return next[i].Start < next[j].Start })
 	p.maps = next
-	if cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", p.PID)); err == nil {
-		p.cwd = cwd
-	}
+	p.readCwd()
 	if p.jitdump == nil {
 		p.findJitdump(current)
 		p.readJitdumpTail(false)
@@ -184,9 +238,6 @@ func sortedMappings(maps []procfs.Mapping) []procMapping {
 	}
 	return out
 }
-
-// errPIDReused reports a pid that names another process than the snapshot's.
-var errPIDReused = errors.New("the pid belongs to another process now")
 
 // mappings returns the snapshot's mappings, sorted by start; Update replaces
 // the slice, never its elements.
@@ -227,18 +278,24 @@ func jitMapping(m *procfs.Mapping) bool {
 
 // Exited tells the snapshot that its process has exited: it reads the JIT
 // sources a last time (the JVM writes its perf map at exit, V8 flushes its
-// jitdump) and closes the process's root directory, which it needs no
-// more. The names stay available until Close. Calling it again,
+// jitdump) and closes the process's root and /proc directories, which it
+// needs no more. The names stay available until Close. Calling it again,
 // or after Close, does nothing.
 func (p *Process) Exited() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || p.root == nil {
+	if p.closed {
 		return
 	}
-	p.refreshLocked()
-	p.root.Close()
-	p.root = nil
+	if p.root != nil {
+		p.refreshLocked()
+		p.root.Close()
+		p.root = nil
+	}
+	if p.dir != nil {
+		p.dir.Close()
+		p.dir = nil
+	}
 }
 
 // Close releases the files the snapshot holds open. JIT names stay
@@ -259,6 +316,9 @@ func (p *Process) Close() error {
 		if f != nil {
 			errs = append(errs, f.Close())
 		}
+	}
+	if p.dir != nil {
+		errs = append(errs, p.dir.Close())
 	}
 	return errors.Join(errs...)
 }

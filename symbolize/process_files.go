@@ -87,18 +87,17 @@ func (p *Process) fileFor(m *procfs.Mapping, seen map[fileID]*mappedFile) *mappe
 
 // openMapped opens a mapping's file through /proc/PID/map_files, else (not
 // privileged) by its path inside the process's root, checking that the
-// path still names the mapped inode.
+// path still names the mapped inode. A file another snapshot holds open
+// already is shared: a stat through map_files says without opening it.
 func (p *Process) openMapped(m *procfs.Mapping) *mappedFile {
-	// Another snapshot may hold this file open already: a stat through
-	// map_files says without opening it.
 	var st unix.Stat_t
-	if unix.Stat(mapFilePath(p.PID, m.Start, m.End), &st) == nil && st.Ino == m.Inode && st.Mode&unix.S_IFMT == unix.S_IFREG {
+	if p.dir != nil && p.dir.Stat(mapFileName(m), &st) == nil && st.Ino == m.Inode && st.Mode&unix.S_IFMT == unix.S_IFREG {
 		if mf := acquireShared(inodeKeyOf(&st), m.Path); mf != nil {
 			return mf
 		}
 	}
 	mf := &mappedFile{path: m.Path}
-	f, err := openMapFile(p.PID, m.Start, m.End)
+	f, err := p.openMapFile(m)
 	if err != nil && p.root != nil && !m.Deleted {
 		f, err = openInRoot(p.root, m.Path)
 	}
@@ -117,7 +116,23 @@ func (p *Process) openMapped(m *procfs.Mapping) *mappedFile {
 	return share(inodeKeyOf(&st), mf)
 }
 
-// readVDSO copies the [vdso] image, a whole ELF file, from /proc/PID/mem.
+// mapFileName is the name of a mapping's link in /proc/PID/map_files.
+func mapFileName(m *procfs.Mapping) string { return fmt.Sprintf("map_files/%x-%x", m.Start, m.End) }
+
+// openMapFile opens the file of a mapping through /proc/PID/map_files, the
+// kernel's link to it, valid for deleted files and memfds too. It needs
+// CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE), and a process that still runs.
+func (p *Process) openMapFile(m *procfs.Mapping) (*os.File, error) {
+	if p.dir == nil {
+		return nil, fmt.Errorf("map_files of pid %d: %w", p.PID, ErrNoMappings)
+	}
+	return p.dir.Open(mapFileName(m), unix.O_RDONLY|unix.O_NONBLOCK)
+}
+
+// readVDSO returns the [vdso] image, a whole ELF file: the one every
+// process of the kernel maps, read once from /proc/PID/mem of the first
+// process seen with a vDSO of its size and kind (64-bit processes map it
+// above 4 GiB, 32-bit ones below).
 func (p *Process) readVDSO(m *procfs.Mapping) *mappedFile {
 	mf := &mappedFile{path: m.Path}
 	size := m.End - m.Start
@@ -125,7 +140,15 @@ func (p *Process) readVDSO(m *procfs.Mapping) *mappedFile {
 		mf.err = fmt.Errorf("symbolize: [vdso] of pid %d is %d bytes", p.PID, size)
 		return mf
 	}
-	mem, err := os.Open(fmt.Sprintf("/proc/%d/mem", p.PID))
+	k := vdsoKey{size: size, high: m.Start >= 1<<32}
+	if v := knownVDSO(k, m.Path); v != nil {
+		return v
+	}
+	if p.dir == nil {
+		mf.err = fmt.Errorf("symbolize: [vdso] of pid %d: %w", p.PID, ErrNoMappings)
+		return mf
+	}
+	mem, err := p.dir.Open("mem", unix.O_RDONLY)
 	if err != nil {
 		mf.err = fmt.Errorf("symbolize: [vdso]: %w", err)
 		return mf
@@ -140,7 +163,7 @@ func (p *Process) readVDSO(m *procfs.Mapping) *mappedFile {
 		mf.err = fmt.Errorf("symbolize: [vdso] of pid %d: %w", p.PID, err)
 		return mf
 	}
-	if v := sharedVDSO(img, mf); v != mf {
+	if v := sharedVDSO(k, img, mf); v != mf {
 		return v
 	}
 	mf.r = bytes.NewReader(mf.image)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/flamekit/flamekit/internal/jit"
-	"github.com/flamekit/flamekit/internal/procfs"
 )
 
 // jitdumpName matches the file name of a jitdump.
@@ -42,7 +41,7 @@ func (p *Process) findJitdump(maps []procMapping) {
 		if !jitdumpName.MatchString(path.Base(m.Path)) {
 			continue
 		}
-		f, err := openMapFile(p.PID, m.Start, m.End)
+		f, err := p.openMapFile(m)
 		if err != nil && p.root != nil {
 			f, err = openInRoot(p.root, m.Path)
 		}
@@ -63,8 +62,10 @@ func (p *Process) findLateJitdump() {
 		return
 	}
 	if slices.ContainsFunc(p.maps, func(m procMapping) bool { return jitMapping(&m.Mapping) }) {
-		if maps, err := procfs.ReadExecutableMaps(p.PID); err == nil && p.sameProcess() {
-			p.findJitdump(sortedMappings(maps))
+		if p.dir != nil {
+			if maps, err := p.dir.ExecutableMaps(); err == nil {
+				p.findJitdump(sortedMappings(maps))
+			}
 		}
 	}
 	name := fmt.Sprintf("jit-%d.dump", p.NSPID)
@@ -172,7 +173,8 @@ const staleSlack = 2 * time.Second
 // perf map left by an earlier process with the same pid.
 func (p *Process) stale(f *os.File) bool {
 	st, err := f.Stat()
-	return err == nil && !p.start.IsZero() && st.ModTime().Before(p.start.Add(-staleSlack))
+	start := p.startTime()
+	return err == nil && !start.IsZero() && st.ModTime().Before(start.Add(-staleSlack))
 }
 
 // Refresh reads the JIT sources again: the perf map in full (JIT compilers

@@ -8,7 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// inodeKey names a file by device, inode, size and modification time.
+// inodeKey names a file by device, inode, size and modification time: a
+// file rewritten in place keeps its inode, not its size and time.
 type inodeKey struct {
 	dev, inode uint64
 	size       int64
@@ -17,6 +18,14 @@ type inodeKey struct {
 
 func inodeKeyOf(st *unix.Stat_t) inodeKey {
 	return inodeKey{st.Dev, st.Ino, st.Size, st.Mtim.Nano()}
+}
+
+// vdsoKey tells vDSO images apart: the kernel has one per kind of process
+// (64-bit, mapped above 4 GiB; 32-bit and x32, below), of a size of its
+// own.
+type vdsoKey struct {
+	size uint64
+	high bool
 }
 
 // sharedFile is an open file some snapshots hold.
@@ -28,8 +37,8 @@ type sharedFile struct {
 var shared = struct {
 	sync.Mutex
 	files map[inodeKey]*sharedFile
-	vdso  *mappedFile // the last vDSO image read
-}{files: map[inodeKey]*sharedFile{}}
+	vdso  map[vdsoKey]*mappedFile // the vDSO images read
+}{files: map[inodeKey]*sharedFile{}, vdso: map[vdsoKey]*mappedFile{}}
 
 // acquireShared returns the mappedFile of an open file with this identity,
 // seen at path, or nil when no snapshot holds it.
@@ -92,17 +101,34 @@ func (mf *mappedFile) release() error {
 	return nil
 }
 
-// sharedVDSO returns the vDSO image already read if img is the same, else
-// keeps mf, with a copy of img, as the one to share.
-func sharedVDSO(img []byte, mf *mappedFile) *mappedFile {
+// knownVDSO returns the vDSO image of kind k already read, seen at path,
+// or nil.
+func knownVDSO(k vdsoKey, path string) *mappedFile {
 	shared.Lock()
 	defer shared.Unlock()
-	if v := shared.vdso; v != nil && bytes.Equal(v.image, img) {
+	v := shared.vdso[k]
+	if v == nil {
+		return nil
+	}
+	out := *v
+	out.path = path
+	return &out
+}
+
+// sharedVDSO returns the vDSO image of kind k already read if img is the
+// same, else keeps mf, with a copy of img, as the one to share.
+func sharedVDSO(k vdsoKey, img []byte, mf *mappedFile) *mappedFile {
+	shared.Lock()
+	defer shared.Unlock()
+	if v := shared.vdso[k]; v != nil && bytes.Equal(v.image, img) {
 		out := *v
 		out.path = mf.path
 		return &out
 	}
 	mf.image = bytes.Clone(img)
-	shared.vdso = mf
+	mf.r = bytes.NewReader(mf.image)
+	mf.key = fileKey{size: int64(len(img))}
+	mf.setBuildID()
+	shared.vdso[k] = mf
 	return mf
 }

@@ -11,7 +11,6 @@ import (
 	"strconv"
 
 	"github.com/flamekit/flamekit/internal/jit"
-	"github.com/flamekit/flamekit/internal/procfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -71,10 +70,14 @@ func (p *Process) unflushedJitdump() (unflushed []byte, pos int64, ok bool) {
 	return unflushed, before, true
 }
 
-// sameProcess reports whether p.PID still names the process of the
-// snapshot (or its start time is unknown).
+// sameProcess reports whether the process of the snapshot still lives: its
+// /proc directory, held since the snapshot, reads only while it does, even
+// when its pid names another process by then.
 func (p *Process) sameProcess() bool {
-	start, err := procfs.StartTime(p.PID)
+	if p.dir == nil {
+		return false
+	}
+	start, err := p.dir.StartTime()
 	return err == nil && (p.start.IsZero() || start.Equal(p.start))
 }
 

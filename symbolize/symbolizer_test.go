@@ -249,8 +249,9 @@ func ExampleSymbolizer_File() {
 
 // TestSnapshotsShareFiles snapshots many processes of one binary: they
 // share its open files, so descriptors do not grow with the processes
-// beyond the root directory each live one's snapshot holds (for its JIT
-// sources); Exited lets go of that, and Close releases everything.
+// beyond the /proc directory each live one's snapshot reads through and the
+// root directory it holds (for its JIT sources); Exited lets go of those,
+// and Close releases everything.
 func TestSnapshotsShareFiles(t *testing.T) {
 	base := testenv.OpenFDs(t)
 	var cmds []*exec.Cmd
@@ -271,8 +272,8 @@ func TestSnapshotsShareFiles(t *testing.T) {
 		}
 		snaps = append(snaps, snap)
 	}
-	if held := testenv.OpenFDs(t) - before; held > 20+8 {
-		t.Errorf("20 snapshots of sleep hold %d descriptors, want their roots and a few shared ones", held)
+	if held := testenv.OpenFDs(t) - before; held > 2*20+8 {
+		t.Errorf("20 snapshots of sleep hold %d descriptors, want their /proc and root directories and a few shared ones", held)
 	}
 	for _, cmd := range cmds {
 		cmd.Process.Kill()
@@ -283,8 +284,8 @@ func TestSnapshotsShareFiles(t *testing.T) {
 		s.Exited()
 		s.Exited()
 	}
-	if released := exited - testenv.OpenFDs(t); released != 20 {
-		t.Errorf("Exited released %d descriptors, want the 20 roots", released)
+	if released := exited - testenv.OpenFDs(t); released != 2*20 {
+		t.Errorf("Exited released %d descriptors, want the 20 /proc and root directories", released)
 	}
 	for _, s := range snaps {
 		s.Close()

@@ -4,8 +4,15 @@
 //
 // flamekit's sampling program: attached to one perf event per CPU, it
 // aggregates (process, thread, user stack, kernel stack) counts in the
-// kernel, counts every sample it cannot keep, tells user space about new
-// processes and, in timed mode, logs every sample to a ring buffer.
+// kernel, counts every sample it cannot keep, tells user space about the
+// processes it samples and, in timed mode, logs every sample to a ring
+// buffer.
+//
+// Only sampled processes are announced: a process is announced at its
+// first sample, and again at its first sample after an exec (its address
+// space is new); its exit is announced if it was. Processes that never run
+// while a sample is taken (most of the short-lived ones a busy machine
+// starts) cost user space nothing.
 //
 // Maps come in two generations (counts0/stacks0, counts1/stacks1); the
 // program writes to the one named by `generation`, so user space can flip
@@ -88,7 +95,7 @@ struct timed_sample {
 // process_kind says what a process_event announces.
 enum process_kind {
 	PROCESS_FIRST_SAMPLE, // a sample of a process not announced before
-	PROCESS_EXEC, // an exec: the address space is new
+	PROCESS_EXEC, // the first sample of an announced process since its exec: the address space is new
 	PROCESS_EXIT, // an announced process exited
 };
 
@@ -181,13 +188,16 @@ struct {
 	__type(value, __u8);
 } pids SEC(".maps");
 
-// seen remembers the processes announced; an evicted one is announced
+// seen remembers the processes announced (SEEN_ANNOUNCED), and those of
+// them that called exec since (SEEN_EXECED); an evicted one is announced
 // again.
+#define SEEN_ANNOUNCED 1
+#define SEEN_EXECED 2
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u32);
 } seen SEC(".maps");
 
 struct {
@@ -253,7 +263,9 @@ static __always_inline void announce(__u32 tgid, __u32 kind)
 	}
 	e->pid = tgid;
 	e->kind = kind;
-	bpf_ringbuf_submit(e, 0);
+	// User space reads the events in batches, every few milliseconds,
+	// without waiting: no wakeup.
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
 // stack_key stores the current stack (user or kernel, by flags) in the
@@ -339,13 +351,21 @@ int on_sample(struct perf_ctx *ctx)
 	__u32 gen = *g & 1;
 
 	struct task_struct *task = bpf_get_current_task_btf();
-	// A process is announced once, at its first sample; not while it
-	// exits (its address space is gone, and the exit was announced).
-	if (notify && tgid != 0 && !(task->flags & PF_EXITING) &&
-	    !bpf_map_lookup_elem(&seen, &tgid)) {
-		__u8 one = 1;
-		if (bpf_map_update_elem(&seen, &tgid, &one, BPF_NOEXIST) == 0)
-			announce(tgid, PROCESS_FIRST_SAMPLE);
+	// A process is announced at its first sample, and at its first
+	// sample after an exec; not while it exits (its address space is
+	// gone, and the exit was announced). (Two CPUs sampling it at once
+	// after an exec may both announce it: user space takes a second
+	// snapshot.)
+	if (notify && tgid != 0 && !(task->flags & PF_EXITING)) {
+		__u32 *s = bpf_map_lookup_elem(&seen, &tgid);
+		if (!s) {
+			__u32 v = SEEN_ANNOUNCED;
+			if (bpf_map_update_elem(&seen, &tgid, &v, BPF_NOEXIST) == 0)
+				announce(tgid, PROCESS_FIRST_SAMPLE);
+		} else if (*s == SEEN_EXECED) {
+			*s = SEEN_ANNOUNCED;
+			announce(tgid, PROCESS_EXEC);
+		}
 	}
 
 	struct count_key key = {
@@ -388,12 +408,12 @@ int on_sample(struct perf_ctx *ctx)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p)
 {
+	// An announced process has a new address space: announce it again at
+	// its next sample. One never sampled costs a lookup.
 	__u32 tgid = p->tgid;
-	if (!wanted(tgid))
-		return 0;
-	__u8 one = 1;
-	bpf_map_update_elem(&seen, &tgid, &one, BPF_ANY);
-	announce(tgid, PROCESS_EXEC);
+	__u32 *s = bpf_map_lookup_elem(&seen, &tgid);
+	if (s)
+		*s = SEEN_EXECED;
 	return 0;
 }
 

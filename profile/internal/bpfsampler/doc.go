@@ -20,10 +20,14 @@
 // sample lands in the old generation after the drain and is emitted by the
 // drain after next.
 //
-// New processes: the program sends a process's tgid through a ring buffer
-// on its first sample (an LRU "seen" map remembers it; sched_process_exit
-// forgets it) and tp_btf/sched_process_exec sends it on exec; a goroutine
-// calls Config.OnNewProcess, and [Sampler.Close] waits for it to return.
+// Processes: the program sends a process's tgid through a ring buffer on
+// its first sample (an LRU "seen" map remembers it; sched_process_exit
+// forgets it, and sends its exit) and again on its first sample after an
+// exec (tp_btf/sched_process_exec marks it in "seen"); processes never
+// sampled cost a map lookup at exec. A goroutine reads the ring every 10 ms
+// without waiting in epoll (the events wake no one) and hands each batch
+// to a sampler.Announcer, which calls Config.OnNewProcess for those that
+// still run a batch later; [Sampler.Close] waits for it to return.
 //
 // Timed mode: the program also writes every sample to a second ring buffer
 // (waking the reader only when it is a quarter full; the reader also polls

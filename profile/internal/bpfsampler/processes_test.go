@@ -10,41 +10,27 @@ import (
 )
 
 // TestBPFNewProcess checks that OnNewProcess hears of a process started
-// after the sampler and of the exec of a process started before it that
-// never ran on a CPU meanwhile.
+// after the sampler at its first sample, and again at its first sample
+// after an exec (a new address space): a shell that spins, then execs a
+// busy program.
 func TestBPFNewProcess(t *testing.T) {
 	testenv.RequireRoot(t)
-	waiting := exec.Command("sh", "-c", "read x; exec sleep 0.2")
-	in, err := waiting.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := waiting.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer waiting.Wait()
-	defer in.Close()
-	time.Sleep(50 * time.Millisecond) // blocked in read
-
+	bin := samplertest.BuildC(t, "split")
 	got := make(chan uint32, 1024)
 	cfg := samplertest.CPUClock(99)
 	cfg.OnNewProcess = func(pid uint32) { got <- pid }
 	s := startTest(t, cfg)
-	later := exec.Command("true")
-	if err := later.Run(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := in.Write([]byte("go\n")); err != nil {
-		t.Fatal(err)
-	}
-	want := map[uint32]string{uint32(later.Process.Pid): "started later", uint32(waiting.Process.Pid): "exec"}
-	deadline := time.After(5 * time.Second)
-	for len(want) > 0 {
+	c := testenv.StartChild(t, exec.Command("sh", "-c", `i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; exec "$0"`, bin))
+	pid := uint32(c.Process.Pid)
+	announced := 0
+	for deadline := time.After(10 * time.Second); announced < 2; {
 		select {
-		case pid := <-got:
-			delete(want, pid)
+		case p := <-got:
+			if p == pid {
+				announced++
+			}
 		case <-deadline:
-			t.Fatalf("OnNewProcess not called for %v", want)
+			t.Fatalf("OnNewProcess heard of pid %d %d times in 10 s, want 2 (its first sample, and its first after exec)", pid, announced)
 		}
 	}
 	samples, _ := samplertest.DrainAll(t, s)

@@ -20,25 +20,59 @@ const (
 	timedBacklog = 1 << 20                // timed samples kept between drains
 )
 
-// readProcesses passes each process event to cfg's callbacks until rd is
-// closed: first samples and execs to OnNewProcess, exits to OnProcessExit
-// (when not nil).
-func readProcesses(rd *ringbuf.Reader, cfg sampler.Config) {
+// readProcesses hands the process events to an, a batch every
+// processEvery, until stop is closed: first samples and execs as started,
+// exits as ended. It never blocks in a system call: a reader parked in
+// epoll_wait for each event makes the Go runtime's monitor spin (it hands
+// the blocked thread's processor over, again and again), which under
+// process churn cost more than the events.
+func readProcesses(rd *ringbuf.Reader, an *sampler.Announcer, stop <-chan struct{}) {
+	t := time.NewTicker(processEvery)
+	defer t.Stop()
+	var started, ended []uint32
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		var err error
+		if started, ended, err = readAvailable(rd, started[:0], ended[:0]); err != nil {
+			return // closed
+		}
+		an.Batch(started, ended)
+	}
+}
+
+// processEvery is how often process events are read: a process sampled is
+// announced one to two periods later if it still runs.
+const processEvery = 10 * time.Millisecond
+
+// readAvailable appends the processes of the events waiting in rd to
+// started (first samples and execs) and ended (exits), without waiting for
+// more; it fails when rd is closed.
+func readAvailable(rd *ringbuf.Reader, started, ended []uint32) ([]uint32, []uint32, error) {
+	if rd.AvailableBytes() == 0 {
+		return started, ended, nil
+	}
+	rd.SetDeadline(time.Now())
 	var rec ringbuf.Record
 	for {
-		if err := rd.ReadInto(&rec); err != nil {
-			return // closed: nothing else ends a blocking read
+		err := rd.ReadInto(&rec)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return started, ended, nil
+		}
+		if err != nil {
+			return started, ended, err
 		}
 		var ev bpf.ProfileProcessEvent
 		if _, err := binary.Decode(rec.RawSample, binary.LittleEndian, &ev); err != nil {
 			continue
 		}
-		call := cfg.OnNewProcess
 		if bpf.ProfileProcessKind(ev.Kind) == bpf.ProfileProcessKindPROCESS_EXIT {
-			call = cfg.OnProcessExit
-		}
-		if call != nil {
-			call(ev.Pid)
+			ended = append(ended, ev.Pid)
+		} else {
+			started = append(started, ev.Pid)
 		}
 	}
 }

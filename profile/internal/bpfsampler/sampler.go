@@ -27,9 +27,11 @@ type Sampler struct {
 	links  []link.Link
 	events []*perfevent.Event
 
-	procs *ringbuf.Reader // nil unless cfg.OnNewProcess
-	timed *timedLog       // nil unless cfg.Timed
-	wg    sync.WaitGroup  // the readers' goroutines
+	procs     *ringbuf.Reader // nil unless cfg.OnNewProcess
+	stopProcs chan struct{}   // closed by Close to end the process reader
+	procsDone chan struct{}   // closed when the process reader has ended
+	timed     *timedLog       // nil unless cfg.Timed
+	wg        sync.WaitGroup  // the readers' goroutines
 
 	mu       sync.Mutex // serializes Drain and Close; guards below
 	closed   bool
@@ -97,7 +99,11 @@ func (s *Sampler) load(ncpu int) error {
 		if s.procs, err = ringbuf.NewReader(m.ProcessEvents); err != nil {
 			return fmt.Errorf("process events: %w", err)
 		}
-		s.wg.Go(func() { readProcesses(s.procs, s.cfg) })
+		s.stopProcs, s.procsDone = make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(s.procsDone)
+			readProcesses(s.procs, sampler.NewAnnouncer(s.cfg), s.stopProcs)
+		}()
 	}
 	if s.cfg.Timed {
 		if s.timed, err = newTimedLog(m.TimedSamples); err != nil {
@@ -165,6 +171,10 @@ func (s *Sampler) Close() error {
 		all = append(all, e.Close())
 	}
 	if s.procs != nil {
+		if s.stopProcs != nil {
+			close(s.stopProcs)
+			<-s.procsDone
+		}
 		all = append(all, s.procs.Close())
 	}
 	if s.timed != nil {

@@ -2,7 +2,6 @@ package perfsampler
 
 import (
 	"encoding/binary"
-	"sync"
 
 	"github.com/flamekit/flamekit/internal/perfevent"
 	"github.com/flamekit/flamekit/profile/internal/sampler"
@@ -23,17 +22,33 @@ type aggregator struct {
 	ended  []uint32          // processes to announce to OnProcessExit
 	news   []uint32          // processes to announce to OnNewProcess
 	key    []byte
-
-	announcing sync.Mutex // one OnNewProcess call at a time
+	an     *sampler.Announcer // nil unless cfg.OnNewProcess
+	// announced are the processes announced to OnNewProcess (true), or
+	// announced and exec'd since (false): only sampled processes are
+	// announced (at their first sample, and at their first sample after
+	// an exec), so that the many a busy machine starts and never samples
+	// cost nothing; their exits are announced too.
+	announced map[uint32]bool
+	// gone are the processes whose EXIT record was read since the last
+	// take: a sample of one read after it (from another CPU's ring) does
+	// not announce it.
+	gone map[uint32]bool
 }
 
 func newAggregator(cfg sampler.Config) *aggregator {
-	return &aggregator{
+	a := &aggregator{
 		cfg:    cfg,
 		stacks: map[string]*sampler.Sample{},
 		stats:  sampler.Stats{Failures: map[string]uint64{}},
 		comms:  map[uint32]string{},
+
+		announced: map[uint32]bool{},
+		gone:      map[uint32]bool{},
 	}
+	if cfg.OnNewProcess != nil {
+		a.an = sampler.NewAnnouncer(cfg)
+	}
+	return a
 }
 
 // add accounts for one record.
@@ -47,20 +62,27 @@ func (a *aggregator) add(r *perfevent.Record) {
 	case perfevent.RecordThrottle:
 		a.fail(sampler.FailureThrottled, 1)
 	case perfevent.RecordComm:
-		if !a.note(r.PID, r.Comm) && r.Exec {
-			a.news = append(a.news, r.PID)
+		if _, ok := a.announced[r.PID]; ok && r.Exec {
+			a.announced[r.PID] = false // a new address space: announced again when sampled
 		}
 		if r.Exec || r.PID == r.TID || a.comms[r.PID] == "" {
 			a.comms[r.PID] = r.Comm
 		}
 	case perfevent.RecordFork:
 		if r.PID != r.PPID {
-			a.note(r.PID, a.comms[r.PPID]) // a child starts with its parent's name
+			delete(a.gone, r.PID) // a new process with the pid of one gone
+		}
+		if _, ok := a.comms[r.PID]; !ok && r.PID != r.PPID {
+			a.comms[r.PID] = a.comms[r.PPID] // a child starts with its parent's name
 		}
 	case perfevent.RecordExit:
 		if r.PID == r.TID {
+			a.gone[r.PID] = true
 			a.exited = append(a.exited, r.PID)
-			a.ended = append(a.ended, r.PID)
+			if _, ok := a.announced[r.PID]; ok {
+				a.ended = append(a.ended, r.PID)
+				delete(a.announced, r.PID)
+			}
 		}
 	}
 }
@@ -72,7 +94,7 @@ func (a *aggregator) sample(r *perfevent.Record) {
 	if a.cfg.CgroupID != 0 && r.Cgroup != a.cfg.CgroupID {
 		return
 	}
-	a.note(r.PID, "")
+	a.note(r.PID)
 	kernel, user := perfevent.SplitCallchain(r.Callchain)
 	if a.cfg.UserOnly {
 		kernel = nil
@@ -107,19 +129,18 @@ func (a *aggregator) sample(r *perfevent.Record) {
 	rs.Value += r.Period
 }
 
-// note records a process as seen: the first time, it keeps its name
-// (comm, or when empty, read from /proc), queues it for OnNewProcess and
-// returns true.
-func (a *aggregator) note(pid uint32, comm string) bool {
-	if _, ok := a.comms[pid]; ok {
-		return false
+// note records a sampled process: the first time, it keeps its name when
+// no COMM or FORK record told it (a process started before the sampler:
+// read from /proc), and the first time since its exec, it queues it for
+// OnNewProcess.
+func (a *aggregator) note(pid uint32) {
+	if _, ok := a.comms[pid]; !ok {
+		a.comms[pid] = readComm(pid)
 	}
-	if comm == "" {
-		comm = readComm(pid)
+	if pid != 0 && !a.announced[pid] && !a.gone[pid] {
+		a.announced[pid] = true
+		a.news = append(a.news, pid)
 	}
-	a.comms[pid] = comm
-	a.news = append(a.news, pid)
-	return true
 }
 
 // fail counts n failures of cause.
@@ -138,21 +159,12 @@ func (a *aggregator) takeNew() processNews {
 // processNews are the processes to announce: first seen, and exited.
 type processNews struct{ started, ended []uint32 }
 
-// announce calls OnNewProcess for the new processes, then OnProcessExit for
-// the ended ones, one call at a time; the Sampler calls it without its
-// lock.
+// announce hands the processes to announce to the Announcer, which calls
+// OnNewProcess for those sampled in the previous batch that still run, and
+// OnProcessExit; the Sampler calls it without its lock, every pollEvery.
 func (a *aggregator) announce(n processNews) {
-	a.announcing.Lock()
-	defer a.announcing.Unlock()
-	for _, pid := range n.started {
-		if a.cfg.OnNewProcess != nil {
-			a.cfg.OnNewProcess(pid)
-		}
-	}
-	for _, pid := range n.ended {
-		if a.cfg.OnProcessExit != nil {
-			a.cfg.OnProcessExit(pid)
-		}
+	if a.an != nil {
+		a.an.Batch(n.started, n.ended)
 	}
 }
 
@@ -167,6 +179,7 @@ func (a *aggregator) take() ([]sampler.Sample, sampler.Stats) {
 	a.stats = sampler.Stats{Failures: map[string]uint64{}}
 	for _, pid := range a.exited {
 		delete(a.comms, pid)
+		delete(a.gone, pid)
 	}
 	a.exited = nil
 	return out, stats

@@ -19,6 +19,13 @@
 // refused for lack of privilege (and Config.KernelOnly is not set), the
 // backend samples user space only.
 //
+// Processes: the reader reads the rings every 10 ms without waiting in
+// poll(2), and hands the processes it sampled for the first time (or for
+// the first time since their exec: COMM records tell) and those that
+// exited to a sampler.Announcer, which announces those that still run a
+// batch later. Processes never sampled, and most of those that live for a
+// millisecond, cost nothing more than their records.
+//
 // In Timed mode every sample is handed over on its own (Count 1, with its
 // TID, CPU and Time) as well as in the aggregated counts.
 //

@@ -54,7 +54,7 @@ func (s *Sampler) openTargets() error {
 				return err
 			}
 		}
-		s.agg.note(pid, "")
+		s.agg.note(pid)
 	}
 	return nil
 }

@@ -17,8 +17,13 @@ import (
 const (
 	defaultRingPages = 32  // data pages per CPU ring by default (128 KiB)
 	recordGuess      = 256 // bytes of a typical sample record, to size rings from MaxStacks
-	pollEvery        = 10 * time.Millisecond
-	rescanEvery      = 500 * time.Millisecond
+	// pollEvery is how often the reader reads the rings. It never waits
+	// in poll(2): a thread blocked in a system call again and again makes
+	// the Go runtime's monitor spin, handing its processor over, which
+	// under process churn cost more than reading the records. A ring of
+	// the default size holds 10 ms of a 10 kHz sampling of deep stacks.
+	pollEvery   = 10 * time.Millisecond
+	rescanEvery = 500 * time.Millisecond
 )
 
 // Sampler is the running perf ring-buffer backend.
@@ -28,7 +33,7 @@ type Sampler struct {
 	attr unix.PerfEventAttr // of the events opened; its sample type decodes records
 	cpus []int
 
-	wake      int // eventfd that wakes the reader for Close
+	stop      chan struct{} // closed by Close to end the reader
 	done      chan struct{}
 	closeOnce sync.Once
 	closeErr  error
@@ -64,7 +69,7 @@ func Start(cfg sampler.Config) (*Sampler, error) {
 		cfg:    cfg,
 		opts:   sampleOptions(cfg),
 		cpus:   cpus,
-		wake:   -1,
+		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
 		agg:    newAggregator(cfg),
 		opened: map[uint32]bool{}, forked: map[uint32]bool{}, pending: map[uint32]bool{},
@@ -73,16 +78,8 @@ func Start(cfg sampler.Config) (*Sampler, error) {
 		s.release()
 		return nil, err
 	}
-	if s.wake, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
-		s.release()
-		return nil, fmt.Errorf("eventfd: %w", err)
-	}
 	s.lastScan = time.Now()
-	fds := []unix.PollFd{{Fd: int32(s.wake), Events: unix.POLLIN}}
-	for _, r := range s.rings {
-		fds = append(fds, unix.PollFd{Fd: int32(r.leader.FD()), Events: unix.POLLIN})
-	}
-	go s.run(fds, s.agg.takeNew())
+	go s.run(s.agg.takeNew())
 	return s, nil
 }
 
@@ -101,19 +98,18 @@ func ringPages(maxStacks int) int {
 }
 
 // run is the reader goroutine: it announces the target processes, then
-// polls fds (the wake eventfd, then the rings' events) with a timeout,
-// reads every ring and rescans the targets' threads now and then, until
-// close.
-func (s *Sampler) run(fds []unix.PollFd, targets processNews) {
+// every pollEvery reads every ring and rescans the targets' threads now and
+// then, until Close.
+func (s *Sampler) run(targets processNews) {
 	defer close(s.done)
 	s.agg.announce(targets)
+	t := time.NewTicker(pollEvery)
+	defer t.Stop()
 	for {
-		_, err := unix.Poll(fds, int(pollEvery/time.Millisecond))
-		if err != nil && !errors.Is(err, unix.EINTR) {
+		select {
+		case <-s.stop:
 			return
-		}
-		if fds[0].Revents != 0 {
-			return
+		case <-t.C:
 		}
 		s.mu.Lock()
 		if s.closed {
@@ -153,9 +149,10 @@ func (s *Sampler) handle(rec []byte) {
 }
 
 // Drain hands over and clears everything gathered since the last drain.
-// Processes first seen in the records it reads are announced to
-// OnNewProcess (and those that exited to OnProcessExit) from the calling
-// goroutine, before the samples are emitted.
+// Before the samples are emitted, it hands the processes sampled for the
+// first time in the records it reads, and those that exited, to the
+// Announcer, from the calling goroutine (see sampler.Announcer: a process
+// is announced once it has run for a batch).
 func (s *Sampler) Drain(emit func(sampler.Sample)) (sampler.Stats, error) {
 	s.mu.Lock()
 	if s.closed {
@@ -179,14 +176,13 @@ func (s *Sampler) Drain(emit func(sampler.Sample)) (sampler.Stats, error) {
 func (s *Sampler) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
-		s.closed = true // the reader stops at its next wakeup
+		s.closed = true
 		s.mu.Unlock()
-		one := [8]byte{1}
-		_, werr := unix.Write(s.wake, one[:]) // which is now
+		close(s.stop)
 		<-s.done
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.closeErr = errors.Join(s.release(), werr, unix.Close(s.wake))
+		s.closeErr = s.release()
 	})
 	return s.closeErr
 }
