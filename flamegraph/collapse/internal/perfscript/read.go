@@ -52,19 +52,28 @@ type Stats struct {
 // error is returned as it is, with the profile and stats of what was read
 // before it.
 func Read(r io.Reader, opts Options, sizes Sizes) (*flamegraph.Profile, Stats, error) {
-	var (
-		ps    []*parser
-		event []byte
-		err   error
-	)
-	if opts.Threads > 1 {
-		ps, event, err = readParallel(r, opts, sizes)
-	} else {
-		p := newParser(opts, sizes.Memo)
-		err = p.readAll(r, make([]byte, sizes.Chunk))
-		ps, event = []*parser{p}, p.filter
-	}
+	ps, event, err := readParsers(r, opts, sizes)
 	prof := merge(ps)
+	var st Stats
+	st, prof.Unit = summary(ps, event)
+	return prof, st, err
+}
+
+// readParsers folds r with opts.Threads goroutines (one when it is 0 or 1) and
+// returns their parsers, with the skipped lines of all in the first, and
+// the event type kept.
+func readParsers(r io.Reader, opts Options, sizes Sizes) ([]*parser, []byte, error) {
+	if opts.Threads > 1 {
+		return readParallel(r, opts, sizes)
+	}
+	p := newParser(opts, sizes.Memo)
+	err := p.readAll(r, make([]byte, sizes.Chunk))
+	return []*parser{p}, p.filter, err
+}
+
+// summary returns the stats of what the parsers read, keeping event, and
+// the unit of their counts.
+func summary(ps []*parser, event []byte) (Stats, string) {
 	st := Stats{Event: string(event)}
 	weighted := false
 	for _, p := range ps {
@@ -73,8 +82,7 @@ func Read(r io.Reader, opts Options, sizes Sizes) (*flamegraph.Profile, Stats, e
 		st.Filtered += p.filtered
 		st.Truncated = st.Truncated || p.truncated
 	}
-	prof.Unit = unit(event, weighted)
-	return prof, st, err
+	return st, unit(event, weighted)
 }
 
 // readAll parses r through buf, which grows only for a line longer than it.
