@@ -134,11 +134,17 @@ func (p *Profile) Folded() *Profile {
 
 // WriteTo writes the profile in folded form, merged and sorted, so identical
 // profiles give identical bytes. Differential profiles get two counts a line.
+// Stacks that are sorted already, each once (as the readers of package
+// collapse return them), are written as they are, without Folded's copy.
 func (p *Profile) WriteTo(w io.Writer) (int64, error) {
+	stacks := p.Stacks
+	if !sortedOnce(stacks) {
+		stacks = p.Folded().Stacks
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var n int64
 	var num []byte
-	for _, s := range p.Folded().Stacks {
+	for _, s := range stacks {
 		num = num[:0]
 		num = append(num, ' ')
 		if p.Differential {
@@ -159,6 +165,17 @@ func (p *Profile) WriteTo(w io.Writer) (int64, error) {
 		}
 	}
 	return n, bw.Flush()
+}
+
+// sortedOnce reports whether stacks are sorted by their frames, each once:
+// the form Folded gives them.
+func sortedOnce(stacks []Stack) bool {
+	for i := 1; i < len(stacks); i++ {
+		if stacks[i-1].Frames >= stacks[i].Frames {
+			return false
+		}
+	}
+	return true
 }
 
 // AppendCount appends a count as folded files write it: an integer without a

@@ -70,6 +70,28 @@ func TestParseFormats(t *testing.T) {
 	}
 }
 
+// TestWriteToSortedAsIs checks that WriteTo writes stacks that are sorted
+// already, each once, without Folded's map and copy (only its buffered
+// writer is allocated), and still merges and sorts those that are not.
+func TestWriteToSortedAsIs(t *testing.T) {
+	sorted := mustParse(t, "a 1\na;b 2\na;b;c 3\nb 4\n")
+	allocs := testing.AllocsPerRun(10, func() {
+		if _, err := sorted.WriteTo(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 2 {
+		t.Fatalf("WriteTo of sorted stacks made %v allocations, want 2 (its buffered writer)", allocs)
+	}
+	if got, want := folded(t, sorted), "a 1\na;b 2\na;b;c 3\nb 4\n"; got != want {
+		t.Fatalf("WriteTo = %q, want %q", got, want)
+	}
+	twice := mustParse(t, "a 1\na;b 2\na;b 3\n")
+	if got, want := folded(t, twice), "a 1\na;b 5\n"; got != want {
+		t.Fatalf("WriteTo of a stack twice = %q, want %q", got, want)
+	}
+}
+
 func TestParseDifferential(t *testing.T) {
 	p := mustParse(t, "a;b 10 20\na;c 5 0\na;d 7\n")
 	if !p.Differential {

@@ -17,6 +17,14 @@ func runCollapse(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if len(files) <= 1 {
+		// One input: its stacks go straight to the output.
+		name := "-"
+		if len(files) == 1 {
+			name = files[0]
+		}
+		return w.finish(in.writeFolded(name, w, stdin, stderr))
+	}
 	p, err := in.read(files, stdin, stderr)
 	if err == nil {
 		_, err = p.WriteTo(w)

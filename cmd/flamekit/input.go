@@ -39,14 +39,9 @@ func (in *inputFlags) register(fs *flag.FlagSet) {
 // read reads and merges the named files, or stdin when there are none or a
 // name is "-". Skipped lines are reported on stderr.
 func (in *inputFlags) read(files []string, stdin io.Reader, stderr io.Writer) (*flamegraph.Profile, error) {
-	f, err := collapse.ParseFormat(in.format)
+	opts, err := in.options()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errUsage, err)
-	}
-	opts := in.opts
-	opts.Format = f
-	if in.all {
-		opts.Perf.Kernel, opts.Perf.JIT = true, true
+		return nil, err
 	}
 	if len(files) == 0 {
 		files = []string{"-"}
@@ -64,6 +59,45 @@ func (in *inputFlags) read(files []string, stdin io.Reader, stderr io.Writer) (*
 		return profiles[0], nil
 	}
 	return flamegraph.Merge(profiles...), nil
+}
+
+// options returns the collapse options the flags select.
+func (in *inputFlags) options() (collapse.Options, error) {
+	f, err := collapse.ParseFormat(in.format)
+	if err != nil {
+		return collapse.Options{}, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	opts := in.opts
+	opts.Format = f
+	if in.all {
+		opts.Perf.Kernel, opts.Perf.JIT = true, true
+	}
+	return opts, nil
+}
+
+// writeFolded reads the named file, or stdin for "-", and writes its
+// stacks to w in folded form (collapse.WriteFolded: perf script input
+// without making the profile). Skipped lines are reported on stderr.
+func (in *inputFlags) writeFolded(name string, w io.Writer, stdin io.Reader, stderr io.Writer) error {
+	opts, err := in.options()
+	if err != nil {
+		return err
+	}
+	r, closeInput, err := openInput(name, stdin)
+	if err != nil {
+		return err
+	}
+	defer closeInput()
+	out := &errorWriter{w: w}
+	skipped, stats, err := collapse.WriteFolded(out, r, opts)
+	if out.err != nil {
+		return out.err // as Profile.WriteTo's, not the input's
+	}
+	if err != nil {
+		return readError(name, err)
+	}
+	warn(stderr, displayName(name), skipped, stats.Perf, opts.Perf.EventFilter)
+	return nil
 }
 
 // warn reports on stderr what a reader left out: malformed lines, samples
@@ -84,23 +118,38 @@ func warn(stderr io.Writer, name string, skipped flamegraph.Skipped, stats colla
 // readOne reads the named file, or stdin for "-", and returns the profile
 // with what the reader says it read.
 func readOne(name string, opts collapse.Options, stdin io.Reader) (*flamegraph.Profile, collapse.Stats, error) {
-	r := stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, collapse.Stats{}, err
-		}
-		defer f.Close()
-		r = f
+	r, closeInput, err := openInput(name, stdin)
+	if err != nil {
+		return nil, collapse.Stats{}, err
 	}
+	defer closeInput()
 	p, stats, err := collapse.Read(r, opts)
+	if err != nil {
+		return nil, stats, readError(name, err)
+	}
+	return p, stats, nil
+}
+
+// openInput opens the named file, or returns stdin for "-", with what
+// closes it.
+func openInput(name string, stdin io.Reader) (io.Reader, func(), error) {
+	if name == "-" {
+		return stdin, func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// readError is the error of reading the named input, with a hint when its
+// format was not recognised.
+func readError(name string, err error) error {
 	if errors.Is(err, collapse.ErrUnknownFormat) {
 		err = fmt.Errorf("%w; name the format with --format perf|pprof|bpftrace|folded", err)
 	}
-	if err != nil {
-		return nil, stats, fmt.Errorf("%s: %w", displayName(name), err)
-	}
-	return p, stats, nil
+	return fmt.Errorf("%s: %w", displayName(name), err)
 }
 
 func displayName(name string) string {
@@ -108,4 +157,19 @@ func displayName(name string) string {
 		return "stdin"
 	}
 	return name
+}
+
+// errorWriter is a writer that remembers the first error of w, to tell
+// the errors of writing from those of reading.
+type errorWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errorWriter) Write(b []byte) (int, error) {
+	n, err := e.w.Write(b)
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }

@@ -135,6 +135,7 @@ func TestStdoutWriteErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"render", folded},
 		{"collapse", folded},
+		{"collapse", realCapture(t)},
 		{"diff", "--folded", folded, folded},
 		{"diff", folded, folded},
 		{"symbolize", "-e", bin, hotAddr},

@@ -103,43 +103,9 @@ const maxSniff = 64 << 20
 // wrapping io.ErrUnexpectedEOF, whichever reader was reading it.
 // Undetectable input returns an error wrapping ErrUnknownFormat.
 func Read(r io.Reader, opts Options) (*flamegraph.Profile, Stats, error) {
-	format, err := ParseFormat(string(opts.Format))
+	format, in, err := open(r, opts.Format)
 	if err != nil {
 		return nil, Stats{}, err
-	}
-	br := bufio.NewReaderSize(r, sniffSize)
-	head, err := br.Peek(2)
-	if err != nil && err != io.EOF {
-		return nil, Stats{}, fmt.Errorf("collapse: reading input: %w", err)
-	}
-	var in io.Reader = br
-	if stream.IsGzip(head) {
-		zr, err := stream.Gunzip(br)
-		if err != nil {
-			return nil, Stats{}, fmt.Errorf("collapse: reading gzip input: %w", err)
-		}
-		in = bufio.NewReaderSize(zr, sniffSize)
-	}
-	if format == FormatAuto {
-		head, f, complete, more, err := sniff(in)
-		if err != nil {
-			return nil, Stats{}, fmt.Errorf("collapse: reading input: %w", err)
-		}
-		format = f
-		if format == "" && complete && isBlank(head) {
-			// Nothing but blank and comment lines: an empty profile, which
-			// a renderer reports as such, not an unknown format.
-			format = FormatFolded
-		}
-		if format == "" {
-			why := ""
-			if more {
-				why = fmt.Sprintf(" (its first %d MiB decide nothing)", maxSniff>>20)
-			}
-			return nil, Stats{}, fmt.Errorf("%w: not pprof, bpftrace map output, perf script or folded stacks; the input starts with %q%s",
-				ErrUnknownFormat, firstLine(head), why)
-		}
-		in = io.MultiReader(bytes.NewReader(head), in)
 	}
 	switch format {
 	case FormatPerf:
@@ -151,6 +117,76 @@ func Read(r io.Reader, opts Options) (*flamegraph.Profile, Stats, error) {
 	}
 	p, err := flamegraph.Parse(in)
 	return p, Stats{Format: FormatFolded}, err
+}
+
+// open returns the format of r, detected as Read does it when format is ""
+// or FormatAuto, and the input to read in that format: r, unzipped when it
+// is gzipped.
+func open(r io.Reader, format Format) (Format, io.Reader, error) {
+	format, err := ParseFormat(string(format))
+	if err != nil {
+		return "", nil, err
+	}
+	br := bufio.NewReaderSize(r, sniffSize)
+	head, err := br.Peek(2)
+	if err != nil && err != io.EOF {
+		return "", nil, fmt.Errorf("collapse: reading input: %w", err)
+	}
+	var in io.Reader = br
+	if stream.IsGzip(head) {
+		zr, err := stream.Gunzip(br)
+		if err != nil {
+			return "", nil, fmt.Errorf("collapse: reading gzip input: %w", err)
+		}
+		in = bufio.NewReaderSize(zr, sniffSize)
+	}
+	if format != FormatAuto {
+		return format, in, nil
+	}
+	head, format, complete, more, err := sniff(in)
+	if err != nil {
+		return "", nil, fmt.Errorf("collapse: reading input: %w", err)
+	}
+	if format == "" && complete && isBlank(head) {
+		// Nothing but blank and comment lines: an empty profile, which
+		// a renderer reports as such, not an unknown format.
+		format = FormatFolded
+	}
+	if format == "" {
+		why := ""
+		if more {
+			why = fmt.Sprintf(" (its first %d MiB decide nothing)", maxSniff>>20)
+		}
+		return "", nil, fmt.Errorf("%w: not pprof, bpftrace map output, perf script or folded stacks; the input starts with %q%s",
+			ErrUnknownFormat, firstLine(head), why)
+	}
+	return format, io.MultiReader(bytes.NewReader(head), in), nil
+}
+
+// WriteFolded reads a profile as Read does and writes it to w in folded
+// form, as flamegraph.Profile.WriteTo writes Read's profile, with the same
+// bytes. It returns the lines the reader skipped and its Stats. `perf
+// script` input is written from the reader's own tables, without making
+// the profile (see PerfWriteFolded). On a read error nothing is written.
+func WriteFolded(w io.Writer, r io.Reader, opts Options) (flamegraph.Skipped, Stats, error) {
+	format, in, err := open(r, opts.Format)
+	if err != nil {
+		return flamegraph.Skipped{}, Stats{}, err
+	}
+	if format == FormatPerf {
+		return PerfWriteFolded(w, in, opts.Perf)
+	}
+	opts.Format = format
+	p, stats, err := Read(in, opts)
+	if err != nil {
+		var skipped flamegraph.Skipped
+		if p != nil {
+			skipped = p.Skipped
+		}
+		return skipped, stats, err
+	}
+	_, err = p.WriteTo(w)
+	return p.Skipped, stats, err
 }
 
 // sniff reads the start of r and detects its format: sniffSize bytes, then

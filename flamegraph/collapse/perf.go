@@ -95,3 +95,18 @@ func perf(r io.Reader, opts PerfOptions, sizes perfscript.Sizes) (*flamegraph.Pr
 	}
 	return p, stats, nil
 }
+
+// PerfWriteFolded folds `perf script` text as Perf does and writes the
+// stacks to w in folded form, the bytes flamegraph.Profile.WriteTo writes
+// of Perf's profile, without making the profile: with one thread each
+// stack's text goes straight into the output buffer, so the texts of all
+// stacks are never in memory at once. It returns the lines skipped and the
+// Stats. On a read error nothing is written.
+func PerfWriteFolded(w io.Writer, r io.Reader, opts PerfOptions) (flamegraph.Skipped, Stats, error) {
+	skipped, st, err := perfscript.WriteFolded(w, r, perfscript.Options(opts), perfscript.DefaultSizes)
+	stats := Stats{Format: FormatPerf, Perf: PerfStats(st)}
+	if err != nil {
+		return skipped, stats, fmt.Errorf("collapse: reading perf script: %w", err)
+	}
+	return skipped, stats, nil
+}

@@ -530,6 +530,14 @@ func FuzzPerf(f *testing.F) {
 		if st.Samples < len(p.Stacks) || p.Skipped.Lines > bytes.Count(in, []byte("\n"))+1 {
 			t.Fatalf("stats %+v, skipped %+v for %d stacks", st, p.Skipped, len(p.Stacks))
 		}
+		var out strings.Builder
+		skipped, stats, err := PerfWriteFolded(&out, bytes.NewReader(in), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != want || skipped != p.Skipped || stats.Perf != st {
+			t.Fatalf("PerfWriteFolded: got\n%s%+v %+v\nwant\n%s%+v %+v", out.String(), skipped, stats.Perf, want, p.Skipped, st)
+		}
 		chunk := 1 + int(flags)%61
 		for _, c := range []struct{ threads, memo int }{{1, 0}, {1, 300}, {3, perfscript.DefaultSizes.Memo}} {
 			o := opts

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -85,6 +86,48 @@ func TestPerfSystemWideMatchesPerl(t *testing.T) {
 		}
 		if st.Perf.Samples != 39880 || len(p.Stacks) != 12642 || p.Skipped.Lines != 0 {
 			t.Errorf("%s: %d samples, %d stacks, %s; want 39880 samples, 12642 stacks, no skipped lines", c.name, st.Perf.Samples, len(p.Stacks), p.Skipped)
+		}
+	}
+}
+
+// TestPerfWriteFoldedSystemWide writes the stacks of the real system-wide
+// capture with PerfWriteFolded, with one goroutine and two: the bytes are
+// stackcollapse-perf.pl's, and with one goroutine it allocates less than
+// Perf by at least the size of the stacks' texts, which it never holds.
+func TestPerfWriteFoldedSystemWide(t *testing.T) {
+	in := systemWide(t)
+	want := strings.TrimSpace(string(golden.Read(t, systemWideGolden)))
+	var alloc runtime.MemStats
+	allocated := func() uint64 {
+		runtime.ReadMemStats(&alloc)
+		return alloc.TotalAlloc
+	}
+	for _, threads := range []int{1, 2} {
+		opts := PerfOptions{Threads: threads}
+		before := allocated()
+		p, _, err := Perf(bytes.NewReader(in), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		perfAlloc := allocated() - before
+
+		var out bytes.Buffer
+		out.Grow(16 << 20)
+		before = allocated()
+		skipped, st, err := PerfWriteFolded(&out, bytes.NewReader(in), opts)
+		writeAlloc := allocated() - before
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(out.Bytes())
+		if got := hex.EncodeToString(sum[:]); got != want {
+			t.Errorf("threads %d: %d bytes, SHA-256 %s; stackcollapse-perf.pl's is %s", threads, out.Len(), got, want)
+		}
+		if st.Perf.Samples != 39880 || skipped.Lines != 0 || st.Format != FormatPerf {
+			t.Errorf("threads %d: %+v, %s; want 39880 perf samples, no skipped lines", threads, st, skipped)
+		}
+		if texts := uint64(out.Len()); threads == 1 && writeAlloc+texts > perfAlloc {
+			t.Errorf("PerfWriteFolded allocated %d bytes, Perf %d: want at least the %d bytes of the texts (%d stacks) less", writeAlloc, perfAlloc, texts, len(p.Stacks))
 		}
 	}
 }

@@ -28,5 +28,7 @@
 // [Read] is the entry point: it folds the input with one parser, or, with
 // [Options].Threads > 1, cuts it at sample boundaries and folds the chunks
 // in worker goroutines (parallel.go), then merges their sorted stacks into
-// one sorted profile.
+// one sorted profile. [WriteFolded] folds the input the same way and writes
+// the folded text: with one parser each stack's text is made in the output
+// buffer (write.go), so the texts are never all in memory.
 package perfscript

@@ -34,8 +34,12 @@ type Sizes struct {
 	Memo int
 }
 
-// DefaultSizes are the sizes collapse.Perf uses.
-var DefaultSizes = Sizes{Chunk: 1 << 20, MaxChunk: 64 << 20, Memo: 8 << 20}
+// DefaultSizes are the sizes collapse.Perf uses. A chunk of 256 KiB stays
+// in a core's cache (1 MiB of L2 on the machine measured) between the
+// read that copies it there and the parsing of it: on the real capture of
+// bench/collapse-render that takes a tenth less CPU time than 1 MiB, and
+// 128 KiB no less.
+var DefaultSizes = Sizes{Chunk: 256 << 10, MaxChunk: 64 << 20, Memo: 8 << 20}
 
 // Stats describes what Read read beyond the folded stacks, with the
 // meanings of collapse.PerfStats (whose fields these are, in the same
@@ -52,19 +56,28 @@ type Stats struct {
 // error is returned as it is, with the profile and stats of what was read
 // before it.
 func Read(r io.Reader, opts Options, sizes Sizes) (*flamegraph.Profile, Stats, error) {
-	var (
-		ps    []*parser
-		event []byte
-		err   error
-	)
-	if opts.Threads > 1 {
-		ps, event, err = readParallel(r, opts, sizes)
-	} else {
-		p := newParser(opts, sizes.Memo)
-		err = p.readAll(r, make([]byte, sizes.Chunk))
-		ps, event = []*parser{p}, p.filter
-	}
+	ps, event, err := readParsers(r, opts, sizes)
 	prof := merge(ps)
+	var st Stats
+	st, prof.Unit = summary(ps, event)
+	return prof, st, err
+}
+
+// readParsers folds r with opts.Threads goroutines (one when it is 0 or 1) and
+// returns their parsers, with the skipped lines of all in the first, and
+// the event type kept.
+func readParsers(r io.Reader, opts Options, sizes Sizes) ([]*parser, []byte, error) {
+	if opts.Threads > 1 {
+		return readParallel(r, opts, sizes)
+	}
+	p := newParser(opts, sizes.Memo)
+	err := p.readAll(r, make([]byte, sizes.Chunk))
+	return []*parser{p}, p.filter, err
+}
+
+// summary returns the stats of what the parsers read, keeping event, and
+// the unit of their counts.
+func summary(ps []*parser, event []byte) (Stats, string) {
 	st := Stats{Event: string(event)}
 	weighted := false
 	for _, p := range ps {
@@ -73,8 +86,7 @@ func Read(r io.Reader, opts Options, sizes Sizes) (*flamegraph.Profile, Stats, e
 		st.Filtered += p.filtered
 		st.Truncated = st.Truncated || p.truncated
 	}
-	prof.Unit = unit(event, weighted)
-	return prof, st, err
+	return st, unit(event, weighted)
 }
 
 // readAll parses r through buf, which grows only for a line longer than it.

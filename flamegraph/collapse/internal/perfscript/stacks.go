@@ -205,13 +205,32 @@ func (st *stackSorter) compare(a, b int32, d int) int {
 	}
 }
 
-// sortedStacks returns the stacks' texts and counts, sorted by text.
-func (p *parser) sortedStacks() ([]string, []float64) {
+// sortedOrder returns the indexes of the stacks, sorted by their texts.
+func (p *parser) sortedOrder() []int32 {
 	order := make([]int32, len(p.counts))
 	for i := range order {
 		order[i] = int32(i)
 	}
 	newStackSorter(p).sort(order, 0)
+	return order
+}
+
+// appendText appends the text of stack i to b: its names, root first,
+// joined by ';'.
+func (p *parser) appendText(b []byte, i int32) []byte {
+	seq := p.stacks.seq(int(i))
+	for j := len(seq) - 1; j >= 0; j-- {
+		b = append(b, p.names.text(int32(seq[j]))...)
+		if j > 0 {
+			b = append(b, ';')
+		}
+	}
+	return b
+}
+
+// sortedStacks returns the stacks' texts and counts, sorted by text.
+func (p *parser) sortedStacks() ([]string, []float64) {
+	order := p.sortedOrder()
 	n := 0
 	for _, i := range order {
 		for _, id := range p.stacks.seq(int(i)) {
@@ -221,13 +240,7 @@ func (p *parser) sortedStacks() ([]string, []float64) {
 	buf := make([]byte, 0, n)
 	ends := make([]int, len(order))
 	for k, i := range order {
-		seq := p.stacks.seq(int(i))
-		for j := len(seq) - 1; j >= 0; j-- {
-			buf = append(buf, p.names.text(int32(seq[j]))...)
-			if j > 0 {
-				buf = append(buf, ';')
-			}
-		}
+		buf = p.appendText(buf, i)
 		ends[k] = len(buf)
 	}
 	texts := make([]string, len(order))
