@@ -16,7 +16,7 @@ type frame struct {
 
 // parser folds `perf script` lines into stack counts. It holds only the
 // sample being read (as the name ids of its frames), a bounded table of
-// distinct lines, and one entry per distinct stack and name.
+// distinct symbols, and one entry per distinct stack and name.
 type parser struct {
 	kernel, jit, addrs, pid, tid bool
 
@@ -38,18 +38,18 @@ type parser struct {
 	// tableLimit bytes (the memo, which takes no more than the other half,
 	// stops growing then).
 	syms       symTable
-	mods       byteSet[struct{}]
+	mods       byteSet
 	modID      int32 // the id of lastMod in mods
-	memo       memo // of sample bodies (memo.go)
+	memo       memo  // of sample bodies (memo.go)
 	body       bodyState
 	buffers    int // calls of feed, which each get a buffer
-	pnames     byteSet[struct{}]
+	pnames     byteSet
 	pnameIDs   []uint32 // the name ids of the process frames
 	pnameSpans []span   // each process frame's in pnameIDs
 	tableLimit int
 
 	// Distinct names and stacks (stacks.go), and the stacks' counts.
-	names  byteSet[struct{}]
+	names  byteSet
 	stacks seqTable // name ids → stack
 	counts []float64
 
@@ -65,6 +65,7 @@ type parser struct {
 	lastNote note
 	noteOK   bool
 
+	parsed    int // symbols whose frames were made (once per symbol, dso and java flag)
 	recalled  int // samples whose lines after the second came from the memo
 	lines     int // lines read, for Skipped
 	skipped   flamegraph.Skipped

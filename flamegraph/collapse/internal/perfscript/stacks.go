@@ -98,7 +98,7 @@ func newStackSorter(p *parser) *stackSorter {
 // "x;" comes after x and the names that start with x and a byte below ';',
 // before the next name: among the names placed there, the longest first
 // (they start with one another).
-func rankNames(names *byteSet[struct{}]) []int32 {
+func rankNames(names *byteSet) []int32 {
 	n := len(names.entries)
 	byText := make([]int32, n)
 	for i := range byText {

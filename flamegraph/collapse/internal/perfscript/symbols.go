@@ -117,6 +117,7 @@ func (p *parser) symNames(pc, sym, mod []byte) []uint32 {
 	}
 	if s.made&(1<<j) == 0 {
 		p.symbolFrames(pc, sym, mod)
+		p.parsed++
 		first := len(t.names)
 		t.names = p.frameNames(t.names)
 		if len(t.names)-first == 1 {
