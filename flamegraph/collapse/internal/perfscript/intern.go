@@ -55,23 +55,6 @@ func (s *byteSet) text(id int32) []byte {
 // hash returns the hash of b.
 func (s *byteSet) hash(b []byte) uint32 { return uint32(maphash.Bytes(setSeed, b)) }
 
-// lookup returns the id of b, whose hash is h, or -1.
-func (s *byteSet) lookup(b []byte, h uint32) int32 {
-	if len(s.slots) == 0 {
-		return -1
-	}
-	mask := uint32(len(s.slots) - 1)
-	for k := h & mask; ; k = (k + 1) & mask {
-		slot := s.slots[k]
-		if slot.id1 == 0 {
-			return -1
-		}
-		if slot.hash == h && string(s.store.text(s.entries[slot.id1-1].at)) == string(b) {
-			return slot.id1 - 1
-		}
-	}
-}
-
 // find returns the id of b, and whether it was added (was new).
 func (s *byteSet) find(b []byte) (id int32, added bool) {
 	h := s.hash(b)
