@@ -2,7 +2,6 @@ package perfscript
 
 import (
 	"bytes"
-	"encoding/binary"
 
 	"github.com/flamekit/flamekit/flamegraph"
 )
@@ -48,12 +47,6 @@ func splitFrameLine(l, last []byte) (pc, sym, mod []byte, same, ok bool) {
 		q, s, same = n-1, n-m-3, true
 	}
 	i := 0
-	if len(l) > 0 && l[0] == '\t' {
-		i++
-	}
-	for i+8 <= len(l) && binary.LittleEndian.Uint64(l[i:]) == lo*' ' {
-		i += 8 // perf pads addresses with spaces
-	}
 	for i < len(l) && isSpace(l[i]) {
 		i++
 	}
