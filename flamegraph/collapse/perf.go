@@ -61,7 +61,7 @@ type PerfStats struct {
 // perf inject makes from a jitdump ("jitted-PID-N.so").
 //
 // Perf streams: it holds one sample, one entry per distinct stack and
-// frame name, and a table of distinct lines and a memo of repeated sample
+// frame name, and a table of distinct symbols and a memo of repeated sample
 // bodies bounded to 8 MiB in all, never the input. Lines
 // starting with '#' are comments; lines it does not recognise are counted in
 // the profile's Skipped. CRLF line ends (which the perl does not read) and

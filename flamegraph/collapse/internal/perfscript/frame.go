@@ -9,38 +9,26 @@ import (
 // unknown is how perf script prints a symbol, or a dso, it does not know.
 const unknown = "[unknown]"
 
-// frame handles a frame line like
+// symbolFrames adds the frames of a frame line like
 //
 //	ffffffff8103ce3b native_safe_halt+0xb ([kernel.kallsyms])
 //
-// and reports whether it was one.
-func (p *parser) frame(l []byte) bool {
-	pc, raw, mod, same, ok := splitFrameLine(l, p.lastMod)
-	if !ok {
-		return false
-	}
-	if !same {
-		p.lastMod = append(p.lastMod[:0], mod...)
-		p.noteOK = false
-	}
-	if !p.inSample {
-		return true // a line of a sample that was filtered out
-	}
-	raw = trimOffset(raw)
+// from its address pc, its symbol raw without the offset and its dso mod,
+// which is lastMod.
+func (p *parser) symbolFrames(pc, raw, mod []byte) {
 	if len(raw) == 0 || raw[0] == '(' {
-		return true // no name, or a process name: no frame
+		return // no name, or a process name: no frame
 	}
 	name, ok := simpleName(raw)
 	if !ok || p.java && name[0] == 'L' || name[0] == '[' && string(name) == unknown {
 		p.rewrite(pc, raw, mod)
-		return true
+		return
 	}
 	n := p.noteFor()
 	if n == noteJIT && bytes.Contains(name, []byte(flamegraph.JITSuffix)) {
 		n = noteNone
 	}
 	p.frames = append(p.frames, frame{name: name, note: n})
-	return true
 }
 
 // splitFrameLine splits a frame line into the address, the symbol and the

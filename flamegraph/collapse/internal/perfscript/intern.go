@@ -7,13 +7,13 @@ import (
 )
 
 // byteSet gives each distinct byte string it is asked about an id, the
-// order of its first appearance, and keeps a value of type V with it: the
-// lines of the input (lines.go) and the names of frames (stacks.go). It
-// copies the strings into blocks that are never moved, so that growing
-// copies nothing but the entries.
-type byteSet[V any] struct {
+// order of its first appearance: the process frames and dsos of the input
+// (parser.go) and the names of frames (stacks.go). It copies the strings
+// into blocks that are never moved, so that growing copies nothing but the
+// entries.
+type byteSet struct {
 	store   blockStore
-	entries []setEntry[V]
+	entries []setEntry
 	slots   []setSlot // open addressing by hash
 }
 
@@ -25,56 +25,38 @@ type setSlot struct {
 	id1  int32
 }
 
-// setEntry is a string of a byteSet: where it is in the store, its hash,
-// and its value (in the same entry, which is one memory access).
-type setEntry[V any] struct {
+// setEntry is a string of a byteSet: where it is in the store and its
+// hash.
+type setEntry struct {
 	at   stored
 	hash uint32
-	val  V
 }
 
 // setSeed seeds the hashes of byteSets.
 var setSeed = maphash.MakeSeed()
 
 // size returns the bytes the set holds.
-func (s *byteSet[V]) size() int {
-	return s.store.size + len(s.entries)*int(unsafe.Sizeof(setEntry[V]{})) + len(s.slots)*8
+func (s *byteSet) size() int {
+	return s.store.size + len(s.entries)*int(unsafe.Sizeof(setEntry{})) + len(s.slots)*8
 }
 
 // reset empties the set, keeping its slots.
-func (s *byteSet[V]) reset() {
+func (s *byteSet) reset() {
 	s.store.reset()
 	s.entries = s.entries[:0]
 	clear(s.slots)
 }
 
 // text returns the string id.
-func (s *byteSet[V]) text(id int32) []byte {
+func (s *byteSet) text(id int32) []byte {
 	return s.store.text(s.entries[id].at)
 }
 
 // hash returns the hash of b.
-func (s *byteSet[V]) hash(b []byte) uint32 { return uint32(maphash.Bytes(setSeed, b)) }
-
-// lookup returns the id of b, whose hash is h, or -1.
-func (s *byteSet[V]) lookup(b []byte, h uint32) int32 {
-	if len(s.slots) == 0 {
-		return -1
-	}
-	mask := uint32(len(s.slots) - 1)
-	for k := h & mask; ; k = (k + 1) & mask {
-		slot := s.slots[k]
-		if slot.id1 == 0 {
-			return -1
-		}
-		if slot.hash == h && string(s.store.text(s.entries[slot.id1-1].at)) == string(b) {
-			return slot.id1 - 1
-		}
-	}
-}
+func (s *byteSet) hash(b []byte) uint32 { return uint32(maphash.Bytes(setSeed, b)) }
 
 // find returns the id of b, and whether it was added (was new).
-func (s *byteSet[V]) find(b []byte) (id int32, added bool) {
+func (s *byteSet) find(b []byte) (id int32, added bool) {
 	h := s.hash(b)
 	if len(s.entries) >= len(s.slots)/2 {
 		s.grow()
@@ -85,7 +67,7 @@ func (s *byteSet[V]) find(b []byte) (id int32, added bool) {
 		if slot.id1 == 0 {
 			id = int32(len(s.entries))
 			s.slots[k] = setSlot{h, id + 1}
-			s.entries = appendDoubling(s.entries, setEntry[V]{at: s.store.add(b), hash: h})
+			s.entries = appendDoubling(s.entries, setEntry{at: s.store.add(b), hash: h})
 			return id, true
 		}
 		if slot.hash == h && string(s.store.text(s.entries[slot.id1-1].at)) == string(b) {
@@ -96,7 +78,7 @@ func (s *byteSet[V]) find(b []byte) (id int32, added bool) {
 
 // grow doubles the slots (or makes the first ones) and places the strings
 // again.
-func (s *byteSet[V]) grow() {
+func (s *byteSet) grow() {
 	n := max(2*len(s.slots), 1<<12)
 	s.slots = make([]setSlot, n)
 	mask := uint32(n - 1)

@@ -64,12 +64,11 @@ func TestMemoIsExact(t *testing.T) {
 	}
 }
 
-// TestLinesParsedTwice folds a real capture and checks that each distinct
-// frame line was parsed at most twice (where it was read the first time,
-// and for the table of lines the second), that the memo served samples,
-// and that neither changes the folded stacks: with tables too small to
-// keep anything between samples, the text is the same.
-func TestLinesParsedTwice(t *testing.T) {
+// TestSymbolsParsedOnce folds a real capture and checks that the frames of
+// each distinct symbol (with its dso) were made once, that the memo served
+// samples, and that neither changes the folded stacks: with tables too
+// small to keep anything between samples, the text is the same.
+func TestSymbolsParsedOnce(t *testing.T) {
 	f, err := os.Open("../../testdata/perf/c-fp.txt.gz")
 	if err != nil {
 		t.Fatal(err)
@@ -80,43 +79,51 @@ func TestLinesParsedTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	var in bytes.Buffer
-	distinct := map[string]bool{}
-	lines := 0
+	lines, symbols := map[string]bool{}, map[string]bool{}
 	sc := bufio.NewScanner(zr)
 	for sc.Scan() {
 		if l := sc.Text(); strings.HasPrefix(l, "\t") {
-			distinct[l] = true
-			lines++
+			lines[l] = true
+			symbols[symbolOf(l)] = true
 		}
 		in.WriteString(sc.Text() + "\n")
 	}
 	p, got := fold(t, in.Bytes(), Options{}, DefaultSizes.Memo)
-	if p.noTable {
-		t.Error("the parser dropped its table of lines on a real capture")
-	}
-	if p.parsed+p.direct > 2*len(distinct) || p.parsed == 0 {
-		t.Errorf("parsed %d lines for the table and %d where they were; the capture has %d distinct frame lines (%d in all)", p.parsed, p.direct, len(distinct), lines)
+	if p.parsed > len(symbols) || p.parsed == 0 {
+		t.Errorf("made the frames of %d symbols; the capture has %d distinct symbols (%d distinct lines)", p.parsed, len(symbols), len(lines))
 	}
 	if p.recalled < p.samples/4 {
 		t.Errorf("the memo served %d of %d samples", p.recalled, p.samples)
 	}
 	small, want := fold(t, in.Bytes(), Options{}, 0)
 	if got != want {
-		t.Error("the tables of lines and bodies change the folded stacks")
+		t.Error("the tables of symbols and bodies change the folded stacks")
 	}
-	if small.recalled != 0 || small.parsed+small.direct < lines/2 {
-		t.Errorf("with no room for tables, the memo served %d samples and %d lines were parsed", small.recalled, small.parsed+small.direct)
+	if small.recalled != 0 || small.parsed <= p.parsed {
+		t.Errorf("with no room for tables, the memo served %d samples and the frames of %d symbols were made", small.recalled, small.parsed)
 	}
 }
 
-// TestTableDroppedWhenLinesDoNotRepeat folds samples whose lines carry
-// random offsets, as generated captures do: the parser drops its table of
-// lines and parses them where they are, with the same stacks.
-func TestTableDroppedWhenLinesDoNotRepeat(t *testing.T) {
+// symbolOf returns the symbol of frame line l without its offset, with its
+// dso: "\t  addr sym+0x1f (dso)" gives "sym (dso)".
+func symbolOf(l string) string {
+	_, rest, _ := strings.Cut(strings.TrimLeft(l, " \t"), " ")
+	k := strings.LastIndex(rest, " (")
+	sym, mod := strings.TrimLeft(rest[:k], " "), rest[k:]
+	if i := strings.LastIndex(sym, "+0x"); i >= 0 && strings.Trim(sym[i+3:], "0123456789abcdef") == "" {
+		sym = sym[:i]
+	}
+	return sym + mod
+}
+
+// TestOffsetsDoNotMatter folds samples whose lines carry random addresses
+// and offsets, as generated captures do, so that no line repeats: the
+// frames of each symbol are still made once, with the right stacks.
+func TestOffsetsDoNotMatter(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	var in strings.Builder
 	want := map[string]int{}
-	for range 3 * tableWindow {
+	for range 3000 {
 		leaf, mid := rnd.IntN(50), rnd.IntN(20)
 		fmt.Fprintf(&in, "cmd 1 1.0: 1 cpu-clock:\n")
 		fmt.Fprintf(&in, "\t%x leaf%d+0x%x (/x)\n", rnd.Uint32(), leaf, rnd.IntN(4096))
@@ -125,8 +132,8 @@ func TestTableDroppedWhenLinesDoNotRepeat(t *testing.T) {
 		want[fmt.Sprintf("cmd;main;mid%d;leaf%d", mid, leaf)]++
 	}
 	p, got := fold(t, []byte(in.String()), Options{}, DefaultSizes.Memo)
-	if !p.noTable {
-		t.Error("the parser kept its table of lines")
+	if p.parsed > 50+20+1 {
+		t.Errorf("made the frames of %d symbols, want at most %d", p.parsed, 50+20+1)
 	}
 	var lines []string
 	for s, n := range want {

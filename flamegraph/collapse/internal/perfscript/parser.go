@@ -2,6 +2,7 @@ package perfscript
 
 import (
 	"bytes"
+	"hash/maphash"
 
 	"github.com/flamekit/flamekit/flamegraph"
 )
@@ -15,7 +16,7 @@ type frame struct {
 
 // parser folds `perf script` lines into stack counts. It holds only the
 // sample being read (as the name ids of its frames), a bounded table of
-// distinct lines, and one entry per distinct stack and name.
+// distinct symbols, and one entry per distinct stack and name.
 type parser struct {
 	kernel, jit, addrs, pid, tid bool
 
@@ -31,28 +32,24 @@ type parser struct {
 	weighted bool     // a kept sample had a period other than 1
 	seq      []uint32 // the name ids of its frames, leaf first (stacks.go)
 	hash     uint64   // the hash of seq so far (hashID)
-	prev     lineID   // the last line read in the sample, or noLine
 
-	// The tables of distinct lines and process frames, which are emptied,
-	// between samples, when they take more than half of tableLimit bytes
-	// (the memo, which takes no more than the other half, stops growing
-	// then). The
-	// table of lines is dropped for good (noTable) when, over tableWindow
-	// samples, fewer lines were foreseen (parser.predicted) than looked up.
-	table      lineTable
-	noTable    bool
-	foreseen   int
-	looked     int
-	memo       memo // of sample bodies (memo.go)
+	// The tables of distinct symbols, dsos and process frames, which are
+	// emptied, between samples, when they take more than half of
+	// tableLimit bytes (the memo, which takes no more than the other half,
+	// stops growing then).
+	syms       symTable
+	mods       byteSet
+	modID      int32 // the id of lastMod in mods
+	memo       memo  // of sample bodies (memo.go)
 	body       bodyState
 	buffers    int // calls of feed, which each get a buffer
-	pnames     byteSet[struct{}]
+	pnames     byteSet
 	pnameIDs   []uint32 // the name ids of the process frames
 	pnameSpans []span   // each process frame's in pnameIDs
 	tableLimit int
 
 	// Distinct names and stacks (stacks.go), and the stacks' counts.
-	names  byteSet[struct{}]
+	names  byteSet
 	stacks seqTable // name ids → stack
 	counts []float64
 
@@ -68,8 +65,7 @@ type parser struct {
 	lastNote note
 	noteOK   bool
 
-	parsed    int // lines parsed for the table of lines (once per line and java flag)
-	direct    int // lines parsed where they are (directLine)
+	parsed    int // symbols whose frames were made (once per symbol, dso and java flag)
 	recalled  int // samples whose lines after the second came from the memo
 	lines     int // lines read, for Skipped
 	skipped   flamegraph.Skipped
@@ -77,10 +73,6 @@ type parser struct {
 	filtered  int // samples dropped for their event type
 	truncated bool
 }
-
-// tableWindow is the number of samples over which the parser checks that
-// the table of lines pays.
-const tableWindow = 1000
 
 // newParser returns a parser for opts whose tables may take limit bytes.
 func newParser(opts Options, limit int) *parser {
@@ -90,9 +82,9 @@ func newParser(opts Options, limit int) *parser {
 		addrs:      opts.Addrs,
 		pid:        opts.PID,
 		tid:        opts.TID,
-		prev:       noLine,
 		tableLimit: limit,
 	}
+	p.modID, _ = p.mods.find(nil)
 	if opts.EventFilter != "" {
 		p.setFilter([]byte(opts.EventFilter))
 	}
@@ -110,11 +102,8 @@ func (p *parser) setFilter(ev []byte) {
 //
 // A line that starts with a tab or a space is a frame line (or junk): after
 // a sample's second line, the rest may come from the memo (memo.go); else
-// the line is found in the table of lines, first as the line that followed
-// the previous one last time, or parsed where it is (directLine). Other
-// lines go to line.
+// the line is split where it is (frameLine). Other lines go to line.
 func (p *parser) feed(data []byte, atEOF bool) int {
-	t := &p.table
 	p.buffers++
 	i := 0
 	for i < len(data) {
@@ -125,27 +114,12 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 					continue
 				}
 			}
-			id, n := noLine, -1
-			if !p.noTable {
-				id, n = p.predicted(data, i)
-			}
+			n := bytes.IndexByte(data[i:], '\n')
 			if n < 0 {
-				if n = bytes.IndexByte(data[i:], '\n'); n < 0 {
-					break
-				}
-				if !p.noTable {
-					id = t.lookup(data[i : i+n])
-					p.looked++
-				}
-			} else {
-				p.foreseen++
+				break
 			}
 			p.lines++
-			if id == noLine {
-				p.directLine(data[i : i+n])
-			} else {
-				p.frameLine(id)
-			}
+			p.frameLine(data[i : i+n])
 			i += n + 1
 			if p.body.lines == 2 && p.body.restAt == 0 {
 				p.body.restAt, p.body.buffer, p.body.restSeq = i, p.buffers, len(p.seq)
@@ -178,77 +152,41 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 	return i
 }
 
-// predicted returns the line that data holds from i and its length, when
-// it is one of the two lines that followed the previous line of the sample
-// last, or else -1.
-func (p *parser) predicted(data []byte, i int) (lineID, int) {
-	if p.prev == noLine {
-		return noLine, -1
-	}
-	t := &p.table
-	for _, next := range t.info(p.prev).next {
-		if next == noLine {
-			break
-		}
-		if k, ok := t.follows(next, data, i); ok {
-			return next, k
-		}
-	}
-	return noLine, -1
-}
-
-// frameLine handles the line id that starts with a tab or a space: in a
-// sample, the name ids of its frames are kept when it is a frame line, and
-// the line that came before learns that it came next.
-func (p *parser) frameLine(id lineID) {
-	t := &p.table
-	if !t.info(id).isFrame {
+// frameLine handles a line that is not a header: in a sample, the name ids
+// of its frames are kept when it is a frame line, and else it is skipped.
+func (p *parser) frameLine(l []byte) {
+	l = trimCR(l)
+	pc, raw, mod, same, ok := splitFrameLine(l, p.lastMod)
+	if !ok {
 		p.body.clean = false
-		p.skipped.Add(p.lines, trimCR(t.text(id)))
+		p.skipped.Add(p.lines, l)
 		return
+	}
+	if !same {
+		p.lastMod = append(p.lastMod[:0], mod...)
+		p.noteOK = false
+		p.modID, _ = p.mods.find(mod)
 	}
 	if !p.inSample {
 		return // a line of a sample that was filtered out
 	}
 	if p.body.lines++; p.body.lines == 2 {
-		p.body.second = t.set.entries[id].hash
+		p.body.second = uint32(maphash.Bytes(setSeed, l))
 	}
-	if p.prev != noLine {
-		if next := &t.info(p.prev).next; next[0] != id {
-			next[0], next[1] = id, next[0]
-		}
+	raw = trimOffset(raw)
+	var names []uint32
+	if p.addrs && bytes.Contains(raw, []byte(unknown)) {
+		// Named after its address: parsed where it is.
+		p.symbolFrames(pc, raw, mod)
+		k := len(p.seq)
+		p.seq = p.frameNames(p.seq)
+		names = p.seq[k:]
+	} else {
+		names = p.symNames(pc, raw, mod)
+		p.seq = append(p.seq, names...)
 	}
-	p.prev = id
 	h := p.hash
-	for _, n := range p.lineNames(id) {
-		p.seq = append(p.seq, n)
-		h = hashID(h, n)
-	}
-	p.hash = h
-}
-
-// directLine handles a line that starts with a tab or a space and is not
-// in the table of lines: it is parsed where it is, and the line after it is
-// not predicted.
-func (p *parser) directLine(l []byte) {
-	l = trimCR(l)
-	p.direct++
-	if !p.frame(l) {
-		p.body.clean = false
-		p.skipped.Add(p.lines, l)
-		return
-	}
-	if !p.inSample {
-		return
-	}
-	if p.body.lines++; p.body.lines == 2 {
-		p.body.second = p.table.set.hash(l)
-	}
-	p.prev = noLine
-	k := len(p.seq)
-	p.seq = p.frameNames(p.seq)
-	h := p.hash
-	for _, n := range p.seq[k:] {
+	for _, n := range names {
 		h = hashID(h, n)
 	}
 	p.hash = h
@@ -277,11 +215,7 @@ func (p *parser) other(l []byte) {
 	if !isSpace(l[0]) && p.header(l) {
 		return
 	}
-	if p.noTable {
-		p.directLine(l)
-		return
-	}
-	p.frameLine(p.table.find(l))
+	p.frameLine(l)
 }
 
 // reset forgets the sample being read.
@@ -289,7 +223,6 @@ func (p *parser) reset() {
 	p.inSample = false
 	p.seq = p.seq[:0]
 	p.hash = 0
-	p.prev = noLine
 	p.body = bodyState{}
 }
 
@@ -300,23 +233,21 @@ func (p *parser) endSample() {
 	}
 	p.counts[p.sampleStack()] += p.period
 	p.samples++
-	if p.samples%tableWindow == 0 && !p.noTable {
-		p.checkTable()
-	}
 	p.reset()
 }
 
 // startSample makes the state of a new sample whose process frame p.pname
 // was just set, emptying the tables first when they are full.
 func (p *parser) startSample() {
-	if p.body.lines == 0 && p.table.size()+p.pnames.size()+len(p.pnameIDs)*4 > p.tableLimit/2 {
-		p.table.reset()
+	if p.body.lines == 0 && p.syms.size()+p.mods.size()+p.pnames.size()+len(p.pnameIDs)*4 > p.tableLimit/2 {
+		p.syms.reset()
+		p.mods.reset()
+		p.modID, _ = p.mods.find(p.lastMod)
 		p.pnames.reset()
 		for i := range p.memo.entries {
 			p.memo.entries[i].last.stack = 0 // their process frames are gone
 		}
 		p.pnameIDs, p.pnameSpans = p.pnameIDs[:0], p.pnameSpans[:0]
-		p.prev = noLine
 	}
 	id, added := p.pnames.find(p.pname)
 	if added {

@@ -27,7 +27,7 @@ type Sizes struct {
 	// MaxChunk bounds a chunk that has no sample boundary; past it the
 	// parallel reader goes on with one goroutine.
 	MaxChunk int
-	// Memo bounds the bytes the table of distinct lines (lines.go) and the
+	// Memo bounds the bytes the table of distinct symbols (symbols.go) and the
 	// memo of sample bodies (memo.go) take, half each: past its half, the
 	// table is emptied between samples, and the memo keeps no more; 0
 	// keeps nothing between samples.

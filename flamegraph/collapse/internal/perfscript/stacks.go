@@ -32,28 +32,6 @@ func (p *parser) appendNames(ids []uint32, b []byte) []uint32 {
 	}
 }
 
-// lineNames returns the name ids of the frames of frame line id, leaf
-// first, in the sample being read (whose process frame may start with
-// "java"), parsing the line the first time.
-func (p *parser) lineNames(id lineID) []uint32 {
-	t := &p.table
-	j := 0
-	if p.java {
-		j = 1
-	}
-	info := t.info(id)
-	if !info.made[j] {
-		p.frame(trimCR(t.text(id)))
-		p.parsed++
-		first := len(t.names)
-		t.names = p.frameNames(t.names)
-		info.names[j] = span{uint32(first), uint32(len(t.names) - first)}
-		info.made[j] = true
-	}
-	s := info.names[j]
-	return t.names[s.off : s.off+s.n : s.off+s.n]
-}
-
 // frameNames appends to ids the name ids of the frames parser.frame made
 // of a line, and forgets them.
 func (p *parser) frameNames(ids []uint32) []uint32 {
@@ -120,7 +98,7 @@ func newStackSorter(p *parser) *stackSorter {
 // "x;" comes after x and the names that start with x and a byte below ';',
 // before the next name: among the names placed there, the longest first
 // (they start with one another).
-func rankNames(names *byteSet[struct{}]) []int32 {
+func rankNames(names *byteSet) []int32 {
 	n := len(names.entries)
 	byText := make([]int32, n)
 	for i := range byText {

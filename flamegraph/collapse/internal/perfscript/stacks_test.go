@@ -22,7 +22,7 @@ func compareNames(x []byte, xMore bool, y []byte, yMore bool) int {
 // checkRanks checks rankNames on names against a sort by compareNames.
 func checkRanks(t *testing.T, names []string) {
 	t.Helper()
-	var set byteSet[struct{}]
+	var set byteSet
 	for _, n := range names {
 		set.find([]byte(n))
 	}
