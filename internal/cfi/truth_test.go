@@ -2,6 +2,7 @@ package cfi
 
 import (
 	"debug/elf"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -25,9 +26,10 @@ func openELF(t testing.TB, path string) *elf.File {
 // programs the test builds.
 func truthBinaries(t *testing.T) map[string]string {
 	t.Helper()
-	libc, xz := "/lib/x86_64-linux-gnu/libc.so.6", "/usr/bin/xz"
+	libc, xz, libstdcxx := "/lib/x86_64-linux-gnu/libc.so.6", "/usr/bin/xz", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6"
 	testenv.RequireFile(t, libc, "the C library")
 	testenv.RequireFile(t, xz, "apt-get install xz-utils")
+	testenv.RequireFile(t, libstdcxx, "apt-get install libstdc++6")
 	src := func(name string) []string {
 		p, err := filepath.Abs(filepath.Join("testdata", name))
 		if err != nil {
@@ -44,11 +46,36 @@ func truthBinaries(t *testing.T) map[string]string {
 	return map[string]string{
 		"libc":           libc,
 		"xz":             xz,
+		"libstdc++":      libstdcxx,
 		"omitfp":         testenv.BuildC(t, "gcc", "omitfp", src("omitfp.c"), "-O2", "-fomit-frame-pointer"),
 		"throw":          testenv.BuildC(t, "g++", "throw", src("throw.cc"), "-O2"),
 		"debug_frame":    debug,
 		"separate-debug": sep,
+		"go":             buildGo(t, src("spin.go.txt")[0]),
 	}
+}
+
+// buildGo builds the Go program in the file src (named .txt, so that go
+// vet and go build ./... leave it alone) and returns the binary.
+func buildGo(t *testing.T, src string) string {
+	t.Helper()
+	gotool := testenv.RequireTool(t, "go", "install Go")
+	dir := t.TempDir()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	main := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(main, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "spin")
+	cmd := exec.Command(gotool, "build", "-o", bin, main)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // TestAgreesWithReadelf checks every FDE's rows, at every address where
