@@ -69,17 +69,17 @@ type Save struct {
 // CFA-8. Rules are small and comparable, so that a Table holds each
 // distinct one once.
 type Rule struct {
-	CFA       CFAKind
-	CFAReg    uint8 // the register for CFAOtherRegister
-	CFAOffset int32
+	CFA    CFAKind
+	CFAReg uint8 // the register for CFAOtherRegister
 	// PLTThreshold is the (rip & 15) from which CFAPLT adds 8.
 	PLTThreshold uint8
 	// Signal marks a signal frame ('S' augmentation, __restore_rt): the
 	// return address is the interrupted instruction itself, not the one
 	// after a call, so it must not be decremented before a lookup.
-	Signal bool
-	RA     Save
-	RBP    Save
+	Signal    bool
+	CFAOffset int32
+	RA        Save
+	RBP       Save
 }
 
 // NormalRA reports whether the return address is where a call leaves it,
