@@ -33,9 +33,11 @@
 // rbp was saved (CFA plus an offset, or unchanged). What the rules of the
 // table cannot express is kept as its own kind rather than dropped: the
 // PLT's expression, rsp+8 plus 8 once rip&15 has passed the entry's push,
-// is CFAPLT; any other expression (glibc's signal trampoline
-// __restore_rt, whose CFA is loaded from the signal context) is
-// CFAExpression; a CFA in another register (stack realignment) is
+// is CFAPLT; the signal trampoline's (glibc's __restore_rt), which loads
+// the CFA from the signal context on the stack and finds the interrupted
+// rip and rbp there too, is CFADerefRSP with SaveAtRSP; any other
+// expression is CFAExpression, kept but not evaluated; a CFA in another
+// register (stack realignment, as in glibc's start code) is
 // CFAOtherRegister. Signal frames are flagged, since their return
 // address must not be decremented before a lookup.
 //

@@ -44,7 +44,8 @@ const maxRememberDepth = 64
 // regRule is the rule for one register column while a program runs.
 type regRule struct {
 	kind SaveKind
-	off  int64 // the offset, or the register for SaveInRegister
+	off  int64  // the offset, or the register for SaveInRegister
+	expr []byte // the expression of SaveExpression
 }
 
 // frameState is the row being built: the CFA rule and the rules of the
@@ -135,7 +136,7 @@ func (s *frameState) column(reg uint64, c *cie) *regRule {
 // set sets a column's rule, if the rows record it.
 func (p *program) set(reg uint64, kind SaveKind, off int64) {
 	if col := p.state.column(reg, p.f.cie); col != nil {
-		*col = regRule{kind, off}
+		*col = regRule{kind: kind, off: off}
 	}
 }
 
@@ -227,8 +228,10 @@ func (p *program) extended(op uint8, r *reader, inCIE bool) error {
 		p.set(reg, SaveInRegister, int64(r.uleb()))
 	case cfaExpression:
 		reg := r.uleb()
-		r.block()
-		p.set(reg, SaveExpression, 0)
+		e := r.block()
+		if col := p.state.column(reg, c); col != nil {
+			*col = regRule{kind: SaveExpression, expr: e}
+		}
 	case cfaValExpression:
 		reg := r.uleb()
 		r.block()
@@ -274,6 +277,8 @@ func (s *frameState) rule(c *cie) (Rule, error) {
 	case s.cfaExpr != nil:
 		if off, threshold, ok := pltExpression(s.cfaExpr); ok {
 			r.CFA, r.CFAOffset, r.PLTThreshold = CFAPLT, off, threshold
+		} else if off, ok := rspExpression(s.cfaExpr, true); ok {
+			r.CFA, r.CFAOffset = CFADerefRSP, off
 		} else {
 			r.CFA = CFAExpression
 		}
@@ -309,7 +314,29 @@ func (g regRule) save() (Save, error) {
 	if g.off < math.MinInt32 || g.off > math.MaxInt32 {
 		return Save{}, fmt.Errorf("%w: register saved at offset %d", ErrMalformed, g.off)
 	}
+	if g.kind == SaveExpression {
+		if off, ok := rspExpression(g.expr, false); ok {
+			return Save{Kind: SaveAtRSP, Offset: off}, nil
+		}
+	}
 	return Save{Kind: g.kind, Offset: int32(g.off)}, nil
+}
+
+// rspExpression recognises DW_OP_breg7 N, followed by DW_OP_deref when
+// deref is set, and returns N.
+func rspExpression(e []byte, deref bool) (int32, bool) {
+	r := &reader{b: e}
+	if r.u8() != 0x77 { // DW_OP_breg7
+		return 0, false
+	}
+	n := r.sleb()
+	if deref && r.u8() != 0x06 { // DW_OP_deref
+		return 0, false
+	}
+	if r.err != nil || r.off != len(e) || n < math.MinInt32 || n > math.MaxInt32 {
+		return 0, false
+	}
+	return int32(n), true
 }
 
 // pltExpression recognises the CFA expression of PLT entries,

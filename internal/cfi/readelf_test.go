@@ -127,7 +127,7 @@ func readelfCFA(r Rule) string {
 		return fmt.Sprintf("rbp%+d", r.CFAOffset)
 	case CFAOtherRegister:
 		return fmt.Sprintf("%s%+d", regName(int(r.CFAReg)), r.CFAOffset)
-	case CFAPLT, CFAExpression:
+	case CFAPLT, CFADerefRSP, CFAExpression:
 		return "exp"
 	}
 	return "none"
@@ -143,6 +143,8 @@ func sameSave(readelf string, s Save) bool {
 	switch s.Kind {
 	case SaveUnchanged:
 		return readelf == "u" || readelf == "s"
+	case SaveAtRSP:
+		return readelf == "exp"
 	case SaveInRegister:
 		return readelf == fmt.Sprintf("r%d (%s)", s.Offset, regName(int(s.Offset)))
 	}
@@ -151,9 +153,9 @@ func sameSave(readelf string, s Save) bool {
 
 // agreement counts what compareWithReadelf compared.
 type agreement struct {
-	fdes, agreeing, rows int
-	plt, expression      int
-	mismatches           []string
+	fdes, agreeing, rows   int
+	plt, deref, expression int
+	mismatches             []string
 }
 
 // compareWithReadelf parses the file's frame sections and checks every
@@ -225,6 +227,8 @@ func compareWithReadelf(t *testing.T, path string) agreement {
 			switch gr.CFA {
 			case CFAPLT:
 				a.plt++
+			case CFADerefRSP:
+				a.deref++
 			case CFAExpression:
 				a.expression++
 			}

@@ -27,6 +27,10 @@ const (
 	CFAPLT
 	// CFAExpression is any other DWARF expression: not evaluated here.
 	CFAExpression
+	// CFADerefRSP is the value in memory at rsp + CFAOffset: the
+	// expression of signal trampolines (__restore_rt), whose frame is the
+	// kernel's signal context, holding the interrupted rsp.
+	CFADerefRSP
 	// CFAOtherRegister is a register other than rsp and rbp (CFAReg) plus
 	// CFAOffset: stack realignment (glibc's start code, some -mavx
 	// prologues) keeps the CFA in r10 or similar, which an unwinder knows
@@ -51,7 +55,11 @@ const (
 	SaveIsCFA
 	// SaveInRegister is a value held in register Offset.
 	SaveInRegister
-	// SaveExpression is a value in memory at an address a DWARF
+	// SaveAtRSP is a value saved in memory at rsp + Offset, rsp being
+	// the frame's own: a DWARF expression of signal trampolines, which
+	// find the interrupted registers in the signal context on the stack.
+	SaveAtRSP
+	// SaveExpression is a value in memory at an address another DWARF
 	// expression computes; not evaluated here.
 	SaveExpression
 	// SaveValExpression is a value a DWARF expression computes.
@@ -101,6 +109,8 @@ func (r Rule) String() string {
 		cfa = fmt.Sprintf("plt(rsp%+d,%d)", r.CFAOffset, r.PLTThreshold)
 	case CFAExpression:
 		cfa = "exp"
+	case CFADerefRSP:
+		cfa = fmt.Sprintf("*(rsp%+d)", r.CFAOffset)
 	case CFAOtherRegister:
 		cfa = fmt.Sprintf("r%d%+d", r.CFAReg, r.CFAOffset)
 	}
@@ -111,7 +121,8 @@ func (r Rule) String() string {
 	return s
 }
 
-// String is readelf's notation: u, s, c-16, v+8, r12, exp, vexp.
+// String is readelf's notation, u, s, c-16, v+8, r12, exp, vexp, but for
+// SaveAtRSP, *(rsp+120).
 func (s Save) String() string {
 	switch s.Kind {
 	case SaveUnchanged:
@@ -124,6 +135,8 @@ func (s Save) String() string {
 		return fmt.Sprintf("v%+d", s.Offset)
 	case SaveInRegister:
 		return fmt.Sprintf("r%d", s.Offset)
+	case SaveAtRSP:
+		return fmt.Sprintf("*(rsp%+d)", s.Offset)
 	case SaveExpression:
 		return "exp"
 	default:

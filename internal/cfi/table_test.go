@@ -176,7 +176,10 @@ func TestPLT(t *testing.T) {
 
 // TestSignalFrame checks that libc's signal trampoline, __restore_rt
 // (named in its separate debug file), is flagged as a signal frame, from
-// the byte before it: an unwinder looks up a return address minus one.
+// the byte before it (an unwinder looks up a return address minus one),
+// and that its rule finds the interrupted context where the kernel's
+// struct rt_sigframe puts it: rsp at rsp+160, rip at rsp+168 and rbp at
+// rsp+120.
 func TestSignalFrame(t *testing.T) {
 	libc := "/lib/x86_64-linux-gnu/libc.so.6"
 	testenv.RequireFile(t, libc, "the C library")
@@ -185,9 +188,10 @@ func TestSignalFrame(t *testing.T) {
 	testenv.RequireFile(t, debug, "apt-get install libc6-dbg")
 	addr, _ := symbol(t, debug, "__restore_rt")
 	tab := buildFile(t, libc)
+	want := Rule{CFA: CFADerefRSP, CFAOffset: 160, Signal: true, RA: Save{SaveAtRSP, 168}, RBP: Save{SaveAtRSP, 120}}
 	for _, a := range []uint64{addr - 1, addr, addr + 8} {
-		if r, ok := tab.Lookup(a); !ok || !r.Signal || r.CFA != CFAExpression {
-			t.Errorf("__restore_rt%+d: %v, %v; want a signal frame with its CFA an expression", int64(a-addr), r, ok)
+		if r, ok := tab.Lookup(a); !ok || r != want {
+			t.Errorf("__restore_rt%+d: %v, %v; want %v", int64(a-addr), r, ok, want)
 		}
 	}
 	if r, _ := tab.Lookup(addr + 0x20); r.Signal {

@@ -85,8 +85,8 @@ func TestAgreesWithReadelf(t *testing.T) {
 	for name, path := range truthBinaries(t) {
 		t.Run(name, func(t *testing.T) {
 			a := compareWithReadelf(t, path)
-			t.Logf("%s: %d/%d FDEs agree, %d addresses compared (CFA by the PLT expression at %d, by another expression at %d)",
-				path, a.agreeing, a.fdes, a.rows, a.plt, a.expression)
+			t.Logf("%s: %d/%d FDEs agree, %d addresses compared (CFA by the PLT expression at %d, by the signal frame's at %d, by another expression at %d)",
+				path, a.agreeing, a.fdes, a.rows, a.plt, a.deref, a.expression)
 			if a.fdes == 0 {
 				t.Fatalf("readelf printed no FDE for %s", path)
 			}
