@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -252,5 +253,37 @@ func TestNoTable(t *testing.T) {
 	}
 	if !strings.HasPrefix(err.Error(), "cfi: ") || strings.Count(err.Error(), "cfi:") != 1 {
 		t.Errorf("error %q does not start with its one prefix", err)
+	}
+}
+
+// TestDebugFrame checks that functions described only in .debug_frame
+// (a program built with -fno-asynchronous-unwind-tables -g, whose
+// .eh_frame holds only the C runtime's FDEs) get their rules, and that
+// its separate debug file, whose .eh_frame is empty (SHT_NOBITS), gives
+// the same rules for them.
+func TestDebugFrame(t *testing.T) {
+	src, err := filepath.Abs("testdata/omitfp.c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := testenv.BuildC(t, "gcc", "omitfp-dwarf", []string{src}, "-O2", "-g", "-fomit-frame-pointer", "-fno-asynchronous-unwind-tables")
+	objcopy := testenv.RequireTool(t, "objcopy", "apt-get install binutils")
+	sep := filepath.Join(t.TempDir(), "omitfp.debug")
+	if out, err := exec.Command(objcopy, "--only-keep-debug", bin, sep).CombinedOutput(); err != nil {
+		t.Fatalf("objcopy: %v\n%s", err, out)
+	}
+	if s := openELF(t, sep).Section(".eh_frame"); s == nil || s.Type != elf.SHT_NOBITS {
+		t.Fatalf("%s: .eh_frame %v, want SHT_NOBITS", sep, s)
+	}
+	whole, debug := buildFile(t, bin), buildFile(t, sep)
+	for _, name := range []string{"main", "many", "varlen"} {
+		addr, size := symbol(t, bin, name)
+		rules := rulesIn(whole, addr, size)
+		if len(rules) < 2 || rules[0].CFA != CFARSP || rules[0].CFAOffset != 8 {
+			t.Errorf("%s: rules %v, want several from CFA = rsp+8", name, rules)
+		}
+		if d := rulesIn(debug, addr, size); !reflect.DeepEqual(d, rules) {
+			t.Errorf("%s: rules %v from the debug file, %v from the program", name, d, rules)
+		}
 	}
 }
