@@ -76,10 +76,11 @@ type program struct {
 	rows    []row
 }
 
-// rows runs f's CIE's initial instructions, then f's, and returns the
-// rows covering [f.begin, f.end).
-func (f *fde) rows(b *bases) ([]row, error) {
-	p := &program{f: f, bases: b, loc: f.begin}
+// rows runs f's CIE's initial instructions, then f's, and appends the
+// rows covering [f.begin, f.end) to arena, which the FDEs of a section
+// share to spare an allocation each.
+func (f *fde) rows(b *bases, arena []row) ([]row, error) {
+	p := &program{f: f, bases: b, loc: f.begin, rows: arena}
 	if err := p.run(f.cie.initial, true); err != nil {
 		return nil, fmt.Errorf("CIE at %#x: %w", f.cie.offset, err)
 	}
