@@ -32,9 +32,9 @@ const (
 	// kernel's signal context, holding the interrupted rsp.
 	CFADerefRSP
 	// CFAOtherRegister is a register other than rsp and rbp (CFAReg) plus
-	// CFAOffset: stack realignment (glibc's start code, some -mavx
-	// prologues) keeps the CFA in r10 or similar, which an unwinder knows
-	// in the first frame only.
+	// CFAOffset: glibc's __longjmp and setcontext, whose CFA is in rdi or
+	// rdx, and stack-realigning prologues, which keep it in r10; an
+	// unwinder knows those registers in the first frame only.
 	CFAOtherRegister
 )
 
