@@ -61,11 +61,13 @@ func (s *frameSection) entries() ([]*fde, error) {
 		body := &reader{b: r.b[:end], off: r.off}
 		idAt := body.off
 		var id uint64
-		if is64 {
+		if is64 && !s.eh {
 			id = body.u64()
 		} else {
 			id = uint64(body.u32())
 		}
+		// The CIE id or pointer is 8 bytes in a 64-bit .debug_frame entry,
+		// and always 4 in .eh_frame.
 		isCIE := s.eh && id == 0 || !s.eh && (id == 0xffffffff || is64 && id == ^uint64(0))
 		if isCIE {
 			c, err := s.parseCIE(body, uint64(start))
@@ -113,7 +115,7 @@ func (s *frameSection) cieAt(off uint64) (*cie, error) {
 	}
 	body := &reader{b: r.b[:r.off+int(length)], off: r.off}
 	var id uint64
-	if is64 {
+	if is64 && !s.eh {
 		id = body.u64()
 	} else {
 		id = uint64(body.u32())

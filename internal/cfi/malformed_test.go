@@ -2,6 +2,7 @@ package cfi
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
@@ -101,5 +102,32 @@ func TestMalformed(t *testing.T) {
 				t.Errorf("error %q does not say %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestExtendedLength checks entries with the 64-bit length escape: in
+// .eh_frame the CIE pointer after it stays 4 bytes.
+func TestExtendedLength(t *testing.T) {
+	var s sectionBuilder
+	c := s.cie(1, "zR", []byte{0x1b}, standardCIE)
+	var short sectionBuilder
+	short.b = append(short.b, s.b...)
+	short.fde(c, 0x1000, 0x20, []byte{cfaAdvanceLoc | 1, cfaDefCFAOffset, 16})
+	fde := short.b[len(s.b)+4:] // the FDE's body after its 4-byte length
+	// Rewrite the FDE with an extended length: its CIE pointer, counted
+	// from where it sits, grows by the 8 extra bytes before it, and so
+	// does its pcrel start's distance.
+	body := append([]byte{}, fde...)
+	binary.LittleEndian.PutUint32(body, binary.LittleEndian.Uint32(body)+8)
+	binary.LittleEndian.PutUint32(body[4:], binary.LittleEndian.Uint32(body[4:])-8)
+	s.b = append(s.b, 0xff, 0xff, 0xff, 0xff)
+	s.b = binary.LittleEndian.AppendUint64(s.b, uint64(len(body)))
+	s.b = append(s.b, body...)
+	tab, err := parseEH(s.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := tab.Lookup(0x1001); !ok || r.CFAOffset != 16 {
+		t.Errorf("Lookup(0x1001) = %v, %v; want rsp+16", r, ok)
 	}
 }
