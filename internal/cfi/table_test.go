@@ -287,3 +287,34 @@ func TestDebugFrame(t *testing.T) {
 		}
 	}
 }
+
+// TestColdSplit checks the parts GCC splits off C++ functions into
+// .text.unlikely (thrower.cold, catcher.cold, the paths that throw and
+// clean up): their own FDEs give them rules, whose CFA is not the entry's
+// rsp+8, since a .cold part runs inside its function's frame.
+func TestColdSplit(t *testing.T) {
+	src, err := filepath.Abs("testdata/throw.cc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := testenv.BuildC(t, "g++", "throw", []string{src}, "-O2")
+	tab := buildFile(t, bin)
+	syms, err := openELF(t, bin).Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cold := 0
+	for _, s := range syms {
+		if !strings.HasSuffix(s.Name, ".cold") {
+			continue
+		}
+		cold++
+		r, ok := tab.Lookup(s.Value)
+		if !ok || !r.NormalRA() || r.CFA != CFARSP || r.CFAOffset == 8 {
+			t.Errorf("%s at %#x: %v, %v; want the CFA rsp plus its function's frame", s.Name, s.Value, r, ok)
+		}
+	}
+	if cold == 0 {
+		t.Fatalf("%s has no .cold parts", bin)
+	}
+}
