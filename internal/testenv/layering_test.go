@@ -29,6 +29,7 @@ flamegraph/collapse  | flamegraph                          |
 symbolize            | internal/...                        |
 profile              | symbolize, flamegraph, internal/... |
 internal/...         | internal/...                        |
+internal/cfi         | internal/errs                       |
 internal/perfgen     | internal/...                        | flamegraph, flamegraph/collapse
 internal/cmd/...     | *                                   |
 cmd/...              | *                                   |

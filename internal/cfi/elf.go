@@ -1,0 +1,134 @@
+package cfi
+
+import (
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Open reads the unwind rules of the ELF file at path.
+func Open(path string) (*Table, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cfi: %w", err)
+	}
+	defer f.Close()
+	t, err := Build(f)
+	if err != nil {
+		return nil, fmt.Errorf("cfi: %s: %w", path, err)
+	}
+	return t, nil
+}
+
+// Build reads the unwind rules of an x86-64 ELF file: from .eh_frame, and
+// from .debug_frame where that describes code .eh_frame does not (a
+// separate debug file has only .debug_frame; code built with
+// -fno-asynchronous-unwind-tables -g has its functions there and only the
+// C runtime's in .eh_frame). A file whose section headers are stripped is
+// read through its PT_GNU_EH_FRAME segment, the .eh_frame_hdr, which says
+// where .eh_frame is. The error wraps ErrNoTable when there is none, and
+// ErrMalformed when one is not well formed.
+func Build(f *elf.File) (*Table, error) {
+	secs, err := frameSections(f)
+	if err != nil {
+		return nil, err
+	}
+	var all []fdeRows
+	for _, s := range secs {
+		fdes, err := s.parse()
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, fdes...)
+	}
+	return buildTable(all)
+}
+
+// parse reads the section's FDEs and runs their programs.
+func (s *frameSection) parse() ([]fdeRows, error) {
+	fdes, err := s.entries()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.name(), err)
+	}
+	out := make([]fdeRows, 0, len(fdes))
+	// Compilers' FDEs average one row per 8 to 12 bytes of section.
+	arena := make([]row, 0, len(fdes)+len(s.data)/8)
+	for _, f := range fdes {
+		start := len(arena)
+		if arena, err = f.rows(&s.bases, arena); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.name(), err)
+		}
+		rows := arena[start:len(arena):len(arena)]
+		out = append(out, fdeRows{offset: f.offset, cieOffset: f.cie.offset, begin: f.begin, end: f.end, rows: rows})
+	}
+	return out, nil
+}
+
+// name is the section's name, for errors.
+func (s *frameSection) name() string {
+	if s.eh {
+		return ".eh_frame"
+	}
+	return ".debug_frame"
+}
+
+// frameSections returns the file's .eh_frame (or, without section
+// headers, the one its .eh_frame_hdr points to) and .debug_frame, in
+// that order of preference.
+func frameSections(f *elf.File) ([]*frameSection, error) {
+	if f.Machine != elf.EM_X86_64 || f.Class != elf.ELFCLASS64 {
+		return nil, fmt.Errorf("%w: %v %v file, not x86-64", errors.ErrUnsupported, f.Class, f.Machine)
+	}
+	b := bases{memory: memoryOf(f)}
+	if s := f.Section(".text"); s != nil {
+		b.text = s.Addr
+	}
+	if s := f.Section(".got"); s != nil {
+		b.data = s.Addr
+	}
+	var secs []*frameSection
+	for _, name := range []string{".eh_frame", ".debug_frame"} {
+		s := f.Section(name)
+		if s == nil || s.Type == elf.SHT_NOBITS {
+			continue
+		}
+		data, err := s.Data()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		sb := b
+		sb.section = s.Addr
+		secs = append(secs, &frameSection{data: data, eh: name == ".eh_frame", bases: sb})
+	}
+	if len(secs) == 0 && len(f.Sections) == 0 {
+		s, err := ehFrameFromHeader(f, b)
+		if err != nil {
+			return nil, err
+		}
+		if s != nil {
+			secs = append(secs, s)
+		}
+	}
+	if len(secs) == 0 {
+		return nil, ErrNoTable
+	}
+	return secs, nil
+}
+
+// memoryOf returns a reader of the 8 bytes at an address of the file's
+// loaded image, for indirect pointers.
+func memoryOf(f *elf.File) func(uint64) (uint64, bool) {
+	return func(addr uint64) (uint64, bool) {
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_LOAD && addr >= p.Vaddr && addr+8 <= p.Vaddr+p.Filesz && addr+8 > addr {
+				var b [8]byte
+				if _, err := p.ReadAt(b[:], int64(addr-p.Vaddr)); err != nil {
+					return 0, false
+				}
+				return binary.LittleEndian.Uint64(b[:]), true
+			}
+		}
+		return 0, false
+	}
+}
