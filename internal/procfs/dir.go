@@ -91,7 +91,8 @@ func (d *Dir) ExecutableMaps() ([]Mapping, error) {
 	return readAt(d, "maps", ParseExecutableMaps)
 }
 
-// Status reads the process's status, as ReadStatus does.
+// Status reads and parses the process's status (see ParseStatus); a
+// kernel without NSpid lines gives the pid alone.
 func (d *Dir) Status() (*Status, error) {
 	st, err := readAt(d, "status", ParseStatus)
 	if err != nil {
@@ -103,7 +104,9 @@ func (d *Dir) Status() (*Status, error) {
 	return st, nil
 }
 
-// StartTime returns when the process started, as StartTime does.
+// StartTime returns when the process started: its start time in stat
+// after the boot time in /proc/stat. Boot time is whole seconds, so the
+// result may be off by up to a second.
 func (d *Dir) StartTime() (time.Time, error) {
 	ticks, err := readAt(d, "stat", func(r io.Reader) (uint64, error) {
 		b, err := io.ReadAll(r)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -38,8 +39,12 @@ func TestDirSelf(t *testing.T) {
 		t.Errorf("Status = %+v, %v", st, err)
 	}
 	start, err := d.StartTime()
-	if want, werr := StartTime(os.Getpid()); err != nil || werr != nil || !start.Equal(want) {
-		t.Errorf("StartTime = %v, %v; want %v, %v", start, err, want, werr)
+	stat, serr := os.ReadFile("/proc/self/stat")
+	ticks, perr := ParseStatStartTime(stat)
+	boot, berr := bootTime()
+	want := boot.Add(time.Duration(ticks) * time.Second / userHZ)
+	if err != nil || serr != nil || perr != nil || berr != nil || !start.Equal(want) {
+		t.Errorf("StartTime = %v, %v; want %v (%v, %v, %v)", start, err, want, serr, perr, berr)
 	}
 	if nspid, err := d.OwnNSpid(); err != nil || nspid != os.Getpid() {
 		t.Errorf("OwnNSpid = %d, %v", nspid, err)

@@ -2,6 +2,10 @@
 // symbolizer share: a process's memory mappings (/proc/PID/maps) and the
 // fields of /proc/PID/status they need (name, user ids, namespace pids).
 //
+// A live process is read through a [Dir], its /proc/PID directory held
+// open: once the process is reaped its reads fail, rather than reading
+// whatever process has since taken the pid.
+//
 // Parsers take an io.Reader so they work on captured files as well as on a
 // live /proc; malformed input yields an error wrapping ErrMalformed, never a
 // panic.

@@ -53,7 +53,12 @@ func (m *Mapping) Pseudo() bool {
 // ones that may hold running code: what a symbolizer needs. Other lines
 // are skipped before they are parsed, without allocating.
 func ReadExecutableMaps(pid int) ([]Mapping, error) {
-	return readProc(pid, "maps", ParseExecutableMaps)
+	d, err := OpenDir(pid)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.ExecutableMaps()
 }
 
 // ParseMaps parses the format of /proc/PID/maps, one mapping per line:

@@ -15,25 +15,6 @@ import (
 // for x86-64).
 const userHZ = 100
 
-// StartTime returns when process pid started: its start time in
-// /proc/PID/stat after the boot time in /proc/stat. Boot time is whole
-// seconds, so the result may be off by up to a second.
-func StartTime(pid int) (time.Time, error) {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return time.Time{}, fmt.Errorf("procfs: %w", err)
-	}
-	ticks, err := ParseStatStartTime(stat)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("procfs: pid %d: %w", pid, err)
-	}
-	boot, err := bootTime()
-	if err != nil {
-		return time.Time{}, err
-	}
-	return boot.Add(time.Duration(ticks) * time.Second / userHZ), nil
-}
-
 // bootTime reads the boot time from /proc/stat once: it does not change.
 var bootTime = sync.OnceValues(func() (time.Time, error) {
 	f, err := os.Open("/proc/stat")

@@ -27,7 +27,12 @@ func TestParseStatStartTime(t *testing.T) {
 }
 
 func TestStartTimeSelf(t *testing.T) {
-	start, err := StartTime(os.Getpid())
+	d, err := OpenDir(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	start, err := d.StartTime()
 	if err != nil {
 		t.Fatal(err)
 	}

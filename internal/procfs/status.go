@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 )
 
@@ -18,29 +17,6 @@ type Status struct {
 	// outermost first: the last entry is its id inside its own (container)
 	// namespace. A kernel without the field yields just the pid.
 	NSpid []int
-}
-
-// ReadStatus reads and parses /proc/PID/status.
-func ReadStatus(pid int) (*Status, error) {
-	st, err := readProc(pid, "status", ParseStatus)
-	if err != nil {
-		return nil, err
-	}
-	if len(st.NSpid) == 0 {
-		st.NSpid = []int{pid}
-	}
-	return st, nil
-}
-
-// NSpid returns the process's ids in the pid namespaces it belongs to,
-// outermost first; the last is the id the process knows itself by (the one
-// in file names such as /tmp/perf-PID.map written inside a container).
-func NSpid(pid int) ([]int, error) {
-	st, err := ReadStatus(pid)
-	if err != nil {
-		return nil, err
-	}
-	return st.NSpid, nil
 }
 
 // ParseStatus parses the "Key:\tvalue" lines of /proc/PID/status, keeping
@@ -87,29 +63,4 @@ func ParseStatus(r io.Reader) (*Status, error) {
 		return nil, fmt.Errorf("status: %w", err)
 	}
 	return st, nil
-}
-
-// Exe returns the path of the process's executable as /proc/PID/exe names
-// it (with a " (deleted)" suffix if the file was deleted).
-func Exe(pid int) (string, error) {
-	p, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-	if err != nil {
-		return "", fmt.Errorf("procfs: %w", err)
-	}
-	return p, nil
-}
-
-// readProc opens /proc/PID/NAME and parses it.
-func readProc[T any](pid int, name string, parse func(io.Reader) (T, error)) (T, error) {
-	var zero T
-	f, err := os.Open(fmt.Sprintf("/proc/%d/%s", pid, name))
-	if err != nil {
-		return zero, fmt.Errorf("procfs: %w", err)
-	}
-	defer f.Close()
-	v, err := parse(f)
-	if err != nil {
-		return zero, fmt.Errorf("procfs: pid %d: %w", pid, err)
-	}
-	return v, nil
 }

@@ -26,21 +26,22 @@ func TestParseStatus(t *testing.T) {
 
 func TestReadStatusSelf(t *testing.T) {
 	pid := os.Getpid()
-	ns, err := NSpid(pid)
+	d, err := OpenDir(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ns[0] != pid {
-		t.Errorf("NSpid = %v, want %d first", ns, pid)
-	}
-	st, err := ReadStatus(pid)
+	defer d.Close()
+	st, err := d.Status()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if st.NSpid[0] != pid {
+		t.Errorf("NSpid = %v, want %d first", st.NSpid, pid)
 	}
 	if st.UIDs[0] != uint32(os.Getuid()) || st.UIDs[1] != uint32(os.Geteuid()) {
 		t.Errorf("UIDs = %v, want %d/%d", st.UIDs, os.Getuid(), os.Geteuid())
 	}
-	exe, err := Exe(pid)
+	exe, err := d.Readlink("exe")
 	if err != nil {
 		t.Fatal(err)
 	}
