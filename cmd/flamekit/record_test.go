@@ -62,6 +62,8 @@ func TestRecordSignals(t *testing.T) {
 		// sh -c '... &' starts it with SIGINT ignored, as a background job.
 		cmd := exec.Command("sh", "-c", `"$0" record -a -d 60s -o "$1" & echo $!; wait`, bin, out)
 		stdout, _ := cmd.StdoutPipe()
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +73,12 @@ func TestRecordSignals(t *testing.T) {
 		if _, err := fmt.Sscan(strings.TrimSpace(string(buf[:n])), &pid); err != nil {
 			t.Fatalf("no pid: %q", buf[:n])
 		}
-		time.Sleep(2 * time.Second)
+		// Signal once it samples (a perf event is open) and has had a
+		// second of this busy process to sample: idle CPUs give no
+		// samples, and a recording without any writes nothing, which is
+		// another test's case.
+		waitSampling(t, pid)
+		spin(time.Second)
 		syscall.Kill(pid, sig)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
@@ -83,9 +90,30 @@ func TestRecordSignals(t *testing.T) {
 		}
 		b, err := os.ReadFile(out)
 		if err != nil || len(b) == 0 {
-			t.Errorf("%v: no output written: %v", sig, err)
+			t.Errorf("%v: no output written: %v\n%s", sig, err, stderr.String())
 		}
 	}
+}
+
+// spin keeps a CPU busy for d.
+func spin(d time.Duration) {
+	for end := time.Now().Add(d); time.Now().Before(end); {
+	}
+}
+
+// waitSampling waits up to 30 s for process pid to hold a perf event open.
+func waitSampling(t *testing.T, pid int) {
+	t.Helper()
+	fds := fmt.Sprintf("/proc/%d/fd", pid)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		entries, _ := os.ReadDir(fds)
+		for _, e := range entries {
+			if target, _ := os.Readlink(filepath.Join(fds, e.Name())); target == "anon_inode:[perf_event]" {
+				return
+			}
+		}
+	}
+	t.Fatalf("process %d opened no perf event in 30 s", pid)
 }
 
 // TestRecordSignalsCommand sends SIGTERM to a recording of a command: the
