@@ -159,7 +159,15 @@ func TestBrowserInteractive(t *testing.T) {
 	wantMatched := fmt.Sprintf("Matched: %.1f%% (/%s/)", matchedPercent(p, re), term)
 	checkSearch := func(matched string, hits int) {
 		t.Helper()
-		got := eval[string](t, ctx, `document.getElementById("matched").textContent`)
+		// After a navigation the page's script may not have run yet when
+		// chromedp returns: wait up to 3 s for the search to show.
+		var got string
+		for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			got = eval[string](t, ctx, `document.getElementById("matched").textContent`)
+			if got == matched || time.Now().After(deadline) {
+				break
+			}
+		}
 		if got != matched {
 			t.Errorf("matched line %q, want %q", got, matched)
 		}
