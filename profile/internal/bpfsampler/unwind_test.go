@@ -1,0 +1,105 @@
+package bpfsampler
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/flamekit/flamekit/internal/testenv"
+)
+
+// TestCFIOmitFramePointer samples a program built -O2
+// -fomit-frame-pointer whose main calls hot and cold (70/30 of its time):
+// walked by CFI, at least 95% of the samples in hot or cold have main
+// above them, and the split is within 2 points of 70/30. Walked by frame
+// pointers, the same program loses main in most samples: the test would
+// fail without CFI.
+func TestCFIOmitFramePointer(t *testing.T) {
+	testenv.RequireRoot(t)
+	pid := startTestdata(t, "cfisplit", "-O2", "-fomit-frame-pointer")
+	for _, cfi := range []bool{true, false} {
+		stacks, failures := sampleProgram(t, pid, cfi)
+		var hot, cold, withMain uint64
+		for _, s := range stacks {
+			switch s.frames[0] {
+			case "hot":
+				hot += s.count
+			case "cold":
+				cold += s.count
+			default:
+				continue
+			}
+			if s.has("main") {
+				withMain += s.count
+			}
+		}
+		total := hot + cold
+		mainShare, hotShare := float64(withMain)/float64(total), float64(hot)/float64(total)
+		t.Logf("cfi %t: %d samples in hot and cold, %.1f%% with main, %.1f%% in hot; failures %v; stacks %s", cfi, total, 100*mainShare, 100*hotShare, failures, topStacks(stacks, 4))
+		if total < 200 {
+			t.Fatalf("cfi %t: %d samples in hot and cold", cfi, total)
+		}
+		switch {
+		case cfi && mainShare < 0.95:
+			t.Errorf("walked by CFI, %.1f%% of the samples of hot and cold have main above them, want 95%% or more", 100*mainShare)
+		case cfi && math.Abs(hotShare-0.7) > 0.02:
+			t.Errorf("walked by CFI, hot has %.1f%% of the samples, want 70%% ± 2", 100*hotShare)
+		case !cfi && mainShare >= 0.95:
+			t.Errorf("walked by frame pointers, %.1f%% of the samples have main above them: the program does not show the defect", 100*mainShare)
+		}
+	}
+}
+
+// TestCFIFramePointerCallerOfLeaf samples a function built with frame
+// pointers that spends its time in libc's memcpy, which has none: walked
+// by CFI (the leaf by its rule), at least 95% of the samples in libc have
+// copier right above the leaf. Walked by frame pointers, the walk takes
+// copier's frame for memcpy's and skips copier.
+func TestCFIFramePointerCallerOfLeaf(t *testing.T) {
+	testenv.RequireRoot(t)
+	pid := startTestdata(t, "fpmemcpy", "-O2", "-fno-omit-frame-pointer")
+	for _, cfi := range []bool{true, false} {
+		stacks, failures := sampleProgram(t, pid, cfi)
+		var inLibc, callerAbove uint64
+		for _, s := range stacks {
+			if !strings.Contains(s.leaf, "libc.so") {
+				continue
+			}
+			inLibc += s.count
+			if len(s.frames) > 1 && s.frames[1] == "copier" {
+				callerAbove += s.count
+			}
+		}
+		share := float64(callerAbove) / float64(inLibc)
+		t.Logf("cfi %t: %d samples in libc, %.1f%% with copier above the leaf; failures %v; stacks %s", cfi, inLibc, 100*share, failures, topStacks(stacks, 4))
+		if inLibc < 200 {
+			t.Fatalf("cfi %t: %d samples in libc", cfi, inLibc)
+		}
+		switch {
+		case cfi && share < 0.95:
+			t.Errorf("walked by CFI, %.1f%% of the samples in libc have copier above the leaf, want 95%% or more", 100*share)
+		case !cfi && share >= 0.95:
+			t.Errorf("walked by frame pointers, %.1f%% of the samples in libc have copier above the leaf: the program does not show the defect", 100*share)
+		}
+	}
+}
+
+// topStacks describes the n most frequent stacks, for messages.
+func topStacks(stacks []stackSample, n int) string {
+	counts := map[string]uint64{}
+	for _, s := range stacks {
+		counts[s.String()] += s.count
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return counts[keys[i]] > counts[keys[j]] })
+	var b strings.Builder
+	for _, k := range keys[:min(n, len(keys))] {
+		fmt.Fprintf(&b, "\n\t%d %s", counts[k], k)
+	}
+	return b.String()
+}
