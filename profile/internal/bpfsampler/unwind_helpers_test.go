@@ -17,7 +17,7 @@ import (
 
 // startTestdata builds testdata/NAME.c with gcc and the flags, starts it
 // and waits for it to print "ready"; it is killed when the test ends.
-func startTestdata(t *testing.T, name string, flags ...string) int {
+func startTestdata(t testing.TB, name string, flags ...string) int {
 	t.Helper()
 	bin := testenv.BuildC(t, "gcc", name, []string{filepath.Join("testdata", name+".c")}, flags...)
 	c := testenv.StartChild(t, exec.Command(bin))

@@ -1,0 +1,89 @@
+package bpfsampler
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/flamekit/flamekit/internal/testenv"
+	"github.com/flamekit/flamekit/profile/internal/sampler"
+	"github.com/flamekit/flamekit/profile/internal/samplertest"
+)
+
+// BenchmarkUnwind samples programs built -O2 -fomit-frame-pointer, one
+// per CPU so that nearly every sample is theirs, at 999 Hz, walking their
+// user stacks by frame pointers (bpf_get_stack) or by CFI: cfisplit's
+// stacks have 5 frames, cfideep's 45. An op is a drain of 100 ms of
+// samples. It reports the BPF program's own run time per sample
+// (bpf-ns/sample, from the kernel's BPF statistics, every sample of the
+// machine included) and the frames per sample of the programs.
+func BenchmarkUnwind(b *testing.B) {
+	for _, prog := range []string{"cfisplit", "cfideep"} {
+		for _, mode := range []string{"fp", "cfi"} {
+			b.Run(prog+"/"+mode, func(b *testing.B) { benchmarkUnwind(b, prog, mode == "cfi") })
+		}
+	}
+}
+
+func benchmarkUnwind(b *testing.B, prog string, cfi bool) {
+	testenv.RequireRoot(b)
+	stats, err := ebpf.EnableStats(unix.BPF_STATS_RUN_TIME)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stats.Close()
+	var pids []uint32
+	for range runtime.NumCPU() {
+		pids = append(pids, uint32(startTestdata(b, prog, "-O2", "-fomit-frame-pointer")))
+	}
+	cfg := samplertest.CPUClock(999)
+	cfg.UserOnly = true
+	if cfi {
+		cfg.Unwind = newRegistry(b)
+	}
+	s, err := Start(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if cfi {
+		for _, pid := range pids {
+			if _, err := cfg.Unwind.AddProcess(pid, unwindObjects(snapshot(b, int(pid)))); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if _, err := s.Drain(func(sampler.Sample) {}); err != nil {
+		b.Fatal(err)
+	}
+	base, err := s.objs.OnSample.Stats()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var samples, frames uint64
+	for b.Loop() {
+		b.StopTimer()
+		time.Sleep(100 * time.Millisecond)
+		b.StartTimer()
+		_, err := s.Drain(func(rs sampler.Sample) {
+			for _, pid := range pids {
+				if rs.PID == pid {
+					samples += rs.Count
+					frames += rs.Count * uint64(len(rs.User))
+				}
+			}
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	ps, err := s.objs.OnSample.Stats()
+	if err != nil || ps.RunCount == base.RunCount {
+		b.Fatalf("program stats %+v, %v", ps, err)
+	}
+	b.ReportMetric(float64(ps.Runtime-base.Runtime)/float64(ps.RunCount-base.RunCount), "bpf-ns/sample")
+	b.ReportMetric(float64(frames)/float64(max(samples, 1)), "frames/sample")
+}
