@@ -382,7 +382,7 @@ struct unwind_mapping {
 	__u64 start, end; // addresses in the process
 	__u64 bias; // the file's address = the process's - bias
 	__u32 table; // index in unwind_tables, or NO_TABLE
-	__u32 pad;
+	__u32 serial; // the table's load: ids are reused, serials never
 };
 
 // unwind_process is the executable mappings of a process, sorted by start.
@@ -406,6 +406,24 @@ struct {
 	__type(key, __u32);
 	__array(values, struct table_words);
 } unwind_tables SEC(".maps");
+
+// rule_cache remembers, on each CPU, the rules found last (a hot loop's
+// stacks are walked again and again): direct-mapped by address and
+// table serial, it saves the bisection of a table, a map lookup per step.
+#define RULE_CACHE 4096 // entries a CPU; a power of 2
+struct cached_rule {
+	__u64 addr; // the file's
+	__u32 serial; // 0: empty
+	__u32 found; // r is the rule of addr; else there is none
+	struct rule r;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RULE_CACHE);
+	__type(key, __u32);
+	__type(value, struct cached_rule);
+} rule_cache SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -542,6 +560,27 @@ __noinline int clear_after(struct stack *st, __u32 n)
 	return 0;
 }
 
+// cached_rule is table_rule through rule_cache.
+static __always_inline int cached_rule(__u32 table, __u32 serial, __u64 addr,
+				       struct rule *r)
+{
+	__u64 h = (addr ^ (__u64)serial << 40) * 0x9e3779b97f4a7c15ULL;
+	__u32 slot = (h >> 40) & (RULE_CACHE - 1);
+	struct cached_rule *e = bpf_map_lookup_elem(&rule_cache, &slot);
+	if (!e)
+		return table_rule(table, addr, r);
+	if (e->serial == serial && e->addr == addr) {
+		__builtin_memcpy(r, &e->r, sizeof(*r));
+		return e->found;
+	}
+	int found = table_rule(table, addr, r);
+	e->addr = addr;
+	e->serial = serial;
+	e->found = found;
+	__builtin_memcpy(&e->r, r, sizeof(*r));
+	return found;
+}
+
 // read_user reads the word at addr of the user stack into v, and returns
 // whether it could.
 static __always_inline int read_user(__u64 *v, __u64 addr)
@@ -563,7 +602,7 @@ static long step(__u32 i, void *ctx)
 	struct unwind_mapping *m =
 		mi < 0 ? 0 : &c->proc->mappings[mi & (MAX_MAPPINGS - 1)];
 	if (!m || m->table == NO_TABLE ||
-	    !table_rule(m->table, lookup - m->bias, &r) ||
+	    !cached_rule(m->table, m->serial, lookup - m->bias, &r) ||
 	    (r.cfa & ~CFA_SIGNAL) == CFA_NONE) {
 		w->fails |= FAILED(FAILURE_UNWIND_NO_TABLE);
 		goto frame_pointer;

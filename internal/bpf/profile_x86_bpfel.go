@@ -13,6 +13,23 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type ProfileCachedRule struct {
+	_      structs.HostLayout
+	Addr   uint64
+	Serial uint32
+	Found  uint32
+	R      struct {
+		_         structs.HostLayout
+		CfaOffset int32
+		Cfa       uint8
+		CfaAux    uint8
+		Ra        uint8
+		Rbp       uint8
+		RaOffset  int32
+		RbpOffset int32
+	}
+}
+
 type ProfileCfaKind uint32
 
 const (
@@ -111,12 +128,12 @@ type ProfileTimedSample struct {
 }
 
 type ProfileUnwindMapping struct {
-	_     structs.HostLayout
-	Start uint64
-	End   uint64
-	Bias  uint64
-	Table uint32
-	Pad   uint32
+	_      structs.HostLayout
+	Start  uint64
+	End    uint64
+	Bias   uint64
+	Table  uint32
+	Serial uint32
 }
 
 type ProfileUnwindProcess struct {
@@ -148,6 +165,7 @@ const (
 	ProfileMapGeneration          = "generation"
 	ProfileMapPids                = "pids"
 	ProfileMapProcessEvents       = "process_events"
+	ProfileMapRuleCache           = "rule_cache"
 	ProfileMapScratch             = "scratch"
 	ProfileMapSeen                = "seen"
 	ProfileMapStacks0             = "stacks0"
@@ -237,6 +255,7 @@ type ProfileMapSpecs struct {
 	Generation      *ebpf.MapSpec `ebpf:"generation"`
 	Pids            *ebpf.MapSpec `ebpf:"pids"`
 	ProcessEvents   *ebpf.MapSpec `ebpf:"process_events"`
+	RuleCache       *ebpf.MapSpec `ebpf:"rule_cache"`
 	Scratch         *ebpf.MapSpec `ebpf:"scratch"`
 	Seen            *ebpf.MapSpec `ebpf:"seen"`
 	Stacks0         *ebpf.MapSpec `ebpf:"stacks0"`
@@ -296,6 +315,7 @@ type ProfileMaps struct {
 	Generation      *ebpf.Map `ebpf:"generation"`
 	Pids            *ebpf.Map `ebpf:"pids"`
 	ProcessEvents   *ebpf.Map `ebpf:"process_events"`
+	RuleCache       *ebpf.Map `ebpf:"rule_cache"`
 	Scratch         *ebpf.Map `ebpf:"scratch"`
 	Seen            *ebpf.Map `ebpf:"seen"`
 	Stacks0         *ebpf.Map `ebpf:"stacks0"`
@@ -314,6 +334,7 @@ func (m *ProfileMaps) Close() error {
 		m.Generation,
 		m.Pids,
 		m.ProcessEvents,
+		m.RuleCache,
 		m.Scratch,
 		m.Seen,
 		m.Stacks0,

@@ -49,13 +49,22 @@ type tableLoader struct {
 	inner     *ebpf.MapSpec // a table's map, sized to fit at load
 
 	mu      sync.Mutex
-	loaded  map[uint32]int64 // bytes of each table loaded, by id
+	loaded  map[uint32]loadedTable // by id
+	serial  uint32                 // of the last table loaded
 	bytes   int64
 	process map[uint32]bool // processes set
 }
 
+// loadedTable is a table in unwind_tables.
+type loadedTable struct {
+	bytes int64
+	// serial tells this load of the table from other tables loaded
+	// under the same id before: the program caches rules by serial.
+	serial uint32
+}
+
 func newTableLoader(tables, processes *ebpf.Map, inner *ebpf.MapSpec) *tableLoader {
-	return &tableLoader{tables: tables, processes: processes, inner: inner, loaded: map[uint32]int64{}, process: map[uint32]bool{}}
+	return &tableLoader{tables: tables, processes: processes, inner: inner, loaded: map[uint32]loadedTable{}, process: map[uint32]bool{}}
 }
 
 var _ unwind.Loader = (*tableLoader)(nil)
@@ -92,8 +101,9 @@ func (l *tableLoader) LoadTable(t *unwind.Table) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.bytes += bytes - l.loaded[t.ID]
-	l.loaded[t.ID] = bytes
+	l.serial++
+	l.bytes += bytes - l.loaded[t.ID].bytes
+	l.loaded[t.ID] = loadedTable{bytes: bytes, serial: l.serial}
 	return nil
 }
 
@@ -129,7 +139,7 @@ func (l *tableLoader) UnloadTable(t *unwind.Table) {
 	}
 	// Deleting an element of an array of maps fails only for a bad key.
 	l.tables.Delete(t.ID)
-	l.bytes -= l.loaded[t.ID]
+	l.bytes -= l.loaded[t.ID].bytes
 	delete(l.loaded, t.ID)
 }
 
@@ -153,12 +163,12 @@ func (l *tableLoader) SetProcess(p *unwind.Process) error {
 
 // processMappings returns p's mappings as the program has them, sorted
 // by start: at most maxMappings, those with a loaded table first.
-func processMappings(p *unwind.Process, loaded map[uint32]int64) []bpf.ProfileUnwindMapping {
+func processMappings(p *unwind.Process, loaded map[uint32]loadedTable) []bpf.ProfileUnwindMapping {
 	var with, without []bpf.ProfileUnwindMapping
 	for _, m := range p.Mappings {
 		bm := bpf.ProfileUnwindMapping{Start: m.Start, End: m.End, Bias: m.Bias, Table: noTable}
-		if _, ok := loaded[tableID(m.Table)]; ok && m.Table != nil {
-			bm.Table = m.Table.ID
+		if lt, ok := loaded[tableID(m.Table)]; ok && m.Table != nil {
+			bm.Table, bm.Serial = m.Table.ID, lt.serial
 			with = append(with, bm)
 		} else {
 			without = append(without, bm)
