@@ -6,7 +6,8 @@
 // aggregates (process, thread, user stack, kernel stack) counts in the
 // kernel, counts every sample it cannot keep, tells user space about the
 // processes it samples and, in timed mode, logs every sample to a ring
-// buffer.
+// buffer. User stacks are walked by frame pointers (bpf_get_stack), or by
+// call frame information (see "CFI unwinding" below).
 //
 // Only sampled processes are announced: a process is announced at its
 // first sample, and again at its first sample after an exec (its address

@@ -103,3 +103,59 @@ func topStacks(stacks []stackSample, n int) string {
 	}
 	return b.String()
 }
+
+// TestCFISignalFrame samples a program built -O2 -fomit-frame-pointer
+// whose signal handler takes most of its time: walked by CFI, at least
+// 95% of the samples in the handler have work (the interrupted function,
+// past the kernel's signal frame) and main above them. Walked by frame
+// pointers, they do not.
+func TestCFISignalFrame(t *testing.T) {
+	testenv.RequireRoot(t)
+	pid := startTestdata(t, "cfisignal", "-O2", "-fomit-frame-pointer")
+	checkCallers(t, pid, "on_tick", "work", "main")
+}
+
+// TestCFIQsortComparator samples a comparator built -O2
+// -fomit-frame-pointer that libc's qsort calls: walked by CFI, at least
+// 95% of its samples have sorter and main above qsort's frames. Walked
+// by frame pointers, they do not.
+func TestCFIQsortComparator(t *testing.T) {
+	testenv.RequireRoot(t)
+	pid := startTestdata(t, "cfiqsort", "-O2", "-fomit-frame-pointer")
+	checkCallers(t, pid, "compare", "sorter", "main")
+}
+
+// checkCallers samples process pid by CFI and by frame pointers: walked
+// by CFI, at least 95% of the samples whose leaf is leaf have each of
+// callers above it; by frame pointers, fewer.
+func checkCallers(t *testing.T, pid int, leaf string, callers ...string) {
+	t.Helper()
+	for _, cfi := range []bool{true, false} {
+		stacks, failures := sampleProgram(t, pid, cfi)
+		var inLeaf, whole uint64
+		for _, s := range stacks {
+			if s.frames[0] != leaf {
+				continue
+			}
+			inLeaf += s.count
+			all := true
+			for _, c := range callers {
+				all = all && s.has(c)
+			}
+			if all {
+				whole += s.count
+			}
+		}
+		share := float64(whole) / float64(inLeaf)
+		t.Logf("cfi %t: %d samples in %s, %.1f%% with %v above; failures %v; stacks %s", cfi, inLeaf, leaf, 100*share, callers, failures, topStacks(stacks, 4))
+		if inLeaf < 100 {
+			t.Fatalf("cfi %t: %d samples in %s", cfi, inLeaf, leaf)
+		}
+		switch {
+		case cfi && share < 0.95:
+			t.Errorf("walked by CFI, %.1f%% of the samples in %s have %v above them, want 95%% or more", 100*share, leaf, callers)
+		case !cfi && share >= 0.95:
+			t.Errorf("walked by frame pointers, %.1f%% of the samples in %s have %v above them: the program does not show the defect", 100*share, leaf, callers)
+		}
+	}
+}
