@@ -19,12 +19,12 @@ var followDelays = []time.Duration{5 * time.Millisecond, 50 * time.Millisecond, 
 // updated to updated.
 type follower struct {
 	updated func(*symbolize.Process)
-	mu    sync.Mutex
-	queue []followUp
-	wake  chan struct{} // a follow-up was added
-	stop  chan struct{}
-	done  chan struct{}
-	once  sync.Once
+	mu      sync.Mutex
+	queue   []followUp
+	wake    chan struct{} // a follow-up was added
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
 }
 
 // followUp is a snapshot's next update: followDelays[step] after taken.
