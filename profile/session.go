@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flamekit/flamekit/internal/unwind"
 	"github.com/flamekit/flamekit/profile/internal/sampler"
 	"github.com/flamekit/flamekit/symbolize"
 )
@@ -70,6 +71,10 @@ type Session struct {
 	// collection (exited, or kernel threads): not tried again until then.
 	unreadable map[int]bool
 	follow     *follower // updates new snapshots as their processes load libraries
+	// unwind holds the unwind tables of the snapshotted processes' files;
+	// nil when stacks are walked by frame pointers only.
+	unwind  *unwind.Registry
+	unwindQ *unwindQueue // hands it the snapshots and exits, off the backend's goroutines
 }
 
 // Start begins profiling. Stop or Close the session to end it. When ctx
@@ -130,7 +135,14 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	if opts.Self {
 		s.cfg.PIDs = []uint32{uint32(os.Getpid())}
 	}
-	s.follow = newFollower()
+	if opts.Unwind != UnwindFramePointers {
+		s.unwind = unwind.NewRegistry(unwind.Options{Linger: -1})
+		s.cfg.Unwind = s.unwind
+		s.unwindQ = newUnwindQueue(s.unwind, func(pid int, err error) {
+			s.log.Debug("profile: unwind tables", "pid", pid, "err", err)
+		})
+	}
+	s.follow = newFollower(s.addUnwind)
 	if err := s.startSampler(); err != nil {
 		s.stopSampling()
 		s.releaseNames()
@@ -212,6 +224,9 @@ func (s *Session) stopSampling() error {
 	if s.s != nil {
 		err = s.s.Close()
 	}
+	if s.unwind != nil {
+		s.unwind.SetLoader(nil) // the backend's maps are gone
+	}
 	if s.cmd != nil {
 		s.cmd.kill()
 		s.cmd.cleanup()
@@ -225,6 +240,10 @@ func (s *Session) stopSampling() error {
 func (s *Session) releaseNames() error {
 	s.cancelLookups()
 	s.follow.close()
+	if s.unwind != nil {
+		s.unwindQ.close() // before the snapshots whose files it reads are closed
+		s.unwind.Close()
+	}
 	var errs []error
 	s.procMu.Lock()
 	for _, p := range s.procs {
@@ -232,6 +251,7 @@ func (s *Session) releaseNames() error {
 	}
 	s.procs = nil
 	s.procMu.Unlock()
+
 	if s.ownSym {
 		errs = append(errs, s.sym.Close())
 	}

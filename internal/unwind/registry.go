@@ -276,9 +276,10 @@ func (r *Registry) fileOf(o Object, now time.Time) *fileEntry {
 		return e
 	}
 	e := &fileEntry{key: key}
-	r.files[key] = e
 	ef, err := elf.NewFile(o.File)
 	if err != nil {
+		// Not kept: a file that could not be read (its snapshot closed
+		// meanwhile) is tried again with the next process.
 		e.reason = NoTableMalformed
 		return e
 	}
@@ -287,15 +288,25 @@ func (r *Registry) fileOf(o Object, now time.Time) *fileEntry {
 			e.segs = append(e.segs, ph.ProgHeader)
 		}
 	}
-	t, err := cfi.Build(ef)
+	build := cfi.Build
+	if goBinary(ef) {
+		build = cfi.BuildEHFrame // Go code by frame pointers; cgo's C by its CFI
+	}
+	t, err := build(ef)
 	switch {
 	case errors.Is(err, cfi.ErrNoTable):
 		e.reason = NoTableNoCFI
+		r.files[key] = e
+		return e
+	case errors.Is(err, cfi.ErrMalformed):
+		e.reason = NoTableMalformed
+		r.files[key] = e
 		return e
 	case err != nil:
-		e.reason = NoTableMalformed
+		e.reason = NoTableUnreadable // not kept, as above
 		return e
 	}
+	r.files[key] = e
 	size := int64(t.Bytes())
 	if !r.makeRoom(size, now) {
 		e.reason = NoTableOverBudget
@@ -402,4 +413,16 @@ func loadBias(segs []elf.ProgHeader, o Object) (uint64, bool) {
 	}
 	s := segs[found]
 	return o.Start - o.Offset + s.Off - s.Vaddr, true
+}
+
+// goBinary reports whether an ELF file was linked by Go: its Go code keeps
+// frame pointers, which cross the runtime's stack switches where its
+// .debug_frame does not.
+func goBinary(f *elf.File) bool {
+	for _, name := range []string{".go.buildinfo", ".gopclntab", ".note.go.buildid"} {
+		if f.Section(name) != nil {
+			return true
+		}
+	}
+	return false
 }
