@@ -60,6 +60,14 @@ func TestCFIOmitFramePointer(t *testing.T) {
 func TestCFIFramePointerCallerOfLeaf(t *testing.T) {
 	testenv.RequireRoot(t)
 	pid := startTestdata(t, "fpmemcpy", "-O2", "-fno-omit-frame-pointer")
+	checkCallerOfLibcLeaf(t, pid, "copier")
+}
+
+// checkCallerOfLibcLeaf samples process pid by CFI and by frame pointers:
+// walked by CFI, at least 95% of the samples whose leaf is in libc have
+// caller right above the leaf; by frame pointers, fewer.
+func checkCallerOfLibcLeaf(t *testing.T, pid int, caller string) {
+	t.Helper()
 	for _, cfi := range []bool{true, false} {
 		stacks, failures := sampleProgram(t, pid, cfi)
 		var inLibc, callerAbove uint64
@@ -68,20 +76,20 @@ func TestCFIFramePointerCallerOfLeaf(t *testing.T) {
 				continue
 			}
 			inLibc += s.count
-			if len(s.frames) > 1 && s.frames[1] == "copier" {
+			if len(s.frames) > 1 && s.frames[1] == caller {
 				callerAbove += s.count
 			}
 		}
 		share := float64(callerAbove) / float64(inLibc)
-		t.Logf("cfi %t: %d samples in libc, %.1f%% with copier above the leaf; failures %v; stacks %s", cfi, inLibc, 100*share, failures, topStacks(stacks, 4))
+		t.Logf("cfi %t: %d samples in libc, %.1f%% with %s above the leaf; failures %v; stacks %s", cfi, inLibc, 100*share, caller, failures, topStacks(stacks, 4))
 		if inLibc < 200 {
 			t.Fatalf("cfi %t: %d samples in libc", cfi, inLibc)
 		}
 		switch {
 		case cfi && share < 0.95:
-			t.Errorf("walked by CFI, %.1f%% of the samples in libc have copier above the leaf, want 95%% or more", 100*share)
+			t.Errorf("walked by CFI, %.1f%% of the samples in libc have %s above the leaf, want 95%% or more", 100*share, caller)
 		case !cfi && share >= 0.95:
-			t.Errorf("walked by frame pointers, %.1f%% of the samples in libc have copier above the leaf: the program does not show the defect", 100*share)
+			t.Errorf("walked by frame pointers, %.1f%% of the samples in libc have %s above the leaf: the program does not show the defect", 100*share, caller)
 		}
 	}
 }
@@ -158,4 +166,16 @@ func checkCallers(t *testing.T, pid int, leaf string, callers ...string) {
 			t.Errorf("walked by frame pointers, %.1f%% of the samples in %s have %v above them: the program does not show the defect", 100*share, leaf, callers)
 		}
 	}
+}
+
+// TestCFIBlockedInSystemCall samples a function built with frame pointers
+// that spends its time in read(2), sampled in the kernel: its user
+// registers are those saved at the system call's entry, in libc's read
+// wrapper, which has no frame pointer. Walked by CFI, at least 95% of the
+// samples in libc have reader right above the leaf; walked by frame
+// pointers, reader is skipped.
+func TestCFIBlockedInSystemCall(t *testing.T) {
+	testenv.RequireRoot(t)
+	pid := startTestdata(t, "fpread", "-O2", "-fno-omit-frame-pointer")
+	checkCallerOfLibcLeaf(t, pid, "reader")
 }
