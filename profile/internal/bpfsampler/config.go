@@ -39,8 +39,9 @@ func configure(spec *ebpf.CollectionSpec, cfg sampler.Config, ncpu int) error {
 		spec.Maps[bpf.ProfileMapProcessEvents].MaxEntries = uint32(os.Getpagesize())
 	}
 	if cfg.Unwind == nil {
-		spec.Maps[bpf.ProfileMapUnwindTables].MaxEntries = 1
-		spec.Maps[bpf.ProfileMapUnwindProcesses].MaxEntries = 1
+		for _, name := range []string{bpf.ProfileMapUnwindTables, bpf.ProfileMapUnwindProcesses, bpf.ProfileMapRuleCache} {
+			spec.Maps[name].MaxEntries = 1
+		}
 	}
 	ring := uint32(os.Getpagesize())
 	if cfg.Timed {

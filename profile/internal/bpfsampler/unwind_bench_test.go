@@ -1,7 +1,9 @@
 package bpfsampler
 
 import (
+	"os"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -9,8 +11,10 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/flamekit/flamekit/internal/testenv"
+	"github.com/flamekit/flamekit/internal/unwind"
 	"github.com/flamekit/flamekit/profile/internal/sampler"
 	"github.com/flamekit/flamekit/profile/internal/samplertest"
+	"github.com/flamekit/flamekit/symbolize"
 )
 
 // BenchmarkUnwind samples programs built -O2 -fomit-frame-pointer, one
@@ -86,4 +90,50 @@ func benchmarkUnwind(b *testing.B, prog string, cfi bool) {
 	}
 	b.ReportMetric(float64(ps.Runtime-base.Runtime)/float64(ps.RunCount-base.RunCount), "bpf-ns/sample")
 	b.ReportMetric(float64(frames)/float64(max(samples, 1)), "frames/sample")
+}
+
+// BenchmarkUnwindMachine loads the unwind tables of every process running
+// on the machine into the sampler's maps, as a system-wide session does
+// at its start; an op is the whole machine. It reports the processes and
+// tables loaded and the memory of the maps (table-bytes, process-bytes).
+func BenchmarkUnwindMachine(b *testing.B) {
+	testenv.RequireRoot(b)
+	var mem UnwindMemory
+	var procs int
+	for b.Loop() {
+		reg := unwind.NewRegistry(unwind.Options{Linger: 0})
+		cfg := samplertest.CPUClock(1)
+		cfg.PIDs = []uint32{uint32(os.Getpid())}
+		cfg.Unwind = reg
+		s, err := Start(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		procs = 0
+		entries, err := os.ReadDir("/proc")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			snap, err := symbolize.SnapshotProcess(pid)
+			if err != nil {
+				continue // a kernel thread, or gone
+			}
+			if _, err := reg.AddProcess(uint32(pid), unwindObjects(snap)); err == nil {
+				procs++
+			}
+			snap.Close()
+		}
+		mem = s.UnwindMemory()
+		s.Close()
+		reg.Close()
+	}
+	b.ReportMetric(float64(procs), "processes")
+	b.ReportMetric(float64(mem.Tables), "tables")
+	b.ReportMetric(float64(mem.TableBytes), "table-bytes")
+	b.ReportMetric(float64(mem.ProcessBytes), "process-bytes")
 }
