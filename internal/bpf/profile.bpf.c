@@ -125,7 +125,7 @@ enum failure {
 	FAILURE_UNWIND_UNKNOWN_PROCESS, // no mappings for the process yet: frame pointers
 	FAILURE_UNWIND_NO_TABLE, // a frame in code without CFI: its frame pointer
 	FAILURE_UNWIND_UNSUPPORTED, // a rule not evaluated here (expression): its frame pointer
-	FAILURE_UNWIND_BAD_FRAME, // a CFA or frame pointer not above the stack pointer: cut
+	FAILURE_UNWIND_BAD_FRAME, // a CFA not above the stack pointer, a misaligned frame pointer: cut
 	FAILURE_UNWIND_READ_FAULT, // the stack could not be read: cut
 	FAILURE_UNWIND_DEPTH, // more frames than a stack holds: cut
 	FAILURE_MAX,
@@ -685,7 +685,11 @@ unsupported:
 frame_pointer:
 	if (bp == 0)
 		return 1; // the outermost frame
-	if (bp < sp)
+	// Frame pointers may lead to another stack (Go's cgo calls run C on
+	// the thread's stack, the Go frames above them are on the
+	// goroutine's): unlike a CFA, bp need not be above sp. A chain that
+	// loops ends at the depth limit, as bpf_get_stack's does.
+	if (bp & 7)
 		goto bad;
 	if (!read_user(&ra, bp + 8) || !read_user(&nbp, bp))
 		goto fault;

@@ -3,6 +3,9 @@ package bpfsampler
 import (
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -178,4 +181,49 @@ func TestCFIBlockedInSystemCall(t *testing.T) {
 	testenv.RequireRoot(t)
 	pid := startTestdata(t, "fpread", "-O2", "-fno-omit-frame-pointer")
 	checkCallerOfLibcLeaf(t, pid, "reader")
+}
+
+// TestCFICgo samples a Go program spinning in C through cgo, the C built
+// -O2 -fomit-frame-pointer: walked by CFI in the C frames and by frame
+// pointers in the Go ones (crossing from the thread's stack to the
+// goroutine's), at least 95% of the samples in cspin have cmiddle right
+// above them and main.main further up. Walked by frame pointers, cmiddle
+// is skipped.
+func TestCFICgo(t *testing.T) {
+	testenv.RequireRoot(t)
+	goTool := testenv.RequireTool(t, "go", "")
+	bin := filepath.Join(t.TempDir(), "cgospin")
+	build := exec.Command(goTool, "build", "-o", bin, ".")
+	build.Dir = filepath.Join("testdata", "cgospin")
+	build.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	c := testenv.StartChild(t, exec.Command(bin))
+	c.WaitLine(t, "ready")
+	for _, cfi := range []bool{true, false} {
+		stacks, failures := sampleProgram(t, c.Process.Pid, cfi)
+		var inSpin, whole uint64
+		for _, s := range stacks {
+			// gcc names them cspin.constprop.0 and cmiddle.constprop.0.
+			if !strings.HasPrefix(s.frames[0], "cspin") {
+				continue
+			}
+			inSpin += s.count
+			if len(s.frames) > 1 && strings.HasPrefix(s.frames[1], "cmiddle") && s.has("main.main") {
+				whole += s.count
+			}
+		}
+		share := float64(whole) / float64(inSpin)
+		t.Logf("cfi %t: %d samples in cspin, %.1f%% with cmiddle above and main.main; failures %v; stacks %s", cfi, inSpin, 100*share, failures, topStacks(stacks, 3))
+		if inSpin < 200 {
+			t.Fatalf("cfi %t: %d samples in cspin", cfi, inSpin)
+		}
+		switch {
+		case cfi && share < 0.95:
+			t.Errorf("walked by CFI, %.1f%% of the samples in cspin have cmiddle above them and main.main, want 95%% or more", 100*share)
+		case !cfi && share >= 0.95:
+			t.Errorf("walked by frame pointers, %.1f%% of the samples in cspin have cmiddle above them and main.main: the program does not show the defect", 100*share)
+		}
+	}
 }
