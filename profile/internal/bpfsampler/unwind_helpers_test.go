@@ -64,15 +64,16 @@ type stackSample struct {
 	count  uint64
 }
 
-// sampleProgram samples process pid at 999 Hz for about a second of its
-// CPU time, walking user stacks by CFI when cfi (its mappings added to a
-// registry once sampling runs; the samples before are dropped), by frame
-// pointers when not, and returns its user stacks symbolized, with the
-// failures counted meanwhile.
+// sampleProgram samples process pid at 2999 Hz for about a second of its
+// CPU time (3000 samples: a share of them is known within a point),
+// walking user stacks by CFI when cfi (its mappings added to a registry
+// once sampling runs; the samples before are dropped), by frame pointers
+// when not, and returns its user stacks symbolized, with the failures
+// counted meanwhile.
 func sampleProgram(t *testing.T, pid int, cfi bool) ([]stackSample, map[string]uint64) {
 	t.Helper()
 	snap := snapshot(t, pid)
-	cfg := samplertest.CPUClock(999)
+	cfg := samplertest.CPUClock(2999)
 	cfg.PIDs = []uint32{uint32(pid)}
 	cfg.UserOnly = true
 	if cfi {
@@ -89,7 +90,7 @@ func sampleProgram(t *testing.T, pid int, cfi bool) ([]stackSample, map[string]u
 	var samples []sampler.Sample
 	failures := map[string]uint64{}
 	var n uint64
-	for deadline := time.Now().Add(20 * time.Second); n < 1000 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(20 * time.Second); n < 3000 && time.Now().Before(deadline); {
 		time.Sleep(250 * time.Millisecond)
 		more, st := samplertest.DrainAll(t, s)
 		for _, rs := range more {
