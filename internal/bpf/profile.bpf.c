@@ -327,12 +327,17 @@ static __always_inline __u64 stack_key(void *ctx, __u32 gen, __u64 flags,
 // of its own, put in unwind_tables at the table's id; and the executable
 // mappings of each process it knows into unwind_processes, keyed by tgid.
 // A sample of a known process walks its user stack frame by frame in a
-// bpf_loop: the mapping of the pc (bisected), the rule of the pc in the
-// mapping's table (bisected), the CFA it gives, the return address and
-// the caller's rbp read with bpf_probe_read_user. A frame in a mapping
-// without a table (Go, JIT code, anonymous memory), or at an address no
-// FDE covers, is unwound by its frame pointer; so is one whose rule is an
-// expression not evaluated here. The first frame is unwound by its rule
+// bpf_loop, from the user registers (the sample's own in user mode; those
+// saved at the kernel's entry, bpf_task_pt_regs, in kernel mode): the
+// mapping of the pc (bisected), the rule of the pc in the mapping's table
+// (bisected, or found in rule_cache), the CFA it gives (rsp or rbp plus an
+// offset; the PLT's expression; a signal frame's, read from its context),
+// the return address and the caller's rbp read with bpf_probe_read_user.
+// The pc of a caller is looked up one byte back (it is a return
+// address), but after a signal frame (it is the interrupted instruction).
+// A frame in a mapping without a table (Go, JIT code, anonymous memory),
+// or at an address no FDE covers, is unwound by its frame pointer; so is
+// one whose rule is an expression not evaluated here. The first frame is unwound by its rule
 // even when the rest use frame pointers: a frameless leaf (memcpy, a
 // system call wrapper) does not hide its caller. A sample of a process
 // user space does not know yet is walked by frame pointers
