@@ -24,7 +24,7 @@ import (
 // unwinder walks such a frame by its frame pointer and counts it.
 //
 // The one thing that cannot be packed is a start address at or above
-// 2^48, which no x86-64 ELF file uses: Pack refuses such a table with
+// 2^48, which no x86-64 ELF file uses: Pack and PackWords refuse it with
 // ErrUnpackable, and the file is left to frame pointers.
 const (
 	// PackedHeaderWords is the number of words before the rules.
@@ -46,22 +46,40 @@ func (t *Table) PackedWords() int {
 
 // Pack returns the packed form of t, described above.
 func (t *Table) Pack() ([]uint64, error) {
-	if len(t.Starts) > math.MaxUint32 || len(t.Starts) != len(t.IDs) {
-		return nil, fmt.Errorf("%w: %d entries, %d ids", ErrUnpackable, len(t.Starts), len(t.IDs))
-	}
-	words := make([]uint64, 0, t.PackedWords())
-	words = append(words, uint64(len(t.Starts))|uint64(len(t.Rules))<<32)
-	for _, r := range t.Rules {
-		p := PackRule(r)
-		words = append(words, p[0], p[1])
-	}
-	for i, start := range t.Starts {
-		if start > MaxPackedAddress {
-			return nil, fmt.Errorf("%w: entry at %#x, above %#x", ErrUnpackable, start, uint64(MaxPackedAddress))
-		}
-		words = append(words, start<<16|uint64(t.IDs[i]))
+	words := make([]uint64, t.PackedWords())
+	if err := t.PackWords(words, 0); err != nil {
+		return nil, err
 	}
 	return words, nil
+}
+
+// PackWords writes words first to first+len(dst)-1 of the packed form of
+// t into dst, so that a large table can be packed a chunk at a time.
+func (t *Table) PackWords(dst []uint64, first int) error {
+	if len(t.Starts) > math.MaxUint32 || len(t.Starts) != len(t.IDs) {
+		return fmt.Errorf("%w: %d entries, %d ids", ErrUnpackable, len(t.Starts), len(t.IDs))
+	}
+	if first < 0 || first+len(dst) > t.PackedWords() {
+		return fmt.Errorf("cfi: words %d to %d of a packed table of %d", first, first+len(dst), t.PackedWords())
+	}
+	base := PackedHeaderWords + PackedRuleWords*len(t.Rules)
+	for i := range dst {
+		w := first + i
+		switch {
+		case w == 0:
+			dst[i] = uint64(len(t.Starts)) | uint64(len(t.Rules))<<32
+		case w < base:
+			r := (w - PackedHeaderWords) / PackedRuleWords
+			dst[i] = PackRule(t.Rules[r])[(w-PackedHeaderWords)%PackedRuleWords]
+		default:
+			e := w - base
+			if t.Starts[e] > MaxPackedAddress {
+				return fmt.Errorf("%w: entry at %#x, above %#x", ErrUnpackable, t.Starts[e], uint64(MaxPackedAddress))
+			}
+			dst[i] = t.Starts[e]<<16 | uint64(t.IDs[e])
+		}
+	}
+	return nil
 }
 
 // signalFlag marks a signal frame in a packed rule's CFA kind byte.

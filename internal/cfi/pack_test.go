@@ -153,3 +153,33 @@ func wordBytes(words []uint64) []byte {
 	}
 	return b
 }
+
+// TestPackWordsChunks packs libc's table in chunks of every size from 1
+// to 7 words and a large one, and compares them with Pack's words.
+func TestPackWordsChunks(t *testing.T) {
+	const path = "/lib/x86_64-linux-gnu/libc.so.6"
+	testenv.RequireFile(t, path, "apt-get install libc6")
+	tab, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := tab.Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int{1, 2, 3, 7, 4096} {
+		buf := make([]uint64, size)
+		for first := 0; first < len(whole); first += size {
+			chunk := buf[:min(size, len(whole)-first)]
+			if err := tab.PackWords(chunk, first); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(chunk, whole[first:first+len(chunk)]) {
+				t.Fatalf("chunk of %d words at %d differs", size, first)
+			}
+		}
+	}
+	if err := tab.PackWords(make([]uint64, 2), len(whole)-1); err == nil {
+		t.Error("PackWords past the end gave no error")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/flamekit/flamekit/internal/bpf"
+	"github.com/flamekit/flamekit/internal/cfi"
 	"github.com/flamekit/flamekit/internal/unwind"
 )
 
@@ -69,28 +70,25 @@ func newTableLoader(tables, processes *ebpf.Map, inner *ebpf.MapSpec) *tableLoad
 
 var _ unwind.Loader = (*tableLoader)(nil)
 
-// LoadTable packs t (cfi.Table.Pack) into an array of its own and puts it
-// in unwind_tables at t.ID.
+// LoadTable packs t (cfi.Table.PackWords) into an array of its own and
+// puts it in unwind_tables at t.ID.
 func (l *tableLoader) LoadTable(t *unwind.Table) error {
-	words, err := t.CFI.Pack()
-	if err != nil {
-		return fmt.Errorf("bpfsampler: loading the unwind table of %s: %w", t.Path, err)
-	}
-	if t.ID >= maxTables || len(words) > maxTableWords {
+	words := t.CFI.PackedWords()
+	if t.ID >= maxTables || words > maxTableWords {
 		return fmt.Errorf("%w: %s, id %d, %d entries", ErrTableTooLarge, t.Path, t.ID, len(t.CFI.Starts))
 	}
 	spec := l.inner.Copy()
 	spec.Name = "cfi_table"
-	spec.MaxEntries = uint32(len(words))
+	spec.MaxEntries = uint32(words)
 	m, err := ebpf.NewMap(spec)
 	if err != nil {
 		return fmt.Errorf("bpfsampler: creating the unwind table of %s: %w", t.Path, err)
 	}
 	defer m.Close() // unwind_tables holds it
-	if err := fill(m, words); err != nil {
-		return fmt.Errorf("bpfsampler: filling the unwind table of %s: %w", t.Path, err)
+	if err := fill(m, t.CFI); err != nil {
+		return fmt.Errorf("bpfsampler: loading the unwind table of %s: %w", t.Path, err)
 	}
-	bytes := int64(len(words)) * 8
+	bytes := int64(words) * 8
 	if info, err := m.Info(); err == nil {
 		if n, ok := info.Memlock(); ok {
 			bytes = int64(n)
@@ -107,20 +105,25 @@ func (l *tableLoader) LoadTable(t *unwind.Table) error {
 	return nil
 }
 
-// fill writes words into the array m, index i holding words[i].
-func fill(m *ebpf.Map, words []uint64) error {
-	keys := make([]uint32, min(len(words), fillChunk))
-	for at := 0; at < len(words); at += len(keys) {
-		n := min(len(keys), len(words)-at)
-		for i := range n {
-			keys[i] = uint32(at + i)
+// fill writes the packed form of t into the array m, a chunk at a time
+// (cfi.Table.PackWords), so that a large table is never copied whole.
+func fill(m *ebpf.Map, t *cfi.Table) error {
+	n := t.PackedWords()
+	keys, words := make([]uint32, min(n, fillChunk)), make([]uint64, min(n, fillChunk))
+	for at := 0; at < n; at += len(keys) {
+		k, w := keys[:min(len(keys), n-at)], words[:min(len(words), n-at)]
+		if err := t.PackWords(w, at); err != nil {
+			return err
 		}
-		if _, err := m.BatchUpdate(keys[:n], words[at:at+n], nil); err != nil {
+		for i := range k {
+			k[i] = uint32(at + i)
+		}
+		if _, err := m.BatchUpdate(k, w, nil); err != nil {
 			if !errors.Is(err, ebpf.ErrNotSupported) {
 				return err
 			}
-			for i := range n { // kernels before 5.6
-				if err := m.Put(keys[i], words[at+i]); err != nil {
+			for i := range k { // kernels before 5.6
+				if err := m.Put(k[i], w[i]); err != nil {
 					return err
 				}
 			}
