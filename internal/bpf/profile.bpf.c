@@ -6,7 +6,8 @@
 // aggregates (process, thread, user stack, kernel stack) counts in the
 // kernel, counts every sample it cannot keep, tells user space about the
 // processes it samples and, in timed mode, logs every sample to a ring
-// buffer.
+// buffer. User stacks are walked by frame pointers (bpf_get_stack), or by
+// call frame information (see "CFI unwinding" below).
 //
 // Only sampled processes are announced: a process is announced at its
 // first sample, and again at its first sample after an exec (its address
@@ -120,6 +121,13 @@ enum failure {
 	FAILURE_TIMED_RING_FULL, // sample counted but missing from the timed log
 	FAILURE_PROCESS_RING_FULL, // a process event could not be sent
 	FAILURE_PIDS_FULL, // a child of a target process could not be followed
+	// The CFI unwinder's (cfi_unwind): a sample counts each cause once.
+	FAILURE_UNWIND_UNKNOWN_PROCESS, // no mappings for the process yet: frame pointers
+	FAILURE_UNWIND_NO_TABLE, // a frame in code without CFI: its frame pointer
+	FAILURE_UNWIND_UNSUPPORTED, // a rule not evaluated here (expression): its frame pointer
+	FAILURE_UNWIND_BAD_FRAME, // a CFA not above the stack pointer, a misaligned frame pointer: cut
+	FAILURE_UNWIND_READ_FAULT, // the stack could not be read: cut
+	FAILURE_UNWIND_DEPTH, // more frames than a stack holds: cut
 	FAILURE_MAX,
 };
 
@@ -133,6 +141,7 @@ const volatile __u8 per_thread = 0;
 const volatile __u8 timed = 0;
 const volatile __u8 notify = 0; // send process events
 const volatile __u64 timed_wakeup_bytes = 0; // wake the reader past this
+const volatile __u8 cfi_unwind = 0; // walk user stacks by CFI (see "CFI unwinding")
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -216,6 +225,9 @@ struct timed_sample *const unused_timed_sample = 0;
 struct process_event *const unused_process_event = 0;
 enum failure *const unused_failure = 0;
 enum process_kind *const unused_process_kind = 0;
+struct unwind_process *const unused_unwind_process = 0;
+enum cfa_kind *const unused_cfa_kind = 0;
+enum save_kind *const unused_save_kind = 0;
 
 static __always_inline void fail(__u32 cause, __u64 n)
 {
@@ -268,21 +280,12 @@ static __always_inline void announce(__u32 tgid, __u32 kind)
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
-// stack_key stores the current stack (user or kernel, by flags) in the
-// generation's stack map and returns its key, or 0 counting the failure
-// (fail_base is the stack's FAILURE_*_FULL).
-static __always_inline __u64 stack_key(void *ctx, __u32 gen, __u64 flags,
-				       __u32 fail_base)
+// store_stack stores a stack of n bytes of frames (zero-filled after
+// them) in the generation's stack map and returns its key, or 0 counting
+// the failure (fail_base is the stack's FAILURE_*_FULL).
+static __always_inline __u64 store_stack(struct stack *st, long n, __u32 gen,
+					 __u32 fail_base)
 {
-	__u32 zero = 0;
-	struct stack *st = bpf_map_lookup_elem(&scratch, &zero);
-	if (!st)
-		return 0;
-	long n = bpf_get_stack(ctx, st->pc, sizeof(st->pc), flags);
-	if (n <= 0) {
-		fail(n == 0 || n == -EFAULT ? fail_base + 2 : fail_base + 4, 1);
-		return 0;
-	}
 	// A 64-bit multiplicative hash of the frames, never 0.
 	__u64 h = n;
 	for (int i = 0; i < MAX_DEPTH && i < n / 8; i++) {
@@ -298,6 +301,493 @@ static __always_inline __u64 stack_key(void *ctx, __u32 gen, __u64 flags,
 		return h;
 	fail(err == -E2BIG ? fail_base : fail_base + 4, 1);
 	return 0;
+}
+
+// stack_key stores the current stack (user or kernel, by flags) in the
+// generation's stack map and returns its key, or 0 counting the failure
+// (fail_base is the stack's FAILURE_*_FULL).
+static __always_inline __u64 stack_key(void *ctx, __u32 gen, __u64 flags,
+				       __u32 fail_base)
+{
+	__u32 zero = 0;
+	struct stack *st = bpf_map_lookup_elem(&scratch, &zero);
+	if (!st)
+		return 0;
+	long n = bpf_get_stack(ctx, st->pc, sizeof(st->pc), flags);
+	if (n <= 0) {
+		fail(n == 0 || n == -EFAULT ? fail_base + 2 : fail_base + 4, 1);
+		return 0;
+	}
+	return store_stack(st, n, gen, fail_base);
+}
+
+// CFI unwinding (cfi_unwind set). User space loads the unwind table of
+// each executable file the sampled processes map (internal/cfi's packed
+// form: a header word, two words a rule, a word an entry) into an array
+// of its own, put in unwind_tables at the table's id; and the executable
+// mappings of each process it knows into unwind_processes, keyed by tgid.
+// A sample of a known process walks its user stack frame by frame in a
+// bpf_loop, from the user registers (the sample's own in user mode; those
+// saved at the kernel's entry, bpf_task_pt_regs, in kernel mode): the
+// mapping of the pc (bisected), the rule of the pc in the mapping's table
+// (bisected, or found in rule_cache), the CFA it gives (rsp or rbp plus an
+// offset; the PLT's expression; a signal frame's, read from its context),
+// the return address and the caller's rbp read with bpf_probe_read_user.
+// The pc of a caller is looked up one byte back (it is a return
+// address), but after a signal frame (it is the interrupted instruction).
+// A frame in a mapping without a table (Go, JIT code, anonymous memory),
+// or at an address no FDE covers, is unwound by its frame pointer; so is
+// one whose rule is an expression not evaluated here. The first frame is unwound by its rule
+// even when the rest use frame pointers: a frameless leaf (memcpy, a
+// system call wrapper) does not hide its caller. A sample of a process
+// user space does not know yet is walked by frame pointers
+// (bpf_get_stack). Each cause of a frame-pointer step or a cut is counted
+// once per sample in failures.
+#define MAX_TABLES 4096 // live tables (ids below it)
+#define MAX_MAPPINGS 128 // executable mappings of a process; a power of 2
+#define MAPPING_STEPS 8 // bisection steps over MAX_MAPPINGS
+#define TABLE_STEPS 24 // bisection steps: at most 2^24 entries a table
+#define MAX_PROCESSES 8192 // known processes
+#define NO_TABLE 0xffffffff
+
+// cfa_kind is internal/cfi's CFAKind; CFA_SIGNAL flags a signal frame.
+enum cfa_kind {
+	CFA_NONE,
+	CFA_RSP,
+	CFA_RBP,
+	CFA_PLT,
+	CFA_EXPRESSION,
+	CFA_DEREF_RSP,
+	CFA_OTHER_REGISTER,
+	CFA_SIGNAL = 0x80,
+};
+
+// save_kind is internal/cfi's SaveKind.
+enum save_kind {
+	SAVE_UNCHANGED,
+	SAVE_UNDEFINED,
+	SAVE_AT_CFA,
+	SAVE_IS_CFA,
+	SAVE_IN_REGISTER,
+	SAVE_AT_RSP,
+	SAVE_EXPRESSION,
+	SAVE_VAL_EXPRESSION,
+};
+
+// rule is a packed rule: two words of a table.
+struct rule {
+	__s32 cfa_offset;
+	__u8 cfa; // enum cfa_kind
+	__u8 cfa_aux; // the register of CFA_OTHER_REGISTER, else the PLT threshold
+	__u8 ra, rbp; // enum save_kind
+	__s32 ra_offset, rbp_offset;
+};
+
+// unwind_mapping is an executable mapping of a process.
+struct unwind_mapping {
+	__u64 start, end; // addresses in the process
+	__u64 bias; // the file's address = the process's - bias
+	__u32 table; // index in unwind_tables, or NO_TABLE
+	__u32 serial; // the table's load: ids are reused, serials never
+};
+
+// unwind_process is the executable mappings of a process, sorted by start.
+struct unwind_process {
+	__u32 count;
+	__u32 pad;
+	struct unwind_mapping mappings[MAX_MAPPINGS];
+};
+
+struct table_words {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP); // each table sized to fit
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, MAX_TABLES);
+	__type(key, __u32);
+	__array(values, struct table_words);
+} unwind_tables SEC(".maps");
+
+// rule_cache remembers, on each CPU, the rules found last (a hot loop's
+// stacks are walked again and again): direct-mapped by address and
+// table serial, it saves the bisection of a table, a map lookup per step.
+#define RULE_CACHE 4096 // entries a CPU; a power of 2
+struct cached_rule {
+	__u64 addr; // the file's
+	__u32 serial; // 0: empty
+	__u32 found; // r is the rule of addr; else there is none
+	struct rule r;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RULE_CACHE);
+	__type(key, __u32);
+	__type(value, struct cached_rule);
+} rule_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); // memory for the known ones only
+	__uint(max_entries, MAX_PROCESSES);
+	__type(key, __u32);
+	__type(value, struct unwind_process);
+} unwind_processes SEC(".maps");
+
+// x86-64 struct pt_regs, as bpf_task_pt_regs returns it.
+struct pt_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+} __attribute__((preserve_access_index));
+
+// walk is the state of a stack walk. It is kept in a map, not on the
+// stack, so that the verifier sees the same state at each iteration of
+// the walk's loop and checks its body once.
+struct walk {
+	__u64 pc, sp, bp; // of the frame to unwind
+	__u64 regs[16]; // the first frame's registers, by DWARF number
+	__u32 n; // frames in the stack
+	__u32 exact; // pc is not a return address: the first frame, or after a signal frame
+	__u32 fails; // bit i: FAILURE_UNWIND_UNKNOWN_PROCESS + i
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct walk);
+} walks SEC(".maps");
+
+// walk_ctx is what each step of a walk is given.
+struct walk_ctx {
+	struct walk *w;
+	struct unwind_process *proc;
+	struct stack *st;
+};
+
+#define FAILED(cause) (1u << ((cause) - FAILURE_UNWIND_UNKNOWN_PROCESS))
+
+// The searches are global functions: the verifier checks each once, on
+// its own, and its caller sees an unknown result, rather than a state per
+// path through the bisection (which would be past its limits).
+
+// mapping_index returns the index of the mapping of addr in p, or -1.
+__noinline int mapping_index(struct unwind_process *p, __u64 addr)
+{
+	if (!p)
+		return -1;
+	__u32 lo = 0, hi = p->count; // the first mapping starting above addr
+	if (hi > MAX_MAPPINGS)
+		hi = MAX_MAPPINGS;
+	for (int i = 0; i < MAPPING_STEPS && lo < hi; i++) {
+		__u32 mid = (lo + hi) / 2;
+		if (p->mappings[mid & (MAX_MAPPINGS - 1)].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || lo < hi)
+		return -1;
+	__u32 i = (lo - 1) & (MAX_MAPPINGS - 1);
+	return addr < p->mappings[i].end ? (int)i : -1;
+}
+
+// table_rule reads the rule of addr (the file's) in table into r, and
+// returns whether there is one.
+__noinline int table_rule(__u32 table, __u64 addr, struct rule *r)
+{
+	void *words = bpf_map_lookup_elem(&unwind_tables, &table);
+	if (!words || !r || addr >> 48)
+		return 0;
+	__u32 k = 0;
+	__u64 *w = bpf_map_lookup_elem(words, &k);
+	if (!w)
+		return 0;
+	__u32 rows = (__u32)*w, rules = *w >> 32, base = 1 + 2 * rules;
+	__u64 key = addr << 16 | 0xffff;
+	__u32 lo = 0, hi = rows; // the first entry starting above addr
+	for (int i = 0; i < TABLE_STEPS && lo < hi; i++) {
+		__u32 mid = lo + (hi - lo) / 2;
+		k = base + mid;
+		w = bpf_map_lookup_elem(words, &k);
+		if (!w)
+			return 0;
+		if (*w <= key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || lo < hi)
+		return 0;
+	k = base + lo - 1;
+	w = bpf_map_lookup_elem(words, &k);
+	if (!w)
+		return 0;
+	__u32 id = (__u16)*w;
+	if (id >= rules)
+		return 0;
+	k = 1 + 2 * id;
+	w = bpf_map_lookup_elem(words, &k);
+	if (!w)
+		return 0;
+	__builtin_memcpy(r, w, 8);
+	k++;
+	w = bpf_map_lookup_elem(words, &k);
+	if (!w)
+		return 0;
+	__builtin_memcpy((char *)r + 8, w, 8);
+	return 1;
+}
+
+// push_frame stores pc as frame n of st, and returns whether there was
+// room.
+__noinline int push_frame(struct stack *st, __u32 n, __u64 pc)
+{
+	if (!st || n >= MAX_DEPTH)
+		return 0;
+	st->pc[n] = pc;
+	return 1;
+}
+
+// clear_after zeroes the frames of st from n on.
+__noinline int clear_after(struct stack *st, __u32 n)
+{
+	if (!st)
+		return 0;
+	for (int i = 1; i < MAX_DEPTH; i++)
+		if (i >= n)
+			st->pc[i] = 0;
+	return 0;
+}
+
+// cached_rule is table_rule through rule_cache.
+static __always_inline int cached_rule(__u32 table, __u32 serial, __u64 addr,
+				       struct rule *r)
+{
+	__u64 h = (addr ^ (__u64)serial << 40) * 0x9e3779b97f4a7c15ULL;
+	__u32 slot = (h >> 40) & (RULE_CACHE - 1);
+	struct cached_rule *e = bpf_map_lookup_elem(&rule_cache, &slot);
+	if (!e)
+		return table_rule(table, addr, r);
+	if (e->serial == serial && e->addr == addr) {
+		__builtin_memcpy(r, &e->r, sizeof(*r));
+		return e->found;
+	}
+	int found = table_rule(table, addr, r);
+	e->addr = addr;
+	e->serial = serial;
+	e->found = found;
+	__builtin_memcpy(&e->r, r, sizeof(*r));
+	return found;
+}
+
+// read_user reads the word at addr of the user stack into v, and returns
+// whether it could.
+static __always_inline int read_user(__u64 *v, __u64 addr)
+{
+	return bpf_probe_read_user(v, sizeof(*v), (void *)addr) == 0;
+}
+
+// step unwinds w's frame: it appends the caller's pc to the stack and
+// moves w to the caller. It returns 1 when the walk is over.
+static long step(__u32 i, void *ctx)
+{
+	struct walk_ctx *c = ctx;
+	struct walk *w = c->w;
+	__u64 pc = w->pc, sp = w->sp, bp = w->bp;
+	__u64 cfa = 0, ra = 0, nbp = bp, lookup = w->exact ? pc : pc - 1;
+	int first = w->n == 1;
+	struct rule r = {};
+	int mi = mapping_index(c->proc, lookup);
+	struct unwind_mapping *m =
+		mi < 0 ? 0 : &c->proc->mappings[mi & (MAX_MAPPINGS - 1)];
+	if (!m || m->table == NO_TABLE ||
+	    !cached_rule(m->table, m->serial, lookup - m->bias, &r) ||
+	    (r.cfa & ~CFA_SIGNAL) == CFA_NONE) {
+		w->fails |= FAILED(FAILURE_UNWIND_NO_TABLE);
+		goto frame_pointer;
+	}
+	switch (r.cfa & ~CFA_SIGNAL) {
+	case CFA_RSP:
+		cfa = sp + r.cfa_offset;
+		break;
+	case CFA_RBP:
+		cfa = bp + r.cfa_offset;
+		break;
+	case CFA_PLT:
+		cfa = sp + r.cfa_offset + ((pc & 15) >= r.cfa_aux ? 8 : 0);
+		break;
+	case CFA_DEREF_RSP:
+		if (!read_user(&cfa, sp + r.cfa_offset))
+			goto fault;
+		break;
+	case CFA_OTHER_REGISTER:
+		if (!first)
+			goto unsupported;
+		cfa = w->regs[r.cfa_aux & 15] + r.cfa_offset;
+		break;
+	default:
+		goto unsupported;
+	}
+	if (!(r.cfa & CFA_SIGNAL) && cfa <= sp)
+		goto bad;
+	switch (r.ra) {
+	case SAVE_AT_CFA:
+		if (!read_user(&ra, cfa + r.ra_offset))
+			goto fault;
+		break;
+	case SAVE_AT_RSP:
+		if (!read_user(&ra, sp + r.ra_offset))
+			goto fault;
+		break;
+	case SAVE_UNDEFINED:
+		return 1; // the outermost frame
+	case SAVE_IN_REGISTER:
+		if (!first)
+			goto unsupported;
+		ra = w->regs[r.ra_offset & 15];
+		break;
+	default:
+		goto unsupported;
+	}
+	switch (r.rbp) {
+	case SAVE_UNCHANGED:
+		break;
+	case SAVE_AT_CFA:
+		if (!read_user(&nbp, cfa + r.rbp_offset))
+			goto fault;
+		break;
+	case SAVE_AT_RSP:
+		if (!read_user(&nbp, sp + r.rbp_offset))
+			goto fault;
+		break;
+	case SAVE_IS_CFA:
+		nbp = cfa + r.rbp_offset;
+		break;
+	case SAVE_IN_REGISTER:
+		if (first) {
+			nbp = w->regs[r.rbp_offset & 15];
+			break;
+		}
+		// fall through
+	default:
+		// rbp is lost: the frames above have a rule for it, or end
+		// at a bad frame pointer.
+		w->fails |= FAILED(FAILURE_UNWIND_UNSUPPORTED);
+		nbp = 0;
+	}
+	w->exact = !!(r.cfa & CFA_SIGNAL);
+	goto push;
+
+unsupported:
+	w->fails |= FAILED(FAILURE_UNWIND_UNSUPPORTED);
+frame_pointer:
+	if (bp == 0)
+		return 1; // the outermost frame
+	// Frame pointers may lead to another stack (Go's cgo calls run C on
+	// the thread's stack, the Go frames above them are on the
+	// goroutine's): unlike a CFA, bp need not be above sp. A chain that
+	// loops ends at the depth limit, as bpf_get_stack's does.
+	if (bp & 7)
+		goto bad;
+	if (!read_user(&ra, bp + 8) || !read_user(&nbp, bp))
+		goto fault;
+	cfa = bp + 16;
+	w->exact = 0;
+push:
+	if (ra == 0)
+		return 1;
+	if (!push_frame(c->st, w->n, ra)) {
+		w->fails |= FAILED(FAILURE_UNWIND_DEPTH);
+		return 1;
+	}
+	w->n++;
+	w->pc = ra;
+	w->sp = cfa;
+	w->bp = nbp;
+	return 0;
+fault:
+	w->fails |= FAILED(FAILURE_UNWIND_READ_FAULT);
+	return 1;
+bad:
+	w->fails |= FAILED(FAILURE_UNWIND_BAD_FRAME);
+	return 1;
+}
+
+// REGS copies the registers of a struct pt_regs, or of the sample's
+// context, into w by DWARF number.
+#define REGS(w, r)                                                             \
+	do {                                                                   \
+		(w).regs[0] = (r)->ax;                                         \
+		(w).regs[1] = (r)->dx;                                         \
+		(w).regs[2] = (r)->cx;                                         \
+		(w).regs[3] = (r)->bx;                                         \
+		(w).regs[4] = (r)->si;                                         \
+		(w).regs[5] = (r)->di;                                         \
+		(w).regs[6] = (r)->bp;                                         \
+		(w).regs[7] = (r)->sp;                                         \
+		(w).regs[8] = (r)->r8;                                         \
+		(w).regs[9] = (r)->r9;                                         \
+		(w).regs[10] = (r)->r10;                                       \
+		(w).regs[11] = (r)->r11;                                       \
+		(w).regs[12] = (r)->r12;                                       \
+		(w).regs[13] = (r)->r13;                                       \
+		(w).regs[14] = (r)->r14;                                       \
+		(w).regs[15] = (r)->r15;                                       \
+		(w).pc = (r)->ip;                                              \
+		(w).sp = (r)->sp;                                              \
+		(w).bp = (r)->bp;                                              \
+	} while (0)
+
+// user_stack_key walks the current user stack by CFI when its process is
+// known, by frame pointers when not, stores it and returns its key, or 0.
+static __always_inline __u64 user_stack_key(struct perf_ctx *ctx, __u32 gen,
+					    __u32 tgid,
+					    struct task_struct *task)
+{
+	struct unwind_process *proc =
+		bpf_map_lookup_elem(&unwind_processes, &tgid);
+	if (!proc) {
+		fail(FAILURE_UNWIND_UNKNOWN_PROCESS, 1);
+		return stack_key(ctx, gen, BPF_F_USER_STACK,
+				 FAILURE_USER_STACK_FULL);
+	}
+	__u32 zero = 0;
+	struct stack *st = bpf_map_lookup_elem(&scratch, &zero);
+	struct walk *w = bpf_map_lookup_elem(&walks, &zero);
+	if (!st || !w)
+		return 0;
+	if (ctx->cs & 3) {
+		REGS(*w, ctx);
+	} else {
+		struct pt_regs *regs =
+			(struct pt_regs *)bpf_task_pt_regs((void *)task);
+		if (!regs)
+			return 0;
+		REGS(*w, regs);
+	}
+	if (w->pc == 0) {
+		fail(FAILURE_USER_STACK_FAULT, 1);
+		return 0;
+	}
+	w->n = 1;
+	w->exact = 1;
+	w->fails = 0;
+	st->pc[0] = w->pc;
+	struct walk_ctx c = { .w = w, .proc = proc, .st = st };
+	bpf_loop(MAX_DEPTH, step, &c, 0);
+	__u32 fails = w->fails, n = w->n;
+	for (int i = 0; i < FAILURE_MAX - FAILURE_UNWIND_UNKNOWN_PROCESS; i++)
+		if (fails & (1u << i))
+			fail(FAILURE_UNWIND_UNKNOWN_PROCESS + i, 1);
+	clear_after(st, n);
+	return store_stack(st, n * 8, gen, FAILURE_USER_STACK_FULL);
 }
 
 // get_comm reads the command name of the current thread when per_thread,
@@ -373,8 +863,10 @@ int on_sample(struct perf_ctx *ctx)
 		.tid = per_thread ? tid : 0,
 	};
 	if (user_stacks && !(task->flags & PF_KTHREAD))
-		key.user_stack = stack_key(ctx, gen, BPF_F_USER_STACK,
-					   FAILURE_USER_STACK_FULL);
+		key.user_stack =
+			cfi_unwind ? user_stack_key(ctx, gen, tgid, task)
+				   : stack_key(ctx, gen, BPF_F_USER_STACK,
+					       FAILURE_USER_STACK_FULL);
 	if (kernel_stacks && !(ctx->cs & 3))
 		key.kernel_stack =
 			stack_key(ctx, gen, 0, FAILURE_KERNEL_STACK_FULL);
@@ -414,6 +906,10 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	__u32 *s = bpf_map_lookup_elem(&seen, &tgid);
 	if (s)
 		*s = SEEN_EXECED;
+	// Its mappings are gone: frame pointers until user space sets the
+	// new ones.
+	if (cfi_unwind)
+		bpf_map_delete_elem(&unwind_processes, &tgid);
 	return 0;
 }
 
@@ -444,6 +940,8 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	__u32 tgid = p->tgid;
 	if (notify && bpf_map_delete_elem(&seen, &tgid) == 0)
 		announce(tgid, PROCESS_EXIT);
+	if (cfi_unwind)
+		bpf_map_delete_elem(&unwind_processes, &tgid);
 	__u8 *v = filter_pids ? bpf_map_lookup_elem(&pids, &tgid) : 0;
 	if (v && *v == PID_CHILD)
 		bpf_map_delete_elem(&pids, &tgid);

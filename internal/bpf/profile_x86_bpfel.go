@@ -13,6 +13,36 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type ProfileCachedRule struct {
+	_      structs.HostLayout
+	Addr   uint64
+	Serial uint32
+	Found  uint32
+	R      struct {
+		_         structs.HostLayout
+		CfaOffset int32
+		Cfa       uint8
+		CfaAux    uint8
+		Ra        uint8
+		Rbp       uint8
+		RaOffset  int32
+		RbpOffset int32
+	}
+}
+
+type ProfileCfaKind uint32
+
+const (
+	ProfileCfaKindCFA_NONE           ProfileCfaKind = 0
+	ProfileCfaKindCFA_RSP            ProfileCfaKind = 1
+	ProfileCfaKindCFA_RBP            ProfileCfaKind = 2
+	ProfileCfaKindCFA_PLT            ProfileCfaKind = 3
+	ProfileCfaKindCFA_EXPRESSION     ProfileCfaKind = 4
+	ProfileCfaKindCFA_DEREF_RSP      ProfileCfaKind = 5
+	ProfileCfaKindCFA_OTHER_REGISTER ProfileCfaKind = 6
+	ProfileCfaKindCFA_SIGNAL         ProfileCfaKind = 128
+)
+
 type ProfileCountKey struct {
 	_           structs.HostLayout
 	Pid         uint32
@@ -31,19 +61,25 @@ type ProfileCountValue struct {
 type ProfileFailure uint32
 
 const (
-	ProfileFailureFAILURE_USER_STACK_FULL    ProfileFailure = 0
-	ProfileFailureFAILURE_KERNEL_STACK_FULL  ProfileFailure = 1
-	ProfileFailureFAILURE_USER_STACK_FAULT   ProfileFailure = 2
-	ProfileFailureFAILURE_KERNEL_STACK_FAULT ProfileFailure = 3
-	ProfileFailureFAILURE_USER_STACK_OTHER   ProfileFailure = 4
-	ProfileFailureFAILURE_KERNEL_STACK_OTHER ProfileFailure = 5
-	ProfileFailureFAILURE_COUNTS_FULL        ProfileFailure = 6
-	ProfileFailureFAILURE_COUNTS_ERROR       ProfileFailure = 7
-	ProfileFailureFAILURE_LOST_PERIOD        ProfileFailure = 8
-	ProfileFailureFAILURE_TIMED_RING_FULL    ProfileFailure = 9
-	ProfileFailureFAILURE_PROCESS_RING_FULL  ProfileFailure = 10
-	ProfileFailureFAILURE_PIDS_FULL          ProfileFailure = 11
-	ProfileFailureFAILURE_MAX                ProfileFailure = 12
+	ProfileFailureFAILURE_USER_STACK_FULL        ProfileFailure = 0
+	ProfileFailureFAILURE_KERNEL_STACK_FULL      ProfileFailure = 1
+	ProfileFailureFAILURE_USER_STACK_FAULT       ProfileFailure = 2
+	ProfileFailureFAILURE_KERNEL_STACK_FAULT     ProfileFailure = 3
+	ProfileFailureFAILURE_USER_STACK_OTHER       ProfileFailure = 4
+	ProfileFailureFAILURE_KERNEL_STACK_OTHER     ProfileFailure = 5
+	ProfileFailureFAILURE_COUNTS_FULL            ProfileFailure = 6
+	ProfileFailureFAILURE_COUNTS_ERROR           ProfileFailure = 7
+	ProfileFailureFAILURE_LOST_PERIOD            ProfileFailure = 8
+	ProfileFailureFAILURE_TIMED_RING_FULL        ProfileFailure = 9
+	ProfileFailureFAILURE_PROCESS_RING_FULL      ProfileFailure = 10
+	ProfileFailureFAILURE_PIDS_FULL              ProfileFailure = 11
+	ProfileFailureFAILURE_UNWIND_UNKNOWN_PROCESS ProfileFailure = 12
+	ProfileFailureFAILURE_UNWIND_NO_TABLE        ProfileFailure = 13
+	ProfileFailureFAILURE_UNWIND_UNSUPPORTED     ProfileFailure = 14
+	ProfileFailureFAILURE_UNWIND_BAD_FRAME       ProfileFailure = 15
+	ProfileFailureFAILURE_UNWIND_READ_FAULT      ProfileFailure = 16
+	ProfileFailureFAILURE_UNWIND_DEPTH           ProfileFailure = 17
+	ProfileFailureFAILURE_MAX                    ProfileFailure = 18
 )
 
 type ProfileProcessEvent struct {
@@ -58,6 +94,19 @@ const (
 	ProfileProcessKindPROCESS_FIRST_SAMPLE ProfileProcessKind = 0
 	ProfileProcessKindPROCESS_EXEC         ProfileProcessKind = 1
 	ProfileProcessKindPROCESS_EXIT         ProfileProcessKind = 2
+)
+
+type ProfileSaveKind uint32
+
+const (
+	ProfileSaveKindSAVE_UNCHANGED      ProfileSaveKind = 0
+	ProfileSaveKindSAVE_UNDEFINED      ProfileSaveKind = 1
+	ProfileSaveKindSAVE_AT_CFA         ProfileSaveKind = 2
+	ProfileSaveKindSAVE_IS_CFA         ProfileSaveKind = 3
+	ProfileSaveKindSAVE_IN_REGISTER    ProfileSaveKind = 4
+	ProfileSaveKindSAVE_AT_RSP         ProfileSaveKind = 5
+	ProfileSaveKindSAVE_EXPRESSION     ProfileSaveKind = 6
+	ProfileSaveKindSAVE_VAL_EXPRESSION ProfileSaveKind = 7
 )
 
 type ProfileStack struct {
@@ -78,38 +127,74 @@ type ProfileTimedSample struct {
 	Comm        [16]int8
 }
 
+type ProfileUnwindMapping struct {
+	_      structs.HostLayout
+	Start  uint64
+	End    uint64
+	Bias   uint64
+	Table  uint32
+	Serial uint32
+}
+
+type ProfileUnwindProcess struct {
+	_        structs.HostLayout
+	Count    uint32
+	Pad      uint32
+	Mappings [128]ProfileUnwindMapping
+}
+
+type ProfileWalk struct {
+	_     structs.HostLayout
+	Pc    uint64
+	Sp    uint64
+	Bp    uint64
+	Regs  [16]uint64
+	N     uint32
+	Exact uint32
+	Fails uint32
+	Pad   uint32
+}
+
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	ProfileMapCounts0            = "counts0"
-	ProfileMapCounts1            = "counts1"
-	ProfileMapFailures           = "failures"
-	ProfileMapGeneration         = "generation"
-	ProfileMapPids               = "pids"
-	ProfileMapProcessEvents      = "process_events"
-	ProfileMapScratch            = "scratch"
-	ProfileMapSeen               = "seen"
-	ProfileMapStacks0            = "stacks0"
-	ProfileMapStacks1            = "stacks1"
-	ProfileMapTimedSamples       = "timed_samples"
-	ProfileProgOnExec            = "on_exec"
-	ProfileProgOnExit            = "on_exit"
-	ProfileProgOnFork            = "on_fork"
-	ProfileProgOnSample          = "on_sample"
-	ProfileVarFilterCgroup       = "filter_cgroup"
-	ProfileVarFilterPids         = "filter_pids"
-	ProfileVarIncludeIdle        = "include_idle"
-	ProfileVarKernelStacks       = "kernel_stacks"
-	ProfileVarNotify             = "notify"
-	ProfileVarPerThread          = "per_thread"
-	ProfileVarTimed              = "timed"
-	ProfileVarTimedWakeupBytes   = "timed_wakeup_bytes"
-	ProfileVarUnusedFailure      = "unused_failure"
-	ProfileVarUnusedProcessEvent = "unused_process_event"
-	ProfileVarUnusedProcessKind  = "unused_process_kind"
-	ProfileVarUnusedTimedSample  = "unused_timed_sample"
-	ProfileVarUserStacks         = "user_stacks"
+	ProfileMapCounts0             = "counts0"
+	ProfileMapCounts1             = "counts1"
+	ProfileMapFailures            = "failures"
+	ProfileMapGeneration          = "generation"
+	ProfileMapPids                = "pids"
+	ProfileMapProcessEvents       = "process_events"
+	ProfileMapRuleCache           = "rule_cache"
+	ProfileMapScratch             = "scratch"
+	ProfileMapSeen                = "seen"
+	ProfileMapStacks0             = "stacks0"
+	ProfileMapStacks1             = "stacks1"
+	ProfileMapTimedSamples        = "timed_samples"
+	ProfileMapUnwindProcesses     = "unwind_processes"
+	ProfileMapUnwindTables        = "unwind_tables"
+	ProfileMapWalks               = "walks"
+	ProfileProgOnExec             = "on_exec"
+	ProfileProgOnExit             = "on_exit"
+	ProfileProgOnFork             = "on_fork"
+	ProfileProgOnSample           = "on_sample"
+	ProfileVarCfiUnwind           = "cfi_unwind"
+	ProfileVarFilterCgroup        = "filter_cgroup"
+	ProfileVarFilterPids          = "filter_pids"
+	ProfileVarIncludeIdle         = "include_idle"
+	ProfileVarKernelStacks        = "kernel_stacks"
+	ProfileVarNotify              = "notify"
+	ProfileVarPerThread           = "per_thread"
+	ProfileVarTimed               = "timed"
+	ProfileVarTimedWakeupBytes    = "timed_wakeup_bytes"
+	ProfileVarUnusedCfaKind       = "unused_cfa_kind"
+	ProfileVarUnusedFailure       = "unused_failure"
+	ProfileVarUnusedProcessEvent  = "unused_process_event"
+	ProfileVarUnusedProcessKind   = "unused_process_kind"
+	ProfileVarUnusedSaveKind      = "unused_save_kind"
+	ProfileVarUnusedTimedSample   = "unused_timed_sample"
+	ProfileVarUnusedUnwindProcess = "unused_unwind_process"
+	ProfileVarUserStacks          = "user_stacks"
 )
 
 // LoadProfile returns the embedded CollectionSpec for Profile.
@@ -164,36 +249,44 @@ type ProfileProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProfileMapSpecs struct {
-	Counts0       *ebpf.MapSpec `ebpf:"counts0"`
-	Counts1       *ebpf.MapSpec `ebpf:"counts1"`
-	Failures      *ebpf.MapSpec `ebpf:"failures"`
-	Generation    *ebpf.MapSpec `ebpf:"generation"`
-	Pids          *ebpf.MapSpec `ebpf:"pids"`
-	ProcessEvents *ebpf.MapSpec `ebpf:"process_events"`
-	Scratch       *ebpf.MapSpec `ebpf:"scratch"`
-	Seen          *ebpf.MapSpec `ebpf:"seen"`
-	Stacks0       *ebpf.MapSpec `ebpf:"stacks0"`
-	Stacks1       *ebpf.MapSpec `ebpf:"stacks1"`
-	TimedSamples  *ebpf.MapSpec `ebpf:"timed_samples"`
+	Counts0         *ebpf.MapSpec `ebpf:"counts0"`
+	Counts1         *ebpf.MapSpec `ebpf:"counts1"`
+	Failures        *ebpf.MapSpec `ebpf:"failures"`
+	Generation      *ebpf.MapSpec `ebpf:"generation"`
+	Pids            *ebpf.MapSpec `ebpf:"pids"`
+	ProcessEvents   *ebpf.MapSpec `ebpf:"process_events"`
+	RuleCache       *ebpf.MapSpec `ebpf:"rule_cache"`
+	Scratch         *ebpf.MapSpec `ebpf:"scratch"`
+	Seen            *ebpf.MapSpec `ebpf:"seen"`
+	Stacks0         *ebpf.MapSpec `ebpf:"stacks0"`
+	Stacks1         *ebpf.MapSpec `ebpf:"stacks1"`
+	TimedSamples    *ebpf.MapSpec `ebpf:"timed_samples"`
+	UnwindProcesses *ebpf.MapSpec `ebpf:"unwind_processes"`
+	UnwindTables    *ebpf.MapSpec `ebpf:"unwind_tables"`
+	Walks           *ebpf.MapSpec `ebpf:"walks"`
 }
 
 // ProfileVariableSpecs contains global variables before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProfileVariableSpecs struct {
-	FilterCgroup       *ebpf.VariableSpec `ebpf:"filter_cgroup"`
-	FilterPids         *ebpf.VariableSpec `ebpf:"filter_pids"`
-	IncludeIdle        *ebpf.VariableSpec `ebpf:"include_idle"`
-	KernelStacks       *ebpf.VariableSpec `ebpf:"kernel_stacks"`
-	Notify             *ebpf.VariableSpec `ebpf:"notify"`
-	PerThread          *ebpf.VariableSpec `ebpf:"per_thread"`
-	Timed              *ebpf.VariableSpec `ebpf:"timed"`
-	TimedWakeupBytes   *ebpf.VariableSpec `ebpf:"timed_wakeup_bytes"`
-	UnusedFailure      *ebpf.VariableSpec `ebpf:"unused_failure"`
-	UnusedProcessEvent *ebpf.VariableSpec `ebpf:"unused_process_event"`
-	UnusedProcessKind  *ebpf.VariableSpec `ebpf:"unused_process_kind"`
-	UnusedTimedSample  *ebpf.VariableSpec `ebpf:"unused_timed_sample"`
-	UserStacks         *ebpf.VariableSpec `ebpf:"user_stacks"`
+	CfiUnwind           *ebpf.VariableSpec `ebpf:"cfi_unwind"`
+	FilterCgroup        *ebpf.VariableSpec `ebpf:"filter_cgroup"`
+	FilterPids          *ebpf.VariableSpec `ebpf:"filter_pids"`
+	IncludeIdle         *ebpf.VariableSpec `ebpf:"include_idle"`
+	KernelStacks        *ebpf.VariableSpec `ebpf:"kernel_stacks"`
+	Notify              *ebpf.VariableSpec `ebpf:"notify"`
+	PerThread           *ebpf.VariableSpec `ebpf:"per_thread"`
+	Timed               *ebpf.VariableSpec `ebpf:"timed"`
+	TimedWakeupBytes    *ebpf.VariableSpec `ebpf:"timed_wakeup_bytes"`
+	UnusedCfaKind       *ebpf.VariableSpec `ebpf:"unused_cfa_kind"`
+	UnusedFailure       *ebpf.VariableSpec `ebpf:"unused_failure"`
+	UnusedProcessEvent  *ebpf.VariableSpec `ebpf:"unused_process_event"`
+	UnusedProcessKind   *ebpf.VariableSpec `ebpf:"unused_process_kind"`
+	UnusedSaveKind      *ebpf.VariableSpec `ebpf:"unused_save_kind"`
+	UnusedTimedSample   *ebpf.VariableSpec `ebpf:"unused_timed_sample"`
+	UnusedUnwindProcess *ebpf.VariableSpec `ebpf:"unused_unwind_process"`
+	UserStacks          *ebpf.VariableSpec `ebpf:"user_stacks"`
 }
 
 // ProfileObjects contains all objects after they have been loaded into the kernel.
@@ -216,17 +309,21 @@ func (o *ProfileObjects) Close() error {
 //
 // It can be passed to LoadProfileObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProfileMaps struct {
-	Counts0       *ebpf.Map `ebpf:"counts0"`
-	Counts1       *ebpf.Map `ebpf:"counts1"`
-	Failures      *ebpf.Map `ebpf:"failures"`
-	Generation    *ebpf.Map `ebpf:"generation"`
-	Pids          *ebpf.Map `ebpf:"pids"`
-	ProcessEvents *ebpf.Map `ebpf:"process_events"`
-	Scratch       *ebpf.Map `ebpf:"scratch"`
-	Seen          *ebpf.Map `ebpf:"seen"`
-	Stacks0       *ebpf.Map `ebpf:"stacks0"`
-	Stacks1       *ebpf.Map `ebpf:"stacks1"`
-	TimedSamples  *ebpf.Map `ebpf:"timed_samples"`
+	Counts0         *ebpf.Map `ebpf:"counts0"`
+	Counts1         *ebpf.Map `ebpf:"counts1"`
+	Failures        *ebpf.Map `ebpf:"failures"`
+	Generation      *ebpf.Map `ebpf:"generation"`
+	Pids            *ebpf.Map `ebpf:"pids"`
+	ProcessEvents   *ebpf.Map `ebpf:"process_events"`
+	RuleCache       *ebpf.Map `ebpf:"rule_cache"`
+	Scratch         *ebpf.Map `ebpf:"scratch"`
+	Seen            *ebpf.Map `ebpf:"seen"`
+	Stacks0         *ebpf.Map `ebpf:"stacks0"`
+	Stacks1         *ebpf.Map `ebpf:"stacks1"`
+	TimedSamples    *ebpf.Map `ebpf:"timed_samples"`
+	UnwindProcesses *ebpf.Map `ebpf:"unwind_processes"`
+	UnwindTables    *ebpf.Map `ebpf:"unwind_tables"`
+	Walks           *ebpf.Map `ebpf:"walks"`
 }
 
 func (m *ProfileMaps) Close() error {
@@ -237,11 +334,15 @@ func (m *ProfileMaps) Close() error {
 		m.Generation,
 		m.Pids,
 		m.ProcessEvents,
+		m.RuleCache,
 		m.Scratch,
 		m.Seen,
 		m.Stacks0,
 		m.Stacks1,
 		m.TimedSamples,
+		m.UnwindProcesses,
+		m.UnwindTables,
+		m.Walks,
 	)
 }
 
@@ -249,19 +350,23 @@ func (m *ProfileMaps) Close() error {
 //
 // It can be passed to LoadProfileObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProfileVariables struct {
-	FilterCgroup       *ebpf.Variable `ebpf:"filter_cgroup"`
-	FilterPids         *ebpf.Variable `ebpf:"filter_pids"`
-	IncludeIdle        *ebpf.Variable `ebpf:"include_idle"`
-	KernelStacks       *ebpf.Variable `ebpf:"kernel_stacks"`
-	Notify             *ebpf.Variable `ebpf:"notify"`
-	PerThread          *ebpf.Variable `ebpf:"per_thread"`
-	Timed              *ebpf.Variable `ebpf:"timed"`
-	TimedWakeupBytes   *ebpf.Variable `ebpf:"timed_wakeup_bytes"`
-	UnusedFailure      *ebpf.Variable `ebpf:"unused_failure"`
-	UnusedProcessEvent *ebpf.Variable `ebpf:"unused_process_event"`
-	UnusedProcessKind  *ebpf.Variable `ebpf:"unused_process_kind"`
-	UnusedTimedSample  *ebpf.Variable `ebpf:"unused_timed_sample"`
-	UserStacks         *ebpf.Variable `ebpf:"user_stacks"`
+	CfiUnwind           *ebpf.Variable `ebpf:"cfi_unwind"`
+	FilterCgroup        *ebpf.Variable `ebpf:"filter_cgroup"`
+	FilterPids          *ebpf.Variable `ebpf:"filter_pids"`
+	IncludeIdle         *ebpf.Variable `ebpf:"include_idle"`
+	KernelStacks        *ebpf.Variable `ebpf:"kernel_stacks"`
+	Notify              *ebpf.Variable `ebpf:"notify"`
+	PerThread           *ebpf.Variable `ebpf:"per_thread"`
+	Timed               *ebpf.Variable `ebpf:"timed"`
+	TimedWakeupBytes    *ebpf.Variable `ebpf:"timed_wakeup_bytes"`
+	UnusedCfaKind       *ebpf.Variable `ebpf:"unused_cfa_kind"`
+	UnusedFailure       *ebpf.Variable `ebpf:"unused_failure"`
+	UnusedProcessEvent  *ebpf.Variable `ebpf:"unused_process_event"`
+	UnusedProcessKind   *ebpf.Variable `ebpf:"unused_process_kind"`
+	UnusedSaveKind      *ebpf.Variable `ebpf:"unused_save_kind"`
+	UnusedTimedSample   *ebpf.Variable `ebpf:"unused_timed_sample"`
+	UnusedUnwindProcess *ebpf.Variable `ebpf:"unused_unwind_process"`
+	UserStacks          *ebpf.Variable `ebpf:"user_stacks"`
 }
 
 // ProfilePrograms contains all programs after they have been loaded into the kernel.

@@ -38,6 +38,11 @@ func configure(spec *ebpf.CollectionSpec, cfg sampler.Config, ncpu int) error {
 		spec.Maps[bpf.ProfileMapSeen].MaxEntries = 1
 		spec.Maps[bpf.ProfileMapProcessEvents].MaxEntries = uint32(os.Getpagesize())
 	}
+	if cfg.Unwind == nil {
+		for _, name := range []string{bpf.ProfileMapUnwindTables, bpf.ProfileMapUnwindProcesses, bpf.ProfileMapRuleCache} {
+			spec.Maps[name].MaxEntries = 1
+		}
+	}
 	ring := uint32(os.Getpagesize())
 	if cfg.Timed {
 		ring = timedRingSize(cfg.Frequency, ncpu)
@@ -57,6 +62,7 @@ func configure(spec *ebpf.CollectionSpec, cfg sampler.Config, ncpu int) error {
 		{bpf.ProfileVarTimed, flag(cfg.Timed)},
 		{bpf.ProfileVarNotify, flag(cfg.OnNewProcess != nil)},
 		{bpf.ProfileVarTimedWakeupBytes, uint64(ring / 4)},
+		{bpf.ProfileVarCfiUnwind, flag(cfg.Unwind != nil)},
 	}
 	for _, c := range consts {
 		if err := spec.Variables[c.name].Set(c.value); err != nil {

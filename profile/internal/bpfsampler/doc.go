@@ -34,6 +34,24 @@
 // every 100 ms); Drain flushes it and emits each sample of the drained
 // generation with its time and CPU, after the aggregated samples.
 //
+// CFI unwinding (Config.Unwind set): at Start the sampler becomes the
+// registry's unwind.Loader. Each table the registry loads is packed
+// (cfi.Table.Pack: 8 bytes an entry, 16 a rule) into a BPF array of its
+// own, sized to fit, in an array of maps at the table's id (4096 slots);
+// each process the registry sets gets an entry of its executable mappings
+// (128 at most, those with a table first; 4 KiB) in a hash map by tgid
+// (8192 processes, allocated as they come). The program walks the user
+// stack of a known process by those tables in a bounded loop (bpf_loop,
+// 127 frames), by frame pointers in mappings without a table, and the
+// first frame by its rule in any case; a process not known yet is walked
+// by frame pointers (bpf_get_stack). A per-CPU cache of 4096 rules, by
+// address and table load, spares hot code's frames the bisection of a
+// table. The program forgets a process's mappings at its exec and exit.
+// The causes of frame-pointer steps and cut stacks are counted in
+// Stats.Failures (the FailureUnwind constants); [Sampler.UnwindMemory]
+// reports the memory of the tables and processes loaded. Close detaches
+// the sampler from the registry.
+//
 // Starting needs root, or CAP_BPF and CAP_PERFMON; without them [Start]
 // fails with errs.ErrPermission, and on kernels without BTF or BPF ring
 // buffers (before 5.11) with errs.ErrNotSupported.

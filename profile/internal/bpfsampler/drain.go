@@ -23,18 +23,24 @@ const grace = 5 * time.Millisecond
 // their periods (FAILURE_LOST_PERIOD, in event units) goes to
 // Stats.LostValue, not to Stats.Failures, and has no name.
 var failureNames = [...]string{
-	bpf.ProfileFailureFAILURE_USER_STACK_FULL:    sampler.FailureUserStackFull,
-	bpf.ProfileFailureFAILURE_KERNEL_STACK_FULL:  sampler.FailureKernelStackFull,
-	bpf.ProfileFailureFAILURE_USER_STACK_FAULT:   sampler.FailureUserStackFault,
-	bpf.ProfileFailureFAILURE_KERNEL_STACK_FAULT: sampler.FailureKernelStackFault,
-	bpf.ProfileFailureFAILURE_USER_STACK_OTHER:   sampler.FailureUserStackError,
-	bpf.ProfileFailureFAILURE_KERNEL_STACK_OTHER: sampler.FailureKernelStackError,
-	bpf.ProfileFailureFAILURE_COUNTS_FULL:        sampler.FailureCountsFull,
-	bpf.ProfileFailureFAILURE_COUNTS_ERROR:       sampler.FailureCountsError,
-	bpf.ProfileFailureFAILURE_LOST_PERIOD:        "",
-	bpf.ProfileFailureFAILURE_TIMED_RING_FULL:    sampler.FailureTimedRingFull,
-	bpf.ProfileFailureFAILURE_PROCESS_RING_FULL:  sampler.FailureProcessRingFull,
-	bpf.ProfileFailureFAILURE_PIDS_FULL:          sampler.FailureChildNotFollowed,
+	bpf.ProfileFailureFAILURE_USER_STACK_FULL:        sampler.FailureUserStackFull,
+	bpf.ProfileFailureFAILURE_KERNEL_STACK_FULL:      sampler.FailureKernelStackFull,
+	bpf.ProfileFailureFAILURE_USER_STACK_FAULT:       sampler.FailureUserStackFault,
+	bpf.ProfileFailureFAILURE_KERNEL_STACK_FAULT:     sampler.FailureKernelStackFault,
+	bpf.ProfileFailureFAILURE_USER_STACK_OTHER:       sampler.FailureUserStackError,
+	bpf.ProfileFailureFAILURE_KERNEL_STACK_OTHER:     sampler.FailureKernelStackError,
+	bpf.ProfileFailureFAILURE_COUNTS_FULL:            sampler.FailureCountsFull,
+	bpf.ProfileFailureFAILURE_COUNTS_ERROR:           sampler.FailureCountsError,
+	bpf.ProfileFailureFAILURE_LOST_PERIOD:            "",
+	bpf.ProfileFailureFAILURE_TIMED_RING_FULL:        sampler.FailureTimedRingFull,
+	bpf.ProfileFailureFAILURE_PROCESS_RING_FULL:      sampler.FailureProcessRingFull,
+	bpf.ProfileFailureFAILURE_PIDS_FULL:              sampler.FailureChildNotFollowed,
+	bpf.ProfileFailureFAILURE_UNWIND_UNKNOWN_PROCESS: FailureUnwindUnknownProcess,
+	bpf.ProfileFailureFAILURE_UNWIND_NO_TABLE:        FailureUnwindNoTable,
+	bpf.ProfileFailureFAILURE_UNWIND_UNSUPPORTED:     FailureUnwindUnsupported,
+	bpf.ProfileFailureFAILURE_UNWIND_BAD_FRAME:       FailureUnwindBadFrame,
+	bpf.ProfileFailureFAILURE_UNWIND_READ_FAULT:      FailureUnwindReadFault,
+	bpf.ProfileFailureFAILURE_UNWIND_DEPTH:           FailureUnwindDepthLimit,
 }
 
 // failureCount is the number of causes the program counts.

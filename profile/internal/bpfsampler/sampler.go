@@ -31,6 +31,7 @@ type Sampler struct {
 	stopProcs chan struct{}   // closed by Close to end the process reader
 	procsDone chan struct{}   // closed when the process reader has ended
 	timed     *timedLog       // nil unless cfg.Timed
+	loader    *tableLoader    // nil unless cfg.Unwind
 	wg        sync.WaitGroup  // the readers' goroutines
 
 	mu       sync.Mutex // serializes Drain and Close; guards below
@@ -111,6 +112,10 @@ func (s *Sampler) load(ncpu int) error {
 		}
 		s.wg.Go(s.timed.run)
 	}
+	if s.cfg.Unwind != nil {
+		s.loader = newTableLoader(m.UnwindTables, m.UnwindProcesses, spec.Maps[bpf.ProfileMapUnwindTables].InnerMap)
+		s.cfg.Unwind.SetLoader(s.loader)
+	}
 	return nil
 }
 
@@ -121,6 +126,9 @@ func (s *Sampler) attach(cpus []int) error {
 	var progs []*ebpf.Program
 	if s.cfg.OnNewProcess != nil {
 		progs = append(progs, s.objs.OnExec)
+	}
+	if s.cfg.Unwind != nil && s.cfg.OnNewProcess == nil {
+		progs = append(progs, s.objs.OnExec) // forgets the mappings
 	}
 	if len(s.cfg.PIDs) > 0 {
 		progs = append(progs, s.objs.OnFork)
@@ -163,6 +171,11 @@ func (s *Sampler) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.loader != nil {
+		// The registry outlives the sampler: it must not call into
+		// closed maps.
+		s.cfg.Unwind.SetLoader(nil)
+	}
 	var all []error
 	for _, l := range s.links {
 		all = append(all, l.Close())

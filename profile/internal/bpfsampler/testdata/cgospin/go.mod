@@ -1,0 +1,3 @@
+module cgospin
+
+go 1.22
