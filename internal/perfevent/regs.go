@@ -67,4 +67,3 @@ const (
 // of the stack there is): at 999 Hz that is 16 MB/s per busy CPU, so rings
 // must be bigger, or read more often, than for call chains alone.
 const UserStackSize = 16 << 10
-
