@@ -30,6 +30,7 @@ symbolize            | internal/...                        |
 profile              | symbolize, flamegraph, internal/... |
 internal/...         | internal/...                        |
 internal/cfi         | internal/errs                       |
+internal/unwind      | internal/cfi                        | internal/procfs
 internal/perfgen     | internal/...                        | flamegraph, flamegraph/collapse
 internal/cmd/...     | *                                   |
 cmd/...              | *                                   |

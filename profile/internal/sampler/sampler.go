@@ -1,5 +1,7 @@
 package sampler
 
+import "github.com/flamekit/flamekit/internal/unwind"
+
 // Config is what a backend is asked to sample, resolved from the session's
 // options.
 type Config struct {
@@ -34,6 +36,11 @@ type Config struct {
 	// calls OnNewProcess) when a process announced to OnNewProcess exits.
 	// Backends that cannot tell may not call it.
 	OnProcessExit func(pid uint32)
+	// Unwind, when not nil, holds the unwind tables of the processes the
+	// session has seen: user stacks are walked by their call frame
+	// information where a mapping has a table, by frame pointers
+	// elsewhere. Nil walks frame pointers only.
+	Unwind *unwind.Registry
 	// MaxStacks sizes the backend's maps (distinct stacks between drains);
 	// 0 means a default. Tests set it tiny to force losses.
 	MaxStacks int
