@@ -1,0 +1,321 @@
+package unwind
+
+import (
+	"encoding/binary"
+
+	"github.com/flamekit/flamekit/internal/cfi"
+)
+
+// MaxDepth is the most frames Walk returns: the kernel's default
+// kernel.perf_event_max_stack, so that stacks walked here and frame-pointer
+// call chains are cut alike.
+const MaxDepth = 127
+
+// x86-64 DWARF register numbers (System V ABI, figure 3.36) of the
+// registers a walk keeps track of in every frame.
+const (
+	dwarfRBP = 6
+	dwarfRSP = 7
+)
+
+// Regs are the registers of a thread's innermost user frame, where a walk
+// starts.
+type Regs struct {
+	IP, SP, BP uint64
+	// DWARF holds the general registers by DWARF number (rax 0, rdx 1,
+	// rcx 2, rbx 3, rsi 4, rdi 5, rbp 6, rsp 7, r8 to r15 8 to 15), and
+	// Known says which are set (bit n for number n): a rule may find the
+	// CFA or a saved register in one of them in the first frame (glibc's
+	// __longjmp and setcontext keep the CFA in rdi or rdx, stack-realigning
+	// prologues in r10). A walk without them stops there instead.
+	DWARF [16]uint64
+	Known uint16
+}
+
+// Stop says why a walk ended.
+type Stop uint8
+
+const (
+	// StopEnd is a whole stack: the outermost frame (its return address
+	// undefined, as in _start and a thread's start), or a zero return
+	// address or frame pointer, which end frame-pointer chains.
+	StopEnd Stop = iota
+	// StopNoMapping is a return address in no executable mapping of the
+	// process: a frame that went astray, or code the process mapped after
+	// its mappings were read. The address is the walk's last frame.
+	StopNoMapping
+	// StopTruncated is a frame whose CFA, return address or saved rbp is
+	// beyond the stack copy: the copy was too short for the stack.
+	StopTruncated
+	// StopUnsupported is a rule the walk cannot follow: a DWARF
+	// expression, or a register it does not know in that frame, where
+	// frame pointers were no way out either.
+	StopUnsupported
+	// StopBadCFA is a frame whose CFA or frame pointer is not above the
+	// previous frame's, or below the stack copy: a wrong rule or a frame
+	// pointer that is not one.
+	StopBadCFA
+	// StopDepth is a stack deeper than MaxDepth frames, cut there.
+	StopDepth
+)
+
+// String names the reason in a few words, hyphenated, as keys of failure
+// counts: "end", "no-mapping", "truncated", "unsupported-rule", "bad-cfa",
+// "depth-limit".
+func (s Stop) String() string {
+	switch s {
+	case StopEnd:
+		return "end"
+	case StopNoMapping:
+		return "no-mapping"
+	case StopTruncated:
+		return "truncated"
+	case StopUnsupported:
+		return "unsupported-rule"
+	case StopBadCFA:
+		return "bad-cfa"
+	case StopDepth:
+		return "depth-limit"
+	}
+	return "unknown"
+}
+
+// Walk unwinds a user stack: from the registers of its innermost frame and
+// stack, the bytes of the stack from regs.SP up, it appends the frames'
+// addresses to dst, leaf first (the instruction pointer, then return
+// addresses as the stack holds them), and says why it stopped.
+//
+// Each frame is unwound by the call frame information of the mapping its
+// address is in (at the address minus one, inside the call, but for the
+// first frame and the frame a signal interrupted), and by frame pointers
+// where the mapping has no table or the table no rule for the address (Go,
+// JIT code, assembly), switching between the two from frame to frame. The
+// PLT's rule and the signal trampoline's (glibc's __restore_rt, whose CFA
+// and saved registers are in the signal context on the stack) are
+// followed. A DWARF expression the table keeps but does not evaluate
+// (stack-realigning functions), or a rule naming a register other than rsp
+// and rbp past the first frame, is walked by frame pointers instead, as such
+// functions keep one. The first frame's address is kept even when no
+// mapping holds it (code mapped after the process was read, JIT code in an
+// anonymous mapping) and unwound by frame pointers; later frames end the
+// walk there.
+//
+// Walk allocates nothing when dst has room for MaxDepth frames; it never
+// reads outside stack, whatever its bytes.
+func Walk(p *Process, regs *Regs, stack []byte, dst []uint64) ([]uint64, Stop) {
+	w := walker{p: p, stack: stack, base: regs.SP, regs: regs}
+	pc, sp, bp := regs.IP, regs.SP, regs.BP
+	first, exact := true, true // exact: pc is not a return address
+	for {
+		if pc == 0 {
+			return dst, StopEnd
+		}
+		if len(dst) == MaxDepth {
+			return dst, StopDepth
+		}
+		dst = append(dst, pc)
+		at := pc
+		if !exact {
+			at--
+		}
+		m, ok := p.Find(at)
+		if !ok && !first {
+			return dst, StopNoMapping
+		}
+		var rule cfi.Rule
+		if ok && m.Table != nil {
+			rule, _ = m.Table.CFI.Lookup(at - m.Bias)
+		}
+		var f frame
+		var stop Stop
+		switch rule.CFA {
+		case cfi.CFANone, cfi.CFAExpression:
+			f, stop = w.framePointer(sp, bp)
+			if first && (stop == StopBadCFA || stop == StopTruncated) {
+				f, stop = w.entry(sp, bp, stop)
+			}
+		case cfi.CFAOtherRegister:
+			if _, known := w.reg(rule.CFAReg, first); !known {
+				f, stop = w.framePointer(sp, bp)
+				break
+			}
+			f, stop = w.cfi(rule, pc, sp, bp, first)
+		default:
+			f, stop = w.cfi(rule, pc, sp, bp, first)
+		}
+		if stop != StopEnd || f.end {
+			return dst, stop
+		}
+		pc, sp, bp = f.ra, f.cfa, f.bp
+		first, exact = false, rule.Signal
+	}
+}
+
+// walker is the state of one walk.
+type walker struct {
+	p     *Process
+	stack []byte
+	base  uint64 // the address of stack[0]
+	regs  *Regs
+}
+
+// frame is the caller's registers, as one step of a walk finds them; end
+// marks the outermost frame.
+type frame struct {
+	ra, cfa, bp uint64
+	end         bool
+}
+
+// read returns the 8 bytes at addr in the stack copy, or why it cannot:
+// StopBadCFA below it, StopTruncated beyond it.
+func (w *walker) read(addr uint64) (uint64, Stop) {
+	if addr < w.base {
+		return 0, StopBadCFA
+	}
+	off := addr - w.base
+	if off >= uint64(len(w.stack)) || uint64(len(w.stack))-off < 8 {
+		return 0, StopTruncated
+	}
+	return binary.LittleEndian.Uint64(w.stack[off:]), StopEnd
+}
+
+// reg returns DWARF register n of the first frame, if known.
+func (w *walker) reg(n uint8, first bool) (uint64, bool) {
+	if !first || n >= 16 || w.regs.Known&(1<<n) == 0 {
+		return 0, false
+	}
+	return w.regs.DWARF[n], true
+}
+
+// framePointer unwinds a frame that keeps the caller's rbp at rbp and the
+// return address above it.
+func (w *walker) framePointer(sp, bp uint64) (frame, Stop) {
+	switch {
+	case bp == 0:
+		return frame{end: true}, StopEnd
+	case bp < sp:
+		return frame{}, StopBadCFA
+	}
+	saved, stop := w.read(bp)
+	if stop != StopEnd {
+		return frame{}, stop
+	}
+	ra, stop := w.read(bp + 8)
+	if stop != StopEnd {
+		return frame{}, stop
+	}
+	return frame{ra: ra, cfa: bp + 16, bp: saved}, StopEnd
+}
+
+// entry unwinds a first frame without a rule whose rbp is no frame pointer
+// (bad says why): stopped in a prologue before the frame pointer is set, in
+// an epilogue after it is restored, or in a leaf that sets up no frame. The
+// return address is at rsp, or, just after rbp was pushed, above it; the
+// first of the two in an executable mapping is taken.
+func (w *walker) entry(sp, bp uint64, bad Stop) (frame, Stop) {
+	for _, f := range [...]frame{{cfa: sp + 8, bp: bp}, {cfa: sp + 16}} {
+		ra, stop := w.read(f.cfa - 8)
+		if stop != StopEnd {
+			return frame{}, bad
+		}
+		if _, ok := w.p.Find(ra - 1); ok {
+			if f.bp == 0 {
+				f.bp, _ = w.read(sp)
+			}
+			f.ra = ra
+			return f, StopEnd
+		}
+	}
+	return frame{}, bad
+}
+
+// cfi unwinds a frame by its rule.
+func (w *walker) cfi(r cfi.Rule, pc, sp, bp uint64, first bool) (frame, Stop) {
+	var cfa uint64
+	off := uint64(int64(r.CFAOffset))
+	switch r.CFA {
+	case cfi.CFARSP:
+		cfa = sp + off
+	case cfi.CFARBP:
+		cfa = bp + off
+	case cfi.CFAPLT:
+		cfa = sp + off
+		if pc&15 >= uint64(r.PLTThreshold) {
+			cfa += 8
+		}
+	case cfi.CFADerefRSP:
+		v, stop := w.read(sp + off)
+		if stop != StopEnd {
+			return frame{}, stop
+		}
+		cfa = v
+	case cfi.CFAOtherRegister:
+		v, _ := w.reg(r.CFAReg, first)
+		cfa = v + off
+	default:
+		return frame{}, StopUnsupported
+	}
+	if cfa <= sp {
+		return frame{}, StopBadCFA
+	}
+	if r.RA.Kind == cfi.SaveUndefined {
+		return frame{end: true}, StopEnd
+	}
+	if r.RA.Kind == cfi.SaveUnchanged {
+		return frame{}, StopUnsupported
+	}
+	var ra uint64
+	var stop Stop
+	if at := cfa + uint64(int64(r.RA.Offset)); r.RA.Kind == cfi.SaveAtCFA && at < sp {
+		// Never below the frame, as a restored rbp may be.
+		return frame{}, StopBadCFA
+	} else if r.RA.Kind == cfi.SaveAtCFA {
+		ra, stop = w.read(at)
+	} else {
+		ra, stop = w.saved(r.RA, cfa, sp, bp, pc, first)
+	}
+	if stop != StopEnd {
+		return frame{}, stop
+	}
+	callerBP, stop := w.saved(r.RBP, cfa, sp, bp, bp, first)
+	if stop != StopEnd {
+		return frame{}, stop
+	}
+	return frame{ra: ra, cfa: cfa, bp: callerBP}, StopEnd
+}
+
+// saved returns a register's value in the caller, where s says it is; cur
+// is its value in the frame, kept when unchanged.
+func (w *walker) saved(s cfi.Save, cfa, sp, bp, cur uint64, first bool) (uint64, Stop) {
+	off := uint64(int64(s.Offset))
+	switch s.Kind {
+	case cfi.SaveUnchanged:
+		return cur, StopEnd
+	case cfi.SaveUndefined:
+		return 0, StopEnd
+	case cfi.SaveAtCFA:
+		if cfa+off < sp {
+			// Below the frame: an epilogue popped it, the register
+			// holds the caller's value again.
+			return cur, StopEnd
+		}
+		return w.read(cfa + off)
+	case cfi.SaveIsCFA:
+		return cfa + off, StopEnd
+	case cfi.SaveAtRSP:
+		return w.read(sp + off)
+	case cfi.SaveInRegister:
+		switch s.Offset {
+		case dwarfRSP:
+			return sp, StopEnd
+		case dwarfRBP:
+			return bp, StopEnd
+		}
+		if s.Offset >= 0 && s.Offset < 16 {
+			if v, ok := w.reg(uint8(s.Offset), first); ok {
+				return v, StopEnd
+			}
+		}
+	}
+	return 0, StopUnsupported
+}

@@ -1,0 +1,227 @@
+package unwind
+
+import (
+	"slices"
+
+	"strings"
+	"testing"
+
+	"github.com/flamekit/flamekit/internal/cfi"
+)
+
+// captures is how many stops of a test program each test walks.
+const captures = 200
+
+// walked is a capture's walk: its frames' names and why it stopped.
+type walked struct {
+	names []string
+	stop  Stop
+}
+
+func (w walked) String() string { return strings.Join(w.names, " <- ") + " [" + w.stop.String() + "]" }
+
+// walkCaptures walks every capture through p.
+func walkCaptures(caps []capture, p *Process, s *symbols) []walked {
+	out := make([]walked, len(caps))
+	buf := make([]uint64, 0, MaxDepth)
+	for i, c := range caps {
+		pcs, stop := Walk(p, &c.regs, c.stack, buf[:0])
+		out[i] = walked{s.names(pcs), stop}
+	}
+	return out
+}
+
+// program returns the names of the walk program's own frames in a walk,
+// without the file prefix.
+func (w walked) program() []string {
+	var fs []string
+	for _, n := range w.names {
+		if f, ok := strings.CutPrefix(n, "walk:"); ok {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// isChainEnd reports whether fs is the end of chain: the program's frames
+// from the leaf's up to _start.
+func isChainEnd(fs, chain []string) bool {
+	return len(fs) > 0 && len(fs) <= len(chain) && slices.Equal(fs, chain[len(chain)-len(fs):])
+}
+
+// count returns how many walks ok accepts, logging up to three others.
+func count(t *testing.T, what string, ws []walked, ok func(walked) bool) int {
+	t.Helper()
+	n, shown := 0, 0
+	for _, w := range ws {
+		if ok(w) {
+			n++
+		} else if shown < 3 {
+			shown++
+			t.Logf("%s: %v", what, w)
+		}
+	}
+	return n
+}
+
+// TestWalkOmitFramePointer walks stops of -O2 -fomit-frame-pointer code at
+// any instruction of main -> outer -> inner, prologues and epilogues
+// included: every walk must be whole, each function under its caller down
+// to _start; a frame-pointer walk of the same stacks is not.
+func TestWalkOmitFramePointer(t *testing.T) {
+	c := startWalkProgram(t, "nested", omitFP...)
+	pid := c.Process.Pid
+	withCFI, fpOnly := walkProcesses(t, pid)
+	syms := newSymbols(t, pid)
+	caps := captureStacks(t, pid, captures)
+	chain := []string{"inner", "outer", "main", "_start"}
+	whole := func(w walked) bool { return w.stop == StopEnd && isChainEnd(w.program(), chain) }
+	got := count(t, "cfi", walkCaptures(caps, withCFI, syms), whole)
+	fp := count(t, "frame pointers", walkCaptures(caps, fpOnly, syms), whole)
+	t.Logf("%d stops: %d walked whole with call frame information, %d with frame pointers", len(caps), got, fp)
+	if got != len(caps) || fp > len(caps)/2 {
+		t.Errorf("whole walks: %d of %d with call frame information, want all; %d with frame pointers, want few", got, len(caps), fp)
+	}
+}
+
+// TestWalkQsortComparator walks stops of a comparator qsort calls: through
+// libc's frames back to the caller of qsort and main.
+func TestWalkQsortComparator(t *testing.T) {
+	c := startWalkProgram(t, "qsort", omitFP...)
+	pid := c.Process.Pid
+	withCFI, fpOnly := walkProcesses(t, pid)
+	syms := newSymbols(t, pid)
+	caps := captureStacks(t, pid, captures)
+	chain := []string{"compare", "sort_many", "main", "_start"}
+	var inCompare int
+	throughQsort := func(w walked) bool {
+		fs := w.program()
+		if w.stop != StopEnd || !isChainEnd(fs, chain) {
+			return false
+		}
+		if fs[0] != "compare" {
+			return true // in qsort itself
+		}
+		inCompare++
+		i := slices.Index(w.names, "walk:sort_many")
+		return i > 1 && strings.HasPrefix(w.names[i-1], "libc.so.6:") // qsort's frames between
+	}
+	got := count(t, "cfi", walkCaptures(caps, withCFI, syms), throughQsort)
+	fp := count(t, "frame pointers", walkCaptures(caps, fpOnly, syms), throughQsort)
+	t.Logf("%d stops, %d in compare: %d walked whole with call frame information, %d with frame pointers", len(caps), inCompare/2, got, fp)
+	if got != len(caps) || inCompare < len(caps)/4 || fp > len(caps)/2 {
+		t.Errorf("whole walks through qsort: %d of %d with call frame information (%d in compare), want all; %d with frame pointers, want few",
+			got, len(caps), inCompare/2, fp)
+	}
+}
+
+// TestWalkSignalFrame walks stops of a signal handler: through glibc's
+// signal trampoline to the frames the signal interrupted, up to main.
+func TestWalkSignalFrame(t *testing.T) {
+	c := startWalkProgram(t, "signal", omitFP...)
+	pid := c.Process.Pid
+	withCFI, _ := walkProcesses(t, pid)
+	syms := newSymbols(t, pid)
+	caps := captureStacks(t, pid, captures)
+	chain := []string{"inner", "outer", "handler", "outer_signal", "main", "_start"}
+	// The frame under the handler's is glibc's signal trampoline
+	// (__restore_rt, not in libc's dynamic symbols): its rule says so.
+	trampoline := func(pc uint64) bool {
+		m, ok := withCFI.Find(pc)
+		if !ok || m.Table == nil {
+			return false
+		}
+		r, ok := m.Table.CFI.Lookup(pc - 1 - m.Bias)
+		return ok && r.Signal && r.CFA == cfi.CFADerefRSP
+	}
+	var ws []walked
+	buf := make([]uint64, 0, MaxDepth)
+	got := 0
+	for _, c := range caps {
+		pcs, stop := Walk(withCFI, &c.regs, c.stack, buf[:0])
+		w := walked{syms.names(pcs), stop}
+		i := slices.Index(w.names, "walk:handler")
+		if stop == StopEnd && isChainEnd(w.program(), chain) && i >= 0 && i+1 < len(pcs) && trampoline(pcs[i+1]) {
+			got++
+		} else if len(ws) < 3 {
+			ws = append(ws, w)
+			t.Logf("cfi: %v", w)
+		}
+	}
+	t.Logf("%d stops: %d walked whole through the signal frame", len(caps), got)
+	if got != len(caps) {
+		t.Errorf("%d of %d stops walked whole through the signal frame, want all", got, len(caps))
+	}
+}
+
+// TestWalkFramePointersWithoutCFI walks code with frame pointers and no call
+// frame information, calling libc's qsort, which has call frame information
+// and no frame pointers, calling back: the walk switches from one to the
+// other and back.
+func TestWalkFramePointersWithoutCFI(t *testing.T) {
+	c := startWalkProgram(t, "qsort", noCFI...)
+	pid := c.Process.Pid
+	withCFI, _ := walkProcesses(t, pid)
+	syms := newSymbols(t, pid)
+	caps := captureStacks(t, pid, captures)
+	// The program's functions have no rule: frame pointers there.
+	for _, m := range withCFI.Mappings {
+		if m.Table != nil && strings.HasSuffix(m.Table.Path, "/walk") {
+			for _, f := range syms.maps {
+				for _, s := range f.syms {
+					if f.file == "walk" && s.Name == "compare" {
+						if r, ok := m.Table.CFI.Lookup(s.Value); ok {
+							t.Fatalf("compare has a rule, %v: the build left call frame information", r)
+						}
+					}
+				}
+			}
+		}
+	}
+	chain := []string{"compare", "sort_many", "main", "_start"}
+	whole := func(w walked) bool {
+		fs := w.program()
+		i := slices.Index(w.names, "walk:sort_many")
+		return w.stop == StopEnd && isChainEnd(fs, chain) && (fs[0] != "compare" || i > 1 && strings.HasPrefix(w.names[i-1], "libc.so.6:"))
+	}
+	got := count(t, "mixed", walkCaptures(caps, withCFI, syms), whole)
+	t.Logf("%d stops: %d walked whole", len(caps), got)
+	// A stop in compare's prologue or epilogue, before its frame pointer
+	// is set or after it is restored, finds compare's caller from rsp.
+	if got < len(caps)*99/100 {
+		t.Errorf("%d of %d stops walked whole, want ≥99%%", got, len(caps))
+	}
+}
+
+// TestWalkLeafWithoutFramePointer walks stops of functions with frame
+// pointers spending their time in libc functions without (read, in the
+// kernel; memcpy): the leaf's caller is found by the leaf's rule, where a
+// frame-pointer walk skips it.
+func TestWalkLeafWithoutFramePointer(t *testing.T) {
+	for mode, caller := range map[string]string{"read": "walk:read_zeros", "memcpy": "walk:copy_big"} {
+		t.Run(mode, func(t *testing.T) {
+			c := startWalkProgram(t, mode, omitFP...)
+			pid := c.Process.Pid
+			withCFI, fpOnly := walkProcesses(t, pid)
+			syms := newSymbols(t, pid)
+			caps := captureStacks(t, pid, captures)
+			var inLibc int
+			above := func(w walked) bool {
+				if !strings.HasPrefix(w.names[0], "libc.so.6:") {
+					return false
+				}
+				inLibc++
+				return len(w.names) > 1 && w.names[1] == caller && w.stop == StopEnd && slices.Contains(w.names, "walk:main")
+			}
+			got := count(t, "cfi", walkCaptures(caps, withCFI, syms), above)
+			fp := count(t, "frame pointers", walkCaptures(caps, fpOnly, syms), above)
+			inLibc /= 2
+			t.Logf("%d stops, %d in libc: %s above the leaf in %d with call frame information, %d with frame pointers",
+				len(caps), inLibc, caller, got, fp)
+			if inLibc < len(caps)/2 || got < inLibc*95/100 || fp > inLibc/20 {
+				t.Errorf("%d stops, %d in libc: %s above the leaf in %d with call frame information, want ≥95%%; "+
+					"%d with frame pointers, want the defect (≤5%%)", len(caps), inLibc, caller, got, fp)
+			}
+		})
+	}
+}
