@@ -30,7 +30,7 @@ type capture struct {
 
 // startWalkProgram builds testdata/walk.c with flags and starts it in mode,
 // returning it once it prints "ready".
-func startWalkProgram(t *testing.T, mode string, flags ...string) *testenv.Child {
+func startWalkProgram(t testing.TB, mode string, flags ...string) *testenv.Child {
 	t.Helper()
 	bin := testenv.BuildC(t, "gcc", "walk", []string{"testdata/walk.c"}, flags...)
 	c := testenv.StartChild(t, exec.Command(bin, mode))
@@ -47,7 +47,7 @@ var (
 // captureStacks stops process pid n times, at random moments a millisecond
 // or two apart, with ptrace, and copies its registers and stack each time:
 // the same state a perf sample takes, at any instruction.
-func captureStacks(t *testing.T, pid, n int) []capture {
+func captureStacks(t testing.TB, pid, n int) []capture {
 	t.Helper()
 	runtime.LockOSThread() // ptrace requests come from the tracer thread
 	defer runtime.UnlockOSThread()
@@ -132,7 +132,7 @@ func readStack(mem *os.File, sp uint64) []byte {
 
 // walkProcesses returns process pid's mappings with their tables, from a
 // registry, and the same mappings with none (frame pointers only).
-func walkProcesses(t *testing.T, pid int) (cfi, fp *Process) {
+func walkProcesses(t testing.TB, pid int) (cfi, fp *Process) {
 	t.Helper()
 	r := NewRegistry(Options{})
 	t.Cleanup(r.Close)
@@ -160,7 +160,7 @@ type symMapping struct {
 	syms             []elf.Symbol // functions, by address
 }
 
-func newSymbols(t *testing.T, pid int) *symbols {
+func newSymbols(t testing.TB, pid int) *symbols {
 	t.Helper()
 	s := &symbols{}
 	for _, o := range objectsOf(t, pid) {
