@@ -47,21 +47,22 @@ const (
 	// StopTruncated is a frame whose CFA, return address or saved rbp is
 	// beyond the stack copy: the copy was too short for the stack.
 	StopTruncated
-	// StopUnsupported is a rule the walk cannot follow: a DWARF
-	// expression, or a register it does not know in that frame, where
-	// frame pointers were no way out either.
+	// StopUnsupported is a rule for the return address the walk cannot
+	// follow (a DWARF expression, a register it does not know in that
+	// frame). A CFA it cannot compute is walked by frame pointers instead
+	// (Outcome.Unsupported).
 	StopUnsupported
-	// StopBadCFA is a frame whose CFA or frame pointer is not above the
-	// previous frame's, or below the stack copy: a wrong rule or a frame
-	// pointer that is not one.
-	StopBadCFA
+	// StopBadFrame is a frame whose CFA or frame pointer is not above its
+	// stack pointer, or a saved value below the frame: a wrong rule or a
+	// frame pointer that is not one.
+	StopBadFrame
 	// StopDepth is a stack deeper than MaxDepth frames, cut there.
 	StopDepth
 )
 
 // String names the reason in a few words, hyphenated, as keys of failure
-// counts: "end", "no-mapping", "truncated", "unsupported-rule", "bad-cfa",
-// "depth-limit".
+// counts: "end", "no-mapping", "truncated", "unsupported-rule",
+// "bad-frame", "depth-limit".
 func (s Stop) String() string {
 	switch s {
 	case StopEnd:
@@ -72,18 +73,30 @@ func (s Stop) String() string {
 		return "truncated"
 	case StopUnsupported:
 		return "unsupported-rule"
-	case StopBadCFA:
-		return "bad-cfa"
+	case StopBadFrame:
+		return "bad-frame"
 	case StopDepth:
 		return "depth-limit"
 	}
 	return "unknown"
 }
 
+// Outcome is how a walk went: why it stopped, and how many frames it
+// unwound by frame pointers, for want of a rule (NoRule: a mapping without
+// a table, an address no FDE covers, an address in no mapping in the first
+// frame) or because the rule was one it does not evaluate (Unsupported: a
+// DWARF expression; a CFA in a register other than rsp and rbp past the
+// first frame).
+type Outcome struct {
+	Stop                 Stop
+	NoRule, Unsupported uint8
+}
+
 // Walk unwinds a user stack: from the registers of its innermost frame and
 // stack, the bytes of the stack from regs.SP up, it appends the frames'
 // addresses to dst, leaf first (the instruction pointer, then return
-// addresses as the stack holds them), and says why it stopped.
+// addresses as the stack holds them), and says why it stopped and how many
+// frames it walked by frame pointers.
 //
 // Each frame is unwound by the call frame information of the mapping its
 // address is in (at the address minus one, inside the call, but for the
@@ -98,20 +111,28 @@ func (s Stop) String() string {
 // functions keep one. The first frame's address is kept even when no
 // mapping holds it (code mapped after the process was read, JIT code in an
 // anonymous mapping) and unwound by frame pointers; later frames end the
-// walk there.
+// walk there. A first frame unwound by frame pointers whose rbp is not one
+// (below rsp, or beyond the copy) was stopped in a prologue, an epilogue or
+// a leaf without a frame: its return address is taken at rsp, or just
+// above the pushed rbp, whichever is in a mapping.
 //
 // Walk allocates nothing when dst has room for MaxDepth frames; it never
 // reads outside stack, whatever its bytes.
-func Walk(p *Process, regs *Regs, stack []byte, dst []uint64) ([]uint64, Stop) {
+func Walk(p *Process, regs *Regs, stack []byte, dst []uint64) ([]uint64, Outcome) {
 	w := walker{p: p, stack: stack, base: regs.SP, regs: regs}
+	var out Outcome
+	end := func(s Stop) ([]uint64, Outcome) {
+		out.Stop = s
+		return dst, out
+	}
 	pc, sp, bp := regs.IP, regs.SP, regs.BP
 	first, exact := true, true // exact: pc is not a return address
 	for {
 		if pc == 0 {
-			return dst, StopEnd
+			return end(StopEnd)
 		}
 		if len(dst) == MaxDepth {
-			return dst, StopDepth
+			return end(StopDepth)
 		}
 		dst = append(dst, pc)
 		at := pc
@@ -120,7 +141,7 @@ func Walk(p *Process, regs *Regs, stack []byte, dst []uint64) ([]uint64, Stop) {
 		}
 		m, ok := p.Find(at)
 		if !ok && !first {
-			return dst, StopNoMapping
+			return end(StopNoMapping)
 		}
 		var rule cfi.Rule
 		if ok && m.Table != nil {
@@ -130,13 +151,10 @@ func Walk(p *Process, regs *Regs, stack []byte, dst []uint64) ([]uint64, Stop) {
 		var stop Stop
 		switch rule.CFA {
 		case cfi.CFANone, cfi.CFAExpression:
-			f, stop = w.framePointer(sp, bp)
-			if first && (stop == StopBadCFA || stop == StopTruncated) {
-				f, stop = w.entry(sp, bp, stop)
-			}
+			f, stop = w.fallback(sp, bp, first, rule.CFA == cfi.CFAExpression, &out)
 		case cfi.CFAOtherRegister:
 			if _, known := w.reg(rule.CFAReg, first); !known {
-				f, stop = w.framePointer(sp, bp)
+				f, stop = w.fallback(sp, bp, first, true, &out)
 				break
 			}
 			f, stop = w.cfi(rule, pc, sp, bp, first)
@@ -144,7 +162,7 @@ func Walk(p *Process, regs *Regs, stack []byte, dst []uint64) ([]uint64, Stop) {
 			f, stop = w.cfi(rule, pc, sp, bp, first)
 		}
 		if stop != StopEnd || f.end {
-			return dst, stop
+			return end(stop)
 		}
 		pc, sp, bp = f.ra, f.cfa, f.bp
 		first, exact = false, rule.Signal
@@ -167,10 +185,10 @@ type frame struct {
 }
 
 // read returns the 8 bytes at addr in the stack copy, or why it cannot:
-// StopBadCFA below it, StopTruncated beyond it.
+// StopBadFrame below it, StopTruncated beyond it.
 func (w *walker) read(addr uint64) (uint64, Stop) {
 	if addr < w.base {
-		return 0, StopBadCFA
+		return 0, StopBadFrame
 	}
 	off := addr - w.base
 	if off >= uint64(len(w.stack)) || uint64(len(w.stack))-off < 8 {
@@ -187,6 +205,22 @@ func (w *walker) reg(n uint8, first bool) (uint64, bool) {
 	return w.regs.DWARF[n], true
 }
 
+// fallback unwinds a frame by frame pointers, counting it as one without a
+// rule or with an unsupported one; a first frame whose rbp is no frame
+// pointer is taken for one stopped where it has none.
+func (w *walker) fallback(sp, bp uint64, first, unsupported bool, out *Outcome) (frame, Stop) {
+	if unsupported {
+		out.Unsupported++
+	} else {
+		out.NoRule++
+	}
+	f, stop := w.framePointer(sp, bp)
+	if first && (stop == StopBadFrame || stop == StopTruncated) {
+		f, stop = w.entry(sp, bp, stop)
+	}
+	return f, stop
+}
+
 // framePointer unwinds a frame that keeps the caller's rbp at rbp and the
 // return address above it.
 func (w *walker) framePointer(sp, bp uint64) (frame, Stop) {
@@ -194,7 +228,7 @@ func (w *walker) framePointer(sp, bp uint64) (frame, Stop) {
 	case bp == 0:
 		return frame{end: true}, StopEnd
 	case bp < sp:
-		return frame{}, StopBadCFA
+		return frame{}, StopBadFrame
 	}
 	saved, stop := w.read(bp)
 	if stop != StopEnd {
@@ -256,7 +290,7 @@ func (w *walker) cfi(r cfi.Rule, pc, sp, bp uint64, first bool) (frame, Stop) {
 		return frame{}, StopUnsupported
 	}
 	if cfa <= sp {
-		return frame{}, StopBadCFA
+		return frame{}, StopBadFrame
 	}
 	if r.RA.Kind == cfi.SaveUndefined {
 		return frame{end: true}, StopEnd
@@ -268,7 +302,7 @@ func (w *walker) cfi(r cfi.Rule, pc, sp, bp uint64, first bool) (frame, Stop) {
 	var stop Stop
 	if at := cfa + uint64(int64(r.RA.Offset)); r.RA.Kind == cfi.SaveAtCFA && at < sp {
 		// Never below the frame, as a restored rbp may be.
-		return frame{}, StopBadCFA
+		return frame{}, StopBadFrame
 	} else if r.RA.Kind == cfi.SaveAtCFA {
 		ra, stop = w.read(at)
 	} else {

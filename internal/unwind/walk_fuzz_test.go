@@ -67,8 +67,9 @@ func FuzzWalk(f *testing.F) {
 		for i := range regs.DWARF {
 			regs.DWARF[i] = sp + uint64(i)*8
 		}
-		pcs, stop := Walk(p, &regs, stack, make([]uint64, 0, MaxDepth))
-		if len(pcs) > MaxDepth || stop > StopDepth || (ip != 0 && pcs[0] != ip) || (ip == 0 && len(pcs) != 0) {
+		pcs, out := Walk(p, &regs, stack, make([]uint64, 0, MaxDepth))
+		stop := out.Stop
+		if len(pcs) > MaxDepth || stop > StopDepth || int(out.NoRule)+int(out.Unsupported) > len(pcs) || (ip != 0 && pcs[0] != ip) || (ip == 0 && len(pcs) != 0) {
 			t.Fatalf("walk of ip %#x: %d frames %x, stop %v", ip, len(pcs), pcs, stop)
 		}
 	})

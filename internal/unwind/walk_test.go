@@ -1,6 +1,7 @@
 package unwind
 
 import (
+	"fmt"
 	"slices"
 
 	"strings"
@@ -12,23 +13,25 @@ import (
 // captures is how many stops of a test program each test walks.
 const captures = 200
 
-// walked is a capture's walk: its frames' names and why it stopped.
+// walked is a capture's walk: its frames' names and how it went.
 type walked struct {
 	names []string
-	stop  Stop
+	Outcome
 }
 
-func (w walked) String() string { return strings.Join(w.names, " <- ") + " [" + w.stop.String() + "]" }
+func (w walked) String() string {
+	return fmt.Sprintf("%s [%v, %d frames without a rule]", strings.Join(w.names, " <- "), w.Stop, w.NoRule)
+}
 
 // walkCaptures walks every capture through p.
 func walkCaptures(caps []capture, p *Process, s *symbols) []walked {
-	out := make([]walked, len(caps))
+	ws := make([]walked, len(caps))
 	buf := make([]uint64, 0, MaxDepth)
 	for i, c := range caps {
-		pcs, stop := Walk(p, &c.regs, c.stack, buf[:0])
-		out[i] = walked{s.names(pcs), stop}
+		pcs, out := Walk(p, &c.regs, c.stack, buf[:0])
+		ws[i] = walked{s.names(pcs), out}
 	}
-	return out
+	return ws
 }
 
 // program returns the names of the walk program's own frames in a walk,
@@ -75,8 +78,8 @@ func TestWalkOmitFramePointer(t *testing.T) {
 	syms := newSymbols(t, pid)
 	caps := captureStacks(t, pid, captures)
 	chain := []string{"inner", "outer", "main", "_start"}
-	whole := func(w walked) bool { return w.stop == StopEnd && isChainEnd(w.program(), chain) }
-	got := count(t, "cfi", walkCaptures(caps, withCFI, syms), whole)
+	whole := func(w walked) bool { return w.Stop == StopEnd && isChainEnd(w.program(), chain) }
+	got := count(t, "cfi", walkCaptures(caps, withCFI, syms), func(w walked) bool { return whole(w) && w.NoRule == 0 })
 	fp := count(t, "frame pointers", walkCaptures(caps, fpOnly, syms), whole)
 	t.Logf("%d stops: %d walked whole with call frame information, %d with frame pointers", len(caps), got, fp)
 	if got != len(caps) || fp > len(caps)/2 {
@@ -96,7 +99,7 @@ func TestWalkQsortComparator(t *testing.T) {
 	var inCompare int
 	throughQsort := func(w walked) bool {
 		fs := w.program()
-		if w.stop != StopEnd || !isChainEnd(fs, chain) {
+		if w.Stop != StopEnd || !isChainEnd(fs, chain) {
 			return false
 		}
 		if fs[0] != "compare" {
@@ -134,17 +137,16 @@ func TestWalkSignalFrame(t *testing.T) {
 		r, ok := m.Table.CFI.Lookup(pc - 1 - m.Bias)
 		return ok && r.Signal && r.CFA == cfi.CFADerefRSP
 	}
-	var ws []walked
 	buf := make([]uint64, 0, MaxDepth)
-	got := 0
+	got, shown := 0, 0
 	for _, c := range caps {
-		pcs, stop := Walk(withCFI, &c.regs, c.stack, buf[:0])
-		w := walked{syms.names(pcs), stop}
+		pcs, out := Walk(withCFI, &c.regs, c.stack, buf[:0])
+		w := walked{syms.names(pcs), out}
 		i := slices.Index(w.names, "walk:handler")
-		if stop == StopEnd && isChainEnd(w.program(), chain) && i >= 0 && i+1 < len(pcs) && trampoline(pcs[i+1]) {
+		if w.Stop == StopEnd && isChainEnd(w.program(), chain) && i >= 0 && i+1 < len(pcs) && trampoline(pcs[i+1]) {
 			got++
-		} else if len(ws) < 3 {
-			ws = append(ws, w)
+		} else if shown < 3 {
+			shown++
 			t.Logf("cfi: %v", w)
 		}
 	}
@@ -182,7 +184,10 @@ func TestWalkFramePointersWithoutCFI(t *testing.T) {
 	whole := func(w walked) bool {
 		fs := w.program()
 		i := slices.Index(w.names, "walk:sort_many")
-		return w.stop == StopEnd && isChainEnd(fs, chain) && (fs[0] != "compare" || i > 1 && strings.HasPrefix(w.names[i-1], "libc.so.6:"))
+		// main, sort_many and compare, where the stop is in compare,
+		// by frame pointers.
+		return w.Stop == StopEnd && isChainEnd(fs, chain) && int(w.NoRule) == len(fs)-1 &&
+			(fs[0] != "compare" || i > 1 && strings.HasPrefix(w.names[i-1], "libc.so.6:"))
 	}
 	got := count(t, "mixed", walkCaptures(caps, withCFI, syms), whole)
 	t.Logf("%d stops: %d walked whole", len(caps), got)
@@ -211,7 +216,7 @@ func TestWalkLeafWithoutFramePointer(t *testing.T) {
 					return false
 				}
 				inLibc++
-				return len(w.names) > 1 && w.names[1] == caller && w.stop == StopEnd && slices.Contains(w.names, "walk:main")
+				return len(w.names) > 1 && w.names[1] == caller && w.Stop == StopEnd && slices.Contains(w.names, "walk:main")
 			}
 			got := count(t, "cfi", walkCaptures(caps, withCFI, syms), above)
 			fp := count(t, "frame pointers", walkCaptures(caps, fpOnly, syms), above)
