@@ -43,7 +43,7 @@ func TestSentinelsShared(t *testing.T) {
 	}
 }
 
-// TestParseErrors parses an unknown event and an unknown backend: each is
+// TestParseErrors parses an unknown event, backend and unwinding: each is
 // ErrNotSupported, and says so with the package prefix once.
 func TestParseErrors(t *testing.T) {
 	_, err := ParseEvent("no-such-event")
@@ -56,6 +56,16 @@ func TestParseErrors(t *testing.T) {
 		t.Errorf("error %v is not ErrNotSupported", err)
 	}
 	checkMessage(t, err, `profile: not supported: unknown backend "dtrace" (want auto, bpf or perf)`)
+	_, err = ParseUnwind("lbr")
+	if !errors.Is(err, ErrNotSupported) {
+		t.Errorf("error %v is not ErrNotSupported", err)
+	}
+	checkMessage(t, err, `profile: not supported: unknown unwinding "lbr" (want auto, fp or cfi)`)
+	for s, want := range map[string]Unwind{"": UnwindAuto, "auto": UnwindAuto, "fp": UnwindFramePointers, "CFI": UnwindCFI, "dwarf": UnwindCFI} {
+		if got, err := ParseUnwind(s); err != nil || got != want {
+			t.Errorf("ParseUnwind(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
 }
 
 // TestStartNoProcess asks every backend to profile a process that is gone:

@@ -15,14 +15,16 @@ import (
 var followDelays = []time.Duration{5 * time.Millisecond, 50 * time.Millisecond, 500 * time.Millisecond}
 
 // follower updates the snapshots of new processes at followDelays after
-// they were taken, from a goroutine of its own.
+// they were taken, from a goroutine of its own, and hands each snapshot it
+// updated to updated.
 type follower struct {
-	mu    sync.Mutex
-	queue []followUp
-	wake  chan struct{} // a follow-up was added
-	stop  chan struct{}
-	done  chan struct{}
-	once  sync.Once
+	updated func(*symbolize.Process)
+	mu      sync.Mutex
+	queue   []followUp
+	wake    chan struct{} // a follow-up was added
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
 }
 
 // followUp is a snapshot's next update: followDelays[step] after taken.
@@ -34,8 +36,8 @@ type followUp struct {
 
 func (u followUp) due() time.Time { return u.taken.Add(followDelays[u.step]) }
 
-func newFollower() *follower {
-	f := &follower{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+func newFollower(updated func(*symbolize.Process)) *follower {
+	f := &follower{updated: updated, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go f.run()
 	return f
 }
@@ -66,7 +68,11 @@ func (f *follower) run() {
 		for _, u := range f.takeDue() {
 			// An error means the process exited (or the snapshot was
 			// closed): what was read last stays.
-			if u.snap.Update() == nil && u.step+1 < len(followDelays) {
+			if u.snap.Update() != nil {
+				continue
+			}
+			f.updated(u.snap)
+			if u.step+1 < len(followDelays) {
 				u.step++
 				f.mu.Lock()
 				f.queue = append(f.queue, u)

@@ -45,6 +45,10 @@ type Options struct {
 	Timed bool
 	// Backend picks the sampling backend; Profile.Backend says which ran.
 	Backend Backend
+	// Unwind picks how user stacks are walked: by call frame information
+	// where it exists and frame pointers elsewhere (the default), or by
+	// frame pointers only.
+	Unwind Unwind
 	// Inlines adds inlined frames and file:line to the frames, from DWARF
 	// and the Go pclntab. It costs memory and time at collection (DWARF
 	// line tables of every library with debug info); without it frames

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flamekit/flamekit/internal/unwind"
 	"github.com/flamekit/flamekit/profile/internal/sampler"
 	"github.com/flamekit/flamekit/symbolize"
 )
@@ -70,6 +71,9 @@ type Session struct {
 	// collection (exited, or kernel threads): not tried again until then.
 	unreadable map[int]bool
 	follow     *follower // updates new snapshots as their processes load libraries
+	// unwind holds the unwind tables of the snapshotted processes' files;
+	// nil when stacks are walked by frame pointers only.
+	unwind *unwind.Registry
 }
 
 // Start begins profiling. Stop or Close the session to end it. When ctx
@@ -130,7 +134,11 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	if opts.Self {
 		s.cfg.PIDs = []uint32{uint32(os.Getpid())}
 	}
-	s.follow = newFollower()
+	if opts.Unwind != UnwindFramePointers {
+		s.unwind = unwind.NewRegistry(unwind.Options{Linger: -1})
+		s.cfg.Unwind = s.unwind
+	}
+	s.follow = newFollower(s.addUnwind)
 	if err := s.startSampler(); err != nil {
 		s.stopSampling()
 		s.releaseNames()
@@ -212,6 +220,9 @@ func (s *Session) stopSampling() error {
 	if s.s != nil {
 		err = s.s.Close()
 	}
+	if s.unwind != nil {
+		s.unwind.SetLoader(nil) // the backend's maps are gone
+	}
 	if s.cmd != nil {
 		s.cmd.kill()
 		s.cmd.cleanup()
@@ -232,6 +243,9 @@ func (s *Session) releaseNames() error {
 	}
 	s.procs = nil
 	s.procMu.Unlock()
+	if s.unwind != nil {
+		s.unwind.Close()
+	}
 	if s.ownSym {
 		errs = append(errs, s.sym.Close())
 	}

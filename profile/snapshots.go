@@ -34,6 +34,7 @@ func (s *Session) snapshot(pid uint32) {
 		old.Close()
 	}
 	s.procs[int(pid)] = snap
+	s.addUnwind(snap)
 	s.follow.add(snap)
 }
 
@@ -52,6 +53,7 @@ func (s *Session) exited(pid uint32) {
 	if snap != nil {
 		snap.Exited()
 	}
+	s.removeUnwind(int(pid))
 }
 
 // process returns the snapshot of pid, taking it now if the backend did not
@@ -86,6 +88,7 @@ func (s *Session) forgetExited() {
 			continue
 		}
 		if s.gone[pid] {
+			s.removeUnwind(pid)
 			snap.Close()
 			delete(s.procs, pid)
 			delete(s.gone, pid)

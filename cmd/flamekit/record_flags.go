@@ -22,6 +22,7 @@ type recordFlags struct {
 	idle, perThread      bool
 	inlines              bool
 	backend              string
+	unwind               string
 	out, format          string
 	keepEmpty            bool
 	graph                graphFlags
@@ -47,6 +48,7 @@ func parseRecordFlags(args []string, stderr io.Writer) (*recordFlags, error) {
 	fs.BoolVar(&f.perThread, "per-thread", false, "keep threads apart (folded: comm-PID/TID)")
 	fs.BoolVar(&f.inlines, "inlines", false, "add inlined frames (_[i]) from DWARF and Go's pclntab (costs memory and time at the end)")
 	fs.StringVar(&f.backend, "backend", "auto", "sampling backend: auto (bpf when allowed, else perf), bpf or perf")
+	fs.StringVar(&f.unwind, "unwind", "auto", "how user stacks are walked: auto (call frame information where files have it, frame pointers elsewhere), fp (frame pointers only) or cfi")
 	fs.StringVar(&f.out, "o", "", "output `FILE` (default stdout); its extension picks the format")
 	fs.StringVar(&f.format, "format", "", "output format: svg, folded or pprof (default from -o's extension: .svg, .folded or .txt, .pb.gz, .pb or .pprof; svg on stdout)")
 	fs.BoolVar(&f.keepEmpty, "keep-empty", false, "write the profile even when the target produced no samples (without it that is an error and nothing is written)")
@@ -84,10 +86,14 @@ func (f *recordFlags) sessionOptions(stdin io.Reader, stdout, stderr io.Writer) 
 	if err != nil {
 		return profile.Options{}, nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
+	u, err := profile.ParseUnwind(f.unwind)
+	if err != nil {
+		return profile.Options{}, nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
 	opts := profile.Options{
 		Event: f.event, Frequency: f.freq, Period: f.period, Cgroup: f.cgroup,
 		UserOnly: f.userOnly, KernelOnly: f.kernelOnly, IncludeIdle: f.idle,
-		PerThread: f.perThread, Backend: b, Inlines: f.inlines,
+		PerThread: f.perThread, Backend: b, Unwind: u, Inlines: f.inlines,
 	}
 	if f.period > 0 {
 		opts.Frequency = 0

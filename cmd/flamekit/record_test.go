@@ -155,6 +155,7 @@ func TestRecordChecksFirst(t *testing.T) {
 		{[]string{"record", "-d", "30s", "-o", "/nodir/x.svg"}, 1, []string{"no such directory /nodir"}},
 		{[]string{"record", "-d", "30s", "-o", "x.unknownext"}, 2, []string{"x.unknownext", ".svg", ".folded", ".pb.gz", "--format"}},
 		{[]string{"record", "-d", "30s", "-o", "x"}, 2, []string{"unknown extension"}},
+		{[]string{"record", "-d", "30s", "--unwind", "lbr", "-o", "x.svg"}, 2, []string{`unknown unwinding "lbr"`, "auto, fp or cfi"}},
 		{[]string{"record", "-o", "x.folded", "--", "flamekit-no-such-command"}, 1, []string{"flamekit-no-such-command", "not found"}},
 	} {
 		what := strings.Join(tc.args, " ")

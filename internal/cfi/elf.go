@@ -30,7 +30,23 @@ func Open(path string) (*Table, error) {
 // where .eh_frame is. The error wraps ErrNoTable when there is none, and
 // ErrMalformed when one is not well formed.
 func Build(f *elf.File) (*Table, error) {
-	secs, err := frameSections(f)
+	return build(f, ".eh_frame", ".debug_frame")
+}
+
+// BuildEHFrame is Build from .eh_frame alone, .debug_frame left out. Go
+// binaries are read so: their Go code keeps frame pointers, and the
+// .debug_frame the Go linker writes for it does not tell the runtime's
+// stack switches (asmcgocall, systemstack), which frame pointers cross;
+// their .eh_frame describes the C code linked in (cgo), which may have no
+// frame pointers.
+func BuildEHFrame(f *elf.File) (*Table, error) {
+	return build(f, ".eh_frame")
+}
+
+// build reads the unwind rules of the named sections, in order of
+// preference.
+func build(f *elf.File, names ...string) (*Table, error) {
+	secs, err := frameSections(f, names)
 	if err != nil {
 		return nil, err
 	}
@@ -73,10 +89,10 @@ func (s *frameSection) name() string {
 	return ".debug_frame"
 }
 
-// frameSections returns the file's .eh_frame (or, without section
-// headers, the one its .eh_frame_hdr points to) and .debug_frame, in
-// that order of preference.
-func frameSections(f *elf.File) ([]*frameSection, error) {
+// frameSections returns the file's sections of the names given, in their
+// order: .eh_frame (or, without section headers, the one its
+// .eh_frame_hdr points to) and .debug_frame.
+func frameSections(f *elf.File, names []string) ([]*frameSection, error) {
 	if f.Machine != elf.EM_X86_64 || f.Class != elf.ELFCLASS64 {
 		return nil, fmt.Errorf("%w: %v %v file, not x86-64", errors.ErrUnsupported, f.Class, f.Machine)
 	}
@@ -88,7 +104,7 @@ func frameSections(f *elf.File) ([]*frameSection, error) {
 		b.data = s.Addr
 	}
 	var secs []*frameSection
-	for _, name := range []string{".eh_frame", ".debug_frame"} {
+	for _, name := range names {
 		s := f.Section(name)
 		if s == nil || s.Type == elf.SHT_NOBITS {
 			continue

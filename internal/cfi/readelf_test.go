@@ -164,7 +164,7 @@ func compareWithReadelf(t *testing.T, path string) agreement {
 	t.Helper()
 	want, cies := readelfFrames(t, path)
 	f := openELF(t, path)
-	secs, err := frameSections(f)
+	secs, err := frameSections(f, []string{".eh_frame", ".debug_frame"})
 	if err != nil {
 		t.Fatal(err)
 	}

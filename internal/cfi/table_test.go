@@ -50,7 +50,7 @@ func TestTableMatchesRows(t *testing.T) {
 				}
 				seen[r] = true
 			}
-			secs, err := frameSections(openELF(t, path))
+			secs, err := frameSections(openELF(t, path), []string{".eh_frame", ".debug_frame"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -316,5 +316,43 @@ func TestColdSplit(t *testing.T) {
 	}
 	if cold == 0 {
 		t.Fatalf("%s has no .cold parts", bin)
+	}
+}
+
+// TestBuildEHFrameGo reads a Go binary: Build finds the rule of its Go
+// function main.spin in its .debug_frame, BuildEHFrame none (Go code is
+// left to frame pointers).
+func TestBuildEHFrameGo(t *testing.T) {
+	bin := buildGo(t, filepath.Join("testdata", "spin.go.txt"))
+	f := openELF(t, bin)
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pc uint64
+	for _, s := range syms {
+		if s.Name == "main.spin" {
+			pc = s.Value
+		}
+	}
+	if pc == 0 {
+		t.Fatalf("%s has no main.spin", bin)
+	}
+	all, err := Build(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := all.Lookup(pc); !ok {
+		t.Fatalf("Build: no rule for main.spin at %#x", pc)
+	}
+	eh, err := BuildEHFrame(f)
+	if errors.Is(err, ErrNoTable) {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, ok := eh.Lookup(pc); ok {
+		t.Errorf("BuildEHFrame: rule %v for the Go function main.spin at %#x", r, pc)
 	}
 }

@@ -20,9 +20,13 @@
 // drops the process; a table no process maps any more is released once it
 // has been idle for Options.Linger (so a program run again and again is
 // not rebuilt each time), and at once when the memory budget needs room.
-// Files without call frame information (Go binaries stripped of
-// .debug_frame, hand-written assembly), anonymous and JIT code, and files
-// over the budget get no table: their frames are walked by frame pointers.
+// Files without call frame information (hand-written assembly), anonymous
+// and JIT code, and files over the budget get no table: their frames are
+// walked by frame pointers. So is Go code: a Go binary's table is built
+// from its .eh_frame alone, which describes the C code linked in (cgo),
+// and not from the .debug_frame of its Go code, which keeps frame pointers
+// and switches stacks (asmcgocall, systemstack) where its .debug_frame
+// does not say so.
 //
 // # Loaders
 //

@@ -287,7 +287,11 @@ func (r *Registry) fileOf(o Object, now time.Time) *fileEntry {
 			e.segs = append(e.segs, ph.ProgHeader)
 		}
 	}
-	t, err := cfi.Build(ef)
+	build := cfi.Build
+	if goBinary(ef) {
+		build = cfi.BuildEHFrame // Go code by frame pointers; cgo's C by its CFI
+	}
+	t, err := build(ef)
 	switch {
 	case errors.Is(err, cfi.ErrNoTable):
 		e.reason = NoTableNoCFI
@@ -402,4 +406,16 @@ func loadBias(segs []elf.ProgHeader, o Object) (uint64, bool) {
 	}
 	s := segs[found]
 	return o.Start - o.Offset + s.Off - s.Vaddr, true
+}
+
+// goBinary reports whether an ELF file was linked by Go: its Go code keeps
+// frame pointers, which cross the runtime's stack switches where its
+// .debug_frame does not.
+func goBinary(f *elf.File) bool {
+	for _, name := range []string{".go.buildinfo", ".gopclntab", ".note.go.buildid"} {
+		if f.Section(name) != nil {
+			return true
+		}
+	}
+	return false
 }
