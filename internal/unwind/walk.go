@@ -88,7 +88,7 @@ func (s Stop) String() string {
 // DWARF expression; a CFA in a register other than rsp and rbp past the
 // first frame).
 type Outcome struct {
-	Stop                 Stop
+	Stop                Stop
 	NoRule, Unsupported uint8
 }
 
