@@ -6,6 +6,13 @@ import (
 	"github.com/flamekit/flamekit/internal/cfi"
 )
 
+// The bounds of user addresses on x86-64 (with 5-level page tables): the
+// first page is never mapped, nor is anything above.
+const (
+	minUserAddr = 4096
+	maxUserAddr = 1 << 56
+)
+
 // MaxDepth is the most frames Walk returns: the kernel's default
 // kernel.perf_event_max_stack, so that stacks walked here and frame-pointer
 // call chains are cut alike.
@@ -40,10 +47,10 @@ const (
 	// undefined, as in _start and a thread's start), or a zero return
 	// address or frame pointer, which end frame-pointer chains.
 	StopEnd Stop = iota
-	// StopNoMapping is a return address in no executable mapping of the
-	// process: a frame that went astray, or code the process mapped after
-	// its mappings were read. The address is the walk's last frame.
-	StopNoMapping
+	// StopBadAddress is a return address no user mapping can hold (in the
+	// first page, or beyond the top of user space): a frame gone astray.
+	// The address is the walk's last frame.
+	StopBadAddress
 	// StopTruncated is a frame whose CFA, return address or saved rbp is
 	// beyond the stack copy: the copy was too short for the stack.
 	StopTruncated
@@ -61,14 +68,14 @@ const (
 )
 
 // String names the reason in a few words, hyphenated, as keys of failure
-// counts: "end", "no-mapping", "truncated", "unsupported-rule",
+// counts: "end", "bad-address", "truncated", "unsupported-rule",
 // "bad-frame", "depth-limit".
 func (s Stop) String() string {
 	switch s {
 	case StopEnd:
 		return "end"
-	case StopNoMapping:
-		return "no-mapping"
+	case StopBadAddress:
+		return "bad-address"
 	case StopTruncated:
 		return "truncated"
 	case StopUnsupported:
@@ -83,8 +90,7 @@ func (s Stop) String() string {
 
 // Outcome is how a walk went: why it stopped, and how many frames it
 // unwound by frame pointers, for want of a rule (NoRule: a mapping without
-// a table, an address no FDE covers, an address in no mapping in the first
-// frame) or because the rule was one it does not evaluate (Unsupported: a
+// a table, an address no FDE covers, an address in no mapping) or because the rule was one it does not evaluate (Unsupported: a
 // DWARF expression; a CFA in a register other than rsp and rbp past the
 // first frame).
 type Outcome struct {
@@ -108,10 +114,9 @@ type Outcome struct {
 // followed. A DWARF expression the table keeps but does not evaluate
 // (stack-realigning functions), or a rule naming a register other than rsp
 // and rbp past the first frame, is walked by frame pointers instead, as such
-// functions keep one. The first frame's address is kept even when no
-// mapping holds it (code mapped after the process was read, JIT code in an
-// anonymous mapping) and unwound by frame pointers; later frames end the
-// walk there. A first frame unwound by frame pointers whose rbp is not one
+// functions keep one. An address in no mapping of the process (JIT code in
+// an anonymous mapping, code mapped after the process was read) is unwound
+// by frame pointers too; one no user mapping can hold ends the walk. A first frame unwound by frame pointers whose rbp is not one
 // (below rsp, or beyond the copy) was stopped in a prologue, an epilogue or
 // a leaf without a frame: its return address is taken at rsp, or just
 // above the pushed rbp, whichever is in a mapping.
@@ -139,10 +144,10 @@ func Walk(p *Process, regs *Regs, stack []byte, dst []uint64) ([]uint64, Outcome
 		if !exact {
 			at--
 		}
-		m, ok := p.Find(at)
-		if !ok && !first {
-			return end(StopNoMapping)
+		if pc < minUserAddr || pc >= maxUserAddr {
+			return end(StopBadAddress)
 		}
+		m, ok := p.Find(at)
 		var rule cfi.Rule
 		if ok && m.Table != nil {
 			rule, _ = m.Table.CFI.Lookup(at - m.Bias)

@@ -181,20 +181,36 @@ func TestWalkFramePointersWithoutCFI(t *testing.T) {
 		}
 	}
 	chain := []string{"compare", "sort_many", "main", "_start"}
-	whole := func(w walked) bool {
-		fs := w.program()
-		i := slices.Index(w.names, "walk:sort_many")
-		// main, sort_many and compare, where the stop is in compare,
-		// by frame pointers.
-		return w.Stop == StopEnd && isChainEnd(fs, chain) && int(w.NoRule) == len(fs)-1 &&
-			(fs[0] != "compare" || i > 1 && strings.HasPrefix(w.names[i-1], "libc.so.6:"))
+	// whole accepts walks of the chain, by frame pointers in the
+	// program but for the frames of _start, which has a rule in the
+	// program's mapping.
+	whole := func(startRule bool) func(w walked) bool {
+		return func(w walked) bool {
+			fs := w.program()
+			i := slices.Index(w.names, "walk:sort_many")
+			byFP := len(fs)
+			if startRule {
+				byFP--
+			}
+			return w.Stop == StopEnd && isChainEnd(fs, chain) && int(w.NoRule) == byFP &&
+				(fs[0] != "compare" || i > 1 && strings.HasPrefix(w.names[i-1], "libc.so.6:"))
+		}
 	}
-	got := count(t, "mixed", walkCaptures(caps, withCFI, syms), whole)
-	t.Logf("%d stops: %d walked whole", len(caps), got)
+	got := count(t, "mixed", walkCaptures(caps, withCFI, syms), whole(true))
+	// The same with the program's code in no mapping, as JIT code in an
+	// anonymous mapping is: frame pointers there too.
+	unlisted := &Process{PID: withCFI.PID}
+	for _, m := range withCFI.Mappings {
+		if m.Table == nil || !strings.HasSuffix(m.Table.Path, "/walk") {
+			unlisted.Mappings = append(unlisted.Mappings, m)
+		}
+	}
+	anon := count(t, "unlisted", walkCaptures(caps, unlisted, syms), whole(false))
+	t.Logf("%d stops: %d walked whole, %d with the program in no mapping", len(caps), got, anon)
 	// A stop in compare's prologue or epilogue, before its frame pointer
 	// is set or after it is restored, finds compare's caller from rsp.
-	if got < len(caps)*99/100 {
-		t.Errorf("%d of %d stops walked whole, want ≥99%%", got, len(caps))
+	if got < len(caps)*99/100 || anon < len(caps)*99/100 || len(unlisted.Mappings) == len(withCFI.Mappings) {
+		t.Errorf("%d and %d (the program in no mapping) of %d stops walked whole, want ≥99%%", got, anon, len(caps))
 	}
 }
 

@@ -2,6 +2,7 @@ package perfsampler
 
 import (
 	"encoding/binary"
+	"slices"
 
 	"github.com/flamekit/flamekit/internal/perfevent"
 	"github.com/flamekit/flamekit/profile/internal/sampler"
@@ -14,6 +15,7 @@ import (
 // concurrent use: the Sampler holds its lock.
 type aggregator struct {
 	cfg    sampler.Config
+	unw    *unwinder // nil unless cfg.Unwind
 	stacks map[string]*sampler.Sample
 	timed  []sampler.Sample
 	stats  sampler.Stats
@@ -47,6 +49,9 @@ func newAggregator(cfg sampler.Config) *aggregator {
 	}
 	if cfg.OnNewProcess != nil {
 		a.an = sampler.NewAnnouncer(cfg)
+	}
+	if cfg.Unwind != nil && !cfg.KernelOnly {
+		a.unw = newUnwinder(cfg.Unwind)
 	}
 	return a
 }
@@ -102,9 +107,12 @@ func (a *aggregator) sample(r *perfevent.Record) {
 	if a.cfg.KernelOnly {
 		user = nil
 	}
+	if a.unw != nil {
+		user = a.unw.userStack(r, user, func(cause string) { a.fail(cause, 1) })
+	}
 	if a.cfg.Timed {
 		a.timed = append(a.timed, sampler.Sample{PID: r.PID, TID: r.TID, Comm: a.comms[r.PID],
-			CPU: int32(r.CPU), Time: r.Time, User: user, Kernel: kernel, Count: 1, Value: r.Period})
+			CPU: int32(r.CPU), Time: r.Time, User: a.own(user), Kernel: kernel, Count: 1, Value: r.Period})
 	}
 	tid := uint32(0)
 	if a.cfg.PerThread {
@@ -122,11 +130,20 @@ func (a *aggregator) sample(r *perfevent.Record) {
 	a.key = k
 	rs := a.stacks[string(k)]
 	if rs == nil {
-		rs = &sampler.Sample{PID: r.PID, TID: tid, Comm: a.comms[r.PID], CPU: -1, User: user, Kernel: kernel}
+		rs = &sampler.Sample{PID: r.PID, TID: tid, Comm: a.comms[r.PID], CPU: -1, User: a.own(user), Kernel: kernel}
 		a.stacks[string(k)] = rs
 	}
 	rs.Count++
 	rs.Value += r.Period
+}
+
+// own returns a user stack to keep: a copy of the unwinder's, which its
+// next walk reuses; else the record's own.
+func (a *aggregator) own(user []uint64) []uint64 {
+	if a.unw == nil || user == nil {
+		return user
+	}
+	return slices.Clone(user)
 }
 
 // note records a sampled process: the first time, it keeps its name when

@@ -17,6 +17,14 @@ import (
 const (
 	defaultRingPages = 32  // data pages per CPU ring by default (128 KiB)
 	recordGuess      = 256 // bytes of a typical sample record, to size rings from MaxStacks
+	// unwindRingPages are the data pages per CPU ring with stack copies
+	// (512 KiB, perf record's default, and what an unprivileged process
+	// may lock per CPU with the default kernel.perf_event_mlock_kb): 31
+	// records of a 16 KiB copy, 31 ms of sampling at 999 Hz, three times
+	// what the reader lets accumulate between two reads.
+	unwindRingPages = 128
+	// unwindRecordGuess is the size of a sample record with a stack copy.
+	unwindRecordGuess = perfevent.UserStackSize + 512
 	// pollEvery is how often the reader reads the rings. It never waits
 	// in poll(2): a thread blocked in a system call again and again makes
 	// the Go runtime's monitor spin, handing its processor over, which
@@ -28,10 +36,11 @@ const (
 
 // Sampler is the running perf ring-buffer backend.
 type Sampler struct {
-	cfg  sampler.Config
-	opts perfevent.SampleOptions
-	attr unix.PerfEventAttr // of the events opened; its sample type decodes records
-	cpus []int
+	cfg   sampler.Config
+	opts  perfevent.SampleOptions
+	attr  unix.PerfEventAttr // of the events opened; its sample type decodes records
+	cpus  []int
+	pages int // data pages of each ring, once the first is mapped
 
 	stop      chan struct{} // closed by Close to end the reader
 	done      chan struct{}
@@ -83,13 +92,18 @@ func Start(cfg sampler.Config) (*Sampler, error) {
 	return s, nil
 }
 
-// ringPages sizes each CPU's ring: cfg.MaxStacks records of a typical size,
-// in a power of two of pages.
-func ringPages(maxStacks int) int {
-	if maxStacks <= 0 {
-		return defaultRingPages
+// ringPages sizes each CPU's ring: cfg.MaxStacks records of a typical size
+// (with a stack copy when cfg.Unwind asks for one), in a power of two of
+// pages; by default defaultRingPages, or unwindRingPages with stack copies.
+func ringPages(cfg sampler.Config) int {
+	record, pages := recordGuess, defaultRingPages
+	if cfg.Unwind != nil && !cfg.KernelOnly {
+		record, pages = unwindRecordGuess, unwindRingPages
 	}
-	want := (maxStacks*recordGuess + os.Getpagesize() - 1) / os.Getpagesize()
+	if cfg.MaxStacks <= 0 {
+		return pages
+	}
+	want := (cfg.MaxStacks*record + os.Getpagesize() - 1) / os.Getpagesize()
 	n := 1
 	for n < want && n < 1<<16 {
 		n *= 2
