@@ -73,7 +73,8 @@ type Session struct {
 	follow     *follower // updates new snapshots as their processes load libraries
 	// unwind holds the unwind tables of the snapshotted processes' files;
 	// nil when stacks are walked by frame pointers only.
-	unwind *unwind.Registry
+	unwind  *unwind.Registry
+	unwindQ *unwindQueue // hands it the snapshots and exits, off the backend's goroutines
 }
 
 // Start begins profiling. Stop or Close the session to end it. When ctx
@@ -137,6 +138,9 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	if opts.Unwind != UnwindFramePointers {
 		s.unwind = unwind.NewRegistry(unwind.Options{Linger: -1})
 		s.cfg.Unwind = s.unwind
+		s.unwindQ = newUnwindQueue(s.unwind, func(pid int, err error) {
+			s.log.Debug("profile: unwind tables", "pid", pid, "err", err)
+		})
 	}
 	s.follow = newFollower(s.addUnwind)
 	if err := s.startSampler(); err != nil {
@@ -236,6 +240,10 @@ func (s *Session) stopSampling() error {
 func (s *Session) releaseNames() error {
 	s.cancelLookups()
 	s.follow.close()
+	if s.unwind != nil {
+		s.unwindQ.close() // before the snapshots whose files it reads are closed
+		s.unwind.Close()
+	}
 	var errs []error
 	s.procMu.Lock()
 	for _, p := range s.procs {
@@ -243,9 +251,7 @@ func (s *Session) releaseNames() error {
 	}
 	s.procs = nil
 	s.procMu.Unlock()
-	if s.unwind != nil {
-		s.unwind.Close()
-	}
+
 	if s.ownSym {
 		errs = append(errs, s.sym.Close())
 	}

@@ -46,14 +46,14 @@ func shapeOf(p *profile.Profile, comm string) stackShape {
 	return sh
 }
 
-// TestStackCutUnmapped profiles a program without frame pointers whose
-// frame-pointer walks read data as return addresses: its stacks end at
+// TestStackCutUnmapped profiles, by frame pointers, a program without
+// them whose frame-pointer walks read data as return addresses: its stacks end at
 // the first of them, counted, instead of going on for a hundred
 // "[unknown]" frames.
 func TestStackCutUnmapped(t *testing.T) {
 	bin := testenv.BuildC(t, "gcc", "nofp", []string{filepath.Join("testdata", "nofp.c")}, "-O2", "-fomit-frame-pointer", "-mno-red-zone")
 	bothBackends(t, func(t *testing.T) {
-		_, p := runCommand(t, exec.Command(bin), backendOf(t), 499)
+		_, p := runOptions(t, profile.Options{Command: exec.Command(bin), Frequency: 499, Backend: backendOf(t), Unwind: profile.UnwindFramePointers})
 		sh := shapeOf(p, "nofp")
 		t.Logf("%d samples, deepest user stack %d, longest unnamed run %d, leaves %v, failures %v", sh.samples, sh.deepest, sh.unknownRun, sh.leaf, p.Failures)
 		if sh.samples < 100 || sh.leaf["walk_list"] < sh.samples/2 {
@@ -68,13 +68,13 @@ func TestStackCutUnmapped(t *testing.T) {
 	})
 }
 
-// TestStackCutLoop profiles a program whose frame-pointer walks go round a
+// TestStackCutLoop profiles, by frame pointers, a program whose walks go round a
 // cycle of frames whose return addresses are in its code: the stacks keep
 // one turn of it, counted.
 func TestStackCutLoop(t *testing.T) {
 	bin := testenv.BuildC(t, "gcc", "nofp", []string{filepath.Join("testdata", "nofp.c")}, "-O2", "-fomit-frame-pointer", "-mno-red-zone")
 	bothBackends(t, func(t *testing.T) {
-		_, p := runCommand(t, exec.Command(bin, "cycle"), backendOf(t), 499)
+		_, p := runOptions(t, profile.Options{Command: exec.Command(bin, "cycle"), Frequency: 499, Backend: backendOf(t), Unwind: profile.UnwindFramePointers})
 		sh := shapeOf(p, "nofp")
 		t.Logf("%d samples, deepest user stack %d, leaves %v, failures %v", sh.samples, sh.deepest, sh.leaf, p.Failures)
 		if sh.samples < 100 || sh.leaf["walk_list"] < sh.samples/2 {

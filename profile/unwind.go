@@ -65,19 +65,16 @@ func unwindObjects(snap *symbolize.Process) []unwind.Object {
 }
 
 // addUnwind gives the unwind registry the mappings of a snapshot just
-// taken or updated.
+// taken or updated (from the unwind queue's goroutine).
 func (s *Session) addUnwind(snap *symbolize.Process) {
-	if s.unwind == nil {
-		return
-	}
-	if _, err := s.unwind.AddProcess(uint32(snap.PID), unwindObjects(snap)); err != nil {
-		s.log.Debug("profile: unwind tables", "pid", snap.PID, "err", err)
+	if s.unwindQ != nil {
+		s.unwindQ.add(snap)
 	}
 }
 
 // removeUnwind tells the unwind registry that process pid is gone.
 func (s *Session) removeUnwind(pid int) {
-	if s.unwind != nil {
-		s.unwind.RemoveProcess(uint32(pid))
+	if s.unwindQ != nil {
+		s.unwindQ.remove(pid)
 	}
 }

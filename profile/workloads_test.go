@@ -29,14 +29,22 @@ func buildWorkload(t *testing.T, name string) string {
 // ends) and its profile.
 func runCommand(t *testing.T, cmd *exec.Cmd, b profile.Backend, hz uint64) (*profile.Session, *profile.Profile) {
 	t.Helper()
+	return runOptions(t, profile.Options{Command: cmd, Frequency: hz, Backend: b})
+}
+
+// runOptions profiles opts.Command, and the processes it starts, until it
+// exits, and returns the stopped session (closed when the test ends) and
+// its profile.
+func runOptions(t *testing.T, opts profile.Options) (*profile.Session, *profile.Profile) {
+	t.Helper()
 	testenv.RequireRoot(t)
-	s, err := profile.Start(context.Background(), profile.Options{Command: cmd, Frequency: hz, Backend: b})
+	s, err := profile.Start(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if s.Backend() != b {
-		t.Fatalf("backend %v, want %v", s.Backend(), b)
+	if s.Backend() != opts.Backend {
+		t.Fatalf("backend %v, want %v", s.Backend(), opts.Backend)
 	}
 	select {
 	case <-s.Done():

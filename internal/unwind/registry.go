@@ -276,9 +276,10 @@ func (r *Registry) fileOf(o Object, now time.Time) *fileEntry {
 		return e
 	}
 	e := &fileEntry{key: key}
-	r.files[key] = e
 	ef, err := elf.NewFile(o.File)
 	if err != nil {
+		// Not kept: a file that could not be read (its snapshot closed
+		// meanwhile) is tried again with the next process.
 		e.reason = NoTableMalformed
 		return e
 	}
@@ -295,11 +296,17 @@ func (r *Registry) fileOf(o Object, now time.Time) *fileEntry {
 	switch {
 	case errors.Is(err, cfi.ErrNoTable):
 		e.reason = NoTableNoCFI
+		r.files[key] = e
+		return e
+	case errors.Is(err, cfi.ErrMalformed):
+		e.reason = NoTableMalformed
+		r.files[key] = e
 		return e
 	case err != nil:
-		e.reason = NoTableMalformed
+		e.reason = NoTableUnreadable // not kept, as above
 		return e
 	}
+	r.files[key] = e
 	size := int64(t.Bytes())
 	if !r.makeRoom(size, now) {
 		e.reason = NoTableOverBudget
