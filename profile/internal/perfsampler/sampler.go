@@ -17,12 +17,13 @@ import (
 const (
 	defaultRingPages = 32  // data pages per CPU ring by default (128 KiB)
 	recordGuess      = 256 // bytes of a typical sample record, to size rings from MaxStacks
-	// unwindRingPages are the data pages per CPU ring with stack copies
-	// (512 KiB, perf record's default, and what an unprivileged process
-	// may lock per CPU with the default kernel.perf_event_mlock_kb): 31
-	// records of a 16 KiB copy, 31 ms of sampling at 999 Hz, three times
-	// what the reader lets accumulate between two reads.
-	unwindRingPages = 128
+	// unwindRingPages are the data pages per CPU ring with stack copies:
+	// 1 MiB, 62 records of a 16 KiB copy, 62 ms of sampling at 999 Hz,
+	// six times what the reader lets accumulate between two reads, for a
+	// reader held up on a loaded machine (512 KiB lost samples there). An
+	// unprivileged process may lock kernel.perf_event_mlock_kb (516 KiB)
+	// per CPU, then RLIMIT_MEMLOCK: beyond, the rings are halved.
+	unwindRingPages = 256
 	// unwindRecordGuess is the size of a sample record with a stack copy.
 	unwindRecordGuess = perfevent.UserStackSize + 512
 	// pollEvery is how often the reader reads the rings. It never waits
