@@ -35,7 +35,7 @@ func startUnwindWork(t *testing.T, mode string) (string, uint32) {
 
 // registryOf returns a registry holding the mappings of processes pids,
 // read as a session reads them: from a snapshot of each.
-func registryOf(t *testing.T, pids ...uint32) *unwind.Registry {
+func registryOf(t testing.TB, pids ...uint32) *unwind.Registry {
 	t.Helper()
 	r := unwind.NewRegistry(unwind.Options{})
 	t.Cleanup(r.Close)
