@@ -26,6 +26,19 @@
 // batch later. Processes never sampled, and most of those that live for a
 // millisecond, cost nothing more than their records.
 //
+// Unwinding: with Config.Unwind, samples also carry the user registers and
+// a copy of the user stack (perfevent.UserStackSize, 16 KiB, from the stack
+// pointer up), which the reader walks (unwind.Walk) through the tables of
+// the sample's process in the registry before aggregating, keeping nothing
+// of the copy; a process the registry does not know yet keeps the kernel's
+// frame-pointer call chain. What the walks could not do is counted by
+// cause (FailureUnwind...). Records grow from a few hundred bytes to 16.5
+// KiB, so the rings grow from 128 KiB to 1 MiB per CPU (halved while the
+// kernel refuses to lock that much for an unprivileged process): at 999 Hz
+// they hold 62 ms of samples, the reader empties them every 10 ms, and
+// what overflows is counted as sampler.FailureRingFull. Walking costs the
+// reader about half a microsecond per sample (BenchmarkPerfRecordUnwind).
+//
 // In Timed mode every sample is handed over on its own (Count 1, with its
 // TID, CPU and Time) as well as in the aggregated counts.
 //
