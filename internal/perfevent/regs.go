@@ -59,11 +59,12 @@ const (
 
 // UserStackSize is the size of the user stack copy a sampler asks for with
 // SampleOptions.UserStack: 16 KiB. perf record --call-graph dwarf copies
-// 8 KiB by default, which is known to cut deep C stacks (interpreters,
-// compilers, code with big local buffers) short of main; 16 KiB reaches main
-// in most programs while a sample record stays a quarter of the 64 KiB the
-// kernel allows. The copy is taken in the sampling interrupt and written into
-// the ring buffer whole (the record has room for all of it, however little
-// of the stack there is): at 999 Hz that is 16 MB/s per busy CPU, so rings
-// must be bigger, or read more often, than for call chains alone.
+// 8 KiB by default, which cuts deep C stacks short of main: sampling Debian's
+// gzip -9 and xz -9 (fed by head), 8% and 1.4% of the walks ran off the end
+// of an 8 KiB copy, none off a 16 KiB one (python3, sqlite3 and perl fitted
+// in both). A sample record stays a quarter of the 64 KiB the kernel allows.
+// The copy is taken in the sampling interrupt and written into the ring
+// buffer whole (the record has room for all of it, however little of the
+// stack there is): at 999 Hz that is 16 MB/s per busy CPU, so rings must be
+// bigger, or read more often, than for call chains alone.
 const UserStackSize = 16 << 10
