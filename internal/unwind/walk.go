@@ -34,7 +34,7 @@ type Regs struct {
 	// Known says which are set (bit n for number n): a rule may find the
 	// CFA or a saved register in one of them in the first frame (glibc's
 	// __longjmp and setcontext keep the CFA in rdi or rdx, stack-realigning
-	// prologues in r10). A walk without them stops there instead.
+	// prologues in r10). A walk without them uses frame pointers there.
 	DWARF [16]uint64
 	Known uint16
 }
@@ -90,9 +90,9 @@ func (s Stop) String() string {
 
 // Outcome is how a walk went: why it stopped, and how many frames it
 // unwound by frame pointers, for want of a rule (NoRule: a mapping without
-// a table, an address no FDE covers, an address in no mapping) or because the rule was one it does not evaluate (Unsupported: a
-// DWARF expression; a CFA in a register other than rsp and rbp past the
-// first frame).
+// a table, an address no FDE covers, an address in no mapping) or because
+// the rule was one it does not evaluate (Unsupported: a DWARF expression; a
+// CFA in a register other than rsp and rbp past the first frame).
 type Outcome struct {
 	Stop                Stop
 	NoRule, Unsupported uint8
@@ -116,10 +116,12 @@ type Outcome struct {
 // and rbp past the first frame, is walked by frame pointers instead, as such
 // functions keep one. An address in no mapping of the process (JIT code in
 // an anonymous mapping, code mapped after the process was read) is unwound
-// by frame pointers too; one no user mapping can hold ends the walk. A first frame unwound by frame pointers whose rbp is not one
-// (below rsp, or beyond the copy) was stopped in a prologue, an epilogue or
-// a leaf without a frame: its return address is taken at rsp, or just
-// above the pushed rbp, whichever is in a mapping.
+// by frame pointers too; one no user mapping can hold ends the walk. A
+// first frame unwound by frame pointers whose rbp is not one (below rsp, or
+// beyond the copy) was stopped in a prologue, an epilogue or a leaf without
+// a frame: its return address is taken at rsp, or just above the pushed
+// rbp, whichever is in a mapping. A register an epilogue has popped, whose
+// save slot is below the stack pointer, holds the caller's value again.
 //
 // Walk allocates nothing when dst has room for MaxDepth frames; it never
 // reads outside stack, whatever its bytes.
@@ -249,23 +251,28 @@ func (w *walker) framePointer(sp, bp uint64) (frame, Stop) {
 // entry unwinds a first frame without a rule whose rbp is no frame pointer
 // (bad says why): stopped in a prologue before the frame pointer is set, in
 // an epilogue after it is restored, or in a leaf that sets up no frame. The
-// return address is at rsp, or, just after rbp was pushed, above it; the
-// first of the two in an executable mapping is taken.
+// return address is at rsp, or, just after rbp was pushed, above it: the
+// first of the two in a mapping is taken.
 func (w *walker) entry(sp, bp uint64, bad Stop) (frame, Stop) {
-	for _, f := range [...]frame{{cfa: sp + 8, bp: bp}, {cfa: sp + 16}} {
-		ra, stop := w.read(f.cfa - 8)
-		if stop != StopEnd {
-			return frame{}, bad
-		}
-		if _, ok := w.p.Find(ra - 1); ok {
-			if f.bp == 0 {
-				f.bp, _ = w.read(sp)
-			}
-			f.ra = ra
-			return f, StopEnd
-		}
+	if ra, ok := w.code(sp); ok {
+		return frame{ra: ra, cfa: sp + 8, bp: bp}, StopEnd
+	}
+	if ra, ok := w.code(sp + 8); ok {
+		saved, _ := w.read(sp)
+		return frame{ra: ra, cfa: sp + 16, bp: saved}, StopEnd
 	}
 	return frame{}, bad
+}
+
+// code returns the value at addr in the stack copy if it is a return
+// address into a mapping of the process.
+func (w *walker) code(addr uint64) (uint64, bool) {
+	v, stop := w.read(addr)
+	if stop != StopEnd || v == 0 {
+		return 0, false
+	}
+	_, ok := w.p.Find(v - 1)
+	return v, ok
 }
 
 // cfi unwinds a frame by its rule.
@@ -297,20 +304,19 @@ func (w *walker) cfi(r cfi.Rule, pc, sp, bp uint64, first bool) (frame, Stop) {
 	if cfa <= sp {
 		return frame{}, StopBadFrame
 	}
-	if r.RA.Kind == cfi.SaveUndefined {
-		return frame{end: true}, StopEnd
-	}
-	if r.RA.Kind == cfi.SaveUnchanged {
-		return frame{}, StopUnsupported
-	}
 	var ra uint64
 	var stop Stop
-	if at := cfa + uint64(int64(r.RA.Offset)); r.RA.Kind == cfi.SaveAtCFA && at < sp {
-		// Never below the frame, as a restored rbp may be.
-		return frame{}, StopBadFrame
-	} else if r.RA.Kind == cfi.SaveAtCFA {
+	switch at := cfa + uint64(int64(r.RA.Offset)); r.RA.Kind {
+	case cfi.SaveUndefined:
+		return frame{end: true}, StopEnd
+	case cfi.SaveUnchanged:
+		return frame{}, StopUnsupported
+	case cfi.SaveAtCFA:
+		if at < sp { // never below the frame, as a popped register's slot is
+			return frame{}, StopBadFrame
+		}
 		ra, stop = w.read(at)
-	} else {
+	default:
 		ra, stop = w.saved(r.RA, cfa, sp, bp, pc, first)
 	}
 	if stop != StopEnd {

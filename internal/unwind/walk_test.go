@@ -1,6 +1,8 @@
 package unwind
 
 import (
+	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"slices"
 
@@ -244,5 +246,64 @@ func TestWalkLeafWithoutFramePointer(t *testing.T) {
 					"%d with frame pointers, want the defect (≤5%%)", len(caps), inLibc, caller, got, fp)
 			}
 		})
+	}
+}
+
+// TestWalkPLT walks from the two states of a PLT entry of the walk
+// program, by its real table: before the entry pushes the relocation index
+// (the return address at rsp) and after (above it), as a stop in the entry
+// finds them.
+func TestWalkPLT(t *testing.T) {
+	c := startWalkProgram(t, "nested", omitFP...)
+	pid := c.Process.Pid
+	withCFI, _ := walkProcesses(t, pid)
+	syms := newSymbols(t, pid)
+	bin, err := elf.Open(c.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bin.Close()
+	plt := bin.Section(".plt")
+	if plt == nil {
+		t.Fatal("the walk program has no .plt")
+	}
+	var exe *Mapping
+	for i, m := range withCFI.Mappings {
+		if m.Table != nil && m.Table.Path == c.Path {
+			exe = &withCFI.Mappings[i]
+		}
+	}
+	if exe == nil {
+		t.Fatalf("no mapping of %s with a table", c.Path)
+	}
+	var ra uint64 // a return address in main
+	for _, m := range syms.maps {
+		for _, s := range m.syms {
+			if m.file == "walk" && s.Name == "main" {
+				ra = m.bias + s.Value + 8
+			}
+		}
+	}
+	entry := exe.Bias + plt.Addr + 16 // the first entry after PLT0
+	const sp = 0x7ffc00001000
+	for _, st := range []struct {
+		ip    uint64
+		stack []uint64
+	}{
+		{entry, []uint64{ra}},         // jmp *GOT: nothing pushed yet
+		{entry + 11, []uint64{2, ra}}, // jmp PLT0: the index pushed
+	} {
+		if r, ok := exe.Table.CFI.Lookup(st.ip - exe.Bias); !ok || r.CFA != cfi.CFAPLT {
+			t.Fatalf("rule at %#x: %v, want the PLT's", st.ip-exe.Bias, r)
+		}
+		stack := make([]byte, 8*len(st.stack))
+		for i, v := range st.stack {
+			binary.LittleEndian.PutUint64(stack[8*i:], v)
+		}
+		pcs, out := Walk(withCFI, &Regs{IP: st.ip, SP: sp, BP: 1}, stack, nil)
+		if len(pcs) < 2 || pcs[1] != ra || out.Stop != StopTruncated {
+			t.Errorf("walk from PLT entry +%d: %x (%v), want main's return address %#x, then the end of the copy",
+				st.ip-entry, pcs, out.Stop, ra)
+		}
 	}
 }
