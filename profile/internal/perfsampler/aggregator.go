@@ -3,6 +3,7 @@ package perfsampler
 import (
 	"encoding/binary"
 	"slices"
+	"time"
 
 	"github.com/flamekit/flamekit/internal/perfevent"
 	"github.com/flamekit/flamekit/profile/internal/sampler"
@@ -70,6 +71,9 @@ func (a *aggregator) add(r *perfevent.Record) {
 		if _, ok := a.announced[r.PID]; ok && r.Exec {
 			a.announced[r.PID] = false // a new address space: announced again when sampled
 		}
+		if a.unw != nil && r.Exec {
+			a.unw.execed(r.PID)
+		}
 		if r.Exec || r.PID == r.TID || a.comms[r.PID] == "" {
 			a.comms[r.PID] = r.Comm
 		}
@@ -100,6 +104,26 @@ func (a *aggregator) sample(r *perfevent.Record) {
 		return
 	}
 	a.note(r.PID)
+	comm := a.comms[r.PID]
+	if a.unw != nil && a.unw.park(r, comm, time.Now()) {
+		return
+	}
+	a.keep(r, comm)
+}
+
+// settle keeps the samples the unwinder parked that it can walk now, or
+// that waited long enough; all of them when all is set.
+func (a *aggregator) settle(all bool) {
+	if a.unw == nil {
+		return
+	}
+	for _, p := range a.unw.settle(time.Now(), all) {
+		a.keep(&p.rec, p.comm)
+	}
+}
+
+// keep aggregates a sample of the process named comm.
+func (a *aggregator) keep(r *perfevent.Record, comm string) {
 	kernel, user := perfevent.SplitCallchain(r.Callchain)
 	if a.cfg.UserOnly {
 		kernel = nil
@@ -111,7 +135,7 @@ func (a *aggregator) sample(r *perfevent.Record) {
 		user = a.unw.userStack(r, user, func(cause string) { a.fail(cause, 1) })
 	}
 	if a.cfg.Timed {
-		a.timed = append(a.timed, sampler.Sample{PID: r.PID, TID: r.TID, Comm: a.comms[r.PID],
+		a.timed = append(a.timed, sampler.Sample{PID: r.PID, TID: r.TID, Comm: comm,
 			CPU: int32(r.CPU), Time: r.Time, User: a.own(user), Kernel: kernel, Count: 1, Value: r.Period})
 	}
 	tid := uint32(0)
@@ -130,7 +154,7 @@ func (a *aggregator) sample(r *perfevent.Record) {
 	a.key = k
 	rs := a.stacks[string(k)]
 	if rs == nil {
-		rs = &sampler.Sample{PID: r.PID, TID: tid, Comm: a.comms[r.PID], CPU: -1, User: a.own(user), Kernel: kernel}
+		rs = &sampler.Sample{PID: r.PID, TID: tid, Comm: comm, CPU: -1, User: a.own(user), Kernel: kernel}
 		a.stacks[string(k)] = rs
 	}
 	rs.Count++
@@ -197,6 +221,9 @@ func (a *aggregator) take() ([]sampler.Sample, sampler.Stats) {
 	for _, pid := range a.exited {
 		delete(a.comms, pid)
 		delete(a.gone, pid)
+		if a.unw != nil {
+			a.unw.forget(pid)
+		}
 	}
 	a.exited = nil
 	return out, stats

@@ -132,6 +132,7 @@ func (s *Sampler) run(targets processNews) {
 			return
 		}
 		s.readRings()
+		s.agg.settle(false)
 		if time.Since(s.lastScan) >= rescanEvery {
 			s.rescan()
 		}
@@ -175,6 +176,7 @@ func (s *Sampler) Drain(emit func(sampler.Sample)) (sampler.Stats, error) {
 		return sampler.Stats{}, fmt.Errorf("drain after close: %w", os.ErrClosed)
 	}
 	s.readRings()
+	s.agg.settle(true)
 	s.rescan()
 	news := s.agg.takeNew()
 	samples, stats := s.agg.take()

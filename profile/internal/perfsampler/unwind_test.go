@@ -33,27 +33,33 @@ func startUnwindWork(t *testing.T, mode string) (string, uint32) {
 	return bin, uint32(c.Process.Pid)
 }
 
-// registryOf returns a registry holding the mappings of processes pids,
-// read as a session reads them: from a snapshot of each.
+// registryOf returns a registry holding the mappings of processes pids.
 func registryOf(t testing.TB, pids ...uint32) *unwind.Registry {
 	t.Helper()
 	r := unwind.NewRegistry(unwind.Options{})
 	t.Cleanup(r.Close)
 	for _, pid := range pids {
-		snap, err := symbolize.SnapshotProcess(int(pid))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { snap.Close() })
-		var objs []unwind.Object
-		for _, o := range snap.MappedObjects() {
-			objs = append(objs, unwind.Object{Start: o.Start, End: o.End, Offset: o.Offset, Path: o.Path, Key: o.Key, File: o.File})
-		}
-		if _, err := r.AddProcess(pid, objs); err != nil {
-			t.Fatal(err)
-		}
+		addProcess(t, r, pid)
 	}
 	return r
+}
+
+// addProcess gives r the mappings of process pid, read as a session reads
+// them: from a snapshot.
+func addProcess(t testing.TB, r *unwind.Registry, pid uint32) {
+	t.Helper()
+	snap, err := symbolize.SnapshotProcess(int(pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { snap.Close() })
+	var objs []unwind.Object
+	for _, o := range snap.MappedObjects() {
+		objs = append(objs, unwind.Object{Start: o.Start, End: o.End, Offset: o.Offset, Path: o.Path, Key: o.Key, File: o.File})
+	}
+	if _, err := r.AddProcess(pid, objs); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // profiled is what a sampler saw of one process: its samples and the
@@ -152,24 +158,18 @@ func TestPerfRingUnwindSplit(t *testing.T) {
 	bin, pid := startUnwindWork(t, "split")
 	res := samplertest.NewResolver(t, int(pid), bin)
 	cfi, fp := profileBoth(t, pid, registryOf(t, pid), 4000)
-	inWork := func(names []string) bool {
-		return slices.Contains(names, "work70") || slices.Contains(names, "work30")
-	}
-	underMain := func(names []string) bool {
-		i := slices.IndexFunc(names, func(n string) bool { return n == "work70" || n == "work30" })
-		return above(names, i, "main")
-	}
-	n, withMain := cfi.share(res, func([]string) bool { return true }, underMain)
-	_, in70 := cfi.share(res, inWork, func(names []string) bool { return slices.Contains(names, "work70") })
-	_, inAny := cfi.share(res, inWork, inWork)
-	fpN, fpMain := fp.share(res, func([]string) bool { return true }, underMain)
-	share := 100 * float64(in70) / float64(inAny)
-	t.Logf("cfi: %d samples, %d in work70 or work30 under main, work70 %.1f%%; fp: %d samples, %d under main", n, withMain, share, fpN, fpMain)
+	n, withMain := workUnderMain(cfi, res)
+	_, in70 := cfi.share(res, inSplitWork, under("work70"))
+	_, in30 := cfi.share(res, inSplitWork, under("work30"))
+	fpN, fpMain := workUnderMain(fp, res)
+	share := 100 * float64(in70) / float64(in70+in30)
+	t.Logf("cfi: %d samples in spin, work70 or work30, %d under main, work70 %.1f%%; fp: %d samples, %d under main", n, withMain, share, fpN, fpMain)
 	if n < 2000 || withMain < n*95/100 || share < 68 || share > 72 {
-		t.Errorf("cfi: %d samples, %d with main above work70 or work30, work70 %.1f%% of them: want ≥2000, ≥95%%, 70%% ± 2", n, withMain, share)
+		t.Errorf("cfi: %d samples in spin, work70 or work30, %d with main above work70 or work30, work70 %.1f%%: want ≥2000, ≥95%%, 70%% ± 2",
+			n, withMain, share)
 	}
 	if fpN < 2000 || fpMain > fpN/10 {
-		t.Errorf("fp: %d samples, %d with main above work70 or work30: want the defect (≤10%%), or the test proves nothing", fpN, fpMain)
+		t.Errorf("fp: %d samples in spin, work70 or work30, %d with main above them: want the defect (≤10%%), or the test proves nothing", fpN, fpMain)
 	}
 	if cfi.stats.Failures[FailureUnwindUnknownProcess] != 0 {
 		t.Errorf("failures %v: the process was known", cfi.stats.Failures)
@@ -223,6 +223,95 @@ func TestPerfRingUnwindLibcLeaf(t *testing.T) {
 				t.Errorf("fp: %d of %d samples in libc with %s above: want the defect (≤5%%), or the test proves nothing", fpOK, fpN, caller)
 			}
 		})
+	}
+}
+
+// inSplitWork reports whether a stack of unwind_work's split is in its hot
+// code: spin, work70 or work30.
+func inSplitWork(names []string) bool {
+	return len(names) > 0 && (names[0] == "spin" || names[0] == "work70" || names[0] == "work30")
+}
+
+// splitWork returns the index of work70 or work30 in a stack, or -1.
+func splitWork(names []string) int {
+	return slices.IndexFunc(names, func(n string) bool { return n == "work70" || n == "work30" })
+}
+
+// under reports whether a stack of the split has work under main.
+func under(work string) func(names []string) bool {
+	return func(names []string) bool {
+		i := splitWork(names)
+		return i >= 0 && names[i] == work && above(names, i, "main")
+	}
+}
+
+// workUnderMain counts the samples of a profile of unwind_work's split in
+// its hot code and, of them, those with main above work70 or work30.
+func workUnderMain(p profiled, res *samplertest.Resolver) (n, underMain uint64) {
+	return p.share(res, inSplitWork, func(names []string) bool { return above(names, splitWork(names), "main") })
+}
+
+// TestPerfRingUnwindLateRegistry profiles a process the registry learns
+// of a while after its first samples, as a session's does: the samples
+// before wait for its mappings and are walked then, whole.
+func TestPerfRingUnwindLateRegistry(t *testing.T) {
+	testenv.RequireSelfProfiling(t)
+	bin, pid := startUnwindWork(t, "split")
+	res := samplertest.NewResolver(t, int(pid), bin)
+	reg := registryOf(t)
+	cfg := samplertest.CPUClock(999)
+	cfg.PIDs = []uint32{pid}
+	cfg.Unwind = reg
+	s, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	time.Sleep(300 * time.Millisecond)
+	addProcess(t, reg, pid)
+	time.Sleep(300 * time.Millisecond)
+	var p profiled
+	p.drain(t, s, pid)
+	n, underMain := workUnderMain(p, res)
+	t.Logf("%d samples in spin, work70 or work30, %d under main; failures %v", n, underMain, p.stats.Failures)
+	if n < 200 || underMain < n*95/100 || p.stats.Failures[FailureUnwindUnknownProcess] > n/20 {
+		t.Errorf("%d samples in spin, work70 or work30, %d under main, failures %v: want ≥200, ≥95%%, few of an unknown process",
+			n, underMain, p.stats.Failures)
+	}
+}
+
+// TestPerfRingUnwindExec profiles a shell that calls exec: the registry's
+// mappings of the shell are not used for the program it became, whose
+// samples wait for the registry to have its own.
+func TestPerfRingUnwindExec(t *testing.T) {
+	testenv.RequireSelfProfiling(t)
+	bin := testenv.BuildC(t, "gcc", "unwind_work", []string{"testdata/unwind_work.c"}, "-O2", "-fomit-frame-pointer")
+	sh := testenv.RequireTool(t, "sh", "dash")
+	c := testenv.StartChild(t, exec.Command(sh, "-c", "read line; exec "+bin+" split"))
+	pid := uint32(c.Process.Pid)
+	time.Sleep(50 * time.Millisecond) // past the shell's exec
+	reg := registryOf(t, pid)         // the shell's mappings
+	cfg := samplertest.CPUClock(999)
+	cfg.PIDs = []uint32{pid}
+	cfg.Unwind = reg
+	s, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := c.In.Write([]byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+	c.WaitLine(t, "ready")
+	time.Sleep(300 * time.Millisecond)
+	addProcess(t, reg, pid) // the program's mappings
+	time.Sleep(300 * time.Millisecond)
+	var p profiled
+	p.drain(t, s, pid)
+	n, underMain := workUnderMain(p, samplertest.NewResolver(t, int(pid), bin))
+	t.Logf("%d samples in spin, work70 or work30, %d under main; failures %v", n, underMain, p.stats.Failures)
+	if n < 200 || underMain < n*95/100 {
+		t.Errorf("%d samples in spin, work70 or work30, %d under main, failures %v: want ≥200, ≥95%%", n, underMain, p.stats.Failures)
 	}
 }
 
@@ -351,18 +440,13 @@ func TestPerfRingUnwindNobodyChild(t *testing.T) {
 			spinCalled += rs.Count
 		}
 	}
-	res := samplertest.NewResolver(t, int(child), os.Getenv(unwindWorkEnv))
-	n, underMain := q.share(res, func(names []string) bool { return slices.Contains(names, "work70") || slices.Contains(names, "work30") },
-		func(names []string) bool {
-			i := slices.IndexFunc(names, func(n string) bool { return n == "work70" || n == "work30" })
-			return above(names, i, "main")
-		})
+	n, underMain := workUnderMain(q, samplertest.NewResolver(t, int(child), os.Getenv(unwindWorkEnv)))
 	fmt.Printf("UNWIND uid=%d self=%d/%d child=%d/%d rings=%d stats=%+v\n", os.Getuid(), spinCalled, spin, underMain, n, s.pages, st)
 	if spin < 200 || spinCalled < spin*95/100 {
 		t.Errorf("selfSpin: %d samples, %d under selfSpinCaller: want ≥200, ≥95%%", spin, spinCalled)
 	}
 	if n < 200 || underMain < n*95/100 {
-		t.Errorf("child: %d samples in work70 or work30, %d under main: want ≥200, ≥95%%", n, underMain)
+		t.Errorf("child: %d samples in spin, work70 or work30, %d under main: want ≥200, ≥95%%", n, underMain)
 	}
 	if st.Failures[FailureUnwindUnknownProcess] != 0 {
 		t.Errorf("failures %v: the processes were known", st.Failures)
