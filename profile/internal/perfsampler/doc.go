@@ -30,9 +30,13 @@
 // a copy of the user stack (perfevent.UserStackSize, 16 KiB, from the stack
 // pointer up), which the reader walks (unwind.Walk) through the tables of
 // the sample's process in the registry before aggregating, keeping nothing
-// of the copy; a process the registry does not know yet keeps the kernel's
-// frame-pointer call chain. What the walks could not do is counted by
-// cause (FailureUnwind...). Records grow from a few hundred bytes to 16.5
+// of the copy. The session adds a process to the registry a batch after
+// its first sample, once it has read its mappings and built their tables:
+// until then (and after an exec, until the registry has the new mappings)
+// its samples wait with their copies, 500 ms and 8 MiB of copies at most,
+// and not past a drain; those the registry does not have in time (the
+// short-lived) keep the kernel's frame-pointer call chain. What the walks
+// could not do is counted by cause (FailureUnwind...). Records grow from a few hundred bytes to 16.5
 // KiB, so the rings grow from 128 KiB to 1 MiB per CPU (halved while the
 // kernel refuses to lock that much for an unprivileged process): at 999 Hz
 // they hold 62 ms of samples, the reader empties them every 10 ms, and
