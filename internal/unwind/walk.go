@@ -96,6 +96,10 @@ func (s Stop) String() string {
 type Outcome struct {
 	Stop                Stop
 	NoRule, Unsupported uint8
+	// LostFP is the frame pointer a walk stopped at because it led out of
+	// the stack copy (to another stack, as cgo's switch to the system
+	// stack does; or nowhere): see Continue. Zero otherwise.
+	LostFP uint64
 }
 
 // Walk unwinds a user stack: from the registers of its innermost frame and
@@ -224,6 +228,9 @@ func (w *walker) fallback(sp, bp uint64, first, unsupported bool, out *Outcome) 
 	f, stop := w.framePointer(sp, bp)
 	if first && (stop == StopBadFrame || stop == StopTruncated) {
 		f, stop = w.entry(sp, bp, stop)
+	}
+	if stop == StopBadFrame || stop == StopTruncated {
+		out.LostFP = bp
 	}
 	return f, stop
 }

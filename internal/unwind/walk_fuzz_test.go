@@ -69,8 +69,19 @@ func FuzzWalk(f *testing.F) {
 		}
 		pcs, out := Walk(p, &regs, stack, make([]uint64, 0, MaxDepth))
 		stop := out.Stop
-		if len(pcs) > MaxDepth || stop > StopDepth || int(out.NoRule)+int(out.Unsupported) > len(pcs) || (ip != 0 && pcs[0] != ip) || (ip == 0 && len(pcs) != 0) {
+		if len(pcs) > MaxDepth || stop > StopDepth || int(out.NoRule)+int(out.Unsupported) > len(pcs) ||
+			(ip != 0 && pcs[0] != ip) || (ip == 0 && len(pcs) != 0) {
 			t.Fatalf("walk of ip %#x: %d frames %x, stop %v", ip, len(pcs), pcs, stop)
+		}
+		// A frame-pointer chain made of the stack's words, as a kernel's
+		// would be, to complete the walk with.
+		chain := []uint64{ip}
+		for i := 0; i+8 <= len(stack) && len(chain) < 2*MaxDepth; i += 8 {
+			chain = append(chain, binary.LittleEndian.Uint64(stack[i:]))
+		}
+		more, ok := Continue(p, pcs, out, &regs, stack, chain)
+		if len(more) > MaxDepth || (!ok && len(more) != len(pcs)) || (ok && (out.LostFP == 0 || len(more) <= len(pcs))) {
+			t.Fatalf("continue of %d frames (lost fp %#x) with %d: %d frames, %t", len(pcs), out.LostFP, len(chain), len(more), ok)
 		}
 	})
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // The causes the perf backend's unwinding counts in Stats.Failures (with
-// Config.Unwind), each once per sample it applies to. The first four count
+// Config.Unwind), each once per sample it applies to. The first five count
 // samples whose user stack was still walked to its end, by frame pointers
 // for some frames or all; the others count samples whose user stack was
 // cut. The names are the eBPF backend's where the cause is the same.
@@ -23,6 +23,11 @@ const (
 	// stack but no 64-bit user registers (a 32-bit task): the kernel's
 	// frame-pointer call chain too.
 	FailureUnwindNoRegisters = "unwind-no-registers"
+	// FailureUnwindStackSwitch counts samples whose walk a frame pointer
+	// led out of the stack copy, to another stack (cgo's switch to the
+	// system stack), and which the kernel's frame-pointer call chain
+	// completed from that frame pointer on.
+	FailureUnwindStackSwitch = "unwind-stack-switch"
 	// FailureUnwindNoTable counts samples with a frame in code without
 	// call frame information (a mapping without a table: Go code, a file
 	// over the table budget; an address no FDE covers; JIT or other code
@@ -169,21 +174,23 @@ func (u *unwinder) settle(now time.Time, all bool) []parked {
 // userStack returns a sample's user stack, leaf first: walked from its
 // registers and stack copy through the tables of its process, or, when the
 // registry does not know the process or the sample has no 64-bit
-// registers, kernel, the user part of the kernel's call chain. It counts
-// what it could not do by calling fail. The stack returned may be the
+// registers, fpChain, the user part of the kernel's call chain. A walk that
+// a frame pointer leads out of the copy (to another stack: cgo's switch to
+// the system stack) is completed with fpChain where it can be. What could
+// not be done is counted by calling fail. The stack returned may be the
 // unwinder's own, valid until the next call. After the walk nothing of the
 // stack copy is kept.
-func (u *unwinder) userStack(r *perfevent.Record, kernel []uint64, fail func(cause string)) []uint64 {
+func (u *unwinder) userStack(r *perfevent.Record, fpChain []uint64, fail func(cause string)) []uint64 {
 	if r.UserABI != perfevent.ABI64 {
-		if len(kernel) > 0 { // no registers, no user stack: a kernel thread
+		if len(fpChain) > 0 { // no registers, no user stack: a kernel thread
 			fail(FailureUnwindNoRegisters)
 		}
-		return kernel
+		return fpChain
 	}
 	p, ok := u.process(r.PID)
 	if !ok {
 		fail(FailureUnwindUnknownProcess)
-		return kernel
+		return fpChain
 	}
 	u.regs = unwind.Regs{IP: r.UserRegs[perfevent.RegIP], SP: r.UserRegs[perfevent.RegSP],
 		BP: r.UserRegs[perfevent.RegBP], Known: 0xffff}
@@ -191,6 +198,10 @@ func (u *unwinder) userStack(r *perfevent.Record, kernel []uint64, fail func(cau
 		u.regs.DWARF[n] = r.UserRegs[i]
 	}
 	pcs, out := unwind.Walk(p, &u.regs, r.UserStack, u.frames[:0])
+	if more, ok := unwind.Continue(p, pcs, out, &u.regs, r.UserStack, fpChain); ok {
+		pcs, out.Stop = more, unwind.StopEnd
+		fail(FailureUnwindStackSwitch)
+	}
 	u.frames = pcs
 	if out.NoRule > 0 {
 		fail(FailureUnwindNoTable)

@@ -465,3 +465,41 @@ func goFunc(pc uint64, suffix string) bool {
 	f := runtime.FuncForPC(uintptr(pc))
 	return f != nil && strings.HasSuffix(f.Name(), suffix)
 }
+
+// TestPerfRingUnwindCgo profiles a Go program whose time is in C code
+// built -O2 -fomit-frame-pointer, called through cgo: the walk goes through
+// the C frames by their rules, leaves the system stack the runtime switched
+// to by a frame pointer, and is completed by the kernel's frame-pointer
+// chain, up to main.main. By frame pointers alone, the C caller is lost.
+func TestPerfRingUnwindCgo(t *testing.T) {
+	testenv.RequireSelfProfiling(t)
+	goTool := testenv.RequireTool(t, "go", "")
+	testenv.RequireTool(t, "gcc", "")
+	bin := filepath.Join(t.TempDir(), "cgo_work")
+	build := exec.Command(goTool, "build", "-o", bin, ".")
+	build.Dir = filepath.Join("testdata", "cgo_work")
+	build.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	c := testenv.StartChild(t, exec.Command(bin))
+	c.WaitLine(t, "ready")
+	pid := uint32(c.Process.Pid)
+	res := samplertest.NewResolver(t, int(pid), bin)
+	cfi, fp := profileBoth(t, pid, registryOf(t, pid), 1000)
+	inLeaf := func(names []string) bool { return len(names) > 0 && names[0] == "c_leaf" }
+	whole := func(names []string) bool {
+		i := slices.Index(names, "main.callC")
+		return len(names) > 1 && names[1] == "c_outer" && i > 1 && above(names, i, "main.main")
+	}
+	n, ok := cfi.share(res, inLeaf, whole)
+	fpN, fpOK := fp.share(res, inLeaf, whole)
+	t.Logf("c_leaf samples: cfi %d of %d under c_outer, main.callC and main.main; fp %d of %d", ok, n, fpOK, fpN)
+	if n < 500 || ok < n*95/100 || cfi.stats.Failures[FailureUnwindStackSwitch] < ok {
+		t.Errorf("cfi: %d of %d c_leaf samples whole, %d completed by the kernel's chain: want ≥500, ≥95%%, all",
+			ok, n, cfi.stats.Failures[FailureUnwindStackSwitch])
+	}
+	if fpN < 500 || fpOK > fpN/20 {
+		t.Errorf("fp: %d of %d c_leaf samples whole: want the defect (≤5%%), or the test proves nothing", fpOK, fpN)
+	}
+}
