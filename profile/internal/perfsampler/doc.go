@@ -35,8 +35,11 @@
 // until then (and after an exec, until the registry has the new mappings)
 // its samples wait with their copies, 500 ms and 8 MiB of copies at most,
 // and not past a drain; those the registry does not have in time (the
-// short-lived) keep the kernel's frame-pointer call chain. What the walks
-// could not do is counted by cause (FailureUnwind...). Records grow from a few hundred bytes to 16.5
+// short-lived) keep the kernel's frame-pointer call chain. That chain also
+// completes walks that a frame pointer leads out of the copy, to another
+// stack (cgo's C code runs on the system stack, its Go callers on the
+// goroutine's). What the walks could not do is counted by cause
+// (FailureUnwind...). Records grow from a few hundred bytes to 16.5
 // KiB, so the rings grow from 128 KiB to 1 MiB per CPU (halved while the
 // kernel refuses to lock that much for an unprivileged process): at 999 Hz
 // they hold 62 ms of samples, the reader empties them every 10 ms, and
