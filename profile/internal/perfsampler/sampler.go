@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,9 +22,8 @@ const (
 	// unwindRingPages are the data pages per CPU ring with stack copies:
 	// 1 MiB, 62 records of a 16 KiB copy, 62 ms of sampling at 999 Hz,
 	// six times what the reader lets accumulate between two reads, for a
-	// reader held up on a loaded machine (512 KiB lost samples there). An
-	// unprivileged process may lock kernel.perf_event_mlock_kb (516 KiB)
-	// per CPU, then RLIMIT_MEMLOCK: beyond, the rings are halved.
+	// reader held up on a loaded machine (512 KiB lost samples there).
+	// Unprivileged, fewer: see unwindPages.
 	unwindRingPages = 256
 	// unwindRecordGuess is the size of a sample record with a stack copy.
 	unwindRecordGuess = perfevent.UserStackSize + 512
@@ -95,11 +96,11 @@ func Start(cfg sampler.Config) (*Sampler, error) {
 
 // ringPages sizes each CPU's ring: cfg.MaxStacks records of a typical size
 // (with a stack copy when cfg.Unwind asks for one), in a power of two of
-// pages; by default defaultRingPages, or unwindRingPages with stack copies.
+// pages; by default defaultRingPages, or unwindPages with stack copies.
 func ringPages(cfg sampler.Config) int {
 	record, pages := recordGuess, defaultRingPages
 	if cfg.Unwind != nil && !cfg.KernelOnly {
-		record, pages = unwindRecordGuess, unwindRingPages
+		record, pages = unwindRecordGuess, unwindPages()
 	}
 	if cfg.MaxStacks <= 0 {
 		return pages
@@ -108,6 +109,32 @@ func ringPages(cfg sampler.Config) int {
 	n := 1
 	for n < want && n < 1<<16 {
 		n *= 2
+	}
+	return n
+}
+
+// mlockPath holds kernel.perf_event_mlock_kb.
+const mlockPath = "/proc/sys/kernel/perf_event_mlock_kb"
+
+// unwindPages returns the data pages per CPU ring with stack copies:
+// unwindRingPages, or, for a process without root's CAP_IPC_LOCK, what
+// kernel.perf_event_mlock_kb allows per CPU (its rings and their header
+// pages; 128 pages with the default 516 KiB), so that the first CPUs'
+// rings do not take what the last ones need. Beyond it the kernel charges
+// RLIMIT_MEMLOCK, often 64 KiB.
+func unwindPages() int {
+	if os.Geteuid() == 0 {
+		return unwindRingPages
+	}
+	kb := 516 // the kernel's default
+	if b, err := os.ReadFile(mlockPath); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			kb = n
+		}
+	}
+	n := unwindRingPages
+	for n > defaultRingPages && (n+1)*(os.Getpagesize()/1024) > kb {
+		n /= 2
 	}
 	return n
 }

@@ -366,7 +366,7 @@ const (
 	unwindWorkEnv   = "FLAMEKIT_PERFRING_UNWIND_WORK"
 )
 
-var unwindNobodyResult = regexp.MustCompile(`UNWIND uid=(\d+) self=(\d+)/(\d+) child=(\d+)/(\d+)`)
+var unwindNobodyResult = regexp.MustCompile(`UNWIND uid=(\d+) self=(\d+)/(\d+) child=(\d+)/(\d+) rings=(\d+)`)
 
 // TestPerfRingUnwindUnprivileged runs TestPerfRingUnwindNobodyChild as
 // nobody: unprivileged, it walks the stacks of its own threads and of an
@@ -422,7 +422,7 @@ func TestPerfRingUnwindNobodyChild(t *testing.T) {
 	defer s.Close()
 	var wg sync.WaitGroup
 	for range 2 {
-		wg.Go(func() { selfSpinCaller(500 * time.Millisecond) })
+		wg.Go(func() { selfSpinCaller(time.Second) })
 	}
 	wg.Wait()
 	var p, q profiled
