@@ -40,10 +40,11 @@
 // stack (cgo's C code runs on the system stack, its Go callers on the
 // goroutine's). What the walks could not do is counted by cause
 // (FailureUnwind...). Records grow from a few hundred bytes to 16.5
-// KiB, so the rings grow from 128 KiB to 1 MiB per CPU (halved while the
-// kernel refuses to lock that much for an unprivileged process): at 999 Hz
-// they hold 62 ms of samples, the reader empties them every 10 ms, and
-// what overflows is counted as sampler.FailureRingFull. Walking costs the
+// KiB, so the rings grow from 128 KiB to 1 MiB per CPU, or to an
+// unprivileged process's share of kernel.perf_event_mlock_kb (512 KiB by
+// default; halved again while the kernel refuses): at 999 Hz they hold 62
+// (31) ms of samples, the reader empties them every 10 ms, and what
+// overflows is counted as sampler.FailureRingFull. Walking costs the
 // reader about half a microsecond per sample (BenchmarkPerfRecordUnwind).
 //
 // In Timed mode every sample is handed over on its own (Count 1, with its
