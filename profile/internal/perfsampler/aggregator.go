@@ -51,7 +51,7 @@ func newAggregator(cfg sampler.Config) *aggregator {
 	if cfg.OnNewProcess != nil {
 		a.an = sampler.NewAnnouncer(cfg)
 	}
-	if cfg.Unwind != nil && !cfg.KernelOnly {
+	if unwinds(cfg) {
 		a.unw = newUnwinder(cfg.Unwind)
 	}
 	return a

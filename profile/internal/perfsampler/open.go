@@ -18,7 +18,7 @@ import (
 // stack to walk; the kernel's call chain keeps its user part, the stack of
 // processes the registry does not know yet.
 func sampleOptions(cfg sampler.Config) perfevent.SampleOptions {
-	unwinding := cfg.Unwind != nil && !cfg.KernelOnly
+	unwinding := unwinds(cfg)
 	o := perfevent.SampleOptions{
 		Type:          cfg.EventType,
 		Config:        cfg.EventConfig,

@@ -99,7 +99,7 @@ func Start(cfg sampler.Config) (*Sampler, error) {
 // pages; by default defaultRingPages, or unwindPages with stack copies.
 func ringPages(cfg sampler.Config) int {
 	record, pages := recordGuess, defaultRingPages
-	if cfg.Unwind != nil && !cfg.KernelOnly {
+	if unwinds(cfg) {
 		record, pages = unwindRecordGuess, unwindPages()
 	}
 	if cfg.MaxStacks <= 0 {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/flamekit/flamekit/internal/perfevent"
 	"github.com/flamekit/flamekit/internal/unwind"
+	"github.com/flamekit/flamekit/profile/internal/sampler"
 )
 
 // The causes the perf backend's unwinding counts in Stats.Failures (with
@@ -83,6 +84,10 @@ const (
 	parkFor   = 500 * time.Millisecond
 	parkBytes = 8 << 20
 )
+
+// unwinds reports whether cfg asks for user stacks walked from stack
+// copies.
+func unwinds(cfg sampler.Config) bool { return cfg.Unwind != nil && !cfg.KernelOnly }
 
 // unwinder walks samples' user stacks through a registry's tables. It is
 // used under the Sampler's lock.
