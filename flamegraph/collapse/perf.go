@@ -61,8 +61,8 @@ type PerfStats struct {
 // perf inject makes from a jitdump ("jitted-PID-N.so").
 //
 // Perf streams: it holds one sample, one entry per distinct stack and
-// frame name, and a table of distinct symbols and a memo of repeated sample
-// bodies bounded to 8 MiB in all, never the input. Lines
+// frame name, and tables of distinct frame lines and symbols and a memo of
+// repeated sample bodies bounded to 16 MiB in all, never the input. Lines
 // starting with '#' are comments; lines it does not recognise are counted in
 // the profile's Skipped. CRLF line ends (which the perl does not read) and
 // invalid UTF-8 are accepted. Only a read error fails; the profile and the

@@ -152,6 +152,15 @@ func (r *Registry) AddProcess(pid uint32, objs []Object) (*Process, error) {
 		return nil, ErrClosed
 	}
 	now := time.Now()
+	r.mu.RLock()
+	old := r.procs[pid]
+	r.mu.RUnlock()
+	if r.unbuilt(objs) {
+		// Tables are to be built (node's takes 90 ms): meanwhile the
+		// process is walked with the tables there are (libc's, most
+		// often, where its stacks start) and frame pointers elsewhere.
+		r.publish(&procEntry{p: r.known(pid, objs)})
+	}
 	p := &Process{PID: pid, Mappings: make([]Mapping, 0, len(objs))}
 	pe := &procEntry{p: p}
 	for _, o := range objs {
@@ -171,23 +180,59 @@ func (r *Registry) AddProcess(pid uint32, objs []Object) (*Process, error) {
 		}
 		p.Mappings = append(p.Mappings, m)
 	}
-	sort.Slice(p.Mappings, func(i, j int) bool { return p.Mappings[i].Start < p.Mappings[j].Start })
-	if r.loader != nil {
-		if err := r.loader.SetProcess(p); err != nil {
-			// The loader walks this process by frame pointers; user
-			// space still has its tables.
-			r.noTable[NoTableNotLoaded] += uint64(len(p.Mappings))
-		}
+	if !r.publish(pe) {
+		// The loader walks this process by frame pointers; user space
+		// still has its tables.
+		r.noTable[NoTableNotLoaded] += uint64(len(p.Mappings))
 	}
-	r.mu.Lock()
-	old := r.procs[pid]
-	r.procs[pid] = pe
-	r.mu.Unlock()
 	if old != nil {
 		r.release(old, now)
 	}
 	r.sweep(now)
 	return p, nil
+}
+
+// publish makes pe the process's mappings, for the loader and for
+// Process, sorting them; it reports whether the loader took them.
+func (r *Registry) publish(pe *procEntry) bool {
+	ms := pe.p.Mappings
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Start < ms[j].Start })
+	ok := true
+	if r.loader != nil {
+		ok = r.loader.SetProcess(pe.p) == nil
+	}
+	r.mu.Lock()
+	r.procs[pe.p.PID] = pe
+	r.mu.Unlock()
+	return ok
+}
+
+// unbuilt reports whether a file of objs is one the registry has not read.
+func (r *Registry) unbuilt(objs []Object) bool {
+	for _, o := range objs {
+		if o.File != nil && (o.Key == "" || r.files[o.Key] == nil) {
+			return true
+		}
+	}
+	return false
+}
+
+// known returns process pid's mappings with the tables the registry has
+// already, and none for the files it has not read. It takes no hold on
+// them: AddProcess replaces it before it returns, under r.op, which any
+// release of a table needs.
+func (r *Registry) known(pid uint32, objs []Object) *Process {
+	p := &Process{PID: pid, Mappings: make([]Mapping, 0, len(objs))}
+	for _, o := range objs {
+		m := Mapping{Start: o.Start, End: o.End}
+		if e := r.files[o.Key]; o.Key != "" && e != nil && e.table != nil {
+			if bias, ok := loadBias(e.segs, o); ok {
+				m.Bias, m.Table = bias, e.table
+			}
+		}
+		p.Mappings = append(p.Mappings, m)
+	}
+	return p
 }
 
 // RemoveProcess forgets process pid (it exited).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,6 +110,13 @@ func (l *recorder) SetProcess(p *Process) error {
 		}
 	}
 	l.procs[p.PID] = p
+	tables := 0
+	for _, m := range p.Mappings {
+		if m.Table != nil {
+			tables++
+		}
+	}
+	l.calls = append(l.calls, fmt.Sprintf("set %d with %d tables", p.PID, tables))
 	return nil
 }
 
@@ -268,5 +276,43 @@ func TestBudget(t *testing.T) {
 	s := r.Stats()
 	if s.NoTable[NoTableOverBudget] == 0 || s.Bytes != 0 {
 		t.Errorf("stats %+v: want mappings over the budget counted and no bytes held", s)
+	}
+}
+
+// TestKnownTablesFirst checks that a process whose files are not all read
+// yet is set at once with the tables there are, then again with all of
+// them; and that a process whose files are all known is set once.
+func TestKnownTablesFirst(t *testing.T) {
+	a, b := startSleep(t), startSleep(t)
+	r := NewRegistry(Options{})
+	defer r.Close()
+	l := newRecorder(t)
+	r.SetLoader(l)
+	pa, err := r.AddProcess(uint32(a.Process.Pid), objectsOf(t, a.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := 0
+	for _, m := range pa.Mappings {
+		if m.Table != nil {
+			tables++
+		}
+	}
+	var sets []string
+	for _, c := range l.calls {
+		if strings.HasPrefix(c, "set ") {
+			sets = append(sets, c)
+		}
+	}
+	want := []string{fmt.Sprintf("set %d with 0 tables", a.Process.Pid), fmt.Sprintf("set %d with %d tables", a.Process.Pid, tables)}
+	if tables == 0 || !slices.Equal(sets, want) {
+		t.Errorf("first process set as %q, want %q", sets, want)
+	}
+	l.calls = nil
+	if _, err := r.AddProcess(uint32(b.Process.Pid), objectsOf(t, b.Process.Pid)); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{fmt.Sprintf("set %d with %d tables", b.Process.Pid, tables)}; !slices.Equal(l.calls, want) {
+		t.Errorf("a process of known files: loader calls %q, want %q", l.calls, want)
 	}
 }

@@ -11,17 +11,19 @@
 // and the class of a frame's dso (dso.go: kernel, JIT) decides the
 // annotation it gets when the options ask for one.
 //
-// A capture has few distinct symbols, so the parser (parser.go) splits
-// each frame line where it is and finds its symbol, without the offset, in
-// a table of symbols small enough to stay in a core's cache (symbols.go),
-// with its frames as name ids, made the first time; and perf prints a call
-// path with the same bytes every time, so the lines of a sample after its
-// second, when a sample before had the same bytes there, come from a memo
-// of sample bodies (memo.go), with one compare for them all. A stack is a sequence of name ids (stacks.go),
-// found by a hash the parser keeps as it reads; the texts are made once per
-// distinct stack, at the end, in sorted order (a sort on the ranks of the
-// names). The parser holds one sample, those bounded tables (8 MiB by
-// default) and one entry per distinct stack and name, never the input.
+// perf prints a frame, and a call path, with the same bytes every time. So
+// the parser (parser.go) finds a frame line it has read before in a table
+// of lines (lines.go), with the name ids of its frames, without splitting
+// it; a new line is split where it is and its symbol, without the offset,
+// is found in a table of symbols (symbols.go), with its frames as name
+// ids, made the first time. And the last lines of a sample, when a sample
+// before had the same bytes after the same line, come from a memo of
+// sample bodies (memo.go), with one compare for them all. A stack is a
+// sequence of name ids (stacks.go), found by a hash the parser keeps as it
+// reads; the texts are made once per distinct stack, at the end, in sorted
+// order (a sort on the ranks of the names). The parser holds one sample,
+// those bounded tables (16 MiB by default) and one entry per distinct
+// stack and name, never the input.
 //
 // [Read] is the entry point: it folds the input with one parser, or, with
 // [Options].Threads > 1, cuts it at sample boundaries and folds the chunks

@@ -20,16 +20,17 @@ const (
 var noteText = [...]string{noteNone: "", noteKernel: flamegraph.KernelSuffix, noteJIT: flamegraph.JITSuffix}
 
 // noteFor returns the annotation that the options give frames of the dso
-// of the current line (lastMod).
+// of the current line (modID).
 func (p *parser) noteFor() note {
 	if !p.kernel && !p.jit {
 		return noteNone
 	}
 	if !p.noteOK {
 		p.lastNote = noteNone
-		if p.kernel && isKernelDSO(p.lastMod) {
+		mod := p.mods.text(p.modID)
+		if p.kernel && isKernelDSO(mod) {
 			p.lastNote = noteKernel
-		} else if p.jit && isJITDSO(p.lastMod) {
+		} else if p.jit && isJITDSO(mod) {
 			p.lastNote = noteJIT
 		}
 		p.noteOK = true

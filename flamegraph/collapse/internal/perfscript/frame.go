@@ -14,7 +14,7 @@ const unknown = "[unknown]"
 //	ffffffff8103ce3b native_safe_halt+0xb ([kernel.kallsyms])
 //
 // from its address pc, its symbol raw without the offset and its dso mod,
-// which is lastMod.
+// which is the text of modID.
 func (p *parser) symbolFrames(pc, raw, mod []byte) {
 	if len(raw) == 0 || raw[0] == '(' {
 		return // no name, or a process name: no frame

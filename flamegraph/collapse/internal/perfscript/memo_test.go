@@ -144,3 +144,29 @@ func TestOffsetsDoNotMatter(t *testing.T) {
 		t.Errorf("got\n%.500s\nwant\n%.500s", got, w)
 	}
 }
+
+// TestMemoAfterAnyLine folds samples that end with the lines a sample
+// before had after its second line, from their third or fourth line on:
+// the memo, which finds them from the line before them, must serve them
+// with the frames that lead to them, whichever line that is.
+func TestMemoAfterAnyLine(t *testing.T) {
+	kept := "\t3 c (/x)\n\t4 d (/x)\n\t5 e (/x)\n"
+	var in strings.Builder
+	for range 2 { // the first notes the lines after its second, the second keeps them
+		in.WriteString("cmd 1 1.0: 1 cpu-clock:\n\t1 a (/x)\n\t2 b (/x)\n" + kept + "\n")
+	}
+	for _, head := range []string{"\t7 x (/x)\n\t8 y (/x)\n", "\t7 x (/x)\n\t8 y (/x)\n", "\t9 z (/x)\n\t8 y (/x)\n", "\t7 x (/x)\n"} {
+		in.WriteString("cmd 1 1.0: 1 cpu-clock:\n" + head + "\t2 b (/x)\n" + kept + "\n")
+	}
+	want := "cmd;e;d;c;b;a 2\n" +
+		"cmd;e;d;c;b;x 1\n" +
+		"cmd;e;d;c;b;y;x 2\n" +
+		"cmd;e;d;c;b;y;z 1\n"
+	p, got := fold(t, []byte(in.String()), Options{}, DefaultSizes.Memo)
+	if got != want {
+		t.Errorf("got\n%swant\n%s", got, want)
+	}
+	if p.recalled != 4 {
+		t.Errorf("%d samples came from the memo, want 4", p.recalled)
+	}
+}

@@ -24,7 +24,7 @@ import (
 func readParallel(r io.Reader, opts Options, sizes Sizes) ([]*parser, []byte, error) {
 	n := opts.Threads
 	pool := newBufPool(n+2, sizes.Chunk)
-	ws := startWorkers(n, opts, sizes.Memo/n, pool)
+	ws := startWorkers(n, opts, sizes.Memo/(2*n), pool) // (see Sizes.Memo)
 	d := dispatcher{r: r, sizes: sizes, pool: pool, work: ws.work, filter: ws.parsers[0].filter}
 	rest, alone, err := d.run()
 	skipped, lines := ws.finish()
@@ -45,7 +45,7 @@ func readParallel(r io.Reader, opts Options, sizes Sizes) ([]*parser, []byte, er
 // readAlone folds the rest of the input in this goroutine, going on from
 // lines lines, with the event type kept so far.
 func readAlone(r io.Reader, opts Options, sizes Sizes, filter []byte, lines int) (*parser, error) {
-	p := newParser(opts, sizes.Memo/opts.Threads)
+	p := newParser(opts, sizes.Memo/(2*opts.Threads))
 	if filter != nil {
 		p.setFilter(filter)
 	}

@@ -2,7 +2,6 @@ package perfscript
 
 import (
 	"bytes"
-	"hash/maphash"
 
 	"github.com/flamekit/flamekit/flamegraph"
 )
@@ -35,12 +34,14 @@ type parser struct {
 
 	// The tables of distinct symbols, dsos and process frames, which are
 	// emptied, between samples, when they take more than half of
-	// tableLimit bytes (the memo, which takes no more than the other half,
-	// stops growing then).
+	// tableLimit bytes (with the table of lines, which holds dso ids; it
+	// and the memo each take no more than a quarter, and stop growing
+	// then).
 	syms       symTable
 	mods       byteSet
-	modID      int32 // the id of lastMod in mods
-	memo       memo  // of sample bodies (memo.go)
+	modID      int32     // the id in mods of the dso of the last frame line
+	memo       memo      // of sample bodies (memo.go)
+	known      lineTable // frame lines (lines.go)
 	body       bodyState
 	buffers    int // calls of feed, which each get a buffer
 	pnames     byteSet
@@ -60,13 +61,14 @@ type parser struct {
 	scratch []byte   // names that were rewritten
 	key     []byte   // a name with its annotation
 
-	// The dso of the last frame line parsed, and its annotation when noteOK.
-	lastMod  []byte
+	// The annotation of the dso of the last frame line (modID), when
+	// noteOK.
 	lastNote note
 	noteOK   bool
 
 	parsed    int // symbols whose frames were made (once per symbol, dso and java flag)
-	recalled  int // samples whose lines after the second came from the memo
+	recalled  int // samples whose last lines came from the memo
+	fromTable int // frame lines that came from the table of lines
 	lines     int // lines read, for Skipped
 	skipped   flamegraph.Skipped
 	samples   int // samples folded
@@ -102,25 +104,35 @@ func (p *parser) setFilter(ev []byte) {
 //
 // A line that starts with a tab or a space is a frame line (or junk): after
 // a sample's second line, the rest may come from the memo (memo.go); else
-// the line is split where it is (frameLine). Other lines go to line.
+// the line may be one the table of lines knows (lines.go); else it is
+// split where it is (frameLine) and added to that table. Other lines go to
+// line.
 func (p *parser) feed(data []byte, atEOF bool) int {
 	p.buffers++
 	i := 0
 	for i < len(data) {
 		if c := data[i]; c == '\t' || c == ' ' {
-			if p.body.lines == 2 && p.body.clean && !p.body.hit {
+			if p.body.lines >= 2 && p.body.clean && !p.body.hit {
 				if end, ok := p.recall(data, i); ok {
 					i = end
 					continue
 				}
 			}
-			n := bytes.IndexByte(data[i:], '\n')
-			if n < 0 {
-				break
+			end, ok := p.knownLine(data, i)
+			if !ok {
+				n := bytes.IndexByte(data[i:], '\n')
+				if n < 0 {
+					break
+				}
+				p.lines++
+				l := data[i : i+n]
+				h := lineID(l)
+				if names, ok := p.frameLine(l, h); ok && n >= lineKey {
+					p.addLine(l, h, names)
+				}
+				end = i + n + 1
 			}
-			p.lines++
-			p.frameLine(data[i : i+n])
-			i += n + 1
+			i = end
 			if p.body.lines == 2 && p.body.restAt == 0 {
 				p.body.restAt, p.body.buffer, p.body.restSeq = i, p.buffers, len(p.seq)
 			}
@@ -152,27 +164,29 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 	return i
 }
 
-// frameLine handles a line that is not a header: in a sample, the name ids
-// of its frames are kept when it is a frame line, and else it is skipped.
-func (p *parser) frameLine(l []byte) {
+// frameLine handles a line that is not a header, whose lineID is h: in a
+// sample, the name ids of its frames are kept when it is a frame line, and
+// else it is skipped. It returns the name ids, valid until the next line,
+// when it kept them.
+func (p *parser) frameLine(l []byte, h uint32) ([]uint32, bool) {
 	l = trimCR(l)
-	pc, raw, mod, same, ok := splitFrameLine(l, p.lastMod)
+	pc, raw, mod, same, ok := splitFrameLine(l, p.mods.text(p.modID))
 	if !ok {
 		p.body.clean = false
 		p.skipped.Add(p.lines, l)
-		return
+		return nil, false
 	}
 	if !same {
-		p.lastMod = append(p.lastMod[:0], mod...)
-		p.noteOK = false
 		p.modID, _ = p.mods.find(mod)
+		p.noteOK = false
 	}
 	if !p.inSample {
-		return // a line of a sample that was filtered out
+		return nil, false // a line of a sample that was filtered out
 	}
 	if p.body.lines++; p.body.lines == 2 {
-		p.body.second = uint32(maphash.Bytes(setSeed, l))
+		p.body.second = h
 	}
+	p.body.last = h
 	raw = trimOffset(raw)
 	var names []uint32
 	if p.addrs && bytes.Contains(raw, []byte(unknown)) {
@@ -185,11 +199,12 @@ func (p *parser) frameLine(l []byte) {
 		names = p.symNames(pc, raw, mod)
 		p.seq = append(p.seq, names...)
 	}
-	h := p.hash
+	h64 := p.hash
 	for _, n := range names {
-		h = hashID(h, n)
+		h64 = hashID(h64, n)
 	}
-	p.hash = h
+	p.hash = h64
+	return names, true
 }
 
 // line handles one line, without its '\n', that does not start with a tab
@@ -215,7 +230,7 @@ func (p *parser) other(l []byte) {
 	if !isSpace(l[0]) && p.header(l) {
 		return
 	}
-	p.frameLine(l)
+	p.frameLine(l, lineID(l))
 }
 
 // reset forgets the sample being read.
@@ -241,8 +256,10 @@ func (p *parser) endSample() {
 func (p *parser) startSample() {
 	if p.body.lines == 0 && p.syms.size()+p.mods.size()+p.pnames.size()+len(p.pnameIDs)*4 > p.tableLimit/2 {
 		p.syms.reset()
+		last := p.mods.text(p.modID) // (reset leaves the blocks to the collector)
 		p.mods.reset()
-		p.modID, _ = p.mods.find(p.lastMod)
+		p.modID, _ = p.mods.find(last)
+		p.known.reset() // its dso ids are gone
 		p.pnames.reset()
 		for i := range p.memo.entries {
 			p.memo.entries[i].last.stack = 0 // their process frames are gone

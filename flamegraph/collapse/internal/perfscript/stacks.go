@@ -96,8 +96,10 @@ func newStackSorter(p *parser) *stackSorter {
 // all (the order of compareNames), indexed by name id * 2 + 1 when followed
 // by ';'. The names are sorted; a name x without ';' is where x is, and
 // "x;" comes after x and the names that start with x and a byte below ';',
-// before the next name: among the names placed there, the longest first
-// (they start with one another).
+// before the next name: among the names placed there, the longest first.
+// Those start with one another, so the longest is the last in sorted
+// order, and the ranks are handed out in one walk over the sorted names,
+// with the names whose "x;" goes after each in a list, the last first.
 func rankNames(names *byteSet) []int32 {
 	n := len(names.entries)
 	byText := make([]int32, n)
@@ -105,8 +107,10 @@ func rankNames(names *byteSet) []int32 {
 		byText[i] = int32(i)
 	}
 	slices.SortFunc(byText, func(a, b int32) int { return bytes.Compare(names.text(a), names.text(b)) })
-	type place struct{ pos, long, key int32 }
-	places := make([]place, 0, 2*n)
+	// after[j]: 1 + the last (in sorted order) of the names whose "x;"
+	// goes right after the j-th, each followed by next[i] (0 ends).
+	after := make([]int32, n)
+	next := make([]int32, n)
 	for i, id := range byText {
 		x := names.text(id)
 		j := i + 1
@@ -117,14 +121,17 @@ func rankNames(names *byteSet) []int32 {
 			}
 			j++
 		}
-		places = append(places, place{int32(2 * i), 0, 2 * id}, place{int32(2*j - 1), -int32(len(x)), 2*id + 1})
+		next[i], after[j-1] = after[j-1], int32(i)+1
 	}
-	slices.SortFunc(places, func(a, b place) int {
-		return cmp.Or(cmp.Compare(a.pos, b.pos), cmp.Compare(a.long, b.long))
-	})
 	rank := make([]int32, 2*n)
-	for r, pl := range places {
-		rank[pl.key] = int32(r)
+	r := int32(0)
+	for i, id := range byText {
+		rank[2*id] = r
+		r++
+		for k := after[i]; k != 0; k = next[k-1] {
+			rank[2*byText[k-1]+1] = r
+			r++
+		}
 	}
 	return rank
 }
