@@ -15,9 +15,9 @@ const libcPath = "/lib/x86_64-linux-gnu/libc.so.6"
 // fuzzLibcBase is where FuzzWalk's process maps libc.
 const fuzzLibcBase = 0x7f0000000000
 
-// fuzzProcess is a process mapping libc, with its table, at fuzzLibcBase,
+// libcProcess is a process mapping libc, with its table, at fuzzLibcBase,
 // and code without a table at 0x400000.
-func fuzzProcess(f *testing.F) *Process {
+func libcProcess(f testing.TB) *Process {
 	testenv.RequireFile(f, libcPath, "apt-get install libc6")
 	e, err := elf.Open(libcPath)
 	if err != nil {
@@ -43,7 +43,7 @@ func fuzzProcess(f *testing.F) *Process {
 // stops within MaxDepth with a known reason, and starts at the instruction
 // pointer.
 func FuzzWalk(f *testing.F) {
-	p := fuzzProcess(f)
+	p := libcProcess(f)
 	lib := p.Mappings[1]
 	// Seeds: return addresses into libc's rules and into code without
 	// one, frame pointers up the stack, and a zero return address.

@@ -307,3 +307,50 @@ func TestWalkPLT(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkOtherRegisterCFA walks from the addresses of libc whose rule
+// keeps the CFA in a register other than rsp and rbp (glibc's __longjmp and
+// setcontext: rdi or rdx, the return address in rdx or above the CFA), by
+// libc's real table: in the first frame, with the registers known, the
+// return address is found by the rule; without them, the frame is walked
+// by frame pointers instead.
+func TestWalkOtherRegisterCFA(t *testing.T) {
+	p := libcProcess(t)
+	lib := p.Mappings[1]
+	tab := lib.Table.CFI
+	const sp = 0x7ffc00001000
+	ra := lib.Start + 0x100 // a return address into libc
+	cfa := uint64(sp + 64)
+	tested := 0
+	for i, start := range tab.Starts {
+		rule := tab.Rules[tab.IDs[i]]
+		if rule.CFA != cfi.CFAOtherRegister || (i > 0 && tab.IDs[i-1] == tab.IDs[i]) {
+			continue
+		}
+		tested++
+		stack := make([]byte, 512)
+		regs := Regs{IP: lib.Bias + start, SP: sp, Known: 0xffff}
+		regs.DWARF[rule.CFAReg] = cfa - uint64(int64(rule.CFAOffset))
+		switch rule.RA.Kind {
+		case cfi.SaveAtCFA:
+			binary.LittleEndian.PutUint64(stack[cfa+uint64(int64(rule.RA.Offset))-sp:], ra)
+		case cfi.SaveInRegister:
+			regs.DWARF[rule.RA.Offset] = ra
+		default:
+			t.Fatalf("rule %v: a return address this test does not place", rule)
+		}
+		pcs, out := Walk(p, &regs, stack, nil)
+		if len(pcs) < 2 || pcs[1] != ra || out.NoRule+out.Unsupported != 0 {
+			t.Errorf("rule %v at %#x: walked %x (%+v), want the return address %#x by the rule", rule, start, pcs, out, ra)
+		}
+		regs.Known = 0
+		pcs, out = Walk(p, &regs, stack, nil)
+		if out.Unsupported != 1 || len(pcs) != 1 || out.Stop != StopEnd {
+			t.Errorf("rule %v without the register: walked %x (%+v), want the frame by frame pointers (rbp 0: the end)", rule, pcs, out)
+		}
+	}
+	if tested == 0 {
+		t.Fatalf("no rule with the CFA in another register in %s", libcPath)
+	}
+	t.Logf("%d rules with the CFA in another register", tested)
+}
