@@ -8,7 +8,9 @@ import (
 
 // SampleType is the set of sample fields every sampling event of this
 // package records, and the layout ParseRecord decodes: IP, TID, TIME, CPU,
-// PERIOD and CALLCHAIN, plus CGROUP when SampleOptions.Cgroup is set.
+// PERIOD and CALLCHAIN, plus REGS_USER and STACK_USER when
+// SampleOptions.UserRegs and UserStack are set, and CGROUP when
+// SampleOptions.Cgroup is.
 const SampleType = unix.PERF_SAMPLE_IP | unix.PERF_SAMPLE_TID | unix.PERF_SAMPLE_TIME |
 	unix.PERF_SAMPLE_CPU | unix.PERF_SAMPLE_PERIOD | unix.PERF_SAMPLE_CALLCHAIN
 
@@ -37,6 +39,16 @@ type SampleOptions struct {
 	Task bool
 	// Cgroup adds the cgroup v2 id to each sample (Linux 5.7).
 	Cgroup bool
+	// UserRegs adds the user-mode registers of UserRegsMask to each
+	// sample (those of the thread's entry into the kernel when it was
+	// sampled there).
+	UserRegs bool
+	// UserStack adds a copy of that many bytes of the user stack, from
+	// the user stack pointer up, to each sample (UserStackSize is this
+	// package's choice); the kernel refuses sizes that are not a multiple
+	// of 8, or not below 65535. With UserRegs, what a user-space unwinder
+	// needs.
+	UserStack uint32
 	// WakeupBytes wakes pollers when this many bytes are waiting in the
 	// ring buffer; 0 wakes them on every sample.
 	WakeupBytes uint32
@@ -55,6 +67,14 @@ func (o SampleOptions) Attr() unix.PerfEventAttr {
 	}
 	if o.Cgroup {
 		a.Sample_type |= sampleCgroup
+	}
+	if o.UserRegs {
+		a.Sample_type |= unix.PERF_SAMPLE_REGS_USER
+		a.Sample_regs_user = UserRegsMask
+	}
+	if o.UserStack > 0 {
+		a.Sample_type |= unix.PERF_SAMPLE_STACK_USER
+		a.Sample_stack_user = o.UserStack
 	}
 	switch {
 	case o.Frequency > 0:

@@ -16,13 +16,35 @@ var capture = flag.Bool("capture", false, "write real records to testdata/fuzz/F
 
 // TestCaptureRecords, with -capture, samples CPU 0 system-wide with task
 // records and a one-page ring it lets overflow while processes come and
-// go, and keeps one real record of each type as a seed of FuzzParseRecord.
+// go, and keeps one real record of each type as a seed of FuzzParseRecord;
+// then again with user registers and a (small) user stack copy.
 func TestCaptureRecords(t *testing.T) {
 	if !*capture {
 		t.Skip("writes the seed corpus; run with -capture")
 	}
-	a := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_CPU_CLOCK,
-		Frequency: 4000, Task: true, Cgroup: true}.Attr()
+	dir := filepath.Join("testdata", "fuzz", "FuzzParseRecord")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, user := range []bool{false, true} {
+		o := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_CPU_CLOCK,
+			Frequency: 4000, Task: true, Cgroup: true}
+		suffix := ""
+		if user {
+			o.UserRegs, o.UserStack, suffix = true, 128, "-user"
+		}
+		for name, rec := range captureRecords(t, o.Attr()) {
+			body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\nbool(true)\nbool(%t)\n", rec, user)
+			if err := os.WriteFile(filepath.Join(dir, name+suffix), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// captureRecords samples CPU 0 with a while processes run there, and
+// returns a record of each type by name.
+func captureRecords(t *testing.T, a unix.PerfEventAttr) map[string][]byte {
 	ev, err := Open(&a, -1, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -58,15 +80,6 @@ func TestCaptureRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	dir := filepath.Join("testdata", "fuzz", "FuzzParseRecord")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, rec := range kept {
-		body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\nbool(true)\n", rec)
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	t.Logf("kept %d records", len(kept))
+	return kept
 }

@@ -46,6 +46,16 @@ type Record struct {
 	Period    uint64
 	Callchain []uint64 // with context markers; see SplitCallchain
 	Cgroup    uint64   // with SampleOptions.Cgroup
+	// UserABI says whether the sample has user registers (ABI64, ABI32)
+	// or not (ABINone: a kernel thread), with SampleOptions.UserRegs;
+	// UserRegs holds those of UserRegsMask by index (RegIP, RegSP...).
+	UserABI  uint64
+	UserRegs [NumRegs]uint64
+	// UserStack is the part of the user stack copy the kernel could read
+	// (from the user stack pointer up), with SampleOptions.UserStack. It
+	// shares the record's memory: valid as long as the bytes given to
+	// ParseRecord are.
+	UserStack []byte
 	// Lost: how many records (LOST) or samples (LOST_SAMPLES) were dropped.
 	Lost uint64
 	// Comm is the command name of a COMM record; Exec that exec set it.
@@ -54,9 +64,9 @@ type Record struct {
 }
 
 // ParseRecord decodes rec, a whole record with its header, from an event
-// whose attribute has the given sample type (SampleType, possibly with
-// cgroup ids). A short or inconsistent record yields an error wrapping
-// ErrMalformed.
+// whose attribute has the given sample type (SampleType, possibly with user
+// registers (of UserRegsMask), a user stack copy, cgroup ids). A short or
+// inconsistent record yields an error wrapping ErrMalformed.
 func ParseRecord(rec []byte, sampleType uint64) (Record, error) {
 	d := decoder{b: rec}
 	r := Record{Type: d.u32()}
@@ -123,9 +133,58 @@ func (d *decoder) sample(r *Record, st uint64) {
 			r.Callchain[i] = d.u64()
 		}
 	}
+	if st&(unix.PERF_SAMPLE_RAW|unix.PERF_SAMPLE_BRANCH_STACK) != 0 {
+		d.fail("sample type %#x: fields this parser does not decode", st)
+		return
+	}
+	if st&unix.PERF_SAMPLE_REGS_USER != 0 {
+		d.userRegs(r)
+	}
+	if st&unix.PERF_SAMPLE_STACK_USER != 0 {
+		d.userStack(r)
+	}
+	if st&(unix.PERF_SAMPLE_WEIGHT|unix.PERF_SAMPLE_DATA_SRC|unix.PERF_SAMPLE_TRANSACTION|
+		unix.PERF_SAMPLE_REGS_INTR|unix.PERF_SAMPLE_PHYS_ADDR) != 0 {
+		d.fail("sample type %#x: fields this parser does not decode", st)
+		return
+	}
 	if st&sampleCgroup != 0 {
 		r.Cgroup = d.u64()
 	}
+}
+
+// userRegs reads the ABI and, unless it is ABINone, the registers of
+// UserRegsMask in index order.
+func (d *decoder) userRegs(r *Record) {
+	r.UserABI = d.u64()
+	if r.UserABI == ABINone {
+		return
+	}
+	for i := range NumRegs {
+		if UserRegsMask&(1<<i) != 0 {
+			r.UserRegs[i] = d.u64()
+		}
+	}
+}
+
+// userStack reads the stack copy: its size, the bytes, and how many of
+// them the kernel could read (absent when the size is 0).
+func (d *decoder) userStack(r *Record) {
+	size := d.u64()
+	if size == 0 {
+		return
+	}
+	if size%8 != 0 || size > uint64(len(d.b)) {
+		d.fail("user stack of %d bytes in %d", size, len(d.b))
+		return
+	}
+	data := d.take(int(size))
+	dyn := d.u64()
+	if dyn > size {
+		d.fail("user stack of %d bytes with %d read", size, dyn)
+		return
+	}
+	r.UserStack = data[:dyn:dyn]
 }
 
 // decoder reads little-endian fields, remembering the first shortfall.

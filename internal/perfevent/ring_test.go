@@ -99,21 +99,26 @@ func TestParseRecordMalformed(t *testing.T) {
 	}
 }
 
-// FuzzParseRecord decodes arbitrary records; the seed corpus holds records
+// FuzzParseRecord decodes arbitrary records, of events with and without
+// cgroup ids, user registers and user stacks; the seed corpus holds records
 // captured on a real kernel (see TestCaptureRecords).
 func FuzzParseRecord(f *testing.F) {
-	f.Add(lostRecord(3), false)
-	f.Fuzz(func(t *testing.T, rec []byte, cgroup bool) {
+	f.Add(lostRecord(3), false, false)
+	f.Add(userSample(64, 40), true, true)
+	f.Fuzz(func(t *testing.T, rec []byte, cgroup, user bool) {
 		st := uint64(SampleType)
 		if cgroup {
 			st |= sampleCgroup
+		}
+		if user {
+			st |= unix.PERF_SAMPLE_REGS_USER | unix.PERF_SAMPLE_STACK_USER
 		}
 		r, err := ParseRecord(rec, st)
 		if err != nil {
 			return
 		}
-		if len(r.Callchain)*8 > len(rec) {
-			t.Fatalf("%d call chain entries from %d bytes", len(r.Callchain), len(rec))
+		if len(r.Callchain)*8+len(r.UserStack) > len(rec) {
+			t.Fatalf("%d call chain entries and %d bytes of stack from %d bytes", len(r.Callchain), len(r.UserStack), len(rec))
 		}
 		k, u := SplitCallchain(r.Callchain)
 		if len(k)+len(u) > len(r.Callchain) {

@@ -45,7 +45,7 @@ func startSleep(t *testing.T) *exec.Cmd {
 
 // objectsOf reads the executable file mappings of process pid, the files
 // opened by path and keyed by device and inode, as a snapshot would.
-func objectsOf(t *testing.T, pid int) []Object {
+func objectsOf(t testing.TB, pid int) []Object {
 	t.Helper()
 	maps, err := procfs.ReadExecutableMaps(pid)
 	if err != nil {

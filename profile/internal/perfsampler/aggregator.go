@@ -2,6 +2,8 @@ package perfsampler
 
 import (
 	"encoding/binary"
+	"slices"
+	"time"
 
 	"github.com/flamekit/flamekit/internal/perfevent"
 	"github.com/flamekit/flamekit/profile/internal/sampler"
@@ -14,6 +16,7 @@ import (
 // concurrent use: the Sampler holds its lock.
 type aggregator struct {
 	cfg    sampler.Config
+	unw    *unwinder // nil unless cfg.Unwind
 	stacks map[string]*sampler.Sample
 	timed  []sampler.Sample
 	stats  sampler.Stats
@@ -48,6 +51,9 @@ func newAggregator(cfg sampler.Config) *aggregator {
 	if cfg.OnNewProcess != nil {
 		a.an = sampler.NewAnnouncer(cfg)
 	}
+	if unwinds(cfg) {
+		a.unw = newUnwinder(cfg.Unwind)
+	}
 	return a
 }
 
@@ -64,6 +70,9 @@ func (a *aggregator) add(r *perfevent.Record) {
 	case perfevent.RecordComm:
 		if _, ok := a.announced[r.PID]; ok && r.Exec {
 			a.announced[r.PID] = false // a new address space: announced again when sampled
+		}
+		if a.unw != nil && r.Exec {
+			a.unw.execed(r.PID)
 		}
 		if r.Exec || r.PID == r.TID || a.comms[r.PID] == "" {
 			a.comms[r.PID] = r.Comm
@@ -95,6 +104,26 @@ func (a *aggregator) sample(r *perfevent.Record) {
 		return
 	}
 	a.note(r.PID)
+	comm := a.comms[r.PID]
+	if a.unw != nil && a.unw.park(r, comm, time.Now()) {
+		return
+	}
+	a.keep(r, comm)
+}
+
+// settle keeps the samples the unwinder parked that it can walk now, or
+// that waited long enough; all of them when all is set.
+func (a *aggregator) settle(all bool) {
+	if a.unw == nil {
+		return
+	}
+	for _, p := range a.unw.settle(time.Now(), all) {
+		a.keep(&p.rec, p.comm)
+	}
+}
+
+// keep aggregates a sample of the process named comm.
+func (a *aggregator) keep(r *perfevent.Record, comm string) {
 	kernel, user := perfevent.SplitCallchain(r.Callchain)
 	if a.cfg.UserOnly {
 		kernel = nil
@@ -102,9 +131,12 @@ func (a *aggregator) sample(r *perfevent.Record) {
 	if a.cfg.KernelOnly {
 		user = nil
 	}
+	if a.unw != nil {
+		user = a.unw.userStack(r, user, func(cause string) { a.fail(cause, 1) })
+	}
 	if a.cfg.Timed {
-		a.timed = append(a.timed, sampler.Sample{PID: r.PID, TID: r.TID, Comm: a.comms[r.PID],
-			CPU: int32(r.CPU), Time: r.Time, User: user, Kernel: kernel, Count: 1, Value: r.Period})
+		a.timed = append(a.timed, sampler.Sample{PID: r.PID, TID: r.TID, Comm: comm,
+			CPU: int32(r.CPU), Time: r.Time, User: a.own(user), Kernel: kernel, Count: 1, Value: r.Period})
 	}
 	tid := uint32(0)
 	if a.cfg.PerThread {
@@ -122,11 +154,20 @@ func (a *aggregator) sample(r *perfevent.Record) {
 	a.key = k
 	rs := a.stacks[string(k)]
 	if rs == nil {
-		rs = &sampler.Sample{PID: r.PID, TID: tid, Comm: a.comms[r.PID], CPU: -1, User: user, Kernel: kernel}
+		rs = &sampler.Sample{PID: r.PID, TID: tid, Comm: comm, CPU: -1, User: a.own(user), Kernel: kernel}
 		a.stacks[string(k)] = rs
 	}
 	rs.Count++
 	rs.Value += r.Period
+}
+
+// own returns a user stack to keep: a copy of the unwinder's, which its
+// next walk reuses; else the record's own.
+func (a *aggregator) own(user []uint64) []uint64 {
+	if a.unw == nil || user == nil {
+		return user
+	}
+	return slices.Clone(user)
 }
 
 // note records a sampled process: the first time, it keeps its name when
@@ -180,6 +221,9 @@ func (a *aggregator) take() ([]sampler.Sample, sampler.Stats) {
 	for _, pid := range a.exited {
 		delete(a.comms, pid)
 		delete(a.gone, pid)
+		if a.unw != nil {
+			a.unw.forget(pid)
+		}
 	}
 	a.exited = nil
 	return out, stats

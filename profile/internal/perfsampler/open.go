@@ -14,8 +14,12 @@ import (
 
 // sampleOptions returns the event to sample for cfg. UserOnly and
 // KernelOnly sample only in that mode, so that every sample has a stack.
+// With cfg.Unwind, samples carry the user registers and a copy of the user
+// stack to walk; the kernel's call chain keeps its user part, the stack of
+// processes the registry does not know yet.
 func sampleOptions(cfg sampler.Config) perfevent.SampleOptions {
-	return perfevent.SampleOptions{
+	unwinding := unwinds(cfg)
+	o := perfevent.SampleOptions{
 		Type:          cfg.EventType,
 		Config:        cfg.EventConfig,
 		Frequency:     cfg.Frequency,
@@ -26,8 +30,13 @@ func sampleOptions(cfg sampler.Config) perfevent.SampleOptions {
 		NoUserStack:   cfg.KernelOnly,
 		Task:          true,
 		Cgroup:        cfg.CgroupID != 0,
-		WakeupBytes:   uint32(ringPages(cfg.MaxStacks) * os.Getpagesize() / 4),
+		WakeupBytes:   uint32(ringPages(cfg) * os.Getpagesize() / 4),
+		UserRegs:      unwinding,
 	}
+	if unwinding {
+		o.UserStack = perfevent.UserStackSize
+	}
+	return o
 }
 
 // openTargets opens the events: per CPU system-wide, or per thread and
@@ -96,7 +105,7 @@ func (s *Sampler) openEvent(pid, i int) error {
 		err = ev.SetOutput(s.rings[i].leader)
 	} else {
 		var ring *perfevent.Ring
-		if ring, err = ev.Mmap(ringPages(s.cfg.MaxStacks)); err == nil {
+		if ring, err = s.mmap(ev); err == nil {
 			s.rings = append(s.rings, &cpuRing{leader: ev, ring: ring})
 		}
 	}
@@ -104,6 +113,24 @@ func (s *Sampler) openEvent(pid, i int) error {
 		err = ev.Enable()
 	}
 	return err
+}
+
+// mmap maps ev's ring, of ringPages pages, or of fewer if the kernel
+// refuses that much locked memory (an unprivileged process may lock
+// kernel.perf_event_mlock_kb per CPU, then up to RLIMIT_MEMLOCK): halving
+// down to defaultRingPages, and keeping the size that worked for the next
+// CPUs.
+func (s *Sampler) mmap(ev *perfevent.Event) (*perfevent.Ring, error) {
+	if s.pages == 0 {
+		s.pages = ringPages(s.cfg)
+	}
+	for {
+		ring, err := ev.Mmap(s.pages)
+		if err == nil || s.pages <= defaultRingPages || !errors.Is(err, unix.EPERM) {
+			return ring, err
+		}
+		s.pages /= 2
+	}
 }
 
 // rescan attaches threads of the target processes that no event covers:

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +19,14 @@ import (
 const (
 	defaultRingPages = 32  // data pages per CPU ring by default (128 KiB)
 	recordGuess      = 256 // bytes of a typical sample record, to size rings from MaxStacks
+	// unwindRingPages are the data pages per CPU ring with stack copies:
+	// 1 MiB, 62 records of a 16 KiB copy, 62 ms of sampling at 999 Hz,
+	// six times what the reader lets accumulate between two reads, for a
+	// reader held up on a loaded machine (512 KiB lost samples there).
+	// Unprivileged, fewer: see unwindPages.
+	unwindRingPages = 256
+	// unwindRecordGuess is the size of a sample record with a stack copy.
+	unwindRecordGuess = perfevent.UserStackSize + 512
 	// pollEvery is how often the reader reads the rings. It never waits
 	// in poll(2): a thread blocked in a system call again and again makes
 	// the Go runtime's monitor spin, handing its processor over, which
@@ -28,10 +38,11 @@ const (
 
 // Sampler is the running perf ring-buffer backend.
 type Sampler struct {
-	cfg  sampler.Config
-	opts perfevent.SampleOptions
-	attr unix.PerfEventAttr // of the events opened; its sample type decodes records
-	cpus []int
+	cfg   sampler.Config
+	opts  perfevent.SampleOptions
+	attr  unix.PerfEventAttr // of the events opened; its sample type decodes records
+	cpus  []int
+	pages int // data pages of each ring, once the first is mapped
 
 	stop      chan struct{} // closed by Close to end the reader
 	done      chan struct{}
@@ -83,16 +94,47 @@ func Start(cfg sampler.Config) (*Sampler, error) {
 	return s, nil
 }
 
-// ringPages sizes each CPU's ring: cfg.MaxStacks records of a typical size,
-// in a power of two of pages.
-func ringPages(maxStacks int) int {
-	if maxStacks <= 0 {
-		return defaultRingPages
+// ringPages sizes each CPU's ring: cfg.MaxStacks records of a typical size
+// (with a stack copy when cfg.Unwind asks for one), in a power of two of
+// pages; by default defaultRingPages, or unwindPages with stack copies.
+func ringPages(cfg sampler.Config) int {
+	record, pages := recordGuess, defaultRingPages
+	if unwinds(cfg) {
+		record, pages = unwindRecordGuess, unwindPages()
 	}
-	want := (maxStacks*recordGuess + os.Getpagesize() - 1) / os.Getpagesize()
+	if cfg.MaxStacks <= 0 {
+		return pages
+	}
+	want := (cfg.MaxStacks*record + os.Getpagesize() - 1) / os.Getpagesize()
 	n := 1
 	for n < want && n < 1<<16 {
 		n *= 2
+	}
+	return n
+}
+
+// mlockPath holds kernel.perf_event_mlock_kb.
+const mlockPath = "/proc/sys/kernel/perf_event_mlock_kb"
+
+// unwindPages returns the data pages per CPU ring with stack copies:
+// unwindRingPages, or, for a process without root's CAP_IPC_LOCK, what
+// kernel.perf_event_mlock_kb allows per CPU (its rings and their header
+// pages; 128 pages with the default 516 KiB), so that the first CPUs'
+// rings do not take what the last ones need. Beyond it the kernel charges
+// RLIMIT_MEMLOCK, often 64 KiB.
+func unwindPages() int {
+	if os.Geteuid() == 0 {
+		return unwindRingPages
+	}
+	kb := 516 // the kernel's default
+	if b, err := os.ReadFile(mlockPath); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			kb = n
+		}
+	}
+	n := unwindRingPages
+	for n > defaultRingPages && (n+1)*(os.Getpagesize()/1024) > kb {
+		n /= 2
 	}
 	return n
 }
@@ -117,6 +159,7 @@ func (s *Sampler) run(targets processNews) {
 			return
 		}
 		s.readRings()
+		s.agg.settle(false)
 		if time.Since(s.lastScan) >= rescanEvery {
 			s.rescan()
 		}
@@ -160,6 +203,7 @@ func (s *Sampler) Drain(emit func(sampler.Sample)) (sampler.Stats, error) {
 		return sampler.Stats{}, fmt.Errorf("drain after close: %w", os.ErrClosed)
 	}
 	s.readRings()
+	s.agg.settle(true)
 	s.rescan()
 	news := s.agg.takeNew()
 	samples, stats := s.agg.take()
