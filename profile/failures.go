@@ -55,6 +55,51 @@ const (
 	FailureUserStackLoop = "user-stack-loop"
 )
 
+// Keys of [Profile.Failures]: how user stacks were walked where call frame
+// information could not be used (Options.Unwind auto or cfi), once per
+// sample. The first five count samples whose stack is still whole, walked
+// by frame pointers for some frames or all; the others count samples whose
+// user stack was cut.
+const (
+	// FailureUnwindUnknownProcess ("unwind-unknown-process") counts
+	// samples of a process whose tables were not loaded yet (its first
+	// milliseconds; short-lived processes): walked by frame pointers.
+	FailureUnwindUnknownProcess = sampler.FailureUnwindUnknownProcess
+	// FailureUnwindNoRegisters ("unwind-no-registers") counts samples
+	// with no 64-bit user registers (a 32-bit task; perf backend): walked
+	// by frame pointers.
+	FailureUnwindNoRegisters = sampler.FailureUnwindNoRegisters
+	// FailureUnwindStackSwitch ("unwind-stack-switch") counts samples
+	// whose walk a frame pointer led to another stack (cgo's system
+	// stack), completed by the kernel's frame-pointer chain (perf
+	// backend).
+	FailureUnwindStackSwitch = sampler.FailureUnwindStackSwitch
+	// FailureUnwindNoTable ("unwind-no-table") counts samples with a frame
+	// in code without call frame information (Go code, JIT code, a file
+	// over the table budget), walked by its frame pointer.
+	FailureUnwindNoTable = sampler.FailureUnwindNoTable
+	// FailureUnwindUnsupported ("unwind-unsupported-rule") counts samples
+	// with a frame whose rule is a DWARF expression other than the PLT's
+	// and the signal trampoline's, walked by its frame pointer.
+	FailureUnwindUnsupported = sampler.FailureUnwindUnsupported
+	// FailureUnwindBadAddress ("unwind-bad-address") counts user stacks
+	// cut at a return address no user mapping can hold (perf backend).
+	FailureUnwindBadAddress = sampler.FailureUnwindBadAddress
+	// FailureUnwindTruncated ("unwind-truncated") counts user stacks cut
+	// where they went on beyond the 16 KiB the perf backend copies.
+	FailureUnwindTruncated = sampler.FailureUnwindTruncated
+	// FailureUnwindBadFrame ("unwind-bad-frame") counts user stacks cut at
+	// a frame whose CFA or frame pointer was not above its stack pointer.
+	FailureUnwindBadFrame = sampler.FailureUnwindBadFrame
+	// FailureUnwindReadFault ("unwind-read-fault") counts user stacks cut
+	// where the eBPF backend could not read the stack (a page not in
+	// memory).
+	FailureUnwindReadFault = sampler.FailureUnwindReadFault
+	// FailureUnwindDepthLimit ("unwind-depth-limit") counts user stacks
+	// of more than 127 frames: the outermost are missing.
+	FailureUnwindDepthLimit = sampler.FailureUnwindDepthLimit
+)
+
 // Keys of [Profile.Failures]: samples lost, by cause. They are in no
 // Sample; their sum is [Profile.Lost].
 const (

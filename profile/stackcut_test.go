@@ -157,7 +157,7 @@ while time.time() < end: f(18)`)
 
 // backendOf is the backend a bothBackends subtest runs on.
 func backendOf(t *testing.T) profile.Backend {
-	if strings.HasSuffix(t.Name(), "/perf") {
+	if strings.HasSuffix(t.Name(), "/perf") || strings.Contains(t.Name(), "/perf/") {
 		return profile.BackendPerf
 	}
 	return profile.BackendBPF

@@ -35,12 +35,12 @@ var failureNames = [...]string{
 	bpf.ProfileFailureFAILURE_TIMED_RING_FULL:        sampler.FailureTimedRingFull,
 	bpf.ProfileFailureFAILURE_PROCESS_RING_FULL:      sampler.FailureProcessRingFull,
 	bpf.ProfileFailureFAILURE_PIDS_FULL:              sampler.FailureChildNotFollowed,
-	bpf.ProfileFailureFAILURE_UNWIND_UNKNOWN_PROCESS: FailureUnwindUnknownProcess,
-	bpf.ProfileFailureFAILURE_UNWIND_NO_TABLE:        FailureUnwindNoTable,
-	bpf.ProfileFailureFAILURE_UNWIND_UNSUPPORTED:     FailureUnwindUnsupported,
-	bpf.ProfileFailureFAILURE_UNWIND_BAD_FRAME:       FailureUnwindBadFrame,
-	bpf.ProfileFailureFAILURE_UNWIND_READ_FAULT:      FailureUnwindReadFault,
-	bpf.ProfileFailureFAILURE_UNWIND_DEPTH:           FailureUnwindDepthLimit,
+	bpf.ProfileFailureFAILURE_UNWIND_UNKNOWN_PROCESS: sampler.FailureUnwindUnknownProcess,
+	bpf.ProfileFailureFAILURE_UNWIND_NO_TABLE:        sampler.FailureUnwindNoTable,
+	bpf.ProfileFailureFAILURE_UNWIND_UNSUPPORTED:     sampler.FailureUnwindUnsupported,
+	bpf.ProfileFailureFAILURE_UNWIND_BAD_FRAME:       sampler.FailureUnwindBadFrame,
+	bpf.ProfileFailureFAILURE_UNWIND_READ_FAULT:      sampler.FailureUnwindReadFault,
+	bpf.ProfileFailureFAILURE_UNWIND_DEPTH:           sampler.FailureUnwindDepthLimit,
 }
 
 // failureCount is the number of causes the program counts.

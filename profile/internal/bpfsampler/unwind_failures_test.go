@@ -68,16 +68,16 @@ func TestCFIFallsBackToFramePointers(t *testing.T) {
 		}
 	}
 	stacks, failures := spin()
-	check("unknown process", FailureUnwindUnknownProcess, stacks, failures)
+	check("unknown process", sampler.FailureUnwindUnknownProcess, stacks, failures)
 	if _, err := cfg.Unwind.AddProcess(uint32(pid), unwindObjects(snap)); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("registry: %+v", cfg.Unwind.Stats())
 	samplertest.DrainAll(t, s) // the samples taken while it was added
 	stacks, failures = spin()
-	check("known process", FailureUnwindNoTable, stacks, failures)
-	if failures[FailureUnwindUnknownProcess] != 0 {
-		t.Errorf("%d samples of an unknown process once it is known", failures[FailureUnwindUnknownProcess])
+	check("known process", sampler.FailureUnwindNoTable, stacks, failures)
+	if failures[sampler.FailureUnwindUnknownProcess] != 0 {
+		t.Errorf("%d samples of an unknown process once it is known", failures[sampler.FailureUnwindUnknownProcess])
 	}
 }
 

@@ -6,61 +6,14 @@ import (
 	"github.com/flamekit/flamekit/profile/internal/sampler"
 )
 
-// The causes the perf backend's unwinding counts in Stats.Failures (with
-// Config.Unwind), each once per sample it applies to. The first five count
-// samples whose user stack was still walked to its end, by frame pointers
-// for some frames or all; the others count samples whose user stack was
-// cut. The names are the eBPF backend's where the cause is the same.
-const (
-	// FailureUnwindUnknownProcess counts samples of a process the
-	// registry did not have in time (short-lived processes; the first
-	// samples of a process when a drain came before the registry had it):
-	// its user stack is the kernel's frame-pointer call chain.
-	FailureUnwindUnknownProcess = "unwind-unknown-process"
-	// FailureUnwindNoRegisters counts samples of a process with a user
-	// stack but no 64-bit user registers (a 32-bit task): the kernel's
-	// frame-pointer call chain too.
-	FailureUnwindNoRegisters = "unwind-no-registers"
-	// FailureUnwindStackSwitch counts samples whose walk a frame pointer
-	// led out of the stack copy, to another stack (cgo's switch to the
-	// system stack), and which the kernel's frame-pointer call chain
-	// completed from that frame pointer on.
-	FailureUnwindStackSwitch = "unwind-stack-switch"
-	// FailureUnwindNoTable counts samples with a frame in code without
-	// call frame information (a mapping without a table: Go code, a file
-	// over the table budget; an address no FDE covers; JIT or other code
-	// in no file mapping), unwound by its frame pointer.
-	FailureUnwindNoTable = "unwind-no-table"
-	// FailureUnwindUnsupported counts samples with a frame whose rule
-	// the walk does not evaluate (a DWARF expression other than the PLT's
-	// and the signal trampoline's; a CFA in a register other than rsp and
-	// rbp past the first frame), unwound by its frame pointer; and samples
-	// cut at a return address such a rule hides.
-	FailureUnwindUnsupported = "unwind-unsupported-rule"
-	// FailureUnwindBadAddress counts samples whose user stack was cut at
-	// a return address no user mapping can hold (a frame gone astray).
-	FailureUnwindBadAddress = "unwind-bad-address"
-	// FailureUnwindTruncated counts samples whose user stack was cut where
-	// it went on beyond the copy the kernel took (perfevent.UserStackSize
-	// bytes from the stack pointer up).
-	FailureUnwindTruncated = "unwind-truncated"
-	// FailureUnwindBadFrame counts samples whose user stack was cut at a
-	// frame whose CFA or frame pointer was not above its stack pointer.
-	FailureUnwindBadFrame = "unwind-bad-frame"
-	// FailureUnwindDepthLimit counts samples whose user stack had more
-	// frames than a stack holds (unwind.MaxDepth): the outermost are
-	// missing.
-	FailureUnwindDepthLimit = "unwind-depth-limit"
-)
-
 // stopFailures are the causes of the walks that did not end well, by
 // unwind.Stop.
 var stopFailures = [...]string{
-	unwind.StopBadAddress:  FailureUnwindBadAddress,
-	unwind.StopTruncated:   FailureUnwindTruncated,
-	unwind.StopUnsupported: FailureUnwindUnsupported,
-	unwind.StopBadFrame:    FailureUnwindBadFrame,
-	unwind.StopDepth:       FailureUnwindDepthLimit,
+	unwind.StopBadAddress:  sampler.FailureUnwindBadAddress,
+	unwind.StopTruncated:   sampler.FailureUnwindTruncated,
+	unwind.StopUnsupported: sampler.FailureUnwindUnsupported,
+	unwind.StopBadFrame:    sampler.FailureUnwindBadFrame,
+	unwind.StopDepth:       sampler.FailureUnwindDepthLimit,
 }
 
 // dwarfOfPerf is, for each DWARF register number of unwind.Regs, the perf
@@ -108,13 +61,13 @@ func newUnwinder(reg *unwind.Registry) *unwinder {
 func (u *unwinder) userStack(r *perfevent.Record, fpChain []uint64, fail func(cause string)) []uint64 {
 	if r.UserABI != perfevent.ABI64 {
 		if len(fpChain) > 0 { // no registers, no user stack: a kernel thread
-			fail(FailureUnwindNoRegisters)
+			fail(sampler.FailureUnwindNoRegisters)
 		}
 		return fpChain
 	}
 	p, ok := u.process(r.PID)
 	if !ok {
-		fail(FailureUnwindUnknownProcess)
+		fail(sampler.FailureUnwindUnknownProcess)
 		return fpChain
 	}
 	u.regs = unwind.Regs{IP: r.UserRegs[perfevent.RegIP], SP: r.UserRegs[perfevent.RegSP],
@@ -125,14 +78,14 @@ func (u *unwinder) userStack(r *perfevent.Record, fpChain []uint64, fail func(ca
 	pcs, out := unwind.Walk(p, &u.regs, r.UserStack, u.frames[:0])
 	if more, ok := unwind.Continue(p, pcs, out, &u.regs, r.UserStack, fpChain); ok {
 		pcs, out.Stop = more, unwind.StopEnd
-		fail(FailureUnwindStackSwitch)
+		fail(sampler.FailureUnwindStackSwitch)
 	}
 	u.frames = pcs
 	if out.NoRule > 0 {
-		fail(FailureUnwindNoTable)
+		fail(sampler.FailureUnwindNoTable)
 	}
 	if out.Unsupported > 0 && out.Stop != unwind.StopUnsupported {
-		fail(FailureUnwindUnsupported)
+		fail(sampler.FailureUnwindUnsupported)
 	}
 	if int(out.Stop) < len(stopFailures) && stopFailures[out.Stop] != "" {
 		fail(stopFailures[out.Stop])

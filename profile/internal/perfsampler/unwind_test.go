@@ -171,7 +171,7 @@ func TestPerfRingUnwindSplit(t *testing.T) {
 	if fpN < 2000 || fpMain > fpN/10 {
 		t.Errorf("fp: %d samples in spin, work70 or work30, %d with main above them: want the defect (≤10%%), or the test proves nothing", fpN, fpMain)
 	}
-	if cfi.stats.Failures[FailureUnwindUnknownProcess] != 0 {
+	if cfi.stats.Failures[sampler.FailureUnwindUnknownProcess] != 0 {
 		t.Errorf("failures %v: the process was known", cfi.stats.Failures)
 	}
 }
@@ -274,7 +274,7 @@ func TestPerfRingUnwindLateRegistry(t *testing.T) {
 	p.drain(t, s, pid)
 	n, underMain := workUnderMain(p, res)
 	t.Logf("%d samples in spin, work70 or work30, %d under main; failures %v", n, underMain, p.stats.Failures)
-	if n < 200 || underMain < n*95/100 || p.stats.Failures[FailureUnwindUnknownProcess] > n/20 {
+	if n < 200 || underMain < n*95/100 || p.stats.Failures[sampler.FailureUnwindUnknownProcess] > n/20 {
 		t.Errorf("%d samples in spin, work70 or work30, %d under main, failures %v: want ≥200, ≥95%%, few of an unknown process",
 			n, underMain, p.stats.Failures)
 	}
@@ -328,9 +328,9 @@ func TestPerfRingUnwindUnknownProcess(t *testing.T) {
 			withUser += rs.Count
 		}
 	}
-	if cfi.total < 300 || withUser != cfi.total || cfi.stats.Failures[FailureUnwindUnknownProcess] != cfi.total {
+	if cfi.total < 300 || withUser != cfi.total || cfi.stats.Failures[sampler.FailureUnwindUnknownProcess] != cfi.total {
 		t.Errorf("%d samples, %d with user stacks, failures %v: want every one with the kernel's stack, counted as %s",
-			cfi.total, withUser, cfi.stats.Failures, FailureUnwindUnknownProcess)
+			cfi.total, withUser, cfi.stats.Failures, sampler.FailureUnwindUnknownProcess)
 	}
 }
 
@@ -448,7 +448,7 @@ func TestPerfRingUnwindNobodyChild(t *testing.T) {
 	if n < 200 || underMain < n*95/100 {
 		t.Errorf("child: %d samples in spin, work70 or work30, %d under main: want ≥200, ≥95%%", n, underMain)
 	}
-	if st.Failures[FailureUnwindUnknownProcess] != 0 {
+	if st.Failures[sampler.FailureUnwindUnknownProcess] != 0 {
 		t.Errorf("failures %v: the processes were known", st.Failures)
 	}
 }
@@ -495,9 +495,9 @@ func TestPerfRingUnwindCgo(t *testing.T) {
 	n, ok := cfi.share(res, inLeaf, whole)
 	fpN, fpOK := fp.share(res, inLeaf, whole)
 	t.Logf("c_leaf samples: cfi %d of %d under c_outer, main.callC and main.main; fp %d of %d", ok, n, fpOK, fpN)
-	if n < 500 || ok < n*95/100 || cfi.stats.Failures[FailureUnwindStackSwitch] < ok {
+	if n < 500 || ok < n*95/100 || cfi.stats.Failures[sampler.FailureUnwindStackSwitch] < ok {
 		t.Errorf("cfi: %d of %d c_leaf samples whole, %d completed by the kernel's chain: want ≥500, ≥95%%, all",
-			ok, n, cfi.stats.Failures[FailureUnwindStackSwitch])
+			ok, n, cfi.stats.Failures[sampler.FailureUnwindStackSwitch])
 	}
 	if fpN < 500 || fpOK > fpN/20 {
 		t.Errorf("fp: %d of %d c_leaf samples whole: want the defect (≤5%%), or the test proves nothing", fpOK, fpN)

@@ -43,3 +43,47 @@ const (
 	// Perf ring-buffer records that could not be decoded.
 	FailureBadRecord = "bad-record"
 )
+
+// The causes the CFI unwinding of user stacks counts (with Config.Unwind),
+// each once per sample it applies to. The first five count samples whose
+// user stack was still walked to its end, by frame pointers for some
+// frames or all; the others count samples whose user stack was cut.
+const (
+	// A process whose mappings the unwinder did not have yet (its first
+	// milliseconds, before the session's snapshot of it; short-lived
+	// processes): its user stack was walked by frame pointers.
+	FailureUnwindUnknownProcess = "unwind-unknown-process"
+	// A sample with a user stack but no 64-bit user registers (a 32-bit
+	// task): walked by frame pointers (perf backend).
+	FailureUnwindNoRegisters = "unwind-no-registers"
+	// A walk a frame pointer led out of the stack copy, to another stack
+	// (cgo's switch to the system stack), completed by the kernel's
+	// frame-pointer call chain from that frame pointer on (perf backend).
+	FailureUnwindStackSwitch = "unwind-stack-switch"
+	// A frame in code without call frame information (a mapping without
+	// a table: Go code, a file over the table budget; an address no FDE
+	// covers; JIT or other code in no file mapping), unwound by its frame
+	// pointer.
+	FailureUnwindNoTable = "unwind-no-table"
+	// A frame whose rule the unwinder does not evaluate (a DWARF
+	// expression other than the PLT's and the signal trampoline's; a CFA
+	// in a register other than rsp and rbp past the first frame), unwound
+	// by its frame pointer.
+	FailureUnwindUnsupported = "unwind-unsupported-rule"
+	// A user stack cut at a return address no user mapping can hold (a
+	// frame gone astray; perf backend).
+	FailureUnwindBadAddress = "unwind-bad-address"
+	// A user stack cut where it went on beyond the copy the kernel took
+	// (perf backend: perfevent.UserStackSize bytes from the stack pointer).
+	FailureUnwindTruncated = "unwind-truncated"
+	// A user stack cut at a frame whose CFA or frame pointer was not
+	// above its stack pointer.
+	FailureUnwindBadFrame = "unwind-bad-frame"
+	// A user stack cut where it could not be read (eBPF backend: a bad
+	// address, or a page not in memory, which BPF programs cannot fault
+	// in).
+	FailureUnwindReadFault = "unwind-read-fault"
+	// A user stack with more frames than a stack holds (127): the
+	// outermost are missing.
+	FailureUnwindDepthLimit = "unwind-depth-limit"
+)
