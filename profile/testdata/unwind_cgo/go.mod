@@ -1,0 +1,3 @@
+module unwindcgo
+
+go 1.21
