@@ -54,7 +54,7 @@
 // program walks the stacks and counts them in kernel maps, so that only
 // distinct stacks cross to user space. Filters (processes, cgroup, idle)
 // apply in the kernel. It needs root, or CAP_BPF and CAP_PERFMON, and
-// Linux 5.11 or later with BTF.
+// Linux 5.17 or later with BTF (its unwinder loops with bpf_loop).
 //
 // [BackendPerf] opens perf events that write every sample, with its call
 // chain, into ring buffers, one per CPU, which a goroutine reads and
@@ -129,11 +129,37 @@
 // module with its build-id, inlined lines, and the labels pid, tid and
 // comm.
 //
+// # Unwinding
+//
+// User stacks are walked by call frame information (.eh_frame, and
+// .debug_frame where a file has no .eh_frame) where it exists, and by
+// frame pointers elsewhere ([UnwindAuto], the default): code built
+// without frame pointers (Debian's libc, libstdc++, python3, most -O2 C
+// and C++) has whole stacks, and a frameless leaf (libc's memcpy, its
+// read and write wrappers) no longer hides its caller, as a frame-pointer
+// walk does. The session reads the unwind table of every file the
+// processes it snapshots map, once per file whatever the number of
+// processes mapping it, and keeps them for the backend. The eBPF backend
+// loads them into BPF maps and walks each stack in the kernel; the perf
+// backend asks the kernel for the user registers and a 16 KiB copy of the
+// user stack with each sample and walks it in user space, holding the
+// samples of a process whose tables are not ready yet (up to 500 ms).
+// Frame pointers walk Go code (the Go linker's .debug_frame does not
+// describe its stack switches; frame pointers do), JIT code and anything
+// else without a table, and the walk switches between the two frame by
+// frame: C into Go, Java through libjvm, cgo's system stack.
+// [Profile.Failures] counts, once per sample, the samples walked partly by
+// frame pointers and those cut, by cause (the FailureUnwind constants):
+// the eBPF backend walks the first milliseconds of a new process (before
+// its snapshot) by frame pointers only ([FailureUnwindUnknownProcess]).
+// [UnwindFramePointers] walks by frame pointers only, as perf -g does.
+//
 // # Stack cuts
 //
-// Both backends take user stacks by walking frame pointers, in the kernel.
-// Code built without frame pointers uses rbp as a general register, and a
-// walk that reaches it reads whatever rbp points to as a frame: return
+// Frame pointers are walked in the kernel (bpf_get_stack, or the perf
+// backend's call chain), and by the CFI unwinders where a frame has no
+// rule. Code built without frame pointers uses rbp as a general register,
+// and a walk that reaches it reads whatever rbp points to as a frame: return
 // addresses that are data, or a chain of pointers followed as frames until
 // the depth limit (127). A flame graph would show them as towers of
 // "[unknown]" frames, the tallest tower setting the graph's height. So each

@@ -59,13 +59,17 @@
 // .debug_frame) and a Go binary. Bad input is an error wrapping
 // ErrMalformed, never a panic or a hang (FuzzParse).
 //
-// # Not yet
+// # Packed for BPF
 //
-// Nothing uses the tables yet: the BPF map layout (the rules are 24-byte
-// Go structs; an encoding of 8 bytes would do), the eBPF and perf
-// unwinders, and sharing tables between processes by build ID are the
-// next steps. Expressions other than the PLT's and the signal
-// trampoline's are not evaluated: stack-realigning functions in node
+// Pack and PackWords put a table in the form the eBPF unwinder loads into
+// a BPF array: a header word, 16 bytes a rule, 8 bytes an entry (its
+// address in the high 48 bits, its rule id in the low 16), so that a
+// bisection compares words. Unpack reads it back.
+//
+// # Not evaluated
+//
+// Expressions other than the PLT's and the signal trampoline's are not
+// evaluated (the unwinders walk such frames by their frame pointers): stack-realigning functions in node
 // (CFA = *(rbp-40), *(rsp+N)+8) are the ones seen, 56 of node's 372,187
 // entries; CFAOtherRegister (glibc's __longjmp and setcontext, whose CFA
 // is in rdi or rdx, 4 entries in libc, 263 in node) can be unwound in the
