@@ -51,6 +51,12 @@ type Mapping struct {
 type Process struct {
 	PID      uint32
 	Mappings []Mapping
+	// Pending marks the mappings AddProcess publishes while it builds
+	// tables: those of the files it has read already, none for the
+	// others. A walker that can wait (the perf backend holds its samples)
+	// should wait for the whole one; one that cannot (the eBPF program)
+	// walks with these.
+	Pending bool
 }
 
 // Find returns the mapping holding addr.

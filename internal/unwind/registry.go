@@ -222,7 +222,7 @@ func (r *Registry) unbuilt(objs []Object) bool {
 // them: AddProcess replaces it before it returns, under r.op, which any
 // release of a table needs.
 func (r *Registry) known(pid uint32, objs []Object) *Process {
-	p := &Process{PID: pid, Mappings: make([]Mapping, 0, len(objs))}
+	p := &Process{PID: pid, Mappings: make([]Mapping, 0, len(objs)), Pending: true}
 	for _, o := range objs {
 		m := Mapping{Start: o.Start, End: o.End}
 		if e := r.files[o.Key]; o.Key != "" && e != nil && e.table != nil {

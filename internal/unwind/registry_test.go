@@ -116,7 +116,11 @@ func (l *recorder) SetProcess(p *Process) error {
 			tables++
 		}
 	}
-	l.calls = append(l.calls, fmt.Sprintf("set %d with %d tables", p.PID, tables))
+	pending := ""
+	if p.Pending {
+		pending = " (pending)"
+	}
+	l.calls = append(l.calls, fmt.Sprintf("set %d with %d tables%s", p.PID, tables, pending))
 	return nil
 }
 
@@ -304,9 +308,12 @@ func TestKnownTablesFirst(t *testing.T) {
 			sets = append(sets, c)
 		}
 	}
-	want := []string{fmt.Sprintf("set %d with 0 tables", a.Process.Pid), fmt.Sprintf("set %d with %d tables", a.Process.Pid, tables)}
+	want := []string{fmt.Sprintf("set %d with 0 tables (pending)", a.Process.Pid), fmt.Sprintf("set %d with %d tables", a.Process.Pid, tables)}
 	if tables == 0 || !slices.Equal(sets, want) {
 		t.Errorf("first process set as %q, want %q", sets, want)
+	}
+	if pa.Pending {
+		t.Error("AddProcess returned mappings still pending")
 	}
 	l.calls = nil
 	if _, err := r.AddProcess(uint32(b.Process.Pid), objectsOf(t, b.Process.Pid)); err != nil {

@@ -27,9 +27,13 @@ type parked struct {
 }
 
 // process returns the mappings the registry has for process pid, unless
-// they are from before an exec it has not been told of.
+// they are from before an exec it has not been told of, or the registry
+// is still building some of their tables (Pending).
 func (u *unwinder) process(pid uint32) (*unwind.Process, bool) {
 	p, ok := u.reg.Process(pid)
+	if ok && p.Pending {
+		return nil, false
+	}
 	if old, execed := u.stale[pid]; ok && execed {
 		if p == old {
 			return nil, false
