@@ -105,7 +105,7 @@ func TestUnwindQsort(t *testing.T) {
 	bin := testenv.BuildC(t, "gcc", "unwind_qsort", []string{filepath.Join("testdata", "unwind_qsort.c")}, "-O2")
 	bothBackends(t, func(t *testing.T) {
 		c := unwindCase{comm: "unwind_qsort", in: regexp.MustCompile(`;by_value(;|$)`), want: regexp.MustCompile(`;main;sort_rounds;(qsort|.*msort).*;by_value(;|$)`), min: 0.95, fpMax: 0.5, minSample: 500}
-		c.check(t, func() *exec.Cmd { return exec.Command(bin, "2") })
+		c.check(t, func() *exec.Cmd { return exec.Command(bin, "4") })
 	})
 }
 
