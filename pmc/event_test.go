@@ -116,10 +116,10 @@ func TestCacheEventNamesParse(t *testing.T) {
 // give.
 func TestParseEventModifiers(t *testing.T) {
 	cases := []struct {
-		name                                      string
-		user, kernel, hv, idle, guest, host, pin  bool
-		precise                                   uint8
-		bits                                      uint64
+		name                                     string
+		user, kernel, hv, idle, guest, host, pin bool
+		precise                                  uint8
+		bits                                     uint64
 	}{
 		{name: "cycles"},
 		{name: "cycles:u", kernel: true, hv: true, bits: unix.PerfBitExcludeKernel | unix.PerfBitExcludeHv},
