@@ -2,6 +2,7 @@ package pmc
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -258,5 +259,29 @@ func TestParseFormat(t *testing.T) {
 		if _, err := ParseFormat(bad); !errors.Is(err, ErrSyntax) || !strings.HasPrefix(err.Error(), "pmc: ") {
 			t.Errorf("ParseFormat(%q) = %v, want ErrSyntax", bad, err)
 		}
+	}
+}
+
+// TestParseEventAmbiguousAlias names an alias two PMUs have, neither the
+// cpu PMU: the error lists them and asks for one.
+func TestParseEventAmbiguousAlias(t *testing.T) {
+	root := t.TempDir()
+	for _, pmu := range []string{"uncore_imc_0", "uncore_imc_1"} {
+		dir := filepath.Join(root, pmu, "events")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(root, pmu, "type"), []byte("20\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, "clockticks"), []byte("event=0x00\n"), 0o644)
+		os.Mkdir(filepath.Join(root, pmu, "format"), 0o755)
+		os.WriteFile(filepath.Join(root, pmu, "format", "event"), []byte("config:0-7\n"), 0o644)
+	}
+	_, err := Sysfs{Root: root}.ParseEvent("clockticks")
+	if !errors.Is(err, ErrUnknownEvent) || !strings.Contains(err.Error(), "several PMUs have it (uncore_imc_0, uncore_imc_1): name one, as in uncore_imc_0/clockticks/") {
+		t.Errorf("an alias of two PMUs: %v", err)
+	}
+	e, err := Sysfs{Root: root}.ParseEvent("uncore_imc_1/clockticks/")
+	if err != nil || e.PMU != "uncore_imc_1" || e.Type != 20 || e.Sampleable {
+		t.Errorf("uncore_imc_1/clockticks/ = %+v, %v: want an uncore event, not sampleable", e, err)
 	}
 }
