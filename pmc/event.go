@@ -40,7 +40,8 @@ func ParseEvent(s string) (Event, error) {
 
 // ParseEvents parses an event list as perf's -e takes it: events separated
 // by commas, braces grouping events read together ("a,{b,c},d"), a group's
-// modifiers after its closing brace ("{a,b}:u").
+// modifiers after its closing brace ("{a,b}:u"), applied to each member
+// after its own (whose Name stays as written inside the braces).
 func ParseEvents(list string) ([]Group, error) {
 	return DefaultSysfs.ParseEvents(list)
 }

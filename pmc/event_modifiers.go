@@ -2,6 +2,9 @@ package pmc
 
 import "fmt"
 
+// modifierLetters are the modifiers applyModifiers knows.
+const modifierLetters = "ukhGHIpSD"
+
 // applyModifiers applies perf's event modifiers (the letters after ':') to
 // e, as perf does: the first of u, k, h excludes the other privilege levels
 // and each one listed includes its own (so :uk counts user and kernel); G
@@ -47,7 +50,7 @@ func applyModifiers(e *Event, mods string) error {
 		case 'D':
 			e.Pinned = true
 		default:
-			return fmt.Errorf("%w: modifiers %q of %q: unknown modifier %q (known: u k h G H I p S D)", ErrSyntax, mods, e.Name, c)
+			return fmt.Errorf("%w: modifiers %q of %q: unknown modifier %q (known: %s)", ErrSyntax, mods, e.Name, c, modifierLetters)
 		}
 	}
 	return nil

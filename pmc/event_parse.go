@@ -1,6 +1,7 @@
 package pmc
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -44,6 +45,9 @@ func (s Sysfs) parseEvent(tok string) (Event, error) {
 		name, m, _ := strings.Cut(tok, ":")
 		var err error
 		if e, err = s.namedEvent(name); err != nil {
+			if errors.Is(err, ErrUnknownEvent) && strings.Trim(m, modifierLetters) != "" {
+				return Event{}, fmt.Errorf("%w %q: tracepoints (subsystem:event) are not supported, and %q are not modifiers (%s)", ErrUnknownEvent, tok, m, modifierLetters)
+			}
 			return Event{}, err
 		}
 		mods = m
