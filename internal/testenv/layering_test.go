@@ -28,6 +28,7 @@ flamegraph           |                                     | flamegraph/collapse
 flamegraph/collapse  | flamegraph                          |
 symbolize            | internal/...                        |
 profile              | symbolize, flamegraph, internal/... |
+pmc                  | internal/...                        |
 internal/...         | internal/...                        |
 internal/cfi         | internal/errs                       |
 internal/unwind      | internal/cfi                        | internal/procfs
