@@ -1,0 +1,83 @@
+package pmc
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Event is one event as perf_event_open takes it, with the name it was given.
+type Event struct {
+	Name                     string // as the user wrote it, modifiers included ("cycles:u")
+	PMU                      string // "cpu", "software", "msr", ... ("" for the generic hardware/cache/software ids)
+	Type                     uint32 // perf_event_attr.type
+	Config, Config1, Config2 uint64
+
+	ExcludeUser, ExcludeKernel, ExcludeHV, ExcludeIdle, ExcludeHost, ExcludeGuest bool
+
+	Precise    uint8   // :p count
+	Pinned     bool    // :D
+	Scale      float64 // from the PMU's .scale file; 0 means 1
+	Unit       string  // from .unit
+	Sampleable bool    // false for PMUs without an overflow interrupt (msr)
+
+	// sampleRead is :S: a sample carries the counts of its group
+	// (PERF_SAMPLE_READ).
+	sampleRead bool
+}
+
+// Group is events opened and read together (one {...} of an event list); a
+// lone event is a group of one.
+type Group []Event
+
+// ParseEvent parses one event as perf's -e names it, with its modifiers:
+// "cycles:u", "L1-dcache-load-misses", "page-faults", "r003c",
+// "cpu/event=0x3c,umask=0x0/k", "msr/tsc/". PMU events are looked up in
+// /sys/bus/event_source/devices ([DefaultSysfs]).
+func ParseEvent(s string) (Event, error) {
+	return DefaultSysfs.ParseEvent(s)
+}
+
+// ParseEvents parses an event list as perf's -e takes it: events separated
+// by commas, braces grouping events read together ("a,{b,c},d"), a group's
+// modifiers after its closing brace ("{a,b}:u").
+func ParseEvents(list string) ([]Group, error) {
+	return DefaultSysfs.ParseEvents(list)
+}
+
+// Attr returns the perf_event_attr that counts the event: its type and
+// configs, exclusions, precision and pinning. The caller adds what its use
+// needs (read format, disabled, inherit; a sample period or frequency and
+// sample type for sampling).
+func (e Event) Attr() unix.PerfEventAttr {
+	a := unix.PerfEventAttr{
+		Type:   e.Type,
+		Size:   uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
+		Config: e.Config,
+		Ext1:   e.Config1,
+		Ext2:   e.Config2,
+	}
+	flags := []struct {
+		set bool
+		bit uint64
+	}{
+		{e.ExcludeUser, unix.PerfBitExcludeUser},
+		{e.ExcludeKernel, unix.PerfBitExcludeKernel},
+		{e.ExcludeHV, unix.PerfBitExcludeHv},
+		{e.ExcludeIdle, unix.PerfBitExcludeIdle},
+		{e.ExcludeHost, unix.PerfBitExcludeHost},
+		{e.ExcludeGuest, unix.PerfBitExcludeGuest},
+		{e.Pinned, unix.PerfBitPinned},
+		{e.Precise&1 != 0, unix.PerfBitPreciseIPBit1},
+		{e.Precise&2 != 0, unix.PerfBitPreciseIPBit2},
+	}
+	for _, f := range flags {
+		if f.set {
+			a.Bits |= f.bit
+		}
+	}
+	if e.sampleRead {
+		a.Sample_type |= unix.PERF_SAMPLE_READ
+	}
+	return a
+}

@@ -1,0 +1,54 @@
+package pmc
+
+import "fmt"
+
+// applyModifiers applies perf's event modifiers (the letters after ':') to
+// e, as perf does: the first of u, k, h excludes the other privilege levels
+// and each one listed includes its own (so :uk counts user and kernel); G
+// and H likewise for guest and host; each p raises the precision (at most
+// three); I excludes idle; S reads the group with each sample; D pins.
+func applyModifiers(e *Event, mods string) error {
+	exclude := e.ExcludeUser || e.ExcludeKernel || e.ExcludeHV
+	excludeGH := e.ExcludeGuest || e.ExcludeHost
+	for _, c := range mods {
+		switch c {
+		case 'u', 'k', 'h':
+			if !exclude {
+				exclude = true
+				e.ExcludeUser, e.ExcludeKernel, e.ExcludeHV = true, true, true
+			}
+			switch c {
+			case 'u':
+				e.ExcludeUser = false
+			case 'k':
+				e.ExcludeKernel = false
+			default:
+				e.ExcludeHV = false
+			}
+		case 'G', 'H':
+			if !excludeGH {
+				excludeGH = true
+				e.ExcludeGuest, e.ExcludeHost = true, true
+			}
+			if c == 'G' {
+				e.ExcludeGuest = false
+			} else {
+				e.ExcludeHost = false
+			}
+		case 'I':
+			e.ExcludeIdle = true
+		case 'p':
+			if e.Precise == 3 {
+				return fmt.Errorf("%w: modifiers %q of %q: at most three p (:ppp)", ErrSyntax, mods, e.Name)
+			}
+			e.Precise++
+		case 'S':
+			e.sampleRead = true
+		case 'D':
+			e.Pinned = true
+		default:
+			return fmt.Errorf("%w: modifiers %q of %q: unknown modifier %q (known: u k h G H I p S D)", ErrSyntax, mods, e.Name, c)
+		}
+	}
+	return nil
+}
