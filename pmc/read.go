@@ -86,7 +86,10 @@ func DecodeRead(b []byte, format uint64) (RawRead, error) {
 		if format&FormatLost != 0 {
 			per += 8
 		}
-		if d.err == nil && nr > uint64(len(d.b))/per {
+		if d.err != nil {
+			return RawRead{}, d.err
+		}
+		if nr > uint64(len(d.b))/per {
 			return RawRead{}, fmt.Errorf("%w: %d values announced, %d bytes left", ErrMalformedRead, nr, len(d.b))
 		}
 		r.Values = make([]RawValue, nr)
