@@ -295,9 +295,6 @@ func (c *Counter) blank() []Count {
 	cs := make([]Count, len(c.events))
 	for i, e := range c.events {
 		cs[i] = Count{Event: e, Err: c.unsupport[i]}
-		if c.unsupport[i] != nil {
-			continue
-		}
 	}
 	return cs
 }
