@@ -1,6 +1,7 @@
 package pmc
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -115,5 +116,23 @@ func TestCommandTaskClock(t *testing.T) {
 	t.Logf("task-clock %v, rusage user+sys %v", tc, rus)
 	if tc < 300*time.Millisecond || math.Abs(float64(tc-rus)) > 0.05*float64(rus)+float64(10*time.Millisecond) {
 		t.Errorf("task-clock %v, rusage user+sys %v", tc, rus)
+	}
+}
+
+// TestCommandChildren: a Command counter counts the command's children
+// (inherit): a shell running the page-touching program twice takes the
+// faults of both.
+func TestCommandChildren(t *testing.T) {
+	bin := workload(t)
+	sh := testenv.RequireTool(t, "sh", "")
+	const n = 10000
+	script := fmt.Sprintf("%s pages %d >/dev/null && %s pages %d >/dev/null", bin, n, bin, n)
+	r, ru := countCommand(t, sh, "page-faults", "-c", script)
+	pf := scaled(t, r, "page-faults")
+	// The rusage wait4 reports includes the children the shell waited for.
+	rus := float64(ru.Minflt + ru.Majflt)
+	t.Logf("sh running two programs touching %d pages each: %v page faults, rusage minflt+majflt %v", n, pf, rus)
+	if pf < 2*n || pf > rus || rus-pf > n/100 {
+		t.Errorf("two children touching %d pages each: %v page faults, rusage %v", n, pf, rus)
 	}
 }
