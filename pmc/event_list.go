@@ -114,7 +114,7 @@ func scanEvent(list string, i int) (string, int, error) {
 	tok := strings.TrimSpace(list[i:j])
 	switch {
 	case slashes%2 == 1:
-		return "", 0, fmt.Errorf("%w %q: event %q has no closing '/'", ErrSyntax, list, tok)
+		return "", 0, fmt.Errorf("%w %q: event %q has an unmatched '/'", ErrSyntax, list, tok)
 	case tok == "":
 		return "", 0, fmt.Errorf("%w %q: empty event at offset %d", ErrSyntax, list, i)
 	}

@@ -98,7 +98,7 @@ func (s Sysfs) aliasEvent(name string) (Event, error) {
 				return s.pmuEvent(p, name)
 			}
 		}
-		return Event{}, fmt.Errorf("%w %q: several PMUs have it, name one: %s/%s/, ...", ErrUnknownEvent, name, have[0], name)
+		return Event{}, fmt.Errorf("%w %q: several PMUs have it (%s): name one, as in %s/%s/", ErrUnknownEvent, name, strings.Join(have, ", "), have[0], name)
 	}
 	msg := fmt.Sprintf("%q", name)
 	if close := closeNames(name, knownNames(pmus)); len(close) > 0 {

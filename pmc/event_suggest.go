@@ -5,17 +5,27 @@ import (
 	"strings"
 )
 
+// knownName is an event name the parser knows: what a typo is compared
+// with, and how to write it.
+type knownName struct {
+	match, show string
+}
+
 // knownNames returns every event name the parser knows: the generic and
-// cache events and each PMU's aliases as pmu/alias/.
-func knownNames(pmus []PMU) []string {
-	var names []string
+// cache events and each PMU's aliases (written pmu/alias/).
+func knownNames(pmus []PMU) []knownName {
+	var names []knownName
 	for _, g := range genericEvents {
-		names = append(names, g.names...)
+		for _, n := range g.names {
+			names = append(names, knownName{n, n})
+		}
 	}
-	names = append(names, cacheEventNames()...)
+	for _, n := range cacheEventNames() {
+		names = append(names, knownName{n, n})
+	}
 	for _, p := range pmus {
 		for a := range p.Events {
-			names = append(names, p.Name+"/"+a+"/")
+			names = append(names, knownName{a, p.Name + "/" + a + "/"})
 		}
 	}
 	return names
@@ -23,7 +33,7 @@ func knownNames(pmus []PMU) []string {
 
 // closeNames returns up to five of names closest to name by edit distance,
 // closest first, among those near enough to be a typo of it.
-func closeNames(name string, names []string) []string {
+func closeNames(name string, names []knownName) []string {
 	type scored struct {
 		name string
 		d    int
@@ -31,8 +41,8 @@ func closeNames(name string, names []string) []string {
 	limit := max(2, len(name)/3)
 	var near []scored
 	for _, n := range names {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(n)); d <= limit {
-			near = append(near, scored{n, d})
+		if d := editDistance(strings.ToLower(name), strings.ToLower(n.match)); d <= limit {
+			near = append(near, scored{n.show, d})
 		}
 	}
 	slices.SortStableFunc(near, func(a, b scored) int {

@@ -211,7 +211,7 @@ func TestParseEventErrors(t *testing.T) {
 		{"cycles,", ErrSyntax, "empty event"},
 		{"{cycles,instructions", ErrSyntax, "no '}'"},
 		{"{cycles,{instructions}}", ErrSyntax, "'{' inside"},
-		{"software/config=2", ErrSyntax, "no closing '/'"},
+		{"software/config=2", ErrSyntax, "unmatched '/'"},
 		{"cycles}", ErrSyntax, "unexpected"},
 		{"{cycles}:q", ErrSyntax, "unknown modifier"},
 	}

@@ -87,9 +87,11 @@
 //     cgroup made for it, with perf stopped at its exec until the events
 //     are open).
 //
-// [Options.Event] samples another event than cpu-clock ([ParseEvent] lists
-// them); hardware events need a PMU, which virtual machines often lack
-// (Start then fails with ErrNotSupported).
+// [Options.Event] samples another event than cpu-clock: any event package
+// pmc names, as perf's -e does ([ParseEvent]); hardware events need a PMU,
+// which virtual machines often lack (Start then fails with ErrNotSupported
+// naming the event), and events of PMUs without an overflow interrupt (msr)
+// can be counted with pmc but not sampled.
 //
 // # Profiles
 //

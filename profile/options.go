@@ -10,8 +10,10 @@ import (
 // Options says what to profile and how. The zero value profiles the whole
 // system's CPU time at 99 Hz with user and kernel stacks, idle left out.
 type Options struct {
-	// Event is the perf event to sample on, by perf's name ("cpu-clock",
-	// "page-faults", ...; see ParseEvent). "" means cpu-clock.
+	// Event is the perf event to sample on, as perf's -e names it
+	// ("cpu-clock", "page-faults", "cycles:u", "software/config=2/", ...;
+	// see ParseEvent). "" means cpu-clock. Its :u and :k modifiers act as
+	// UserOnly and KernelOnly, :p as precise_ip.
 	Event string
 	// Frequency is the sampling rate in Hz. 0 means 99, unless Period is set.
 	Frequency uint64

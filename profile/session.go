@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/flamekit/flamekit/internal/unwind"
+	"github.com/flamekit/flamekit/pmc"
 	"github.com/flamekit/flamekit/profile/internal/sampler"
 	"github.com/flamekit/flamekit/symbolize"
 )
@@ -88,6 +89,13 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	if opts.UserOnly && opts.KernelOnly {
 		return nil, fmt.Errorf("profile: UserOnly and KernelOnly exclude each other")
 	}
+	if err := samplingError(ev); err != nil {
+		return nil, prefixed(err)
+	}
+	userOnly, kernelOnly, err := samplingModes(ev, opts.UserOnly, opts.KernelOnly)
+	if err != nil {
+		return nil, prefixed(err)
+	}
 	targets := 0
 	for _, set := range []bool{len(opts.PIDs) > 0, opts.Self, opts.Cgroup != "", opts.Command != nil} {
 		if set {
@@ -121,8 +129,9 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	}
 	s.cfg = sampler.Config{
 		EventType: ev.Type, EventConfig: ev.Config,
+		EventConfig1: ev.PMC.Config1, EventConfig2: ev.PMC.Config2, EventPrecise: ev.PMC.Precise,
 		Frequency: opts.Frequency, Period: opts.Period,
-		UserOnly: opts.UserOnly, KernelOnly: opts.KernelOnly, IncludeIdle: opts.IncludeIdle,
+		UserOnly: userOnly, KernelOnly: kernelOnly, IncludeIdle: opts.IncludeIdle,
 		PerThread: opts.PerThread, Timed: opts.Timed, CgroupID: cgroup,
 		OnNewProcess: s.snapshot, OnProcessExit: s.exited,
 	}
@@ -146,7 +155,7 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	if err := s.startSampler(); err != nil {
 		s.stopSampling()
 		s.releaseNames()
-		return nil, prefixed(err)
+		return nil, prefixed(pmc.OpenError(ev.PMC, err))
 	}
 	s.last, s.lastMono = time.Now(), clockMonotonic()
 	s.pend = newPending(s.cfg.PerThread)

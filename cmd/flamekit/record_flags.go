@@ -41,7 +41,7 @@ func parseRecordFlags(args []string, stderr io.Writer) (*recordFlags, error) {
 	fs.Uint64Var(&f.freq, "F", 99, "sampling frequency in Hz")
 	fs.Uint64Var(&f.period, "c", 0, "sample every `N` events instead of at a frequency")
 	fs.DurationVar(&f.dur, "d", 10*time.Second, "how long to record, unless a command is given (Ctrl-C or SIGTERM stops early)")
-	fs.StringVar(&f.event, "e", "cpu-clock", "event to sample on: cpu-clock, task-clock, page-faults, context-switches, ...")
+	fs.StringVar(&f.event, "e", "cpu-clock", "event to sample on, as perf names it: cpu-clock, page-faults, context-switches, cycles:u, L1-dcache-load-misses, software/config=2/, cpu/event=0x3c,umask=0x0/, ...")
 	fs.BoolVar(&f.userOnly, "user-only", false, "user stacks only")
 	fs.BoolVar(&f.kernelOnly, "kernel-only", false, "kernel stacks only")
 	fs.BoolVar(&f.idle, "include-idle", false, "keep the idle task's samples")

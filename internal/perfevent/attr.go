@@ -23,6 +23,11 @@ type SampleOptions struct {
 	// and unix.PERF_COUNT_SW_CPU_CLOCK).
 	Type   uint32
 	Config uint64
+	// Config1 and Config2 are the event's config1 and config2 words (a
+	// PMU's format fields may reach them); Precise is its precise_ip
+	// (0-3, perf's :p modifiers).
+	Config1, Config2 uint64
+	Precise          uint8
 	// Frequency in Hz; when zero, a sample is taken every Period events
 	// (Period 0 means 1).
 	Frequency, Period uint64
@@ -61,6 +66,8 @@ func (o SampleOptions) Attr() unix.PerfEventAttr {
 		Type:        o.Type,
 		Size:        uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
 		Config:      o.Config,
+		Ext1:        o.Config1,
+		Ext2:        o.Config2,
 		Sample_type: SampleType,
 		Clockid:     unix.CLOCK_MONOTONIC,
 		Bits:        unix.PerfBitDisabled | unix.PerfBitUseClockID | unix.PerfBitExcludeHv,
@@ -96,6 +103,8 @@ func (o SampleOptions) Attr() unix.PerfEventAttr {
 		{o.NoUserStack, unix.PerfBitExcludeCallchainUser},
 		{o.Task, unix.PerfBitTask | unix.PerfBitComm | unix.PerfBitCommExec},
 		{o.WakeupBytes > 0, unix.PerfBitWatermark},
+		{o.Precise&1 != 0, unix.PerfBitPreciseIPBit1},
+		{o.Precise&2 != 0, unix.PerfBitPreciseIPBit2},
 	}
 	for _, b := range bits {
 		if b.on {

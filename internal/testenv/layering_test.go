@@ -23,19 +23,19 @@ import (
 // perf script output perfgen writes, read by collapse; perfgen's tests
 // check that collapse reads what it writes.
 const layerTable = `
-package              | its code may import                 | its tests may also import
-flamegraph           |                                     | flamegraph/collapse, internal/perfgen
-flamegraph/collapse  | flamegraph                          |
-symbolize            | internal/...                        |
-profile              | symbolize, flamegraph, internal/... |
-pmc                  | internal/...                        |
-internal/...         | internal/...                        |
-internal/cfi         | internal/errs                       |
-internal/unwind      | internal/cfi                        | internal/procfs
-internal/perfgen     | internal/...                        | flamegraph, flamegraph/collapse
-internal/cmd/...     | *                                   |
-cmd/...              | *                                   |
-examples/...         | *                                   |
+package             | its code may import                      | its tests may also import
+flamegraph          |                                          | flamegraph/collapse, internal/perfgen
+flamegraph/collapse | flamegraph                               |
+symbolize           | internal/...                             |
+pmc                 | internal/...                             |
+profile             | symbolize, flamegraph, pmc, internal/... |
+internal/...        | internal/...                             |
+internal/cfi        | internal/errs                            |
+internal/unwind     | internal/cfi                             | internal/procfs
+internal/perfgen    | internal/...                             | flamegraph, flamegraph/collapse
+internal/cmd/...    | *                                        |
+cmd/...             | *                                        |
+examples/...        | *                                        |
 `
 
 // testSupport is what any package's tests may import.

@@ -22,6 +22,9 @@ func sampleOptions(cfg sampler.Config) perfevent.SampleOptions {
 	o := perfevent.SampleOptions{
 		Type:          cfg.EventType,
 		Config:        cfg.EventConfig,
+		Config1:       cfg.EventConfig1,
+		Config2:       cfg.EventConfig2,
+		Precise:       cfg.EventPrecise,
 		Frequency:     cfg.Frequency,
 		Period:        cfg.Period,
 		Inherit:       len(cfg.PIDs) > 0,

@@ -9,6 +9,10 @@ type Config struct {
 	// PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK).
 	EventType   uint32
 	EventConfig uint64
+	// EventConfig1, EventConfig2 and EventPrecise are the event's other
+	// config words and its precise_ip (perf's :p modifiers).
+	EventConfig1, EventConfig2 uint64
+	EventPrecise               uint8
 	// Frequency in Hz, or, when zero, Period events per sample.
 	Frequency uint64
 	Period    uint64
