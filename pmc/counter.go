@@ -27,7 +27,7 @@ const readFormat = FormatGroup | FormatTotalTimeEnabled | FormatTotalTimeRunning
 type Counter struct {
 	target    Target
 	events    []Event // every group's events, in order
-	unsupport []error // per event: why it could not be opened
+	unsupport []error // per event: why it could not be opened (no prefix)
 	instances []*instance
 	perCPU    []int // CPUs of the per-CPU breakdown, or nil
 }
@@ -96,7 +96,7 @@ func (c *Counter) openOn(groups []Group, pid, cpu, flags int, inherit bool) erro
 			fd, err := perfevent.OpenGroup(&a, pid, cpu, in.leader, flags)
 			if errors.Is(err, ErrNotSupported) {
 				if c.unsupport[idx] == nil {
-					c.unsupport[idx] = notSupported(e, err)
+					c.unsupport[idx] = OpenError(e, err)
 				}
 				continue
 			}
@@ -123,16 +123,6 @@ func (c *Counter) openOn(groups []Group, pid, cpu, flags int, inherit bool) erro
 		}
 	}
 	return nil
-}
-
-// notSupported says that e cannot be counted here, and, for an event of
-// a hardware PMU, that the machine exposes none that counts it.
-func notSupported(e Event, err error) error {
-	switch e.Type {
-	case unix.PERF_TYPE_HARDWARE, unix.PERF_TYPE_HW_CACHE, unix.PERF_TYPE_RAW:
-		return fmt.Errorf("pmc: %s: this machine exposes no PMU that counts it (a virtual machine often has none): %w", e.Name, err)
-	}
-	return fmt.Errorf("pmc: %s: %w", e.Name, err)
 }
 
 // openProcess opens the groups on every thread of pid with inherit; see
@@ -294,7 +284,10 @@ func (c *Counter) Read() (Reading, error) {
 func (c *Counter) blank() []Count {
 	cs := make([]Count, len(c.events))
 	for i, e := range c.events {
-		cs[i] = Count{Event: e, Err: c.unsupport[i]}
+		cs[i] = Count{Event: e}
+		if c.unsupport[i] != nil {
+			cs[i].Err = fmt.Errorf("pmc: %w", c.unsupport[i])
+		}
 	}
 	return cs
 }
