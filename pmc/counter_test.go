@@ -345,3 +345,23 @@ func TestCgroup(t *testing.T) {
 		t.Errorf("task-clock of the cgroup while its program spun 300 ms: %v", tc)
 	}
 }
+
+// TestOneCPU: a counter on one CPU breaks its counts down for that CPU
+// only.
+func TestOneCPU(t *testing.T) {
+	testenv.RequireRoot(t)
+	c, err := NewCounter(CPUs(0), events(t, "cpu-clock")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Enable()
+	time.Sleep(20 * time.Millisecond)
+	r, err := c.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.PerCPU) != 1 || r.PerCPU[0].CPU != 0 || r.PerCPU[0].Counts[0].Raw != r.Counts[0].Raw || r.Counts[0].Raw < uint64(15*time.Millisecond) {
+		t.Errorf("one CPU: %+v", r)
+	}
+}
