@@ -4,6 +4,8 @@
 //   workload spin MS   spins for MS milliseconds of CPU time
 //   workload threads K MS  waits for a line on stdin, then starts K threads
 //                      that each spin MS milliseconds, and joins them
+//   workload prethreads K MS  starts K threads that wait, then (after
+//                      "ready") a line on stdin lets each spin MS ms
 // It prints "ready" when it starts and "done" at the end.
 #include <pthread.h>
 #include <stdio.h>
@@ -33,6 +35,19 @@ static void *spinner(void *arg) {
 	return NULL;
 }
 
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int go;
+
+static void *waiter(void *arg) {
+	pthread_mutex_lock(&mu);
+	while (!go)
+		pthread_cond_wait(&cv, &mu);
+	pthread_mutex_unlock(&mu);
+	spin((long)arg);
+	return NULL;
+}
+
 int main(int argc, char **argv) {
 	if (argc < 3) {
 		fprintf(stderr, "usage: workload pages|sleep|spin|threads N [MS]\n");
@@ -40,6 +55,23 @@ int main(int argc, char **argv) {
 	}
 	long n = atol(argv[2]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (strcmp(argv[1], "prethreads") == 0 && argc == 4) {
+		pthread_t t[64];
+		char line[16];
+		for (long i = 0; i < n && i < 64; i++)
+			pthread_create(&t[i], NULL, waiter, (void *)atol(argv[3]));
+		printf("ready\n");
+		if (!fgets(line, sizeof line, stdin))
+			return 1;
+		pthread_mutex_lock(&mu);
+		go = 1;
+		pthread_cond_broadcast(&cv);
+		pthread_mutex_unlock(&mu);
+		for (long i = 0; i < n && i < 64; i++)
+			pthread_join(t[i], NULL);
+		printf("done\n");
+		return 0;
+	}
 	printf("ready\n");
 	if (strcmp(argv[1], "pages") == 0 && n > 0) {
 		long pg = sysconf(_SC_PAGESIZE);
