@@ -15,11 +15,7 @@ type Event struct {
 // (-1 any), close-on-exec. Errors wrap ErrPermission or ErrNotSupported
 // where those apply, and the errno.
 func Open(a *unix.PerfEventAttr, pid, cpu int) (*Event, error) {
-	fd, err := unix.PerfEventOpen(a, pid, cpu, -1, unix.PERF_FLAG_FD_CLOEXEC)
-	if err != nil {
-		return nil, openError(err, a, pid, cpu)
-	}
-	return &Event{fd: fd}, nil
+	return OpenGroup(a, pid, cpu, nil, 0)
 }
 
 // FD returns the file descriptor, for polling.
