@@ -168,14 +168,12 @@ func (r *Registry) AddProcess(pid uint32, objs []Object) (*Process, error) {
 		if e := r.fileOf(o, now); e != nil {
 			e.refs++
 			pe.files = append(pe.files, e)
-			if e.table != nil {
-				if bias, ok := loadBias(e.segs, o); ok {
-					m.Bias, m.Table = bias, e.table
-				} else {
-					r.noTable[NoTableNoSegment]++
-				}
-			} else {
+			var ok bool
+			switch m, ok = e.mapping(o); {
+			case e.table == nil:
 				r.noTable[e.reason]++
+			case !ok:
+				r.noTable[NoTableNoSegment]++
 			}
 		}
 		p.Mappings = append(p.Mappings, m)
@@ -225,10 +223,8 @@ func (r *Registry) known(pid uint32, objs []Object) *Process {
 	p := &Process{PID: pid, Mappings: make([]Mapping, 0, len(objs)), Pending: true}
 	for _, o := range objs {
 		m := Mapping{Start: o.Start, End: o.End}
-		if e := r.files[o.Key]; o.Key != "" && e != nil && e.table != nil {
-			if bias, ok := loadBias(e.segs, o); ok {
-				m.Bias, m.Table = bias, e.table
-			}
+		if e := r.files[o.Key]; o.Key != "" && e != nil {
+			m, _ = e.mapping(o)
 		}
 		p.Mappings = append(p.Mappings, m)
 	}
@@ -437,6 +433,21 @@ func (r *Registry) drop(e *fileEntry) {
 	r.freeIDs = append(r.freeIDs, e.table.ID)
 	r.bytes -= e.bytes
 	e.table = nil
+}
+
+// mapping returns o's mapping with e's table and its load bias; it
+// reports false, and the mapping has no table, when e has none or o is in
+// no loadable segment of it.
+func (e *fileEntry) mapping(o Object) (Mapping, bool) {
+	m := Mapping{Start: o.Start, End: o.End}
+	if e.table == nil {
+		return m, false
+	}
+	bias, ok := loadBias(e.segs, o)
+	if ok {
+		m.Bias, m.Table = bias, e.table
+	}
+	return m, ok
 }
 
 // loadBias returns the load bias of mapping o of a file with loadable
