@@ -82,47 +82,84 @@ func NewCounter(t Target, groups ...Group) (*Counter, error) {
 func (c *Counter) openOn(groups []Group, pid, cpu, flags int, inherit bool) error {
 	first := 0
 	for _, g := range groups {
-		in := &instance{cpu: cpu, index: map[uint64]int{}}
-		for i, e := range g {
-			idx := first + i
-			a := e.Attr()
-			a.Read_format = readFormat
-			if in.leader == nil {
-				a.Bits |= unix.PerfBitDisabled
-			}
-			if inherit {
-				a.Bits |= unix.PerfBitInherit
-			}
-			fd, err := perfevent.OpenGroup(&a, pid, cpu, in.leader, flags)
-			if errors.Is(err, ErrNotSupported) {
-				if c.unsupport[idx] == nil {
-					c.unsupport[idx] = OpenError(e, err)
-				}
-				continue
-			}
-			if err != nil {
-				in.close()
-				return fmt.Errorf("pmc: %s on %s: %w", e.Name, c.target, err)
-			}
-			id, err := fd.ID()
-			if err != nil {
-				fd.Close()
-				in.close()
-				return fmt.Errorf("pmc: %w", err)
-			}
-			if in.leader == nil {
-				in.leader = fd
-			}
-			in.fds = append(in.fds, fd)
-			in.index[id] = idx
+		if err := c.openGroup(g, first, pid, cpu, flags, inherit); err != nil {
+			return err
 		}
 		first += len(g)
-		if in.leader != nil {
-			in.buf = make([]byte, 8*(3+2*len(in.fds)))
-			c.instances = append(c.instances, in)
-		}
 	}
 	return nil
+}
+
+// openGroup opens group g, whose first event is c.events[first], on one
+// thread and CPU. An event the machine cannot count is left out; a weak
+// group (:W) that cannot be opened whole is opened as separate events.
+func (c *Counter) openGroup(g Group, first, pid, cpu, flags int, inherit bool) error {
+	in := &instance{cpu: cpu, index: map[uint64]int{}}
+	for i, e := range g {
+		idx := first + i
+		fd, err := c.openEvent(e, pid, cpu, in.leader, flags, inherit)
+		if errors.Is(err, ErrNotSupported) {
+			if c.unsupport[idx] == nil {
+				c.unsupport[idx] = OpenError(e, err)
+			}
+			continue
+		}
+		if err != nil && in.leader != nil && len(g) > 1 && e.Weak {
+			in.close()
+			for j, e := range g {
+				if err := c.openGroup(Group{e}, first+j, pid, cpu, flags, inherit); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if err != nil {
+			in.close()
+			return fmt.Errorf("pmc: %s on %s: %w", e.Name, c.target, err)
+		}
+		id, err := fd.ID()
+		if err != nil {
+			fd.Close()
+			in.close()
+			return fmt.Errorf("pmc: %w", err)
+		}
+		if in.leader == nil {
+			in.leader = fd
+		}
+		in.fds = append(in.fds, fd)
+		in.index[id] = idx
+	}
+	if in.leader != nil {
+		in.buf = make([]byte, 8*(3+2*len(in.fds)))
+		c.instances = append(c.instances, in)
+	}
+	return nil
+}
+
+// openEvent opens one event for counting, in leader's group (or leading
+// its own when leader is nil), disabled when it leads. With :P it tries
+// each level of precision from the highest until the PMU takes one.
+func (c *Counter) openEvent(e Event, pid, cpu int, leader *perfevent.Event, flags int, inherit bool) (*perfevent.Event, error) {
+	lowerOnFailure := e.MaxPrecise
+	for {
+		a := e.Attr()
+		a.Read_format = readFormat
+		if leader == nil {
+			a.Bits |= unix.PerfBitDisabled
+		}
+		if inherit {
+			a.Bits |= unix.PerfBitInherit
+		}
+		fd, err := perfevent.OpenGroup(&a, pid, cpu, leader, flags)
+		if err == nil || !lowerOnFailure {
+			return fd, err
+		}
+		less, ok := e.lessPrecise()
+		if !ok {
+			return fd, err
+		}
+		e = less
+	}
 }
 
 // openProcess opens the groups on every thread of pid with inherit; see

@@ -131,6 +131,62 @@ func TestUnsupportedEventLeavesGroupCounting(t *testing.T) {
 	}
 }
 
+// TestWeakGroup: a group that cannot be opened whole (a pinned member:
+// only a leader may be pinned) fails without :W; with :W it is opened as
+// separate events, which all count, as perf stat's weak groups do.
+func TestWeakGroup(t *testing.T) {
+	testenv.RequireSelfProfiling(t)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if c, err := NewCounter(ThisThread(), events(t, "{task-clock,page-faults:D}")...); err == nil {
+		c.Close()
+		t.Fatal("a group with a pinned member opened: the test no longer shows a group that cannot be opened")
+	}
+	c, err := NewCounter(ThisThread(), events(t, "{task-clock,page-faults:D}:W,cs")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Enable()
+	touchPages(t, 500)
+	c.Disable()
+	r, err := c.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pf := scaled(t, r, "page-faults:D"); pf < 500 {
+		t.Errorf("page-faults:D %v after 500 pages", pf)
+	}
+	if tc := scaled(t, r, "task-clock"); tc <= 0 {
+		t.Errorf("task-clock %v", tc)
+	}
+	scaled(t, r, "cs")
+}
+
+// TestMaxPrecise: :P opens at the most precise level the PMU takes (the
+// software PMU ignores precision; a hardware PMU without it refuses the
+// higher levels, and the counter tries the lower ones).
+func TestMaxPrecise(t *testing.T) {
+	testenv.RequireSelfProfiling(t)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	c, err := NewCounter(ThisThread(), events(t, "page-faults:P")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Enable()
+	touchPages(t, 300)
+	c.Disable()
+	r, err := c.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pf := scaled(t, r, "page-faults:P"); pf < 300 {
+		t.Errorf("page-faults:P %v after 300 pages", pf)
+	}
+}
+
 // TestHardwareCounts: where the machine has a PMU, cycles and
 // instructions count in one group; elsewhere the test skips with the
 // errno (and fails with FLAMEKIT_REQUIRE_PMU=1).

@@ -16,10 +16,19 @@ type Event struct {
 	ExcludeUser, ExcludeKernel, ExcludeHV, ExcludeIdle, ExcludeHost, ExcludeGuest bool
 
 	Precise    uint8   // :p count
+	MaxPrecise bool    // :P: the most precise level the PMU offers (tried from 3 down)
 	Pinned     bool    // :D
+	Exclusive  bool    // :e: alone on the PMU while it counts
+	Weak       bool    // :W: its group is opened as separate events when it cannot be opened whole
 	Scale      float64 // from the PMU's .scale file; 0 means 1
 	Unit       string  // from .unit
 	Sampleable bool    // false for PMUs without an overflow interrupt (msr)
+
+	// Period and Freq are the sample period or frequency of the
+	// period= and freq= terms ("cpu-clock/period=100000/"), 0 when not
+	// given; they take precedence over the sampler's options for this
+	// event. Counting ignores them.
+	Period, Freq uint64
 
 	// sampleRead is :S: a sample carries the counts of its group
 	// (PERF_SAMPLE_READ).
@@ -47,7 +56,8 @@ func ParseEvents(list string) ([]Group, error) {
 }
 
 // Attr returns the perf_event_attr that counts the event: its type and
-// configs, exclusions, precision and pinning. The caller adds what its use
+// configs, exclusions, precision, pinning and exclusivity (with
+// MaxPrecise, precision 3: an opener lowers it until the PMU takes it). The caller adds what its use
 // needs (read format, disabled, inherit; a sample period or frequency and
 // sample type for sampling).
 func (e Event) Attr() unix.PerfEventAttr {
@@ -69,8 +79,9 @@ func (e Event) Attr() unix.PerfEventAttr {
 		{e.ExcludeHost, unix.PerfBitExcludeHost},
 		{e.ExcludeGuest, unix.PerfBitExcludeGuest},
 		{e.Pinned, unix.PerfBitPinned},
-		{e.Precise&1 != 0, unix.PerfBitPreciseIPBit1},
-		{e.Precise&2 != 0, unix.PerfBitPreciseIPBit2},
+		{e.Exclusive, unix.PerfBitExclusive},
+		{e.precise()&1 != 0, unix.PerfBitPreciseIPBit1},
+		{e.precise()&2 != 0, unix.PerfBitPreciseIPBit2},
 	}
 	for _, f := range flags {
 		if f.set {
@@ -81,4 +92,24 @@ func (e Event) Attr() unix.PerfEventAttr {
 		a.Sample_type |= unix.PERF_SAMPLE_READ
 	}
 	return a
+}
+
+// precise is the precision Attr asks for: Precise, or 3 with MaxPrecise.
+func (e Event) precise() uint8 {
+	if e.MaxPrecise {
+		return 3
+	}
+	return e.Precise
+}
+
+// lessPrecise returns e asking for one level of precision less, and
+// whether it had any to give up: how an opener finds the most precise
+// level a PMU offers for :P.
+func (e Event) lessPrecise() (Event, bool) {
+	p := e.precise()
+	if p == 0 {
+		return e, false
+	}
+	e.MaxPrecise, e.Precise = false, p-1
+	return e, true
 }

@@ -36,11 +36,23 @@ func (s Sysfs) parseEvent(tok string) (Event, error) {
 		if strings.Contains(tail, "/") {
 			return Event{}, fmt.Errorf("%w %q: text after the closing '/'", ErrSyntax, tok)
 		}
-		var err error
-		if e, err = s.pmuEvent(strings.TrimSpace(pmu), terms); err != nil {
+		terms, set, err := cutSettings(terms)
+		if err != nil {
+			return Event{}, fmt.Errorf("%w of %q", err, tok)
+		}
+		if e, err = s.slashEvent(strings.TrimSpace(pmu), terms); err != nil {
 			return Event{}, err
 		}
 		mods = strings.TrimPrefix(tail, ":")
+		if err := applyModifiers(&e, mods); err != nil {
+			return Event{}, err
+		}
+		e.Name = tok
+		if set.name != "" {
+			e.Name = set.name
+		}
+		e.Period, e.Freq = set.period, set.freq
+		return e, nil
 	} else {
 		name, m, _ := strings.Cut(tok, ":")
 		var err error
@@ -57,6 +69,65 @@ func (s Sysfs) parseEvent(tok string) (Event, error) {
 		return Event{}, err
 	}
 	return e, nil
+}
+
+// slashEvent returns the event name/terms/ names: a PMU's (PMU/terms/), or
+// a named event's with no terms but settings ("cpu-clock/period=1000/",
+// whose settings cutSettings took out).
+func (s Sysfs) slashEvent(name, terms string) (Event, error) {
+	e, err := s.pmuEvent(name, terms)
+	if !errors.Is(err, ErrUnknownPMU) {
+		return e, err
+	}
+	named, nerr := s.namedEvent(name)
+	if nerr != nil {
+		return Event{}, err // not a PMU, nor an event: say which PMUs there are
+	}
+	if strings.TrimSpace(terms) != "" {
+		return Event{}, fmt.Errorf("%w %q of %s/%s/: an event that is not a PMU takes only the terms name, period and freq", ErrBadTerm, terms, name, terms)
+	}
+	return named, nil
+}
+
+// settings are the terms of an event between slashes that are not its
+// configuration but how it is used: name=, period= and freq=, as perf takes
+// them.
+type settings struct {
+	name         string
+	period, freq uint64
+}
+
+// cutSettings takes the settings out of terms and returns the other terms.
+func cutSettings(terms string) (string, settings, error) {
+	var set settings
+	var rest []string
+	for _, t := range strings.Split(terms, ",") {
+		k, v, _ := strings.Cut(t, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		switch k {
+		case "name":
+			if v == "" {
+				return "", set, fmt.Errorf("%w name: an empty name", ErrBadTerm)
+			}
+			set.name = v
+		case "period", "freq":
+			n, err := strconv.ParseUint(v, 0, 64)
+			if err != nil || n == 0 {
+				return "", set, fmt.Errorf("%w %s=%q: not a positive number", ErrBadTerm, k, v)
+			}
+			if k == "period" {
+				set.period = n
+			} else {
+				set.freq = n
+			}
+		default:
+			rest = append(rest, t)
+		}
+	}
+	if set.period != 0 && set.freq != 0 {
+		return "", set, fmt.Errorf("%w: period and freq together (one or the other)", ErrBadTerm)
+	}
+	return strings.Join(rest, ","), set, nil
 }
 
 // namedEvent returns the event called name: a generic hardware or software

@@ -135,6 +135,10 @@ func TestParseEventModifiers(t *testing.T) {
 		{name: "cycles:pp", precise: 2, bits: unix.PerfBitPreciseIPBit2},
 		{name: "cycles:ppp", precise: 3, bits: unix.PerfBitPreciseIPBit1 | unix.PerfBitPreciseIPBit2},
 		{name: "cycles:D", pin: true, bits: unix.PerfBitPinned},
+		{name: "cycles:e", bits: unix.PerfBitExclusive},
+		{name: "cycles:b"},
+		{name: "cycles:W"},
+		{name: "cycles:P", bits: unix.PerfBitPreciseIPBit1 | unix.PerfBitPreciseIPBit2},
 		{name: "instructions:upp", kernel: true, hv: true, precise: 2, bits: unix.PerfBitExcludeKernel | unix.PerfBitExcludeHv | unix.PerfBitPreciseIPBit2},
 		{name: "page-faults:u", kernel: true, hv: true, bits: unix.PerfBitExcludeKernel | unix.PerfBitExcludeHv},
 	}
@@ -153,7 +157,26 @@ func TestParseEventModifiers(t *testing.T) {
 			t.Errorf("%q: Attr bits %#x, want %#x", c.name, a.Bits, c.bits)
 		}
 	}
-	e, err := ParseEvent("cycles:S")
+	if e, _ := ParseEvent("cycles:W"); !e.Weak {
+		t.Errorf("cycles:W is not weak: %+v", e)
+	}
+	e, err := ParseEvent("cycles:P")
+	if err != nil || !e.MaxPrecise {
+		t.Fatalf("cycles:P: %+v, %v", e, err)
+	}
+	for want := uint8(2); ; want-- { // how an opener lowers :P's precision
+		less, ok := e.lessPrecise()
+		if !ok || less.Precise != want || less.MaxPrecise {
+			t.Fatalf("lowering precision %d: %+v, %v", want+1, less, ok)
+		}
+		if e = less; want == 0 {
+			break
+		}
+	}
+	if _, ok := e.lessPrecise(); ok {
+		t.Error("precision lowered below 0")
+	}
+	e, err = ParseEvent("cycles:S")
 	if err != nil || e.Attr().Sample_type&unix.PERF_SAMPLE_READ == 0 {
 		t.Errorf("cycles:S: %v, attr %+v: want PERF_SAMPLE_READ", err, e.Attr())
 	}
@@ -192,6 +215,37 @@ func TestParseEventsLists(t *testing.T) {
 	}
 }
 
+// TestParseEventSettings checks the terms name=, period= and freq=, of PMU
+// events and of named ones, as perf takes them: the name replaces the
+// event's in output, the period or frequency rides with the event for
+// sampling, and the event's own configuration is unchanged.
+func TestParseEventSettings(t *testing.T) {
+	cases := []struct {
+		in, name     string
+		typ          uint32
+		config       uint64
+		period, freq uint64
+		user         bool
+	}{
+		{"cpu-clock/name=foo,period=1000/", "foo", unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_CPU_CLOCK, 1000, 0, false},
+		{"software/config=2,name=bar/", "bar", unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_PAGE_FAULTS, 0, 0, false},
+		{"page-faults/freq=99/u", "page-faults/freq=99/u", unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_PAGE_FAULTS, 0, 99, true},
+		{"cs//", "cs//", unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_CONTEXT_SWITCHES, 0, 0, false},
+		{"software/config=3, period=0x10 /k", "software/config=3, period=0x10 /k", unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_CONTEXT_SWITCHES, 16, 0, false},
+	}
+	for _, c := range cases {
+		gs, err := ParseEvents(c.in)
+		if err != nil {
+			t.Errorf("ParseEvents(%q): %v", c.in, err)
+			continue
+		}
+		e := gs[0][0]
+		if e.Name != c.name || e.Type != c.typ || e.Config != c.config || e.Period != c.period || e.Freq != c.freq || e.ExcludeKernel != c.user {
+			t.Errorf("ParseEvents(%q) = %+v", c.in, e)
+		}
+	}
+}
+
 // TestParseEventErrors checks that bad input gets one clear error with the
 // package prefix once, wrapping the sentinel a caller branches on.
 func TestParseEventErrors(t *testing.T) {
@@ -205,7 +259,13 @@ func TestParseEventErrors(t *testing.T) {
 		{"page-fault", ErrUnknownEvent, "page-faults"},
 		{"L1-icache-stores", ErrUnknownEvent, "no store operation"},
 		{"no-such-pmu/event=1/", ErrUnknownPMU, "no-such-pmu"},
-		{"cycles:x", ErrSyntax, "unknown modifier 'x' (known: ukhGHIpSD)"},
+		{"cycles:x", ErrSyntax, "unknown modifier 'x' (known: ukhGHIpPSDeWb)"},
+		{"cpu-clock/config=1/", ErrBadTerm, "takes only the terms name, period and freq"},
+		{"cpu-clock/period=1000,freq=99/", ErrBadTerm, "period and freq together"},
+		{"cpu-clock/period=0/", ErrBadTerm, "not a positive number"},
+		{"cpu-clock/freq=x/", ErrBadTerm, "not a positive number"},
+		{"software/config=2,name=/", ErrBadTerm, "an empty name"},
+		{"no-such-event/period=10/", ErrUnknownPMU, "no-such-event"},
 		{"sched:sched_switch", ErrUnknownEvent, `"sched:sched_switch": tracepoints (subsystem:event) are not supported`},
 		{"cycles:pppp", ErrSyntax, "at most three p"},
 		{"", ErrSyntax, "empty event list"},
