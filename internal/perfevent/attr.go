@@ -7,12 +7,19 @@ import (
 )
 
 // SampleType is the set of sample fields every sampling event of this
-// package records, and the layout ParseRecord decodes: IP, TID, TIME, CPU,
-// PERIOD and CALLCHAIN, plus REGS_USER and STACK_USER when
+// package records, and the layout ParseRecord decodes: IP, TID, TIME, CPU
+// and CALLCHAIN, plus PERIOD when sampling at a frequency
+// (SampleOptions.Frequency), REGS_USER and STACK_USER when
 // SampleOptions.UserRegs and UserStack are set, and CGROUP when
 // SampleOptions.Cgroup is.
+//
+// Sampling by period, samples carry no PERIOD field: the kernel samples a
+// software event (page-faults, context-switches...) whose samples record
+// their period, without a frequency, on every event, whatever the period
+// (perf_swevent_event); ParseRecord gives such samples the attribute's
+// period instead, as perf record -c does.
 const SampleType = unix.PERF_SAMPLE_IP | unix.PERF_SAMPLE_TID | unix.PERF_SAMPLE_TIME |
-	unix.PERF_SAMPLE_CPU | unix.PERF_SAMPLE_PERIOD | unix.PERF_SAMPLE_CALLCHAIN
+	unix.PERF_SAMPLE_CPU | unix.PERF_SAMPLE_CALLCHAIN
 
 // sampleCgroup is PERF_SAMPLE_CGROUP (Linux 5.7), missing from x/sys.
 const sampleCgroup = 1 << 21
@@ -87,6 +94,7 @@ func (o SampleOptions) Attr() unix.PerfEventAttr {
 	case o.Frequency > 0:
 		a.Sample = o.Frequency
 		a.Bits |= unix.PerfBitFreq
+		a.Sample_type |= unix.PERF_SAMPLE_PERIOD
 	case o.Period > 0:
 		a.Sample = o.Period
 	default:

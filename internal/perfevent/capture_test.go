@@ -60,7 +60,7 @@ func captureRecords(t *testing.T, a unix.PerfEventAttr) map[string][]byte {
 	}
 	kept := map[string][]byte{}
 	keep := func(rec []byte) {
-		r, err := ParseRecord(rec, a.Sample_type)
+		r, err := ParseRecord(rec, &a)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -51,7 +51,7 @@ func TestSampleOwnThread(t *testing.T) {
 	tid := uint32(unix.Gettid())
 	var samples, withUser int
 	err = ring.Read(func(rec []byte) {
-		r, err := ParseRecord(rec, a.Sample_type)
+		r, err := ParseRecord(rec, &a)
 		if err != nil {
 			t.Errorf("record: %v", err)
 			return

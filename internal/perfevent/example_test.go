@@ -33,7 +33,7 @@ func Example() {
 	// ... work ...
 	ev.Disable()
 	ring.Read(func(rec []byte) {
-		r, err := perfevent.ParseRecord(rec, a.Sample_type)
+		r, err := perfevent.ParseRecord(rec, &a)
 		if err != nil || r.Type != perfevent.RecordSample {
 			return
 		}
