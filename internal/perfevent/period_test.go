@@ -26,7 +26,7 @@ func TestSamplePeriodOfSoftwareEvent(t *testing.T) {
 	for _, period := range []uint64{16, 64, 256} {
 		child := testenv.StartChild(t, exec.Command(bin, strconv.Itoa(touchedPages)))
 		child.WaitLine(t, "ready")
-		a := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_PAGE_FAULTS, Period: period}.Attr()
+		a := SampleOptions{Event: unix.PerfEventAttr{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_PAGE_FAULTS}, Period: period}.Attr()
 		ev, err := Open(&a, child.Process.Pid, -1)
 		if err != nil {
 			t.Fatal(err)
@@ -72,7 +72,7 @@ func TestSamplePeriodOfSoftwareEvent(t *testing.T) {
 // TestParseRecordFixedPeriod decodes a sample of an event sampled by
 // period, which has no period field: it carries the attribute's period.
 func TestParseRecordFixedPeriod(t *testing.T) {
-	a := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_PAGE_FAULTS, Period: 64}.Attr()
+	a := SampleOptions{Event: unix.PerfEventAttr{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_PAGE_FAULTS}, Period: 64}.Attr()
 	if a.Sample_type&unix.PERF_SAMPLE_PERIOD != 0 || a.Bits&unix.PerfBitFreq != 0 {
 		t.Fatalf("sampling by period: sample type %#x, bits %#x: want no period field, no frequency", a.Sample_type, a.Bits)
 	}
@@ -86,7 +86,7 @@ func TestParseRecordFixedPeriod(t *testing.T) {
 	if err != nil || r.IP != 0x401000 || r.PID != 7 || r.Period != 64 {
 		t.Errorf("record %+v, %v: want ip 0x401000, pid 7, period 64", r, err)
 	}
-	f := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_PAGE_FAULTS, Frequency: 99}.Attr()
+	f := SampleOptions{Event: unix.PerfEventAttr{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_PAGE_FAULTS}, Frequency: 99}.Attr()
 	if f.Sample_type&unix.PERF_SAMPLE_PERIOD == 0 {
 		t.Errorf("sampling at a frequency: sample type %#x: want the period field", f.Sample_type)
 	}

@@ -78,7 +78,7 @@ func TestSampleUserRegsAndStack(t *testing.T) {
 	testenv.RequireSelfProfiling(t)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	o := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_TASK_CLOCK,
+	o := SampleOptions{Event: unix.PerfEventAttr{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_TASK_CLOCK},
 		Frequency: 1000, ExcludeKernel: true, UserRegs: true, UserStack: UserStackSize}
 	a := o.Attr()
 	if a.Sample_regs_user != UserRegsMask || bits.OnesCount64(UserRegsMask) != 17 || a.Sample_stack_user != UserStackSize {
