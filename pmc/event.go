@@ -57,9 +57,11 @@ func ParseEvents(list string) ([]Group, error) {
 
 // Attr returns the perf_event_attr that counts the event: its type and
 // configs, exclusions, precision, pinning and exclusivity (with
-// MaxPrecise, precision 3: an opener lowers it until the PMU takes it). The caller adds what its use
-// needs (read format, disabled, inherit; a sample period or frequency and
-// sample type for sampling).
+// MaxPrecise, precision 3: an opener lowers it until the PMU takes it),
+// the one place that builds an event's part of an attribute. The caller
+// adds what its use needs: read format, disabled, inherit for counting;
+// for sampling, perfevent.SampleOptions takes it as its Event and adds the
+// sample type, period or frequency, wakeup and clock.
 func (e Event) Attr() unix.PerfEventAttr {
 	a := unix.PerfEventAttr{
 		Type:   e.Type,

@@ -128,8 +128,7 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 		s.sym, s.ownSym = symbolize.New(symbolize.Options{Logger: opts.Logger, CacheBytes: sessionCacheBytes}), true
 	}
 	s.cfg = sampler.Config{
-		EventType: ev.Type, EventConfig: ev.Config,
-		EventConfig1: ev.PMC.Config1, EventConfig2: ev.PMC.Config2, EventPrecise: ev.PMC.Precise,
+		Event:     ev.PMC,
 		Frequency: opts.Frequency, Period: opts.Period,
 		UserOnly: userOnly, KernelOnly: kernelOnly, IncludeIdle: opts.IncludeIdle,
 		PerThread: opts.PerThread, Timed: opts.Timed, CgroupID: cgroup,

@@ -7,38 +7,44 @@ import (
 )
 
 // SampleType is the set of sample fields every sampling event of this
-// package records, and the layout ParseRecord decodes: IP, TID, TIME, CPU,
-// PERIOD and CALLCHAIN, plus REGS_USER and STACK_USER when
+// package records, and the layout ParseRecord decodes: IP, TID, TIME, CPU
+// and CALLCHAIN, plus PERIOD when sampling at a frequency
+// (SampleOptions.Frequency), REGS_USER and STACK_USER when
 // SampleOptions.UserRegs and UserStack are set, and CGROUP when
 // SampleOptions.Cgroup is.
+//
+// Sampling by period, samples carry no PERIOD field: the kernel samples a
+// software event (page-faults, context-switches...) whose samples record
+// their period, without a frequency, on every event, whatever the period
+// (perf_swevent_event); ParseRecord gives such samples the attribute's
+// period instead, as perf record -c does.
 const SampleType = unix.PERF_SAMPLE_IP | unix.PERF_SAMPLE_TID | unix.PERF_SAMPLE_TIME |
-	unix.PERF_SAMPLE_CPU | unix.PERF_SAMPLE_PERIOD | unix.PERF_SAMPLE_CALLCHAIN
+	unix.PERF_SAMPLE_CPU | unix.PERF_SAMPLE_CALLCHAIN
 
 // sampleCgroup is PERF_SAMPLE_CGROUP (Linux 5.7), missing from x/sys.
 const sampleCgroup = 1 << 21
 
-// SampleOptions describes a sampling event.
+// SampleOptions describes a sampling event: the event, and how to sample
+// it.
 type SampleOptions struct {
-	// Type and Config name the event (for cpu-clock: unix.PERF_TYPE_SOFTWARE
-	// and unix.PERF_COUNT_SW_CPU_CLOCK).
-	Type   uint32
-	Config uint64
-	// Config1 and Config2 are the event's config1 and config2 words (a
-	// PMU's format fields may reach them); Precise is its precise_ip
-	// (0-3, perf's :p modifiers).
-	Config1, Config2 uint64
-	Precise          uint8
+	// Event is the event's part of the attribute, as pmc.Event.Attr makes
+	// it: Attr takes its type, config words and eventBits (exclusions,
+	// precise_ip, pinned), and sets every sampling field itself (for
+	// cpu-clock: Type unix.PERF_TYPE_SOFTWARE, Config
+	// unix.PERF_COUNT_SW_CPU_CLOCK).
+	Event unix.PerfEventAttr
 	// Frequency in Hz; when zero, a sample is taken every Period events
 	// (Period 0 means 1).
 	Frequency, Period uint64
 	// Inherit extends the event to threads and processes the target
 	// creates after the event is opened.
 	Inherit bool
-	// ExcludeKernel and ExcludeUser stop counting in kernel or user mode;
-	// unprivileged processes need ExcludeKernel when
-	// kernel.perf_event_paranoid is 2.
+	// ExcludeKernel and ExcludeUser stop counting in kernel or user mode,
+	// besides the Event's own exclusions; unprivileged processes need
+	// ExcludeKernel when kernel.perf_event_paranoid is 2.
 	ExcludeKernel, ExcludeUser bool
-	// NoKernelStack and NoUserStack leave that half out of call chains.
+	// NoKernelStack and NoUserStack leave that half out of call chains
+	// (the kernel half is left out of events that exclude kernel mode).
 	NoKernelStack, NoUserStack bool
 	// Task asks for COMM, FORK and EXIT records.
 	Task bool
@@ -59,18 +65,24 @@ type SampleOptions struct {
 	WakeupBytes uint32
 }
 
-// Attr returns the perf_event_attr for o, created disabled, with sample
-// times on CLOCK_MONOTONIC.
+// eventBits are the bits of an attribute that say which event is counted,
+// and where: those SampleOptions.Attr takes from SampleOptions.Event.
+const eventBits = unix.PerfBitExcludeUser | unix.PerfBitExcludeKernel | unix.PerfBitExcludeHv |
+	unix.PerfBitExcludeIdle | unix.PerfBitExcludeHost | unix.PerfBitExcludeGuest |
+	unix.PerfBitPreciseIPBit1 | unix.PerfBitPreciseIPBit2 | unix.PerfBitPinned | unix.PerfBitExclusive
+
+// Attr returns the perf_event_attr for o: o.Event sampled, created
+// disabled, with sample times on CLOCK_MONOTONIC.
 func (o SampleOptions) Attr() unix.PerfEventAttr {
 	a := unix.PerfEventAttr{
-		Type:        o.Type,
+		Type:        o.Event.Type,
 		Size:        uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
-		Config:      o.Config,
-		Ext1:        o.Config1,
-		Ext2:        o.Config2,
+		Config:      o.Event.Config,
+		Ext1:        o.Event.Ext1,
+		Ext2:        o.Event.Ext2,
 		Sample_type: SampleType,
 		Clockid:     unix.CLOCK_MONOTONIC,
-		Bits:        unix.PerfBitDisabled | unix.PerfBitUseClockID | unix.PerfBitExcludeHv,
+		Bits:        o.Event.Bits&eventBits | unix.PerfBitDisabled | unix.PerfBitUseClockID | unix.PerfBitExcludeHv,
 	}
 	if o.Cgroup {
 		a.Sample_type |= sampleCgroup
@@ -87,6 +99,7 @@ func (o SampleOptions) Attr() unix.PerfEventAttr {
 	case o.Frequency > 0:
 		a.Sample = o.Frequency
 		a.Bits |= unix.PerfBitFreq
+		a.Sample_type |= unix.PERF_SAMPLE_PERIOD
 	case o.Period > 0:
 		a.Sample = o.Period
 	default:
@@ -99,12 +112,10 @@ func (o SampleOptions) Attr() unix.PerfEventAttr {
 		{o.Inherit, unix.PerfBitInherit},
 		{o.ExcludeKernel, unix.PerfBitExcludeKernel},
 		{o.ExcludeUser, unix.PerfBitExcludeUser},
-		{o.NoKernelStack || o.ExcludeKernel, unix.PerfBitExcludeCallchainKernel},
+		{o.NoKernelStack || o.ExcludeKernel || a.Bits&unix.PerfBitExcludeKernel != 0, unix.PerfBitExcludeCallchainKernel},
 		{o.NoUserStack, unix.PerfBitExcludeCallchainUser},
 		{o.Task, unix.PerfBitTask | unix.PerfBitComm | unix.PerfBitCommExec},
 		{o.WakeupBytes > 0, unix.PerfBitWatermark},
-		{o.Precise&1 != 0, unix.PerfBitPreciseIPBit1},
-		{o.Precise&2 != 0, unix.PerfBitPreciseIPBit2},
 	}
 	for _, b := range bits {
 		if b.on {

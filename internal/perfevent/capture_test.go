@@ -27,7 +27,7 @@ func TestCaptureRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, user := range []bool{false, true} {
-		o := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_CPU_CLOCK,
+		o := SampleOptions{Event: unix.PerfEventAttr{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_CPU_CLOCK},
 			Frequency: 4000, Task: true, Cgroup: true}
 		suffix := ""
 		if user {
@@ -60,7 +60,7 @@ func captureRecords(t *testing.T, a unix.PerfEventAttr) map[string][]byte {
 	}
 	kept := map[string][]byte{}
 	keep := func(rec []byte) {
-		r, err := ParseRecord(rec, a.Sample_type)
+		r, err := ParseRecord(rec, &a)
 		if err != nil {
 			t.Fatal(err)
 		}

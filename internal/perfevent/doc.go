@@ -1,9 +1,9 @@
 // Package perfevent opens Linux perf_event sampling events and reads what
-// they record: the attribute for a software (or other) event sampled with
-// instruction pointers, thread ids, times, CPUs, periods and call chains
-// (and, for a user-space unwinder, user registers and a copy of the user
-// stack), the mmap ring buffer the kernel writes records into, and the decoding of
-// those records.
+// they record: the attribute for an event (its own part made by package
+// pmc) sampled with instruction pointers, thread ids, times, CPUs, call
+// chains and, at a frequency, periods (and, for a user-space unwinder, user
+// registers and a copy of the user stack), the mmap ring buffer the kernel
+// writes records into, and the decoding of those records.
 //
 // Errors from perf_event_open are mapped to ErrPermission (with the
 // perf_event_paranoid value and what to change) and ErrNotSupported (an

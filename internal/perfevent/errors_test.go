@@ -17,7 +17,7 @@ func TestSentinelsShared(t *testing.T) {
 	if ErrPermission != errs.ErrPermission || ErrNotSupported != errs.ErrNotSupported {
 		t.Errorf("perfevent's sentinels (%v, %v) are not internal/errs'", ErrPermission, ErrNotSupported)
 	}
-	sw := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE}.Attr()
+	sw := SampleOptions{Event: unix.PerfEventAttr{Type: unix.PERF_TYPE_SOFTWARE}}.Attr()
 	err := openError(unix.EACCES, &sw, -1, 0)
 	if !errors.Is(err, errs.ErrPermission) {
 		t.Errorf("%v is not errs.ErrPermission", err)

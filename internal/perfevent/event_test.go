@@ -28,7 +28,7 @@ func TestSampleOwnThread(t *testing.T) {
 	testenv.RequireSelfProfiling(t)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	o := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_TASK_CLOCK,
+	o := SampleOptions{Event: unix.PerfEventAttr{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_TASK_CLOCK},
 		Frequency: 1000, ExcludeKernel: true, Task: true}
 	a := o.Attr()
 	ev, err := Open(&a, 0, -1)
@@ -51,7 +51,7 @@ func TestSampleOwnThread(t *testing.T) {
 	tid := uint32(unix.Gettid())
 	var samples, withUser int
 	err = ring.Read(func(rec []byte) {
-		r, err := ParseRecord(rec, a.Sample_type)
+		r, err := ParseRecord(rec, &a)
 		if err != nil {
 			t.Errorf("record: %v", err)
 			return
@@ -82,7 +82,7 @@ func TestSampleOwnThread(t *testing.T) {
 
 func TestOpenHardwareNotSupported(t *testing.T) {
 	testenv.RequireSelfProfiling(t)
-	a := SampleOptions{Type: unix.PERF_TYPE_HARDWARE, Config: unix.PERF_COUNT_HW_CPU_CYCLES, Frequency: 99, ExcludeKernel: true}.Attr()
+	a := SampleOptions{Event: unix.PerfEventAttr{Type: unix.PERF_TYPE_HARDWARE, Config: unix.PERF_COUNT_HW_CPU_CYCLES}, Frequency: 99, ExcludeKernel: true}.Attr()
 	ev, err := Open(&a, 0, -1)
 	if err == nil {
 		ev.Close()
@@ -97,7 +97,7 @@ func TestInheritPerTaskMmapRefused(t *testing.T) {
 	testenv.RequireSelfProfiling(t)
 	// Documents why the profiler opens per-CPU events per thread: the
 	// kernel refuses to mmap an inherited per-task (cpu -1) event.
-	a := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_TASK_CLOCK,
+	a := SampleOptions{Event: unix.PerfEventAttr{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_TASK_CLOCK},
 		Frequency: 99, ExcludeKernel: true, Inherit: true}.Attr()
 	ev, err := Open(&a, 0, -1)
 	if err != nil {
@@ -113,8 +113,8 @@ func TestInheritPerTaskMmapRefused(t *testing.T) {
 }
 
 func TestOpenErrorMapping(t *testing.T) {
-	sw := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE}.Attr()
-	hw := SampleOptions{Type: unix.PERF_TYPE_HARDWARE}.Attr()
+	sw := SampleOptions{Event: unix.PerfEventAttr{Type: unix.PERF_TYPE_SOFTWARE}}.Attr()
+	hw := SampleOptions{Event: unix.PerfEventAttr{Type: unix.PERF_TYPE_HARDWARE}}.Attr()
 	for _, c := range []struct {
 		errno      unix.Errno
 		a          *unix.PerfEventAttr

@@ -16,7 +16,7 @@ func Example() {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	a := perfevent.SampleOptions{
-		Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_CPU_CLOCK,
+		Event:     unix.PerfEventAttr{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_CPU_CLOCK},
 		Frequency: 99, ExcludeKernel: true,
 	}.Attr()
 	ev, err := perfevent.Open(&a, 0, -1)
@@ -33,7 +33,7 @@ func Example() {
 	// ... work ...
 	ev.Disable()
 	ring.Read(func(rec []byte) {
-		r, err := perfevent.ParseRecord(rec, a.Sample_type)
+		r, err := perfevent.ParseRecord(rec, &a)
 		if err != nil || r.Type != perfevent.RecordSample {
 			return
 		}

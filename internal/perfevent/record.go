@@ -63,11 +63,13 @@ type Record struct {
 	Exec bool
 }
 
-// ParseRecord decodes rec, a whole record with its header, from an event
-// whose attribute has the given sample type (SampleType, possibly with user
-// registers (of UserRegsMask), a user stack copy, cgroup ids). A short or
-// inconsistent record yields an error wrapping ErrMalformed.
-func ParseRecord(rec []byte, sampleType uint64) (Record, error) {
+// ParseRecord decodes rec, a whole record with its header, from the event
+// opened with attribute a: its sample type gives the layout of samples
+// (SampleType, possibly with periods, user registers (of UserRegsMask), a
+// user stack copy, cgroup ids), and a sample without a period field, of an
+// event sampled by period, has a's period. A short or inconsistent record
+// yields an error wrapping ErrMalformed.
+func ParseRecord(rec []byte, a *unix.PerfEventAttr) (Record, error) {
 	d := decoder{b: rec}
 	r := Record{Type: d.u32()}
 	r.Misc = d.u16()
@@ -76,7 +78,10 @@ func ParseRecord(rec []byte, sampleType uint64) (Record, error) {
 	}
 	switch r.Type {
 	case RecordSample:
-		d.sample(&r, sampleType)
+		d.sample(&r, a.Sample_type)
+		if a.Sample_type&unix.PERF_SAMPLE_PERIOD == 0 && a.Bits&unix.PerfBitFreq == 0 {
+			r.Period = a.Sample
+		}
 	case RecordLost:
 		d.u64() // id
 		r.Lost = d.u64()

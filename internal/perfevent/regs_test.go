@@ -13,7 +13,7 @@ import (
 	"github.com/flamekit/flamekit/internal/testenv"
 )
 
-// userSample is a sample record of SampleType with cgroup ids, user
+// userSample is a sample record of SampleType with periods, cgroup ids, user
 // registers (register i holds 0x100+i) and a user stack copy of size bytes
 // of which dyn were read (byte i is i).
 func userSample(size, dyn uint64) []byte {
@@ -44,7 +44,7 @@ func userSample(size, dyn uint64) []byte {
 const userSampleType = SampleType | sampleCgroup | unix.PERF_SAMPLE_REGS_USER | unix.PERF_SAMPLE_STACK_USER
 
 func TestParseUserRegsAndStack(t *testing.T) {
-	r, err := ParseRecord(userSample(64, 40), userSampleType)
+	r, err := ParseRecord(userSample(64, 40), freqAttr(userSampleType))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestParseUserRegsAndStack(t *testing.T) {
 		t.Errorf("abi %d, regs %x, stack %d bytes, cgroup %d: want ABI64, register i 0x100+i but flags, "+
 			"40 bytes of stack, cgroup 42", r.UserABI, r.UserRegs, len(r.UserStack), r.Cgroup)
 	}
-	if r, err := ParseRecord(userSample(0, 0), userSampleType); err != nil || r.UserStack != nil || r.Cgroup != 42 {
+	if r, err := ParseRecord(userSample(0, 0), freqAttr(userSampleType)); err != nil || r.UserStack != nil || r.Cgroup != 42 {
 		t.Errorf("no stack: %v, stack %x, cgroup %d", err, r.UserStack, r.Cgroup)
 	}
 	for name, rec := range map[string][]byte{
@@ -64,7 +64,7 @@ func TestParseUserRegsAndStack(t *testing.T) {
 		if len(rec) >= 8 {
 			binary.LittleEndian.PutUint16(rec[6:], uint16(len(rec)))
 		}
-		if _, err := ParseRecord(rec, userSampleType); err == nil {
+		if _, err := ParseRecord(rec, freqAttr(userSampleType)); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
@@ -78,7 +78,7 @@ func TestSampleUserRegsAndStack(t *testing.T) {
 	testenv.RequireSelfProfiling(t)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	o := SampleOptions{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_TASK_CLOCK,
+	o := SampleOptions{Event: unix.PerfEventAttr{Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_TASK_CLOCK},
 		Frequency: 1000, ExcludeKernel: true, UserRegs: true, UserStack: UserStackSize}
 	a := o.Attr()
 	if a.Sample_regs_user != UserRegsMask || bits.OnesCount64(UserRegsMask) != 17 || a.Sample_stack_user != UserStackSize {
@@ -103,7 +103,7 @@ func TestSampleUserRegsAndStack(t *testing.T) {
 	}
 	var samples, inSpin, callerFound int
 	err = ring.Read(func(rec []byte) {
-		r, err := ParseRecord(rec, a.Sample_type)
+		r, err := ParseRecord(rec, &a)
 		if err != nil {
 			t.Fatalf("record: %v", err)
 		}

@@ -30,6 +30,13 @@ func putRecords(size int, pos uint64, recs ...[]byte) (*Ring, uint64) {
 	return fakeRing(data, head, pos), head
 }
 
+// freqAttr is the attribute of an event sampled at a frequency, its
+// samples of type st with their periods: the layout of the sample records
+// these tests build and the seed corpus holds.
+func freqAttr(st uint64) *unix.PerfEventAttr {
+	return &unix.PerfEventAttr{Sample_type: st | unix.PERF_SAMPLE_PERIOD, Bits: unix.PerfBitFreq, Sample: 99}
+}
+
 func lostRecord(lost uint64) []byte {
 	b := binary.LittleEndian.AppendUint32(nil, RecordLost)
 	b = binary.LittleEndian.AppendUint16(b, 0)
@@ -44,7 +51,7 @@ func TestRingWrapAround(t *testing.T) {
 		r, head := putRecords(128, start, recs...)
 		var got []uint64
 		err := r.Read(func(rec []byte) {
-			pr, err := ParseRecord(rec, SampleType)
+			pr, err := ParseRecord(rec, freqAttr(SampleType))
 			if err != nil {
 				t.Fatalf("start %d: %v", start, err)
 			}
@@ -93,7 +100,7 @@ func TestParseRecordMalformed(t *testing.T) {
 		"chain":      sample,
 		"short lost": append(binary.LittleEndian.AppendUint64(nil, RecordLost|8<<48), 0),
 	} {
-		if _, err := ParseRecord(rec, SampleType); err == nil {
+		if _, err := ParseRecord(rec, freqAttr(SampleType)); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
@@ -113,7 +120,7 @@ func FuzzParseRecord(f *testing.F) {
 		if user {
 			st |= unix.PERF_SAMPLE_REGS_USER | unix.PERF_SAMPLE_STACK_USER
 		}
-		r, err := ParseRecord(rec, st)
+		r, err := ParseRecord(rec, freqAttr(st))
 		if err != nil {
 			return
 		}

@@ -99,10 +99,7 @@ func timedRingSize(freq uint64, ncpu int) uint32 {
 // when cfg gives neither frequency nor period). On error it returns the
 // events opened so far, for the caller to close.
 func openEvents(cfg sampler.Config, cpus []int) ([]*perfevent.Event, error) {
-	opts := perfevent.SampleOptions{
-		Type: cfg.EventType, Config: cfg.EventConfig, Config1: cfg.EventConfig1, Config2: cfg.EventConfig2, Precise: cfg.EventPrecise,
-		Frequency: cfg.Frequency, Period: cfg.Period,
-	}
+	opts := perfevent.SampleOptions{Event: cfg.Event.Attr(), Frequency: cfg.Frequency, Period: cfg.Period}
 	if opts.Frequency == 0 && opts.Period == 0 {
 		opts.Frequency = 99
 	}

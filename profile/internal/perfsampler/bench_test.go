@@ -15,7 +15,7 @@ import (
 )
 
 // sampleRecord builds a PERF_RECORD_SAMPLE with a user stack of depth
-// frames, in the layout of perfevent.SampleType.
+// frames, in the layout of an event sampled at a frequency.
 func sampleRecord(pid uint32, depth int) []byte {
 	size := 8 + 8 + 8 + 8 + 8 + 8 + 8 + 8*(depth+1)
 	b := binary.LittleEndian.AppendUint32(nil, perfevent.RecordSample)
@@ -40,7 +40,7 @@ func sampleRecord(pid uint32, depth int) []byte {
 func BenchmarkPerfRecord(b *testing.B) {
 	rec := sampleRecord(4242, 32)
 	s := &Sampler{agg: newAggregator(sampler.Config{}), forked: map[uint32]bool{}}
-	s.attr.Sample_type = perfevent.SampleType
+	s.attr = sampleOptions(sampler.Config{Frequency: 99}).Attr()
 	s.agg.comms[4242] = "bench"
 	for b.Loop() {
 		s.handle(rec)
@@ -97,7 +97,7 @@ func captureRecords(b *testing.B, cfg sampler.Config, pid uint32, n int) ([][]by
 	for deadline := time.Now().Add(10 * time.Second); len(recs) < n && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 		err := ring.Read(func(rec []byte) {
-			if r, err := perfevent.ParseRecord(rec, a.Sample_type); err == nil && r.Type == perfevent.RecordSample {
+			if r, err := perfevent.ParseRecord(rec, &a); err == nil && r.Type == perfevent.RecordSample {
 				recs = append(recs, bytes.Clone(rec))
 			}
 		})

@@ -5,10 +5,9 @@ import (
 	"os"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/flamekit/flamekit/internal/errs"
 	"github.com/flamekit/flamekit/internal/testenv"
+	"github.com/flamekit/flamekit/pmc"
 	"github.com/flamekit/flamekit/profile/internal/sampler"
 	"github.com/flamekit/flamekit/profile/internal/samplertest"
 )
@@ -17,8 +16,11 @@ import (
 // without a PMU fails with ErrNotSupported.
 func TestPerfRingHardwareNotSupported(t *testing.T) {
 	testenv.RequireSelfProfiling(t)
-	cfg := sampler.Config{EventType: unix.PERF_TYPE_HARDWARE, EventConfig: unix.PERF_COUNT_HW_CPU_CYCLES,
-		Frequency: 99, PIDs: []uint32{uint32(os.Getpid())}, UserOnly: true}
+	cycles, err := pmc.ParseEvent("cycles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := sampler.Config{Event: cycles, Frequency: 99, PIDs: []uint32{uint32(os.Getpid())}, UserOnly: true}
 	before := testenv.OpenFDs(t)
 	s, err := Start(cfg)
 	if err == nil {

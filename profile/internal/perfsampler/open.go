@@ -20,11 +20,7 @@ import (
 func sampleOptions(cfg sampler.Config) perfevent.SampleOptions {
 	unwinding := unwinds(cfg)
 	o := perfevent.SampleOptions{
-		Type:          cfg.EventType,
-		Config:        cfg.EventConfig,
-		Config1:       cfg.EventConfig1,
-		Config2:       cfg.EventConfig2,
-		Precise:       cfg.EventPrecise,
+		Event:         cfg.Event.Attr(),
 		Frequency:     cfg.Frequency,
 		Period:        cfg.Period,
 		Inherit:       len(cfg.PIDs) > 0,

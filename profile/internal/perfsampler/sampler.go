@@ -180,7 +180,7 @@ func (s *Sampler) readRings() {
 
 // handle decodes one record. s.mu is held.
 func (s *Sampler) handle(rec []byte) {
-	r, err := perfevent.ParseRecord(rec, s.attr.Sample_type)
+	r, err := perfevent.ParseRecord(rec, &s.attr)
 	if err != nil {
 		s.agg.fail(sampler.FailureBadRecord, 1)
 		return

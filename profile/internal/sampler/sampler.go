@@ -1,18 +1,18 @@
 package sampler
 
-import "github.com/flamekit/flamekit/internal/unwind"
+import (
+	"github.com/flamekit/flamekit/internal/unwind"
+	"github.com/flamekit/flamekit/pmc"
+)
 
 // Config is what a backend is asked to sample, resolved from the session's
 // options.
 type Config struct {
-	// Event to sample on, as perf_event_attr type and config (cpu-clock:
-	// PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK).
-	EventType   uint32
-	EventConfig uint64
-	// EventConfig1, EventConfig2 and EventPrecise are the event's other
-	// config words and its precise_ip (perf's :p modifiers).
-	EventConfig1, EventConfig2 uint64
-	EventPrecise               uint8
+	// Event to sample on, as package pmc parsed it: its Attr is the
+	// event's part of each perf_event_attr the backend opens (type,
+	// config words, exclusions, precise_ip), to which the backend adds the
+	// sampling fields (perfevent.SampleOptions).
+	Event pmc.Event
 	// Frequency in Hz, or, when zero, Period events per sample.
 	Frequency uint64
 	Period    uint64

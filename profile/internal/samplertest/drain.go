@@ -6,12 +6,14 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/flamekit/flamekit/pmc"
 	"github.com/flamekit/flamekit/profile/internal/sampler"
 )
 
 // CPUClock returns a config sampling cpu-clock at hz.
 func CPUClock(hz uint64) sampler.Config {
-	return sampler.Config{EventType: unix.PERF_TYPE_SOFTWARE, EventConfig: unix.PERF_COUNT_SW_CPU_CLOCK, Frequency: hz}
+	cpuClock := pmc.Event{Name: "cpu-clock", Type: unix.PERF_TYPE_SOFTWARE, Config: unix.PERF_COUNT_SW_CPU_CLOCK, Sampleable: true}
+	return sampler.Config{Event: cpuClock, Frequency: hz}
 }
 
 // DrainAll drains s into a slice.

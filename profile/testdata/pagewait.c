@@ -1,0 +1,25 @@
+/* pagewait: prints "ready", waits for a line (or the end) of stdin, then
+   touch_fresh_pages writes one byte in each of PAGES (argv[1]) fresh 4 KiB
+   pages of anonymous memory, every write a page fault; the period tests
+   sample it on page-faults. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+__attribute__((noinline)) void touch_fresh_pages(char *p, long pages) {
+	for (long i = 0; i < pages; i++)
+		p[i * 4096] = 1;
+}
+
+int main(int argc, char **argv) {
+	long pages = argc > 1 ? atol(argv[1]) : 32768;
+	char *p = mmap(0, pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	madvise(p, pages * 4096, MADV_NOHUGEPAGE); /* a fault per 4 KiB page, THP or not */
+	printf("ready\n");
+	fflush(stdout);
+	getchar();
+	touch_fresh_pages(p, pages);
+	return 0;
+}
