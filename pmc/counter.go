@@ -48,6 +48,7 @@ type instance struct {
 // process): then its error wraps perfevent's ErrPermission or the errno.
 func NewCounter(t Target, groups ...Group) (*Counter, error) {
 	c := &Counter{target: t}
+	groups = mostPrecise(groups)
 	for _, g := range groups {
 		c.events = append(c.events, g...)
 	}
@@ -137,29 +138,17 @@ func (c *Counter) openGroup(g Group, first, pid, cpu, flags int, inherit bool) e
 }
 
 // openEvent opens one event for counting, in leader's group (or leading
-// its own when leader is nil), disabled when it leads. With :P it tries
-// each level of precision from the highest until the PMU takes one.
+// its own when leader is nil), disabled when it leads.
 func (c *Counter) openEvent(e Event, pid, cpu int, leader *perfevent.Event, flags int, inherit bool) (*perfevent.Event, error) {
-	lowerOnFailure := e.MaxPrecise
-	for {
-		a := e.Attr()
-		a.Read_format = readFormat
-		if leader == nil {
-			a.Bits |= unix.PerfBitDisabled
-		}
-		if inherit {
-			a.Bits |= unix.PerfBitInherit
-		}
-		fd, err := perfevent.OpenGroup(&a, pid, cpu, leader, flags)
-		if err == nil || !lowerOnFailure {
-			return fd, err
-		}
-		less, ok := e.lessPrecise()
-		if !ok {
-			return fd, err
-		}
-		e = less
+	a := e.Attr()
+	a.Read_format = readFormat
+	if leader == nil {
+		a.Bits |= unix.PerfBitDisabled
 	}
+	if inherit {
+		a.Bits |= unix.PerfBitInherit
+	}
+	return perfevent.OpenGroup(&a, pid, cpu, leader, flags)
 }
 
 // openProcess opens the groups on every thread of pid with inherit; see
@@ -346,4 +335,17 @@ func (in *instance) close() error {
 	}
 	in.fds = nil
 	return errors.Join(errs...)
+}
+
+// mostPrecise returns groups with each :P event at the most precise level
+// the PMU takes (Event.MostPrecise), copied, the caller's left as they are.
+func mostPrecise(groups []Group) []Group {
+	out := make([]Group, len(groups))
+	for i, g := range groups {
+		out[i] = make(Group, len(g))
+		for j, e := range g {
+			out[i][j] = e.MostPrecise()
+		}
+	}
+	return out
 }

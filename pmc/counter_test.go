@@ -170,6 +170,16 @@ func TestMaxPrecise(t *testing.T) {
 	testenv.RequireSelfProfiling(t)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	pf, err := ParseEvent("page-faults:P")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := pf.MostPrecise(); e.MaxPrecise || e.Precise > 3 || e.Name != "page-faults:P" {
+		t.Errorf("page-faults:P at its most precise: %+v", e)
+	}
+	if e, _ := ParseEvent("page-faults:pp"); e.MostPrecise() != e {
+		t.Errorf("MostPrecise changed an event without :P: %+v", e.MostPrecise())
+	}
 	c, err := NewCounter(ThisThread(), events(t, "page-faults:P")...)
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,9 @@ type Options struct {
 	// see ParseEvent). "" means cpu-clock. Its :u and :k modifiers act as
 	// UserOnly and KernelOnly, :p as precise_ip.
 	Event string
-	// Frequency is the sampling rate in Hz. 0 means 99, unless Period is set.
+	// Frequency is the sampling rate in Hz. 0 means 99, unless Period is
+	// set. An event's own freq= or period= term ("page-faults/period=64/")
+	// takes precedence over Frequency and Period.
 	Frequency uint64
 	// Period samples once every Period events instead of at a frequency.
 	Period uint64

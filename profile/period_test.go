@@ -35,28 +35,56 @@ func TestPeriodCountsPageFaults(t *testing.T) {
 				} else {
 					p = faultsOfPID(t, bin, opts)
 				}
-				var buf bytes.Buffer
-				p.Folded(profile.FoldOptions{}).WriteTo(&buf)
-				fp, err := flamegraph.Parse(&buf)
-				if err != nil {
-					t.Fatal(err)
-				}
-				_, touching := share(fp, "pagewait", contains(";touch_fresh_pages"))
-				var value uint64
-				for _, s := range p.Samples {
-					value += s.Value
-				}
-				want := float64(faultPages / period)
-				t.Logf("%v samples in touch_fresh_pages, want %v; %d in all worth %d faults, %d lost", touching, want, p.Total(), value, p.Lost)
-				if touching < want*0.97 || touching > want*1.03 || p.Lost > 0 {
-					t.Errorf("%v samples in touch_fresh_pages, %d lost: want %v (%d faults / %d), none lost\n%s",
-						touching, p.Lost, want, faultPages, period, dump(fp))
-				}
-				if value != p.Total()*period {
-					t.Errorf("%d samples worth %d faults: want %d each", p.Total(), value, period)
-				}
+				checkFaultSamples(t, p, period)
 			})
 		}
+	}
+}
+
+// TestEventPeriodTerm samples on "page-faults/period=64/": the event's own
+// period term wins over the options' frequency, as perf's does over -F.
+func TestEventPeriodTerm(t *testing.T) {
+	testenv.RequireRoot(t)
+	bin := buildWorkload(t, "pagewait")
+	for _, b := range []profile.Backend{profile.BackendBPF, profile.BackendPerf} {
+		t.Run(b.String(), func(t *testing.T) {
+			_, p := runOptions(t, profile.Options{
+				Event: "page-faults/period=64/", Frequency: 999, Backend: b, Unwind: profile.UnwindFramePointers,
+				Command: exec.Command(bin, strconv.Itoa(faultPages)),
+			})
+			if p.Period != 64 || p.Frequency != 0 {
+				t.Errorf("profile says period %d, frequency %d: want the term's period 64", p.Period, p.Frequency)
+			}
+			checkFaultSamples(t, p, 64)
+		})
+	}
+}
+
+// checkFaultSamples checks that p, of testdata/pagewait.c sampled every
+// period page faults, has one sample a period in touch_fresh_pages
+// (within 3%: a BPF program misses one now and then), each worth period
+// faults, and lost none.
+func checkFaultSamples(t *testing.T, p *profile.Profile, period uint64) {
+	t.Helper()
+	var buf bytes.Buffer
+	p.Folded(profile.FoldOptions{}).WriteTo(&buf)
+	fp, err := flamegraph.Parse(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, touching := share(fp, "pagewait", contains(";touch_fresh_pages"))
+	var value uint64
+	for _, s := range p.Samples {
+		value += s.Value
+	}
+	want := float64(faultPages / period)
+	t.Logf("%v samples in touch_fresh_pages, want %v; %d in all worth %d faults, %d lost", touching, want, p.Total(), value, p.Lost)
+	if touching < want*0.97 || touching > want*1.03 || p.Lost > 0 {
+		t.Errorf("%v samples in touch_fresh_pages, %d lost: want %v (%d faults / %d), none lost\n%s",
+			touching, p.Lost, want, faultPages, period, dump(fp))
+	}
+	if value != p.Total()*period {
+		t.Errorf("%d samples worth %d faults: want %d each", p.Total(), value, period)
 	}
 }
 

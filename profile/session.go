@@ -127,15 +127,13 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	if s.sym == nil {
 		s.sym, s.ownSym = symbolize.New(symbolize.Options{Logger: opts.Logger, CacheBytes: sessionCacheBytes}), true
 	}
+	freq, period := samplingRate(ev.PMC, opts.Frequency, opts.Period)
 	s.cfg = sampler.Config{
-		Event:     ev.PMC,
-		Frequency: opts.Frequency, Period: opts.Period,
+		Event:     ev.PMC.MostPrecise(),
+		Frequency: freq, Period: period,
 		UserOnly: userOnly, KernelOnly: kernelOnly, IncludeIdle: opts.IncludeIdle,
 		PerThread: opts.PerThread, Timed: opts.Timed, CgroupID: cgroup,
 		OnNewProcess: s.snapshot, OnProcessExit: s.exited,
-	}
-	if s.cfg.Frequency == 0 && s.cfg.Period == 0 {
-		s.cfg.Frequency = 99
 	}
 	for _, pid := range opts.PIDs {
 		s.cfg.PIDs = append(s.cfg.PIDs, uint32(pid))
@@ -264,4 +262,19 @@ func (s *Session) releaseNames() error {
 		errs = append(errs, s.sym.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// samplingRate returns the frequency or period to sample e at: the
+// event's own freq= or period= term when it has one, else the options'
+// (99 Hz when they give neither).
+func samplingRate(e pmc.Event, freq, period uint64) (uint64, uint64) {
+	switch {
+	case e.Period > 0:
+		return 0, e.Period
+	case e.Freq > 0:
+		return e.Freq, 0
+	case freq == 0 && period == 0:
+		return 99, 0
+	}
+	return freq, period
 }
