@@ -60,7 +60,7 @@ func NewCounter(t Target, groups ...Group) (*Counter, error) {
 	case targetThread:
 		err = c.openOn(groups, 0, -1, 0, false)
 	case targetProcess:
-		err = c.openProcess(groups, t.pid)
+		err = c.openProcesses(groups, t.pids)
 	case targetCommand:
 		err = c.startCommand(groups, t)
 	case targetCPUs:
@@ -69,7 +69,10 @@ func NewCounter(t Target, groups ...Group) (*Counter, error) {
 		err = c.openCgroup(groups, t.cgroup)
 	}
 	if err == nil && len(c.instances) == 0 {
-		err = fmt.Errorf("pmc: no event could be opened on %s: %w", t, errors.Join(c.unsupport...))
+		err = fmt.Errorf("pmc: no event could be opened on %s", t)
+		if why := joinLine(c.unsupport); why != nil {
+			err = fmt.Errorf("%w: %w", err, why)
+		}
 	}
 	if err != nil {
 		c.Close()
@@ -125,8 +128,21 @@ func (c *Counter) openOn(groups []Group, pid, cpu, flags int, inherit bool) erro
 	return nil
 }
 
-// openProcess opens the groups on every thread of pid with inherit; see
+// openProcesses opens the groups on every thread of each process; see
 // Process.
+func (c *Counter) openProcesses(groups []Group, pids []int) error {
+	if len(pids) == 0 {
+		return errors.New("pmc: no process to count")
+	}
+	for _, pid := range pids {
+		if err := c.openProcess(groups, pid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openProcess opens the groups on every thread of pid with inherit.
 func (c *Counter) openProcess(groups []Group, pid int) error {
 	seen := map[int]bool{}
 	for round := 0; ; round++ {
