@@ -45,7 +45,9 @@ type instance struct {
 // which runs as soon as its counters are open, with them enabled). It
 // fails when no event at all can be opened, or when opening fails for a
 // reason other than an unsupported event (a permission, a missing
-// process): then its error wraps perfevent's ErrPermission or the errno.
+// process): then its error wraps perfevent's ErrPermission or the errno,
+// and a Command target's command, killed before its first instruction,
+// has been waited for.
 func NewCounter(t Target, groups ...Group) (*Counter, error) {
 	c := &Counter{target: t}
 	for _, g := range groups {
@@ -224,6 +226,9 @@ func (c *Counter) startCommand(groups []Group, t Target) error {
 		return fmt.Errorf("pmc: %s did not stop at its exec (status %#x): %v", cmd.Path, uint32(ws), err)
 	}
 	err := c.openOn(groups, pid, -1, 0, true)
+	if err == nil && len(c.instances) == 0 {
+		err = errNothingOpened
+	}
 	if err == nil {
 		err = c.Enable()
 	}
@@ -234,8 +239,17 @@ func (c *Counter) startCommand(groups []Group, t Target) error {
 		cmd.Process.Kill()
 		err = fmt.Errorf("pmc: let %s run: %w", cmd.Path, derr)
 	}
+	if err != nil {
+		cmd.Wait() // killed before it ran: reaped, not left behind
+	}
+	if err == errNothingOpened {
+		return nil // NewCounter says why
+	}
 	return err
 }
+
+// errNothingOpened stops a command none of whose events could be opened.
+var errNothingOpened = errors.New("pmc: no event could be opened")
 
 // Events returns the events counted, every group's, in order: the order
 // of Reading.Counts.

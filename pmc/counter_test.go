@@ -221,6 +221,32 @@ func TestProcessThreads(t *testing.T) {
 	}
 }
 
+// TestCommandNothingCounted: a command none of whose events can be
+// opened does not run on uncounted: NewCounter fails, and the command
+// has been killed and waited for.
+func TestCommandNothingCounted(t *testing.T) {
+	testenv.RequireSelfProfiling(t)
+	cmd := exec.Command("sleep", "30")
+	c, err := NewCounter(Command(cmd), events(t, "cycles")...)
+	if err == nil {
+		c.Close()
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Skip("this machine has a PMU that counts cycles")
+	}
+	if !errors.Is(err, ErrNotSupported) {
+		t.Errorf("err %v does not wrap ErrNotSupported", err)
+	}
+	if cmd.Process == nil {
+		t.Fatal("the command was not started")
+	}
+	if cmd.ProcessState == nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("NewCounter failed (%v) and left its command running", err)
+	}
+}
+
 // TestProcesses: a counter on two processes counts every thread of both:
 // task-clock of two programs spinning 150 ms each is their CPU time.
 func TestProcesses(t *testing.T) {
