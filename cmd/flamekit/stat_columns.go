@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -35,7 +34,8 @@ func (sc *statColumns) row(r pmc.Reading, interval bool, at time.Duration) strin
 		fmt.Fprintf(&b, "%16.9f", at.Seconds())
 	}
 	for i, v := range sc.set.Compute(r) {
-		fmt.Fprintf(&b, " %*s", columnWidth(sc.set.Columns[i]), columnValue(v))
+		m := sc.set.Columns[i]
+		fmt.Fprintf(&b, " %*s", columnWidth(m), columnValue(m, v))
 	}
 	b.WriteByte('\n')
 	return b.String()
@@ -44,13 +44,13 @@ func (sc *statColumns) row(r pmc.Reading, interval bool, at time.Duration) strin
 // columnWidth is how wide a column is: its name's width, at least 10.
 func columnWidth(m pmc.Metric) int { return max(10, len(m.Name)) }
 
-// columnValue formats a column's value: whole counts without decimals,
-// ratios and percentages with 2, "-" when not available.
-func columnValue(v pmc.MetricValue) string {
+// columnValue formats the value v of column m: a count (of one event)
+// without decimals, ratios and percentages with 2, "-" when not available.
+func columnValue(m pmc.Metric, v pmc.MetricValue) string {
 	switch {
 	case !v.Available:
 		return "-"
-	case v.Value == math.Trunc(v.Value) && math.Abs(v.Value) >= 100:
+	case len(m.Inputs) == 1:
 		return fmt.Sprintf("%.0f", v.Value)
 	}
 	return fmt.Sprintf("%.2f", v.Value)
