@@ -72,7 +72,9 @@ func NewCounter(t Target, groups ...Group) (*Counter, error) {
 	}
 	if err == nil && len(c.instances) == 0 {
 		err = fmt.Errorf("pmc: no event could be opened on %s", t)
-		if why := joinLine(c.unsupport); why != nil {
+		if why := DefaultSysfs.noPMU(c.events); why != nil {
+			err = fmt.Errorf("%w: %w", err, why)
+		} else if why := joinLine(c.unsupport); why != nil {
 			err = fmt.Errorf("%w: %w", err, why)
 		}
 	}

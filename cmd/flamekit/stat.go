@@ -19,10 +19,8 @@ func runStat(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if f.systemTarget() {
-		if _, err := f.target(); err != nil { // a bad -C or -p fails now
-			return err
-		}
+	if err := f.resolveTarget(); err != nil { // a bad -C or -p fails now
+		return err
 	}
 	w := stderr
 	var o *output

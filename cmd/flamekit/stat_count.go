@@ -48,11 +48,9 @@ func (f *statFlags) countOnce(std statIO, sigs <-chan os.Signal, interval func(d
 	if err != nil {
 		return nil, err
 	}
-	target := pmc.Command(cmd)
-	if f.systemTarget() {
-		if target, err = f.target(); err != nil {
-			return nil, err
-		}
+	target := f.target
+	if !f.systemTarget() {
+		target = pmc.Command(cmd)
 	}
 	start := time.Now()
 	c, err := pmc.NewCounter(target, f.groups...)
@@ -80,8 +78,15 @@ func (f *statFlags) countOnce(std statIO, sigs <-chan os.Signal, interval func(d
 			close(ended)
 		}()
 	case f.pids != "":
-		pids, _ := parsePIDs(f.pids)
-		go waitProcesses(pids, ended, stop)
+		go waitProcesses(f.pidList, ended, stop)
+	}
+	// A failure to read ends a command, which would run on uncounted.
+	fail := func(err error) (*statRun, error) {
+		if cmd != nil {
+			cmd.Process.Kill()
+			<-ended
+		}
+		return nil, err
 	}
 	run := &statRun{}
 	var tick <-chan time.Time
@@ -105,7 +110,7 @@ wait:
 		select {
 		case <-tick:
 			if err := emit(); err != nil {
-				return nil, err
+				return fail(err)
 			}
 		case <-ended:
 			break wait
@@ -124,11 +129,11 @@ wait:
 	}
 	if f.interval > 0 {
 		if err := emit(); err != nil {
-			return nil, err
+			return fail(err)
 		}
 	}
 	if run.total, err = c.Read(); err != nil {
-		return nil, err
+		return fail(err)
 	}
 	run.elapsed = time.Since(start)
 	if cmd != nil {

@@ -28,6 +28,8 @@ type statFlags struct {
 	command    []string
 	groups     []pmc.Group    // the events parsed
 	set        *pmc.MetricSet // --metrics's
+	target     pmc.Target     // with systemTarget, from resolveTarget
+	pidList    []int          // -p's
 }
 
 // statDefaultEvents is perf stat's default event list; counting CPUs
@@ -157,25 +159,28 @@ func statMetricSet(name string) (*pmc.MetricSet, error) {
 	return nil, fmt.Errorf("%w: --metrics %q: want pmcarch, cpucache or tlbstat", errUsage, name)
 }
 
-// target returns what the flags count, other than the command.
-func (f *statFlags) target() (pmc.Target, error) {
+// resolveTarget sets what the flags count other than the command (all
+// CPUs, some, processes that exist or a cgroup), if they name one.
+func (f *statFlags) resolveTarget() error {
 	switch {
 	case f.all:
-		return pmc.AllCPUs(), nil
+		f.target = pmc.AllCPUs()
 	case f.cpus != "":
 		cpus, err := pmc.ParseCPUList(f.cpus)
 		if err != nil {
-			return pmc.Target{}, fmt.Errorf("%w: -C: %w", errUsage, err)
+			return fmt.Errorf("%w: -C: %w", errUsage, err)
 		}
-		return pmc.CPUs(cpus...), nil
+		f.target = pmc.CPUs(cpus...)
 	case f.cgroup != "":
-		return pmc.Cgroup(f.cgroup), nil
+		f.target = pmc.Cgroup(f.cgroup)
+	case f.pids != "":
+		var err error
+		if f.pidList, err = parsePIDs(f.pids); err != nil {
+			return err
+		}
+		f.target = pmc.Processes(f.pidList...)
 	}
-	pids, err := parsePIDs(f.pids)
-	if err != nil {
-		return pmc.Target{}, err
-	}
-	return pmc.Processes(pids...), nil
+	return nil
 }
 
 // systemTarget reports whether the flags name a target other than the

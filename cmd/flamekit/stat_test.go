@@ -303,6 +303,44 @@ func TestStatSignals(t *testing.T) {
 	child.WaitLine(t, "done")
 }
 
+// TestStatProcesses: -p counts every thread of each process given until
+// they have all exited: two programs whose two threads spin 100 ms each
+// have 400 ms of task-clock counted, and stat ends with them.
+func TestStatProcesses(t *testing.T) {
+	testenv.RequireSelfProfiling(t)
+	bin := statWorkload(t)
+	var children []*testenv.Child
+	var pids []string
+	for range 2 {
+		child := testenv.StartChild(t, exec.Command(bin, "threads", "2", "100"))
+		child.WaitLine(t, "ready")
+		children = append(children, child)
+		pids = append(pids, strconv.Itoa(child.Process.Pid))
+	}
+	var errb bytes.Buffer
+	cmd := startStat(t, &errb, "-x,", "-e", "task-clock", "-p", strings.Join(pids, ","))
+	for _, child := range children {
+		fmt.Fprintln(child.In, "go")
+		child.WaitLine(t, "done")
+		child.In.Close()
+		child.Wait()
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("stat -p: %v (%q)", err, errb.String())
+		}
+	case <-time.After(cliTimeout):
+		t.Fatalf("stat -p still counts %v %v after they exited", cliTimeout, pids)
+	}
+	ms, n := csvValue(t, csvRows(t, strings.Split(strings.TrimSpace(errb.String()), "\n")), "task-clock")
+	if n != 1 || ms < 380 || ms > 600 {
+		t.Errorf("task-clock of two processes whose two threads spun 100 ms: %v ms (%q)", ms, errb.String())
+	}
+}
+
 // TestStatNotSupported: an event the machine cannot count is listed as
 // <not supported> where perf lists it, and the others counted (exit 0);
 // when nothing can be counted, stat says why in one line naming the event
