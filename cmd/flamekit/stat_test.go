@@ -273,31 +273,33 @@ func TestStatSignals(t *testing.T) {
 	child.WaitLine(t, "ready")
 	pid := strconv.Itoa(child.Process.Pid)
 	for _, c := range []struct {
+		name string
 		sig  syscall.Signal
 		args []string
 		root bool
 	}{
-		{syscall.SIGTERM, []string{"-x,", "-e", "task-clock,page-faults", "-p", pid}, false},
-		{syscall.SIGINT, []string{"-x,", "-e", "task-clock,page-faults", "-p", pid}, false},
-		{syscall.SIGTERM, []string{"-x,", "-e", "cpu-clock,page-faults", "-a"}, true},
-		{syscall.SIGTERM, []string{"-x,", "-e", "task-clock,page-faults", "--", bin, "sleep", "100000"}, false},
+		{"TERM_process", syscall.SIGTERM, []string{"-x,", "-e", "task-clock,page-faults", "-p", pid}, false},
+		{"INT_process", syscall.SIGINT, []string{"-x,", "-e", "task-clock,page-faults", "-p", pid}, false},
+		{"TERM_system", syscall.SIGTERM, []string{"-x,", "-e", "cpu-clock,page-faults", "-a"}, true},
+		{"TERM_command", syscall.SIGTERM, []string{"-x,", "-e", "task-clock,page-faults", "--", bin, "sleep", "100000"}, false},
 	} {
-		what := fmt.Sprintf("%v on stat %s", c.sig, strings.Join(c.args, " "))
-		if c.root && os.Geteuid() != 0 {
-			continue
-		}
-		var errb bytes.Buffer
-		cmd := startStat(t, &errb, c.args...)
-		cmd.Process.Signal(c.sig)
-		cmd.Wait()
-		if got, want := commandStatus(cmd.ProcessState), 128+int(c.sig); got != want {
-			t.Errorf("%s: exit status %d, want %d (stderr %q)", what, got, want, errb.String())
-		}
-		// (A process that sleeps all along has its events <not counted>.)
-		rows := csvRows(t, strings.Split(strings.TrimSpace(errb.String()), "\n"))
-		if len(rows) != 2 || len(rows[1]) != 7 || rows[1][2] != "page-faults" {
-			t.Errorf("%s: want the counts of both events, got %q", what, errb.String())
-		}
+		t.Run(c.name, func(t *testing.T) {
+			if c.root {
+				testenv.RequireRoot(t)
+			}
+			var errb bytes.Buffer
+			cmd := startStat(t, &errb, c.args...)
+			cmd.Process.Signal(c.sig)
+			cmd.Wait()
+			if got, want := commandStatus(cmd.ProcessState), 128+int(c.sig); got != want {
+				t.Errorf("exit status %d, want %d (stderr %q)", got, want, errb.String())
+			}
+			// (A process that sleeps all along has its events <not counted>.)
+			rows := csvRows(t, strings.Split(strings.TrimSpace(errb.String()), "\n"))
+			if len(rows) != 2 || len(rows[1]) != 7 || rows[1][2] != "page-faults" {
+				t.Errorf("want the counts of both events, got %q", errb.String())
+			}
+		})
 	}
 	fmt.Fprintln(child.In, "go")
 	child.WaitLine(t, "done")
