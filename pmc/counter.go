@@ -45,7 +45,9 @@ type instance struct {
 // which runs as soon as its counters are open, with them enabled). It
 // fails when no event at all can be opened, or when opening fails for a
 // reason other than an unsupported event (a permission, a missing
-// process): then its error wraps perfevent's ErrPermission or the errno.
+// process): then its error wraps perfevent's ErrPermission or the errno,
+// and a Command target's command, killed before its first instruction,
+// has been waited for.
 func NewCounter(t Target, groups ...Group) (*Counter, error) {
 	c := &Counter{target: t}
 	groups = mostPrecise(groups)
@@ -61,7 +63,7 @@ func NewCounter(t Target, groups ...Group) (*Counter, error) {
 	case targetThread:
 		err = c.openOn(groups, 0, -1, 0, false)
 	case targetProcess:
-		err = c.openProcess(groups, t.pid)
+		err = c.openProcesses(groups, t.pids)
 	case targetCommand:
 		err = c.startCommand(groups, t)
 	case targetCPUs:
@@ -70,7 +72,12 @@ func NewCounter(t Target, groups ...Group) (*Counter, error) {
 		err = c.openCgroup(groups, t.cgroup)
 	}
 	if err == nil && len(c.instances) == 0 {
-		err = fmt.Errorf("pmc: no event could be opened on %s: %w", t, errors.Join(c.unsupport...))
+		err = fmt.Errorf("pmc: no event could be opened on %s", t)
+		if why := DefaultSysfs.noPMU(c.events); why != nil {
+			err = fmt.Errorf("%w: %w", err, why)
+		} else if why := joinLine(c.unsupport); why != nil {
+			err = fmt.Errorf("%w: %w", err, why)
+		}
 	}
 	if err != nil {
 		c.Close()
@@ -151,8 +158,21 @@ func (c *Counter) openEvent(e Event, pid, cpu int, leader *perfevent.Event, flag
 	return perfevent.OpenGroup(&a, pid, cpu, leader, flags)
 }
 
-// openProcess opens the groups on every thread of pid with inherit; see
+// openProcesses opens the groups on every thread of each process; see
 // Process.
+func (c *Counter) openProcesses(groups []Group, pids []int) error {
+	if len(pids) == 0 {
+		return errors.New("pmc: no process to count")
+	}
+	for _, pid := range pids {
+		if err := c.openProcess(groups, pid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openProcess opens the groups on every thread of pid with inherit.
 func (c *Counter) openProcess(groups []Group, pid int) error {
 	seen := map[int]bool{}
 	for round := 0; ; round++ {
@@ -234,6 +254,9 @@ func (c *Counter) startCommand(groups []Group, t Target) error {
 		return fmt.Errorf("pmc: %s did not stop at its exec (status %#x): %v", cmd.Path, uint32(ws), err)
 	}
 	err := c.openOn(groups, pid, -1, 0, true)
+	if err == nil && len(c.instances) == 0 {
+		err = errNothingOpened
+	}
 	if err == nil {
 		err = c.Enable()
 	}
@@ -244,8 +267,17 @@ func (c *Counter) startCommand(groups []Group, t Target) error {
 		cmd.Process.Kill()
 		err = fmt.Errorf("pmc: let %s run: %w", cmd.Path, derr)
 	}
+	if err != nil {
+		cmd.Wait() // killed before it ran: reaped, not left behind
+	}
+	if err == errNothingOpened {
+		return nil // NewCounter says why
+	}
 	return err
 }
+
+// errNothingOpened stops a command none of whose events could be opened.
+var errNothingOpened = errors.New("pmc: no event could be opened")
 
 // Events returns the events counted, every group's, in order: the order
 // of Reading.Counts.

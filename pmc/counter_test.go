@@ -230,16 +230,21 @@ func TestHardwareCounts(t *testing.T) {
 }
 
 // TestOnlyUnsupportedEvents: a counter none of whose events can be opened
-// is an error wrapping ErrNotSupported.
+// is an error wrapping ErrNotSupported, said on one line that names each
+// event.
 func TestOnlyUnsupportedEvents(t *testing.T) {
 	testenv.RequireSelfProfiling(t)
-	c, err := NewCounter(ThisThread(), events(t, "cycles")...)
+	c, err := NewCounter(ThisThread(), events(t, "cycles,instructions")...)
 	if err == nil {
 		c.Close()
 		t.Skip("this machine has a PMU that counts cycles")
 	}
 	if !errors.Is(err, ErrNotSupported) {
 		t.Fatalf("err %v does not wrap ErrNotSupported", err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "\n") || !strings.Contains(msg, `"cycles", "instructions"`) {
+		t.Errorf("want one line naming cycles and instructions, got %q", msg)
 	}
 }
 
@@ -279,6 +284,78 @@ func TestProcessThreads(t *testing.T) {
 		if tc < 290*time.Millisecond || tc > rus+rus/10+10*time.Millisecond {
 			t.Errorf("%s: two threads spinning 150 ms: task-clock %v, rusage %v", mode, tc, rus)
 		}
+	}
+}
+
+// TestCommandNothingCounted: a command none of whose events can be
+// opened does not run on uncounted: NewCounter fails, and the command
+// has been killed and waited for.
+func TestCommandNothingCounted(t *testing.T) {
+	testenv.RequireSelfProfiling(t)
+	cmd := exec.Command("sleep", "30")
+	c, err := NewCounter(Command(cmd), events(t, "cycles")...)
+	if err == nil {
+		c.Close()
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Skip("this machine has a PMU that counts cycles")
+	}
+	if !errors.Is(err, ErrNotSupported) {
+		t.Errorf("err %v does not wrap ErrNotSupported", err)
+	}
+	if cmd.Process == nil {
+		t.Fatal("the command was not started")
+	}
+	if cmd.ProcessState == nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("NewCounter failed (%v) and left its command running", err)
+	}
+}
+
+// TestProcesses: a counter on two processes counts every thread of both:
+// task-clock of two programs spinning 150 ms each is their CPU time.
+func TestProcesses(t *testing.T) {
+	testenv.RequireSelfProfiling(t)
+	bin := workload(t)
+	var children []*testenv.Child
+	var pids []int
+	for range 2 {
+		child := testenv.StartChild(t, exec.Command(bin, "threads", "1", "150"))
+		child.WaitLine(t, "ready")
+		children = append(children, child)
+		pids = append(pids, child.Process.Pid)
+	}
+	target := Processes(pids...)
+	if want := fmt.Sprintf("processes %d %d", pids[0], pids[1]); target.String() != want {
+		t.Errorf("target %q, want %q", target, want)
+	}
+	c, err := NewCounter(target, events(t, "task-clock")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Enable(); err != nil {
+		t.Fatal(err)
+	}
+	var rus time.Duration
+	for _, child := range children {
+		fmt.Fprintln(child.In, "go")
+		child.WaitLine(t, "done")
+		child.In.Close()
+		if err := child.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		ru := child.ProcessState.SysUsage().(*syscall.Rusage)
+		rus += time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime))
+	}
+	r, err := c.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := time.Duration(scaled(t, r, "task-clock"))
+	if tc < 290*time.Millisecond || tc > rus+rus/10+10*time.Millisecond {
+		t.Errorf("two processes spinning 150 ms: task-clock %v, rusage %v", tc, rus)
 	}
 }
 

@@ -2,6 +2,7 @@ package pmc
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/flamekit/flamekit/internal/errs"
 )
@@ -24,3 +25,32 @@ var ErrBadTerm = errors.New("bad event term")
 
 // ErrSyntax reports an event or event list that is not well formed.
 var ErrSyntax = errors.New("malformed event")
+
+// lineErrors is errors said on one line, separated by "; ", each still
+// found by errors.Is and errors.As.
+type lineErrors []error
+
+func (e lineErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e lineErrors) Unwrap() []error { return e }
+
+// joinLine joins the errors of errs that are not nil into one error said
+// on one line, or returns nil when there are none.
+func joinLine(errs []error) error {
+	var e lineErrors
+	for _, err := range errs {
+		if err != nil {
+			e = append(e, err)
+		}
+	}
+	if len(e) == 0 {
+		return nil
+	}
+	return e
+}

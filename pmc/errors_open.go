@@ -3,6 +3,7 @@ package pmc
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -52,4 +53,21 @@ func (s Sysfs) hasCPUPMU() bool {
 		}
 	}
 	return false
+}
+
+// noPMU says in one sentence that none of events can be opened because
+// they are hardware events and the machine exposes no CPU PMU, or returns
+// nil when that is not so. Its error wraps ErrNotSupported.
+func (s Sysfs) noPMU(events []Event) error {
+	names := make([]string, len(events))
+	for i, e := range events {
+		if !e.hardware() {
+			return nil
+		}
+		names[i] = fmt.Sprintf("%q", e.Name)
+	}
+	if len(events) == 0 || s.hasCPUPMU() {
+		return nil
+	}
+	return fmt.Errorf("this machine exposes no PMU for %s (no cpu PMU under %s, as in virtual machines without PMU passthrough): %w", strings.Join(names, ", "), s.Root, ErrNotSupported)
 }

@@ -60,3 +60,38 @@ func TestOpenError(t *testing.T) {
 		t.Errorf("no error became %v", err)
 	}
 }
+
+// TestNoPMU: hardware events none of which opens on a tree without a cpu
+// PMU are explained once, naming each; events of another kind, or a tree
+// with a cpu PMU, are explained event by event instead.
+func TestNoPMU(t *testing.T) {
+	noPMU := Sysfs{Root: filepath.Join(t.TempDir(), "devices")}
+	if err := os.MkdirAll(filepath.Join(noPMU.Root, "software"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(noPMU.Root, "software", "type"), []byte("1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	parse := func(tree Sysfs, list string) []Event {
+		groups, err := tree.ParseEvents(list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var es []Event
+		for _, g := range groups {
+			es = append(es, g...)
+		}
+		return es
+	}
+	err := noPMU.noPMU(parse(noPMU, "cycles,{instructions,r003c}"))
+	want := `this machine exposes no PMU for "cycles", "instructions", "r003c" (no cpu PMU under ` + noPMU.Root
+	if err == nil || !strings.HasPrefix(err.Error(), want) || !errors.Is(err, ErrNotSupported) {
+		t.Errorf("got %v, want %q... wrapping ErrNotSupported", err, want)
+	}
+	if err := noPMU.noPMU(parse(noPMU, "cycles,page-faults")); err != nil {
+		t.Errorf("with a software event: %v", err)
+	}
+	if err := recorded("intel").noPMU(parse(recorded("intel"), "cycles")); err != nil {
+		t.Errorf("with a cpu PMU: %v", err)
+	}
+}

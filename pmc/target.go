@@ -12,7 +12,7 @@ import (
 // starts, CPUs or a cgroup. The zero Target is ThisThread.
 type Target struct {
 	kind   targetKind
-	pid    int
+	pids   []int
 	cpus   []int
 	cgroup string
 	cmd    *exec.Cmd
@@ -44,7 +44,11 @@ func ThisThread() Target { return Target{kind: targetThread} }
 // not seen, until a listing brings none. A thread that a thread had just
 // been given its counter created in that window (the time to open one
 // counter) is then counted twice: once inherited, once on its own.
-func Process(pid int) Target { return Target{kind: targetProcess, pid: pid} }
+func Process(pid int) Target { return Processes(pid) }
+
+// Processes counts every thread of each process given, as Process counts
+// one, the counts of all of them summed.
+func Processes(pids ...int) Target { return Target{kind: targetProcess, pids: pids} }
 
 // Command starts cmd (which must not have been started) stopped at its
 // exec by ptrace, opens the counters on it with inherit, so that its
@@ -75,7 +79,10 @@ func Cgroup(dir string) Target { return Target{kind: targetCgroup, cgroup: dir} 
 func (t Target) String() string {
 	switch t.kind {
 	case targetProcess:
-		return fmt.Sprintf("process %d", t.pid)
+		if len(t.pids) == 1 {
+			return fmt.Sprintf("process %d", t.pids[0])
+		}
+		return fmt.Sprintf("processes %s", strings.Trim(fmt.Sprint(t.pids), "[]"))
 	case targetCommand:
 		if t.cmd != nil {
 			return fmt.Sprintf("command %s", t.cmd.Path)
@@ -101,27 +108,26 @@ func OnlineCPUs() ([]int, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pmc: %w", err)
 	}
-	cpus, err := parseCPUList(strings.TrimSpace(string(b)))
+	cpus, err := ParseCPUList(strings.TrimSpace(string(b)))
 	if err != nil {
-		return nil, fmt.Errorf("pmc: %s: %w", onlineCPUsPath, err)
+		return nil, fmt.Errorf("%w, in %s", err, onlineCPUsPath)
 	}
 	return cpus, nil
 }
 
-// parseCPUList parses the kernel's CPU list format, "0-3,5,7-8".
-func parseCPUList(s string) ([]int, error) {
+// ParseCPUList parses a CPU list as the kernel writes it and perf's -C
+// takes it, "0-3,5,7-8", into the CPUs' numbers (each below maxCPUs).
+func ParseCPUList(s string) ([]int, error) {
 	var cpus []int
 	for _, part := range strings.Split(s, ",") {
 		lo, hi, isRange := strings.Cut(part, "-")
 		a, err := strconv.Atoi(lo)
-		if err != nil {
-			return nil, fmt.Errorf("bad CPU list %q", s)
-		}
 		b := a
-		if isRange {
-			if b, err = strconv.Atoi(hi); err != nil || b < a {
-				return nil, fmt.Errorf("bad CPU list %q", s)
-			}
+		if err == nil && isRange {
+			b, err = strconv.Atoi(hi)
+		}
+		if err != nil || a < 0 || b < a || b >= maxCPUs {
+			return nil, fmt.Errorf("pmc: bad CPU list %q (want CPU numbers and ranges below %d: 0-3,5)", s, maxCPUs)
 		}
 		for c := a; c <= b; c++ {
 			cpus = append(cpus, c)
@@ -129,6 +135,10 @@ func parseCPUList(s string) ([]int, error) {
 	}
 	return cpus, nil
 }
+
+// maxCPUs bounds the CPU numbers a list may name (the kernel's NR_CPUS is
+// at most 8192).
+const maxCPUs = 1 << 16
 
 // threads lists the thread ids of process pid.
 func threads(pid int) ([]int, error) {
