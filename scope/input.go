@@ -1,0 +1,24 @@
+package scope
+
+import (
+	"bufio"
+	"compress/gzip"
+	"fmt"
+	"io"
+)
+
+// gunzipped returns a reader of r's bytes, decompressed when they are
+// gzipped, buffered either way.
+func gunzipped(r io.Reader) (*bufio.Reader, error) {
+	br := bufio.NewReaderSize(r, 1<<20)
+	head, _ := br.Peek(2)
+	if len(head) < 2 || head[0] != 0x1f || head[1] != 0x8b {
+		return br, nil
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, fmt.Errorf("scope: %w", err)
+	}
+	zr.Multistream(true)
+	return bufio.NewReaderSize(zr, 1<<20), nil
+}

@@ -1,0 +1,84 @@
+package scope
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/flamekit/flamekit/flamegraph/collapse"
+)
+
+// name sets the Frames of every stack, as collapse.Perf names them: it
+// folds a text with one sample per distinct stack, whose header has the
+// stack's comm and the stack's id for PID, with the PID option, so that
+// each stack folds apart under the process frame "comm-ID", from which it
+// is found again. collapse.Perf is then the one place perf script frames
+// are named (offsets, inline chains, [unknown] frames, tidying, the 'L'
+// of java class names, annotations).
+func (pr *perfReader) name(opts PerfOptions) error {
+	var text bytes.Buffer
+	for id, k := range pr.keys {
+		nl := bytes.IndexByte(k, '\n')
+		fmt.Fprintf(&text, "%s %d/1 [000] 1.000000: 1 cpu-clock:\n", k[1:nl], id)
+		body := k[nl+1:]
+		text.Write(body)
+		if len(body) > 0 && body[len(body)-1] != '\n' {
+			text.WriteByte('\n')
+		}
+		text.WriteByte('\n')
+	}
+	folded, _, err := collapse.Perf(&text, collapse.PerfOptions{PID: true, Kernel: opts.Kernel, JIT: opts.JIT, Addrs: opts.Addrs})
+	if err != nil {
+		return fmt.Errorf("scope: naming stacks: %w", err)
+	}
+	named := 0
+	for _, s := range folded.Stacks {
+		id, rest, ok := pr.stackID(s.Frames)
+		if !ok || pr.b.p.stacks[id].Frames != "" {
+			continue
+		}
+		pr.b.p.stacks[id].Frames = processFrame(pr.comm(id)) + rest
+		named++
+	}
+	if named != len(pr.keys) {
+		return fmt.Errorf("%w: %d of %d stacks could not be named", ErrFormat, len(pr.keys)-named, len(pr.keys))
+	}
+	return nil
+}
+
+// comm returns the comm of stack id.
+func (pr *perfReader) comm(id int) []byte {
+	k := pr.keys[id]
+	return k[1:bytes.IndexByte(k, '\n')]
+}
+
+// processFrame is the process frame collapse.Perf makes of a comm.
+func processFrame(comm []byte) string {
+	return strings.ReplaceAll(string(comm), " ", "_")
+}
+
+// stackID finds which stack a folded stack of name's text is: the one whose
+// "comm-ID" process frame it starts with. rest is what follows that frame.
+func (pr *perfReader) stackID(frames string) (id int, rest string, ok bool) {
+	for i := 0; i < len(frames); i++ {
+		if frames[i] != '-' {
+			continue
+		}
+		j := i + 1
+		for j < len(frames) && isDigit(frames[j]) {
+			j++
+		}
+		if j == i+1 || j < len(frames) && frames[j] != ';' {
+			continue
+		}
+		n, err := strconv.Atoi(frames[i+1 : j])
+		if err != nil || n >= len(pr.keys) {
+			continue
+		}
+		if frames[:i] == processFrame(pr.comm(n)) {
+			return n, frames[j:], true
+		}
+	}
+	return 0, "", false
+}
