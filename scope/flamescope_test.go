@@ -26,6 +26,8 @@ var flameScopeInputs = map[string]string{
 	"gen-idle": "testdata/gen-idle.perf.gz",
 	"edge":     "testdata/edge.perf",
 	"real":     "../testdata/perf-script-real.txt.gz",
+	// node --cpu-prof --cpu-prof-interval 1000 testdata/phases.js
+	"phases-node": "testdata/phases.cpuprofile",
 }
 
 // readInput reads one of flameScopeInputs.
@@ -36,7 +38,7 @@ func readInput(t *testing.T, name string) *Profile {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	p, err := ReadPerfScript(f, PerfOptions{})
+	p, _, err := Read(f, ReadOptions{})
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
