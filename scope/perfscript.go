@@ -25,10 +25,11 @@ type PerfOptions struct {
 // Every sample counts, whatever its event, as in FlameScope.
 //
 // Stacks are named as collapse.Perf names them (see the package doc for how
-// that differs from FlameScope's names). A line that starts with neither
-// white space nor '#' and has no timestamp, such as the header of a capture
-// made without the time field, fails the read with an error wrapping
-// ErrNoTimestamp that names the line.
+// that differs from FlameScope's names). Any other line that is not blank,
+// a comment or shaped like a frame line (a tab, or spaces, an address and
+// a space), such as the header of a capture made without the time field,
+// fails the read with an error wrapping ErrNoTimestamp that names the
+// line.
 func ReadPerfScript(r io.Reader, opts PerfOptions) (*Profile, error) {
 	br, err := gunzipped(r)
 	if err != nil {
@@ -78,7 +79,7 @@ func (pr *perfReader) read(r io.Reader) error {
 		line = bytes.TrimSuffix(line, []byte("\n"))
 		ts, ok := perfTime(line)
 		if !ok {
-			if len(line) > 0 && line[0] != ' ' {
+			if len(bytes.TrimSpace(line)) > 0 && !isFrameLine(line) {
 				return fmt.Errorf("%w: line %d: %q", ErrNoTimestamp, lr.n, cut(line))
 			}
 			if pr.in {
@@ -110,6 +111,23 @@ func (pr *perfReader) end() {
 	}
 	pr.b.add(pr.t, id)
 }
+
+// isFrameLine reports whether a line that starts with a space is shaped
+// like a frame line of older perf versions: spaces, a hexadecimal address
+// and a space.
+func isFrameLine(l []byte) bool {
+	if len(l) == 0 || l[0] != ' ' {
+		return false
+	}
+	l = bytes.TrimLeft(l, " ")
+	n := 0
+	for n < len(l) && isHex(l[n]) {
+		n++
+	}
+	return n > 0 && n < len(l) && l[n] == ' '
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
 // joinTrimmed returns the lines of body without their trailing white
 // space, joined, as FlameScope joins a sample's lines for its idle rule.
