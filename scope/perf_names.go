@@ -17,45 +17,48 @@ import (
 // are named (offsets, inline chains, [unknown] frames, tidying, the 'L'
 // of java class names, annotations).
 func (pr *perfReader) name(opts PerfOptions) error {
-	var text bytes.Buffer
+	var text []byte
 	for id, k := range pr.keys {
-		nl := bytes.IndexByte(k, '\n')
-		fmt.Fprintf(&text, "%s %d/1 [000] 1.000000: 1 cpu-clock:\n", k[1:nl], id)
-		body := k[nl+1:]
-		text.Write(body)
-		if len(body) > 0 && body[len(body)-1] != '\n' {
-			text.WriteByte('\n')
+		nl := strings.IndexByte(k, '\n')
+		text = fmt.Appendf(text, "%s %d/1 [000] 1.000000: 1 cpu-clock:\n", k[1:nl], id)
+		for body := k[nl+1:]; body != ""; {
+			l, rest, _ := strings.Cut(body, "\n")
+			text = append(appendFrameLine(text, l), '\n')
+			body = rest
 		}
-		text.WriteByte('\n')
+		text = append(text, '\n')
 	}
-	folded, _, err := collapse.Perf(&text, collapse.PerfOptions{PID: true, Kernel: opts.Kernel, JIT: opts.JIT, Addrs: opts.Addrs})
+	folded, _, err := collapse.Perf(bytes.NewReader(text), collapse.PerfOptions{PID: true, Kernel: opts.Kernel, JIT: opts.JIT, Addrs: opts.Addrs})
 	if err != nil {
 		return fmt.Errorf("scope: naming stacks: %w", err)
 	}
-	named := 0
+	named := make([]bool, len(pr.keys))
+	n := 0
 	for _, s := range folded.Stacks {
 		id, rest, ok := pr.stackID(s.Frames)
-		if !ok || pr.b.p.stacks[id].Frames != "" {
+		if !ok || named[id] {
 			continue
 		}
 		pr.b.p.stacks[id].Frames = processFrame(pr.comm(id)) + rest
-		named++
+		named[id] = true
+		n++
 	}
-	if named != len(pr.keys) {
-		return fmt.Errorf("%w: %d of %d stacks could not be named", ErrFormat, len(pr.keys)-named, len(pr.keys))
+	if n != len(pr.keys) {
+		return fmt.Errorf("%w: %d of %d stacks could not be named", ErrFormat, len(pr.keys)-n, len(pr.keys))
 	}
+	pr.keys = nil
 	return nil
 }
 
 // comm returns the comm of stack id.
-func (pr *perfReader) comm(id int) []byte {
+func (pr *perfReader) comm(id int) string {
 	k := pr.keys[id]
-	return k[1:bytes.IndexByte(k, '\n')]
+	return k[1:strings.IndexByte(k, '\n')]
 }
 
 // processFrame is the process frame collapse.Perf makes of a comm.
-func processFrame(comm []byte) string {
-	return strings.ReplaceAll(string(comm), " ", "_")
+func processFrame(comm string) string {
+	return strings.ReplaceAll(comm, " ", "_")
 }
 
 // stackID finds which stack a folded stack of name's text is: the one whose

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // PerfOptions selects the frame annotations of perf script stacks, with
@@ -35,7 +36,7 @@ func ReadPerfScript(r io.Reader, opts PerfOptions) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr := perfReader{b: newBuilder()}
+	pr := perfReader{b: newBuilder(), raw: opts.Addrs}
 	if err := pr.read(br); err != nil {
 		return nil, err
 	}
@@ -48,7 +49,8 @@ func ReadPerfScript(r io.Reader, opts PerfOptions) (*Profile, error) {
 // perfReader reads perf script samples into a builder.
 type perfReader struct {
 	b    *builder
-	keys [][]byte // each stack's key: header class, comm, '\n', frame lines
+	keys []string // each stack's key: header class, comm, '\n', frame lines (appendLine)
+	raw  bool     // key frame lines whole (the Addrs option names frames by address)
 
 	// The sample being read.
 	in    bool
@@ -71,7 +73,7 @@ func (pr *perfReader) read(r io.Reader) error {
 		}
 		if len(l) > 0 && (l[0] == '#' || l[0] == '\t') {
 			if l[0] == '\t' && pr.in {
-				pr.key = append(pr.key, l...)
+				pr.key = pr.appendLine(pr.key, l)
 			}
 			continue
 		}
@@ -83,7 +85,7 @@ func (pr *perfReader) read(r io.Reader) error {
 				return fmt.Errorf("%w: line %d: %q", ErrNoTimestamp, lr.n, cut(line))
 			}
 			if pr.in {
-				pr.key = append(pr.key, l...)
+				pr.key = pr.appendLine(pr.key, l)
 			}
 			continue
 		}
@@ -105,11 +107,19 @@ func (pr *perfReader) end() {
 	pr.in = false
 	id, added := pr.b.stack(pr.key, false)
 	if added {
-		k := bytes.Clone(pr.key)
+		k := pr.b.p.stacks[id].Frames // the key, until name sets the frames
 		pr.keys = append(pr.keys, k)
-		pr.b.p.stacks[id].Idle = bodyIdle(pr.class, joinTrimmed(k[bytes.IndexByte(k, '\n')+1:]))
+		pr.b.p.stacks[id].Idle = bodyIdle(pr.class, joinTrimmed([]byte(k[strings.IndexByte(k, '\n')+1:])))
 	}
 	pr.b.add(pr.t, id)
+}
+
+// appendLine appends a frame line of the sample being read to its key.
+func (pr *perfReader) appendLine(key, l []byte) []byte {
+	if pr.raw {
+		return append(key, l...)
+	}
+	return appendFrameKey(key, l)
 }
 
 // isFrameLine reports whether a line that starts with a space is shaped

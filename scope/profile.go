@@ -77,15 +77,16 @@ func newBuilder() *builder {
 	return &builder{ids: map[string]uint32{}, sorted: true, p: Profile{start: math.Inf(1), end: math.Inf(-1)}}
 }
 
-// stack returns the id of the stack with this key, adding it when new (its
-// Frames are set later by the reader).
+// stack returns the id of the stack with this key, adding it when new,
+// with the key as its Frames until the reader names it.
 func (b *builder) stack(key []byte, idle bool) (id uint32, added bool) {
 	if id, ok := b.ids[string(key)]; ok {
 		return id, false
 	}
 	id = uint32(len(b.p.stacks))
-	b.ids[string(key)] = id
-	b.p.stacks = append(b.p.stacks, Stack{Idle: idle})
+	k := string(key)
+	b.ids[k] = id
+	b.p.stacks = append(b.p.stacks, Stack{Frames: k, Idle: idle})
 	return id, true
 }
 
