@@ -1,7 +1,5 @@
 package scope
 
-import "bytes"
-
 // appendFrameKey appends to key what of a frame line decides its names in
 // collapse.Perf (without the Addrs option): the line without its address
 // (the first word, when it is hexadecimal) and without the offset of its
@@ -30,7 +28,12 @@ func appendFrameKey(key, l []byte) []byte {
 	}
 	s := -1
 	if end > 0 && rest[end-1] == ')' {
-		s = bytes.LastIndex(rest[:end-1], []byte(" ("))
+		for k := end - 2; k > 0; k-- {
+			if rest[k] == '(' && rest[k-1] == ' ' {
+				s = k - 1
+				break
+			}
+		}
 	}
 	if s < 0 {
 		return append(append(key, frameKeyMark), rest...)

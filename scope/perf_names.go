@@ -3,22 +3,24 @@ package scope
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 
 	"github.com/flamekit/flamekit/flamegraph/collapse"
 )
 
-// name sets the Frames of every stack, as collapse.Perf names them: it
+// namePerf sets the Frames of the stacks of keys, as collapse.Perf names
+// them: it
 // folds a text with one sample per distinct stack, whose header has the
 // stack's comm and the stack's id for PID, with the PID option, so that
 // each stack folds apart under the process frame "comm-ID", from which it
 // is found again. collapse.Perf is then the one place perf script frames
 // are named (offsets, inline chains, [unknown] frames, tidying, the 'L'
 // of java class names, annotations).
-func (pr *perfReader) name(opts PerfOptions) error {
+func namePerf(keys []string, stacks []Stack, opts PerfOptions) error {
 	var text []byte
-	for id, k := range pr.keys {
+	for id, k := range keys {
 		nl := strings.IndexByte(k, '\n')
 		text = fmt.Appendf(text, "%s %d/1 [000] 1.000000: 1 cpu-clock:\n", k[1:nl], id)
 		for body := k[nl+1:]; body != ""; {
@@ -28,31 +30,29 @@ func (pr *perfReader) name(opts PerfOptions) error {
 		}
 		text = append(text, '\n')
 	}
-	folded, _, err := collapse.Perf(bytes.NewReader(text), collapse.PerfOptions{PID: true, Kernel: opts.Kernel, JIT: opts.JIT, Addrs: opts.Addrs})
+	folded, _, err := collapse.Perf(bytes.NewReader(text), collapse.PerfOptions{PID: true, Kernel: opts.Kernel, JIT: opts.JIT, Addrs: opts.Addrs, Threads: runtime.GOMAXPROCS(0)})
 	if err != nil {
 		return fmt.Errorf("scope: naming stacks: %w", err)
 	}
-	named := make([]bool, len(pr.keys))
+	named := make([]bool, len(keys))
 	n := 0
 	for _, s := range folded.Stacks {
-		id, rest, ok := pr.stackID(s.Frames)
+		id, rest, ok := stackID(keys, s.Frames)
 		if !ok || named[id] {
 			continue
 		}
-		pr.b.p.stacks[id].Frames = processFrame(pr.comm(id)) + rest
+		stacks[id].Frames = processFrame(keyComm(keys[id])) + rest
 		named[id] = true
 		n++
 	}
-	if n != len(pr.keys) {
-		return fmt.Errorf("%w: %d of %d stacks could not be named", ErrFormat, len(pr.keys)-n, len(pr.keys))
+	if n != len(keys) {
+		return fmt.Errorf("%w: %d of %d stacks could not be named", ErrFormat, len(keys)-n, len(keys))
 	}
-	pr.keys = nil
 	return nil
 }
 
-// comm returns the comm of stack id.
-func (pr *perfReader) comm(id int) string {
-	k := pr.keys[id]
+// keyComm returns the comm of a sample key.
+func keyComm(k string) string {
 	return k[1:strings.IndexByte(k, '\n')]
 }
 
@@ -63,7 +63,7 @@ func processFrame(comm string) string {
 
 // stackID finds which stack a folded stack of name's text is: the one whose
 // "comm-ID" process frame it starts with. rest is what follows that frame.
-func (pr *perfReader) stackID(frames string) (id int, rest string, ok bool) {
+func stackID(keys []string, frames string) (id int, rest string, ok bool) {
 	for i := 0; i < len(frames); i++ {
 		if frames[i] != '-' {
 			continue
@@ -76,10 +76,10 @@ func (pr *perfReader) stackID(frames string) (id int, rest string, ok bool) {
 			continue
 		}
 		n, err := strconv.Atoi(frames[i+1 : j])
-		if err != nil || n >= len(pr.keys) {
+		if err != nil || n >= len(keys) {
 			continue
 		}
-		if frames[:i] == processFrame(pr.comm(n)) {
+		if frames[:i] == processFrame(keyComm(keys[n])) {
 			return n, frames[j:], true
 		}
 	}

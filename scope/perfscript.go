@@ -2,11 +2,7 @@ package scope
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
 	"io"
-	"strconv"
-	"strings"
 )
 
 // PerfOptions selects the frame annotations of perf script stacks, with
@@ -36,90 +32,19 @@ func ReadPerfScript(r io.Reader, opts PerfOptions) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr := perfReader{b: newBuilder(), raw: opts.Addrs}
-	if err := pr.read(br); err != nil {
+	kt := &keyTable{ids: map[string]uint32{}}
+	b := newBuilder()
+	if err := readPerf(br, b, kt, opts.Addrs); err != nil {
 		return nil, err
 	}
-	if err := pr.name(opts); err != nil {
+	b.p.stacks = make([]Stack, len(kt.keys))
+	for id, idle := range kt.idle {
+		b.p.stacks[id].Idle = idle
+	}
+	if err := namePerf(kt.keys, b.p.stacks, opts); err != nil {
 		return nil, err
 	}
-	return pr.b.profile()
-}
-
-// perfReader reads perf script samples into a builder.
-type perfReader struct {
-	b    *builder
-	keys []string // each stack's key: header class, comm, '\n', frame lines (appendLine)
-	raw  bool     // key frame lines whole (the Addrs option names frames by address)
-
-	// The sample being read.
-	in    bool
-	t     float64
-	class headerClass
-	key   []byte
-}
-
-// read reads the samples of r.
-func (pr *perfReader) read(r io.Reader) error {
-	lr := lineReader{r: r}
-	for {
-		l, err := lr.next()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				pr.end()
-				return nil
-			}
-			return fmt.Errorf("scope: perf script: %w", err)
-		}
-		if len(l) > 0 && (l[0] == '#' || l[0] == '\t') {
-			if l[0] == '\t' && pr.in {
-				pr.key = pr.appendLine(pr.key, l)
-			}
-			continue
-		}
-		line := bytes.TrimSuffix(l, []byte("\r\n"))
-		line = bytes.TrimSuffix(line, []byte("\n"))
-		ts, ok := perfTime(line)
-		if !ok {
-			if len(bytes.TrimSpace(line)) > 0 && !isFrameLine(line) {
-				return fmt.Errorf("%w: line %d: %q", ErrNoTimestamp, lr.n, cut(line))
-			}
-			if pr.in {
-				pr.key = pr.appendLine(pr.key, l)
-			}
-			continue
-		}
-		t, err := strconv.ParseFloat(string(ts), 64)
-		if err != nil {
-			return fmt.Errorf("%w: line %d: bad timestamp %q", ErrFormat, lr.n, ts)
-		}
-		pr.end()
-		pr.in, pr.t, pr.class = true, t, classifyHeader(line)
-		pr.key = append(append(append(pr.key[:0], byte(pr.class)), perfComm(line)...), '\n')
-	}
-}
-
-// end adds the sample being read.
-func (pr *perfReader) end() {
-	if !pr.in {
-		return
-	}
-	pr.in = false
-	id, added := pr.b.stack(pr.key, false)
-	if added {
-		k := pr.b.p.stacks[id].Frames // the key, until name sets the frames
-		pr.keys = append(pr.keys, k)
-		pr.b.p.stacks[id].Idle = bodyIdle(pr.class, joinTrimmed([]byte(k[strings.IndexByte(k, '\n')+1:])))
-	}
-	pr.b.add(pr.t, id)
-}
-
-// appendLine appends a frame line of the sample being read to its key.
-func (pr *perfReader) appendLine(key, l []byte) []byte {
-	if pr.raw {
-		return append(key, l...)
-	}
-	return appendFrameKey(key, l)
+	return b.profile()
 }
 
 // isFrameLine reports whether a line that starts with a space is shaped
@@ -137,7 +62,15 @@ func isFrameLine(l []byte) bool {
 	return n > 0 && n < len(l) && l[n] == ' '
 }
 
-func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+func isHex(c byte) bool { return hexDigit[c] }
+
+// hexDigit tells the hexadecimal digits.
+var hexDigit = func() (t [256]bool) {
+	for _, c := range "0123456789abcdefABCDEF" {
+		t[c] = true
+	}
+	return t
+}()
 
 // joinTrimmed returns the lines of body without their trailing white
 // space, joined, as FlameScope joins a sample's lines for its idle rule.
