@@ -1,8 +1,8 @@
 package scope
 
 import (
-	"bytes"
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -11,26 +11,15 @@ import (
 )
 
 // namePerf sets the Frames of the stacks of keys, as collapse.Perf names
-// them: it
-// folds a text with one sample per distinct stack, whose header has the
-// stack's comm and the stack's id for PID, with the PID option, so that
-// each stack folds apart under the process frame "comm-ID", from which it
-// is found again. collapse.Perf is then the one place perf script frames
-// are named (offsets, inline chains, [unknown] frames, tidying, the 'L'
-// of java class names, annotations).
+// them: it folds a text with one sample per distinct stack, whose header
+// has the stack's comm and the stack's id for PID, with the PID option, so
+// that each stack folds apart under the process frame "comm-ID", from
+// which it is found again. collapse.Perf is then the one place perf script
+// frames are named (offsets, inline chains, [unknown] frames, tidying, the
+// 'L' of java class names, annotations).
 func namePerf(keys []string, stacks []Stack, opts PerfOptions) error {
-	var text []byte
-	for id, k := range keys {
-		nl := strings.IndexByte(k, '\n')
-		text = fmt.Appendf(text, "%s %d/1 [000] 1.000000: 1 cpu-clock:\n", k[1:nl], id)
-		for body := k[nl+1:]; body != ""; {
-			l, rest, _ := strings.Cut(body, "\n")
-			text = append(appendFrameLine(text, l), '\n')
-			body = rest
-		}
-		text = append(text, '\n')
-	}
-	folded, _, err := collapse.Perf(bytes.NewReader(text), collapse.PerfOptions{PID: true, Kernel: opts.Kernel, JIT: opts.JIT, Addrs: opts.Addrs, Threads: runtime.GOMAXPROCS(0)})
+	text := &namingText{keys: keys}
+	folded, _, err := collapse.Perf(text, collapse.PerfOptions{PID: true, Kernel: opts.Kernel, JIT: opts.JIT, Addrs: opts.Addrs, Threads: runtime.GOMAXPROCS(0)})
 	if err != nil {
 		return fmt.Errorf("scope: naming stacks: %w", err)
 	}
@@ -49,6 +38,35 @@ func namePerf(keys []string, stacks []Stack, opts PerfOptions) error {
 		return fmt.Errorf("%w: %d of %d stacks could not be named", ErrFormat, len(keys)-n, len(keys))
 	}
 	return nil
+}
+
+// namingText is the text namePerf folds, made a sample at a time as it is
+// read.
+type namingText struct {
+	keys []string
+	next int    // the key whose sample is made next
+	buf  []byte // made, not yet read
+}
+
+func (t *namingText) Read(p []byte) (int, error) {
+	for len(t.buf) == 0 {
+		if t.next == len(t.keys) {
+			return 0, io.EOF
+		}
+		k := t.keys[t.next]
+		nl := strings.IndexByte(k, '\n')
+		t.buf = fmt.Appendf(t.buf[:0], "%s %d/1 [000] 1.000000: 1 cpu-clock:\n", k[1:nl], t.next)
+		for body := k[nl+1:]; body != ""; {
+			l, rest, _ := strings.Cut(body, "\n")
+			t.buf = append(appendFrameLine(t.buf, l), '\n')
+			body = rest
+		}
+		t.buf = append(t.buf, '\n')
+		t.next++
+	}
+	n := copy(p, t.buf)
+	t.buf = t.buf[n:]
+	return n, nil
 }
 
 // keyComm returns the comm of a sample key.
