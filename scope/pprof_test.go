@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -14,13 +15,26 @@ import (
 
 var pprofSink uint64
 
+// pprofBusy spins for d of this process's CPU time (not wall time: a busy
+// machine may leave it little CPU for a while).
+//
 //go:noinline
-func pprofBusy(d time.Duration) {
-	for end := time.Now().Add(d); time.Now().Before(end); {
+func pprofBusy(t *testing.T, d time.Duration) {
+	start := cpuTime(t)
+	for cpuTime(t)-start < d {
 		for i := uint64(0); i < 100000; i++ {
 			pprofSink += i * i
 		}
 	}
+}
+
+// cpuTime returns the CPU time this process has used.
+func cpuTime(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // goCPUProfile profiles this process spinning in pprofBusy and returns the
@@ -31,7 +45,7 @@ func goCPUProfile(t *testing.T) *profile.Profile {
 	if err := pprof.StartCPUProfile(&buf); err != nil {
 		t.Fatal(err)
 	}
-	pprofBusy(300 * time.Millisecond)
+	pprofBusy(t, 300*time.Millisecond)
 	pprof.StopCPUProfile()
 	p, err := profile.Parse(&buf)
 	if err != nil {
