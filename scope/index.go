@@ -121,7 +121,7 @@ func (ix *Index) Range(r Range) (*flamegraph.Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := newTally(ix.p.stacks, ix.opts.Idle)
+	t := newTally(ix.p, ix.opts.Idle)
 	if i < j {
 		first, last := ix.key(ix.p.times[i]), ix.key(ix.p.times[j-1])
 		if first == last {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Stack is one distinct stack of a Profile.
@@ -25,6 +26,12 @@ type Profile struct {
 	ids    []uint32  // the stack of each sample
 	start  float64   // the time the heat map's first column counts from
 	end    float64   // the time its last column reaches
+
+	// Each stack's rank among the distinct Frames, in sorted order, and
+	// the Frames of each rank: stacks of different samples may fold alike,
+	// and a range's profile is made, sorted and merged, by rank.
+	rank         []uint32
+	framesByRank []string
 }
 
 // Stacks returns the distinct stacks; a sample's stack is an index in it.
@@ -124,5 +131,22 @@ func (b *builder) profile() (*Profile, error) {
 		p.times, p.ids = times, ids
 	}
 	b.ids = nil
+	p.rankFrames()
 	return p, nil
+}
+
+// rankFrames sets rank and framesByRank.
+func (p *Profile) rankFrames() {
+	order := make([]uint32, len(p.stacks))
+	for i := range order {
+		order[i] = uint32(i)
+	}
+	slices.SortFunc(order, func(a, b uint32) int { return strings.Compare(p.stacks[a].Frames, p.stacks[b].Frames) })
+	p.rank = make([]uint32, len(p.stacks))
+	for i, id := range order {
+		if i == 0 || p.stacks[id].Frames != p.framesByRank[len(p.framesByRank)-1] {
+			p.framesByRank = append(p.framesByRank, p.stacks[id].Frames)
+		}
+		p.rank[id] = uint32(len(p.framesByRank) - 1)
+	}
 }

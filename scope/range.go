@@ -16,7 +16,7 @@ func (p *Profile) Range(r Range, opts Options) (*flamegraph.Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := newTally(p.stacks, opts.Idle)
+	t := newTally(p, opts.Idle)
 	for _, id := range p.ids[i:j] {
 		t.add(id, 1)
 	}

@@ -13,39 +13,39 @@ type StackCount struct {
 	Count uint32
 }
 
-// tally sums the samples of stacks.
+// tally sums the samples of a profile's stacks by their folded frames.
 type tally struct {
-	stacks  []Stack
-	idle    bool // count idle stacks
-	counts  []uint32
-	touched []uint32
+	p       *Profile
+	idle    bool     // count idle stacks
+	counts  []uint32 // by rank (Profile.rank)
+	touched []uint32 // ranks counted
 	total   int
 }
 
-func newTally(stacks []Stack, idle bool) *tally {
-	return &tally{stacks: stacks, idle: idle, counts: make([]uint32, len(stacks))}
+func newTally(p *Profile, idle bool) *tally {
+	return &tally{p: p, idle: idle, counts: make([]uint32, len(p.framesByRank))}
 }
 
 // add counts n samples of stack id.
 func (t *tally) add(id, n uint32) {
-	if !t.idle && t.stacks[id].Idle {
+	if !t.idle && t.p.stacks[id].Idle {
 		return
 	}
-	if t.counts[id] == 0 {
-		t.touched = append(t.touched, id)
+	r := t.p.rank[id]
+	if t.counts[r] == 0 {
+		t.touched = append(t.touched, r)
 	}
-	t.counts[id] += n
+	t.counts[r] += n
 	t.total += int(n)
 }
 
 // profile returns the counted stacks as a folded profile, sorted by
-// frames, each once (stacks of different samples may have the same
-// frames).
+// frames, each once.
 func (t *tally) profile() *flamegraph.Profile {
 	slices.Sort(t.touched)
 	out := &flamegraph.Profile{Stacks: make([]flamegraph.Stack, 0, len(t.touched))}
-	for _, id := range t.touched {
-		out.Add(t.stacks[id].Frames, float64(t.counts[id]))
+	for _, r := range t.touched {
+		out.Add(t.p.framesByRank[r], float64(t.counts[r]))
 	}
-	return out.Folded()
+	return out
 }
