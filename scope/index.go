@@ -9,11 +9,12 @@ import (
 )
 
 // Index is a profile prepared for a page that shows its heat map and the
-// flame graphs of many ranges: the heat map, made once, and for every cell
-// the list of its distinct stacks with their counts. A range's profile is
-// assembled from the lists of the cells it covers whole and the samples of
-// the two cells it cuts, so its cost grows with the distinct stacks of its
-// cells, not with its samples. An Index is safe for concurrent use.
+// flame graphs of many ranges: the heat map, made once, and for every cell,
+// and every column, the list of its distinct stacks with their counts. A
+// range's profile is assembled from the lists of the columns and cells it
+// covers whole and the samples of the two cells it cuts, so its cost grows
+// with the distinct stacks of those, not with its samples. An Index is
+// safe for concurrent use.
 type Index struct {
 	p    *Profile
 	opts Options
@@ -26,6 +27,9 @@ type Index struct {
 	cellStart []int32
 	pairStart []int32 // cell c's stacks are pairs[pairStart[c]:pairStart[c+1]]
 	pairs     []StackCount
+	// The same for whole columns, for the seconds a range covers whole.
+	colStart []int32
+	colPairs []StackCount
 }
 
 // NewIndex indexes p with opts, or fails with an error wrapping ErrRows.
@@ -71,7 +75,32 @@ func NewIndex(p *Profile, opts Options) (*Index, error) {
 		ix.cellStart[next], ix.pairStart[next] = int32(len(p.times)), int32(len(ix.pairs))
 	}
 	ix.heat = ix.heatMap(cols)
+	ix.columnLists(cols, counts)
 	return ix, nil
+}
+
+// columnLists sums the lists of each column's cells, with counts, zero,
+// as scratch.
+func (ix *Index) columnLists(cols int, counts []uint32) {
+	ix.colStart = make([]int32, cols+1)
+	var touched []uint32
+	for col := range cols {
+		ix.colStart[col] = int32(len(ix.colPairs))
+		first, end := col*ix.rows, (col+1)*ix.rows
+		for _, sc := range ix.pairs[ix.pairStart[first]:ix.pairStart[end]] {
+			if counts[sc.Stack] == 0 {
+				touched = append(touched, sc.Stack)
+			}
+			counts[sc.Stack] += sc.Count
+		}
+		slices.Sort(touched)
+		for _, id := range touched {
+			ix.colPairs = append(ix.colPairs, StackCount{Stack: id, Count: counts[id]})
+			counts[id] = 0
+		}
+		touched = touched[:0]
+	}
+	ix.colStart[cols] = int32(len(ix.colPairs))
 }
 
 // key returns the cell of a sample at t.
@@ -128,13 +157,27 @@ func (ix *Index) Range(r Range) (*flamegraph.Profile, error) {
 			ix.addSamples(t, i, j)
 		} else {
 			ix.addSamples(t, i, int(ix.cellStart[first+1]))
-			for _, sc := range ix.pairs[ix.pairStart[first+1]:ix.pairStart[last]] {
-				t.add(sc.Stack, sc.Count)
+			for c := first + 1; c < last; {
+				if c%ix.rows == 0 && c+ix.rows <= last { // a whole second
+					col := c / ix.rows
+					ix.addPairs(t, ix.colPairs[ix.colStart[col]:ix.colStart[col+1]])
+					c += ix.rows
+					continue
+				}
+				ix.addPairs(t, ix.pairs[ix.pairStart[c]:ix.pairStart[c+1]])
+				c++
 			}
 			ix.addSamples(t, int(ix.cellStart[last]), j)
 		}
 	}
 	return finish(t, r)
+}
+
+// addPairs counts the stacks of a list.
+func (ix *Index) addPairs(t *tally, pairs []StackCount) {
+	for _, sc := range pairs {
+		t.add(sc.Stack, sc.Count)
+	}
 }
 
 // addSamples counts the samples i to j.
