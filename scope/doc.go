@@ -51,9 +51,9 @@
 // A Range is START,END in seconds from the profile's first whole second,
 // as FlameScope's range API counts them, both ends included.
 // Profile.Range returns its samples' stacks as a flamegraph.Profile,
-// which flamegraph.Render and the pprof writers take from there; Diff
-// makes the differential profile of two ranges with flamegraph.Diff, as
-// flamekit diff does. A range outside the profile (negative, reversed, or
+// which flamegraph.Render and the pprof writers take from there;
+// Index.Diff makes the differential profile of two ranges with
+// flamegraph.Diff, as flamekit diff does. A range outside the profile (negative, reversed, or
 // ending past the profile's last whole second: FlameScope's 416) fails with
 // ErrRangeOutside, one without a counted sample with ErrRangeEmpty.
 //

@@ -187,8 +187,10 @@ func (ix *Index) addSamples(t *tally, i, j int) {
 	}
 }
 
-// Diff returns the differential profile of two ranges, as Profile.Diff
-// does with the index's Options.
+// Diff returns the differential profile of two ranges, as flamekit diff
+// makes one (flamegraph.Diff, with diff): before's counts in Before,
+// after's in Count. Ranges of two profiles make one the same way: Range
+// each and call flamegraph.Diff.
 func (ix *Index) Diff(before, after Range, diff flamegraph.DiffOptions) (*flamegraph.Profile, error) {
 	b, err := ix.Range(before)
 	if err != nil {

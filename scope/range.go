@@ -30,19 +30,3 @@ func finish(t *tally, r Range) (*flamegraph.Profile, error) {
 	}
 	return t.profile(), nil
 }
-
-// Diff returns the differential profile of two ranges, as flamekit diff
-// makes one (flamegraph.Diff, with opts): before's counts in Before, after's
-// in Count. The ranges may come from different profiles: Range them and
-// call flamegraph.Diff.
-func (p *Profile) Diff(before, after Range, opts Options, diff flamegraph.DiffOptions) (*flamegraph.Profile, error) {
-	b, err := p.Range(before, opts)
-	if err != nil {
-		return nil, err
-	}
-	a, err := p.Range(after, opts)
-	if err != nil {
-		return nil, err
-	}
-	return flamegraph.Diff(b, a, diff), nil
-}
