@@ -85,11 +85,13 @@
 // # Big profiles
 //
 // NewIndex prepares a profile for a page that shows its heat map and the
-// flame graphs of many ranges: the heat map, and for each cell its
-// distinct stacks with their counts (Index.Cell). A range is assembled
-// from the lists of the cells it covers whole and the samples of the two
-// it cuts. A profile holds 12 bytes a sample and one string a distinct
-// stack; ReadPerfScript keeps one sample's text at a time and names each
-// distinct stack once, so a 10-minute system-wide recording of millions of
-// samples is read in one pass.
+// flame graphs of many ranges: the heat map, and for each cell and each
+// column its distinct stacks with their counts (Index.Cell). A range is
+// assembled from the lists of the columns and cells it covers whole and
+// the samples of the two cells it cuts. A profile holds 12 bytes a sample
+// and one entry a distinct stack. ReadPerfScript reads its input in
+// chunks of 1 MiB, cut before sample headers and parsed by a goroutine per
+// CPU; samples share a stack when their frame lines differ only in the
+// addresses and offsets that collapse.Perf drops (the leaf's vary from
+// sample to sample), and each distinct stack is named once, at the end.
 package scope

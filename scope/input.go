@@ -8,9 +8,10 @@ import (
 )
 
 // gunzipped returns a reader of r's bytes, decompressed when they are
-// gzipped, buffered either way.
+// gzipped, buffered either way. Its buffer is small: reads larger than it
+// (the chunks of readPerf) go straight to r, without a copy.
 func gunzipped(r io.Reader) (*bufio.Reader, error) {
-	br := bufio.NewReaderSize(r, 1<<20)
+	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(2)
 	if len(head) < 2 || head[0] != 0x1f || head[1] != 0x8b {
 		return br, nil
@@ -20,5 +21,5 @@ func gunzipped(r io.Reader) (*bufio.Reader, error) {
 		return nil, fmt.Errorf("scope: %w", err)
 	}
 	zr.Multistream(true)
-	return bufio.NewReaderSize(zr, 1<<20), nil
+	return bufio.NewReaderSize(zr, 64<<10), nil
 }
