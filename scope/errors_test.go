@@ -1,7 +1,11 @@
 package scope
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strings"
@@ -98,6 +102,41 @@ func TestHeatMapIdle(t *testing.T) {
 		}
 		if total != tc.want {
 			t.Errorf("idle %v: %d samples, want %d", tc.idle, total, tc.want)
+		}
+	}
+}
+
+// An untimed header is found by its line number in any chunk of a big
+// input, and the read stops there, early or late.
+func TestUntimedHeaderLineInBigInput(t *testing.T) {
+	f, err := os.Open(flameScopeInputs["gen-idle"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(text) < 3*perfChunkSize {
+		t.Fatalf("gen-idle is %d bytes, want several chunks", len(text))
+	}
+	lines := bytes.Count(text, []byte("\n"))
+	const bad = "java 14375 [022] cpu-clock:\n"
+	for _, tc := range []struct {
+		text []byte
+		line int
+	}{
+		{append([]byte(bad), text...), 1},
+		{append(bytes.Clone(text), bad...), lines + 1},
+	} {
+		_, err := ReadPerfScript(bytes.NewReader(tc.text), PerfOptions{})
+		if want := fmt.Sprintf("line %d:", tc.line); !errors.Is(err, ErrNoTimestamp) || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want ErrNoTimestamp at %s", err, want)
 		}
 	}
 }
