@@ -12,31 +12,41 @@ import (
 )
 
 // The stacks of the whole of a capture, idle ones included, are those
-// collapse.Perf folds from it: the same names, and counts that are the
-// samples times the period (collapse.Perf weighs cpu-clock samples by
-// their period, 1001001 ns in this capture).
+// collapse.Perf folds from it with the same options: the same names, and
+// counts that are the samples times the period (collapse.Perf weighs
+// cpu-clock samples by their period, 1001001 ns in this capture).
 func TestPerfScriptStacksAreCollapses(t *testing.T) {
-	p := readInput(t, "real")
-	ours, err := p.Range(Range{0, float64(p.Seconds())}, Options{Idle: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(flameScopeInputs["real"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	theirs, _, err := collapse.Read(f, collapse.Options{Format: collapse.FormatPerf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const period = 1001001
-	if len(ours.Stacks) != len(theirs.Stacks) {
-		t.Fatalf("%d stacks, collapse.Perf has %d", len(ours.Stacks), len(theirs.Stacks))
-	}
-	for i, s := range ours.Stacks {
-		if c := theirs.Stacks[i]; c.Frames != s.Frames || c.Count != s.Count*period {
-			t.Errorf("stack %d: %q %v, collapse.Perf: %q %v", i, s.Frames, s.Count, c.Frames, c.Count)
+	for _, opts := range []PerfOptions{{}, {Kernel: true, JIT: true}, {Addrs: true}} {
+		f, err := os.Open(flameScopeInputs["real"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := ReadPerfScript(f, opts)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours, err := p.Range(Range{0, float64(p.Seconds())}, Options{Idle: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err = os.Open(flameScopeInputs["real"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs, _, err := collapse.Read(f, collapse.Options{Format: collapse.FormatPerf, Perf: collapse.PerfOptions{Kernel: opts.Kernel, JIT: opts.JIT, Addrs: opts.Addrs}})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		const period = 1001001
+		if len(ours.Stacks) != len(theirs.Stacks) {
+			t.Fatalf("%+v: %d stacks, collapse.Perf has %d", opts, len(ours.Stacks), len(theirs.Stacks))
+		}
+		for i, s := range ours.Stacks {
+			if c := theirs.Stacks[i]; c.Frames != s.Frames || c.Count != s.Count*period {
+				t.Errorf("%+v: stack %d: %q %v, collapse.Perf: %q %v", opts, i, s.Frames, s.Count, c.Frames, c.Count)
+			}
 		}
 	}
 }
