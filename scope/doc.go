@@ -1,0 +1,97 @@
+// Package scope is the library behind FlameScope-style views of a profile:
+// a sub-second offset heat map, whose columns are the seconds of the
+// profile and whose rows are offsets within a second, coloured by sample
+// count, and the flame graph of any time range selected on it. It follows
+// Netflix's FlameScope, whose heat maps it reproduces cell for cell.
+//
+// # Timed input
+//
+// A Profile is every sample of a timed profile, with its time in seconds
+// and its stack among the profile's distinct Stacks. The readers:
+//
+//   - ReadPerfScript: `perf script` text (gzipped or not) of a capture made
+//     with call graphs, with its time field (perf's default);
+//   - ReadCPUProfile: V8's .cpuprofile JSON (node --cpu-prof, Chrome
+//     DevTools): nodes, samples, timeDeltas, startTime;
+//   - ReadPprof: a pprof profile whose samples carry a numeric "timestamp"
+//     or "time" label;
+//   - FromRecording: a profile.Profile recorded by flamekit with
+//     profile.Options.Timed.
+//
+// Read detects the format. Input without times fails with an error
+// wrapping ErrNoTimestamp that names the first line or sample without one.
+// Stack names are those of flamekit's other flame graphs: perf script
+// stacks are named by collapse.Perf, pprof stacks by collapse.Pprof,
+// recordings by profile.Profile.Folded (see ReadPerfScript for how that
+// is done one stack at a time).
+//
+// # Heat map
+//
+// Profile.HeatMap returns FlameScope's heat map, in the JSON of its
+// heat-map API (HeatMap). Columns count whole seconds from the profile's
+// first whole second, floor(Start()); rows cut a second into Options.Rows
+// offsets (10 to 100, 50 by default: 20 ms), the last offset first; a
+// sample at t goes to column floor(t - floor(Start())) and row rows -
+// floor(rows * (t mod 1)) - 1, computed in float64 as FlameScope computes
+// it, so the maps are the same cell for cell (the tests compare them with
+// what FlameScope's code answered on the same files, perf script and
+// .cpuprofile alike).
+//
+// Idle samples are left out unless Options.Idle is set. FlameScope's rule
+// (app/perf/regexp.py) is applied: a sample is idle when its text has
+// "swapper" and, after it, one of cpuidle, cpu_idle, cpu_bringup_and_idle,
+// native_safe_halt, xen_hypercall_sched_op, xen_hypercall_vcpu_op. For
+// perf script the text is the sample's header and frame lines joined, as
+// FlameScope's heat map joins them; for recordings the folded stack. In a
+// .cpuprofile, samples of the "(idle)" node are idle, as in FlameScope's
+// heat map; pprof samples never are.
+//
+// # Ranges
+//
+// A Range is START,END in seconds from the profile's first whole second,
+// as FlameScope's range API counts them, both ends included.
+// Profile.Range returns its samples' stacks as a flamegraph.Profile,
+// which flamegraph.Render and the pprof writers take from there;
+// Index.Diff makes the differential profile of two ranges with
+// flamegraph.Diff, as flamekit diff does. A range outside the profile (negative, reversed, or
+// ending past the profile's last whole second: FlameScope's 416) fails with
+// ErrRangeOutside, one without a counted sample with ErrRangeEmpty.
+//
+// A range counts the samples FlameScope's range flame graph counts, with
+// these differences, on purpose:
+//
+//   - Frame names are collapse.Perf's, not FlameScope's: the process frame
+//     is the whole comm ("kworker/0:1", spaces as '_'), where FlameScope
+//     cuts the header at its first digit ("kworker/"); offsets and argument
+//     lists go, where FlameScope cuts a name at its first '+' ("operator"
+//     of "operator+"); [unknown] symbols are named after their dso
+//     ("[bash]"); ';' in names becomes ':'; in java processes only class
+//     names lose their leading 'L' (FlameScope drops it from every frame:
+//     "inkResolver::resolve"); inlined frames carry "_[i]".
+//   - Idle is decided by the heat map's rule above. FlameScope's range code
+//     judges the comm and frames only, so it counts a swapper sample whose
+//     header alone is idle (the event power:cpu_idle), and it counts the
+//     file's last sample even when idle; flamekit keeps a range consistent
+//     with the cells it covers.
+//   - Every sample is placed by its time, in any order: FlameScope stops
+//     reading 0.1 s past the range's end and skips lines by a sparse index,
+//     which loses samples that perf script prints out of order.
+//   - A .cpuprofile sample is at its own time (FlameScope's range code
+//     gives each sample the time of the next one and drops the last), and
+//     "(program)" and "(garbage collector)" samples are kept as frames.
+//   - A profile whose last sample is on a whole second gets a column for
+//     it (FlameScope's heat map fails there).
+//
+// # Big profiles
+//
+// NewIndex prepares a profile for a page that shows its heat map and the
+// flame graphs of many ranges: the heat map, and for each cell and each
+// column its distinct stacks with their counts (Index.Cell). A range is
+// assembled from the lists of the columns and cells it covers whole and
+// the samples of the two cells it cuts. A profile holds 12 bytes a sample
+// and one entry a distinct stack. ReadPerfScript reads its input in
+// chunks of 1 MiB, cut before sample headers and parsed by a goroutine per
+// CPU; samples share a stack when their frame lines differ only in the
+// addresses and offsets that collapse.Perf drops (the leaf's vary from
+// sample to sample), and each distinct stack is named once, at the end.
+package scope

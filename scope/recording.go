@@ -1,0 +1,42 @@
+package scope
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/flamekit/flamekit/profile"
+)
+
+// FromRecording makes a timed profile of a flamekit recording made with
+// profile.Options.Timed: each of rec.Timed at its time, in seconds since
+// the Unix epoch (rec.Start plus the sample's Time), so that columns are
+// wall-clock seconds. Stacks are named as rec.Folded(fold) names them;
+// samples whose stack is the idle task's ("swapper" with an idle function,
+// kept with profile.Options.IncludeIdle) are idle. A recording without
+// timed samples fails with an error wrapping ErrNoTimestamp (or
+// ErrNoSamples when it has no samples at all).
+func FromRecording(rec *profile.Profile, fold profile.FoldOptions) (*Profile, error) {
+	if len(rec.Timed) == 0 {
+		if len(rec.Samples) > 0 {
+			return nil, fmt.Errorf("%w: the recording has %d stacks but no timed samples (record with Options.Timed)", ErrNoTimestamp, len(rec.Samples))
+		}
+		return nil, ErrNoSamples
+	}
+	fold.Values = false
+	b := newBuilder()
+	sec, nsec := rec.Start.Unix(), int64(rec.Start.Nanosecond())
+	for i, ts := range rec.Timed {
+		if ts.Sample < 0 || ts.Sample >= len(rec.Samples) {
+			return nil, fmt.Errorf("%w: timed sample %d is of stack %d, of %d", ErrFormat, i, ts.Sample, len(rec.Samples))
+		}
+		id, added := b.stack([]byte(strconv.Itoa(ts.Sample)), false)
+		if added {
+			one := &profile.Profile{Event: rec.Event, Samples: rec.Samples[ts.Sample : ts.Sample+1]}
+			frames := one.Folded(fold).Stacks[0].Frames
+			b.p.stacks[id] = Stack{Frames: frames, Idle: isIdle([]byte(frames))}
+		}
+		ns := nsec + int64(ts.Time)
+		b.add(float64(sec+ns/1e9)+float64(ns%1e9)/1e9, id)
+	}
+	return b.profile()
+}
