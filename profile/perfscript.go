@@ -1,0 +1,175 @@
+package profile
+
+import (
+	"bufio"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flamekit/flamekit/flamegraph"
+)
+
+// ErrNotTimed reports a profile with samples but no timed samples (it was
+// recorded without Options.Timed, or the timed log lost them all): it has
+// no times to write as perf script text.
+var ErrNotTimed = errors.New("profile: no timed samples (record with Options.Timed)")
+
+// WritePerfScript writes the timed samples ([Profile.Timed]) as `perf
+// script` prints samples recorded with -g and shown with -F
+// comm,pid,tid,cpu,time,period,event,ip,sym,dso, in time order: a header
+//
+//	hot  4242/4243  [001] 31389.437543:    1001001 cpu-clock:
+//
+// (comm, PID/TID, CPU, seconds on CLOCK_MONOTONIC with 6 decimals, period
+// in the event's unit, event), then one line per address, leaf first,
+// kernel then user: a tab, the address in hex right-aligned in 16 columns,
+// the function and the module,
+//
+//	55d0c0de1135 hot (/tmp/hot)
+//
+// and a blank line. stackcollapse-perf.pl, FlameScope and package
+// flamegraph/collapse read it as perf's. Kernel frames name their module
+// "[kernel.kallsyms]" ("[xfs]" and the like for modules), JIT frames their
+// perf map or jitdump, and an address nothing names is "[unknown]" in its
+// module, or "[unknown] ([unknown])" outside any. Names keep their spaces;
+// a line break in one becomes a space. Symbols have no "+0x" offset (as
+// -F sym without symoff prints them). Functions inlined at an address
+// (Options.Inlines) are one line, "outer->inner", as perf-map-agent writes
+// them, which the readers fold as frames marked _[i]: collapsed, the text
+// gives the stacks [Profile.Folded] gives. In a comm, what readers would
+// misread is written as Folded writes its root frame: a space before a
+// digit (taken for the PID), leading (a frame line) or trailing as '_', a
+// ';' as ':', a line break as a space ("_" once folded); a leading '#' (a
+// comment) as '_'.
+//
+// A profile without samples writes nothing; one with samples but no timed
+// samples is ErrNotTimed. Timed samples the backends lost
+// ([FailureTimedRingFull], [FailureTimedBacklogFull]) are not in the text.
+func (p *Profile) WritePerfScript(w io.Writer) error {
+	if len(p.Timed) == 0 {
+		if len(p.Samples) > 0 {
+			return ErrNotTimed
+		}
+		return nil
+	}
+	order := make([]int32, len(p.Timed))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(p.Timed[a].Time, p.Timed[b].Time) })
+	bw := bufio.NewWriterSize(w, 64<<10)
+	sw := perfScriptWriter{event: perfScriptEvent(p.Event.Name), comms: map[string]string{}}
+	for _, i := range order {
+		t := p.Timed[i]
+		if t.Sample < 0 || t.Sample >= len(p.Samples) {
+			return fmt.Errorf("profile: timed sample %d names sample %d of %d", i, t.Sample, len(p.Samples))
+		}
+		sw.sample(p.StartMonotonic+t.Time, t, &p.Samples[t.Sample])
+		if _, err := bw.Write(sw.buf); err != nil {
+			return fmt.Errorf("profile: writing perf script: %w", err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("profile: writing perf script: %w", err)
+	}
+	return nil
+}
+
+// perfScriptWriter formats samples as perf script text into buf.
+type perfScriptWriter struct {
+	buf   []byte
+	event string
+	comms map[string]string // comm → as the header writes it
+}
+
+// sample makes buf the text of timed sample t, taken at time at (on
+// CLOCK_MONOTONIC), of the stack s.
+func (w *perfScriptWriter) sample(at time.Duration, t TimedSample, s *Sample) {
+	comm, ok := w.comms[s.Comm]
+	if !ok {
+		comm = perfScriptComm(s.Comm)
+		w.comms[s.Comm] = comm
+	}
+	ns := uint64(max(at, 0))
+	b := fmt.Appendf(w.buf[:0], "%s %5d/%-5d [%03d] %5d.%06d: %10d %s: \n",
+		comm, t.PID, t.TID, t.CPU, ns/1e9, ns%1e9/1e3, t.Value, w.event)
+	for _, stack := range [][]Location{s.Kernel, s.User} {
+		for _, loc := range stack {
+			b = appendPerfScriptFrame(b, loc)
+		}
+	}
+	w.buf = append(b, '\n')
+}
+
+// appendPerfScriptFrame appends the line of one address: its functions,
+// outermost first and joined by "->" when some were inlined, and its
+// module.
+func appendPerfScriptFrame(b []byte, loc Location) []byte {
+	b = append(b, '\t')
+	addr := strconv.FormatUint(loc.Address, 16)
+	for range 16 - len(addr) {
+		b = append(b, ' ')
+	}
+	b = append(append(b, addr...), ' ')
+	module := ""
+	for j := len(loc.Frames) - 1; j >= 0; j-- {
+		f := loc.Frames[j]
+		if j < len(loc.Frames)-1 {
+			b = append(b, "->"...)
+		} else {
+			module = f.Module.Path
+		}
+		b = appendOneLine(b, cmp.Or(f.Function, flamegraph.UnknownFrame))
+	}
+	if len(loc.Frames) == 0 {
+		b = append(b, flamegraph.UnknownFrame...)
+	}
+	b = append(b, " ("...)
+	b = appendOneLine(b, cmp.Or(module, flamegraph.UnknownFrame))
+	return append(b, ")\n"...)
+}
+
+// appendOneLine appends s with its line breaks made spaces.
+func appendOneLine(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\n' || c == '\r' {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// perfScriptComm is a comm as a header writes it: as Folded names its
+// root frame (flamegraph.FrameName: no ';' or line break, "[unknown]" for
+// none), with spaces kept, except those a reader would end the comm at: a
+// leading or trailing one, and one before a digit (the digit would be read
+// as the PID), which become '_', as Folded makes every space. A leading
+// '#' (a comment line) becomes '_' too.
+func perfScriptComm(comm string) string {
+	b := []byte(flamegraph.FrameName(comm))
+	for i, c := range b {
+		space := c == ' ' || c == '\t' || c == '\v' || c == '\f'
+		switch {
+		case i == 0 && (space || c == '#'):
+			b[i] = '_'
+		case space && (i == len(b)-1 || b[i+1] >= '0' && b[i+1] <= '9'):
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// perfScriptEvent is an event name as a header writes it: one word.
+func perfScriptEvent(name string) string {
+	if name == "" {
+		return "cpu-clock" // ParseEvent's default
+	}
+	return strings.Join(strings.Fields(name), "_")
+}

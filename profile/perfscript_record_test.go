@@ -1,0 +1,145 @@
+package profile_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/flamegraph/collapse"
+	"github.com/flamekit/flamekit/internal/golden"
+	"github.com/flamekit/flamekit/profile"
+)
+
+// TestPerfScriptRecording records a program that forks a child spending
+// its time in session_alpha and session_beta, with timed samples, on each
+// backend, and writes the one profile both as perf script text and as
+// folded stacks: collapsed, the text gives the folded stacks and counts
+// (by period; the vDSO's frames aside, see vdsoAsUser), every sample once, with times on CLOCK_MONOTONIC within the
+// recording, in order, that FlameScope reads. Where FLAMEGRAPH_DIR names a
+// FlameGraph checkout, stackcollapse-perf.pl folds the text as collapse
+// does.
+func TestPerfScriptRecording(t *testing.T) {
+	bothBackends(t, func(t *testing.T) {
+		backend := profile.BackendBPF
+		if strings.HasSuffix(t.Name(), "/perf") {
+			backend = profile.BackendPerf
+		}
+		bin := buildWorkload(t, "splitwork")
+		before := monotonicNow()
+		_, p := runOptions(t, profile.Options{Command: exec.Command(bin), Frequency: 999, Backend: backend, Timed: true})
+		after := monotonicNow()
+		if lost := p.Failures[profile.FailureTimedRingFull] + p.Failures[profile.FailureTimedBacklogFull]; lost > 0 || uint64(len(p.Timed)) != p.Total() {
+			t.Fatalf("%d timed samples of %d (%d lost from the timed log): want each sample timed", len(p.Timed), p.Total(), lost)
+		}
+		if p.StartMonotonic < before || p.StartMonotonic > after {
+			t.Errorf("StartMonotonic %v, not between the clock's %v before Start and %v after Stop", p.StartMonotonic, before, after)
+		}
+		var text bytes.Buffer
+		if err := p.WritePerfScript(&text); err != nil {
+			t.Fatal(err)
+		}
+
+		got, st, err := collapse.Perf(bytes.NewReader(text.Bytes()), collapse.PerfOptions{Kernel: true, JIT: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := foldedText(p.Folded(profile.FoldOptions{Values: true}))
+		if s := vdsoAsUser(foldedText(got), p); s != want {
+			t.Errorf("collapsed perf script text:\n%s\nwant the profile's folded stacks:\n%s", s, want)
+		}
+		if st.Perf.Samples != len(p.Timed) || got.Unit != "nanoseconds" {
+			t.Errorf("collapse read %d samples in %q, want %d in nanoseconds", st.Perf.Samples, got.Unit, len(p.Timed))
+		}
+		total, alpha := share(got, "splitwork", contains(";main;session_alpha"))
+		if total == 0 || alpha < 0.5*total {
+			t.Errorf("%v of %v ns in main;session_alpha, want over half:\n%s", alpha, total, dump(got))
+		}
+
+		checkFlameScope(t, text.String(), len(p.Timed))
+		first, last := sampleTimes(t, text.String())
+		end := p.StartMonotonic + p.Duration
+		if first < p.StartMonotonic.Truncate(time.Microsecond) || last > end || first < before.Truncate(time.Microsecond) || last > after {
+			t.Errorf("samples from %v to %v, not within the recording (%v to %v) and the clock's readings around it (%v to %v)",
+				first, last, p.StartMonotonic, end, before, after)
+		}
+		t.Logf("%d samples from %v to %v, recording %v to %v", len(p.Timed), first, last, p.StartMonotonic, end)
+
+		t.Run("stackcollapse-perf.pl", func(t *testing.T) {
+			if os.Getenv("FLAMEGRAPH_DIR") == "" {
+				t.Skip("checked where FLAMEGRAPH_DIR names a FlameGraph checkout")
+			}
+			path := filepath.Join(t.TempDir(), "run.perf")
+			if err := os.WriteFile(path, text.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if perl := string(golden.FlameGraph(t, "stackcollapse-perf.pl", "--all", path)); perl != foldedText(got) {
+				t.Errorf("stackcollapse-perf.pl --all:\n%s\nwant what collapse gives:\n%s", perl, foldedText(got))
+			}
+		})
+	})
+}
+
+// vdsoAsUser removes the kernel mark from the frames of the vDSO in
+// folded text. perf script names their module "[vdso]", which
+// stackcollapse-perf.pl, FlameScope and package collapse take for a kernel
+// module, as they take every bracketed name; Folded knows them for user
+// code.
+func vdsoAsUser(folded string, p *profile.Profile) string {
+	var marked []string
+	seen := map[string]bool{}
+	for _, s := range p.Samples {
+		for _, loc := range s.User {
+			for _, f := range loc.Frames {
+				if f.Module.Path == "[vdso]" && f.Function != "" && !seen[f.Function] {
+					seen[f.Function] = true
+					marked = append(marked, ";"+f.Function+flamegraph.KernelSuffix, ";"+f.Function)
+				}
+			}
+		}
+	}
+	return strings.NewReplacer(marked...).Replace(folded)
+}
+
+// monotonicNow reads CLOCK_MONOTONIC.
+func monotonicNow() time.Duration {
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return time.Duration(ts.Nano())
+}
+
+// sampleTimes returns the times of the first and last sample headers of
+// perf script text, "... SECONDS.MICROS: ...", to the microsecond.
+func sampleTimes(t *testing.T, text string) (first, last time.Duration) {
+	t.Helper()
+	n := 0
+	for _, line := range strings.Split(text, "\n") {
+		if line == "" || line[0] == '\t' {
+			continue
+		}
+		m := flameScopeEvent.FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("no time in header %q", line)
+		}
+		sec, micros, ok := strings.Cut(m[1], ".")
+		s, err1 := strconv.ParseUint(sec, 10, 64)
+		us, err2 := strconv.ParseUint(micros, 10, 64)
+		if !ok || len(micros) != 6 || err1 != nil || err2 != nil {
+			t.Fatalf("time %q of header %q: want seconds with 6 decimals", m[1], line)
+		}
+		at := time.Duration(s)*time.Second + time.Duration(us)*time.Microsecond
+		if n == 0 {
+			first = at
+		}
+		last = at
+		n++
+	}
+	return first, last
+}
