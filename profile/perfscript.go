@@ -83,12 +83,14 @@ func (p *Profile) WritePerfScript(w io.Writer) error {
 // perfScriptWriter formats samples as perf script text into buf.
 type perfScriptWriter struct {
 	buf   []byte
+	num   [24]byte // a number's digits
 	event string
 	comms map[string]string // comm → as the header writes it
 }
 
 // sample makes buf the text of timed sample t, taken at time at (on
-// CLOCK_MONOTONIC), of the stack s.
+// CLOCK_MONOTONIC), of the stack s. It prints what perf script's
+// "%s %5d/%-5d [%03d] %5d.%06d: %10d %s: " does, then the frame lines.
 func (w *perfScriptWriter) sample(at time.Duration, t TimedSample, s *Sample) {
 	comm, ok := w.comms[s.Comm]
 	if !ok {
@@ -96,26 +98,50 @@ func (w *perfScriptWriter) sample(at time.Duration, t TimedSample, s *Sample) {
 		w.comms[s.Comm] = comm
 	}
 	ns := uint64(max(at, 0))
-	b := fmt.Appendf(w.buf[:0], "%s %5d/%-5d [%03d] %5d.%06d: %10d %s: \n",
-		comm, t.PID, t.TID, t.CPU, ns/1e9, ns%1e9/1e3, t.Value, w.event)
+	n := w.num[:0]
+	b := append(append(w.buf[:0], comm...), ' ')
+	b = appendPadded(b, strconv.AppendInt(n, int64(t.PID), 10), 5, ' ', false)
+	b = append(b, '/')
+	b = append(appendPadded(b, strconv.AppendInt(n, int64(t.TID), 10), 5, ' ', true), " ["...)
+	b = append(appendPadded(b, strconv.AppendInt(n, int64(t.CPU), 10), 3, '0', false), "] "...)
+	b = append(appendPadded(b, strconv.AppendUint(n, ns/1e9, 10), 5, ' ', false), '.')
+	b = append(appendPadded(b, strconv.AppendUint(n, ns%1e9/1e3, 10), 6, '0', false), ": "...)
+	b = append(appendPadded(b, strconv.AppendUint(n, t.Value, 10), 10, ' ', false), ' ')
+	b = append(append(b, w.event...), ": \n"...)
 	for _, stack := range [][]Location{s.Kernel, s.User} {
 		for _, loc := range stack {
+			b = append(b, '\t')
+			b = append(appendPadded(b, strconv.AppendUint(n, loc.Address, 16), 16, ' ', false), ' ')
 			b = appendPerfScriptFrame(b, loc)
 		}
 	}
 	w.buf = append(b, '\n')
 }
 
-// appendPerfScriptFrame appends the line of one address: its functions,
-// outermost first and joined by "->" when some were inlined, and its
-// module.
-func appendPerfScriptFrame(b []byte, loc Location) []byte {
-	b = append(b, '\t')
-	addr := strconv.FormatUint(loc.Address, 16)
-	for range 16 - len(addr) {
-		b = append(b, ' ')
+// appendPadded appends the digits of a number padded with pad to width: on
+// the left, or on the right when left is set (printf's "-" flag). Zeros go
+// after a minus sign.
+func appendPadded(b, digits []byte, width int, pad byte, left bool) []byte {
+	if left {
+		b = append(b, digits...)
 	}
-	b = append(append(b, addr...), ' ')
+	n := width - len(digits)
+	if !left && pad == '0' && len(digits) > 0 && digits[0] == '-' {
+		b, digits = append(b, '-'), digits[1:]
+	}
+	for range n {
+		b = append(b, pad)
+	}
+	if !left {
+		b = append(b, digits...)
+	}
+	return b
+}
+
+// appendPerfScriptFrame appends the rest of the line of an address after
+// the address: its functions, outermost first and joined by "->" when
+// some were inlined, and its module.
+func appendPerfScriptFrame(b []byte, loc Location) []byte {
 	module := ""
 	for j := len(loc.Frames) - 1; j >= 0; j-- {
 		f := loc.Frames[j]
@@ -136,6 +162,9 @@ func appendPerfScriptFrame(b []byte, loc Location) []byte {
 
 // appendOneLine appends s with its line breaks made spaces.
 func appendOneLine(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, "\r\n") {
+		return append(b, s...)
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '\n' || c == '\r' {

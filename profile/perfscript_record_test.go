@@ -15,6 +15,7 @@ import (
 	"github.com/flamekit/flamekit/flamegraph"
 	"github.com/flamekit/flamekit/flamegraph/collapse"
 	"github.com/flamekit/flamekit/internal/golden"
+	"github.com/flamekit/flamekit/internal/testenv"
 	"github.com/flamekit/flamekit/profile"
 )
 
@@ -85,6 +86,34 @@ func TestPerfScriptRecording(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestPerfScriptInlines records a program with functions inlined in its
+// hot loop, naming inlined frames (Options.Inlines): collapsed, the perf
+// script text gives the folded stacks, the inlined frames marked _[i].
+func TestPerfScriptInlines(t *testing.T) {
+	bin := testenv.BuildC(t, "gcc", "inlined", []string{filepath.Join("testdata", "inlined.c")}, "-O2", "-g", "-fno-omit-frame-pointer")
+	_, p := runOptions(t, profile.Options{Command: exec.Command(bin), Frequency: 999, Backend: profile.BackendBPF, Timed: true, Inlines: true})
+	var text bytes.Buffer
+	if err := p.WritePerfScript(&text); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := collapse.Perf(bytes.NewReader(text.Bytes()), collapse.PerfOptions{Kernel: true, JIT: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := foldedText(p.Folded(profile.FoldOptions{Values: true}))
+	if s := vdsoAsUser(foldedText(got), p); s != want {
+		t.Errorf("collapsed perf script text:\n%s\nwant the profile's folded stacks:\n%s", s, want)
+	}
+	total, middle := share(got, "inlined", contains(";hot_outer;mix_middle_[i]"))
+	_, inner := share(got, "inlined", contains(";hot_outer;mix_middle_[i];step_inner_[i]"))
+	if total == 0 || middle < 0.5*total || inner == 0 {
+		t.Errorf("of %v ns, %v in hot_outer;mix_middle_[i] and %v in step_inner_[i] under it: want over half, and some:\n%s", total, middle, inner, dump(got))
+	}
+	if !strings.Contains(text.String(), " hot_outer->mix_middle->step_inner (") {
+		t.Errorf("no line hot_outer->mix_middle->step_inner in:\n%.2000s", text.String())
+	}
 }
 
 // vdsoAsUser removes the kernel mark from the frames of the vDSO in
