@@ -2,9 +2,11 @@ package profile_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -113,6 +115,45 @@ func TestPerfScriptInlines(t *testing.T) {
 	}
 	if !strings.Contains(text.String(), " hot_outer->mix_middle->step_inner (") {
 		t.Errorf("no line hot_outer->mix_middle->step_inner in:\n%.2000s", text.String())
+	}
+}
+
+// TestPerfScriptJIT records Node with --perf-basic-prof: in the perf
+// script text its hot function's frames name Node's perf map as their
+// module, and collapse --jit marks them _[j] in as many samples (by
+// period) as Folded does.
+func TestPerfScriptJIT(t *testing.T) {
+	node := testenv.RequireTool(t, "node", "")
+	script, err := filepath.Abs(filepath.Join("testdata", "hot_node.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, "--perf-basic-prof", script)
+	cmd.Dir = t.TempDir() // where V8 writes its isolate logs
+	t.Cleanup(func() {
+		if cmd.Process != nil {
+			os.Remove(fmt.Sprintf("/tmp/perf-%d.map", cmd.Process.Pid))
+		}
+	})
+	_, p := runOptions(t, profile.Options{Command: cmd, Frequency: 499, Backend: profile.BackendBPF, Timed: true})
+	var text bytes.Buffer
+	if err := p.WritePerfScript(&text); err != nil {
+		t.Fatal(err)
+	}
+	perfMap := fmt.Sprintf(" (/tmp/perf-%d.map)\n", cmd.Process.Pid)
+	if !regexp.MustCompile(`fibHot[^\n]*` + regexp.QuoteMeta(perfMap)).Match(text.Bytes()) {
+		t.Errorf("no fibHot frame in%s:\n%.3000s", perfMap, text.String())
+	}
+	got, _, err := collapse.Perf(bytes.NewReader(text.Bytes()), collapse.PerfOptions{Kernel: true, JIT: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jitFib := func(frames string) bool { return regexp.MustCompile(`fibHot[^;]*_\[j\]`).MatchString(frames) }
+	_, collapsed := share(got, "node", jitFib)
+	folded := p.Folded(profile.FoldOptions{Values: true})
+	total, want := share(folded, "node", jitFib)
+	if collapsed != want || want < 0.5*total {
+		t.Errorf("collapsed, %v ns in fibHot JIT frames; folded, %v of %v: want the same, over half\n%s", collapsed, want, total, dump(got))
 	}
 }
 
