@@ -2,6 +2,7 @@ package profile_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ import (
 	"github.com/flamekit/flamekit/internal/golden"
 	"github.com/flamekit/flamekit/internal/testenv"
 	"github.com/flamekit/flamekit/profile"
+	"github.com/flamekit/flamekit/profile/internal/samplertest"
 )
 
 // TestPerfScriptRecording records a program that forks a child spending
@@ -87,6 +89,70 @@ func TestPerfScriptRecording(t *testing.T) {
 				t.Errorf("stackcollapse-perf.pl --all:\n%s\nwant what collapse gives:\n%s", perl, foldedText(got))
 			}
 		})
+	})
+}
+
+// TestPerfScriptTargets records a running program's timed samples by its
+// PID, by a cgroup holding it alone and with the whole system, on each
+// backend: perf script text whose samples, in time order, are the
+// program's (all of them for the PID and the cgroup), in its hot function.
+func TestPerfScriptTargets(t *testing.T) {
+	bothBackends(t, func(t *testing.T) {
+		testenv.RequireRoot(t)
+		backend := profile.BackendBPF
+		if strings.HasSuffix(t.Name(), "/perf") {
+			backend = profile.BackendPerf
+		}
+		cgroup := samplertest.Cgroup(t, "flamekit-perfscript-")
+		cmd := samplertest.Start(t, buildWorkload(t, "split"))
+		pid := strconv.Itoa(cmd.Process.Pid)
+		if err := os.WriteFile(filepath.Join(cgroup, "cgroup.procs"), []byte(pid), 0); err != nil {
+			t.Fatal(err)
+		}
+		for _, target := range []struct {
+			name string
+			opts profile.Options
+		}{
+			{"pid", profile.Options{PIDs: []int{cmd.Process.Pid}}},
+			{"cgroup", profile.Options{Cgroup: cgroup}},
+			{"system", profile.Options{}},
+		} {
+			opts := target.opts
+			opts.Backend, opts.Frequency, opts.Timed = backend, 499, true
+			s, err := profile.Start(context.Background(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Second)
+			p, err := s.Stop()
+			s.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var text bytes.Buffer
+			if err := p.WritePerfScript(&text); err != nil {
+				t.Fatal(err)
+			}
+			checkFlameScope(t, text.String(), len(p.Timed))
+			ours, hot := 0, 0
+			for _, sample := range strings.Split(text.String(), "\n\n") {
+				if sample == "" {
+					continue
+				}
+				if strings.HasPrefix(sample, "split "+fmt.Sprintf("%5s/", pid)) {
+					ours++
+					if strings.Contains(sample, " hot (") || strings.Contains(sample, " cold (") {
+						hot++
+					}
+				} else if target.name != "system" {
+					t.Errorf("%s: a sample not of split %s:\n%s", target.name, pid, sample)
+				}
+			}
+			if ours < 50 || hot < ours*9/10 {
+				t.Errorf("%s: %d samples of split %s, %d in hot or cold: want at least 50, nearly all in hot or cold:\n%.2000s", target.name, ours, pid, hot, text.String())
+			}
+			t.Logf("%s: %d samples, %d of split", target.name, len(p.Timed), ours)
+		}
 	})
 }
 
