@@ -48,7 +48,8 @@ var ErrNotTimed = errors.New("profile: no timed samples (record with Options.Tim
 // comment) as '_'.
 //
 // A profile without samples writes nothing; one with samples but no timed
-// samples is ErrNotTimed. Timed samples the backends lost
+// samples is ErrNotTimed, and one whose timed sample names no sample is an
+// error, both before anything is written. Timed samples the backends lost
 // ([FailureTimedRingFull], [FailureTimedBacklogFull]) are not in the text.
 func (p *Profile) WritePerfScript(w io.Writer) error {
 	if len(p.Timed) == 0 {
@@ -58,7 +59,10 @@ func (p *Profile) WritePerfScript(w io.Writer) error {
 		return nil
 	}
 	order := make([]int32, len(p.Timed))
-	for i := range order {
+	for i, t := range p.Timed {
+		if t.Sample < 0 || t.Sample >= len(p.Samples) {
+			return fmt.Errorf("profile: timed sample %d names sample %d of %d", i, t.Sample, len(p.Samples))
+		}
 		order[i] = int32(i)
 	}
 	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(p.Timed[a].Time, p.Timed[b].Time) })
@@ -66,9 +70,6 @@ func (p *Profile) WritePerfScript(w io.Writer) error {
 	sw := perfScriptWriter{event: perfScriptEvent(p.Event.Name), comms: map[string]string{}}
 	for _, i := range order {
 		t := p.Timed[i]
-		if t.Sample < 0 || t.Sample >= len(p.Samples) {
-			return fmt.Errorf("profile: timed sample %d names sample %d of %d", i, t.Sample, len(p.Samples))
-		}
 		sw.sample(p.StartMonotonic+t.Time, t, &p.Samples[t.Sample])
 		if _, err := bw.Write(sw.buf); err != nil {
 			return fmt.Errorf("profile: writing perf script: %w", err)

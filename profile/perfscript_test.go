@@ -179,7 +179,8 @@ func checkFlameScope(t *testing.T, text string, n int) []float64 {
 
 // TestWritePerfScriptNotTimed writes a profile recorded without
 // Options.Timed: an error, and nothing written; a profile without samples
-// writes nothing.
+// writes nothing; one whose timed sample names no sample (the last, in time
+// order) is an error, before anything is written.
 func TestWritePerfScriptNotTimed(t *testing.T) {
 	p := perfScriptProfile()
 	p.Timed = nil
@@ -193,6 +194,14 @@ func TestWritePerfScriptNotTimed(t *testing.T) {
 	}
 	if err := (&profile.Profile{}).WritePerfScript(&b); err != nil || b.Len() > 0 {
 		t.Errorf("empty profile: error %v, %d bytes written; want neither", err, b.Len())
+	}
+	p = perfScriptProfile()
+	for i := range 1000 { // more text than a write buffer holds
+		p.Timed = append(p.Timed, profile.TimedSample{Time: 3*time.Second + time.Duration(i)*time.Millisecond, Sample: i % len(p.Samples)})
+	}
+	p.Timed[len(p.Timed)-1].Sample = len(p.Samples)
+	if err := p.WritePerfScript(&b); err == nil || !strings.Contains(err.Error(), "names sample 4 of 4") || b.Len() > 0 {
+		t.Errorf("timed sample of no sample: error %v, %d bytes written; want an error and nothing", err, b.Len())
 	}
 }
 
