@@ -95,7 +95,7 @@ func (s *Session) build(t *taken) *Profile {
 	pend := t.pend
 	p := &Profile{
 		Event: s.event, Frequency: s.cfg.Frequency, Period: s.cfg.Period,
-		Start: t.start, Duration: t.end.Sub(t.start), Backend: s.backend,
+		Start: t.start, StartMonotonic: time.Duration(t.startMono), Duration: t.end.Sub(t.start), Backend: s.backend,
 		Lost: pend.lost, LostValue: pend.lostValue, Failures: pend.failures,
 	}
 	// pend's samples are distinct stacks, in the order of its index: they

@@ -129,7 +129,10 @@
 // model: values samples/count and cpu/nanoseconds for the clocks (as Go's
 // CPU profiles name them) or EVENT/count for other events, one mapping per
 // module with its build-id, inlined lines, and the labels pid, tid and
-// comm.
+// comm. [Profile.WritePerfScript] writes the timed samples as `perf script`
+// text, in time order, each with its comm, PID/TID, CPU, time on
+// CLOCK_MONOTONIC ([Profile.StartMonotonic] plus its Time) and period, for
+// stackcollapse-perf.pl, FlameScope and package flamegraph/collapse.
 //
 // # Unwinding
 //

@@ -31,6 +31,12 @@ type Profile struct {
 	// [FailureRingFull]) and events of the backends. Its keys are the
 	// Failure constants.
 	Failures map[string]uint64
+
+	// StartMonotonic is Start on CLOCK_MONOTONIC, the clock samples are
+	// timed on (perf's, with use_clockid, and bpf_ktime_get_ns'): time
+	// since boot, suspend not counted. A timed sample was taken at
+	// StartMonotonic plus its Time. 0 when unknown.
+	StartMonotonic time.Duration
 }
 
 // Sample is a stack seen Count times.

@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	flamekit record   [flags] [-- CMD...]  profile CPU (or another event) → SVG, folded or pprof
+//	flamekit record   [flags] [-- CMD...]  profile CPU (or another event) → SVG, folded, pprof or perf script text
 //	flamekit collapse [flags] [FILE...]    other tools' output → folded stacks
 //	flamekit render   [flags] [FILE...]    folded stacks (or any collapse input) → SVG
 //	flamekit diff     [flags] BEFORE AFTER two profiles → differential SVG
@@ -34,7 +34,7 @@ type command struct {
 }
 
 var commands = []command{
-	{"record", "profile the system, processes, a cgroup or a command into a flame graph, folded stacks or pprof", runRecord},
+	{"record", "profile the system, processes, a cgroup or a command into a flame graph, folded stacks, pprof or perf script text", runRecord},
 	{"collapse", "fold other tools' output (perf script, pprof, bpftrace, folded) into folded stacks", runCollapse},
 	{"render", "render folded stacks (or anything collapse reads) as an interactive SVG flame graph", runRender},
 	{"diff", "render a differential flame graph of two profiles", runDiff},

@@ -41,7 +41,7 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	rec, err := f.record(opts, cmd, sigs, stderr)
+	rec, err := f.record(opts, cmd, sigs, stderr, o)
 	if err != nil {
 		return o.finish(err)
 	}
@@ -49,8 +49,9 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 }
 
 // record runs a profiling session until the duration passes, a signal
-// comes or the command exits, and returns what it collected.
-func (f *recordFlags) record(opts profile.Options, cmd *exec.Cmd, sigs <-chan os.Signal, stderr io.Writer) (*recording, error) {
+// comes or the command exits, and returns what it collected. perf script
+// text goes to o as each collection comes.
+func (f *recordFlags) record(opts profile.Options, cmd *exec.Cmd, sigs <-chan os.Signal, stderr io.Writer, o io.Writer) (*recording, error) {
 	start := time.Now()
 	s, err := profile.Start(context.Background(), opts)
 	if err != nil {
@@ -58,8 +59,14 @@ func (f *recordFlags) record(opts profile.Options, cmd *exec.Cmd, sigs <-chan os
 	}
 	defer s.Close()
 	rec := &recording{pprof: f.format == "pprof", perThread: f.perThread, folded: &flamegraph.Profile{}, backend: s.Backend()}
+	if f.format == "perf-script" {
+		rec.script = o
+	}
 	err = recordUntil(s, f.dur, cmd, sigs, stderr, rec.keep)
 	rec.elapsed = time.Since(start)
+	if err == nil {
+		err = rec.scriptErr
+	}
 	return rec, err
 }
 
@@ -89,12 +96,16 @@ func (f *recordFlags) output(o *output, rec *recording, cmd *exec.Cmd, stderr io
 // recording is what a recording collected. A pprof profile keeps every
 // sample with its pid; folded stacks and flame graphs need only the merged
 // stacks, so each collection is folded at once and memory stays bounded by
-// the distinct stacks.
+// the distinct stacks. perf script text, which has every sample, is written
+// out collection by collection: memory holds one collection's samples.
 type recording struct {
 	pprof, perThread bool
 	parts            []*profile.Profile  // with pprof
-	folded           *flamegraph.Profile // without
+	folded           *flamegraph.Profile // without pprof or script
+	script           io.Writer           // where perf script text goes, or nil
+	scriptErr        error               // the first error writing it
 	total, lost      uint64              // samples
+	timedLost        uint64              // samples missing from the perf script text
 	backend          profile.Backend
 	elapsed          time.Duration
 }
@@ -103,11 +114,17 @@ type recording struct {
 func (r *recording) keep(p *profile.Profile) {
 	r.total += p.Total()
 	r.lost += p.Lost
-	if r.pprof {
+	switch {
+	case r.script != nil:
+		r.timedLost += p.Failures[profile.FailureTimedRingFull] + p.Failures[profile.FailureTimedBacklogFull]
+		if r.scriptErr == nil && len(p.Timed) > 0 { // all timed samples lost is not an error: timedLost says it
+			r.scriptErr = p.WritePerfScript(r.script)
+		}
+	case r.pprof:
 		r.parts = append(r.parts, p)
-		return
+	default:
+		r.folded = flamegraph.Merge(r.folded, p.Folded(profile.FoldOptions{TID: r.perThread})).Folded()
 	}
-	r.folded = flamegraph.Merge(r.folded, p.Folded(profile.FoldOptions{TID: r.perThread})).Folded()
 }
 
 // write writes the recording to w in the output format. A flame graph of
@@ -125,6 +142,11 @@ func (f *recordFlags) write(w io.Writer, rec *recording, stderr io.Writer) error
 		return err
 	case "pprof":
 		return profile.Merge(rec.parts...).WritePprof(w)
+	case "perf-script":
+		if rec.timedLost > 0 {
+			fmt.Fprintf(stderr, "flamekit record: %d of %d samples lost from the timed log are not in the perf script text\n", rec.timedLost, rec.total)
+		}
+		return nil // written as it came
 	}
 	_, err := rec.folded.WriteTo(w)
 	return err
@@ -206,11 +228,11 @@ const recordCollectEvery = 10 * time.Second
 // the -o file (svg on stdout). An extension it does not know is an error.
 func recordFormat(flagValue, out string) (string, error) {
 	switch f := strings.ToLower(flagValue); f {
-	case "svg", "folded", "pprof":
+	case "svg", "folded", "pprof", "perf-script":
 		return f, nil
 	case "":
 	default:
-		return "", fmt.Errorf("%w: unknown --format %q (want svg, folded or pprof)", errUsage, flagValue)
+		return "", fmt.Errorf("%w: unknown --format %q (want svg, folded, pprof or perf-script)", errUsage, flagValue)
 	}
 	if out == "" || out == "-" {
 		return "svg", nil
@@ -220,12 +242,13 @@ func recordFormat(flagValue, out string) (string, error) {
 		{"svg", ".svg"},
 		{"folded", ".folded"}, {"folded", ".txt"},
 		{"pprof", ".pb.gz"}, {"pprof", ".pb"}, {"pprof", ".pprof"},
+		{"perf-script", ".perf"},
 	} {
 		if strings.HasSuffix(name, f.ext) {
 			return f.format, nil
 		}
 	}
-	return "", fmt.Errorf("%w: -o %s: unknown extension; want .svg (flame graph), .folded or .txt (folded stacks), .pb.gz, .pb or .pprof (pprof), or give --format svg, folded or pprof", errUsage, out)
+	return "", fmt.Errorf("%w: -o %s: unknown extension; want .svg (flame graph), .folded or .txt (folded stacks), .pb.gz, .pb or .pprof (pprof), .perf (perf script text), or give --format svg, folded, pprof or perf-script", errUsage, out)
 }
 
 // isTerminal reports whether w is a terminal.

@@ -50,7 +50,7 @@ func parseRecordFlags(args []string, stderr io.Writer) (*recordFlags, error) {
 	fs.StringVar(&f.backend, "backend", "auto", "sampling backend: auto (bpf when allowed, else perf), bpf or perf")
 	fs.StringVar(&f.unwind, "unwind", "auto", "how user stacks are walked: auto (call frame information where files have it, frame pointers elsewhere), fp (frame pointers only) or cfi")
 	fs.StringVar(&f.out, "o", "", "output `FILE` (default stdout); its extension picks the format")
-	fs.StringVar(&f.format, "format", "", "output format: svg, folded or pprof (default from -o's extension: .svg, .folded or .txt, .pb.gz, .pb or .pprof; svg on stdout)")
+	fs.StringVar(&f.format, "format", "", "output format: svg, folded, pprof or perf-script (every sample with its time, as perf script prints it; default from -o's extension: .svg, .folded or .txt, .pb.gz, .pb or .pprof, .perf; svg on stdout)")
 	fs.BoolVar(&f.keepEmpty, "keep-empty", false, "write the profile even when the target produced no samples (without it that is an error and nothing is written)")
 	f.graph.register(fs)
 
@@ -94,6 +94,7 @@ func (f *recordFlags) sessionOptions(stdin io.Reader, stdout, stderr io.Writer) 
 		Event: f.event, Frequency: f.freq, Period: f.period, Cgroup: f.cgroup,
 		UserOnly: f.userOnly, KernelOnly: f.kernelOnly, IncludeIdle: f.idle,
 		PerThread: f.perThread, Backend: b, Unwind: u, Inlines: f.inlines,
+		Timed: f.format == "perf-script",
 	}
 	if f.period > 0 {
 		opts.Frequency = 0
