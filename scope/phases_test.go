@@ -3,6 +3,7 @@ package scope
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -75,6 +76,18 @@ func TestPhasesRecordedByProfile(t *testing.T) {
 		p, err := FromRecording(rec, profile.FoldOptions{})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The recording's perf script text makes the same heat map.
+		var text bytes.Buffer
+		if err := rec.WritePerfScript(&text); err != nil {
+			t.Fatal(err)
+		}
+		fromText, err := ReadPerfScript(&text, PerfOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := heatMapJSON(t, fromText), heatMapJSON(t, p); got != want {
+			t.Errorf("the heat map of the recording's perf script text differs from the recording's:\n%s\n%s", got, want)
 		}
 		return p
 	}, "steady_phase", "burst_phase")
@@ -229,4 +242,18 @@ func TestPhasesRecordedByNode(t *testing.T) {
 		}
 		return p
 	}, "steadyPhase", "burstPhase")
+}
+
+// heatMapJSON returns p's heat map in FlameScope's JSON.
+func heatMapJSON(t *testing.T, p *Profile) string {
+	t.Helper()
+	h, err := p.HeatMap(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

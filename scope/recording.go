@@ -3,14 +3,18 @@ package scope
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/flamekit/flamekit/profile"
 )
 
 // FromRecording makes a timed profile of a flamekit recording made with
-// profile.Options.Timed: each of rec.Timed at its time, in seconds since
-// the Unix epoch (rec.Start plus the sample's Time), so that columns are
-// wall-clock seconds. Stacks are named as rec.Folded(fold) names them;
+// profile.Options.Timed: each of rec.Timed at its time, in seconds on
+// CLOCK_MONOTONIC (rec.StartMonotonic plus the sample's Time), the clock
+// perf's and the recording's perf script text (profile.Profile.WritePerfScript)
+// give, so that both make the same heat map; a recording that does not know
+// its monotonic start is timed in seconds since the Unix epoch (rec.Start
+// plus the sample's Time). Stacks are named as rec.Folded(fold) names them;
 // samples whose stack is the idle task's ("swapper" with an idle function,
 // kept with profile.Options.IncludeIdle) are idle. A recording without
 // timed samples fails with an error wrapping ErrNoTimestamp (or
@@ -25,6 +29,9 @@ func FromRecording(rec *profile.Profile, fold profile.FoldOptions) (*Profile, er
 	fold.Values = false
 	b := newBuilder()
 	sec, nsec := rec.Start.Unix(), int64(rec.Start.Nanosecond())
+	if rec.StartMonotonic > 0 {
+		sec, nsec = int64(rec.StartMonotonic/time.Second), int64(rec.StartMonotonic%time.Second)
+	}
 	for i, ts := range rec.Timed {
 		if ts.Sample < 0 || ts.Sample >= len(rec.Samples) {
 			return nil, fmt.Errorf("%w: timed sample %d is of stack %d, of %d", ErrFormat, i, ts.Sample, len(rec.Samples))
