@@ -69,6 +69,7 @@ type parser struct {
 	parsed    int // symbols whose frames were made (once per symbol, dso and java flag)
 	recalled  int // samples whose last lines came from the memo
 	fromTable int // frame lines that came from the table of lines
+	predicted int // frame lines that were the line the table predicted (lineTable.predicted)
 	lines     int // lines read, for Skipped
 	skipped   flamegraph.Skipped
 	samples   int // samples folded
@@ -112,7 +113,7 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 	i := 0
 	for i < len(data) {
 		if c := data[i]; c == '\t' || c == ' ' {
-			if p.body.lines >= 2 && p.body.clean && !p.body.hit {
+			if p.body.lines >= 2 && p.body.clean && !p.body.hit && p.known.last != 0 {
 				if end, ok := p.recall(data, i); ok {
 					i = end
 					continue
@@ -126,15 +127,16 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 				}
 				p.lines++
 				l := data[i : i+n]
-				h := lineID(l)
-				if names, ok := p.frameLine(l, h); ok && n >= lineKey {
-					p.addLine(l, h, names)
+				if names, ok := p.frameLine(l); ok {
+					p.addLine(l, names)
+				} else {
+					p.known.last = 0
 				}
 				end = i + n + 1
 			}
 			i = end
 			if p.body.lines == 2 && p.body.restAt == 0 {
-				p.body.restAt, p.body.buffer, p.body.restSeq = i, p.buffers, len(p.seq)
+				p.body.restAt, p.body.buffer, p.body.restSeq, p.body.second = i, p.buffers, len(p.seq), p.known.last
 			}
 			continue
 		}
@@ -142,6 +144,7 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 		if n < 0 {
 			break
 		}
+		p.known.last = 0
 		if n == 0 && p.inSample {
 			p.remember(data, i)
 		}
@@ -164,11 +167,10 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 	return i
 }
 
-// frameLine handles a line that is not a header, whose lineID is h: in a
-// sample, the name ids of its frames are kept when it is a frame line, and
+// frameLine handles a line that is not a header: in a sample, the name ids of its frames are kept when it is a frame line, and
 // else it is skipped. It returns the name ids, valid until the next line,
 // when it kept them.
-func (p *parser) frameLine(l []byte, h uint32) ([]uint32, bool) {
+func (p *parser) frameLine(l []byte) ([]uint32, bool) {
 	l = trimCR(l)
 	pc, raw, mod, same, ok := splitFrameLine(l, p.mods.text(p.modID))
 	if !ok {
@@ -183,10 +185,7 @@ func (p *parser) frameLine(l []byte, h uint32) ([]uint32, bool) {
 	if !p.inSample {
 		return nil, false // a line of a sample that was filtered out
 	}
-	if p.body.lines++; p.body.lines == 2 {
-		p.body.second = h
-	}
-	p.body.last = h
+	p.body.lines++
 	raw = trimOffset(raw)
 	var names []uint32
 	if p.addrs && bytes.Contains(raw, []byte(unknown)) {
@@ -230,7 +229,7 @@ func (p *parser) other(l []byte) {
 	if !isSpace(l[0]) && p.header(l) {
 		return
 	}
-	p.frameLine(l, lineID(l))
+	p.frameLine(l)
 }
 
 // reset forgets the sample being read.
@@ -260,10 +259,8 @@ func (p *parser) startSample() {
 		p.mods.reset()
 		p.modID, _ = p.mods.find(last)
 		p.known.reset() // its dso ids are gone
+		p.memo.reset()  // its entries are found from its lines
 		p.pnames.reset()
-		for i := range p.memo.entries {
-			p.memo.entries[i].last.stack = 0 // their process frames are gone
-		}
 		p.pnameIDs, p.pnameSpans = p.pnameIDs[:0], p.pnameSpans[:0]
 	}
 	id, added := p.pnames.find(p.pname)
