@@ -18,7 +18,8 @@ import (
 // its frames and its dso from this table with one probe and one compare,
 // without being split and without its symbol being hashed: the key is a
 // hash of its first lineKey bytes (the address and the start of the
-// symbol, which tell lines apart well), the compare checks all its bytes.
+// symbol, which tell lines apart well; all of a shorter line), the compare
+// checks all its bytes.
 // It is the fast path of parser.feed; a line it does not know goes
 // through frameLine and is added. (On that capture this takes a tenth
 // less time than splitting each line and finding its symbol: the slots
@@ -32,16 +33,26 @@ import (
 // lineKey is how many bytes of a line lineHash reads: four words.
 const lineKey = 32
 
-// The table keeps each line in an arena of blocks, as a lineHead followed
-// by its text (padded to 8 bytes), and finds it by a slot of 8 bytes: the
-// line's hash in the high half, 1 + the line's place in the arena (its
-// lineRef) in the low half, 0 when empty. A line found through the slots
-// costs two reads from L3 (its slot, then its head and text, which sit
-// together); slots of 8 bytes (256 KiB for the real capture) rather than
-// 40 did not make that cheaper: they do not stay in L2 either, as the
-// input streams through it. A line that its head links to (the line that
-// followed it last time, see predicted) costs one read at most, and a
-// line's head also heads the memo's entries of the lines after it.
+// The table keeps each line in one arena, as a lineHead followed by its
+// text (padded to 8 bytes), and finds it by a slot of 8 bytes: the line's
+// hash in the high half, 1 + the line's place in the arena (its lineRef)
+// in the low half, 0 when empty. The arena's bytes are reserved at once
+// (the table's share of Sizes.Memo) and never move; the pages it does not
+// use are never touched.
+//
+// Each line's head links it to the line that followed it last time in a
+// sample (lineHead.next), and the parser checks that line first, as a call
+// path is printed with the same lines each time: on the real capture,
+// 194,000 of the 306,000 lines the table serves are the line it predicted,
+// and cost one compare, without looking for their '\n', hashing them and
+// probing the slots. The parser is bound by the instructions it runs more
+// than by its reads from memory, which overlap (the slots and heads are
+// read from L3: the input streams through L2): the prediction takes 15
+// million of the 282 million instructions of `flamekit collapse` on that
+// capture away. (Reading the slots and heads of a sample's lines before
+// handling them, so that the reads overlap more, added more instructions
+// than it saved time; slots of 8 bytes rather than 40 made no difference
+// by themselves.)
 type lineRef uint32
 
 // lineHead is what the arena holds of a line before its text.
@@ -60,64 +71,56 @@ type lineHead struct {
 // that starts with "java" (its frames may differ, see symbols.go).
 const lineJava = 1 << 31
 
-const (
-	lineHeadSize = int(unsafe.Sizeof(lineHead{}))
-	lineBlock    = 1 << 18 // bytes of an arena block, a power of two
-	lineMax      = lineBlock - lineHeadSize - 7
-)
+// lineHeadSize is the bytes of a lineHead in the arena.
+const lineHeadSize = int(unsafe.Sizeof(lineHead{}))
 
 // lineTable holds the frame lines read, with their frames.
 type lineTable struct {
-	blocks [][]byte // the arena; the last one is filled
-	bytes  int      // bytes of the arena used
-	slots  []uint64 // open addressing by hash
-	used   int      // slots used
-	names  []uint32
-	last   uint32 // 1 + the lineRef of the line just read, when it was a frame line the table has, else 0
+	arena []byte   // lineHeads and texts
+	slots []uint64 // open addressing by hash
+	used  int      // slots used
+	names []uint32
+	last  uint32 // 1 + the lineRef of the line just read, when it was a frame line the table has, else 0
 }
 
 // size returns the bytes the table holds.
 func (t *lineTable) size() int {
-	return t.bytes + len(t.slots)*8 + len(t.names)*4
+	return len(t.arena) + len(t.slots)*8 + len(t.names)*4
 }
 
-// reset empties the table, keeping its slots.
+// reset empties the table, keeping its slots and arena.
 func (t *lineTable) reset() {
-	clear(t.blocks)
-	t.blocks, t.bytes = t.blocks[:0], 0
-	t.names = t.names[:0]
+	t.arena, t.names = t.arena[:0], t.names[:0]
 	clear(t.slots)
 	t.used, t.last = 0, 0
 }
 
 // head returns the head of line r.
 func (t *lineTable) head(r lineRef) *lineHead {
-	b := t.blocks[r/lineBlock]
-	return (*lineHead)(unsafe.Pointer(&b[r%lineBlock]))
+	return (*lineHead)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.arena)), r))
 }
 
-// text returns the text of line r, whose head is h.
-func (t *lineTable) text(r lineRef, h *lineHead) []byte {
-	off := int(r%lineBlock) + lineHeadSize
-	return t.blocks[r/lineBlock][off : off+int(h.n&^lineJava)]
+// text returns the n bytes of the text of line r.
+func (t *lineTable) text(r lineRef, n int) string {
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.arena)), int(r)+lineHeadSize)), n)
 }
 
-// add copies line l into the arena with its head, and returns where it is.
-func (t *lineTable) add(h lineHead, l []byte) lineRef {
-	need := lineHeadSize + (len(l)+7)&^7
-	k := len(t.blocks) - 1
-	if k < 0 || lineBlock-len(t.blocks[k]) < need {
-		t.blocks = append(t.blocks, make([]byte, 0, lineBlock))
-		k++
+// add copies line l into the arena, with its head, and returns where it
+// is, or reports false when there is no room. The arena is made the first
+// time, for limit bytes.
+func (t *lineTable) add(h lineHead, l []byte, limit int) (lineRef, bool) {
+	if t.arena == nil {
+		t.arena = make([]byte, 0, limit)
 	}
-	b := t.blocks[k]
-	r := lineRef(k*lineBlock + len(b))
-	b = b[:len(b)+need]
-	*(*lineHead)(unsafe.Pointer(&b[len(b)-need])) = h
-	copy(b[len(b)-need+lineHeadSize:], l)
-	t.blocks[k] = b
-	t.bytes += need
-	return r
+	need := lineHeadSize + (len(l)+7)&^7
+	r := len(t.arena)
+	if cap(t.arena)-r < need {
+		return 0, false
+	}
+	t.arena = t.arena[:r+need]
+	*(*lineHead)(unsafe.Pointer(&t.arena[r])) = h
+	copy(t.arena[r+lineHeadSize:], l)
+	return lineRef(r), true
 }
 
 // lineHash returns the hash of a line of at least lineKey bytes, from its
@@ -143,24 +146,66 @@ func lineID(l []byte) uint32 {
 }
 
 // knownLine handles the frame line that starts at data[i] when the table
-// has it, as frameLine would, and returns where the next line starts.
+// has it, as frameLine would, and returns where the next line starts. It
+// checks the line the last line predicts first, then the slots.
 func (p *parser) knownLine(data []byte, i int) (int, bool) {
 	t := &p.known
-	if len(t.slots) == 0 {
-		return i, false
+	var e *lineHead
+	n := 0
+	if t.last != 0 {
+		if next := t.head(lineRef(t.last - 1)).next; next != 0 {
+			e = t.head(lineRef(next - 1))
+			n = int(e.n &^ lineJava)
+			// The line's java flag is the sample's: lines are linked
+			// only to lines read after them in a sample, and the last
+			// line read is forgotten at each line that is not a frame
+			// line.
+			if end := i + n; end < len(data) && data[end] == '\n' && string(data[i:end]) == t.text(lineRef(next-1), n) {
+				t.last = next
+				p.predicted++
+			} else {
+				e = nil
+			}
+		}
 	}
-	r, e, n, ok := t.predicted(data, i)
-	if ok {
-		p.predicted++
-	} else {
-		if r, e, n, ok = t.find(data, i, p.java); !ok {
+	if e == nil {
+		if len(t.slots) == 0 {
 			return i, false
 		}
-		if t.last != 0 {
-			t.head(lineRef(t.last - 1)).next = uint32(r) + 1
+		// The '\n' first: where the next line starts then depends on the
+		// input alone, not on the slot, so the processor goes on with the
+		// next line while it waits.
+		if n = bytes.IndexByte(data[i:], '\n'); n < 0 {
+			return i, false
+		}
+		l := data[i : i+n]
+		var h uint32
+		if n >= lineKey {
+			h = lineHash(l)
+		} else {
+			h = uint32(maphash.Bytes(setSeed, l))
+		}
+		want := uint32(n)
+		if p.java {
+			want |= lineJava
+		}
+		mask := uint32(len(t.slots) - 1)
+		for k := h & mask; ; k = (k + 1) & mask {
+			s := t.slots[k]
+			if s == 0 {
+				return i, false
+			}
+			if r := lineRef(uint32(s) - 1); uint32(s>>32) == h {
+				if e = t.head(r); e.n == want && string(l) == t.text(r, n) {
+					if t.last != 0 {
+						t.head(lineRef(t.last - 1)).next = uint32(r) + 1
+					}
+					t.last = uint32(r) + 1
+					break
+				}
+			}
 		}
 	}
-	t.last = uint32(r) + 1
 	p.lines++
 	p.fromTable++
 	if e.mod != p.modID {
@@ -185,71 +230,13 @@ func (p *parser) knownLine(data []byte, i int) (int, bool) {
 	return end, true
 }
 
-// predicted returns the line that followed the last line read the last
-// time it was read, its head and its length, when data holds it at i. (Its
-// java flag is the sample's: lines are linked only to lines read after
-// them in a sample, whose java flag they share, and the last line read is
-// forgotten at each line that is not a frame line.) A call path is printed with the same
-// lines each time, so most frame lines are the line that followed the one
-// before them last time (on the real capture of bench/collapse-render, 82%
-// of them, and half of the second lines of samples): then the line is known
-// without looking for its '\n', hashing it or reading a slot. As the arena
-// keeps lines in the order they were first read, the predicted line is
-// often next to the one before it, which the processor has fetched.
-func (t *lineTable) predicted(data []byte, i int) (lineRef, *lineHead, int, bool) {
-	if t.last == 0 {
-		return 0, nil, 0, false
-	}
-	next := t.head(lineRef(t.last - 1)).next
-	if next == 0 {
-		return 0, nil, 0, false
-	}
-	r := lineRef(next - 1)
-	e := t.head(r)
-	n := int(e.n &^ lineJava)
-	if end := i + n; end >= len(data) || data[end] != '\n' || string(data[i:end]) != string(t.text(r, e)) {
-		return 0, nil, 0, false
-	}
-	return r, e, n, true
-}
-
-// find looks for the line at data[i] in the slots, read in a java process
-// or not, and returns it, its head and its length.
-func (t *lineTable) find(data []byte, i int, java bool) (lineRef, *lineHead, int, bool) {
-	want := uint32(0)
-	if java {
-		want = lineJava
-	}
-	// The '\n' first: where the next line starts then depends on the
-	// input alone, not on the slot, so the processor goes on with the next
-	// line while it waits.
-	n := bytes.IndexByte(data[i:], '\n')
-	if n < 0 {
-		return 0, nil, 0, false
-	}
-	l := data[i : i+n]
-	h := lineID(l)
-	mask := uint32(len(t.slots) - 1)
-	for k := h & mask; ; k = (k + 1) & mask {
-		s := t.slots[k]
-		if s == 0 {
-			return 0, nil, 0, false
-		}
-		if uint32(s>>32) != h {
-			continue
-		}
-		r := lineRef(uint32(s) - 1)
-		if e := t.head(r); e.n == uint32(n)|want && string(t.text(r, e)) == string(l) {
-			return r, e, n, true
-		}
-	}
-}
-
 // addLine adds frame line l (without its '\n'), whose frames have the name
-// ids names, to the table, when it is long enough and the table has room.
+// ids names, to the table, when it has room, and makes it the last line
+// read.
 func (p *parser) addLine(l []byte, names []uint32) {
 	t := &p.known
-	if len(l) > lineMax || t.size()+lineHeadSize+len(l)+len(names)*4 > p.tableLimit/4 {
+	limit := min(p.tableLimit/4, 1<<31)
+	if t.size()+lineHeadSize+len(l)+len(names)*4 > limit {
 		t.last = 0
 		return
 	}
@@ -263,11 +250,16 @@ func (p *parser) addLine(l []byte, names []uint32) {
 	}
 	if len(names) == 1 {
 		e.names = span{names[0], 1}
-	} else {
-		e.names = span{uint32(len(t.names)), uint32(len(names))}
+	}
+	r, ok := t.add(e, l, limit)
+	if !ok {
+		t.last = 0
+		return
+	}
+	if len(names) != 1 {
+		t.head(r).names = span{uint32(len(t.names)), uint32(len(names))}
 		t.names = appendDoubling(t.names, names...)
 	}
-	r := t.add(e, l)
 	if t.last != 0 {
 		t.head(lineRef(t.last - 1)).next = uint32(r) + 1
 	}

@@ -26,7 +26,7 @@ import (
 // (They used to be found from a hash of the line, in slots of their own:
 // the line's head, which the parser has just read, spares a read from L3
 // for each of the 285,000 lines after which the real capture's samples
-// look for them, and takes a fifth of the parser's time in recall away.)
+// look for them, and a fifth of the instructions of recall.)
 // A sample's lines are kept only when they are those of the last sample
 // with the same second line that the memo did not serve (their
 // fingerprint is the one the line keeps), so that lines seen once cost a

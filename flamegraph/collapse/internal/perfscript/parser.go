@@ -39,8 +39,9 @@ type parser struct {
 	// then).
 	syms       symTable
 	mods       byteSet
-	modID      int32     // the id in mods of the dso of the last frame line
-	memo       memo      // of sample bodies (memo.go)
+	modID      int32 // the id in mods of the dso of the last frame line
+	memo       memo  // of sample bodies (memo.go)
+	headers    headerMemo
 	known      lineTable // frame lines (lines.go)
 	body       bodyState
 	buffers    int // calls of feed, which each get a buffer
@@ -261,15 +262,20 @@ func (p *parser) startSample() {
 		p.known.reset() // its dso ids are gone
 		p.memo.reset()  // its entries are found from its lines
 		p.pnames.reset()
+		p.headers.forget()
 		p.pnameIDs, p.pnameSpans = p.pnameIDs[:0], p.pnameSpans[:0]
 	}
-	id, added := p.pnames.find(p.pname)
-	if added {
-		first := len(p.pnameIDs)
-		p.pnameIDs = p.appendNames(p.pnameIDs, p.pname)
-		p.pnameSpans = append(p.pnameSpans, span{uint32(first), uint32(len(p.pnameIDs) - first)})
+	h := &p.headers.heads[0] // the start of the header just read (header)
+	if h.id < 0 {
+		id, added := p.pnames.find(p.pname)
+		if added {
+			first := len(p.pnameIDs)
+			p.pnameIDs = p.appendNames(p.pnameIDs, p.pname)
+			p.pnameSpans = append(p.pnameSpans, span{uint32(first), uint32(len(p.pnameIDs) - first)})
+		}
+		h.id = id
 	}
-	p.pnameID = id
+	p.pnameID = h.id
 	p.java = bytes.HasPrefix(p.pname, []byte("java"))
 	p.inSample = true
 	if p.body.lines == 0 {
