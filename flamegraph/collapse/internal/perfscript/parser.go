@@ -114,7 +114,7 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 	i := 0
 	for i < len(data) {
 		if c := data[i]; c == '\t' || c == ' ' {
-			if p.body.lines >= 2 && p.body.clean && !p.body.hit && p.known.last != 0 {
+			if p.body.lines >= 2 && p.body.clean && !p.body.hit && p.known.last != 0 && p.known.head(lineRef(p.known.last-1)).memo != 0 {
 				if end, ok := p.recall(data, i); ok {
 					i = end
 					continue
