@@ -206,28 +206,59 @@ func (p *parser) knownLine(data []byte, i int) (int, bool) {
 			}
 		}
 	}
-	p.lines++
-	p.fromTable++
-	if e.mod != p.modID {
-		p.modID, p.noteOK = e.mod, false
-	}
-	end := i + n + 1
-	if !p.inSample {
-		return end, true // a line of a sample that was filtered out
-	}
-	p.body.lines++
-	hash := p.hash
-	if e.names.n == 1 {
-		p.seq = append(p.seq, e.names.off)
-		hash = hashID(hash, e.names.off)
-	} else {
-		for _, n := range t.names[e.names.off : e.names.off+e.names.n] {
-			p.seq = append(p.seq, n)
-			hash = hashID(hash, n)
+	return p.takeLines(data, i, e, n), true
+}
+
+// takeLines takes the frame line at data[i], whose head is e and length
+// n, as frameLine would, and then each line after it that is the line the
+// one before it predicts (see knownLine), until the memo may have the
+// lines after one (feed then asks it); it returns where the next line
+// starts. (In one loop rather than through feed, the predicted lines of
+// the real capture take 5 million fewer instructions.)
+func (p *parser) takeLines(data []byte, i int, e *lineHead, n int) int {
+	t := &p.known
+	for {
+		p.lines++
+		p.fromTable++
+		if e.mod != p.modID {
+			p.modID, p.noteOK = e.mod, false
 		}
+		i += n + 1
+		if !p.inSample {
+			return i // a line of a sample that was filtered out
+		}
+		p.body.lines++
+		hash := p.hash
+		if e.names.n == 1 {
+			p.seq = append(p.seq, e.names.off)
+			hash = hashID(hash, e.names.off)
+		} else {
+			for _, n := range t.names[e.names.off : e.names.off+e.names.n] {
+				p.seq = append(p.seq, n)
+				hash = hashID(hash, n)
+			}
+		}
+		p.hash = hash
+		b := &p.body
+		if b.lines == 2 && b.restAt == 0 {
+			b.restAt, b.buffer, b.restSeq, b.second = i, p.buffers, len(p.seq), t.last
+		}
+		if e.memo != 0 && b.lines >= 2 && b.clean && !b.hit {
+			return i
+		}
+		next := e.next
+		if next == 0 {
+			return i
+		}
+		r := lineRef(next - 1)
+		f := t.head(r)
+		m := int(f.n &^ lineJava)
+		if end := i + m; end >= len(data) || data[end] != '\n' || string(data[i:end]) != t.text(r, m) {
+			return i
+		}
+		e, n, t.last = f, m, next
+		p.predicted++
 	}
-	p.hash = hash
-	return end, true
 }
 
 // addLine adds frame line l (without its '\n'), whose frames have the name
