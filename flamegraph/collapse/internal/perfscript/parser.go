@@ -39,10 +39,10 @@ type parser struct {
 	// then).
 	syms       symTable
 	mods       byteSet
-	modID      int32 // the id in mods of the dso of the last frame line
-	memo       memo  // of sample bodies (memo.go)
-	headers    headerMemo
-	known      lineTable // frame lines (lines.go)
+	modID      int32      // the id in mods of the dso of the last frame line
+	memo       memo       // of sample bodies (memo.go)
+	headers    headerMemo // of the starts and ends of headers (headermemo.go)
+	known      lineTable  // frame lines (lines.go)
 	body       bodyState
 	buffers    int // calls of feed, which each get a buffer
 	pnames     byteSet
@@ -70,7 +70,7 @@ type parser struct {
 	parsed    int // symbols whose frames were made (once per symbol, dso and java flag)
 	recalled  int // samples whose last lines came from the memo
 	fromTable int // frame lines that came from the table of lines
-	predicted int // frame lines that were the line the table predicted (lineTable.predicted)
+	predicted int // frame lines that were the line the table of lines predicted (knownLine)
 	lines     int // lines read, for Skipped
 	skipped   flamegraph.Skipped
 	samples   int // samples folded
