@@ -110,7 +110,7 @@ func (t *lineTable) text(r lineRef, n int) string {
 // time, for limit bytes.
 func (t *lineTable) add(h lineHead, l []byte, limit int) (lineRef, bool) {
 	if t.arena == nil {
-		t.arena = make([]byte, 0, limit)
+		t.arena = hugePageBytes(limit)
 	}
 	need := lineHeadSize + (len(l)+7)&^7
 	r := len(t.arena)
