@@ -26,7 +26,8 @@ import (
 // (They used to be found from a hash of the line, in slots of their own:
 // the line's head, which the parser has just read, spares a read from L3
 // for each of the 285,000 lines after which the real capture's samples
-// look for them, and a fifth of the instructions of recall.)
+// look for them, and half the instructions of recall: feed asks the memo
+// only after a line whose head lists entries.)
 // A sample's lines are kept only when they are those of the last sample
 // with the same second line that the memo did not serve (their
 // fingerprint is the one the line keeps), so that lines seen once cost a
