@@ -208,25 +208,17 @@ func (p *parser) sortedOrder() []int32 {
 func (p *parser) appendText(b []byte, i int32, texts []string) []byte {
 	seq := p.stacks.seq(int(i))
 	for j := len(seq) - 1; j > 0; j-- {
-		b = append(b, texts[seq[j]]...)
+		b = append(append(b, texts[seq[j]]...), ';')
 	}
-	t := texts[seq[0]]
-	return append(b, t[:len(t)-1]...)
+	return append(b, texts[seq[0]]...)
 }
 
-// nameTexts returns the names' texts, by id, each followed by ';' (one
-// copy less per name in appendText).
+// nameTexts returns the names' texts, by id, in the store of p.names.
 func (p *parser) nameTexts() []string {
-	n := 0
-	for _, e := range p.names.entries {
-		n += int(e.at.n) + 1
-	}
-	all := make([]byte, 0, n)
 	texts := make([]string, len(p.names.entries))
 	for id := range texts {
-		start := len(all)
-		all = append(append(all, p.names.text(int32(id))...), ';')
-		texts[id] = unsafe.String(&all[start], len(all)-start)
+		b := p.names.text(int32(id))
+		texts[id] = unsafe.String(unsafe.SliceData(b), len(b))
 	}
 	return texts
 }
