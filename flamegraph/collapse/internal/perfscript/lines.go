@@ -214,7 +214,7 @@ func (p *parser) knownLine(data []byte, i int) (int, bool) {
 // one before it predicts (see knownLine), until the memo may have the
 // lines after one (feed then asks it); it returns where the next line
 // starts. (In one loop rather than through feed, the predicted lines of
-// the real capture take 5 million fewer instructions.)
+// the real capture take about 5 million fewer instructions.)
 func (p *parser) takeLines(data []byte, i int, e *lineHead, n int) int {
 	t := &p.known
 	for {

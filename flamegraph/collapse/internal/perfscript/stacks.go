@@ -80,7 +80,7 @@ type stackSorter struct {
 // stacks.
 func newStackSorter(p *parser) *stackSorter {
 	rank := rankNames(&p.names)
-	st := &stackSorter{ranks: make([]int32, len(p.stacks.ids)+len(p.counts)), start: make([]int32, len(p.counts))}
+	st := &stackSorter{ranks: make([]int32, p.stacks.n+len(p.counts)), start: make([]int32, len(p.counts))}
 	at := 0
 	for s := range p.counts {
 		st.start[s] = int32(at)
