@@ -12,18 +12,20 @@
 // annotation it gets when the options ask for one.
 //
 // perf prints a frame, and a call path, with the same bytes every time. So
-// the parser (parser.go) finds a frame line it has read before in a table
-// of lines (lines.go), with the name ids of its frames, without splitting
-// it; a new line is split where it is and its symbol, without the offset,
-// is found in a table of symbols (symbols.go), with its frames as name
-// ids, made the first time. And the last lines of a sample, when a sample
-// before had the same bytes after the same line, come from a memo of
-// sample bodies (memo.go), with one compare for them all. A stack is a
-// sequence of name ids (stacks.go), found by a hash the parser keeps as it
-// reads; the texts are made once per distinct stack, at the end, in sorted
-// order (a sort on the ranks of the names). The parser holds one sample,
-// those bounded tables (16 MiB by default) and one entry per distinct
-// stack and name, never the input.
+// the parser (parser.go) finds a frame line it has read before in a table of
+// lines (lines.go), with the name ids of its frames, without splitting it,
+// checking first the line that followed the line before it last time; a new
+// line is split where it is and its symbol, without the offset, is found in
+// a table of symbols (symbols.go), with its frames as name ids, made the
+// first time. And the last lines of a sample, when a sample before had the
+// same bytes after the same line, come from a memo of sample bodies
+// (memo.go), with one compare for them all. A header that starts like one of
+// the last few and ends like the last one is not split (headermemo.go). A
+// stack is a sequence of name ids (stacks.go), found by a hash the parser
+// keeps as it reads; the texts are made once per distinct stack, at the end,
+// in sorted order (a sort on the ranks of the names). The parser holds one
+// sample, those bounded tables (16 MiB by default) and one entry per
+// distinct stack and name, never the input.
 //
 // [Read] is the entry point: it folds the input with one parser, or, with
 // [Options].Threads > 1, cuts it at sample boundaries and folds the chunks

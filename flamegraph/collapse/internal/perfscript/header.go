@@ -6,13 +6,20 @@ import "bytes"
 //
 //	java 12688/12764 [002] 6544038.708352:   10309278 cpu-clock:
 //
-// and reports whether it was one.
+// and reports whether it was one. Most headers start like one of the last
+// few and end like the last one (headerMemo), and then are not split.
 func (p *parser) header(l []byte) bool {
-	comm, pid, tid, ok := splitHeader(l)
-	if !ok {
-		return false
+	m := &p.headers
+	k := m.find(l)
+	var comm, pid, tid []byte
+	end := 0
+	if k < 0 {
+		var ok bool
+		if comm, pid, tid, end, ok = splitHeaderAt(l); !ok {
+			return false
+		}
 	}
-	period, event, ok := headerEvent(l)
+	period, event, ok := m.periodEvent(l)
 	if ok {
 		if !p.filterSet {
 			p.setFilter(event)
@@ -21,11 +28,16 @@ func (p *parser) header(l []byte) bool {
 			return true // the sample's lines are ignored (the state is kept, as the perl does)
 		}
 	}
+	p.period = period
+	p.weighted = p.weighted || p.period != 1
+	if k >= 0 {
+		p.pname = append(p.pname[:0], m.use(k).pname...)
+		p.startSample()
+		return true
+	}
 	if len(tid) == 0 || len(tid) == 1 && tid[0] == '0' {
 		tid, pid = pid, []byte("?")
 	}
-	p.period = parsePeriod(period)
-	p.weighted = p.weighted || p.period != 1
 	pn := append(p.pname[:0], comm...)
 	for i, c := range pn {
 		if c == ' ' {
@@ -39,6 +51,7 @@ func (p *parser) header(l []byte) bool {
 		pn = append(append(pn, '-'), pid...)
 	}
 	p.pname = pn
+	m.add(l[:end], pn)
 	p.startSample()
 	return true
 }
@@ -50,8 +63,16 @@ func (p *parser) header(l []byte) bool {
 // wants two bytes of comm, so it misreads one-letter commands such as
 // "w 2475 ...": we don't.)
 func splitHeader(l []byte) (comm, pid, tid []byte, ok bool) {
+	comm, pid, tid, _, ok = splitHeaderAt(l)
+	return comm, pid, tid, ok
+}
+
+// splitHeaderAt is splitHeader, which also returns where the header goes
+// on after the space that follows the PID or TID: the split depends on
+// nothing after it.
+func splitHeaderAt(l []byte) (comm, pid, tid []byte, end int, ok bool) {
 	if len(l) < 2 || isSpace(l[0]) {
-		return nil, nil, nil, false
+		return nil, nil, nil, 0, false
 	}
 	for k := 1; k < len(l); k++ {
 		// Try each run of spaces once, from its start.
@@ -78,10 +99,10 @@ func splitHeader(l []byte) (comm, pid, tid []byte, ok bool) {
 			j++
 		}
 		if j < len(l) && isSpace(l[j]) {
-			return l[:k], l[d:pidEnd], l[t:j], true
+			return l[:k], l[d:pidEnd], l[t:j], j + 1, true
 		}
 	}
-	return nil, nil, nil, false
+	return nil, nil, nil, 0, false
 }
 
 // headerEvent finds the period and event of a header that ends like
@@ -89,23 +110,30 @@ func splitHeader(l []byte) (comm, pid, tid []byte, ok bool) {
 // word without its final ':'; the period the digits between it and the ':'
 // before it.
 func headerEvent(l []byte) (period, event []byte, ok bool) {
+	period, event, _, ok = headerEventAt(l)
+	return period, event, ok
+}
+
+// headerEventAt is headerEvent, which also returns where the ':' before the
+// period is: the period and event depend on nothing before it.
+func headerEventAt(l []byte) (period, event []byte, at int, ok bool) {
 	e := len(l)
 	for e > 0 && isSpace(l[e-1]) {
 		e--
 	}
 	if e < 2 || l[e-1] != ':' {
-		return nil, nil, false
+		return nil, nil, 0, false
 	}
 	s := e - 1
 	for s > 0 && !isSpace(l[s-1]) {
 		s--
 	}
 	if s == 0 || s == e-1 {
-		return nil, nil, false
+		return nil, nil, 0, false
 	}
 	c := bytes.LastIndexByte(l[:s], ':')
 	if c < 0 {
-		return nil, nil, false
+		return nil, nil, 0, false
 	}
 	// Between the ':' and the event: spaces, optional digits, spaces (at
 	// least one after the digits, or at least one in all).
@@ -122,9 +150,9 @@ func headerEvent(l []byte) (period, event []byte, ok bool) {
 		j++
 	}
 	if j != s || de == d && s == c+1 || de > d && j == de {
-		return nil, nil, false
+		return nil, nil, 0, false
 	}
-	return l[d:de], l[s : e-1], true
+	return l[d:de], l[s : e-1], c, true
 }
 
 // parsePeriod converts a period to a count: none, or "0", counts 1.

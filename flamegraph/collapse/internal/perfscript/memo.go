@@ -3,6 +3,7 @@ package perfscript
 import (
 	"hash/maphash"
 	"slices"
+	"unsafe"
 )
 
 // The memo of sample bodies. perf prints a call path with the same bytes
@@ -19,31 +20,35 @@ import (
 // memo then serves 35,000 samples rather than 22,000).
 //
 // The memo takes at most a quarter of Sizes.Memo bytes; when full, it
-// keeps what it has. The entries are found from the lineID (lines.go) of
-// the line before them (a slot of memo.index), most recently used first. A sample's lines are kept
-// only when they are those of the last sample with the same slot that the
-// memo did not serve (their fingerprint is the one the slot keeps), so
-// that lines seen once cost a hash of their ends, not a copy; and only when
-// they were all frame lines read one after the other in one buffer, whose
-// frames depend on nothing but their bytes, the options and whether the
-// process frame starts with "java", which the entry records. The memo is
-// exact: an entry is used only when the input holds its bytes; which line
-// led to it does not matter.
+// keeps what it has, and it is emptied with the table of lines (lines.go),
+// from whose lines its entries are found: each line of the table heads a
+// list of the entries of lines that followed it, most recently used first.
+// (They used to be found from a hash of the line, in slots of their own:
+// the line's head, which the parser has just read, spares a read from L3
+// for each of the 285,000 lines after which the real capture's samples
+// look for them, and half the instructions of recall: feed asks the memo
+// only after a line whose head lists entries.)
+// A sample's lines are kept only when they are those of the last sample
+// with the same second line that the memo did not serve (their
+// fingerprint is the one the line keeps), so that lines seen once cost a
+// hash of their ends, not a copy; and only when they were all frame lines
+// read one after the other in one buffer, whose frames depend on nothing
+// but their bytes, the options and whether the process frame starts with
+// "java", which the line records (the table keeps a line read in java
+// processes apart from the same line read in others). The memo is exact:
+// an entry is used only when the input holds its bytes; which line led to
+// it does not matter.
 
-const (
-	memoCands = 8       // entries kept for one slot
-	memoSlots = 1 << 14 // slots of memo.index, a power of two
-)
+// memoCands is how many entries are kept for one line.
+const memoCands = 8
 
 // memoEntry is the lines of a sample after its second line (each with its
 // '\n'), the name ids of their frames, leaf first, how many lines they are,
-// the java flag of the sample, and the next entry of the same slot (1 + its
-// index, 0 for none).
+// and the next entry of the same line (1 + its index, 0 for none).
 type memoEntry struct {
 	text  stored
 	names span
 	lines int32
-	java  bool
 	next  int32
 	last  lastStack
 }
@@ -80,33 +85,22 @@ func (p *parser) sampleStack() int32 {
 	return stack
 }
 
-// memoSlot is where the entries of the second lines with a hash are found:
-// 1 + the first entry's index (0 for none), and the fingerprint of the
-// lines after the second line of the last sample the memo did not serve.
-type memoSlot struct {
-	first    int32
-	lastRest uint64
-}
-
 // memo holds the entries.
 type memo struct {
 	store   blockStore
 	entries []memoEntry
 	names   []uint32
-	index   []memoSlot // by the hash of the second line
 }
 
 // size returns the bytes the memo holds.
 func (m *memo) size() int {
-	return m.store.size + len(m.entries)*28 + len(m.names)*4 + len(m.index)*16
+	return m.store.size + len(m.entries)*int(unsafe.Sizeof(memoEntry{})) + len(m.names)*4
 }
 
-// slot returns the slot of second lines whose hash is h.
-func (m *memo) slot(h uint32) *memoSlot {
-	if m.index == nil {
-		m.index = make([]memoSlot, memoSlots)
-	}
-	return &m.index[h&(memoSlots-1)]
+// reset empties the memo.
+func (m *memo) reset() {
+	m.store.reset()
+	m.entries, m.names = m.entries[:0], m.names[:0]
 }
 
 // bodyState is what the parser tracks of the sample being read for the
@@ -114,8 +108,7 @@ func (m *memo) slot(h uint32) *memoSlot {
 type bodyState struct {
 	lines   int    // frame lines read in the sample
 	clean   bool   // all of them were frame lines read by feed's fast path
-	second  uint32 // the lineID of the second line
-	last    uint32 // the lineID of the last line
+	second  uint32 // 1 + the lineRef of the second line, 0 when the table of lines does not have it
 	restAt  int    // where the lines after it start in the buffer, or 0
 	restSeq int    // how many names the sample had after its second line
 	buffer  int    // the buffer (parser.buffers) restAt is in
@@ -124,22 +117,22 @@ type bodyState struct {
 }
 
 // recall looks for an entry of the last line read of the sample being read
-// (its second or a later one) whose bytes data holds from i, up to a blank
-// line. When there is one, it adds the entry's frames to the sample and
-// returns where its lines end.
+// (its second or a later one, which the table of lines has: lineTable.last)
+// whose bytes data holds from i, up to a blank line. When there is one, it
+// adds the entry's frames to the sample and returns where its lines end.
 func (p *parser) recall(data []byte, i int) (int, bool) {
 	m := &p.memo
-	slot := m.slot(p.body.last)
+	line := p.known.head(lineRef(p.known.last - 1))
 	prev := int32(0)
-	for c := slot.first; c != 0; c = m.entries[c-1].next {
+	for c := line.memo; c != 0; c = m.entries[c-1].next {
 		e := &m.entries[c-1]
-		if e.java != p.java || !m.store.follows(e.text, data, i) {
+		if !m.store.follows(e.text, data, i) {
 			prev = c
 			continue
 		}
 		if prev != 0 { // most recently used first
 			m.entries[prev-1].next = e.next
-			e.next, slot.first = slot.first, c
+			e.next, line.memo = line.memo, c
 		}
 		h := p.hash
 		for _, n := range m.names[e.names.off : e.names.off+e.names.n] {
@@ -156,11 +149,11 @@ func (p *parser) recall(data []byte, i int) (int, bool) {
 }
 
 // remember keeps the lines after the second of the sample that ends at a
-// blank line at data[end], when it can and the last sample of the slot had
-// them.
+// blank line at data[end], when it can and the last sample with the same
+// second line had them.
 func (p *parser) remember(data []byte, end int) {
 	b := &p.body
-	if !b.clean || b.hit || b.lines < 3 || b.restAt == 0 || b.buffer != p.buffers || b.restAt >= end {
+	if !b.clean || b.hit || b.lines < 3 || b.second == 0 || b.restAt == 0 || b.buffer != p.buffers || b.restAt >= end {
 		return
 	}
 	m := &p.memo
@@ -168,13 +161,13 @@ func (p *parser) remember(data []byte, end int) {
 	if m.size()+len(rest) > p.tableLimit/4 {
 		return
 	}
-	slot := m.slot(b.second)
-	if h := fingerprint(rest); slot.lastRest != h {
-		slot.lastRest = h
+	line := p.known.head(lineRef(b.second - 1))
+	if h := fingerprint(rest); line.rest != h {
+		line.rest = h
 		return
 	}
 	n := 0
-	for c := slot.first; c != 0; c = m.entries[c-1].next {
+	for c := line.memo; c != 0; c = m.entries[c-1].next {
 		n++
 	}
 	if n >= memoCands {
@@ -185,11 +178,10 @@ func (p *parser) remember(data []byte, end int) {
 		text:  m.store.add(rest),
 		names: span{uint32(len(m.names)), uint32(len(names))},
 		lines: int32(b.lines - 2),
-		java:  p.java,
-		next:  slot.first,
+		next:  line.memo,
 	})
 	m.names = appendDoubling(m.names, names...)
-	slot.first = int32(len(m.entries))
+	line.memo = int32(len(m.entries))
 }
 
 // fingerprint returns a hash of the length and the ends of a sample's lines

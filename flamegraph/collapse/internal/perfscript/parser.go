@@ -39,9 +39,10 @@ type parser struct {
 	// then).
 	syms       symTable
 	mods       byteSet
-	modID      int32     // the id in mods of the dso of the last frame line
-	memo       memo      // of sample bodies (memo.go)
-	known      lineTable // frame lines (lines.go)
+	modID      int32      // the id in mods of the dso of the last frame line
+	memo       memo       // of sample bodies (memo.go)
+	headers    headerMemo // of the starts and ends of headers (headermemo.go)
+	known      lineTable  // frame lines (lines.go)
 	body       bodyState
 	buffers    int // calls of feed, which each get a buffer
 	pnames     byteSet
@@ -69,6 +70,7 @@ type parser struct {
 	parsed    int // symbols whose frames were made (once per symbol, dso and java flag)
 	recalled  int // samples whose last lines came from the memo
 	fromTable int // frame lines that came from the table of lines
+	predicted int // frame lines that were the line the table of lines predicted (knownLine)
 	lines     int // lines read, for Skipped
 	skipped   flamegraph.Skipped
 	samples   int // samples folded
@@ -112,7 +114,7 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 	i := 0
 	for i < len(data) {
 		if c := data[i]; c == '\t' || c == ' ' {
-			if p.body.lines >= 2 && p.body.clean && !p.body.hit {
+			if p.body.lines >= 2 && p.body.clean && !p.body.hit && p.known.last != 0 && p.known.head(lineRef(p.known.last-1)).memo != 0 {
 				if end, ok := p.recall(data, i); ok {
 					i = end
 					continue
@@ -126,15 +128,16 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 				}
 				p.lines++
 				l := data[i : i+n]
-				h := lineID(l)
-				if names, ok := p.frameLine(l, h); ok && n >= lineKey {
-					p.addLine(l, h, names)
+				if names, ok := p.frameLine(l); ok {
+					p.addLine(l, names)
+				} else {
+					p.known.last = 0
 				}
 				end = i + n + 1
 			}
 			i = end
 			if p.body.lines == 2 && p.body.restAt == 0 {
-				p.body.restAt, p.body.buffer, p.body.restSeq = i, p.buffers, len(p.seq)
+				p.body.restAt, p.body.buffer, p.body.restSeq, p.body.second = i, p.buffers, len(p.seq), p.known.last
 			}
 			continue
 		}
@@ -142,6 +145,7 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 		if n < 0 {
 			break
 		}
+		p.known.last = 0
 		if n == 0 && p.inSample {
 			p.remember(data, i)
 		}
@@ -164,11 +168,10 @@ func (p *parser) feed(data []byte, atEOF bool) int {
 	return i
 }
 
-// frameLine handles a line that is not a header, whose lineID is h: in a
-// sample, the name ids of its frames are kept when it is a frame line, and
+// frameLine handles a line that is not a header: in a sample, the name ids of its frames are kept when it is a frame line, and
 // else it is skipped. It returns the name ids, valid until the next line,
 // when it kept them.
-func (p *parser) frameLine(l []byte, h uint32) ([]uint32, bool) {
+func (p *parser) frameLine(l []byte) ([]uint32, bool) {
 	l = trimCR(l)
 	pc, raw, mod, same, ok := splitFrameLine(l, p.mods.text(p.modID))
 	if !ok {
@@ -183,10 +186,7 @@ func (p *parser) frameLine(l []byte, h uint32) ([]uint32, bool) {
 	if !p.inSample {
 		return nil, false // a line of a sample that was filtered out
 	}
-	if p.body.lines++; p.body.lines == 2 {
-		p.body.second = h
-	}
-	p.body.last = h
+	p.body.lines++
 	raw = trimOffset(raw)
 	var names []uint32
 	if p.addrs && bytes.Contains(raw, []byte(unknown)) {
@@ -230,7 +230,7 @@ func (p *parser) other(l []byte) {
 	if !isSpace(l[0]) && p.header(l) {
 		return
 	}
-	p.frameLine(l, lineID(l))
+	p.frameLine(l)
 }
 
 // reset forgets the sample being read.
@@ -260,19 +260,22 @@ func (p *parser) startSample() {
 		p.mods.reset()
 		p.modID, _ = p.mods.find(last)
 		p.known.reset() // its dso ids are gone
+		p.memo.reset()  // its entries are found from its lines
 		p.pnames.reset()
-		for i := range p.memo.entries {
-			p.memo.entries[i].last.stack = 0 // their process frames are gone
-		}
+		p.headers.forget()
 		p.pnameIDs, p.pnameSpans = p.pnameIDs[:0], p.pnameSpans[:0]
 	}
-	id, added := p.pnames.find(p.pname)
-	if added {
-		first := len(p.pnameIDs)
-		p.pnameIDs = p.appendNames(p.pnameIDs, p.pname)
-		p.pnameSpans = append(p.pnameSpans, span{uint32(first), uint32(len(p.pnameIDs) - first)})
+	h := &p.headers.heads[0] // the start of the header just read (header)
+	if h.id < 0 {
+		id, added := p.pnames.find(p.pname)
+		if added {
+			first := len(p.pnameIDs)
+			p.pnameIDs = p.appendNames(p.pnameIDs, p.pname)
+			p.pnameSpans = append(p.pnameSpans, span{uint32(first), uint32(len(p.pnameIDs) - first)})
+		}
+		h.id = id
 	}
-	p.pnameID = id
+	p.pnameID = h.id
 	p.java = bytes.HasPrefix(p.pname, []byte("java"))
 	p.inSample = true
 	if p.body.lines == 0 {

@@ -80,14 +80,17 @@ type stackSorter struct {
 // stacks.
 func newStackSorter(p *parser) *stackSorter {
 	rank := rankNames(&p.names)
-	st := &stackSorter{ranks: make([]int32, 0, len(p.stacks.ids)+len(p.counts)), start: make([]int32, len(p.counts))}
+	st := &stackSorter{ranks: make([]int32, p.stacks.n+len(p.counts)), start: make([]int32, len(p.counts))}
+	at := 0
 	for s := range p.counts {
-		st.start[s] = int32(len(st.ranks))
+		st.start[s] = int32(at)
 		seq := p.stacks.seq(s)
-		for k := len(seq) - 1; k > 0; k-- {
-			st.ranks = append(st.ranks, rank[seq[k]*2+1])
+		ranks := st.ranks[at : at+len(seq)+1]
+		for k, id := range seq[1:] {
+			ranks[len(seq)-2-k] = rank[id*2+1]
 		}
-		st.ranks = append(st.ranks, rank[seq[0]*2], -1)
+		ranks[len(seq)-1], ranks[len(seq)] = rank[seq[0]*2], -1
+		at += len(seq) + 1
 	}
 	return st
 }
@@ -200,17 +203,24 @@ func (p *parser) sortedOrder() []int32 {
 	return order
 }
 
-// appendText appends the text of stack i to b: its names, root first,
-// joined by ';'.
-func (p *parser) appendText(b []byte, i int32) []byte {
+// appendText appends the text of stack i to b: its names (texts, by id:
+// nameTexts), root first, joined by ';'.
+func (p *parser) appendText(b []byte, i int32, texts []string) []byte {
 	seq := p.stacks.seq(int(i))
-	for j := len(seq) - 1; j >= 0; j-- {
-		b = append(b, p.names.text(int32(seq[j]))...)
-		if j > 0 {
-			b = append(b, ';')
-		}
+	for j := len(seq) - 1; j > 0; j-- {
+		b = append(append(b, texts[seq[j]]...), ';')
 	}
-	return b
+	return append(b, texts[seq[0]]...)
+}
+
+// nameTexts returns the names' texts, by id, in the store of p.names.
+func (p *parser) nameTexts() []string {
+	texts := make([]string, len(p.names.entries))
+	for id := range texts {
+		b := p.names.text(int32(id))
+		texts[id] = unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	return texts
 }
 
 // sortedStacks returns the stacks' texts and counts, sorted by text.
@@ -224,8 +234,9 @@ func (p *parser) sortedStacks() ([]string, []float64) {
 	}
 	buf := make([]byte, 0, n)
 	ends := make([]int, len(order))
+	names := p.nameTexts()
 	for k, i := range order {
-		buf = p.appendText(buf, i)
+		buf = p.appendText(buf, i, names)
 		ends[k] = len(buf)
 	}
 	texts := make([]string, len(order))

@@ -34,8 +34,9 @@ func WriteFolded(w io.Writer, r io.Reader, opts Options, sizes Sizes) (flamegrap
 // texts, each text made in the output buffer.
 func (p *parser) writeFolded(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
+	texts := p.nameTexts()
 	for _, i := range p.sortedOrder() {
-		line := p.appendText(bw.AvailableBuffer(), i)
+		line := p.appendText(bw.AvailableBuffer(), i, texts)
 		line = append(line, ' ')
 		line = flamegraph.AppendCount(line, p.counts[i])
 		line = append(line, '\n')
