@@ -12,10 +12,10 @@ __attribute__((noinline)) unsigned long hot_outer(unsigned long n) {
 }
 int main(void) {
 	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 	do {
 		hot_outer(1000000);
-		clock_gettime(CLOCK_MONOTONIC, &t);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
 	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 1000);
 	return 0;
 }

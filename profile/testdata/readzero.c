@@ -6,10 +6,10 @@
 char buf[65536];
 void read_zeros(int fd) {
 	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 	do {
 		for (int i = 0; i < 64; i++) read(fd, buf, sizeof buf);
-		clock_gettime(CLOCK_MONOTONIC, &t);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
 	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 1000);
 }
 int main(void) { read_zeros(open("/dev/zero", O_RDONLY)); return 0; }

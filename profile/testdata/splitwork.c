@@ -11,11 +11,11 @@ int main(void) {
 	pid_t child = fork();
 	if (child == 0) {
 		struct timespec t0, t;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 		do {
 			session_alpha();
 			session_beta();
-			clock_gettime(CLOCK_MONOTONIC, &t);
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
 		} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 1500);
 		_exit(0);
 	}
