@@ -8,7 +8,6 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
-	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
 
 	"github.com/flamekit/flamekit/internal/bpf"
@@ -53,12 +52,10 @@ type objects struct {
 
 // Start starts the eBPF backend.
 func Start(cfg sampler.Config) (*Sampler, error) {
-	// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; later ones
-	// to the cgroup. Raising the limit needs CAP_SYS_RESOURCE, which is
-	// not required otherwise.
-	if err := rlimit.RemoveMemlock(); err != nil && !errors.Is(err, unix.EPERM) {
-		return nil, fmt.Errorf("raising RLIMIT_MEMLOCK: %w", err)
-	}
+	// BPF memory is charged to the cgroup (Linux 5.11 and later; this
+	// backend needs 5.17), not to RLIMIT_MEMLOCK: there is no limit to
+	// raise. (cilium/ebpf's rlimit package would probe the kernel with a
+	// bpf() call in its init, in every run of every command.)
 	cpus, err := sampler.OnlineCPUs()
 	if err != nil {
 		return nil, err
