@@ -1,0 +1,379 @@
+package scope
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/flamekit/flamekit/flamegraph"
+	"github.com/flamekit/flamekit/internal/testenv"
+)
+
+// newPageBrowser starts headless Chromium for one test, keeping its profile
+// and temporary files in the test's directory, and records what the page
+// must not do: throw, log an error or make a request for anything but its
+// own file (and the blob and srcdoc documents it makes). Without Chromium it
+// skips, or fails when CI is set.
+func newPageBrowser(t *testing.T) (context.Context, *pageWatch) {
+	t.Helper()
+	path := testenv.Chromium(t)
+	dir := t.TempDir()
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.Env("TMPDIR="+tmp),
+		chromedp.WindowSize(1400, 1000),
+	)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	w := &pageWatch{}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			w.problems = append(w.problems, "exception: "+exceptionText(ev.ExceptionDetails))
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
+				w.problems = append(w.problems, fmt.Sprintf("console %s: %v", ev.Type, ev.Args))
+			}
+		case *network.EventRequestWillBeSent:
+			u, err := url.Parse(ev.Request.URL)
+			if err != nil || (u.Scheme != "file" && u.Scheme != "blob" && u.Scheme != "about" && u.Scheme != "data") {
+				w.problems = append(w.problems, "request: "+ev.Request.URL)
+			}
+			w.requests++
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, w
+}
+
+// exceptionText describes an exception the page threw.
+func exceptionText(d *runtime.ExceptionDetails) string {
+	if d.Exception != nil && d.Exception.Description != "" {
+		return d.Exception.Description
+	}
+	return d.Text
+}
+
+// pageWatch is what a page did that it must not.
+type pageWatch struct {
+	mu       sync.Mutex
+	problems []string
+	requests int
+}
+
+func (w *pageWatch) check(t *testing.T) {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, p := range w.problems {
+		t.Error(p)
+	}
+	if w.requests == 0 {
+		t.Error("saw no request at all: the watch is not working")
+	}
+}
+
+func evalJS[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("evaluating %s: %v", js, err)
+	}
+	return v
+}
+
+// waitJS waits up to 10 s for js to be true.
+func waitJS(t *testing.T, ctx context.Context, js string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !evalJS[bool](t, ctx, js); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10 s for %s; the page says %q, at %s", js,
+				evalJS[string](t, ctx, `(document.getElementById("fk-status")||{}).textContent`), evalJS[string](t, ctx, `location.href`))
+		}
+	}
+}
+
+// clickCell clicks the heat map's cell that starts at t seconds, with the
+// mouse.
+func clickCell(t *testing.T, ctx context.Context, seconds float64) {
+	t.Helper()
+	js := fmt.Sprintf(`(function(){var e=Array.prototype.find.call(document.querySelectorAll("#fk-heat [data-t]"),
+		function(e){return Math.abs(e.getAttribute("data-t")-%v)<1e-9});if(!e)return null;e.scrollIntoView({block:"center",inline:"center"});
+		var b=e.getBoundingClientRect();return [b.x+b.width/2,b.y+b.height/2]})()`, seconds)
+	xy := evalJS[[]float64](t, ctx, js)
+	if len(xy) != 2 {
+		t.Fatalf("no cell at %v s", seconds)
+	}
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(xy[0], xy[1])); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writePageFile writes ix's page into the test's directory and returns its
+// file URL.
+func writePageFile(t *testing.T, ix *Index, opts PageOptions) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "scope.html")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePage(f, ix, opts); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return "file://" + path
+}
+
+// graphFramesJS is a function of an SVG document that returns its flame
+// graph's frames as text: each frame's attributes, tooltip and label.
+const graphFramesJS = `(function(d){if(!d||!d.getElementById("frames"))return [];
+	return Array.prototype.map.call(d.getElementById("frames").children,function(g){
+		return [g.getAttribute("data-x"),g.getAttribute("data-w"),g.children[0].textContent,
+			g.children[1].getAttribute("x"),g.children[1].getAttribute("y"),g.children[1].getAttribute("width"),
+			g.children[1].getAttribute("height"),g.children[1].getAttribute("fill"),
+			g.children[2]?g.children[2].textContent+"@"+g.children[2].getAttribute("x")+","+g.children[2].getAttribute("y")+","+(g.children[2].getAttribute("class")||""):""].join("|")})})`
+
+// pageGraphJS evaluates to the frames of the page's flame graph.
+const pageGraphJS = graphFramesJS + `(document.getElementById("fk-graph").contentDocument)`
+
+// burstStripe returns the first second with burst_phase samples in the
+// heat map of phases.perf.gz, and the first and last offset ranks (0 = the
+// second's start) of its burst cells.
+func burstStripe(t *testing.T, ix *Index) (col, first, last int) {
+	t.Helper()
+	h := ix.HeatMap()
+	rows := len(h.Rows)
+	for c := range h.Columns {
+		first, last = -1, -1
+		for k := range rows {
+			for _, sc := range ix.Cell(c, rows-1-k) {
+				if strings.Contains(ix.p.Stacks()[sc.Stack].Frames, "burst_phase") {
+					if first < 0 {
+						first = k
+					}
+					last = k
+				}
+			}
+		}
+		if first >= 0 && last-first >= rows/10 {
+			return c, first, last
+		}
+	}
+	t.Fatal("no burst stripe in the heat map")
+	return
+}
+
+// steadyColumn returns a second of phases.perf.gz whose cells from offset
+// rank first to last all have steady_phase samples.
+func steadyColumn(t *testing.T, ix *Index, first, last int) int {
+	t.Helper()
+	rows := len(ix.HeatMap().Rows)
+	for c := range ix.HeatMap().Columns {
+		all := true
+		for k := first; k <= last && all; k++ {
+			found := false
+			for _, sc := range ix.Cell(c, rows-1-k) {
+				found = found || strings.Contains(ix.p.Stacks()[sc.Stack].Frames, "steady_phase")
+			}
+			all = found
+		}
+		if all {
+			return c
+		}
+	}
+	t.Fatal("no steady second in the heat map")
+	return 0
+}
+
+func readPhases(t *testing.T) *Profile {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "phases.perf.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := ReadPerfScript(f, PerfOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPageInBrowser(t *testing.T) {
+	p := readPhases(t)
+	ix, err := NewIndex(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, watch := newPageBrowser(t)
+	pageURL := writePageFile(t, ix, PageOptions{})
+	if err := chromedp.Do(ctx, chromedp.Navigate(pageURL)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `document.body.getAttribute("data-ready")==="1"`)
+
+	// Every cell, with its start and count as the heat map has them.
+	checkCells(t, ctx, ix.HeatMap())
+	if got, want := evalJS[string](t, ctx, `document.getElementById("fk-max").textContent`), fmt.Sprint(ix.HeatMap().MaxValue); got != want {
+		t.Errorf("the scale's max is %s, want %s", got, want)
+	}
+
+	// Two cells: the burst's stripe, drawn as Render draws its range.
+	col, first, last := burstStripe(t, ix)
+	rows := float64(len(ix.HeatMap().Rows))
+	a := Range{Start: float64(col) + float64(first)/rows, End: float64(col) + float64(last+1)/rows}
+	clickCell(t, ctx, float64(col)+float64(last)/rows)
+	clickCell(t, ctx, float64(col)+float64(first)/rows)
+	waitJS(t, ctx, `(function(d){return !!d&&!!d.getElementById("frames")})(document.getElementById("fk-graph").contentDocument)`)
+	got := evalJS[[]string](t, ctx, pageGraphJS)
+	fp, err := ix.Range(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFramesAsRendered(t, ctx, got, fp, "burst_phase")
+	if h := evalJS[string](t, ctx, `location.hash`); h != "#rows=50&range="+a.String() {
+		t.Errorf("URL fragment %q, want rows=50&range=%v", h, a)
+	}
+	// The graph runs Render's script: search marks the burst's frames.
+	if n := evalJS[int](t, ctx, `(function(){var w=document.getElementById("fk-graph").contentWindow;w.flamegraph.search("burst_phase");
+		return w.document.querySelectorAll('#frames rect[fill="rgb(230,0,230)"]').length})()`); n == 0 {
+		t.Error("the graph's search marks no frame")
+	}
+
+	// Two more: the differential graph of a steady second against the
+	// stripe.
+	steady := steadyColumn(t, ix, first, last)
+	b := Range{Start: float64(steady) + float64(first)/rows, End: float64(steady) + float64(last+1)/rows}
+	clickCell(t, ctx, b.Start)
+	clickCell(t, ctx, float64(steady)+float64(last)/rows)
+	waitJS(t, ctx, `location.hash.indexOf("vs=")>0`)
+	waitJS(t, ctx, `(function(d){return !!d&&!!d.getElementById("title")&&d.getElementById("title").textContent.indexOf("Differential")===0})(document.getElementById("fk-graph").contentDocument)`)
+	diff := evalJS[[]string](t, ctx, pageGraphJS)
+	dp, err := ix.Diff(a, b, flamegraph.DiffOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFramesAsRendered(t, ctx, diff, dp, "steady_phase")
+
+	// The URL reopens the same view.
+	hash := evalJS[string](t, ctx, `location.hash`)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(pageURL+hash)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `document.body.getAttribute("data-ready")==="1"`)
+	waitJS(t, ctx, `(function(d){return !!d&&!!d.getElementById("frames")})(document.getElementById("fk-graph").contentDocument)`)
+	if again := evalJS[[]string](t, ctx, pageGraphJS); strings.Join(again, "\n") != strings.Join(diff, "\n") {
+		t.Errorf("reopening %s draws %d frames, not the %d it drew", hash, len(again), len(diff))
+	}
+
+	// The rows selector redraws the grid.
+	evalJS[bool](t, ctx, `(function(s){s.value="10";return s.dispatchEvent(new Event("change"))})(document.getElementById("fk-rows"))`)
+	h10, err := p.HeatMap(Options{Rows: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCells(t, ctx, h10)
+	if h := evalJS[string](t, ctx, `location.hash`); !strings.HasPrefix(h, "#rows=10&") {
+		t.Errorf("URL fragment %q after choosing 10 rows", h)
+	}
+	watch.check(t)
+}
+
+// checkCells checks the page's cells against a heat map: one a cell, each
+// with its start in seconds and its count.
+func checkCells(t *testing.T, ctx context.Context, h *HeatMap) {
+	t.Helper()
+	cells := evalJS[[][]float64](t, ctx, `Array.prototype.map.call(document.querySelectorAll("#fk-heat [data-t]"),function(e){return [+e.getAttribute("data-t"),+e.getAttribute("data-n")]})`)
+	rows := len(h.Rows)
+	if len(cells) != len(h.Columns)*rows {
+		t.Fatalf("%d cells, want %d columns of %d rows", len(cells), len(h.Columns), rows)
+	}
+	want := map[string]int{}
+	for c := range h.Columns {
+		for r := range rows {
+			want[fmt.Sprintf("%.6f", float64(c)+float64(rows-1-r)/float64(rows))] = h.Values[c][r]
+		}
+	}
+	for _, cell := range cells {
+		key := fmt.Sprintf("%.6f", cell[0])
+		n, ok := want[key]
+		if !ok {
+			t.Errorf("a cell at %s s, which the heat map has not", key)
+			continue
+		}
+		if int(cell[1]) != n {
+			t.Errorf("cell at %s s counts %v, the heat map %d", key, cell[1], n)
+		}
+	}
+}
+
+// checkFramesAsRendered checks that the page drew the frames
+// flamegraph.Render draws for fp, and that they include a frame named
+// name.
+func checkFramesAsRendered(t *testing.T, ctx context.Context, got []string, fp *flamegraph.Profile, name string) {
+	t.Helper()
+	var svg strings.Builder
+	if err := flamegraph.Render(&svg, fp, flamegraph.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.Marshal(svg.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := evalJS[[]string](t, ctx, graphFramesJS+`(new DOMParser().parseFromString(`+string(js)+`,"image/svg+xml"))`)
+	if len(want) == 0 {
+		t.Fatal("Render drew no frames")
+	}
+	if len(got) != len(want) {
+		t.Errorf("the page draws %d frames, Render %d", len(got), len(want))
+	}
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			t.Errorf("frame %d: the page draws\n\t%s\nRender\n\t%s", i, got[i], want[i])
+		}
+	}
+	found := false
+	for _, f := range got {
+		found = found || strings.Contains(f, "|"+name+" (")
+	}
+	if !found {
+		t.Errorf("no frame %s in the page's graph", name)
+	}
+}
