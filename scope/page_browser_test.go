@@ -20,39 +20,13 @@ import (
 	"github.com/flamekit/flamekit/internal/testenv"
 )
 
-// newPageBrowser starts headless Chromium for one test, keeping its profile
-// and temporary files in the test's directory, and records what the page
-// must not do: throw, log an error or make a request for anything but its
+// newPageBrowser starts headless Chromium for one test (testenv.Browser)
+// and records what the page must not do: throw, log an error or make a request for anything but its
 // own file (and the blob and srcdoc documents it makes). Without Chromium it
 // skips, or fails when CI is set.
 func newPageBrowser(t *testing.T) (context.Context, *pageWatch) {
 	t.Helper()
-	path := testenv.Chromium(t)
-	dir := t.TempDir()
-	tmp := filepath.Join(dir, "tmp")
-	if err := os.Mkdir(tmp, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(filepath.Join(dir, "profile")),
-		chromedp.Env("TMPDIR="+tmp),
-		chromedp.WindowSize(1400, 1000),
-	)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-	})
+	ctx := testenv.Browser(t, 90*time.Second)
 	w := &pageWatch{}
 	if err := chromedp.Listen(ctx, func(ev any) {
 		w.mu.Lock()
