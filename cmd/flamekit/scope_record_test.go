@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/flamekit/flamekit/internal/testenv"
+)
+
+// TestScopeRecordsCommand records scope's phases workload with scope's
+// recording mode and checks its page in Chromium: full columns of the
+// steady phase, then stripes of about a fifth of a column (the bursts),
+// whose range's flame graph is burst_phase's.
+func TestScopeRecordsCommand(t *testing.T) {
+	testenv.RequireRoot(t)
+	testenv.RequireSelfProfiling(t)
+	bin := testenv.BuildC(t, "gcc", "scopephases", []string{"../../scope/testdata/phases.c"}, "-O0", "-fno-omit-frame-pointer")
+	page := filepath.Join(t.TempDir(), "scope.html")
+	code, _, stderr := flamekit(t, "", "scope", "-F", "999", "--user-only", "-o", page, "--", bin, "4")
+	if code != 0 {
+		t.Fatalf("scope -- phases: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(page); err != nil {
+		t.Fatal(err)
+	}
+	ctx := testenv.Browser(t, 60*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page)); err != nil {
+		t.Fatal(err)
+	}
+	evalWait(t, ctx, `document.body.getAttribute("data-ready")==="1"`)
+	// Each column's lit cells, as offset ranks (0 = the second's start).
+	cols := evalPage[[][]int](t, ctx, `(function(){var cols=[];document.querySelectorAll("#fk-heat [data-t]").forEach(function(e){
+		var t=+e.getAttribute("data-t"),c=Math.floor(t+1e-9),k=Math.round((t-c)*50);
+		(cols[c]=cols[c]||[]);if(+e.getAttribute("data-n")>0)cols[c].push(k)});
+		return cols.map(function(l){return l.sort(function(a,b){return a-b})})})()`)
+	full, stripe := 0, -1
+	for c, lit := range cols {
+		switch {
+		case len(lit) >= 40:
+			full++
+		case len(lit) >= 7 && len(lit) <= 13 && lit[len(lit)-1]-lit[0] == len(lit)-1 && stripe < 0:
+			stripe = c
+		}
+	}
+	t.Logf("lit cells by column: %v", cols)
+	if full == 0 || stripe < 0 {
+		t.Fatalf("the page shows %d full columns and no stripe of about 10 rows in one column", full)
+	}
+	lit := cols[stripe]
+	for _, k := range []int{lit[0], lit[len(lit)-1]} {
+		evalPage[bool](t, ctx, `(function(){var e=Array.prototype.find.call(document.querySelectorAll("#fk-heat [data-t]"),function(e){
+			return Math.abs(e.getAttribute("data-t")-`+itoa(stripe*50+k)+`/50)<1e-9});e.click();return true})()`)
+	}
+	evalWait(t, ctx, `(function(d){return !!d&&!!d.getElementById("frames")})(document.getElementById("fk-graph").contentDocument)`)
+	names := evalPage[string](t, ctx, `Array.prototype.map.call(document.getElementById("fk-graph").contentDocument.querySelectorAll("#frames title"),function(e){return e.textContent}).join("\n")`)
+	if !strings.Contains(names, "burst_phase (") || strings.Contains(names, "steady_phase (") {
+		t.Errorf("the stripe's flame graph is not burst_phase's:\n%s", names)
+	}
+}
+
+func evalPage[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("evaluating %s: %v", js, err)
+	}
+	return v
+}
+
+// evalWait waits up to 10 s for js to be true.
+func evalWait(t *testing.T, ctx context.Context, js string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !evalPage[bool](t, ctx, js); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10 s for %s", js)
+		}
+	}
+}
