@@ -152,12 +152,12 @@
 	}
 	function load() {
 		var q = new URLSearchParams(location.hash.slice(1));
-		var r = +q.get("rows");
+		var r = +q.get("rows"), was = view;
 		view = r >= 10 && r <= RI && RI % r === 0 ? r : meta.view;
 		rowsSel.value = view;
 		sel = {a: parseRange(q.get("range")), b: null, first: null};
 		if (sel.a) sel.b = parseRange(q.get("vs"));
-		drawHeat();
+		if (view !== was || !cellEls.length) drawHeat();
 		show();
 	}
 	window.addEventListener("hashchange", load);

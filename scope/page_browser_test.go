@@ -351,3 +351,71 @@ func checkFramesAsRendered(t *testing.T, ctx context.Context, got []string, fp *
 		t.Errorf("no frame %s in the page's graph", name)
 	}
 }
+
+// BenchmarkPageInBrowser opens the page of a 10-minute system-wide
+// recording at 99 Hz on 64 CPUs (3.8 M samples, bigProfile; indexed at 100
+// rows, as flamekit scope indexes it) in Chromium, and reports the time
+// until its heat map is drawn and then until the flame graph of a 10 s
+// range and of the whole profile are drawn.
+func BenchmarkPageInBrowser(b *testing.B) {
+	p := bigProfile(b)
+	ix, err := NewIndex(p, Options{Rows: 100})
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "big.html")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := WritePage(f, ix, PageOptions{Rows: 50}); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	st, _ := os.Stat(path)
+	ctx := testenv.Browser(b, 10*time.Minute)
+	wait := func(js string) time.Duration {
+		start := time.Now()
+		for {
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if ok {
+				return time.Since(start)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	const graphShown = `(function(d){return !!d&&!!d.getElementById("frames")})(document.getElementById("fk-graph").contentDocument)`
+	var load, ten, all time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if err := chromedp.Do(ctx, chromedp.Navigate("file://"+path+"#rows=50")); err != nil {
+			b.Fatal(err)
+		}
+		load += time.Since(start) + wait(`document.body.getAttribute("data-ready")==="1"`)
+		for _, r := range []struct {
+			frag string
+			d    *time.Duration
+		}{{"#rows=50&range=100,110", &ten}, {"#rows=50&range=0,600", &all}} {
+			start := time.Now()
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.hash=`+strconvQuote(r.frag)+`;true`)); err != nil {
+				b.Fatal(err)
+			}
+			*r.d += time.Since(start) + wait(graphShown)
+			chromedp.Run(ctx, chromedp.Evaluate[bool](`location.hash="#rows=50";true`))
+			wait(`!document.getElementById("fk-graph").hasAttribute("srcdoc")`)
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(st.Size())/(1<<20), "MiB/page")
+	b.ReportMetric(load.Seconds()/n, "s/load")
+	b.ReportMetric(ten.Seconds()/n, "s/range-10s")
+	b.ReportMetric(all.Seconds()/n, "s/range-600s")
+}
+
+func strconvQuote(s string) string {
+	q, _ := json.Marshal(s)
+	return string(q)
+}
