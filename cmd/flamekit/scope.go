@@ -171,8 +171,19 @@ func scopeFileArgs(rest []string) (file string, graph *graphFlags, ok bool) {
 	return pos[0], graph, true
 }
 
+// checkGraph rejects the graph flags the page does not apply.
+func (f *scopeFlags) checkGraph(graph *graphFlags) error {
+	if o := graph.opts; f.format == "html" && (o.Inverted || o.FlameChart || o.Reverse || o.SortByWeight || graph.cp || graph.nameAttrFile != "") {
+		return fmt.Errorf("%w: the page draws flame graphs without --inverted, --flamechart, --reverse, --sort-by-weight, --cp and --nameattr (they apply to --range's svg)", errUsage)
+	}
+	return nil
+}
+
 // runFile shows a timed profile read from a file.
 func (f *scopeFlags) runFile(file string, graph *graphFlags, stdin io.Reader, stdout, stderr io.Writer) error {
+	if err := f.checkGraph(graph); err != nil {
+		return err
+	}
 	o, err := openOutput(f.out, stdout)
 	if err != nil {
 		return err

@@ -20,6 +20,9 @@ func (f *scopeFlags) runRecording(args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
+	if err := f.checkGraph(&rf.graph); err != nil {
+		return err
+	}
 	opts, cmd, err := rf.sessionOptions(stdin, stdout, stderr)
 	if err != nil {
 		return err

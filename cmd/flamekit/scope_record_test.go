@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/flamekit/flamekit/internal/testenv"
+	"github.com/flamekit/flamekit/scope"
 )
 
 // TestScopeRecordsCommand records scope's phases workload with scope's
@@ -80,5 +82,49 @@ func evalWait(t *testing.T, ctx context.Context, js string) {
 		if time.Now().After(deadline) {
 			t.Fatalf("waited 10 s for %s", js)
 		}
+	}
+}
+
+// scope's flags go to scope wherever they are, the others to record.
+func TestSplitScopeArgs(t *testing.T) {
+	for _, c := range []struct{ args, own, rest string }{
+		{"-a -d 10s -o x.html", "-o x.html", "-a -d 10s"},
+		{"--rows=20 -p 1 --format json --include-idle", "--rows=20 --format json --include-idle", "-p 1 --include-idle"},
+		{"--range 1,2 --vs 3,4 file.perf --title T", "--range 1,2 --vs 3,4", "file.perf --title T"},
+		{"-F 999 -o p.html -- prog -o arg --rows 3", "-o p.html", "-F 999 -- prog -o arg --rows 3"},
+		{"-h", "-h", ""},
+	} {
+		own, rest := splitScopeArgs(strings.Fields(c.args))
+		if strings.Join(own, " ") != c.own || strings.Join(rest, " ") != c.rest {
+			t.Errorf("%q: scope's %q, the rest %q; want %q and %q", c.args, own, rest, c.own, c.rest)
+		}
+	}
+}
+
+// scope -a -d records the whole system with record's flags: the heat map
+// of its busy CPUs (this test's own spinning among them).
+func TestScopeRecordsSystem(t *testing.T) {
+	testenv.RequireRoot(t)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+		}
+	}()
+	code, stdout, stderr := flamekit(t, "", "scope", "-a", "-d", "1500ms", "-F", "199", "--format", "json")
+	if code != 0 {
+		t.Fatalf("scope -a: exit %d: %s", code, stderr)
+	}
+	var h scope.HeatMap
+	if err := json.Unmarshal([]byte(stdout), &h); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Columns) < 2 || len(h.Rows) != 50 || h.MaxValue == 0 {
+		t.Errorf("heat map of %d columns, %d rows, max %d", len(h.Columns), len(h.Rows), h.MaxValue)
 	}
 }

@@ -235,6 +235,8 @@ func TestScopeErrors(t *testing.T) {
 		{[]string{"--format", "png", phasesCapture}, 2, []string{`unknown --format "png"`}},
 		{[]string{"-o", filepath.Join(out, "x.png"), phasesCapture}, 2, []string{"unknown extension"}},
 		{[]string{filepath.Join(dir, "missing.perf")}, 1, []string{"missing.perf"}},
+		{[]string{"--inverted", "-o", filepath.Join(out, "p.html"), phasesCapture}, 2, []string{"--inverted"}},
+		{[]string{"--inverted", "-o", filepath.Join(out, "p.html"), "-a", "-d", "1s"}, 2, []string{"--inverted"}},
 	} {
 		code, stdout, stderr := flamekit(t, "", append([]string{"scope"}, c.args...)...)
 		r := cliResult{code: code, stdout: stdout}
