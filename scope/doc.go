@@ -130,8 +130,9 @@
 // names, computed in Go; the page's script lays out the frames as
 // Render's merger does (stacks in order, each merged with the frames it
 // shares with the previous one, frames narrower than MinWidth dropped) and
-// shows the SVG in a frame (srcdoc), where Render's script runs on it as
-// in a file of its own; a link downloads it. Only that layout, the label
+// shows the SVG in a frame of its own, which parses it as XML, as a file
+// of it is parsed, and runs Render's script on it in the frame's window; a
+// link downloads it. Only that layout, the label
 // cut, the tooltips' numbers and the differential colours are written a
 // second time, in JavaScript; the browser tests check that the page draws
 // frame for frame what Render draws for the same range. A 10-minute

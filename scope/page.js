@@ -320,7 +320,14 @@
 		return text[0] + "\n" + b.join("") + text[1];
 	}
 
-	var frame = document.getElementById("fk-graph"), dl = document.getElementById("fk-download"), dlURL = null;
+	var frame = document.getElementById("fk-graph"), dl = document.getElementById("fk-download"), svgURL = null;
+	// The frame's document: it parses the SVG as XML (as a file of it is
+	// parsed), puts it in its body and runs its script, in a window of its
+	// own, which each graph replaces.
+	var LOADER = '<!DOCTYPE html><html><head><meta charset="utf-8"><style>body{margin:0}</style></head><body><script>' +
+		'var d=new DOMParser().parseFromString(parent.scopeSVG,"image/svg+xml"),svg=document.importNode(d.documentElement,true),' +
+		'old=svg.querySelector("script"),s=document.createElement("script");s.textContent=old.textContent;old.remove();' +
+		'document.body.appendChild(svg);document.body.appendChild(s);document.documentElement.setAttribute("data-ready","1")<\/script></body></html>';
 	function rangeText(r) {
 		return fmt(r).replace(",", "–") + " s";
 	}
@@ -328,30 +335,31 @@
 	// graph of a and b: b's counts, coloured by the change from a's.
 	function show() {
 		mark();
-		if (dlURL) URL.revokeObjectURL(dlURL);
-		dlURL = null;
-		dl.classList.add("fk-hide");
 		frame.classList.add("fk-hide");
 		frame.removeAttribute("srcdoc");
+		dl.classList.add("fk-hide");
+		if (svgURL) URL.revokeObjectURL(svgURL);
+		svgURL = null;
 		if (!sel.a) {
 			status.textContent = "Click a start cell and an end cell to draw their range's flame graph; two more clicks select a range to compare with it.";
 			return;
 		}
-		var a = counts(sel.a), b = sel.b ? counts(sel.b) : null, svg;
+		var a = counts(sel.a), b = sel.b ? counts(sel.b) : null;
 		var t = b ? layout(b, a) : layout(a, null);
 		if (!(t.total > 0)) {
 			status.textContent = "No samples in " + rangeText(b ? sel.b : sel.a) + ".";
 			return;
 		}
 		var title = b ? "Differential: " + rangeText(sel.a) + " → " + rangeText(sel.b) : "Flame Graph: " + rangeText(sel.a);
-		svg = svgOf(t, !!b, title);
+		var svg = svgOf(t, !!b, title);
 		status.textContent = title + " (" + commas(t.total) + " samples)" + (b ? "" : "; click two more cells to compare.");
-		frame.srcdoc = svg;
+		window.scopeSVG = svg;
 		frame.width = W;
 		frame.height = +/height="([0-9.]+)"/.exec(svg)[1] + 4;
+		frame.srcdoc = LOADER;
 		frame.classList.remove("fk-hide");
-		dlURL = URL.createObjectURL(new Blob(['<?xml version="1.0" standalone="no"?>\n' + svg], {type: "image/svg+xml"}));
-		dl.href = dlURL;
+		svgURL = URL.createObjectURL(new Blob(['<?xml version="1.0" standalone="no"?>\n' + svg], {type: "image/svg+xml"}));
+		dl.href = svgURL;
 		dl.classList.remove("fk-hide");
 	}
 	load();

@@ -320,7 +320,7 @@ func checkCells(t *testing.T, ctx context.Context, h *HeatMap) {
 
 // checkFramesAsRendered checks that the page drew the frames
 // flamegraph.Render draws for fp, and that they include a frame named
-// name.
+// name (unless name is "").
 func checkFramesAsRendered(t *testing.T, ctx context.Context, got []string, fp *flamegraph.Profile, name string) {
 	t.Helper()
 	var svg strings.Builder
@@ -343,7 +343,7 @@ func checkFramesAsRendered(t *testing.T, ctx context.Context, got []string, fp *
 			t.Errorf("frame %d: the page draws\n\t%s\nRender\n\t%s", i, got[i], want[i])
 		}
 	}
-	found := false
+	found := name == ""
 	for _, f := range got {
 		found = found || strings.Contains(f, "|"+name+" (")
 	}
@@ -418,4 +418,49 @@ func BenchmarkPageInBrowser(b *testing.B) {
 func strconvQuote(s string) string {
 	q, _ := json.Marshal(s)
 	return string(q)
+}
+
+// The page draws what Render draws for whole profiles of the real capture
+// and of the synthetic one with its idle CPUs (many processes, kernel, JIT
+// and [unknown] frames), and for ranges of them, reopened from their URLs.
+func TestPageDrawsAsRenderDoes(t *testing.T) {
+	ctx, watch := newPageBrowser(t)
+	for _, c := range []struct {
+		file   string
+		idle   bool
+		ranges []Range
+	}{
+		{"../testdata/perf-script-real.txt.gz", false, []Range{{0, 0}, {0.5, 1}, {3, 3.02}}},
+		{"testdata/gen-idle.perf.gz", true, []Range{{0, 0}, {2, 3.5}}},
+	} {
+		f, err := os.Open(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := ReadPerfScript(f, PerfOptions{})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix, err := NewIndex(p, Options{Idle: c.idle})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pageURL := writePageFile(t, ix, PageOptions{})
+		for _, r := range c.ranges {
+			if r.End == 0 {
+				r.End = float64(p.Seconds())
+			}
+			if err := chromedp.Do(ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(pageURL+"#rows=50&range="+r.String())); err != nil {
+				t.Fatal(err)
+			}
+			waitJS(t, ctx, `(function(d){return !!d&&!!d.getElementById("frames")})(document.getElementById("fk-graph").contentDocument)`)
+			fp, err := ix.Range(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFramesAsRendered(t, ctx, evalJS[[]string](t, ctx, pageGraphJS), fp, "")
+		}
+	}
+	watch.check(t)
 }
