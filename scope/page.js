@@ -287,7 +287,7 @@
 		doc.getElementById("details").setAttribute("y", num(height - ypad2 / 2));
 		doc.getElementById("matched").setAttribute("y", num(height - ypad2 / 2));
 		doc.getElementById("title").textContent = title;
-		doc.getElementById("frames").textContent = "\ue000";
+		doc.getElementById("frames").textContent = "";
 		var b = [];
 		for (var f = 0; f < t.name.length; f++) {
 			var root = t.name[f] < 0, s = t.start[f], e = root ? t.total : t.end[f], d = t.depth[f];
@@ -316,8 +316,10 @@
 			}
 			b.push("</g>\n");
 		}
-		var text = new XMLSerializer().serializeToString(doc).split("\ue000");
-		return text[0] + "\n" + b.join("") + text[1];
+		// The frames go in the empty group, whose tag no escaped text has.
+		var text = new XMLSerializer().serializeToString(doc).split('<g id="frames"/>');
+		if (text.length !== 2) throw new Error("scope: the flame graph's template has no frames group");
+		return text[0] + '<g id="frames">\n' + b.join("") + "</g>" + text[1];
 	}
 
 	var frame = document.getElementById("fk-graph"), dl = document.getElementById("fk-download"), svgURL = null;
