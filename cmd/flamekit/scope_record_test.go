@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,15 +106,10 @@ func TestSplitScopeArgs(t *testing.T) {
 // of its busy CPUs (this test's own spinning among them).
 func TestScopeRecordsSystem(t *testing.T) {
 	testenv.RequireRoot(t)
-	done := make(chan struct{})
-	defer close(done)
+	var stop atomic.Bool // a busy CPU while it records
+	defer stop.Store(true)
 	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			default:
-			}
+		for !stop.Load() {
 		}
 	}()
 	code, stdout, stderr := flamekit(t, "", "scope", "-a", "-d", "1500ms", "-F", "199", "--format", "json")
