@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -432,15 +433,19 @@ func TestPageDrawsAsRenderDoes(t *testing.T) {
 	}{
 		{"../testdata/perf-script-real.txt.gz", false, []Range{{0, 0}, {0.5, 1}, {3, 3.02}}},
 		{"testdata/gen-idle.perf.gz", true, []Range{{0, 0}, {2, 3.5}}},
+		{"", false, []Range{{0, 0}, {1, 1.5}}},
 	} {
-		f, err := os.Open(c.file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := ReadPerfScript(f, PerfOptions{})
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
+		p := narrowFramesProfile(t)
+		if c.file != "" {
+			f, err := os.Open(c.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err = ReadPerfScript(f, PerfOptions{})
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 		ix, err := NewIndex(p, Options{Idle: c.idle})
 		if err != nil {
@@ -463,4 +468,28 @@ func TestPageDrawsAsRenderDoes(t *testing.T) {
 		}
 	}
 	watch.check(t)
+}
+
+// narrowFramesProfile is 3 s of 30,000 samples, most of one stack, and
+// single samples of other stacks: frames narrower than MinWidth (0.1 px),
+// which Render leaves out, beside wide ones.
+func narrowFramesProfile(t *testing.T) *Profile {
+	t.Helper()
+	bl := newBuilder()
+	hot, _ := bl.stack([]byte("hot"), false)
+	bl.p.stacks[hot].Frames = "prog;main;hot"
+	for i := range 30000 {
+		id := hot
+		if i%100 == 0 {
+			key := "rare" + strconv.Itoa(i/100)
+			id, _ = bl.stack([]byte(key), false)
+			bl.p.stacks[id].Frames = "prog;main;" + key + ";leaf"
+		}
+		bl.add(100+(float64(i)+0.5)/10000, id) // none on a cell's edge, which a range includes and a page's cells do not
+	}
+	p, err := bl.profile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
