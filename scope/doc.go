@@ -94,4 +94,49 @@
 // CPU; samples share a stack when their frame lines differ only in the
 // addresses and offsets that collapse.Perf drops (the leaf's vary from
 // sample to sample), and each distinct stack is named once, at the end.
+//
+// # The page
+//
+// WritePage writes an Index as one self-contained HTML file (no network,
+// no other file: it opens offline and as a CI artifact): the heat map, a
+// colour scale with the largest count, a rows selector (the row counts
+// from MinRows up that divide the index's: flamekit scope indexes at 100
+// rows, so 10, 20, 25, 50 and 100 are offered), and the flame graph of
+// the range selected on it. Every cell is an element with its start in
+// seconds from the profile's first whole second (data-t, as Range counts)
+// and its count (data-n). A click on a start cell and one on an end cell
+// select a range, and its flame graph is drawn; two more select a second
+// range, and the differential graph from the first range to the second is
+// drawn (the second's counts, coloured by the change), as Index.Diff makes
+// it. The selection is kept in the URL's fragment (rows=50&range=S,E&vs=S,E),
+// so a link reopens the view, and the ranges are those flamekit scope
+// --range and --vs take.
+//
+// The page holds no samples. It holds the index: the counted stacks, each
+// as the indexes of its frames' names in a table of distinct names,
+// numbered in the order of their frames (the order in which Render
+// merges them), and for each cell of the index its stacks with their
+// counts, gzipped (the browser's DecompressionStream unpacks it) and
+// base64-encoded. A range's counts are the sums of its cells' lists: a
+// page's range is whole cells, and a sample exactly at its end, which
+// Range counts too, is left to the next cell.
+//
+// The flame graph is Render's, with as little drawn twice as possible:
+// Go renders a one-frame SVG with the page's options when it writes the
+// page, and the page keeps that SVG's head, style sheet and script
+// (flamegraph.js: search, zoom, the details line) and replaces its frames
+// with the range's, each element as Render writes it (data-x, data-w,
+// title, rect, label) and coloured with the colours FrameColors gives the
+// names, computed in Go; the page's script lays out the frames as
+// Render's merger does (stacks in order, each merged with the frames it
+// shares with the previous one, frames narrower than MinWidth dropped) and
+// shows the SVG in a frame of its own, which parses it as XML, as a file
+// of it is parsed, and runs Render's script on it in the frame's window; a
+// link downloads it. Only that layout, the label
+// cut, the tooltips' numbers and the differential colours are written a
+// second time, in JavaScript; the browser tests check that the page draws
+// frame for frame what Render draws for the same range. A 10-minute
+// system-wide recording at 99 Hz on 64 CPUs (3.8 M samples, 50,000
+// stacks) makes a page of about 10 MiB that Chromium opens in about a
+// second; a range's graph is drawn in 0.1 to 0.3 s.
 package scope
