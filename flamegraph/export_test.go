@@ -9,7 +9,6 @@ import (
 // for its external tests (package flamegraph_test), which can fold other
 // tools' output with collapse.
 var (
-	NewBrowser       = newBrowser
 	ServeSVG         = serveSVG
 	BenchProfile200m = benchProfile200m
 )

@@ -2,14 +2,10 @@ package flamegraph
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,65 +14,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-
-	"github.com/flamekit/flamekit/internal/testenv"
+	"github.com/flamekit/flamekit/internal/testenv/browser"
 )
-
-// newBrowser starts headless Chromium for one test or benchmark. Without
-// Chromium it skips, or fails when CI is set. The browser keeps its profile
-// and its temporary files (the singleton socket's directory, which it would
-// otherwise leave in /tmp when killed) in the test's directory; the test
-// fails if it put its singleton socket anywhere else.
-func newBrowser(tb testing.TB, timeout time.Duration) context.Context {
-	tb.Helper()
-	path := testenv.Chromium(tb)
-	dir := tb.TempDir()
-	profile, tmp := filepath.Join(dir, "profile"), filepath.Join(dir, "tmp")
-	if err := os.Mkdir(tmp, 0o700); err != nil {
-		tb.Fatal(err)
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(profile),
-		chromedp.Env("TMPDIR="+tmp),
-		chromedp.WindowSize(1300, 900),
-	)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
-	tb.Cleanup(func() {
-		checkBrowserTemp(tb, profile, tmp)
-		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-	})
-	return ctx
-}
-
-// checkBrowserTemp checks, while the browser runs, that its singleton
-// socket (a link in the profile to a fresh directory in the browser's
-// TMPDIR) is under tmp, so that killing the browser leaves nothing in /tmp.
-func checkBrowserTemp(tb testing.TB, profile, tmp string) {
-	tb.Helper()
-	target, err := os.Readlink(filepath.Join(profile, "SingletonSocket"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return // the browser never started
-	}
-	if err != nil {
-		tb.Error(err)
-		return
-	}
-	if !strings.HasPrefix(target, tmp+string(filepath.Separator)) {
-		tb.Errorf("Chromium keeps its singleton socket at %s, outside the test's %s", target, tmp)
-	}
-}
 
 // serveSVG serves svg at /fg.svg on 127.0.0.1 and returns its URL.
 func serveSVG(tb testing.TB, svg []byte) string {
@@ -121,7 +60,7 @@ func center(tb testing.TB, ctx context.Context, el string) (x, y float64) {
 // and keyboard events: search (through the prompt), click to zoom, details
 // on hover, reset, state restored from the URL, ignore-case.
 func TestBrowserInteractive(t *testing.T) {
-	ctx := newBrowser(t, 60*time.Second)
+	ctx := browser.Start(t, 60*time.Second)
 	p, err := Parse(strings.NewReader(string(readTestdata(t, "real-all.folded.gz"))))
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +207,7 @@ func TestBrowserInteractive(t *testing.T) {
 // another, and checks what the browser draws after each: the frames, their
 // corners and the static labels.
 func TestBrowserZoomModes(t *testing.T) {
-	ctx := newBrowser(t, 60*time.Second)
+	ctx := browser.Start(t, 60*time.Second)
 	var b strings.Builder
 	if err := Render(&b, benchProfile10m(), Options{MinWidth: "0"}); err != nil {
 		t.Fatal(err)
@@ -437,7 +376,7 @@ func matchedPercent(p *Profile, re *regexp.Regexp) float64 {
 // TestBrowserLinks checks that a frame with an href follows it on a plain
 // click and zooms on Ctrl-click.
 func TestBrowserLinks(t *testing.T) {
-	ctx := newBrowser(t, 30*time.Second)
+	ctx := browser.Start(t, 30*time.Second)
 	svg := render(t, "main;linked;leaf 5\nmain;other 5\n", Options{
 		NameAttrs: NameAttrs{"linked": {"href": "/target"}},
 	})

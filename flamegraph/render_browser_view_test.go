@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/flamekit/flamekit/internal/testenv/browser"
 )
 
 // view is what the browser window shows of an SVG page.
@@ -29,7 +30,7 @@ type view struct {
 // is; a zoom restored from the URL opens on the zoomed frame, with the
 // search restored too.
 func TestBrowserOpensOnRoot(t *testing.T) {
-	ctx := newBrowser(t, 60*time.Second)
+	ctx := browser.Start(t, 60*time.Second)
 	folded := string(readTestdata(t, "real-all.folded.gz"))
 	look := func() view {
 		t.Helper()
@@ -98,7 +99,7 @@ func TestBrowserOpensOnRoot(t *testing.T) {
 // labels, the labels of frames highlighted by a search, and the labels drawn
 // while zoomed, with and without a search.
 func TestBrowserLabelInk(t *testing.T) {
-	ctx := newBrowser(t, 60*time.Second)
+	ctx := browser.Start(t, 60*time.Second)
 	var b bytes.Buffer
 	if err := Render(&b, extremeDiff(t), Options{}); err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/flamekit/flamekit/flamegraph"
 	"github.com/flamekit/flamekit/flamegraph/collapse"
 	"github.com/flamekit/flamekit/internal/perfgen"
+	"github.com/flamekit/flamekit/internal/testenv/browser"
 )
 
 // zoomInputEnv names a profile file (folded stacks, perf script, pprof or
@@ -139,7 +140,7 @@ const zoomStep = `(async function(i){
 //	go test ./flamegraph -run '^$' -bench BrowserZoom -benchtime 20x
 //	FLAMEKIT_ZOOM_INPUT=capture.perf-script.xz go test ./flamegraph -run '^$' -bench 'BrowserZoom/input' -benchtime 20x
 func BenchmarkBrowserZoom(b *testing.B) {
-	ctx := flamegraph.NewBrowser(b, time.Hour)
+	ctx := browser.Start(b, time.Hour)
 	for _, g := range zoomGraphs() {
 		svg := g.svg(b)
 		b.Run(g.name, func(b *testing.B) { benchmarkZoom(b, ctx, svg) })

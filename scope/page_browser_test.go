@@ -18,7 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/flamekit/flamekit/flamegraph"
-	"github.com/flamekit/flamekit/internal/testenv"
+	"github.com/flamekit/flamekit/internal/testenv/browser"
 )
 
 // newPageBrowser starts headless Chromium for one test (testenv.Browser)
@@ -27,7 +27,7 @@ import (
 // skips, or fails when CI is set.
 func newPageBrowser(t *testing.T) (context.Context, *pageWatch) {
 	t.Helper()
-	ctx := testenv.Browser(t, 90*time.Second)
+	ctx := browser.Start(t, 90*time.Second)
 	w := &pageWatch{}
 	if err := chromedp.Listen(ctx, func(ev any) {
 		w.mu.Lock()
@@ -374,7 +374,7 @@ func BenchmarkPageInBrowser(b *testing.B) {
 	}
 	f.Close()
 	st, _ := os.Stat(path)
-	ctx := testenv.Browser(b, 10*time.Minute)
+	ctx := browser.Start(b, 10*time.Minute)
 	wait := func(js string) time.Duration {
 		start := time.Now()
 		for {

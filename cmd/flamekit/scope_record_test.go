@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/flamekit/flamekit/internal/testenv"
+	"github.com/flamekit/flamekit/internal/testenv/browser"
 	"github.com/flamekit/flamekit/scope"
 )
 
@@ -32,7 +33,7 @@ func TestScopeRecordsCommand(t *testing.T) {
 	if _, err := os.Stat(page); err != nil {
 		t.Fatal(err)
 	}
-	ctx := testenv.Browser(t, 60*time.Second)
+	ctx := browser.Start(t, 60*time.Second)
 	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page)); err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ flamegraph          |                                          | flamegraph/coll
 flamegraph/collapse | flamegraph                               |
 symbolize           | internal/...                             |
 pmc                 | internal/...                             |
-profile             | symbolize, flamegraph, pmc, internal/... |
+profile             | symbolize, flamegraph, pmc, internal/... | flamegraph/collapse
 scope               | flamegraph/..., profile                  | internal/perfgen
 internal/...        | internal/...                             |
 internal/cfi        | internal/errs                            |
@@ -40,7 +40,7 @@ examples/...        | *                                        |
 `
 
 // testSupport is what any package's tests may import.
-var testSupport = []string{"internal/testenv", "internal/golden"}
+var testSupport = []string{"internal/testenv", "internal/testenv/browser", "internal/golden"}
 
 // layer is a row of layerTable.
 type layer struct {

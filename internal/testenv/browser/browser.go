@@ -1,4 +1,4 @@
-package testenv
+package browser
 
 import (
 	"context"
@@ -11,17 +11,19 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/flamekit/flamekit/internal/testenv"
 )
 
-// Browser starts headless Chromium (see Chromium) for one test or
+// Start starts headless Chromium (see testenv.Chromium) for one test or
 // benchmark and returns its context, which ends after timeout. The browser
 // keeps its profile and its temporary files (the singleton socket's
 // directory, which it would otherwise leave in /tmp when killed) in the
 // test's directory; the test fails if it put its singleton socket anywhere
 // else.
-func Browser(tb testing.TB, timeout time.Duration) context.Context {
+func Start(tb testing.TB, timeout time.Duration) context.Context {
 	tb.Helper()
-	path := Chromium(tb)
+	path := testenv.Chromium(tb)
 	dir := tb.TempDir()
 	profile, tmp := filepath.Join(dir, "profile"), filepath.Join(dir, "tmp")
 	if err := os.Mkdir(tmp, 0o700); err != nil {
