@@ -87,17 +87,36 @@ func (s *idleScan) start(c headerClass) {
 	*s = idleScan{swapper: c != headerPlain, idle: c == headerIdle}
 }
 
-// line scans a frame line of the sample.
+// line scans frame lines of the sample: one, or several with their
+// newlines, which no word of the rule holds either.
 func (s *idleScan) line(l []byte) {
 	if s.idle {
 		return
 	}
 	if !s.swapper {
-		i := bytes.Index(l, idleProcess)
+		i := indexSwapper(l)
 		if i < 0 {
 			return
 		}
 		s.swapper, l = true, l[i+len(idleProcess):]
 	}
 	s.idle = hasIdleWord(l)
+}
+
+// indexSwapper is bytes.Index(b, idleProcess), faster on perf script
+// text: it looks for the word's 'w', twenty times rarer there than its
+// 's' (which bytes.Index looks for first).
+func indexSwapper(b []byte) int {
+	const w = 1 // the index of 'w' in idleProcess
+	for off := 0; ; {
+		i := bytes.IndexByte(b[off:], idleProcess[w])
+		if i < 0 {
+			return -1
+		}
+		at := off + i - w
+		if at >= 0 && bytes.HasPrefix(b[at:], idleProcess) {
+			return at
+		}
+		off += i + 1
+	}
 }

@@ -3,6 +3,7 @@ package scope
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strconv"
 )
 
@@ -17,6 +18,7 @@ type perfChunk struct {
 	ids    []uint32  // their stacks, when the pass keys them
 	idle   []bool    // whether each is idle, when the pass keys no stacks
 	text   []byte    // the samples the pass copies (perfPass.text)
+	copied int       // how many, written to perfPass.out
 	err    error     // the first error, at errLine of the chunk
 	errMsg string
 }
@@ -27,7 +29,8 @@ type perfChunk struct {
 //     set (appendFrameKey);
 //   - with a text window, the samples in it (idle ones only when idle is
 //     set), as text collapse.Perf names as it names the keys (namingText):
-//     a header with their comm, then their frame lines;
+//     a header with their comm, then their frame lines, written to out a
+//     chunk at a time, in no particular order;
 //   - else whether it is idle.
 //
 // Idleness is decided from the lines as they are read (idleScan), so that
@@ -37,7 +40,8 @@ type perfPass struct {
 	raw   bool
 	text  *window
 	idle  bool
-	spare chan []byte // text buffers to reuse, when the sink gives them back
+	out   io.Writer   // safe for concurrent use (an io.PipeWriter)
+	spare chan []byte // text buffers written, to reuse
 }
 
 // textBuffer returns a spare text buffer, or a new one of the size of a
@@ -51,6 +55,21 @@ func (p *perfPass) textBuffer(data []byte) []byte {
 	}
 }
 
+// writeText writes the text of c to out and keeps its buffer for another
+// chunk. Errors are the reader's of out, which it reports.
+func (p *perfPass) writeText(c *perfChunk) {
+	if len(c.text) > 0 {
+		p.out.Write(c.text)
+	}
+	if c.text != nil {
+		select {
+		case p.spare <- c.text:
+		default:
+		}
+	}
+	c.text = nil
+}
+
 // parse reads the samples of c.data, keeping what pass asks for, and
 // drops c.data.
 func (c *perfChunk) parse(pass *perfPass) {
@@ -62,11 +81,22 @@ func (c *perfChunk) parse(pass *perfPass) {
 		idle    idleScan
 		mark    int  // where the sample's text starts in c.text
 		copying bool // the sample's text is copied
+		// The frame lines not yet scanned for idleness: c.data[lo:hi]. They
+		// are scanned a run of lines at a time (idleScan.line), as a comment
+		// line interrupts them or the sample ends.
+		lo, hi = -1, -1
 	)
+	scan := func() {
+		if hi > lo {
+			idle.line(c.data[lo:hi])
+		}
+		lo, hi = -1, -1
+	}
 	end := func() {
 		if !in {
 			return
 		}
+		scan()
 		c.times = append(c.times, t)
 		switch {
 		case pass.kt != nil:
@@ -77,14 +107,22 @@ func (c *perfChunk) parse(pass *perfPass) {
 			c.text = c.text[:mark]
 		case copying:
 			c.text = append(c.text, '\n')
+			c.copied++
 		}
 	}
-	body := func(l []byte) {
+	body := func(l []byte, at int) {
 		switch {
 		case !in:
 		case pass.kt != nil:
 			key = appendLine(key, l, pass.raw)
-		case copying:
+		case pass.text == nil || copying:
+			if at != hi {
+				scan()
+				lo = at
+			}
+			hi = at + len(l)
+		}
+		if in && copying {
 			if pass.raw {
 				c.text = append(c.text, l...)
 			} else {
@@ -93,9 +131,6 @@ func (c *perfChunk) parse(pass *perfPass) {
 			if l[len(l)-1] != '\n' {
 				c.text = append(c.text, '\n')
 			}
-			fallthrough
-		default:
-			idle.line(l)
 		}
 	}
 	data := c.data
@@ -111,7 +146,7 @@ func (c *perfChunk) parse(pass *perfPass) {
 		case '#':
 			continue
 		case '\t':
-			body(l)
+			body(l, len(c.data)-len(data)-len(l))
 			continue
 		}
 		line := bytes.TrimSuffix(bytes.TrimSuffix(l, []byte("\n")), []byte("\r"))
@@ -121,7 +156,7 @@ func (c *perfChunk) parse(pass *perfPass) {
 				c.err, c.errMsg = ErrNoTimestamp, fmt.Sprintf("%q", cut(line))
 				break
 			}
-			body(l)
+			body(l, len(c.data)-len(data)-len(l))
 			continue
 		}
 		v, err := strconv.ParseFloat(string(ts), 64)
@@ -146,9 +181,13 @@ func (c *perfChunk) parse(pass *perfPass) {
 			}
 		}
 		idle.start(class)
+		lo, hi = -1, -1
 	}
 	if c.err == nil {
 		end()
+	}
+	if pass.text != nil && c.err == nil {
+		pass.writeText(c)
 	}
 	c.data = nil
 }

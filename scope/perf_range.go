@@ -50,7 +50,8 @@ func firstSecond(br *bufio.Reader) (float64, bool) {
 // samples in w, where rg is, counted from base. Each sample in w (and
 // counted: not idle, or opts.Idle) is copied, as collapse.Perf names it
 // (perfPass.text), to collapse.Perf, which folds them as the text is
-// read. It returns a *windowMiss when the profile's first second is not
+// read; the goroutines that parse the chunks write their text as soon as
+// they are parsed, in any order, which folding does not see. It returns a *windowMiss when the profile's first second is not
 // base.
 func perfRange(r io.Reader, rg Range, base float64, popts PerfOptions, opts Options) (*flamegraph.Profile, error) {
 	w := window{base + rg.Start, base + rg.End}
@@ -66,21 +67,13 @@ func perfRange(r io.Reader, rg Range, base float64, popts PerfOptions, opts Opti
 		done <- folded{p, err}
 	}()
 	n, copied, first, last := 0, 0, math.Inf(1), math.Inf(-1)
-	pass := &perfPass{raw: popts.Addrs, text: &w, idle: opts.Idle, spare: make(chan []byte, 8)}
+	pass := &perfPass{raw: popts.Addrs, text: &w, idle: opts.Idle, out: pw, spare: make(chan []byte, 8)}
 	err := readPerf(r, pass, func(c *perfChunk) {
 		for _, t := range c.times {
 			first, last = min(first, t), max(last, t)
 		}
 		n += len(c.times)
-		if len(c.text) == 0 {
-			return
-		}
-		copied++
-		pw.Write(c.text) // an error is collapse.Perf's, which done gives
-		select {
-		case pass.spare <- c.text: // read: collapse.Perf has copied it
-		default:
-		}
+		copied += c.copied
 	})
 	pw.Close()
 	f := <-done
