@@ -84,16 +84,18 @@
 //
 // # One heat map, one range
 //
-// ReadHeatMap and ReadRange answer what Read's profile's HeatMap and
-// Range answer, for a caller that wants only that (flamekit scope --format
-// json, --range), without keeping the profile. Of perf script text,
+// ReadHeatMap, ReadRange and WriteRangeFolded answer what Read's
+// profile's HeatMap and Range answer, for a caller that wants only that
+// (flamekit scope --format json, --range), without keeping the profile. Of perf script text,
 // ReadHeatMap keeps no stack: one pass reads each header's time and decides
 // idleness from the sample's lines as they go by (looking for "swapper" by
 // its rarer 'w'), and counts a cell per sample, so its memory is the chunks
 // in flight and a count a cell. ReadRange, in one pass over a file, hands
 // the samples in the range (their frame lines without addresses, as
 // stacks are named below) to collapse.Perf as they are parsed, and keeps
-// only what collapse.Perf folds of them. The range's samples depend on the
+// only what collapse.Perf folds of them; WriteRangeFolded writes that as
+// collapse.PerfWriteFolded does, without the stacks' texts in memory at
+// once. The range's samples depend on the
 // profile's first second, known only at the end: the pass takes the first
 // sample's, and reads the file again when perf script wrote an earlier
 // second's sample later. Input that cannot be read again (a pipe) and the

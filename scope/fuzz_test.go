@@ -131,6 +131,14 @@ func FuzzOneShotPerfScript(f *testing.F) {
 			if !reflect.DeepEqual(got, want) || (err == nil) != (wantErr == nil) {
 				t.Fatalf("range %v: ReadRange gives %v, %v; the profile %v, %v", r, got, err, want, wantErr)
 			}
+			var text, wantText bytes.Buffer
+			_, err = WriteRangeFolded(&text, bytes.NewReader(data), r, ReadOptions{Format: FormatPerfScript}, Options{})
+			if want != nil {
+				want.WriteTo(&wantText)
+			}
+			if !bytes.Equal(text.Bytes(), wantText.Bytes()) || (err == nil) != (wantErr == nil) {
+				t.Fatalf("range %v: WriteRangeFolded writes %q, %v; the profile %q, %v", r, text.Bytes(), err, wantText.Bytes(), wantErr)
+			}
 		}
 	})
 }

@@ -46,6 +46,26 @@ func ReadHeatMap(r io.Reader, ropts ReadOptions, opts Options) (*HeatMap, Format
 // perf script wrote an earlier sample after it, reads r again from where
 // it was. Other readers and formats are read whole.
 func ReadRange(r io.Reader, rg Range, ropts ReadOptions, opts Options) (*flamegraph.Profile, Format, error) {
+	var sink profileSink
+	f, err := foldRange(r, rg, ropts, opts, &sink)
+	if err != nil {
+		return nil, f, err
+	}
+	return sink.p, f, nil
+}
+
+// WriteRangeFolded writes to w the folded stacks of ReadRange's profile,
+// the bytes its WriteTo writes, with the format it read, without making
+// the profile: of perf script text the stacks are written as
+// collapse.PerfWriteFolded writes them, so their texts are never in
+// memory at once. On an error nothing is written.
+func WriteRangeFolded(w io.Writer, r io.Reader, rg Range, ropts ReadOptions, opts Options) (Format, error) {
+	return foldRange(r, rg, ropts, opts, writerSink{w})
+}
+
+// foldRange gives sink the samples in rg of the profile r holds, and
+// returns the format it read (see ReadRange).
+func foldRange(r io.Reader, rg Range, ropts ReadOptions, opts Options, sink rangeSink) (Format, error) {
 	s, seekable := r.(io.Seeker)
 	var at int64
 	if seekable {
@@ -55,7 +75,7 @@ func ReadRange(r io.Reader, rg Range, ropts ReadOptions, opts Options) (*flamegr
 	}
 	br, f, err := open(r, ropts.Format)
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	base, found := 0.0, false
 	if f == FormatPerfScript && seekable {
@@ -64,22 +84,24 @@ func ReadRange(r io.Reader, rg Range, ropts ReadOptions, opts Options) (*flamegr
 	if !found {
 		p, err := readFormat(br, f, ropts)
 		if err != nil {
-			return nil, f, err
+			return f, err
 		}
 		fg, err := p.Range(rg, opts)
-		return fg, f, err
+		if err != nil {
+			return f, err
+		}
+		return f, sink.whole(fg)
 	}
-	fg, err := perfRange(br, rg, base, ropts.Perf, opts)
+	err = perfRange(br, rg, base, ropts.Perf, opts, sink)
 	var miss *windowMiss
 	if !errors.As(err, &miss) {
-		return fg, f, err
+		return f, err
 	}
 	if _, err := s.Seek(at, io.SeekStart); err != nil {
-		return nil, f, fmt.Errorf("scope: reading again: %w", err)
+		return f, fmt.Errorf("scope: reading again: %w", err)
 	}
 	if br, _, err = open(r, f); err != nil {
-		return nil, f, err
+		return f, err
 	}
-	fg, err = perfRange(br, rg, miss.base, ropts.Perf, opts)
-	return fg, f, err
+	return f, perfRange(br, rg, miss.base, ropts.Perf, opts, sink)
 }

@@ -81,6 +81,9 @@ func TestReadRangeIsReadsProfiles(t *testing.T) {
 						got, gotErr := readRangeFile(t, path, rg, popts, opts, seekable)
 						what := fmt.Sprintf("%s %+v range %v %+v (seekable %v)", name, popts, rg, opts, seekable)
 						sameResult(t, what, got, gotErr, want, wantErr)
+						r, closeFile := openFile(t, path, seekable)
+						sameFolded(t, what, r, rg, popts, opts, want, wantErr)
+						closeFile()
 					}
 				}
 			}
@@ -107,17 +110,41 @@ func readInputWith(t *testing.T, path string, popts PerfOptions) *Profile {
 // io.Seeker or not.
 func readRangeFile(t *testing.T, path string, rg Range, popts PerfOptions, opts Options, seekable bool) (*flamegraph.Profile, error) {
 	t.Helper()
+	r, closeFile := openFile(t, path, seekable)
+	defer closeFile()
+	p, _, err := ReadRange(r, rg, ReadOptions{Perf: popts}, opts)
+	return p, err
+}
+
+// openFile opens a file as an io.Seeker or as a reader that is none.
+func openFile(t *testing.T, path string, seekable bool) (io.Reader, func()) {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var r io.Reader = f
 	if !seekable {
-		r = struct{ io.Reader }{f}
+		return struct{ io.Reader }{f}, func() { f.Close() }
 	}
-	p, _, err := ReadRange(r, rg, ReadOptions{Perf: popts}, opts)
-	return p, err
+	return f, func() { f.Close() }
+}
+
+// sameFolded fails unless WriteRangeFolded writes the bytes of want's
+// WriteTo, or fails as wantErr does and writes nothing.
+func sameFolded(t *testing.T, what string, r io.Reader, rg Range, popts PerfOptions, opts Options, want *flamegraph.Profile, wantErr error) {
+	t.Helper()
+	var got bytes.Buffer
+	_, gotErr := WriteRangeFolded(&got, r, rg, ReadOptions{Perf: popts}, opts)
+	var wantText bytes.Buffer
+	if wantErr == nil {
+		if _, err := want.WriteTo(&wantText); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sameResult(t, what+" WriteRangeFolded", nil, gotErr, nil, wantErr)
+	if !bytes.Equal(got.Bytes(), wantText.Bytes()) {
+		t.Errorf("%s: WriteRangeFolded wrote %d bytes, WriteTo %d:\n%.300s\nwant\n%.300s", what, got.Len(), wantText.Len(), got.Bytes(), wantText.Bytes())
+	}
 }
 
 // sameResult fails unless got is want, or both errors are of the same
@@ -159,18 +186,22 @@ func TestReadRangeReadsAgainForALateEarlierSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
 	for _, rg := range []Range{{1.6, 2}, {0, 1}, {2.5, 3}} {
 		want, wantErr := p.Range(rg, Options{})
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
 		if _, err := f.Seek(int64(len(junk)), io.SeekStart); err != nil {
 			t.Fatal(err)
 		}
 		got, _, gotErr := ReadRange(f, rg, ReadOptions{}, Options{})
-		f.Close()
 		sameResult(t, fmt.Sprintf("range %v", rg), got, gotErr, want, wantErr)
+		if _, err := f.Seek(int64(len(junk)), io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		sameFolded(t, fmt.Sprintf("range %v", rg), f, rg, PerfOptions{}, Options{}, want, wantErr)
 		if wantErr == nil && len(want.Stacks) == 0 {
 			t.Fatalf("range %v: no stacks", rg)
 		}

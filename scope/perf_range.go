@@ -46,25 +46,63 @@ func firstSecond(br *bufio.Reader) (float64, bool) {
 	}
 }
 
-// perfRange reads perf script text and returns the folded profile of the
-// samples in w, where rg is, counted from base. Each sample in w (and
-// counted: not idle, or opts.Idle) is copied, as collapse.Perf names it
-// (perfPass.text), to collapse.Perf, which folds them as the text is
-// read; the goroutines that parse the chunks write their text as soon as
-// they are parsed, in any order, which folding does not see. It returns a *windowMiss when the profile's first second is not
-// base.
-func perfRange(r io.Reader, rg Range, base float64, popts PerfOptions, opts Options) (*flamegraph.Profile, error) {
+// rangeSink is what becomes of a range's samples: a folded profile
+// (ReadRange) or its folded text (WriteRangeFolded).
+type rangeSink interface {
+	// whole takes the range of a profile read whole.
+	whole(p *flamegraph.Profile) error
+	// fold folds perf script text, as collapse.Perf does, until text ends
+	// or fails; it makes nothing of text that fails.
+	fold(text io.Reader, opts collapse.PerfOptions) error
+}
+
+// profileSink keeps the range's profile.
+type profileSink struct{ p *flamegraph.Profile }
+
+func (s *profileSink) whole(p *flamegraph.Profile) error {
+	s.p = p
+	return nil
+}
+
+func (s *profileSink) fold(text io.Reader, opts collapse.PerfOptions) error {
+	p, _, err := collapse.Perf(text, opts)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errNaming, err)
+	}
+	s.p = &flamegraph.Profile{Stacks: p.Stacks}
+	return nil
+}
+
+// writerSink writes the range's folded text to w.
+type writerSink struct{ w io.Writer }
+
+func (s writerSink) whole(p *flamegraph.Profile) error {
+	_, err := p.WriteTo(s.w)
+	return err
+}
+
+func (s writerSink) fold(text io.Reader, opts collapse.PerfOptions) error {
+	_, _, err := collapse.PerfWriteFolded(s.w, text, opts)
+	return err
+}
+
+// perfRange reads perf script text and gives sink the samples in rg,
+// counted from base: each sample in that window (and counted: not idle,
+// or opts.Idle) is copied, as collapse.Perf names it (perfPass.text), to
+// sink.fold, which folds them as the text is read. The goroutines that
+// parse the chunks write their text as soon as they are parsed, in any
+// order, which folding does not see. When the text's samples are not the
+// range's, the text fails, so that sink makes nothing of it, and
+// perfRange returns why: a *windowMiss when the profile's first second is
+// not base, or the error Read's profile's Range gives.
+func perfRange(r io.Reader, rg Range, base float64, popts PerfOptions, opts Options, sink rangeSink) error {
 	w := window{base + rg.Start, base + rg.End}
 	pr, pw := io.Pipe()
-	type folded struct {
-		p   *flamegraph.Profile
-		err error
-	}
-	done := make(chan folded, 1)
+	done := make(chan error, 1)
 	go func() {
-		p, _, err := collapse.Perf(pr, collapse.PerfOptions{Kernel: popts.Kernel, JIT: popts.JIT, Addrs: popts.Addrs})
+		err := sink.fold(pr, collapse.PerfOptions{Kernel: popts.Kernel, JIT: popts.JIT, Addrs: popts.Addrs})
 		pr.CloseWithError(err) // unblock the writes when it fails
-		done <- folded{p, err}
+		done <- err
 	}()
 	n, copied, first, last := 0, 0, math.Inf(1), math.Inf(-1)
 	pass := &perfPass{raw: popts.Addrs, text: &w, idle: opts.Idle, out: pw, spare: make(chan []byte, 8)}
@@ -75,29 +113,37 @@ func perfRange(r io.Reader, rg Range, base float64, popts PerfOptions, opts Opti
 		n += len(c.times)
 		copied += c.copied
 	})
+	if err == nil {
+		err = checkRange(rg, base, n, copied, first, last)
+	}
+	if err != nil {
+		pw.CloseWithError(err)
+		<-done
+		return err
+	}
 	pw.Close()
-	f := <-done
-	switch {
-	case err != nil:
-		return nil, err
-	case n == 0:
-		return nil, ErrNoSamples
+	return <-done
+}
+
+// checkRange returns the error, if any, of a range pass that read n
+// samples from first to last seconds and copied those of rg counted from
+// base: those a whole read and Range give, or a *windowMiss.
+func checkRange(rg Range, base float64, n, copied int, first, last float64) error {
+	if n == 0 {
+		return ErrNoSamples
 	}
 	if err := checkSpan(first, last); err != nil {
-		return nil, err
+		return err
 	}
 	p := &Profile{start: first, end: last}
 	if _, _, err := p.samples(rg); err != nil {
-		return nil, err
+		return err
 	}
 	if b := math.Floor(first); b != base {
-		return nil, &windowMiss{b}
+		return &windowMiss{b}
 	}
 	if copied == 0 {
-		return nil, fmt.Errorf("%w: %v", ErrRangeEmpty, rg)
+		return fmt.Errorf("%w: %v", ErrRangeEmpty, rg)
 	}
-	if f.err != nil {
-		return nil, fmt.Errorf("%w: %w", errNaming, f.err)
-	}
-	return &flamegraph.Profile{Stacks: f.p.Stacks}, nil
+	return nil
 }

@@ -24,7 +24,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 
-	"github.com/flamekit/flamekit/flamegraph"
 	"github.com/flamekit/flamekit/scope"
 )
 
@@ -99,20 +98,19 @@ func foldedRange(w io.Writer, f *os.File, spec string, opts scope.Options, index
 	if err != nil {
 		return err
 	}
-	var p *flamegraph.Profile
 	if index {
 		ix, err := readIndex(f, opts)
 		if err != nil {
 			return err
 		}
-		p, err = ix.Range(rg)
+		p, err := ix.Range(rg)
 		if err != nil {
 			return err
 		}
-	} else if p, _, err = scope.ReadRange(f, rg, scope.ReadOptions{}, opts); err != nil {
+		_, err = p.WriteTo(w)
 		return err
 	}
-	_, err = p.WriteTo(w)
+	_, err = scope.WriteRangeFolded(w, f, rg, scope.ReadOptions{}, opts)
 	return err
 }
 
