@@ -112,7 +112,7 @@ func FuzzOneShotPerfScript(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, _, readErr := Read(bytes.NewReader(data), ReadOptions{Format: FormatPerfScript})
 		h, _, err := ReadHeatMap(bytes.NewReader(data), ReadOptions{Format: FormatPerfScript}, Options{Rows: MinRows, Idle: true})
-		if (err == nil) != (readErr == nil) && !(err == nil && errors.Is(readErr, errNaming)) {
+		if (err == nil) != (readErr == nil) && !(err == nil && errors.As(readErr, new(namingError))) {
 			t.Fatalf("ReadHeatMap: %v; Read: %v", err, readErr)
 		}
 		if readErr != nil {

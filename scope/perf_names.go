@@ -1,7 +1,6 @@
 package scope
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -21,7 +20,7 @@ func namePerf(keys []string, stacks []Stack, opts PerfOptions) error {
 	text := &namingText{keys: keys}
 	folded, _, err := collapse.Perf(text, collapse.PerfOptions{PID: true, Kernel: opts.Kernel, JIT: opts.JIT, Addrs: opts.Addrs, Threads: 1})
 	if err != nil {
-		return fmt.Errorf("%w: %w", errNaming, err)
+		return namingError{fmt.Errorf("scope: naming stacks: %w", err)}
 	}
 	named := make([]bool, len(keys))
 	n := 0
@@ -35,14 +34,17 @@ func namePerf(keys []string, stacks []Stack, opts PerfOptions) error {
 		n++
 	}
 	if n != len(keys) {
-		return fmt.Errorf("%w: %w: %d of %d could not be named", errNaming, ErrFormat, len(keys)-n, len(keys))
+		return namingError{fmt.Errorf("%w: %d of %d stacks could not be named", ErrFormat, len(keys)-n, len(keys))}
 	}
 	return nil
 }
 
-// errNaming wraps the errors of naming stacks, which ReadHeatMap, naming
-// none, does not meet.
-var errNaming = errors.New("scope: naming stacks")
+// namingError is an error of naming stacks, which ReadHeatMap, naming
+// none, does not meet; its text is its error's.
+type namingError struct{ err error }
+
+func (e namingError) Error() string { return e.err.Error() }
+func (e namingError) Unwrap() error { return e.err }
 
 // namingText is the text namePerf folds, made a sample at a time as it is
 // read.

@@ -67,7 +67,7 @@ func (s *profileSink) whole(p *flamegraph.Profile) error {
 func (s *profileSink) fold(text io.Reader, opts collapse.PerfOptions) error {
 	p, _, err := collapse.Perf(text, opts)
 	if err != nil {
-		return fmt.Errorf("%w: %w", errNaming, err)
+		return namingError{fmt.Errorf("scope: naming stacks: %w", err)}
 	}
 	s.p = &flamegraph.Profile{Stacks: p.Stacks}
 	return nil
