@@ -82,6 +82,25 @@
 //   - A profile whose last sample is on a whole second gets a column for
 //     it (FlameScope's heat map fails there).
 //
+// # One heat map, one range
+//
+// ReadHeatMap, ReadRange and WriteRangeFolded answer what Read's
+// profile's HeatMap and Range answer, for a caller that wants only that
+// (flamekit scope --format json, --range), without keeping the profile. Of perf script text,
+// ReadHeatMap keeps no stack: one pass reads each header's time and decides
+// idleness from the sample's lines as they go by (looking for "swapper" by
+// its rarer 'w'), and counts a cell per sample, so its memory is the chunks
+// in flight and a count a cell. ReadRange, in one pass over a file, hands
+// the samples in the range (their frame lines without addresses, as
+// stacks are named below) to collapse.Perf as they are parsed, and keeps
+// only what collapse.Perf folds of them; WriteRangeFolded writes that as
+// collapse.PerfWriteFolded does, without the stacks' texts in memory at
+// once. The range's samples depend on the
+// profile's first second, known only at the end: the pass takes the first
+// sample's, and reads the file again when perf script wrote an earlier
+// second's sample later. Input that cannot be read again (a pipe) and the
+// other formats are read whole, as Read reads them.
+//
 // # Big profiles
 //
 // NewIndex prepares a profile for a page that shows its heat map and the
@@ -90,7 +109,7 @@
 // assembled from the lists of the columns and cells it covers whole and
 // the samples of the two cells it cuts. A profile holds 12 bytes a sample
 // and one entry a distinct stack. ReadPerfScript reads its input in
-// chunks of 1 MiB, cut before sample headers and parsed by a goroutine per
+// chunks of 256 KiB, cut before sample headers and parsed by a goroutine per
 // CPU; samples share a stack when their frame lines differ only in the
 // addresses and offsets that collapse.Perf drops (the leaf's vary from
 // sample to sample), and each distinct stack is named once, at the end.

@@ -97,3 +97,48 @@ func FuzzReadPprof(f *testing.F) {
 		checkUse(t, p, err)
 	})
 }
+
+// FuzzOneShotPerfScript checks that the one-shot readers answer as Read's
+// profile does on any perf script text.
+func FuzzOneShotPerfScript(f *testing.F) {
+	edge, err := os.ReadFile("testdata/edge.perf")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(edge)
+	f.Add([]byte("a 1 [000] 101.5: 1 cpu-clock:\n\t1 f (/x)\n\nb 2 [001] 100.25: ev:\n\t2 g+0x1 (/y)\n"))
+	f.Add([]byte("     swapper     0 [002]   100.200000:   10101010 cpu-clock: \n\tffffffff8101cb2f default_idle+0x1f ([kernel.kallsyms])\n\tffff cpuidle (x)\n"))
+	f.Add([]byte("x 1 [000] 1.: 1 e:\r\n\t1 [unknown] ([unknown])\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, _, readErr := Read(bytes.NewReader(data), ReadOptions{Format: FormatPerfScript})
+		h, _, err := ReadHeatMap(bytes.NewReader(data), ReadOptions{Format: FormatPerfScript}, Options{Rows: MinRows, Idle: true})
+		if (err == nil) != (readErr == nil) && !(err == nil && errors.As(readErr, new(namingError))) {
+			t.Fatalf("ReadHeatMap: %v; Read: %v", err, readErr)
+		}
+		if readErr != nil {
+			return // ReadHeatMap names no stack: it may not fail where Read does
+		}
+		want, err := p.HeatMap(Options{Rows: MinRows, Idle: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(h, want) {
+			t.Fatalf("ReadHeatMap's heat map %+v, the profile's %+v", h, want)
+		}
+		for _, r := range []Range{{0, 1}, {0.5, 2}} {
+			want, wantErr := p.Range(r, Options{})
+			got, _, err := ReadRange(bytes.NewReader(data), r, ReadOptions{Format: FormatPerfScript}, Options{})
+			if !reflect.DeepEqual(got, want) || (err == nil) != (wantErr == nil) {
+				t.Fatalf("range %v: ReadRange gives %v, %v; the profile %v, %v", r, got, err, want, wantErr)
+			}
+			var text, wantText bytes.Buffer
+			_, err = WriteRangeFolded(&text, bytes.NewReader(data), r, ReadOptions{Format: FormatPerfScript}, Options{})
+			if want != nil {
+				want.WriteTo(&wantText)
+			}
+			if !bytes.Equal(text.Bytes(), wantText.Bytes()) || (err == nil) != (wantErr == nil) {
+				t.Fatalf("range %v: WriteRangeFolded writes %q, %v; the profile %q, %v", r, text.Bytes(), err, wantText.Bytes(), wantErr)
+			}
+		}
+	})
+}

@@ -2,6 +2,7 @@ package scope
 
 import (
 	"bytes"
+	"io"
 	"strconv"
 	"testing"
 
@@ -72,6 +73,45 @@ func BenchmarkRange(b *testing.B) {
 	b.Run("NewIndex", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := NewIndex(p, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkOnePass reads the heat map and a range of a quarter of the
+// synthetic capture of BenchmarkReadPerfScript with the one-pass readers,
+// with the whole read for comparison.
+func BenchmarkOnePass(b *testing.B) {
+	var text bytes.Buffer
+	if err := perfgen.Write(&text, perfgen.Options{Samples: 20000, CPUs: 64, Freq: 99}); err != nil {
+		b.Fatal(err)
+	}
+	rg := Range{Start: 1, End: 1.8}
+	b.Run("ReadHeatMap", func(b *testing.B) {
+		b.SetBytes(int64(text.Len()))
+		for b.Loop() {
+			if _, _, err := ReadHeatMap(bytes.NewReader(text.Bytes()), ReadOptions{}, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("WriteRangeFolded", func(b *testing.B) {
+		b.SetBytes(int64(text.Len()))
+		for b.Loop() {
+			if _, err := WriteRangeFolded(io.Discard, bytes.NewReader(text.Bytes()), rg, ReadOptions{}, Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Read+Range", func(b *testing.B) {
+		b.SetBytes(int64(text.Len()))
+		for b.Loop() {
+			p, _, err := Read(bytes.NewReader(text.Bytes()), ReadOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := p.Range(rg, Options{}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -9,6 +9,22 @@ package scope
 // idle rule's words, so the key decides idleness as the line does. The
 // line's key starts with frameKeyMark, where its address was.
 func appendFrameKey(key, l []byte) []byte {
+	return appendMarkedFrame(key, l, string(rune(frameKeyMark)))
+}
+
+// appendFrameText appends to text the frame line l as namingText writes
+// its key (appendFrameLine), so that collapse.Perf names it as it names l.
+func appendFrameText(text, l []byte) []byte {
+	return appendMarkedFrame(text, l, frameTextMark)
+}
+
+// frameTextMark is where appendFrameText puts a frame line's address: a
+// tab and a zero address.
+const frameTextMark = "\t0"
+
+// appendMarkedFrame appends the key of l as appendFrameKey makes it, with
+// mark where the address was.
+func appendMarkedFrame(key, l []byte, mark string) []byte {
 	i := 0
 	for i < len(l) && (l[i] == ' ' || l[i] == '\t') {
 		i++
@@ -36,7 +52,7 @@ func appendFrameKey(key, l []byte) []byte {
 		}
 	}
 	if s < 0 {
-		return append(append(key, frameKeyMark), rest...)
+		return append(append(key, mark...), rest...)
 	}
 	sym := rest[:s]
 	j := len(sym)
@@ -46,7 +62,7 @@ func appendFrameKey(key, l []byte) []byte {
 	if j < len(sym) && j >= 3 && sym[j-3] == '+' && sym[j-2] == '0' && sym[j-1] == 'x' {
 		sym = sym[:j-3]
 	}
-	return append(append(append(key, frameKeyMark), sym...), rest[s:]...)
+	return append(append(append(key, mark...), sym...), rest[s:]...)
 }
 
 // frameKeyMark starts the key of a frame line (frame lines start with
@@ -57,7 +73,7 @@ const frameKeyMark = 0
 // collapse.Perf names as it names the lines of that key.
 func appendFrameLine(text []byte, k string) []byte {
 	if len(k) > 0 && k[0] == frameKeyMark {
-		return append(append(text, "\t0"...), k[1:]...)
+		return append(append(text, frameTextMark...), k[1:]...)
 	}
 	return append(text, k...)
 }

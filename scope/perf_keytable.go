@@ -1,7 +1,7 @@
 package scope
 
 import (
-	"strings"
+	"bytes"
 	"sync"
 )
 
@@ -14,6 +14,8 @@ type keyTable struct {
 	idle []bool   // by id
 }
 
+func newKeyTable() *keyTable { return &keyTable{ids: map[string]uint32{}} }
+
 // id returns the id of key, adding it when new; class is the header class
 // of the sample it came from.
 func (kt *keyTable) id(key []byte, class headerClass) uint32 {
@@ -24,7 +26,7 @@ func (kt *keyTable) id(key []byte, class headerClass) uint32 {
 		return id
 	}
 	k := string(key)
-	idle := bodyIdle(class, joinTrimmed([]byte(k[strings.IndexByte(k, '\n')+1:])))
+	idle := bodyIdle(class, key[bytes.IndexByte(key, '\n')+1:])
 	kt.mu.Lock()
 	defer kt.mu.Unlock()
 	if id, ok := kt.ids[k]; ok {

@@ -27,22 +27,6 @@ var hexDigit = func() (t [256]bool) {
 	return t
 }()
 
-// joinTrimmed returns the lines of body without their trailing white
-// space, joined, as FlameScope joins a sample's lines for its idle rule.
-func joinTrimmed(body []byte) []byte {
-	var out []byte
-	for len(body) > 0 {
-		l := body
-		if i := bytes.IndexByte(body, '\n'); i >= 0 {
-			l, body = body[:i], body[i+1:]
-		} else {
-			body = nil
-		}
-		out = append(out, bytes.TrimRight(l, " \t\r\v\f")...)
-	}
-	return out
-}
-
 // cut shortens a line for an error message.
 func cut(l []byte) []byte {
 	if len(l) > 120 {

@@ -3,7 +3,6 @@ package scope
 import (
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
 	"strings"
 
@@ -19,9 +18,9 @@ import (
 // 'L' of java class names, annotations).
 func namePerf(keys []string, stacks []Stack, opts PerfOptions) error {
 	text := &namingText{keys: keys}
-	folded, _, err := collapse.Perf(text, collapse.PerfOptions{PID: true, Kernel: opts.Kernel, JIT: opts.JIT, Addrs: opts.Addrs, Threads: runtime.GOMAXPROCS(0)})
+	folded, _, err := collapse.Perf(text, collapse.PerfOptions{PID: true, Kernel: opts.Kernel, JIT: opts.JIT, Addrs: opts.Addrs, Threads: 1})
 	if err != nil {
-		return fmt.Errorf("scope: naming stacks: %w", err)
+		return namingError{fmt.Errorf("scope: naming stacks: %w", err)}
 	}
 	named := make([]bool, len(keys))
 	n := 0
@@ -35,38 +34,53 @@ func namePerf(keys []string, stacks []Stack, opts PerfOptions) error {
 		n++
 	}
 	if n != len(keys) {
-		return fmt.Errorf("%w: %d of %d stacks could not be named", ErrFormat, len(keys)-n, len(keys))
+		return namingError{fmt.Errorf("%w: %d of %d stacks could not be named", ErrFormat, len(keys)-n, len(keys))}
 	}
 	return nil
 }
+
+// namingError is an error of naming stacks, which ReadHeatMap, naming
+// none, does not meet; its text is its error's.
+type namingError struct{ err error }
+
+func (e namingError) Error() string { return e.err.Error() }
+func (e namingError) Unwrap() error { return e.err }
 
 // namingText is the text namePerf folds, made a sample at a time as it is
 // read.
 type namingText struct {
 	keys []string
 	next int    // the key whose sample is made next
-	buf  []byte // made, not yet read
+	buf  []byte // the sample made last, reused for the next
+	off  int    // what of buf was read
 }
 
 func (t *namingText) Read(p []byte) (int, error) {
-	for len(t.buf) == 0 {
+	for t.off == len(t.buf) {
 		if t.next == len(t.keys) {
 			return 0, io.EOF
 		}
 		k := t.keys[t.next]
 		nl := strings.IndexByte(k, '\n')
-		t.buf = fmt.Appendf(t.buf[:0], "%s %d/1 [000] 1.000000: 1 cpu-clock:\n", k[1:nl], t.next)
+		t.buf = appendNamingHeader(t.buf[:0], k[1:nl], t.next)
 		for body := k[nl+1:]; body != ""; {
 			l, rest, _ := strings.Cut(body, "\n")
 			t.buf = append(appendFrameLine(t.buf, l), '\n')
 			body = rest
 		}
 		t.buf = append(t.buf, '\n')
+		t.off = 0
 		t.next++
 	}
-	n := copy(p, t.buf)
-	t.buf = t.buf[n:]
+	n := copy(p, t.buf[t.off:])
+	t.off += n
 	return n, nil
+}
+
+// appendNamingHeader appends the header of a sample of namingText: one
+// collapse.Perf reads comm from, with pid as its PID and a constant event.
+func appendNamingHeader[S string | []byte](text []byte, comm S, pid int) []byte {
+	return fmt.Appendf(text, "%s %d/1 [000] 1.000000: 1 cpu-clock:\n", comm, pid)
 }
 
 // keyComm returns the comm of a sample key.

@@ -10,11 +10,12 @@ import (
 
 // perfChunkSize is the size of the chunks of input the goroutines of
 // readPerf parse: a few of them are in memory at a time.
-const perfChunkSize = 1 << 20
+const perfChunkSize = 1 << 18
 
-// readPerf reads the samples of r into b, parsing chunks of it in as many
-// goroutines as there are CPUs (8 at most), with stack ids from kt.
-func readPerf(r io.Reader, b *builder, kt *keyTable, raw bool) error {
+// readPerf reads the samples of r, parsing chunks of it as pass asks in as
+// many goroutines as there are CPUs (8 at most), and gives the parsed
+// chunks to sink in the order of the input.
+func readPerf(r io.Reader, pass *perfPass, sink func(*perfChunk)) error {
 	workers := max(1, min(runtime.GOMAXPROCS(0), 8))
 	jobs := make(chan *perfChunk, workers)
 	results := make(chan *perfChunk, workers)
@@ -36,7 +37,7 @@ func readPerf(r io.Reader, b *builder, kt *keyTable, raw bool) error {
 			defer parsers.Done()
 			for c := range jobs {
 				buf := c.data
-				c.parse(kt, raw)
+				c.parse(pass)
 				select {
 				case free <- buf[:cap(buf)]:
 				default:
@@ -66,9 +67,7 @@ func readPerf(r io.Reader, b *builder, kt *keyTable, raw bool) error {
 				break
 			}
 			lines += c.lines
-			for i, t := range c.times {
-				b.add(t, c.ids[i])
-			}
+			sink(c)
 		}
 	}
 	wg.Wait()

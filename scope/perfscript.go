@@ -29,17 +29,30 @@ func ReadPerfScript(r io.Reader, opts PerfOptions) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	kt := &keyTable{ids: map[string]uint32{}}
+	kt := newKeyTable()
 	b := newBuilder()
-	if err := readPerf(br, b, kt, opts.Addrs); err != nil {
+	pass := &perfPass{kt: kt, raw: opts.Addrs}
+	if err := readPerf(br, pass, b.addChunk); err != nil {
 		return nil, err
 	}
+	if err := b.nameStacks(kt, opts); err != nil {
+		return nil, err
+	}
+	return b.profile()
+}
+
+// nameStacks sets the stacks of the profile to those of kt, named.
+func (b *builder) nameStacks(kt *keyTable, opts PerfOptions) error {
 	b.p.stacks = make([]Stack, len(kt.keys))
 	for id, idle := range kt.idle {
 		b.p.stacks[id].Idle = idle
 	}
-	if err := namePerf(kt.keys, b.p.stacks, opts); err != nil {
-		return nil, err
+	return namePerf(kt.keys, b.p.stacks, opts)
+}
+
+// addChunk adds the samples of a chunk whose stacks were keyed.
+func (b *builder) addChunk(c *perfChunk) {
+	for i, t := range c.times {
+		b.add(t, c.ids[i])
 	}
-	return b.profile()
 }

@@ -59,12 +59,22 @@ func (p *Profile) End() float64 { return p.end }
 // Seconds returns the number of heat map columns: the whole seconds from
 // the start's to the end's, rounded up, and at least the last sample's.
 func (p *Profile) Seconds() int {
-	base := math.Floor(p.start)
-	cols := int(math.Ceil(p.end) - base)
+	last := math.Inf(-1)
 	if n := len(p.times); n > 0 {
+		last = p.times[n-1]
+	}
+	return seconds(p.start, p.end, last)
+}
+
+// seconds returns the heat map columns of a profile from start to end
+// whose last sample is at last (-Inf for none).
+func seconds(start, end, last float64) int {
+	base := math.Floor(start)
+	cols := int(math.Ceil(end) - base)
+	if !math.IsInf(last, -1) {
 		// FlameScope sizes its map as above and fails when the last sample
 		// is on a whole second (its column is one past): give it a column.
-		cols = max(cols, int(math.Floor(p.times[n-1]-base))+1)
+		cols = max(cols, int(math.Floor(last-base))+1)
 	}
 	return cols
 }
@@ -114,9 +124,25 @@ func (b *builder) profile() (*Profile, error) {
 	if len(b.p.times) == 0 {
 		return nil, ErrNoSamples
 	}
+	return b.finish()
+}
+
+// checkSpan fails with ErrFormat when samples from start to end seconds
+// are not within MaxSeconds from 0 on.
+func checkSpan(start, end float64) error {
+	if !(start >= 0) || end-math.Floor(start) > MaxSeconds {
+		return fmt.Errorf("%w: samples from %v s to %v s (at most %d s from 0 on)", ErrFormat, start, end, MaxSeconds)
+	}
+	return nil
+}
+
+// finish checks the span of the samples, from b.p.start to b.p.end (which
+// a reader that keeps some of them only sets to all of theirs), sorts them
+// and returns the profile.
+func (b *builder) finish() (*Profile, error) {
 	p := &b.p
-	if !(p.start >= 0) || p.end-math.Floor(p.start) > MaxSeconds {
-		return nil, fmt.Errorf("%w: samples from %v s to %v s (at most %d s from 0 on)", ErrFormat, p.start, p.end, MaxSeconds)
+	if err := checkSpan(p.start, p.end); err != nil {
+		return nil, err
 	}
 	if !b.sorted {
 		order := make([]int32, len(p.times))

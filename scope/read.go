@@ -1,6 +1,7 @@
 package scope
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -29,27 +30,41 @@ type ReadOptions struct {
 // than white space in the first 512) a pprof protobuf, and anything else
 // perf script text. It returns the format it read.
 func Read(r io.Reader, opts ReadOptions) (*Profile, Format, error) {
+	br, f, err := open(r, opts.Format)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := readFormat(br, f, opts)
+	return p, f, err
+}
+
+// open returns a buffered reader of r's bytes, decompressed when they are
+// gzipped, and the format f, or, when f is FormatAuto, the one detected.
+func open(r io.Reader, f Format) (*bufio.Reader, Format, error) {
 	br, err := gunzipped(r)
 	if err != nil {
 		return nil, "", err
 	}
-	f := opts.Format
 	if f == FormatAuto {
 		head, _ := br.Peek(512)
 		f = detect(head)
 	}
-	var p *Profile
 	switch f {
-	case FormatPerfScript:
-		p, err = ReadPerfScript(br, opts.Perf)
-	case FormatCPUProfile:
-		p, err = ReadCPUProfile(br)
-	case FormatPprof:
-		p, err = ReadPprof(br)
-	default:
-		return nil, "", fmt.Errorf("%w: format %q (perf-script, cpuprofile, pprof)", ErrFormat, f)
+	case FormatPerfScript, FormatCPUProfile, FormatPprof:
+		return br, f, nil
 	}
-	return p, f, err
+	return nil, "", fmt.Errorf("%w: format %q (perf-script, cpuprofile, pprof)", ErrFormat, f)
+}
+
+// readFormat reads a profile of format f (one open returned) from br.
+func readFormat(br *bufio.Reader, f Format, opts ReadOptions) (*Profile, error) {
+	switch f {
+	case FormatCPUProfile:
+		return ReadCPUProfile(br)
+	case FormatPprof:
+		return ReadPprof(br)
+	}
+	return ReadPerfScript(br, opts.Perf)
 }
 
 // detect names the format whose first bytes are head.
