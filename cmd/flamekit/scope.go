@@ -193,14 +193,43 @@ func (f *scopeFlags) runFile(file string, graph *graphFlags, stdin io.Reader, st
 		return o.finish(err)
 	}
 	defer closeInput()
-	p, _, err := scope.Read(r, scope.ReadOptions{})
-	if err != nil {
-		return o.finish(fmt.Errorf("%s: %w", displayName(file), err))
-	}
 	if graph.opts.Title == "" && f.format == "html" {
 		graph.opts.Title = "flamekit scope: " + displayName(file)
 	}
-	return o.finish(f.write(o, p, graph, stderr))
+	if err := f.writeFrom(o, r, graph, stderr); err != nil {
+		return o.finish(fmt.Errorf("%s: %w", displayName(file), err))
+	}
+	return o.finish(nil)
+}
+
+// writeFrom reads the timed profile r holds and writes the output. The
+// heat map's JSON and one range (without --vs) are read in one pass that
+// keeps no profile (scope.ReadHeatMap, scope.WriteRangeFolded,
+// scope.ReadRange); the page and a differential range read it whole.
+func (f *scopeFlags) writeFrom(w io.Writer, r io.Reader, graph *graphFlags, stderr io.Writer) error {
+	opts := scope.Options{Rows: f.rows, Idle: f.idle}
+	switch {
+	case f.format == "json":
+		h, _, err := scope.ReadHeatMap(r, scope.ReadOptions{}, opts)
+		if err != nil {
+			return err
+		}
+		return writeHeatMapJSON(w, h)
+	case f.rng != nil && f.vs == nil && f.format == "folded":
+		_, err := scope.WriteRangeFolded(w, r, *f.rng, scope.ReadOptions{}, opts)
+		return err
+	case f.rng != nil && f.vs == nil:
+		fp, _, err := scope.ReadRange(r, *f.rng, scope.ReadOptions{}, opts)
+		if err != nil {
+			return err
+		}
+		return f.writeRange(w, fp, graph, stderr)
+	}
+	p, _, err := scope.Read(r, scope.ReadOptions{})
+	if err != nil {
+		return err
+	}
+	return f.write(w, p, graph, stderr)
 }
 
 // write writes p in the output format.
@@ -238,6 +267,12 @@ func (f *scopeFlags) write(w io.Writer, p *scope.Profile, graph *graphFlags, std
 		}
 		fp = flamegraph.Diff(fp, after, flamegraph.DiffOptions{})
 	}
+	return f.writeRange(w, fp, graph, stderr)
+}
+
+// writeRange writes a range's profile (or a differential one) as svg,
+// pprof or folded stacks.
+func (f *scopeFlags) writeRange(w io.Writer, fp *flamegraph.Profile, graph *graphFlags, stderr io.Writer) error {
 	switch f.format {
 	case "svg":
 		if graph.opts.Title == "" {
@@ -250,7 +285,7 @@ func (f *scopeFlags) write(w io.Writer, p *scope.Profile, graph *graphFlags, std
 	case "pprof":
 		return writeFoldedPprof(w, fp)
 	}
-	_, err = fp.WriteTo(w)
+	_, err := fp.WriteTo(w)
 	return err
 }
 
