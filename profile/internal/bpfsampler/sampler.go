@@ -56,6 +56,9 @@ func Start(cfg sampler.Config) (*Sampler, error) {
 	// backend needs 5.17), not to RLIMIT_MEMLOCK: there is no limit to
 	// raise. (cilium/ebpf's rlimit package would probe the kernel with a
 	// bpf() call in its init, in every run of every command.)
+	if cfg.OffCPU != nil {
+		return nil, sampler.Markf(errs.ErrNotSupported, "off-CPU recording is not built in this backend yet")
+	}
 	cpus, err := sampler.OnlineCPUs()
 	if err != nil {
 		return nil, err

@@ -69,6 +69,9 @@ type cpuRing struct {
 
 // Start starts the perf ring-buffer backend.
 func Start(cfg sampler.Config) (*Sampler, error) {
+	if cfg.OffCPU != nil {
+		return nil, sampler.Markf(errs.ErrNotSupported, "off-CPU recording is not built in this backend yet")
+	}
 	if cfg.CgroupID != 0 && len(cfg.PIDs) > 0 {
 		return nil, sampler.Markf(errs.ErrNotSupported, "a cgroup and PIDs together")
 	}

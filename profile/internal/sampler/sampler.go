@@ -48,6 +48,9 @@ type Config struct {
 	// MaxStacks sizes the backend's maps (distinct stacks between drains);
 	// 0 means a default. Tests set it tiny to force losses.
 	MaxStacks int
+	// OffCPU, when not nil, records blocked time instead of (with
+	// OffCPU.Wall, as well as) sampling Event.
+	OffCPU *OffCPU
 }
 
 // Sample is one stack a backend saw, or many identical ones aggregated.
@@ -60,6 +63,14 @@ type Sample struct {
 	Kernel   []uint64 // kernel stack, leaf first; nil when not taken
 	Count    uint64   // samples
 	Value    uint64   // sum of their periods (ns for cpu-clock)
+	// OffCPU marks blocked time (Config.OffCPU): Count is the number of
+	// blocks and Value the nanoseconds blocked. A timed one is one block:
+	// Time is when the thread ran again, Value how long it was off CPU.
+	OffCPU bool
+	// Waker is the thread that woke the blocked one, when
+	// OffCPU.Wakeups asked for it and the backend saw the wakeup; nil
+	// otherwise.
+	Waker *Waker
 }
 
 // Stats counts what a backend could not deliver since the last drain.
