@@ -59,3 +59,15 @@ type Waker struct {
 	Comm         string
 	User, Kernel []uint64
 }
+
+// OpenBlocks is a Sampler recording off-CPU time that can report the
+// blocks still open: threads that blocked and have not run since (one may
+// have been blocked for the whole recording). The session calls it once,
+// at Stop, after the last Drain and before Close.
+type OpenBlocks interface {
+	// DrainOpen hands each block still open to emit as a Sample with
+	// OffCPU set, as if its thread ran again now (Value is the time it
+	// has been off CPU so far), and returns the counts of what failed.
+	// Blocks that end later are not counted again.
+	DrainOpen(emit func(Sample)) (Stats, error)
+}
