@@ -262,6 +262,10 @@ struct {
 #define TASK_DEAD 0x80
 #define THREADS_USER 1
 #define THREADS_KERNEL 2
+// The frames a kernel stack taken in a tp_btf program starts with that are
+// the tracing's own (the program, bpf_trace_runN): the stack starts at the
+// traced function (__schedule, try_to_wake_up).
+#define TRACING_FRAMES 2
 
 // blocked is a blocked thread of the target, until it runs again.
 struct blocked_thread {
@@ -1020,8 +1024,8 @@ static __always_inline void block(void *ctx, struct task_struct *prev,
 				       stack_key(ctx, gen, BPF_F_USER_STACK,
 						 FAILURE_USER_STACK_FULL);
 	if (kernel_stacks)
-		b.kernel_stack =
-			stack_key(ctx, gen, 0, FAILURE_KERNEL_STACK_FULL);
+		b.kernel_stack = stack_key(ctx, gen, TRACING_FRAMES,
+					   FAILURE_KERNEL_STACK_FULL);
 	get_comm(b.comm, prev);
 	if (bpf_map_update_elem(&blocked, &tid, &b, BPF_ANY))
 		fail(FAILURE_BLOCKED_FULL, 1);
@@ -1129,7 +1133,8 @@ int BPF_PROG(on_waking, struct task_struct *p)
 					       FAILURE_USER_STACK_FULL);
 	b->waker_kernel_stack =
 		kernel_stacks ?
-			stack_key(ctx, gen, 0, FAILURE_KERNEL_STACK_FULL) :
+			stack_key(ctx, gen, TRACING_FRAMES,
+				  FAILURE_KERNEL_STACK_FULL) :
 			0;
 	get_comm(b->waker_comm, task);
 	b->woken = 1;
