@@ -1,6 +1,7 @@
 package bpfsampler
 
 import (
+	"os"
 	"runtime"
 	"testing"
 
@@ -40,7 +41,17 @@ func benchmarkOffCPUSwitch(b *testing.B, off *sampler.OffCPU) {
 	defer stats.Close()
 	var s *Sampler
 	if off != nil {
-		if s, err = Start(sampler.Config{OffCPU: off}); err != nil {
+		cfg := sampler.Config{OffCPU: off}
+		switch os.Getenv("ZZ") {
+		case "user":
+			cfg.UserOnly = true
+		case "kernel":
+			cfg.KernelOnly = true
+		case "none":
+			cfg.UserOnly = true
+			cfg.KernelOnly = true
+		}
+		if s, err = Start(cfg); err != nil {
 			b.Fatal(err)
 		}
 		defer s.Close()
