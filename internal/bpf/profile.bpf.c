@@ -1126,11 +1126,15 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	b->waker_pid = tgid;
 	b->waker_tid = per_thread ? (__u32)id : 0;
 	b->waker_user_stack = 0;
-	if (user_stacks && !(task->flags & PF_KTHREAD) && tgid != 0)
+	if (user_stacks && !(task->flags & PF_KTHREAD) && tgid != 0) {
+		// Its process is announced, as a blocked one's, for its
+		// mappings: user space names the waker's frames too.
+		note_process(tgid, task);
 		b->waker_user_stack =
 			cfi_unwind ? user_stack_key(ctx, 0, gen, tgid, task) :
 				     stack_key(ctx, gen, BPF_F_USER_STACK,
 					       FAILURE_USER_STACK_FULL);
+	}
 	b->waker_kernel_stack =
 		kernel_stacks ?
 			stack_key(ctx, gen, TRACING_FRAMES,

@@ -1,7 +1,6 @@
 package bpfsampler
 
 import (
-	"os"
 	"runtime"
 	"testing"
 
@@ -42,15 +41,6 @@ func benchmarkOffCPUSwitch(b *testing.B, off *sampler.OffCPU) {
 	var s *Sampler
 	if off != nil {
 		cfg := sampler.Config{OffCPU: off}
-		switch os.Getenv("ZZ") {
-		case "user":
-			cfg.UserOnly = true
-		case "kernel":
-			cfg.KernelOnly = true
-		case "none":
-			cfg.UserOnly = true
-			cfg.KernelOnly = true
-		}
 		if s, err = Start(cfg); err != nil {
 			b.Fatal(err)
 		}

@@ -162,3 +162,34 @@ func startWithPID(t *testing.T, pid uint32, bin string) *testenv.Child {
 	t.Fatalf("PID %d not reused in 20 tries", pid)
 	return nil
 }
+
+// TestOffCPUWakerOfAnotherProcess wakes offcpu_input, the target, from
+// this test's process by writing to its input: the block's waker is this
+// process, which is announced (for its mappings: its frames are named)
+// though it is no target.
+func TestOffCPUWakerOfAnotherProcess(t *testing.T) {
+	testenv.RequireRoot(t)
+	p := startOffCPUProgram(t, "offcpu_input")
+	var a samplertest.Announced
+	cfg := offCPUConfig(p.pid, sampler.OffCPU{Wakeups: true})
+	a.Count(&cfg)
+	s := startTest(t, cfg)
+	for _, b := range []string{"x", "y"} { // the first block began before the start
+		if _, err := p.In.Write([]byte(b)); err != nil {
+			t.Fatal(err)
+		}
+		p.WaitLine(t, "got")
+	}
+	samples, _ := samplertest.DrainAll(t, s)
+	time.Sleep(100 * time.Millisecond) // the last batch of announcements
+	self := uint32(os.Getpid())
+	var woken int
+	for _, rs := range samples {
+		if rs.OffCPU && rs.PID == p.pid && rs.Waker != nil && rs.Waker.PID == self && len(rs.Waker.User) > 0 && len(rs.Waker.Kernel) > 0 {
+			woken++
+		}
+	}
+	if woken != 1 || a.Of(self) != 1 {
+		t.Errorf("%d blocks woken by this process (%d) with its stacks, announced %d times: want 1, 1; samples %+v", woken, self, a.Of(self), samples)
+	}
+}
