@@ -166,7 +166,8 @@ func startWithPID(t *testing.T, pid uint32, bin string) *testenv.Child {
 // TestOffCPUWakerOfAnotherProcess wakes offcpu_input, the target, from
 // this test's process by writing to its input: the block's waker is this
 // process, which is announced (for its mappings: its frames are named)
-// though it is no target.
+// though it is no target. The waker's kernel stack starts at
+// try_to_wake_up, not in the tracing.
 func TestOffCPUWakerOfAnotherProcess(t *testing.T) {
 	testenv.RequireRoot(t)
 	p := startOffCPUProgram(t, "offcpu_input")
@@ -183,10 +184,14 @@ func TestOffCPUWakerOfAnotherProcess(t *testing.T) {
 	samples, _ := samplertest.DrainAll(t, s)
 	time.Sleep(100 * time.Millisecond) // the last batch of announcements
 	self := uint32(os.Getpid())
+	ks := readKallsyms(t)
 	var woken int
 	for _, rs := range samples {
 		if rs.OffCPU && rs.PID == p.pid && rs.Waker != nil && rs.Waker.PID == self && len(rs.Waker.User) > 0 && len(rs.Waker.Kernel) > 0 {
 			woken++
+			if leaf := ks.name(rs.Waker.Kernel[0]); leaf != "try_to_wake_up" {
+				t.Errorf("the waker's kernel stack starts in %s, want try_to_wake_up", leaf)
+			}
 		}
 	}
 	if woken != 1 || a.Of(self) != 1 {
