@@ -67,8 +67,11 @@ type SampleOptions struct {
 	Identifier bool
 	// SwitchRecords asks for a SWITCH record each time the thread leaves
 	// the CPU or comes back (context_switch), with its time, thread and
-	// CPU (sample_id_all).
+	// CPU (sample_id_all, which LOST records get as well).
 	SwitchRecords bool
+	// SampleIDAll adds the time, thread and CPU to LOST records
+	// (sample_id_all) without SwitchRecords.
+	SampleIDAll bool
 	// WakeupBytes wakes pollers when this many bytes are waiting in the
 	// ring buffer; 0 wakes them on every sample.
 	WakeupBytes uint32
@@ -129,6 +132,7 @@ func (o SampleOptions) Attr() unix.PerfEventAttr {
 		{o.Task, unix.PerfBitTask | unix.PerfBitComm | unix.PerfBitCommExec},
 		{o.WakeupBytes > 0, unix.PerfBitWatermark},
 		{o.SwitchRecords, unix.PerfBitContextSwitch | unix.PerfBitSampleIDAll},
+		{o.SampleIDAll, unix.PerfBitSampleIDAll},
 	}
 	for _, b := range bits {
 		if b.on {

@@ -43,7 +43,8 @@ type Record struct {
 	PID, TID   uint32
 	PPID, PTID uint32
 	// Time on the event's clock: SAMPLE, FORK, EXIT, THROTTLE,
-	// UNTHROTTLE, SWITCH.
+	// UNTHROTTLE, SWITCH, and LOST and LOST_SAMPLES with sample_id_all
+	// (when the loss was reported: after the records lost).
 	Time uint64
 	// ID is the id of the event that wrote a SAMPLE or SWITCH record
 	// (its parent's for an inherited event), with
@@ -99,8 +100,14 @@ func ParseRecord(rec []byte, a *unix.PerfEventAttr) (Record, error) {
 	case RecordLost:
 		d.u64() // id
 		r.Lost = d.u64()
+		if a.Bits&unix.PerfBitSampleIDAll != 0 {
+			d.sampleID(&r, a.Sample_type)
+		}
 	case RecordLostSamples:
 		r.Lost = d.u64()
+		if a.Bits&unix.PerfBitSampleIDAll != 0 {
+			d.sampleID(&r, a.Sample_type)
+		}
 	case RecordComm:
 		r.PID, r.TID = d.u32(), d.u32()
 		r.Comm = d.cstring()

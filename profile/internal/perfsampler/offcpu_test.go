@@ -1,0 +1,266 @@
+package perfsampler
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flamekit/flamekit/internal/testenv"
+	"github.com/flamekit/flamekit/profile/internal/sampler"
+	"github.com/flamekit/flamekit/profile/internal/samplertest"
+)
+
+// requireOffCPU skips, or under CI fails, where the context switches of
+// off-CPU recording cannot be sampled: as root they always can.
+func requireOffCPU(t *testing.T) {
+	t.Helper()
+	testenv.RequireRoot(t)
+}
+
+// offCPUConfig records the off-CPU time of process pid, per thread.
+func offCPUConfig(pid uint32) sampler.Config {
+	cfg := samplertest.CPUClock(999)
+	cfg.PIDs = []uint32{pid}
+	cfg.PerThread = true
+	cfg.OffCPU = &sampler.OffCPU{}
+	return cfg
+}
+
+// schedstat returns the time thread tid of process pid has run, and the
+// time it has waited runnable on a run queue, from its schedstat.
+func schedstat(t *testing.T, pid, tid uint32) (run, wait time.Duration) {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/schedstat", pid, tid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b))
+	r, err1 := strconv.ParseUint(f[0], 10, 64)
+	w, err2 := strconv.ParseUint(f[1], 10, 64)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("schedstat %q", b)
+	}
+	return time.Duration(r), time.Duration(w)
+}
+
+// blockedIn sums the off-CPU time of thread tid's samples by the first
+// function of names in their user stacks ("" for none), and returns it with
+// the thread's whole blocked time and the number of on-CPU samples.
+func blockedIn(samples []sampler.Sample, tid uint32, name func(uint64) string, names ...string) (by map[string]time.Duration, total time.Duration, onCPU uint64) {
+	by = map[string]time.Duration{}
+	for _, rs := range samples {
+		if !rs.OffCPU {
+			onCPU += rs.Count
+			continue
+		}
+		if rs.TID != tid {
+			continue
+		}
+		total += time.Duration(rs.Value)
+		fn := ""
+	frames:
+		for _, pc := range rs.User {
+			for _, n := range names {
+				if name(pc) == n {
+					fn = n
+					break frames
+				}
+			}
+		}
+		by[fn] += time.Duration(rs.Value)
+	}
+	return by, total, onCPU
+}
+
+// drainBoth drains s, then its open blocks.
+func drainBoth(t *testing.T, s *Sampler) ([]sampler.Sample, sampler.Stats) {
+	t.Helper()
+	samples, st := samplertest.DrainAll(t, s)
+	st2, err := s.DrainOpen(func(rs sampler.Sample) { samples = append(samples, rs) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Lost += st2.Lost
+	for k, v := range st2.Failures {
+		st.Failures[k] += v
+	}
+	return samples, st
+}
+
+// TestPerfRingOffCPUSplit records the blocked time of a program whose main
+// thread waits 3 ms for a pipe in wait_for_answer, then sleeps 2 ms in nap,
+// round after round: the split is 60/40, and its blocked total is its
+// wall time less its CPU time (a block lasts until the thread runs again,
+// its wait on a run queue after its wakeup included). Built with
+// frame pointers and without, its user stacks are walked by their call
+// frame information: libc's frameless read and nanosleep must not hide the
+// function that called them. With Wall, cpu-clock samples (few: it hardly
+// runs) come with the blocks and change nothing of them.
+func TestPerfRingOffCPUSplit(t *testing.T) {
+	requireOffCPU(t)
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		wall  bool
+	}{
+		{"fp", []string{"-O0", "-g", "-fno-omit-frame-pointer", "-pthread"}, false},
+		{"cfi", []string{"-O2", "-g", "-fomit-frame-pointer", "-fno-optimize-sibling-calls", "-pthread"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bin := testenv.BuildC(t, "gcc", "offcpu_perf_split", []string{samplertest.Testdata(t, "offcpu_perf_split.c")}, tc.flags...)
+			c := testenv.StartChild(t, exec.Command(bin))
+			c.WaitLine(t, "ready")
+			pid := uint32(c.Process.Pid)
+			cfg := offCPUConfig(pid)
+			cfg.OffCPU.Wall = tc.wall
+			cfg.Unwind = registryOf(t, pid)
+			res := samplertest.NewResolver(t, int(pid), bin)
+			run0, wait0 := schedstat(t, pid, pid)
+			start := time.Now()
+			s, err := Start(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			time.Sleep(1500 * time.Millisecond)
+			samples, st := drainBoth(t, s)
+			wall := time.Since(start)
+			run1, wait1 := schedstat(t, pid, pid)
+			by, total, onCPU := blockedIn(samples, pid, res.Name, "wait_for_answer", "nap")
+			run, queued := run1-run0, wait1-wait0
+			want := wall - run
+			t.Logf("main blocked %v: %v; wall %v, CPU %v (run-queue waits %v, most after wakeups, in blocks): want %v; %d on-CPU samples; stats %+v",
+				total, by, wall, run, queued, want, onCPU, st)
+			ask, nap := by["wait_for_answer"], by["nap"]
+			if share := float64(ask) / float64(ask+nap); share < 0.55 || share > 0.65 {
+				t.Errorf("wait_for_answer %v, nap %v: %.2f of their sum, want 0.60 ± 0.05", ask, nap, share)
+			}
+			if ask+nap < total*95/100 {
+				t.Errorf("%v of %v blocked time in wait_for_answer or nap: want ≥95%%", ask+nap, total)
+			}
+			if d := total - want; d < -want/10 || d > want/10 {
+				t.Errorf("blocked %v, want %v ± 10%% (wall %v less CPU %v)", total, want, wall, run)
+			}
+			if !tc.wall && onCPU > 0 {
+				t.Errorf("%d on-CPU samples without Wall", onCPU)
+			}
+		})
+	}
+}
+
+// startHold starts testdata/offcpu_perf_hold.c in mode, with frame
+// pointers, and records its off-CPU time, walking its stacks through their
+// call frame information; then it lets the program go on.
+func startHold(t *testing.T, mode string) (*testenv.Child, *Sampler, *samplertest.Resolver) {
+	t.Helper()
+	bin := samplertest.BuildC(t, "offcpu_perf_hold", "-pthread")
+	c := testenv.StartChild(t, exec.Command(bin, mode))
+	c.WaitLine(t, "ready")
+	pid := uint32(c.Process.Pid)
+	cfg := offCPUConfig(pid)
+	cfg.Unwind = registryOf(t, pid)
+	res := samplertest.NewResolver(t, int(pid), bin)
+	s, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := c.In.Write([]byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+	return c, s, res
+}
+
+// TestPerfRingOffCPUHold checks that a thread blocked until the end of the
+// recording is reported by DrainOpen, with the time it has been blocked,
+// and only once.
+func TestPerfRingOffCPUHold(t *testing.T) {
+	requireOffCPU(t)
+	c, s, res := startHold(t, "hold")
+	pid := uint32(c.Process.Pid)
+	start := time.Now()
+	time.Sleep(400 * time.Millisecond)
+	drained, _ := samplertest.DrainAll(t, s)
+	by, _, _ := blockedIn(drained, pid, res.Name, "hold_forever")
+	if by["hold_forever"] != 0 {
+		t.Fatalf("a block in hold_forever drained while it lasts: %v", by)
+	}
+	var open []sampler.Sample
+	if _, err := s.DrainOpen(func(rs sampler.Sample) { open = append(open, rs) }); err != nil {
+		t.Fatal(err)
+	}
+	most := time.Since(start)
+	var held []sampler.Sample
+	for _, rs := range open {
+		if rs.OffCPU && rs.TID == pid && len(rs.User) > 0 && slicesContainsName(rs.User, res.Name, "hold_forever") {
+			held = append(held, rs)
+		}
+	}
+	t.Logf("drained %v; open: %+v", by, held)
+	if len(held) != 1 || held[0].Count != 1 || time.Duration(held[0].Value) < 300*time.Millisecond || time.Duration(held[0].Value) > most {
+		t.Fatalf("open blocks in hold_forever %+v: want one, of 300 ms to %v", held, most)
+	}
+	again, _ := drainBoth(t, s)
+	if by, _, _ := blockedIn(again, pid, res.Name, "hold_forever"); by["hold_forever"] != 0 {
+		t.Errorf("the open block counted again: %v", by)
+	}
+}
+
+// slicesContainsName reports whether a frame of stack is in function fn.
+func slicesContainsName(stack []uint64, name func(uint64) string, fn string) bool {
+	for _, pc := range stack {
+		if name(pc) == fn {
+			return true
+		}
+	}
+	return false
+}
+
+// TestPerfRingOffCPUExit checks that a thread blocked when its process
+// exits has its block ended by the exit: reported by Drain, not left open.
+func TestPerfRingOffCPUExit(t *testing.T) {
+	requireOffCPU(t)
+	c, s, res := startHold(t, "exit")
+	start := time.Now()
+	c.Finish(t)
+	most := time.Since(start)
+	pid := uint32(c.Process.Pid)
+	time.Sleep(50 * time.Millisecond) // past the records Drain leaves to the next (recordSlack)
+	samples, st := samplertest.DrainAll(t, s)
+	var blocked, lingered time.Duration
+	var threads int
+	for _, rs := range samples {
+		if rs.Comm != "offcpu_perf_hol" {
+			t.Errorf("sample %+v: want the command's name", rs)
+		}
+		switch {
+		case !rs.OffCPU:
+		case slicesContainsName(rs.User, res.Name, "blocked_until_exit"):
+			blocked += time.Duration(rs.Value)
+			threads++
+			if rs.TID == pid {
+				t.Errorf("blocked_until_exit on the main thread: %+v", rs)
+			}
+		case slicesContainsName(rs.User, res.Name, "linger"):
+			lingered += time.Duration(rs.Value)
+		}
+	}
+	t.Logf("blocked_until_exit %v (%d samples), linger %v, in %v; stats %+v", blocked, threads, lingered, most, st)
+	if threads != 1 || blocked < 150*time.Millisecond || blocked > most {
+		t.Errorf("blocked_until_exit %v in %d samples: want one block of 150 ms to %v", blocked, threads, most)
+	}
+	if lingered < 190*time.Millisecond || lingered > most {
+		t.Errorf("linger %v: want 200 ms", lingered)
+	}
+	var open []sampler.Sample
+	if _, err := s.DrainOpen(func(rs sampler.Sample) { open = append(open, rs) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(open) != 0 {
+		t.Errorf("blocks still open after the exit: %+v", open)
+	}
+}
