@@ -264,3 +264,104 @@ func TestPerfRingOffCPUExit(t *testing.T) {
 		t.Errorf("blocks still open after the exit: %+v", open)
 	}
 }
+
+// TestPerfRingOffCPUPreemption records, in Wall mode, one of two CPU-bound
+// programs sharing a CPU: it waits on the run queue about half the time,
+// preempted, never blocked (on a busy machine, more than half), so it has
+// next to no off-CPU time, and its cpu-clock samples are in its hot
+// functions.
+func TestPerfRingOffCPUPreemption(t *testing.T) {
+	requireOffCPU(t)
+	taskset := testenv.RequireTool(t, "taskset", "apt-get install util-linux")
+	cpus, err := sampler.OnlineCPUs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu := strconv.Itoa(cpus[len(cpus)-1])
+	bin := samplertest.BuildC(t, "split")
+	target := testenv.StartChild(t, exec.Command(taskset, "-c", cpu, bin))
+	testenv.StartChild(t, exec.Command(taskset, "-c", cpu, bin))
+	pid := uint32(target.Process.Pid)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) { // past exec
+		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); exe == bin || time.Now().After(deadline) {
+			break
+		}
+	}
+	cfg := offCPUConfig(pid)
+	cfg.OffCPU.Wall = true
+	res := samplertest.NewResolver(t, int(pid), bin)
+	run0, wait0 := schedstat(t, pid, pid)
+	start := time.Now()
+	s, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	time.Sleep(time.Second)
+	samples, st := drainBoth(t, s)
+	wall := time.Since(start)
+	run1, wait1 := schedstat(t, pid, pid)
+	_, blocked, _ := blockedIn(samples, pid, res.Name)
+	var hot uint64
+	for _, rs := range samples {
+		if !rs.OffCPU && len(rs.User) > 0 && (res.Name(rs.User[0]) == "hot" || res.Name(rs.User[0]) == "cold") {
+			hot += rs.Count
+		}
+	}
+	run, queued := run1-run0, wait1-wait0
+	t.Logf("ran %v, waited %v on the run queue, of %v; off CPU %v; %d cpu-clock samples in hot or cold; stats %+v",
+		run, queued, wall, blocked, hot, st)
+	if queued < wall/4 {
+		t.Fatalf("the program waited %v of %v on the run queue: the CPU was not shared", queued, wall)
+	}
+	if blocked > wall/50 {
+		t.Errorf("off CPU %v of %v: preemption counted as blocked", blocked, wall)
+	}
+	if want := uint64(run / time.Millisecond); hot < want*7/10 {
+		t.Errorf("%d cpu-clock samples in hot or cold in %v of CPU time at 999 Hz", hot, run)
+	}
+}
+
+// TestPerfRingOffCPULost records two threads ping-ponging over pipes (tens
+// of thousands of switches a second) into one-page rings while the reader
+// is held back: the overflow is counted, the blocks it cut are counted as
+// unpaired, and no block lasts the time the records were lost (a switch
+// in paired with a switch out from before the loss would).
+func TestPerfRingOffCPULost(t *testing.T) {
+	requireOffCPU(t)
+	bin := samplertest.BuildC(t, "offcpu_perf_split", "-pthread")
+	c := testenv.StartChild(t, exec.Command(bin, "quick"))
+	c.WaitLine(t, "ready")
+	cfg := offCPUConfig(uint32(c.Process.Pid))
+	cfg.MaxStacks = 1
+	cfg.Timed = true // every block on its own as well
+	s, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	time.Sleep(100 * time.Millisecond)
+	s.mu.Lock() // the reader cannot empty the rings
+	time.Sleep(300 * time.Millisecond)
+	s.mu.Unlock()
+	time.Sleep(200 * time.Millisecond)
+	samples, st := drainBoth(t, s)
+	var blocks uint64
+	var longest time.Duration
+	for _, rs := range samples {
+		if rs.OffCPU && rs.Time != 0 {
+			blocks++
+			longest = max(longest, time.Duration(rs.Value))
+		}
+	}
+	t.Logf("%d blocks, the longest %v; stats %+v", blocks, longest, st)
+	if st.Lost == 0 || st.Failures[sampler.FailureRingFull] != st.Lost || st.Failures[sampler.FailureSwitchUnpaired] == 0 {
+		t.Errorf("lost %d, failures %v: want records lost, counted as ring-full, and blocks as switch-unpaired", st.Lost, st.Failures)
+	}
+	if blocks < 100 {
+		t.Errorf("%d blocks of a ping-pong in 600 ms, reading every 10 ms", blocks)
+	}
+	if longest >= 100*time.Millisecond {
+		t.Errorf("a block of %v in a ping-pong: a pairing across the loss", longest)
+	}
+}
