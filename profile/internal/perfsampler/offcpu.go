@@ -74,10 +74,7 @@ func (s *Sampler) openOffCPU(pid, i int) error {
 	a, wall := offCPUAttrs(s.cfg)
 	ev, err := perfevent.Open(&a, pid, s.cpus[i])
 	if errors.Is(err, errs.ErrPermission) {
-		p, _ := perfevent.Paranoid()
-		return sampler.Mark(errs.ErrPermission, fmt.Errorf("perf backend: off-CPU recording samples context switches, "+
-			"which happen in the kernel: it needs CAP_PERFMON or kernel.perf_event_paranoid ≤ 1 (it is %d), "+
-			"even for a process's own threads: %w", p, err))
+		return permissionError(err)
 	}
 	if err != nil {
 		return err
@@ -96,6 +93,22 @@ func (s *Sampler) openOffCPU(pid, i int) error {
 		return err
 	}
 	return s.addEvent(ev, i)
+}
+
+// permissionError is the refusal of the context-switch event, err, as
+// errs.ErrPermission saying what would allow it (perfevent's advice, to
+// exclude the kernel, does not apply: the switches are in the kernel).
+func permissionError(err error) error {
+	var errno unix.Errno
+	if !errors.As(err, &errno) {
+		errno = unix.EACCES
+	}
+	setting := "kernel.perf_event_paranoid ≤ 1"
+	if p, perr := perfevent.Paranoid(); perr == nil {
+		setting = fmt.Sprintf("kernel.perf_event_paranoid ≤ 1 (it is %d: sysctl -w kernel.perf_event_paranoid=1)", p)
+	}
+	return sampler.Mark(errs.ErrPermission, fmt.Errorf("perf backend: off-CPU recording samples context switches, "+
+		"which happen in the kernel: even for a process's own threads it needs CAP_PERFMON or %s: perf_event_open: %w", setting, errno))
 }
 
 // endBlock aggregates a block of the thread of stack, its context-switch
