@@ -105,9 +105,15 @@ func Start(cfg sampler.Config) (*Sampler, error) {
 
 // ringPages sizes each CPU's ring: cfg.MaxStacks records of a typical size
 // (with a stack copy when cfg.Unwind asks for one), in a power of two of
-// pages; by default defaultRingPages, or unwindPages with stack copies.
+// pages; by default defaultRingPages, or unwindPages with stack copies or
+// off-CPU recording.
 func ringPages(cfg sampler.Config) int {
 	record, pages := recordGuess, defaultRingPages
+	if cfg.OffCPU != nil {
+		// A record at every switch, out and in: a ping-pong of two
+		// threads writes 30 MB a second.
+		pages = unwindPages()
+	}
 	if unwinds(cfg) {
 		record, pages = unwindRecordGuess, unwindPages()
 	}
