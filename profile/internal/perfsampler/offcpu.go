@@ -137,3 +137,5 @@ func (s *Sampler) DrainOpen(emit func(sampler.Sample)) (sampler.Stats, error) {
 
 // failOnce counts one failure of cause.
 func (s *Sampler) failOnce(cause string) { s.agg.fail(cause, 1) }
+
+var _ sampler.OpenBlocks = (*Sampler)(nil)
