@@ -93,7 +93,9 @@
 // unwindPages' size (a ping-pong of two threads over pipes writes 30 MB of
 // records a second); with Config.Unwind every switch out copies 16 KiB of
 // stack, so a thread switching tens of thousands of times a second
-// overflows them, counted as sampler.FailureRingFull.
+// overflows them, counted as sampler.FailureRingFull (and in Stats.Lost:
+// records, samples and switch records alike, not blocks; the blocks they
+// cut are counted as above).
 //
 // Errors of perf_event_open carry internal/perfevent's advice (which
 // capability, or which kernel.perf_event_paranoid, would allow it) and its
