@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/flamekit/flamekit/internal/testenv"
 	"github.com/flamekit/flamekit/profile/internal/sampler"
 	"github.com/flamekit/flamekit/profile/internal/samplertest"
+	"golang.org/x/sys/unix"
 )
 
 // TestPerfRingOffCPURefused checks what the perf backend cannot record
@@ -156,8 +158,24 @@ func TestPerfRingOffCPUUnprivileged(t *testing.T) {
 	}
 }
 
+// TestPerfRingOffCPUPerfmon runs this test binary as nobody granted
+// CAP_PERFMON alone, as a service may be: it records its own off-CPU time
+// whatever kernel.perf_event_paranoid says.
+func TestPerfRingOffCPUPerfmon(t *testing.T) {
+	testenv.RequireRoot(t) // to become nobody
+	out := samplertest.RunAsNobodyWith(t, "TestPerfRingOffCPUSelfChild", offCPUChildEnv, unix.CAP_PERFMON)
+	m := offCPUChildResult.FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("no result line from the child:\n%s", out)
+	}
+	t.Logf("child: %s", m[0])
+	if string(m[1]) == "0" || string(m[3]) == "refused" {
+		t.Errorf("child as nobody with CAP_PERFMON: %s; want its off-CPU time recorded by a user other than root", m[0])
+	}
+}
+
 // TestPerfRingOffCPUSelfChild is the child of
-// TestPerfRingOffCPUUnprivileged.
+// TestPerfRingOffCPUUnprivileged and TestPerfRingOffCPUPerfmon.
 func TestPerfRingOffCPUSelfChild(t *testing.T) {
 	if os.Getenv(offCPUChildEnv) == "" {
 		t.Skip("helper process for TestPerfRingOffCPUUnprivileged")
@@ -167,7 +185,7 @@ func TestPerfRingOffCPUSelfChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	blocked, took, err := offCPUSelf(t)
-	if p >= 2 {
+	if p >= 2 && !hasPerfmon(t) {
 		if !errors.Is(err, errs.ErrPermission) || !strings.Contains(err.Error(), "kernel.perf_event_paranoid ≤ 1") ||
 			!strings.Contains(err.Error(), "CAP_PERFMON") {
 			t.Fatalf("off-CPU recording as uid %d with perf_event_paranoid %d: %v; want ErrPermission saying what allows it", os.Getuid(), p, err)
@@ -181,4 +199,24 @@ func TestPerfRingOffCPUSelfChild(t *testing.T) {
 	}
 	fmt.Printf("OFFCPU uid=%d paranoid=%d blocked=%v took=%v\n", os.Getuid(), p, blocked, took)
 	checkSelf(t, blocked, took)
+}
+
+// hasPerfmon says whether this process has CAP_PERFMON in its effective
+// set.
+func hasPerfmon(t *testing.T) bool {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				t.Fatalf("CapEff %q: %v", v, err)
+			}
+			return caps&(1<<unix.CAP_PERFMON) != 0
+		}
+	}
+	t.Fatal("no CapEff in /proc/self/status")
+	return false
 }
