@@ -1031,19 +1031,12 @@ static __always_inline void block(void *ctx, struct task_struct *prev,
 		fail(FAILURE_BLOCKED_FULL, 1);
 }
 
-// run_again ends the block of next, which gets the CPU, if it has one: its
-// time off CPU is counted (and logged, when timed).
-static __always_inline void run_again(struct task_struct *next, __u64 now)
+// count_block counts (and logs, when timed) the block b of thread tid,
+// which gets the CPU after delta ns off it.
+static __always_inline void count_block(struct task_struct *next, __u32 tid,
+					struct blocked_thread *b, __u64 delta,
+					__u64 now)
 {
-	__u32 tid = next->pid;
-	if (tid == 0)
-		return; // the idle task never blocks
-	struct blocked_thread *p = bpf_map_lookup_elem(&blocked, &tid);
-	if (!p)
-		return;
-	struct blocked_thread b = *p;
-	bpf_map_delete_elem(&blocked, &tid);
-	__u64 delta = now - b.start;
 	if ((min_block && delta < min_block) || (max_block && delta > max_block))
 		return;
 	int g = current_generation();
@@ -1051,20 +1044,20 @@ static __always_inline void run_again(struct task_struct *next, __u64 now)
 		return;
 	__u32 gen = g;
 	struct count_key key = {
-		.pid = b.tgid,
+		.pid = b->tgid,
 		.tid = per_thread ? tid : 0,
-		.user_stack = b.user_stack,
-		.kernel_stack = b.kernel_stack,
+		.user_stack = b->user_stack,
+		.kernel_stack = b->kernel_stack,
 		.kind = COUNT_OFFCPU,
 	};
-	if (b.woken) {
+	if (b->woken) {
 		key.kind |= COUNT_WOKEN;
-		key.waker_pid = b.waker_pid;
-		key.waker_tid = b.waker_tid;
-		key.waker_user_stack = b.waker_user_stack;
-		key.waker_kernel_stack = b.waker_kernel_stack;
+		key.waker_pid = b->waker_pid;
+		key.waker_tid = b->waker_tid;
+		key.waker_user_stack = b->waker_user_stack;
+		key.waker_kernel_stack = b->waker_kernel_stack;
 	}
-	add(gen ? (void *)&counts1 : (void *)&counts0, &key, delta, next, &b);
+	add(gen ? (void *)&counts1 : (void *)&counts0, &key, delta, next, b);
 
 	if (!timed)
 		return;
@@ -1077,22 +1070,37 @@ static __always_inline void run_again(struct task_struct *next, __u64 now)
 	t->time = now;
 	t->period = delta;
 	t->cpu = bpf_get_smp_processor_id();
-	t->pid = b.tgid;
+	t->pid = b->tgid;
 	t->tid = tid;
-	t->user_stack = b.user_stack;
-	t->kernel_stack = b.kernel_stack;
+	t->user_stack = b->user_stack;
+	t->kernel_stack = b->kernel_stack;
 	t->generation = gen;
-	__builtin_memcpy(t->comm, b.comm, COMM_LEN);
+	__builtin_memcpy(t->comm, b->comm, COMM_LEN);
 	t->kind = key.kind;
 	t->waker_pid = key.waker_pid;
 	t->waker_tid = key.waker_tid;
 	t->pad = 0;
 	t->waker_user_stack = key.waker_user_stack;
 	t->waker_kernel_stack = key.waker_kernel_stack;
-	__builtin_memcpy(t->waker_comm, b.waker_comm, COMM_LEN);
+	__builtin_memcpy(t->waker_comm, b->waker_comm, COMM_LEN);
 	__u64 queued = bpf_ringbuf_query(&timed_samples, BPF_RB_AVAIL_DATA);
 	bpf_ringbuf_submit(t, queued > timed_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
 							  : BPF_RB_NO_WAKEUP);
+}
+
+// run_again ends the block of next, which gets the CPU, if it has one. The
+// entry is read in place (only this thread's switches and wakeups touch
+// it, and it runs), then deleted.
+static __always_inline void run_again(struct task_struct *next, __u64 now)
+{
+	__u32 tid = next->pid;
+	if (tid == 0)
+		return; // the idle task never blocks
+	struct blocked_thread *b = bpf_map_lookup_elem(&blocked, &tid);
+	if (!b)
+		return;
+	count_block(next, tid, b, now - b->start, now);
+	bpf_map_delete_elem(&blocked, &tid);
 }
 
 SEC("tp_btf/sched_switch")

@@ -1,11 +1,13 @@
 package bpfsampler
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,6 +178,7 @@ func TestOffCPUWakerOfAnotherProcess(t *testing.T) {
 	a.Count(&cfg)
 	s := startTest(t, cfg)
 	for _, b := range []string{"x", "y"} { // the first block began before the start
+		waitSleeping(t, p.pid)
 		if _, err := p.In.Write([]byte(b)); err != nil {
 			t.Fatal(err)
 		}
@@ -197,4 +200,20 @@ func TestOffCPUWakerOfAnotherProcess(t *testing.T) {
 	if woken != 1 || a.Of(self) != 1 {
 		t.Errorf("%d blocks woken by this process (%d) with its stacks, announced %d times: want 1, 1; samples %+v", woken, self, a.Of(self), samples)
 	}
+}
+
+// waitSleeping waits, for at most a second, until process pid sleeps (state
+// S in /proc/PID/stat).
+func waitSleeping(t *testing.T, pid uint32) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:])); len(f) > 0 && f[0] == "S" {
+			return
+		}
+	}
+	t.Fatalf("process %d does not sleep", pid)
 }
