@@ -15,10 +15,11 @@ import (
 // round in wait_for_answer (a pipe read the helper thread answers 3 ms
 // later, in answer_later) and in nap (a 2 ms nanosleep), built with and
 // without frame pointers, user stacks walked by CFI: wait_for_answer has
-// 60% ± 3 of the main thread's blocked time and nap the rest, at least 95%
-// of it is in one of them, its total is within 10% of the wall time less
-// its CPU time, and answer_later is in the waker's stack of at least 90%
-// of wait_for_answer's blocks.
+// 60% ± 5 of the main thread's blocked time and nap the rest (a loaded
+// machine delays each wakeup alike, a larger share of nap's 2 ms), at
+// least 95% of it is in one of them, its total is within 10% of the wall
+// time less its CPU time, and answer_later is in the waker's stack of at
+// least 90% of wait_for_answer's blocks.
 func TestOffCPUSplit(t *testing.T) {
 	testenv.RequireRoot(t)
 	builds := map[string][]string{
@@ -30,8 +31,8 @@ func TestOffCPUSplit(t *testing.T) {
 			p := startOffCPUProgram(t, "offcpu_split", flags...)
 			r := recordSplit(t, p, true)
 			t.Logf("%s", r)
-			if math.Abs(r.waitShare-0.6) > 0.03 {
-				t.Errorf("wait_for_answer has %.1f%% of the main thread's blocked time, want 60%% ± 3", 100*r.waitShare)
+			if math.Abs(r.waitShare-0.6) > 0.05 {
+				t.Errorf("wait_for_answer has %.1f%% of the main thread's blocked time, want 60%% ± 5", 100*r.waitShare)
 			}
 			if r.named < 0.95 {
 				t.Errorf("%.1f%% of the main thread's blocked time is in wait_for_answer or nap, want 95%% or more", 100*r.named)
