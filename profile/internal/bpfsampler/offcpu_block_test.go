@@ -39,7 +39,9 @@ func blockInInput(t *testing.T) (*offCPUProgram, *Sampler) {
 }
 
 // checkInputBlock checks that samples hold one block of p in
-// wait_for_input, with its user and kernel stacks, of about want.
+// wait_for_input, with its user and kernel stacks, of about want (with,
+// under the same key, perhaps one short block more: the read of the end of
+// its input, if it came before the input was closed).
 func checkInputBlock(t *testing.T, p *offCPUProgram, samples []sampler.Sample, st sampler.Stats, want time.Duration) {
 	t.Helper()
 	var found int
@@ -49,7 +51,7 @@ func checkInputBlock(t *testing.T, p *offCPUProgram, samples []sampler.Sample, s
 		}
 		found++
 		d := time.Duration(rs.Value)
-		if rs.Count != 1 || d < want-50*time.Millisecond || d > want+500*time.Millisecond || !p.has(rs.User, "wait_for_input") || len(rs.Kernel) == 0 {
+		if rs.Count > 2 || d < want-50*time.Millisecond || d > want+500*time.Millisecond || !p.has(rs.User, "wait_for_input") || len(rs.Kernel) == 0 {
 			t.Errorf("block %+v (%v; user %q): want one block of about %v in wait_for_input, with a kernel stack", rs, d, p.names(rs.User), want)
 		}
 	}
