@@ -19,6 +19,10 @@ type frame struct {
 type parser struct {
 	kernel, jit, addrs, pid, tid bool
 
+	// Where the tables below take their memory from (region.go), until
+	// release.
+	mem region
+
 	filter    []byte // the event type kept, once known
 	filterSet bool
 
@@ -88,11 +92,28 @@ func newParser(opts Options, limit int) *parser {
 		tid:        opts.TID,
 		tableLimit: limit,
 	}
+	for _, s := range []*blockStore{&p.syms.store, &p.mods.store, &p.memo.store, &p.pnames.store, &p.names.store} {
+		s.mem = &p.mem
+	}
+	p.known.mem, p.stacks.mem = &p.mem, &p.mem
 	p.modID, _ = p.mods.find(nil)
 	if opts.EventFilter != "" {
 		p.setFilter([]byte(opts.EventFilter))
 	}
 	return p
+}
+
+// release gives back the memory of the parser's tables: it may not be
+// used after.
+func (p *parser) release() {
+	p.mem.release()
+}
+
+// releaseAll releases the parsers.
+func releaseAll(ps []*parser) {
+	for _, p := range ps {
+		p.release()
+	}
 }
 
 // setFilter keeps the samples of the event type ev from now on.
@@ -256,7 +277,7 @@ func (p *parser) endSample() {
 func (p *parser) startSample() {
 	if p.body.lines == 0 && p.syms.size()+p.mods.size()+p.pnames.size()+len(p.pnameIDs)*4 > p.tableLimit/2 {
 		p.syms.reset()
-		last := p.mods.text(p.modID) // (reset leaves the blocks to the collector)
+		last := append([]byte(nil), p.mods.text(p.modID)...) // (reset fills its blocks again)
 		p.mods.reset()
 		p.modID, _ = p.mods.find(last)
 		p.known.reset() // its dso ids are gone

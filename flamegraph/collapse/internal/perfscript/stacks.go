@@ -59,7 +59,7 @@ func (p *parser) stackOf() int32 {
 	i, slot, ok := p.stacks.lookup(h, seq)
 	if !ok {
 		i = p.stacks.add(slot, h, seq)
-		p.counts = append(p.counts, 0)
+		p.counts = appendDoubling(&p.mem, p.counts, 0)
 	}
 	return i
 }
@@ -80,7 +80,7 @@ type stackSorter struct {
 // stacks.
 func newStackSorter(p *parser) *stackSorter {
 	rank := rankNames(&p.names)
-	st := &stackSorter{ranks: make([]int32, p.stacks.n+len(p.counts)), start: make([]int32, len(p.counts))}
+	st := &stackSorter{ranks: regionMake[int32](&p.mem, p.stacks.n+len(p.counts)), start: regionMake[int32](&p.mem, len(p.counts))}
 	at := 0
 	for s := range p.counts {
 		st.start[s] = int32(at)
@@ -104,16 +104,17 @@ func newStackSorter(p *parser) *stackSorter {
 // order, and the ranks are handed out in one walk over the sorted names,
 // with the names whose "x;" goes after each in a list, the last first.
 func rankNames(names *byteSet) []int32 {
+	mem := names.store.mem
 	n := len(names.entries)
-	byText := make([]int32, n)
+	byText := regionMake[int32](mem, n)
 	for i := range byText {
 		byText[i] = int32(i)
 	}
 	slices.SortFunc(byText, func(a, b int32) int { return bytes.Compare(names.text(a), names.text(b)) })
 	// after[j]: 1 + the last (in sorted order) of the names whose "x;"
 	// goes right after the j-th, each followed by next[i] (0 ends).
-	after := make([]int32, n)
-	next := make([]int32, n)
+	after := regionMake[int32](mem, n)
+	next := regionMake[int32](mem, n)
 	for i, id := range byText {
 		x := names.text(id)
 		j := i + 1
@@ -126,7 +127,7 @@ func rankNames(names *byteSet) []int32 {
 		}
 		next[i], after[j-1] = after[j-1], int32(i)+1
 	}
-	rank := make([]int32, 2*n)
+	rank := regionMake[int32](mem, 2*n)
 	r := int32(0)
 	for i, id := range byText {
 		rank[2*id] = r
@@ -195,7 +196,7 @@ func (st *stackSorter) compare(a, b int32, d int) int {
 
 // sortedOrder returns the indexes of the stacks, sorted by their texts.
 func (p *parser) sortedOrder() []int32 {
-	order := make([]int32, len(p.counts))
+	order := regionMake[int32](&p.mem, len(p.counts))
 	for i := range order {
 		order[i] = int32(i)
 	}

@@ -1,0 +1,177 @@
+package perfscript
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// inRegion reports whether the memory of s lies in the mapping of r.
+func inRegion[T any](r *region, s []T) bool {
+	if len(r.mem) == 0 || cap(s) == 0 {
+		return false
+	}
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(r.mem)))
+	at := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
+	return at >= start && at+uintptr(cap(s))*unsafe.Sizeof(s[0]) <= start+uintptr(len(r.mem))
+}
+
+// TestRegionMake takes pieces of a region: on Linux they lie in its
+// mapping, which starts on a huge page, each on a cache line, zero, apart
+// from the others; past its end, and after release, pieces are made on
+// the heap, as they are without a region.
+func TestRegionMake(t *testing.T) {
+	r := &region{}
+	ids := regionMake[uint32](r, 1000)
+	slots := regionMake[symSlot](r, 10)
+	text := regionMake[byte](r, 3)
+	if runtime.GOOS == "linux" {
+		if r.mem == nil {
+			t.Fatal("no mapping")
+		}
+		if at := uintptr(unsafe.Pointer(unsafe.SliceData(r.mem))); at%hugePage != 0 {
+			t.Errorf("the mapping starts at %#x, not on a huge page", at)
+		}
+		if !inRegion(r, ids) || !inRegion(r, slots) || !inRegion(r, text) {
+			t.Fatal("pieces made outside the mapping")
+		}
+	}
+	if len(ids) != 1000 || len(slots) != 10 || len(text) != 3 {
+		t.Fatalf("lengths %d, %d, %d; want 1000, 10, 3", len(ids), len(slots), len(text))
+	}
+	for _, at := range []uintptr{uintptr(unsafe.Pointer(&ids[0])), uintptr(unsafe.Pointer(&slots[0])), uintptr(unsafe.Pointer(&text[0]))} {
+		if at%64 != 0 {
+			t.Errorf("a piece starts at %#x, not on a cache line", at)
+		}
+	}
+	for i := range ids {
+		if ids[i] != 0 {
+			t.Fatalf("ids[%d] = %d, not zero", i, ids[i])
+		}
+		ids[i] = ^uint32(0)
+	}
+	for i := range slots {
+		if slots[i] != (symSlot{}) {
+			t.Fatalf("slots[%d] is not zero", i)
+		}
+		slots[i].hash = ^uint32(0)
+	}
+	if text[0] != 0 || text[1] != 0 || text[2] != 0 {
+		t.Fatalf("text %q is not zero", text)
+	}
+	if ids[999] != ^uint32(0) || slots[0].hash != ^uint32(0) {
+		t.Fatal("pieces overlap")
+	}
+	if big := regionMake[byte](r, regionSize); len(big) != regionSize || inRegion(r, big) {
+		t.Errorf("a piece larger than the room left: %d bytes, in the mapping: %v", len(big), inRegion(r, big))
+	}
+	r.release()
+	if after := regionMake[uint64](r, 8); len(after) != 8 || r.mem != nil {
+		t.Errorf("after release: %d values, mapping %v", len(after), r.mem != nil)
+	}
+	if none := regionMake[float64](nil, 5); len(none) != 5 {
+		t.Errorf("without a region: %d values, want 5", len(none))
+	}
+	grown := appendDoubling(nil, []uint32{1, 2}, 3, 4)
+	if fmt.Sprint(grown) != "[1 2 3 4]" {
+		t.Errorf("appendDoubling: got %v", grown)
+	}
+}
+
+// TestTablesInRegion folds a real capture and checks that the parser's
+// tables took their memory from its region (on Linux, where it is a
+// mapping), and that the stacks are the same without tables.
+func TestTablesInRegion(t *testing.T) {
+	in := gunzipFile(t, "../../testdata/perf/c-fp.txt.gz")
+	p, got := fold(t, in, Options{}, DefaultSizes.Memo)
+	if runtime.GOOS == "linux" {
+		m := &p.mem
+		for name, ok := range map[string]bool{
+			"the arena of lines":  inRegion(m, p.known.arena),
+			"the slots of lines":  inRegion(m, p.known.slots),
+			"the slots of syms":   inRegion(m, p.syms.slots),
+			"the store of syms":   inRegion(m, p.syms.store.blocks[0]),
+			"the slots of names":  inRegion(m, p.names.slots),
+			"the names' entries":  inRegion(m, p.names.entries),
+			"the stacks' ids":     inRegion(m, p.stacks.blocks[0]),
+			"the stacks' entries": inRegion(m, p.stacks.entries),
+			"the counts":          inRegion(m, p.counts),
+		} {
+			if !ok {
+				t.Errorf("%s is not in the region", name)
+			}
+		}
+	}
+	if _, want := fold(t, in, Options{}, 0); got != want {
+		t.Error("the stacks differ without tables")
+	}
+}
+
+// gunzipFile returns the bytes of the gzipped file at path.
+func gunzipFile(t *testing.T, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestStoreRefilled fills a store past a block, empties it and fills it
+// again: it must keep its blocks, and hold the new strings.
+func TestStoreRefilled(t *testing.T) {
+	var s blockStore
+	long := bytes.Repeat([]byte("x"), storeBlock/2+1)
+	s.add(long)
+	s.add(long)
+	first := unsafe.SliceData(s.blocks[0])
+	if len(s.blocks) != 2 {
+		t.Fatalf("%d blocks, want 2", len(s.blocks))
+	}
+	s.reset()
+	a := s.add([]byte("abc"))
+	b := s.add(long)
+	c := s.add(long)
+	if len(s.blocks) != 2 || unsafe.SliceData(s.blocks[0]) != first {
+		t.Errorf("after reset: %d blocks, the first one new: %v", len(s.blocks), unsafe.SliceData(s.blocks[0]) != first)
+	}
+	if string(s.text(a)) != "abc" || !bytes.Equal(s.text(b), long) || !bytes.Equal(s.text(c), long) || s.size != 3+2*len(long) {
+		t.Errorf("after reset the store holds %q… (%d bytes)", s.text(a), s.size)
+	}
+}
+
+// TestWriteFoldedAllocates writes the stacks of two inputs, one with four
+// times as many stacks (a folded text of 2 MB): writeFolded must make as
+// many objects for either, none for a line.
+func TestWriteFoldedAllocates(t *testing.T) {
+	allocs := func(stacks int) float64 {
+		var in strings.Builder
+		for i := range stacks {
+			fmt.Fprintf(&in, "cmd 1 1.0: 1 cpu-clock:\n\t1 leaf_%d (/x)\n\t2 a_rather_long_name_of_a_function_in_the_middle_%d (/x)\n\t3 root (/x)\n\n", i, i%7)
+		}
+		p, _ := fold(t, []byte(in.String()), Options{}, DefaultSizes.Memo)
+		return testing.AllocsPerRun(3, func() {
+			if err := p.writeFolded(io.Discard); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if few, many := allocs(5000), allocs(20000); few != many {
+		t.Errorf("writeFolded made %v objects for 5,000 stacks, %v for 20,000", few, many)
+	}
+}
