@@ -17,6 +17,10 @@ import "unsafe"
 // the heap until the collector took them back: a region holds about what
 // the heap held, in pages of 2 MiB (peak RSS 23 MiB rather than 22).
 
+// hugePage is the size of a huge page on x86-64, on whose boundary a
+// region starts.
+const hugePage = 2 << 20
+
 // regionSize is the address space a region reserves (no memory is taken
 // before it is written). Past it, tables are made on the heap.
 const regionSize = 256 << 20

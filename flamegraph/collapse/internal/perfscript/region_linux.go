@@ -6,9 +6,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// hugePage is the size of a huge page on x86-64.
-const hugePage = 2 << 20
-
 // mapRegion reserves n bytes of address space on a boundary of huge pages
 // and asks the kernel to back them with huge pages (transparent huge pages
 // in "madvise" mode, as Debian sets them; the advice may go unheeded). No
