@@ -175,3 +175,28 @@ func TestWriteFoldedAllocates(t *testing.T) {
 		t.Errorf("writeFolded made %v objects for 5,000 stacks, %v for 20,000", few, many)
 	}
 }
+
+// TestPresized checks that a parser with the default limit makes the
+// slots of its tables at once, for the lines and symbols their shares of
+// it hold, and that folding a real capture does not make them again;
+// with no room for tables, the tables of lines and symbols make none.
+func TestPresized(t *testing.T) {
+	p := newParser(Options{}, DefaultSizes.Memo)
+	defer p.release()
+	if len(p.known.slots) != 32768 || len(p.syms.slots) != 8192 || len(p.names.slots) != 16384 || len(p.stacks.slots) != 32768 {
+		t.Fatalf("slots of lines, symbols, names, stacks: %d, %d, %d, %d; want 32768, 8192, 16384, 32768",
+			len(p.known.slots), len(p.syms.slots), len(p.names.slots), len(p.stacks.slots))
+	}
+	lines, syms := unsafe.SliceData(p.known.slots), unsafe.SliceData(p.syms.slots)
+	if err := p.readAll(bytes.NewReader(gunzipFile(t, "../../testdata/perf/c-fp.txt.gz")), make([]byte, DefaultSizes.Chunk)); err != nil {
+		t.Fatal(err)
+	}
+	if p.samples == 0 || unsafe.SliceData(p.known.slots) != lines || unsafe.SliceData(p.syms.slots) != syms {
+		t.Errorf("folded %d samples; the slots were made again", p.samples)
+	}
+	none := newParser(Options{}, 0)
+	defer none.release()
+	if len(none.known.slots) != 0 || len(none.syms.slots) != 0 {
+		t.Errorf("with no room for tables: %d slots of lines, %d of symbols", len(none.known.slots), len(none.syms.slots))
+	}
+}
