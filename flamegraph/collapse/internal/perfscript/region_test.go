@@ -200,3 +200,27 @@ func TestPresized(t *testing.T) {
 		t.Errorf("with no room for tables: %d slots of lines, %d of symbols", len(none.known.slots), len(none.syms.slots))
 	}
 }
+
+// TestParallelParsersOnHeap folds a real capture with two goroutines: the
+// parsers of the parallel reader make their tables on the heap, not in
+// regions, and fold the stacks one parser folds.
+func TestParallelParsersOnHeap(t *testing.T) {
+	in := gunzipFile(t, "../../testdata/perf/c-fp.txt.gz")
+	ps, _, err := readParallel(bytes.NewReader(in), Options{Threads: 2}, Sizes{Chunk: 4096, MaxChunk: 1 << 20, Memo: DefaultSizes.Memo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer releaseAll(ps)
+	for k, p := range ps {
+		if p.mem.mem != nil || p.mem.used != 0 {
+			t.Errorf("parser %d has a region of %d bytes", k, p.mem.used)
+		}
+	}
+	var got strings.Builder
+	if _, err := merge(ps).WriteTo(&got); err != nil {
+		t.Fatal(err)
+	}
+	if _, want := fold(t, in, Options{}, DefaultSizes.Memo); got.String() != want {
+		t.Error("two goroutines fold other stacks than one")
+	}
+}
