@@ -36,8 +36,7 @@ type Sizes struct {
 	// gets Memo/2n: the tables of each see much the same lines, and
 	// together they then take about what one parser's take (on the real
 	// capture of bench/collapse-render, a peak RSS of 35 MiB with two
-	// rather than 39 MiB, when the tables were on the heap; 36.9 MiB in
-	// the regions of huge pages of region.go).
+	// rather than 39 MiB; their tables are on the heap, newHeapParser).
 	Memo int
 }
 
