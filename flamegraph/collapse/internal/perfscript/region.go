@@ -13,6 +13,12 @@ import "unsafe"
 // (a fault costs 2-4 µs on the virtual machine measured, a huge page of 2
 // MiB 0.2 ms: a fifth as much for each 4 KiB); from a region they cost six
 // huge pages, and the heap is small enough that the collector hardly runs.
+// (Measured with runs one after the other. Where the guest gives free
+// blocks of 2 MiB back to the host, as the test VM does, with
+// page_reporting_order 9, a huge page taken after another program freed
+// memory may have to be made again by the host, outside the process's
+// CPU time: runs between runs of stackcollapse-perf.pl gained from none to
+// a fifth of their wall time.)
 // The old arrays of a table that grows stay in the region, unused, as on
 // the heap until the collector took them back: a region holds about what
 // the heap held, in pages of 2 MiB (peak RSS 22.3 MiB rather than 22.0;
