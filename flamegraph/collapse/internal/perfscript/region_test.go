@@ -89,7 +89,11 @@ func TestRegionMake(t *testing.T) {
 // mapping), and that the stacks are the same without tables.
 func TestTablesInRegion(t *testing.T) {
 	in := gunzipFile(t, "../../testdata/perf/c-fp.txt.gz")
-	p, got := fold(t, in, Options{}, DefaultSizes.Memo)
+	p := newParser(Options{}, DefaultSizes.Memo)
+	defer p.release()
+	if err := p.readAll(bytes.NewReader(in), make([]byte, DefaultSizes.Chunk)); err != nil {
+		t.Fatal(err)
+	}
 	if runtime.GOOS == "linux" {
 		m := &p.mem
 		for name, ok := range map[string]bool{
@@ -108,7 +112,11 @@ func TestTablesInRegion(t *testing.T) {
 			}
 		}
 	}
-	if _, want := fold(t, in, Options{}, 0); got != want {
+	var got strings.Builder
+	if _, err := merge([]*parser{p}).WriteTo(&got); err != nil {
+		t.Fatal(err)
+	}
+	if _, want := fold(t, in, Options{}, 0); got.String() != want {
 		t.Error("the stacks differ without tables")
 	}
 }
@@ -222,5 +230,33 @@ func TestParallelParsersOnHeap(t *testing.T) {
 	}
 	if _, want := fold(t, in, Options{}, DefaultSizes.Memo); got.String() != want {
 		t.Error("two goroutines fold other stacks than one")
+	}
+}
+
+// TestSortInSpareArena folds a real capture and sorts its stacks: the
+// arrays of the sort take the arena of the table of lines, which parsing no
+// longer needs, and the stacks come out as without tables.
+func TestSortInSpareArena(t *testing.T) {
+	in := gunzipFile(t, "../../testdata/perf/c-fp.txt.gz")
+	p := newParser(Options{}, DefaultSizes.Memo)
+	defer p.release()
+	if err := p.readAll(bytes.NewReader(in), make([]byte, DefaultSizes.Chunk)); err != nil {
+		t.Fatal(err)
+	}
+	arena := p.known.arena[:cap(p.known.arena)]
+	st := newStackSorter(p)
+	within := func(s []int32) bool {
+		start, at := uintptr(unsafe.Pointer(unsafe.SliceData(arena))), uintptr(unsafe.Pointer(unsafe.SliceData(s)))
+		return len(s) > 0 && at >= start && at+4*uintptr(len(s)) <= start+uintptr(len(arena))
+	}
+	if !within(st.ranks) || !within(st.start) {
+		t.Errorf("the sort's arrays (%d and %d values) are not in the arena of lines (%d bytes)", len(st.ranks), len(st.start), len(arena))
+	}
+	var got strings.Builder
+	if _, err := merge([]*parser{p}).WriteTo(&got); err != nil {
+		t.Fatal(err)
+	}
+	if _, want := fold(t, in, Options{}, 0); got.String() != want {
+		t.Error("the stacks differ without tables")
 	}
 }

@@ -80,7 +80,10 @@ type stackSorter struct {
 // stacks.
 func newStackSorter(p *parser) *stackSorter {
 	rank := rankNames(&p.names)
-	st := &stackSorter{ranks: regionMake[int32](&p.mem, p.stacks.n+len(p.counts)), start: regionMake[int32](&p.mem, len(p.counts))}
+	spare := p.known.spare()
+	st := &stackSorter{}
+	st.ranks, spare = int32sIn(spare, p.stacks.n+len(p.counts), &p.mem)
+	st.start, _ = int32sIn(spare, len(p.counts), &p.mem)
 	at := 0
 	for s := range p.counts {
 		st.start[s] = int32(at)
@@ -93,6 +96,15 @@ func newStackSorter(p *parser) *stackSorter {
 		at += len(seq) + 1
 	}
 	return st
+}
+
+// int32sIn returns n int32s at the start of b, not zero, and the rest of
+// b, or, when b is too short, n zeros from r and b.
+func int32sIn(b []byte, n int, r *region) ([]int32, []byte) {
+	if n == 0 || len(b) < 4*n {
+		return regionMake[int32](r, n), b
+	}
+	return unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(b))), n), b[4*n:]
 }
 
 // rankNames returns the rank of each name, followed by ';' or not, among
