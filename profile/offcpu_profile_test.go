@@ -35,12 +35,13 @@ func testBackend(t *testing.T) profile.Backend {
 
 // splitRun is a run of offcpu_profile_split under a session: its profile,
 // the main thread's samples folded (by microseconds), and the main
-// thread's wall and CPU time of its rounds, as it measured them.
+// thread's wall time, CPU time and time runnable waiting for a CPU over
+// its rounds, as it measured them.
 type splitRun struct {
-	p             *profile.Profile
-	main          *flamegraph.Profile
-	wallUS, cpuUS float64
-	mainTID       int
+	p                     *profile.Profile
+	main                  *flamegraph.Profile
+	wallUS, cpuUS, waitUS float64
+	mainTID               int
 }
 
 // runSplit runs offcpu_profile_split with args under a session of opts
@@ -53,7 +54,7 @@ func runSplit(t *testing.T, opts profile.Options, args ...string) splitRun {
 	opts.Command, opts.PerThread = cmd, true
 	_, p := runOptions(t, opts)
 	r := splitRun{p: p, mainTID: cmd.Process.Pid}
-	if _, err := fmt.Sscan(out.String(), &r.wallUS, &r.cpuUS); err != nil {
+	if _, err := fmt.Sscan(out.String(), &r.wallUS, &r.cpuUS, &r.waitUS); err != nil {
 		t.Fatalf("the program's times %q: %v", out.String(), err)
 	}
 	mainOnly := *p
@@ -84,10 +85,12 @@ func all(string) bool { return true }
 // 3 ms for a pipe's answer, then sleeps 2 ms, each round: the profile
 // counts microseconds, gives the wait and the nap 60/40 of the main
 // thread's blocked time within 5 points, and a blocked total within 10%
-// of its wall time less its CPU time.
+// of its wall time less its CPU time. (The stacks of the first blocks,
+// before the session has the process's unwind tables, may be cut short:
+// 10% of the time is left for them.)
 func TestOffCPUSplit(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
-		r := runSplit(t, profile.Options{Backend: testBackend(t), Mode: profile.ModeOffCPU}, "300")
+		r := runSplit(t, profile.Options{Backend: testBackend(t), Mode: profile.ModeOffCPU}, "500")
 		if r.p.Event.Name != "off-cpu" || r.p.Event.Unit != "microseconds" || r.main.Unit != "microseconds" {
 			t.Errorf("event %+v, folded unit %q: want off-cpu in microseconds", r.p.Event, r.main.Unit)
 		}
@@ -96,8 +99,8 @@ func TestOffCPUSplit(t *testing.T) {
 		nap := sum(r.main, contains(";main;nap;"))
 		t.Logf("main thread: %.0f µs blocked, %.0f in wait_for_answer, %.0f in nap; wall %.0f µs, CPU %.0f µs; %d lost, failures %v",
 			total, wait, nap, r.wallUS, r.cpuUS, r.p.Lost, r.p.Failures)
-		if wait+nap < 0.95*total {
-			t.Errorf("%.0f of %.0f µs blocked in wait_for_answer and nap, want 95%%\n%s", wait+nap, total, dump(r.main))
+		if wait+nap < 0.9*total {
+			t.Errorf("%.0f of %.0f µs blocked in wait_for_answer and nap, want 90%%\n%s", wait+nap, total, dump(r.main))
 		}
 		if share := wait / (wait + nap); share < 0.55 || share > 0.65 {
 			t.Errorf("wait_for_answer has %.1f%% of the blocked time of wait_for_answer and nap, want 60 ± 5\n%s", 100*share, dump(r.main))
@@ -111,8 +114,8 @@ func TestOffCPUSplit(t *testing.T) {
 				blocks += s.Count
 			}
 		}
-		if blocks < 600 {
-			t.Errorf("%d blocks of the main thread, want at least 600 (2 a round)", blocks)
+		if blocks < 990 {
+			t.Errorf("%d blocks of the main thread, want about 1000 (2 a round)", blocks)
 		}
 	})
 }
@@ -136,7 +139,11 @@ func TestOffCPUWakeups(t *testing.T) {
 // TestWallSplit records the program burning 2 ms of CPU each round as
 // well, on-CPU samples and off-CPU time together: the on-CPU stacks name
 // burn, the blocked ones (ending in [off-cpu]) wait_for_answer and nap,
-// and the main thread's microseconds add up to its wall time within 10%.
+// and the main thread's microseconds add up to its wall time within 10%,
+// less the time it was preempted: a thread runnable but waiting for a
+// CPU is neither on CPU nor blocked. (Its time waiting for a CPU after a
+// wakeup, in its blocks, is not told apart from preemption: the bound is
+// its wall time less all its waits for a CPU.)
 func TestWallSplit(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
 		r := runSplit(t, profile.Options{Backend: testBackend(t), Mode: profile.ModeWall, Frequency: 999}, "300", "spin")
@@ -150,16 +157,16 @@ func TestWallSplit(t *testing.T) {
 		waits := sum(r.main, func(f string) bool {
 			return offCPU(f) && (strings.Contains(f, ";main;wait_for_answer;") || strings.Contains(f, ";main;nap;"))
 		})
-		t.Logf("main thread: %.0f µs, %.0f blocked (%.0f in wait_for_answer and nap), %.0f on CPU in burn; wall %.0f µs, CPU %.0f µs",
-			total, blocked, waits, burn, r.wallUS, r.cpuUS)
+		t.Logf("main thread: %.0f µs, %.0f blocked (%.0f in wait_for_answer and nap), %.0f on CPU in burn; wall %.0f µs, CPU %.0f µs, waiting for a CPU %.0f µs",
+			total, blocked, waits, burn, r.wallUS, r.cpuUS, r.waitUS)
 		if on := total - blocked; burn < 0.8*on {
 			t.Errorf("%.0f of the %.0f µs on CPU in burn, want 80%%\n%s", burn, on, dump(r.main))
 		}
-		if waits < 0.95*blocked {
-			t.Errorf("%.0f of the %.0f µs blocked in wait_for_answer and nap, want 95%%\n%s", waits, blocked, dump(r.main))
+		if waits < 0.9*blocked {
+			t.Errorf("%.0f of the %.0f µs blocked in wait_for_answer and nap, want 90%%\n%s", waits, blocked, dump(r.main))
 		}
-		if total < 0.9*r.wallUS || total > 1.1*r.wallUS {
-			t.Errorf("main thread: %.0f µs on and off CPU, want its wall time, %.0f µs, within 10%%\n%s", total, r.wallUS, dump(r.main))
+		if total < 0.9*(r.wallUS-r.waitUS) || total > 1.1*r.wallUS {
+			t.Errorf("main thread: %.0f µs on and off CPU, want its wall time, %.0f µs, less up to its %.0f µs waiting for a CPU, within 10%%\n%s", total, r.wallUS, r.waitUS, dump(r.main))
 		}
 	})
 }
@@ -171,23 +178,27 @@ func TestOffCPUBlockedThroughout(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
 		testenv.RequireRoot(t)
 		sleep := testenv.RequireTool(t, "sleep", "coreutils")
-		start := time.Now()
+		before := time.Now()
 		s, err := profile.Start(context.Background(), profile.Options{Command: exec.Command(sleep, "100"), Backend: testBackend(t), Mode: profile.ModeOffCPU})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer s.Close()
+		started := time.Now()
 		time.Sleep(1500 * time.Millisecond)
+		// The command starts during Start, and sleeps from then on, until
+		// Stop takes its block still open.
+		least := time.Since(started)
 		p, err := s.Stop()
 		if err != nil {
 			t.Fatal(err)
 		}
-		length := time.Since(start)
+		most := time.Since(before)
 		folded := p.Folded(profile.FoldOptions{})
-		slept := sum(folded, func(f string) bool { return strings.HasPrefix(f, "sleep;") && strings.Contains(f, "nanosleep") })
-		t.Logf("sleep blocked %.0f µs of a %v recording", slept, length)
-		if want := float64(length.Microseconds()); slept < 0.85*want || slept > want {
-			t.Errorf("sleep blocked %.0f µs, want about the recording's %.0f µs\n%s", slept, want, dump(folded))
+		slept := time.Duration(sum(folded, func(f string) bool { return strings.HasPrefix(f, "sleep;") && strings.Contains(f, "nanosleep") })) * time.Microsecond
+		t.Logf("sleep blocked %v; the recording took %v from Start's return, %v from its call", slept, least, most)
+		if slept < least*95/100 || slept > most {
+			t.Errorf("sleep blocked %v, want the recording's length, between %v and %v\n%s", slept, least, most, dump(folded))
 		}
 	})
 }

@@ -4,8 +4,9 @@
 // sleeping 3 ms; then it sleeps 2 ms in nap: about 60/40 of its blocked
 // time. With "spin" as its second argument, each round also burns 2 ms of
 // CPU in burn. It runs ROUNDS rounds (argv[1], default 300), then prints
-// the main thread's wall and CPU time of the rounds in microseconds:
-// "wall_us cpu_us".
+// the main thread's wall time, CPU time and time waiting runnable for a
+// CPU (schedstat's run_delay: preempted, or woken and not yet running) of
+// the rounds in microseconds: "wall_us cpu_us wait_us".
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,19 @@ static long long now_us(clockid_t clock) {
 	struct timespec ts;
 	clock_gettime(clock, &ts);
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+// run_delay_us is the time the calling thread has waited runnable for a
+// CPU, from /proc/thread-self/schedstat; 0 when it cannot be read.
+static long long run_delay_us(void) {
+	unsigned long long run, delay = 0;
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+	if (f) {
+		if (fscanf(f, "%llu %llu", &run, &delay) != 2)
+			delay = 0;
+		fclose(f);
+	}
+	return delay / 1000;
 }
 
 static void sleep_ms(long ms) {
@@ -67,7 +81,7 @@ int main(int argc, char **argv) {
 	pthread_t t;
 	if (pipe(ask) || pipe(answer) || pthread_create(&t, NULL, helper, NULL))
 		return 1;
-	long long wall = now_us(CLOCK_MONOTONIC), cpu = now_us(CLOCK_THREAD_CPUTIME_ID);
+	long long wall = now_us(CLOCK_MONOTONIC), cpu = now_us(CLOCK_THREAD_CPUTIME_ID), delay = run_delay_us();
 	for (int i = 0; i < rounds; i++) {
 		wait_for_answer();
 		nap();
@@ -76,6 +90,7 @@ int main(int argc, char **argv) {
 	}
 	wall = now_us(CLOCK_MONOTONIC) - wall;
 	cpu = now_us(CLOCK_THREAD_CPUTIME_ID) - cpu;
-	printf("%lld %lld\n", wall, cpu);
+	delay = run_delay_us() - delay;
+	printf("%lld %lld %lld\n", wall, cpu, delay);
 	return 0;
 }
