@@ -106,16 +106,16 @@ func (f *recordFlags) output(o *output, rec *recording, cmd *exec.Cmd, stderr io
 // the distinct stacks. perf script text, which has every sample, is written
 // out collection by collection: memory holds one collection's samples.
 type recording struct {
-	pprof            bool
-	fold             profile.FoldOptions // how collections are folded
-	parts            []*profile.Profile  // with pprof
-	folded           *flamegraph.Profile // without pprof or script
-	script           io.Writer           // where perf script text goes, or nil
-	scriptErr        error               // the first error writing it
-	total, lost      uint64              // samples
-	timedLost        uint64              // samples missing from the perf script text
-	backend          profile.Backend
-	elapsed          time.Duration
+	pprof       bool
+	fold        profile.FoldOptions // how collections are folded
+	parts       []*profile.Profile  // with pprof
+	folded      *flamegraph.Profile // without pprof or script
+	script      io.Writer           // where perf script text goes, or nil
+	scriptErr   error               // the first error writing it
+	total, lost uint64              // samples
+	timedLost   uint64              // samples missing from the perf script text
+	backend     profile.Backend
+	elapsed     time.Duration
 }
 
 // keep adds a collection to the recording.

@@ -177,7 +177,7 @@ func TestRecordOffCPU(t *testing.T) {
 // graph has a fill for which is is true.
 func frameColored(t *testing.T, svg []byte, fn string, is func(r, g, b int) bool) bool {
 	t.Helper()
-	frames := regexp.MustCompile(`<title>` + regexp.QuoteMeta(fn) + ` \([^<]*</title><rect [^>]*fill="#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})"`).FindAllSubmatch(svg, -1)
+	frames := regexp.MustCompile(`<title>`+regexp.QuoteMeta(fn)+` \([^<]*</title><rect [^>]*fill="#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})"`).FindAllSubmatch(svg, -1)
 	if len(frames) == 0 {
 		t.Fatalf("no frame %s in the flame graph", fn)
 	}
