@@ -253,3 +253,19 @@ func TestOffCPUOptions(t *testing.T) {
 		t.Errorf("ParseThreads(idle): %v", err)
 	}
 }
+
+// FuzzParseBlockFilter parses any --state and --threads: an error wrapping
+// ErrOptions, or a value that prints as what was parsed.
+func FuzzParseBlockFilter(f *testing.F) {
+	for _, s := range []string{"any", "interruptible", "UNINTERRUPTIBLE", "all", "user", "kernel", "", "sleeping", "any\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if st, err := ParseBlockState(s); err != nil && !errors.Is(err, ErrOptions) || err == nil && !strings.EqualFold(st.String(), s) {
+			t.Errorf("ParseBlockState(%q) = %v, %v", s, st, err)
+		}
+		if th, err := ParseThreads(s); err != nil && !errors.Is(err, ErrOptions) || err == nil && !strings.EqualFold(th.String(), s) {
+			t.Errorf("ParseThreads(%q) = %v, %v", s, th, err)
+		}
+	})
+}
