@@ -143,7 +143,7 @@ type Waker struct {
 
 // offCPUConfig checks the off-CPU options against the mode and the event
 // and returns the backend's request: nil for ModeCPU. Errors wrap
-// ErrOptions and carry no package prefix.
+// ErrOptions, whose message carries the package prefix.
 func offCPUConfig(opts Options, ev Event) (*sampler.OffCPU, error) {
 	b := opts.Block
 	switch opts.Mode {

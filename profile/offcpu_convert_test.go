@@ -238,6 +238,10 @@ func TestOffCPUOptions(t *testing.T) {
 	if got, err := offCPUConfig(Options{Mode: ModeWall, Block: BlockFilter{State: BlockInterruptible, Threads: ThreadsKernel}}, cpu); err != nil || *got != (sampler.OffCPU{Wall: true, State: sampler.BlockInterruptible, Threads: sampler.ThreadsKernel}) {
 		t.Errorf("wall request %+v, %v", got, err)
 	}
+	_, err = Start(t.Context(), Options{Wakeups: true})
+	if !errors.Is(err, ErrOptions) || !strings.HasPrefix(err.Error(), "profile: invalid options: ") || strings.Count(err.Error(), "profile") != 1 {
+		t.Errorf("Start with Wakeups and ModeCPU: %v; want ErrOptions said once", err)
+	}
 	if got, err := offCPUConfig(Options{}, cpu); got != nil || err != nil {
 		t.Errorf("CPU mode: request %+v, %v; want none", got, err)
 	}

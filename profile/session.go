@@ -98,7 +98,7 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	}
 	offCPU, err := offCPUConfig(opts, ev)
 	if err != nil {
-		return nil, prefixed(err)
+		return nil, err // ErrOptions says the prefix
 	}
 	targets := 0
 	for _, set := range []bool{len(opts.PIDs) > 0, opts.Self, opts.Cgroup != "", opts.Command != nil} {
