@@ -115,6 +115,20 @@ const (
 	FailureRingFull = sampler.FailureRingFull
 )
 
+// Keys of [Profile.Failures]: blocks the perf backend left out of an
+// off-CPU or wall profile ([ModeOffCPU], [ModeWall]), once per block. They
+// follow a ring overflow ([FailureRingFull]), which loses a thread's
+// context-switch records.
+const (
+	// FailureSwitchUnpaired ("switch-unpaired") counts blocks left out
+	// because the switch out that began them, or the switch in that
+	// ended them, was lost: their length is unknown.
+	FailureSwitchUnpaired = sampler.FailureSwitchUnpaired
+	// FailureSwitchNoStack ("switch-no-stack") counts blocks left out
+	// because the context-switch sample that holds their stacks was lost.
+	FailureSwitchNoStack = sampler.FailureSwitchNoStack
+)
+
 // Keys of [Profile.Failures]: timed samples lost. They are counted in
 // [Profile.Samples] but missing from [Profile.Timed].
 const (
