@@ -202,3 +202,24 @@ func TestOffCPUBlockedThroughout(t *testing.T) {
 		}
 	})
 }
+
+// TestOffCPUExitWhileBlocked records a command whose child is killed while
+// it sleeps (tail -f sleeps a second between its reads): the child's
+// block, ended by its exit, is in the profile with its half second, under
+// its name and frames, named after it exited. (BPF only: the perf backend
+// announces a process at its first sample, here the block that ends with
+// it, too late to read its mappings, and names children after exec
+// "[unknown]" when recording off-CPU time.)
+func TestOffCPUExitWhileBlocked(t *testing.T) {
+	testenv.RequireTool(t, "tail", "coreutils")
+	cmd := exec.Command("/bin/sh", "-c", "tail -f /dev/null & pid=$!; sleep 0.5; kill $pid; wait")
+	_, p := runOptions(t, profile.Options{Command: cmd, Backend: profile.BackendBPF, Mode: profile.ModeOffCPU})
+	folded := p.Folded(profile.FoldOptions{})
+	slept := time.Duration(sum(folded, func(f string) bool {
+		return strings.HasPrefix(f, "tail;") && strings.Contains(f, ";__libc_start_main;") && strings.Contains(f, ";clock_nanosleep;")
+	})) * time.Microsecond
+	t.Logf("tail blocked %v in clock_nanosleep", slept)
+	if slept < 400*time.Millisecond || slept > 700*time.Millisecond {
+		t.Errorf("tail blocked %v in clock_nanosleep under __libc_start_main, want about 500ms\n%s", slept, dump(folded))
+	}
+}
