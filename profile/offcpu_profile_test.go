@@ -204,22 +204,19 @@ func TestOffCPUBlockedThroughout(t *testing.T) {
 }
 
 // TestOffCPUExitWhileBlocked records a command whose child is killed while
-// it sleeps (tail -f sleeps a second between its reads): the child's
-// block, ended by its exit, is in the profile with its half second, under
-// its name and frames, named after it exited. (BPF only: the perf backend
-// announces a process at its first sample, here the block that ends with
-// it, too late to read its mappings, and names children after exec
-// "[unknown]" when recording off-CPU time.)
+// it blocks (offcpu_profile_exit: after a 10 ms sleep and 200 ms of CPU,
+// it pauses): the child's block, ended by its exit, is in the profile
+// with its half second, under its function, named after it exited.
 func TestOffCPUExitWhileBlocked(t *testing.T) {
-	testenv.RequireTool(t, "tail", "coreutils")
-	cmd := exec.Command("/bin/sh", "-c", "tail -f /dev/null & pid=$!; sleep 0.5; kill $pid; wait")
-	_, p := runOptions(t, profile.Options{Command: cmd, Backend: profile.BackendBPF, Mode: profile.ModeOffCPU})
-	folded := p.Folded(profile.FoldOptions{})
-	slept := time.Duration(sum(folded, func(f string) bool {
-		return strings.HasPrefix(f, "tail;") && strings.Contains(f, ";__libc_start_main;") && strings.Contains(f, ";clock_nanosleep;")
-	})) * time.Microsecond
-	t.Logf("tail blocked %v in clock_nanosleep", slept)
-	if slept < 400*time.Millisecond || slept > 700*time.Millisecond {
-		t.Errorf("tail blocked %v in clock_nanosleep under __libc_start_main, want about 500ms\n%s", slept, dump(folded))
-	}
+	bothBackends(t, func(t *testing.T) {
+		bin := testenv.BuildC(t, "gcc", "offcpu_exit", []string{filepath.Join("testdata", "offcpu_profile_exit.c")}, "-O2")
+		cmd := exec.Command("/bin/sh", "-c", `"$0" & pid=$!; sleep 0.7; kill $pid; wait`, bin)
+		_, p := runOptions(t, profile.Options{Command: cmd, Backend: testBackend(t), Mode: profile.ModeOffCPU})
+		folded := p.Folded(profile.FoldOptions{})
+		blocked := time.Duration(sum(folded, contains(";main;block_until_killed;"))) * time.Microsecond
+		t.Logf("block_until_killed blocked %v; failures %v", blocked, p.Failures)
+		if blocked < 400*time.Millisecond || blocked > 600*time.Millisecond {
+			t.Errorf("block_until_killed blocked %v, want about 500ms\n%s", blocked, dump(folded))
+		}
+	})
 }
