@@ -205,18 +205,21 @@ func TestOffCPUBlockedThroughout(t *testing.T) {
 
 // TestOffCPUExitWhileBlocked records a command whose child is killed while
 // it blocks (offcpu_profile_exit: after a 10 ms sleep and 200 ms of CPU,
-// it pauses): the child's block, ended by its exit, is in the profile
-// with its half second, under its function, named after it exited.
+// it pauses until killed, 1.5 s after it started): the child's block,
+// ended by its exit, is in the profile with the time left, under its
+// function, named after it exited.
 func TestOffCPUExitWhileBlocked(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
-		bin := testenv.BuildC(t, "gcc", "offcpu_exit", []string{filepath.Join("testdata", "offcpu_profile_exit.c")}, "-O2")
-		cmd := exec.Command("/bin/sh", "-c", `"$0" & pid=$!; sleep 0.7; kill $pid; wait`, bin)
+		bin := testenv.BuildC(t, "gcc", "offcpu_exit", []string{filepath.Join("testdata", "offcpu_profile_exit.c")},
+			"-O2", "-fno-omit-frame-pointer")
+		cmd := exec.Command("/bin/sh", "-c", `"$0" & pid=$!; sleep 1.5; kill $pid; wait`, bin)
 		_, p := runOptions(t, profile.Options{Command: cmd, Backend: testBackend(t), Mode: profile.ModeOffCPU})
 		folded := p.Folded(profile.FoldOptions{})
-		blocked := time.Duration(sum(folded, contains(";main;block_until_killed;"))) * time.Microsecond
+		blocked := time.Duration(sum(folded, contains(";block_until_killed;"))) * time.Microsecond
 		t.Logf("block_until_killed blocked %v; failures %v", blocked, p.Failures)
-		if blocked < 400*time.Millisecond || blocked > 600*time.Millisecond {
-			t.Errorf("block_until_killed blocked %v, want about 500ms\n%s", blocked, dump(folded))
+		// 1.5 s less its start, a little more when sleep oversleeps.
+		if blocked < 800*time.Millisecond || blocked > 1800*time.Millisecond {
+			t.Errorf("block_until_killed blocked %v, want about 1.3 s\n%s", blocked, dump(folded))
 		}
 	})
 }

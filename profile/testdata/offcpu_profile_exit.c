@@ -1,11 +1,12 @@
 // Sleeps 10 ms, burns 200 ms of CPU in warm_up, then blocks in
 // block_until_killed until a signal kills it: a process that exits while
-// blocked. (Its first block is the short sleep: a backend may learn of a
-// process at the end of its first block, and walk the stacks of the
-// blocks that begin before it has the process's unwind tables by frame
-// pointers.)
+// blocked. block_until_killed makes the pause system call itself, so that
+// its own frame is the leaf of the blocked stack whichever way it is
+// walked (a process's first blocks may be walked by frame pointers, before
+// the backend has its unwind tables).
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
 volatile unsigned long sink;
 
@@ -20,8 +21,10 @@ __attribute__((noinline)) void warm_up(void) {
 }
 
 __attribute__((noinline)) void block_until_killed(void) {
-	for (;;)
-		pause();
+	for (;;) {
+		long ret;
+		__asm__ volatile("syscall" : "=a"(ret) : "0"((long)SYS_pause) : "rcx", "r11", "memory");
+	}
 }
 
 int main(void) {
