@@ -51,17 +51,22 @@ func foldedSum(p *flamegraph.Profile, sub string) float64 {
 }
 
 // checkSplit checks the 60/40 split of wait_for_answer and nap in stacks
-// weighted by time, and their total against the rounds' count: 5 ms a
-// round, in unit units.
-func checkSplit(t *testing.T, what string, p *flamegraph.Profile, rounds int, unit float64) {
+// weighted by time, and their total against the main thread's time off
+// CPU, its wall time less its CPU time as the program printed them on
+// stdout ("wall_us cpu_us wait_us"), in unit units a microsecond.
+func checkSplit(t *testing.T, what string, p *flamegraph.Profile, stdout string, unit float64) {
 	t.Helper()
+	var wallUS, cpuUS float64
+	if _, err := fmt.Sscan(stdout, &wallUS, &cpuUS); err != nil {
+		t.Fatalf("%s: the program's times %q: %v", what, stdout, err)
+	}
 	wait, nap := foldedSum(p, ";main;wait_for_answer;read;"), foldedSum(p, ";main;nap;")
-	t.Logf("%s: %.0f in wait_for_answer, %.0f in nap", what, wait, nap)
+	t.Logf("%s: %.0f in wait_for_answer, %.0f in nap; main thread off CPU %.0f µs", what, wait, nap, wallUS-cpuUS)
 	if share := wait / (wait + nap); share < 0.55 || share > 0.65 {
 		t.Errorf("%s: wait_for_answer has %.1f%% of the time blocked in it and nap, want 60 ± 5", what, 100*share)
 	}
-	if want := float64(rounds) * 5000 * unit; wait+nap < 0.85*want || wait+nap > 1.2*want {
-		t.Errorf("%s: %.0f blocked in wait_for_answer and nap, want about %.0f (5 ms a round)", what, wait+nap, want)
+	if want := (wallUS - cpuUS) * unit; wait+nap < 0.85*want || wait+nap > 1.05*want {
+		t.Errorf("%s: %.0f blocked in wait_for_answer and nap, want the main thread's %.0f off CPU, within 85%% and 105%%", what, wait+nap, want)
 	}
 }
 
@@ -79,10 +84,11 @@ func TestRecordOffCPU(t *testing.T) {
 	const rounds = 300
 
 	folded := filepath.Join(dir, "x.folded")
-	if code, _, stderr := flamekit(t, "", "record", "--off-cpu", "-o", folded, "--", bin, fmt.Sprint(rounds)); code != 0 {
+	code, stdout, stderr := flamekit(t, "", "record", "--off-cpu", "-o", folded, "--", bin, fmt.Sprint(rounds))
+	if code != 0 {
 		t.Fatalf("record --off-cpu: exit %d: %s", code, stderr)
 	}
-	checkSplit(t, "folded", readFolded(t, folded), rounds, 1)
+	checkSplit(t, "folded", readFolded(t, folded), stdout, 1)
 
 	svgPath := filepath.Join(dir, "x.svg")
 	if code, _, stderr := flamekit(t, "", "record", "--wakeups", "-o", svgPath, "--", bin, fmt.Sprint(rounds)); code != 0 {
@@ -152,7 +158,8 @@ func TestRecordOffCPU(t *testing.T) {
 	}
 
 	script := filepath.Join(dir, "run.perf")
-	if code, _, stderr := flamekit(t, "", "record", "--off-cpu", "-o", script, "--", bin, fmt.Sprint(rounds)); code != 0 {
+	code, stdout, stderr = flamekit(t, "", "record", "--off-cpu", "-o", script, "--", bin, fmt.Sprint(rounds))
+	if code != 0 {
 		t.Fatalf("record --off-cpu -o run.perf: exit %d: %s", code, stderr)
 	}
 	b, err := os.ReadFile(script)
@@ -170,7 +177,7 @@ func TestRecordOffCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkSplit(t, "collapsed perf script", cp, rounds, 1000)
+	checkSplit(t, "collapsed perf script", cp, stdout, 1000)
 }
 
 // frameColored reports whether a frame of function fn in an SVG flame
