@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -246,5 +247,32 @@ func TestRecordOffCPUNoBlocks(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("%s written", out)
+	}
+}
+
+// TestRecordOffCPUGraphDefaults gives off-CPU, wakeup and wall flame
+// graphs their titles, count name and palettes unless the command line
+// gives its own.
+func TestRecordOffCPUGraphDefaults(t *testing.T) {
+	for _, c := range []struct {
+		args             []string
+		title, countName string
+		colors           flamegraph.Palette
+	}{
+		{[]string{"--off-cpu"}, "Off-CPU Time Flame Graph", "us", flamegraph.PaletteIO},
+		{[]string{"--wakeups"}, "Off-Wake Time Flame Graph", "us", flamegraph.PaletteChain},
+		{[]string{"--wall"}, "Wall-Clock Flame Graph", "us", flamegraph.PaletteHot},
+		{[]string{"--off-cpu", "--title", "mine", "--countname", "µs", "--colors", "hot"}, "mine", "µs", flamegraph.PaletteHot},
+		{[]string{"--off-cpu", "--color", "blue"}, "Off-CPU Time Flame Graph", "us", flamegraph.PaletteBlue},
+		{nil, "", "", flamegraph.PaletteHot},
+	} {
+		f, err := parseRecordFlags(append([]string{"-o", "x.svg"}, c.args...), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := f.graph.opts
+		if o.Title != c.title || o.CountName != c.countName || o.Colors != c.colors {
+			t.Errorf("record %s: title %q, count name %q, palette %v; want %q, %q, %v", strings.Join(c.args, " "), o.Title, o.CountName, o.Colors, c.title, c.countName, c.colors)
+		}
 	}
 }
