@@ -83,7 +83,8 @@ type TimedSample struct {
 	Value uint64
 }
 
-// Total returns the sum of the samples' counts.
+// Total returns the sum of the samples' counts: samples, blocks in an
+// off-CPU profile, samples and blocks in a wall profile.
 func (p *Profile) Total() uint64 {
 	var n uint64
 	for _, s := range p.Samples {
