@@ -113,6 +113,15 @@ const (
 	// FailureRingFull ("ring-full") counts samples the perf backend lost
 	// because a ring buffer was full when the kernel wrote them.
 	FailureRingFull = sampler.FailureRingFull
+	// FailureBlockedFull ("blocked-full") counts blocks of an off-CPU or
+	// wall profile the BPF backend lost because its map of blocked
+	// threads was full when a thread blocked.
+	FailureBlockedFull = sampler.FailureBlockedFull
+	// FailureSwitchMissed ("switch-missed") counts context switches whose
+	// off-CPU program the kernel skipped (another BPF program ran on the
+	// CPU): each lost a block, or lengthened one to its thread's next
+	// switch.
+	FailureSwitchMissed = sampler.FailureSwitchMissed
 )
 
 // Keys of [Profile.Failures]: blocks the perf backend left out of an
