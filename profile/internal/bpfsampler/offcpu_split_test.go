@@ -69,7 +69,7 @@ type splitRecording struct {
 	named              float64 // share of the blocked time in wait_for_answer or nap
 	wokenByHelper      float64 // share of wait_for_answer's blocks with answer_later waking them
 	failures           map[string]uint64
-	unnamed            []string // the blocks in neither, for messages (the first five)
+	unnamed            []string // the blocks in neither (messages show five)
 }
 
 func (r splitRecording) String() string {
