@@ -129,7 +129,14 @@ func TestRecordSignalsCommand(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2 * time.Second)
+	// record starts the command once sampling runs (an eBPF start can
+	// take seconds on a loaded machine): signal it after the command has
+	// run a while.
+	if !waitCommandCPU(cmd.Process.Pid, 500*time.Millisecond) {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the command record started (pid %d) did not use 500ms of CPU within a minute; stderr %q", cmd.Process.Pid, stderr.String())
+	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
 	defer timer.Stop()
@@ -249,4 +256,38 @@ func TestRecordNoTarget(t *testing.T) {
 		checkSVG(t, b)
 		os.Remove(filepath.Join(dir, "idle.svg"))
 	}
+}
+
+// waitCommandCPU waits until a child of process pid (the command record
+// started) has used d of CPU time, for up to a minute, and says whether one
+// did.
+func waitCommandCPU(pid int, d time.Duration) bool {
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		// Each thread lists the children it forked.
+		files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+		var children []string
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			children = append(children, strings.Fields(string(b))...)
+		}
+		for _, child := range children {
+			stat, err := os.ReadFile("/proc/" + child + "/stat")
+			if err != nil {
+				continue
+			}
+			// utime and stime are fields 14 and 15, after the ") " that
+			// ends the command name.
+			f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+			if len(f) > 12 {
+				ut, _ := strconv.Atoi(f[11])
+				st, _ := strconv.Atoi(f[12])
+				if time.Duration(ut+st)*10*time.Millisecond >= d {
+					return true
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
 }
