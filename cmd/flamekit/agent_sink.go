@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/flamekit/flamekit/fleet"
+	"github.com/flamekit/flamekit/profile"
+)
+
+// agentSink is where the agent's profiles go: split per service into
+// Pyroscope's queue, or whole into rotated files.
+type agentSink struct {
+	log     *slog.Logger
+	split   fleet.SplitOptions
+	queue   *fleet.Queue   // with --pyroscope
+	rotator *fleet.Rotator // with --out alone
+	url     string
+}
+
+// newSink returns the sink the flags ask for.
+func (f *agentFlags) newSink(log *slog.Logger) (*agentSink, error) {
+	if f.pyroscope == "" {
+		return &agentSink{log: log, rotator: &fleet.Rotator{Dir: f.out, MaxFiles: f.outMaxFiles, MaxBytes: f.outMaxBytes}}, nil
+	}
+	host := f.hostname
+	if host == "" {
+		host, _ = os.Hostname()
+	}
+	client, err := fleet.NewPyroscope(f.pyroscope, fleet.PyroscopeOptions{TenantID: f.tenant})
+	if err != nil {
+		return nil, fmt.Errorf("%w: --pyroscope: %v", errUsage, err)
+	}
+	q, err := fleet.NewQueue(client, fleet.QueueOptions{MaxBatches: f.queueMax, MaxBytes: f.queueMaxBytes,
+		MaxBackoff: f.maxBackoff, SpoolDir: f.out, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return &agentSink{log: log, queue: q, url: f.pyroscope,
+		split: fleet.SplitOptions{ServiceName: f.serviceName, Hostname: host, Labels: f.labels}}, nil
+}
+
+// String says where the profiles go.
+func (k *agentSink) String() string {
+	if k.queue != nil {
+		return k.url
+	}
+	return k.rotator.Dir
+}
+
+// handle sends collection n's profile on, and logs the agent's counts.
+func (k *agentSink) handle(n int, p *profile.Profile) {
+	if p.Lost > 0 {
+		k.log.Warn("flamekit agent: samples lost", "collection", n, "lost", p.Lost)
+	}
+	if k.rotator != nil {
+		path, err := k.rotator.Write(p)
+		if err != nil {
+			k.log.Error("flamekit agent: writing the profile", "err", err)
+			return
+		}
+		k.log.Info("flamekit agent: collected", "collection", n, "samples", p.Total(), "file", path, "rss", rss())
+		return
+	}
+	batches, err := fleet.Split(p, k.split)
+	if err != nil {
+		k.log.Error("flamekit agent: profile not pushed", "collection", n, "err", err)
+		return
+	}
+	for _, b := range batches {
+		if err := k.queue.Put(b); err != nil {
+			k.log.Error("flamekit agent: profile not queued", "service", b.Service(), "err", err)
+		}
+	}
+	k.log.Info("flamekit agent: collected", "collection", n, "samples", p.Total(), "services", len(batches),
+		"stats", k.queue.Stats().String(), "rss", rss())
+}
+
+// stats returns the queue's counts, or "" without one.
+func (k *agentSink) stats() string {
+	if k.queue == nil {
+		return ""
+	}
+	return k.queue.Stats().String()
+}
+
+// writeMetrics writes the counts in Prometheus' text format.
+func (k *agentSink) writeMetrics(w io.Writer) {
+	if k.queue != nil {
+		k.queue.Stats().WritePrometheus(w, "flamekit_agent")
+	}
+}
+
+// close flushes the queue within ctx's deadline.
+func (k *agentSink) close(ctx context.Context) error {
+	if k.queue == nil {
+		return nil
+	}
+	return k.queue.Close(ctx)
+}
+
+// rss returns the agent's resident set size, as /proc/self/status says it.
+func rss() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "?"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "?"
+}
