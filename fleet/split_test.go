@@ -207,4 +207,3 @@ func FuzzParseCgroup(f *testing.F) {
 		}
 	})
 }
-

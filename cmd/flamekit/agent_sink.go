@@ -63,7 +63,7 @@ func (k *agentSink) handle(n int, p *profile.Profile) {
 			k.log.Error("flamekit agent: writing the profile", "err", err)
 			return
 		}
-		k.log.Info("flamekit agent: collected", "collection", n, "samples", p.Total(), "file", path, "rss", rss())
+		k.log.Info("flamekit agent: collected", "collection", n, "samples", p.Total(), "file", path, "memory", memory())
 		return
 	}
 	batches, err := fleet.Split(p, k.split)
@@ -77,7 +77,7 @@ func (k *agentSink) handle(n int, p *profile.Profile) {
 		}
 	}
 	k.log.Info("flamekit agent: collected", "collection", n, "samples", p.Total(), "services", len(batches),
-		"stats", k.queue.Stats().String(), "rss", rss())
+		"stats", k.queue.Stats().String(), "memory", memory())
 }
 
 // stats returns the queue's counts, or "" without one.
@@ -103,16 +103,21 @@ func (k *agentSink) close(ctx context.Context) error {
 	return k.queue.Close(ctx)
 }
 
-// rss returns the agent's resident set size, as /proc/self/status says it.
-func rss() string {
+// memory returns the agent's resident set size and its anonymous and
+// file-backed parts (mapped binaries whose symbol tables were read), as
+// /proc/self/status says them.
+func memory() string {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return "?"
 	}
+	var fields []string
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			return strings.TrimSpace(v)
+		for _, name := range []string{"VmRSS", "RssAnon", "RssFile"} {
+			if v, ok := strings.CutPrefix(line, name+":"); ok {
+				fields = append(fields, name+"="+strings.Join(strings.Fields(v), ""))
+			}
 		}
 	}
-	return "?"
+	return strings.Join(fields, " ")
 }
