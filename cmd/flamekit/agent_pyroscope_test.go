@@ -167,9 +167,9 @@ func TestAgentPyroscope(t *testing.T) {
 
 	agent := startAgent(t, "--pyroscope", server.URL(), "--every", "5s", "-F", "299", "--labels", "test=e2e", "--max-backoff", "4s")
 
-	// At 299 Hz, the ~10 s of CPU it gets on a busy machine make about
-	// 3000 samples: the split's standard error is under 1 point.
-	splitCPU := runWorkload(t, split, "12")
+	// 10 s of CPU at 299 Hz make about 3000 samples: the split's standard
+	// error is under 1 point.
+	splitCPU := runWorkload(t, split, "10")
 	strippedCPU := runWorkload(t, stripped, "6s")
 
 	total, names := waitIngested(t, server, "fksplit", since, splitCPU, time.Minute)
@@ -190,7 +190,7 @@ func TestAgentPyroscope(t *testing.T) {
 	// Pyroscope goes away for 25 s while a workload runs.
 	server.stop(t)
 	down := time.Now()
-	outageCPU := runWorkload(t, outage, "15")
+	outageCPU := runWorkload(t, outage, "5")
 	time.Sleep(25*time.Second - time.Since(down))
 	server.start(t)
 	t.Logf("Pyroscope was down %v; back after %v", 25*time.Second, time.Since(down))

@@ -1,6 +1,7 @@
 // Spends 70% of its CPU time in hot_seventy and 30% in hot_thirty, by its
-// own thread's CPU clock (so a loaded machine does not move the split), for
-// the seconds given (default 10).
+// own thread's CPU clock (so a loaded machine does not move the split),
+// until it has used the seconds of CPU given (default 10): a loaded machine
+// makes it take longer, not sample less.
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -8,11 +9,6 @@ static volatile uint64_t sink;
 static uint64_t cpu_ns(void) {
 	struct timespec t;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + t.tv_nsec;
-}
-static uint64_t wall_ns(void) {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000u + t.tv_nsec;
 }
 static void spin(uint64_t until) {
@@ -26,8 +22,8 @@ __attribute__((noinline)) void hot_seventy(uint64_t ns) { spin(cpu_ns() + ns); }
 __attribute__((noinline)) void hot_thirty(uint64_t ns) { spin(cpu_ns() + ns); }
 int main(int argc, char **argv) {
 	double secs = argc > 1 ? atof(argv[1]) : 10;
-	uint64_t end = wall_ns() + (uint64_t)(secs * 1e9);
-	while (wall_ns() < end) {
+	uint64_t end = (uint64_t)(secs * 1e9);
+	while (cpu_ns() < end) {
 		hot_seventy(7000000);
 		hot_thirty(3000000);
 	}
