@@ -30,6 +30,11 @@ int main(void) {
 // fleet_hot, named fleetwork.
 func recordFleetWork(t *testing.T) *profile.Profile {
 	t.Helper()
+	return recordFleetWorkTB(t)
+}
+
+func recordFleetWorkTB(t testing.TB) *profile.Profile {
+	t.Helper()
 	testenv.RequireSelfProfiling(t)
 	bin := testenv.BuildC(t, "gcc", "fleetwork", []string{testenv.WriteSource(t, "fleetwork.c", fleetWork)}, "-O0", "-fno-omit-frame-pointer")
 	s, err := profile.Start(context.Background(), profile.Options{Command: exec.Command(bin), Frequency: 499, Backend: profile.BackendPerf})
