@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -126,7 +128,8 @@ func startRefusedAgent(t *testing.T, flushTimeout string) (*agentProcess, *refus
 	mux.Handle(pushv1connect.NewPusherServiceHandler(backend))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	agent := startAgent(t, "--pyroscope", srv.URL, "--every", "1s", "--max-backoff", "200ms", "--flush-timeout", flushTimeout)
+	agent := startAgent(t, "--pyroscope", srv.URL, "--every", "1s", "--max-backoff", "200ms", "--flush-timeout", flushTimeout,
+		"--metrics-addr", "127.0.0.1:0")
 	deadline := time.Now().Add(time.Minute)
 	for !strings.Contains(agent.text(), "push failed") {
 		if time.Now().After(deadline) {
@@ -136,6 +139,38 @@ func startRefusedAgent(t *testing.T, flushTimeout string) (*agentProcess, *refus
 	}
 	time.Sleep(2 * time.Second) // a few collections queue up
 	return agent, backend
+}
+
+// metricsPattern finds the agent's metrics URL in its log.
+var metricsPattern = regexp.MustCompile(`url=(http://\S+/metrics)`)
+
+// The agent serves its counts in Prometheus' format: its failed pushes
+// show there as they happen.
+func TestAgentMetrics(t *testing.T) {
+	testenv.RequireRoot(t)
+	agent, _ := startRefusedAgent(t, "1s")
+	m := metricsPattern.FindStringSubmatch(agent.text())
+	if m == nil {
+		t.Fatalf("no metrics URL in the log: %s", agent.text())
+	}
+	resp, err := http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v", m[1], resp.StatusCode, err)
+	}
+	failures := regexp.MustCompile(`(?m)^flamekit_agent_push_failures_total (\d+)$`).FindStringSubmatch(string(body))
+	if failures == nil || failures[1] == "0" {
+		t.Errorf("want push failures counted in the metrics:\n%s", body)
+	}
+	for _, name := range []string{"# TYPE flamekit_agent_profiles_dropped_total counter", "flamekit_agent_profiles_queued ", "flamekit_agent_profiles_pushed_total 0"} {
+		if !strings.Contains(string(body), name) {
+			t.Errorf("the metrics lack %q:\n%s", name, body)
+		}
+	}
 }
 
 // On SIGTERM the agent pushes what it held while the backend refused it,
