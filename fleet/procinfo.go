@@ -1,6 +1,8 @@
 package fleet
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +22,11 @@ type procInfo struct {
 // .../docker/ID, libpod-ID.scope).
 var containerIDPattern = regexp.MustCompile(`(?:^|[/-])([0-9a-f]{64})(?:\.scope)?$`)
 
+// KernelService is the service_name of kernel threads (kworker/0:1,
+// ksoftirqd/1, ...), which have no executable: one service rather than one
+// per thread name.
+const KernelService = "kernel"
+
 // lookupProc reads what labels pid's samples from /proc; a process that has
 // exited is named by comm alone.
 func lookupProc(pid int, comm string) procInfo {
@@ -28,10 +35,17 @@ func lookupProc(pid int, comm string) procInfo {
 		return info
 	}
 	dir := filepath.Join("/proc", strconv.Itoa(pid))
-	if exe, err := os.Readlink(filepath.Join(dir, "exe")); err == nil {
+	exe, err := os.Readlink(filepath.Join(dir, "exe"))
+	switch {
+	case err == nil:
 		exe = strings.TrimSuffix(exe, " (deleted)")
 		if base := filepath.Base(exe); base != "" && base != "/" && base != "." {
 			info.executable = base
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		// The process is there but has no executable: a kernel thread.
+		if _, serr := os.Stat(dir); serr == nil {
+			info.executable = KernelService
 		}
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "cgroup")); err == nil {

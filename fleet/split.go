@@ -16,7 +16,8 @@ import (
 type SplitOptions struct {
 	// ServiceName puts every process's samples into one service of that
 	// name. "" gives each executable its own: the base name of
-	// /proc/PID/exe, or the sample's comm when the process has gone.
+	// /proc/PID/exe, or the sample's comm when the process has gone;
+	// kernel threads are the one service KernelService.
 	ServiceName string
 	// Hostname is the hostname label; "" leaves it out.
 	Hostname string

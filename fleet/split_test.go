@@ -149,7 +149,7 @@ func TestSplitOneServiceName(t *testing.T) {
 }
 
 // A live process is named by its executable, not its comm (cut at 15
-// bytes), and labelled with its cgroup.
+// bytes), and labelled with its cgroup; kernel threads are one service.
 func TestLookupProcNamesTheExecutable(t *testing.T) {
 	name := "a-rather-long-executable-name"
 	bin := filepath.Join(t.TempDir(), name)
@@ -173,6 +173,9 @@ func TestLookupProcNamesTheExecutable(t *testing.T) {
 	wantID, wantCgroup := parseCgroup(string(self))
 	if info.containerID != wantID || info.cgroup != wantCgroup {
 		t.Errorf("container %q cgroup %q, want %q %q (the test's own)", info.containerID, info.cgroup, wantID, wantCgroup)
+	}
+	if kthreadd := lookupProc(2, "kthreadd"); kthreadd.executable != KernelService {
+		t.Errorf("pid 2 (kthreadd): %+v, want service %q", kthreadd, KernelService)
 	}
 	if gone := lookupProc(1<<30, "gone"); gone.executable != "gone" {
 		t.Errorf("a process that does not exist: %+v, want its comm", gone)
