@@ -14,15 +14,26 @@ import (
 // oldest beyond its bounds, so that an agent without a backend keeps the
 // recent past in bounded space.
 type Rotator struct {
-	// Dir holds the files, named cpu-YYYYMMDDTHHMMSS.NNNZ.pb.gz (UTC), so
-	// that their names sort by time.
+	// Dir holds the files, named PREFIX-YYYYMMDDTHHMMSS.NNNZ.pb.gz (UTC),
+	// so that their names sort by time.
 	Dir string
+	// Prefix starts the files' names ("cpu" when empty); the bounds apply
+	// to the files of this prefix alone, so rotators of other prefixes
+	// (cpu, offcpu) can share a directory.
+	Prefix string
 	// MaxFiles and MaxBytes bound the files kept (0: no bound).
 	MaxFiles int
 	MaxBytes int64
 }
 
-const rotatorPrefix, rotatorSuffix = "cpu-", ".pb.gz"
+const rotatorSuffix = ".pb.gz"
+
+func (r *Rotator) prefix() string {
+	if r.Prefix == "" {
+		return "cpu-"
+	}
+	return r.Prefix + "-"
+}
 
 // Write writes p to a new file, then removes the oldest files beyond the
 // bounds. It returns the new file's path.
@@ -30,7 +41,7 @@ func (r *Rotator) Write(p *profile.Profile) (string, error) {
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
 		return "", fmt.Errorf("fleet: %w", err)
 	}
-	name := rotatorPrefix + p.Start.UTC().Format("20060102T150405.000Z") + rotatorSuffix
+	name := r.prefix() + p.Start.UTC().Format("20060102T150405.000Z") + rotatorSuffix
 	path := filepath.Join(r.Dir, name)
 	f, err := os.Create(path + ".tmp")
 	if err != nil {
@@ -63,7 +74,7 @@ func (r *Rotator) trim() error {
 	var files []file
 	var total int64
 	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), rotatorPrefix) || !strings.HasSuffix(e.Name(), rotatorSuffix) {
+		if !strings.HasPrefix(e.Name(), r.prefix()) || !strings.HasSuffix(e.Name(), rotatorSuffix) {
 			continue
 		}
 		fi, err := e.Info()

@@ -57,41 +57,70 @@ func runAgent(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		ctx, cancel = context.WithTimeout(ctx, f.total)
 		defer cancel()
 	}
-	s, err := profile.Start(ctx, profile.Options{Frequency: f.freq, Backend: backend})
+	sessions, err := startAgentSessions(ctx, f, backend)
 	if err != nil {
 		sink.close(context.Background())
 		return err
 	}
-	defer s.Close()
-	log.Info("flamekit agent: sampling the system", "hz", f.freq, "backend", s.Backend().String(), "every", f.every, "to", sink.String())
+	defer func() {
+		for _, s := range sessions {
+			s.Close()
+		}
+	}()
+	log.Info("flamekit agent: sampling the system", "hz", f.freq, "off_cpu", f.offCPU, "backend", sessions[0].Backend().String(),
+		"every", f.every, "to", sink.String())
 
 	t := time.NewTicker(f.every)
 	defer t.Stop()
 	for n := 1; ; n++ {
 		select {
-		case <-s.Done():
-			p, err := s.Stop()
-			if p != nil {
-				sink.handle(n, p)
+		case <-sessions[0].Done():
+			var errs []error
+			for _, s := range sessions {
+				p, err := s.Stop()
+				if p != nil {
+					sink.handle(n, p)
+				}
+				errs = append(errs, err)
 			}
 			flush, cancel := context.WithTimeout(context.Background(), f.flushTimeout)
 			defer cancel()
-			cerr := sink.close(flush)
+			errs = append(errs, sink.close(flush))
 			log.Info("flamekit agent: stopped", "stats", sink.stats())
-			return errors.Join(err, cerr)
+			return errors.Join(errs...)
 		case <-t.C:
 		}
-		p, err := s.Collect()
-		if err != nil {
-			sink.close(context.Background())
-			return err
+		for _, s := range sessions {
+			p, err := s.Collect()
+			if err != nil {
+				sink.close(context.Background())
+				return err
+			}
+			sink.handle(n, p)
 		}
-		sink.handle(n, p)
 		// The profile, its pprof encodings and their garbage are dead
 		// now: give their pages back rather than keep them until the
 		// next collection (examples/agent: RSS stays flat).
 		debug.FreeOSMemory()
 	}
+}
+
+// startAgentSessions starts the system-wide CPU session and, with
+// --off-cpu, the off-CPU one beside it. Both end when ctx does.
+func startAgentSessions(ctx context.Context, f *agentFlags, backend profile.Backend) ([]*profile.Session, error) {
+	cpu, err := profile.Start(ctx, profile.Options{Frequency: f.freq, Backend: backend})
+	if err != nil {
+		return nil, err
+	}
+	if !f.offCPU {
+		return []*profile.Session{cpu}, nil
+	}
+	off, err := profile.Start(ctx, profile.Options{Mode: profile.ModeOffCPU, Backend: backend})
+	if err != nil {
+		cpu.Close()
+		return nil, fmt.Errorf("--off-cpu: %w", err)
+	}
+	return []*profile.Session{cpu, off}, nil
 }
 
 // serveMetrics serves the sink's counts at http://addr/metrics until the

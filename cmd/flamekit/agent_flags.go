@@ -29,11 +29,12 @@ type agentFlags struct {
 	backend       string
 	total         time.Duration
 	hostname      string
+	offCPU        bool
 }
 
 // parseAgentFlags parses agent's command line: --pyroscope, --out or both.
 func parseAgentFlags(args []string, stderr io.Writer) (*agentFlags, error) {
-	fs := newFlagSet("agent", "--pyroscope URL [--every 15s] [-F 19|99] [--labels k=v,...] [--service-name NAME] [--out DIR] | --out DIR", stderr)
+	fs := newFlagSet("agent", "--pyroscope URL [--every 15s] [-F 19|99] [--labels k=v,...] [--service-name NAME] [--out DIR] [--off-cpu] | --out DIR [--off-cpu]", stderr)
 	f := &agentFlags{}
 	var labels string
 	fs.StringVar(&f.pyroscope, "pyroscope", "", "push to the Grafana Pyroscope server at `URL` (http://HOST:4040)")
@@ -51,6 +52,7 @@ func parseAgentFlags(args []string, stderr io.Writer) (*agentFlags, error) {
 	fs.DurationVar(&f.maxBackoff, "max-backoff", 30*time.Second, "longest wait between retries of a failed push (it doubles from 1s)")
 	fs.DurationVar(&f.flushTimeout, "flush-timeout", 10*time.Second, "on SIGTERM or Ctrl-C, push what is held for at most this long")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve the agent's counts in Prometheus' format at http://`ADDR`/metrics")
+	fs.BoolVar(&f.offCPU, "off-cpu", false, "also record where threads block (off-CPU time), pushed as the profile off_cpu (off-cpu/microseconds) beside process_cpu")
 	fs.StringVar(&f.backend, "backend", "bpf", "sampling backend: bpf (system-wide, as root), perf or auto")
 	fs.DurationVar(&f.total, "for", 0, "stop after this long (0: until SIGTERM or Ctrl-C)")
 	rest, err := parseInterspersed(fs, args)

@@ -15,17 +15,22 @@ import (
 // agentSink is where the agent's profiles go: split per service into
 // Pyroscope's queue, or whole into rotated files.
 type agentSink struct {
-	log     *slog.Logger
-	split   fleet.SplitOptions
-	queue   *fleet.Queue   // with --pyroscope
-	rotator *fleet.Rotator // with --out alone
-	url     string
+	log      *slog.Logger
+	split    fleet.SplitOptions
+	queue    *fleet.Queue              // with --pyroscope
+	rotators map[string]*fleet.Rotator // with --out alone, by profile name
+	url      string
+	out      string
 }
 
 // newSink returns the sink the flags ask for.
 func (f *agentFlags) newSink(log *slog.Logger) (*agentSink, error) {
 	if f.pyroscope == "" {
-		return &agentSink{log: log, rotator: &fleet.Rotator{Dir: f.out, MaxFiles: f.outMaxFiles, MaxBytes: f.outMaxBytes}}, nil
+		rotators := map[string]*fleet.Rotator{}
+		for _, name := range []string{"cpu", "offcpu"} {
+			rotators[name] = &fleet.Rotator{Dir: f.out, Prefix: name, MaxFiles: f.outMaxFiles, MaxBytes: f.outMaxBytes}
+		}
+		return &agentSink{log: log, rotators: rotators, out: f.out}, nil
 	}
 	host := f.hostname
 	if host == "" {
@@ -49,7 +54,7 @@ func (k *agentSink) String() string {
 	if k.queue != nil {
 		return k.url
 	}
-	return k.rotator.Dir
+	return k.out
 }
 
 // handle sends collection n's profile on, and logs the agent's counts.
@@ -57,13 +62,17 @@ func (k *agentSink) handle(n int, p *profile.Profile) {
 	if p.Lost > 0 {
 		k.log.Warn("flamekit agent: samples lost", "collection", n, "lost", p.Lost)
 	}
-	if k.rotator != nil {
-		path, err := k.rotator.Write(p)
+	if k.rotators != nil {
+		r := k.rotators["cpu"]
+		if p.Event.Name == "off-cpu" {
+			r = k.rotators["offcpu"]
+		}
+		path, err := r.Write(p)
 		if err != nil {
 			k.log.Error("flamekit agent: writing the profile", "err", err)
 			return
 		}
-		k.log.Info("flamekit agent: collected", "collection", n, "samples", p.Total(), "file", path, "memory", memory())
+		k.log.Info("flamekit agent: collected", "collection", n, "event", p.Event.Name, "samples", p.Total(), "file", path, "memory", memory())
 		return
 	}
 	batches, err := fleet.Split(p, k.split)
@@ -76,7 +85,7 @@ func (k *agentSink) handle(n int, p *profile.Profile) {
 			k.log.Error("flamekit agent: profile not queued", "service", b.Service(), "err", err)
 		}
 	}
-	k.log.Info("flamekit agent: collected", "collection", n, "samples", p.Total(), "services", len(batches),
+	k.log.Info("flamekit agent: collected", "collection", n, "event", p.Event.Name, "samples", p.Total(), "services", len(batches),
 		"stats", k.queue.Stats().String(), "memory", memory())
 }
 
