@@ -8,6 +8,7 @@
 //	flamekit diff     [flags] BEFORE AFTER two profiles → differential SVG
 //	flamekit symbolize (-e BIN | -p PID | --kernel) [ADDR...]
 //	flamekit scope    [FILE | record flags] [-o out.html] [--range S,E [--vs S,E]]  timed profile → heat map page
+//	flamekit agent    --pyroscope URL [--every 15s] [--labels k=v,...] [--out DIR] | --out DIR  continuous profiling
 //	flamekit stat     [-e EVENTS] [-a | -p PID | -C CPUS | --cgroup PATH] [-I MS] [-A] [-x SEP | -j] [-r N] [--] CMD...
 //
 // Run under the name llvm-symbolizer (a link to it), flamekit acts as
@@ -41,6 +42,7 @@ var commands = []command{
 	{"diff", "render a differential flame graph of two profiles", runDiff},
 	{"symbolize", "name addresses of a binary, a process or the kernel (llvm-symbolizer compatible)", runSymbolize},
 	{"scope", "a timed profile's sub-second heat map and the flame graph of any range of it, in one HTML page (FlameScope's view)", runScope},
+	{"agent", "profile the system continuously: every interval, one profile per service pushed to Grafana Pyroscope (queued while it is down) or rotated pprof files", runAgent},
 	{"stat", "count events of a command, processes, CPUs or a cgroup as perf stat does (its table, CSV or JSON)", runStat},
 }
 

@@ -1,8 +1,28 @@
 // Command agent is a continuous profiler, as an observability agent embeds
 // flamekit: it samples the whole system and, every interval, collects a
-// profile without stopping, writes it as pprof and logs what it costs.
+// profile without stopping, pushes it to Grafana Pyroscope (one profile per
+// service, through package fleet's queue, which holds them while Pyroscope
+// is down) and/or writes it as pprof, and logs what it costs.
 //
+//	sudo go run ./examples/agent -every 10s -pyroscope http://127.0.0.1:4040
 //	sudo go run ./examples/agent -every 10s -out /tmp/profiles
+//
+// A Pyroscope to push to, on this machine (built from grafana/pyroscope's
+// source: go build ./cmd/pyroscope; bench/pyroscope-e2e builds and caches
+// one in ~/.cache/flamekit/pyroscope/pyroscope):
+//
+//	pyroscope -target=all -architecture.storage=v1 -write-path=ingester -usage-stats.enabled=false \
+//	  -server.http-listen-address=127.0.0.1 -server.http-listen-port=4040 \
+//	  -server.grpc-listen-address=127.0.0.1 -server.grpc-listen-port=9095 \
+//	  -pyroscopedb.data-path=/var/lib/pyroscope -storage.backend=filesystem \
+//	  -storage.filesystem.dir=/var/lib/pyroscope/blocks \
+//	  -memberlist.advertise-addr=127.0.0.1 -memberlist.bind-addr=127.0.0.1 -ingester.lifecycler.addr=127.0.0.1 \
+//	  -distributor.ring.instance-addr=127.0.0.1 -query-scheduler.ring.instance-addr=127.0.0.1 \
+//	  -compactor.ring.instance-addr=127.0.0.1 -store-gateway.sharding-ring.instance-addr=127.0.0.1 \
+//	  -overrides-exporter.ring.instance-addr=127.0.0.1 -query-frontend.instance-addr=127.0.0.1
+//
+// It answers GET /ready after about 20 s. Every address must be loopback (or
+// all the machine's): otherwise its rings advertise another and queries hang.
 package main
 
 import (
@@ -21,6 +41,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/flamekit/flamekit/fleet"
 	"github.com/flamekit/flamekit/profile"
 )
 
@@ -28,6 +49,7 @@ func main() {
 	every := flag.Duration("every", 10*time.Second, "how often to collect a profile")
 	hz := flag.Uint64("F", 99, "sampling frequency")
 	out := flag.String("out", "", "directory for the pprof files (none: profiles are only counted)")
+	pyroscope := flag.String("pyroscope", "", "push each service's profile to the Grafana Pyroscope at this URL")
 	total := flag.Duration("for", 0, "stop after this long (0: until Ctrl-C or SIGTERM)")
 	memprofile := flag.String("memprofile", "", "write the agent's own heap profile here at the end")
 	gogc := flag.Int("gogc", 50, "the garbage collector's GOGC, unless the GOGC environment variable is set")
@@ -59,6 +81,13 @@ func main() {
 		defer writeHeap(*memprofile)
 	}
 	log.Printf("sampling the system at %d Hz with the %s backend", *hz, s.Backend())
+	var queue *fleet.Queue
+	if *pyroscope != "" {
+		if queue, err = newQueue(*pyroscope); err != nil {
+			log.Fatal(err)
+		}
+		defer flush(queue)
+	}
 
 	t := time.NewTicker(*every)
 	defer t.Stop()
@@ -77,6 +106,9 @@ func main() {
 				log.Fatal(err)
 			}
 		}
+		if queue != nil {
+			push(queue, p)
+		}
 		log.Printf("profile %d: %d samples, %d lost, %d stacks; agent RSS %s (%s), %d open files",
 			n, p.Total(), p.Lost, len(p.Samples), status("VmRSS"), heapStats(), openFiles())
 		if p.Lost > 0 {
@@ -91,6 +123,42 @@ func main() {
 			debug.FreeOSMemory()
 		}
 	}
+}
+
+// newQueue returns a queue that pushes to the Pyroscope at url, holding up
+// to its default bound (4096 profiles, 32 MiB) while it is down.
+func newQueue(url string) (*fleet.Queue, error) {
+	client, err := fleet.NewPyroscope(url, fleet.PyroscopeOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return fleet.NewQueue(client, fleet.QueueOptions{})
+}
+
+// push splits p per service (named after each executable) and queues it.
+func push(q *fleet.Queue, p *profile.Profile) {
+	host, _ := os.Hostname()
+	batches, err := fleet.Split(p, fleet.SplitOptions{Hostname: host})
+	if err != nil {
+		log.Print(err)
+		return
+	}
+	for _, b := range batches {
+		if err := q.Put(b); err != nil {
+			log.Print(err)
+		}
+	}
+	log.Printf("pyroscope: %d services queued; %s", len(batches), q.Stats())
+}
+
+// flush pushes what the queue holds, for at most 10 seconds.
+func flush(q *fleet.Queue) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := q.Close(ctx); err != nil {
+		log.Print(err)
+	}
+	log.Printf("pyroscope: %s", q.Stats())
 }
 
 // lostCauses says why a profile's samples were lost: full maps of the BPF

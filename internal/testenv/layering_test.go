@@ -30,6 +30,7 @@ symbolize           | internal/...                             |
 pmc                 | internal/...                             |
 profile             | symbolize, flamegraph, pmc, internal/... | flamegraph/collapse
 scope               | flamegraph/..., profile                  | internal/perfgen
+fleet               | profile                                  |
 internal/...        | internal/...                             |
 internal/cfi        | internal/errs                            |
 internal/unwind     | internal/cfi                             | internal/procfs
