@@ -1,0 +1,233 @@
+package scope
+
+import (
+	"bytes"
+	"errors"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/flamekit/flamekit/internal/testenv"
+)
+
+// Buckets of the sleeps workload's blocks: 1.1 ms and 100 ms.
+const (
+	shortBucket = 10 // 1024 -> 2047 µs
+	longBucket  = 16 // 65536 -> 131071 µs
+)
+
+// sleepsPerfScript builds testdata/sleeps.c and returns the offcpu-time
+// samples it prints of its own sleeps, timed as it slept them: rounds
+// rounds of shorts 1.1 ms sleeps in ppoll and one 100 ms sleep in
+// clock_nanosleep.
+func sleepsPerfScript(t *testing.T, rounds, shorts int) []byte {
+	t.Helper()
+	bin := testenv.BuildC(t, "gcc", "sleeps", []string{"testdata/sleeps.c"}, "-O1", "-g", "-rdynamic", "-fno-omit-frame-pointer")
+	out, err := exec.Command(bin, strconv.Itoa(rounds), strconv.Itoa(shorts), "--perf-script").Output()
+	if err != nil {
+		t.Fatalf("%s: %v", bin, err)
+	}
+	return out
+}
+
+// checkBimodal checks that h holds the sleeps workload's two modes: longs
+// blocks in the 100 ms bucket, shorts (nearly all: a loaded machine may
+// wake one late) in the 1 ms one, none shorter than 1024 µs or longer
+// than the 100 ms bucket.
+func checkBimodal(t *testing.T, h *Histogram, shorts, longs int) {
+	t.Helper()
+	if got := h.N(); got != uint64(shorts+longs) {
+		t.Errorf("%d blocks, want %d", got, shorts+longs)
+	}
+	count := func(b int) uint64 {
+		if b < len(h.Counts) {
+			return h.Counts[b]
+		}
+		return 0
+	}
+	if got := count(longBucket); got != uint64(longs) {
+		t.Errorf("%d blocks in 65536 -> 131071 µs, want the %d 100 ms sleeps", got, longs)
+	}
+	if got := count(shortBucket); got < uint64(shorts*9/10) || got > uint64(shorts) {
+		t.Errorf("%d blocks in 1024 -> 2047 µs, want the %d 1.1 ms sleeps (at least 90%% of them)", got, shorts)
+	}
+	for b := range h.Counts {
+		if (b < shortBucket || b > longBucket) && h.Counts[b] > 0 {
+			lo, hi := BucketBounds(b)
+			t.Errorf("%d blocks in %d -> %d µs, where no sleep ends", h.Counts[b], lo, hi)
+		}
+	}
+}
+
+// histRow matches a histogram row and captures its bounds, count and bar.
+var histRow = regexp.MustCompile(`(?m)^ +(\d+) -> (\d+) +: (\d+) +\|(\**) *\|$`)
+
+// histRows returns the rows of histogram text by their low bound: count
+// and stars.
+func histRows(text string) map[uint64][2]int {
+	rows := map[uint64][2]int{}
+	for _, m := range histRow.FindAllStringSubmatch(text, -1) {
+		lo, _ := strconv.ParseUint(m[1], 10, 64)
+		n, _ := strconv.Atoi(m[3])
+		rows[lo] = [2]int{n, len(m[4])}
+	}
+	return rows
+}
+
+func TestLatencyOfTimedSleeps(t *testing.T) {
+	const rounds, shorts = 4, 20
+	b, err := ReadOffCPU(bytes.NewReader(sleepsPerfScript(t, rounds, shorts)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := b.Histogram()
+	checkBimodal(t, h, rounds*shorts, rounds)
+
+	var text bytes.Buffer
+	if _, err := h.WriteTo(&text); err != nil {
+		t.Fatal(err)
+	}
+	rows := histRows(text.String())
+	if len(rows) != longBucket+1 {
+		t.Errorf("%d histogram rows, want 0 -> 1 up to 65536 -> 131071:\n%s", len(rows), text.String())
+	}
+	if r := rows[1024]; r[0] != int(h.Counts[shortBucket]) || r[1] != histStars {
+		t.Errorf("1024 -> 2047 row: %d blocks, %d stars; want %d, %d:\n%s", r[0], r[1], h.Counts[shortBucket], histStars, text.String())
+	}
+	if r, want := rows[65536], rounds*histStars/int(h.Counts[shortBucket]); r[0] != rounds || r[1] != want {
+		t.Errorf("65536 -> 131071 row: %d blocks, %d stars; want %d, %d:\n%s", r[0], r[1], rounds, want, text.String())
+	}
+
+	fhs := b.FuncHistograms()
+	if len(fhs) != 2 || fhs[0].Func != "ppoll" || fhs[1].Func != "clock_nanosleep" {
+		t.Fatalf("functions %+v, want ppoll's blocks then clock_nanosleep's", fhs)
+	}
+	if n := fhs[0].N(); n != rounds*shorts || len(fhs[0].Counts) > longBucket {
+		t.Errorf("ppoll: %d blocks up to bucket %d, want %d 1.1 ms sleeps", n, len(fhs[0].Counts)-1, rounds*shorts)
+	}
+	if n := fhs[1].N(); n != rounds || fhs[1].Counts[longBucket] != rounds {
+		t.Errorf("clock_nanosleep: %d blocks, %v; want %d 100 ms sleeps", n, fhs[1].Counts, rounds)
+	}
+
+	m, err := b.LatencyMap(LatencyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkMapAgrees(t, b, m)
+}
+
+// checkMapAgrees checks a latency map against its blocks: every block in
+// the cell of its end and bucket, rows from the lowest bucket to the
+// highest, MaxValue the largest count.
+func checkMapAgrees(t *testing.T, b *Blocks, m *LatencyMap) {
+	t.Helper()
+	want := make([][]int, m.Columns)
+	for c := range want {
+		want[c] = make([]int, len(m.Buckets))
+	}
+	lo := m.Buckets[0].Bucket
+	for _, bl := range b.Blocks {
+		c := int((bl.End.Seconds() - m.Start) / m.Step)
+		r := LatencyBucket(bl.Duration) - lo
+		if c < 0 || c >= m.Columns || r < 0 || r >= len(m.Buckets) {
+			t.Fatalf("block %+v outside the map (column %d of %d, row %d of %d)", bl, c, m.Columns, r, len(m.Buckets))
+		}
+		want[c][r]++
+	}
+	peak := 0
+	for c := range want {
+		for r := range want[c] {
+			if m.Values[c][r] != want[c][r] {
+				t.Errorf("cell %d,%d: %d blocks, want %d", c, r, m.Values[c][r], want[c][r])
+			}
+			peak = max(peak, want[c][r])
+		}
+	}
+	if m.MaxValue != peak {
+		t.Errorf("MaxValue %d, want %d", m.MaxValue, peak)
+	}
+	for r, row := range m.Buckets {
+		if lo, hi := BucketBounds(row.Bucket); row.Bucket != m.Buckets[0].Bucket+r || row.Low != lo || row.High != hi {
+			t.Errorf("row %d: %+v", r, row)
+		}
+	}
+}
+
+func TestLatencyBucket(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want int
+	}{
+		{0, 0}, {999 * time.Nanosecond, 0}, {time.Microsecond, 0}, {2 * time.Microsecond, 1},
+		{3999 * time.Nanosecond, 1}, {4 * time.Microsecond, 2}, {1023 * time.Microsecond, 9},
+		{1024 * time.Microsecond, 10}, {1100 * time.Microsecond, 10}, {2047 * time.Microsecond, 10},
+		{100 * time.Millisecond, 16}, {131071 * time.Microsecond, 16}, {131072 * time.Microsecond, 17},
+		{-time.Second, 0},
+	} {
+		if got := LatencyBucket(c.d); got != c.want {
+			t.Errorf("LatencyBucket(%v) = %d, want %d", c.d, got, c.want)
+		}
+	}
+}
+
+func TestHistogramText(t *testing.T) {
+	b := &Blocks{Blocks: []Block{
+		{Duration: 500 * time.Nanosecond}, {Duration: 3 * time.Microsecond},
+		{Duration: 3 * time.Microsecond}, {Duration: 1500 * time.Microsecond},
+	}}
+	var out bytes.Buffer
+	if _, err := b.Histogram().WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	want := `     usecs               : count     distribution
+         0 -> 1          : 1        |********************                    |
+         2 -> 3          : 2        |****************************************|
+         4 -> 7          : 0        |                                        |
+         8 -> 15         : 0        |                                        |
+        16 -> 31         : 0        |                                        |
+        32 -> 63         : 0        |                                        |
+        64 -> 127        : 0        |                                        |
+       128 -> 255        : 0        |                                        |
+       256 -> 511        : 0        |                                        |
+       512 -> 1023       : 0        |                                        |
+      1024 -> 2047       : 1        |********************                    |
+
+avg = 376 usecs, total: 1506 usecs, count: 4
+`
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+func TestLatencyMapStep(t *testing.T) {
+	b := &Blocks{Blocks: []Block{
+		{End: 10*time.Second + 30*time.Millisecond, Duration: 2 * time.Millisecond},
+		{End: 10*time.Second + 70*time.Millisecond, Duration: 100 * time.Millisecond},
+		{End: 12*time.Second + 990*time.Millisecond, Duration: 2 * time.Millisecond},
+	}}
+	m, err := b.LatencyMap(LatencyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2.96 s between the first and last ends: 50 ms would make 60
+	// columns, 100 ms makes 30.
+	if m.Step != 0.1 || m.Start != 10 || m.Columns != 30 {
+		t.Errorf("step %v, start %v, %d columns; want 0.1, 10, 30", m.Step, m.Start, m.Columns)
+	}
+	checkMapAgrees(t, b, m)
+	m, err = b.LatencyMap(LatencyOptions{Step: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Columns != 3 || m.Values[0][0] != 1 || m.Values[0][len(m.Buckets)-1] != 1 || m.Values[2][0] != 1 {
+		t.Errorf("1 s columns: %+v", m)
+	}
+	checkMapAgrees(t, b, m)
+	for _, step := range []time.Duration{-time.Second, time.Microsecond} {
+		if _, err := b.LatencyMap(LatencyOptions{Step: step}); !errors.Is(err, ErrStep) {
+			t.Errorf("step %v: %v, want ErrStep", step, err)
+		}
+	}
+}
