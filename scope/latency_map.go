@@ -35,6 +35,13 @@ type LatencyMap struct {
 	Values [][]int `json:"values"`
 	// MaxValue is the largest count.
 	MaxValue int `json:"maxvalue"`
+
+	start, step time.Duration // Start and Step, exactly
+}
+
+// cell returns the column and row of a block of the map.
+func (m *LatencyMap) cell(bl Block) (col, row int) {
+	return int((bl.End - m.start) / m.step), LatencyBucket(bl.Duration) - m.Buckets[0].Bucket
 }
 
 // LatencyRow is a row of a latency map: a bucket and its bounds in
@@ -78,7 +85,7 @@ func (b *Blocks) LatencyMap(opts LatencyOptions) (*LatencyMap, error) {
 	if cols > MaxLatencyColumns {
 		return nil, fmt.Errorf("%w: %v makes %d columns of %v (at most %d)", ErrStep, step, cols, last-start, MaxLatencyColumns)
 	}
-	m := &LatencyMap{Start: start.Seconds(), Step: step.Seconds(), Columns: int(cols), Values: make([][]int, cols)}
+	m := &LatencyMap{Start: start.Seconds(), Step: step.Seconds(), Columns: int(cols), Values: make([][]int, cols), start: start, step: step}
 	for k := lo; k <= hi; k++ {
 		low, high := BucketBounds(k)
 		m.Buckets = append(m.Buckets, LatencyRow{Bucket: k, Low: low, High: high})
@@ -88,7 +95,7 @@ func (b *Blocks) LatencyMap(opts LatencyOptions) (*LatencyMap, error) {
 		m.Values[c] = cells[c*len(m.Buckets) : (c+1)*len(m.Buckets) : (c+1)*len(m.Buckets)]
 	}
 	for _, bl := range b.Blocks {
-		c, r := int((bl.End-start)/step), LatencyBucket(bl.Duration)-lo
+		c, r := m.cell(bl)
 		m.Values[c][r]++
 		m.MaxValue = max(m.MaxValue, m.Values[c][r])
 	}

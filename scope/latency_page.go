@@ -91,12 +91,9 @@ type latencyCell struct {
 // writeLatencyGrid writes the heat map's rows' labels, its cells, a
 // column a time, and its time axis.
 func writeLatencyGrid(p *bytes.Buffer, b *Blocks, m *LatencyMap) {
-	lo := m.Buckets[0].Bucket
 	cells := make([]latencyCell, m.Columns*len(m.Buckets))
-	start := int64(math.Round(m.Start * 1e9))
-	step := int64(math.Round(m.Step * 1e9))
 	for _, bl := range b.Blocks {
-		c, r := int((int64(bl.End)-start)/step), LatencyBucket(bl.Duration)-lo
+		c, r := m.cell(bl)
 		cell := &cells[c*len(m.Buckets)+r]
 		cell.total += int64(bl.Duration)
 		if cell.funcs == nil {

@@ -10,7 +10,10 @@
 // and after) and prints it as perf script prints an offcpu-time sample of
 // a capture: a header with the time it woke and the nanoseconds it slept,
 // then its frames (the libc function, nap_short or nap_long, main), named
-// by dladdr (build with -rdynamic), leaf first.
+// by dladdr (build with -rdynamic), leaf first; and at the end, on
+// stderr, its own log2 histogram of them, a line a bucket counted:
+// "BUCKET COUNT", the bucket of d microseconds being floor(log2(d)) (0 for
+// 0 and 1), as bcc's tools count them.
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <poll.h>
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 static int report;
+static long hist[64];
 
 int main(int argc, char **argv);
 
@@ -44,6 +48,13 @@ static void frame(void *addr) {
 static void sample(long long start, long long end, void *leaf, void *caller) {
 	if (!report)
 		return;
+	long long us = (end - start) / 1000;
+	int b = 0;
+	while (us > 1) {
+		us >>= 1;
+		b++;
+	}
+	hist[b]++;
 	printf("sleeps %5d/%-5d [%03d] %5lld.%06lld: %10lld offcpu-time: \n", getpid(), gettid(), sched_getcpu(),
 	       end / 1000000000LL, end % 1000000000LL / 1000, end - start);
 	frame(leaf);
@@ -78,5 +89,8 @@ int main(int argc, char **argv) {
 			nap_short();
 		nap_long();
 	}
+	for (int b = 0; report && b < 64; b++)
+		if (hist[b])
+			fprintf(stderr, "%d %ld\n", b, hist[b]);
 	return 0;
 }
