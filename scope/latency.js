@@ -46,4 +46,5 @@
 		}
 		status.textContent = text;
 	});
+	document.body.setAttribute("data-ready", "1");
 })();

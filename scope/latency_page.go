@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // LatencyPageOptions tune WriteLatencyPage.
@@ -103,11 +104,11 @@ func writeLatencyGrid(p *bytes.Buffer, b *Blocks, m *LatencyMap) {
 	}
 	p.WriteString("<div id=\"fk-map\"><div id=\"fk-ylabels\">")
 	for r := len(m.Buckets) - 1; r >= 0; r-- {
-		fmt.Fprintf(p, "<div>%s</div>", formatMicros(m.Buckets[r].Low))
+		fmt.Fprintf(p, "<div title=\"%d -&gt; %d µs\">%s</div>", m.Buckets[r].Low, m.Buckets[r].High, formatMicros(m.Buckets[r].Low))
 	}
 	p.WriteString("</div>\n<div id=\"fk-heat\">\n")
 	for c := range m.Columns {
-		t := float64(c) * m.Step
+		t := (time.Duration(c) * m.step).Seconds()
 		fmt.Fprintf(p, "<div class=\"col\" data-t=\"%s\">", strconv.FormatFloat(t, 'f', -1, 64))
 		for r := len(m.Buckets) - 1; r >= 0; r-- {
 			n, row := m.Values[c][r], m.Buckets[r]
@@ -125,11 +126,11 @@ func writeLatencyGrid(p *bytes.Buffer, b *Blocks, m *LatencyMap) {
 	for c := range m.Columns {
 		label := ""
 		if c%every == 0 {
-			label = strconv.FormatFloat(float64(c)*m.Step, 'f', -1, 64)
+			label = strconv.FormatFloat((time.Duration(c) * m.step).Seconds(), 'f', -1, 64)
 		}
 		fmt.Fprintf(p, "<span>%s</span>", label)
 	}
-	fmt.Fprintf(p, "</div>\n<p id=\"fk-xlabel\">seconds from %s s, when blocks ended</p>\n", strconv.FormatFloat(m.Start, 'f', 6, 64))
+	fmt.Fprintf(p, "</div>\n<p id=\"fk-xlabel\">Columns: when blocks ended, in seconds from %s s. Rows: how long they were off CPU, in log2 buckets (each labelled with its least duration).</p>\n", strconv.FormatFloat(m.Start, 'f', 6, 64))
 }
 
 // funcCounts writes a cell's functions as "F:N,F:N", the most blocks first.
