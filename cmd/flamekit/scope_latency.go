@@ -86,7 +86,10 @@ func (f *scopeFlags) runLatencyFile(file, title string, stdin io.Reader, stdout,
 	if title == "" {
 		title = "flamekit scope: off-CPU latency of " + displayName(file)
 	}
-	return o.finish(f.writeLatency(o, b, title, stderr))
+	if err := f.writeLatency(o, b, title, stderr); err != nil {
+		return o.finish(fmt.Errorf("%s: %w", displayName(file), err))
+	}
+	return o.finish(nil)
 }
 
 // writeLatency writes b's latency heat map or histogram in the output
