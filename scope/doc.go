@@ -2,7 +2,10 @@
 // a sub-second offset heat map, whose columns are the seconds of the
 // profile and whose rows are offsets within a second, coloured by sample
 // count, and the flame graph of any time range selected on it. It follows
-// Netflix's FlameScope, whose heat maps it reproduces cell for cell.
+// Netflix's FlameScope, whose heat maps it reproduces cell for cell. It
+// also draws the latency of off-CPU recordings: a heat map of when threads
+// blocked and for how long, and bcc's log2 histograms (see Off-CPU
+// latency below).
 //
 // # Timed input
 //
