@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -242,16 +243,20 @@ func userFrameName(l []byte) (string, bool) {
 	}
 	sym = bytes.TrimSpace(sym)
 	if len(sym) == 0 || string(sym) == "[unknown]" {
-		if bytes.HasPrefix(mod, []byte("[")) {
-			return string(mod), true
-		}
-		if i := bytes.LastIndexByte(mod, '/'); i >= 0 {
-			mod = mod[i+1:]
-		}
-		if len(mod) == 0 {
-			mod = []byte("unknown")
-		}
-		return "[" + string(mod) + "]", true
+		return unknownFuncName(string(mod)), true
 	}
 	return string(sym), true
+}
+
+// unknownFuncName names a function perf could not name by its module:
+// "[libc.so.6]" for /usr/lib/libc.so.6, the module as it is when
+// bracketed already ("[vdso]"), "[unknown]" without one.
+func unknownFuncName(module string) string {
+	switch {
+	case module == "":
+		return "[unknown]"
+	case strings.HasPrefix(module, "["):
+		return module
+	}
+	return "[" + module[strings.LastIndexByte(module, '/')+1:] + "]"
 }
