@@ -7,6 +7,7 @@ import (
 	"math"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -272,6 +273,26 @@ func TestLatencyMapStep(t *testing.T) {
 	for _, step := range []time.Duration{-time.Second, time.Microsecond} {
 		if _, err := b.LatencyMap(LatencyOptions{Step: step}); !errors.Is(err, ErrStep) {
 			t.Errorf("step %v: %v, want ErrStep", step, err)
+		}
+	}
+}
+
+// TestHistogramTextWide checks bcc's wide layout, for buckets past 2^32
+// µs (71 minutes): 20-digit bounds and a bar of 20 stars.
+func TestHistogramTextWide(t *testing.T) {
+	b := &Blocks{Blocks: []Block{{Duration: 2 * time.Hour}, {Duration: 2 * time.Hour}, {Duration: 3 * time.Microsecond}}}
+	var out bytes.Buffer
+	if _, err := b.Histogram().WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	for _, want := range []string{
+		"               usecs                         : count     distribution",
+		"                   2 -> 3                    : 1        |**********          |",
+		"          4294967296 -> 8589934591           : 2        |********************|",
+	} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("no line %q in\n%s", want, out.String())
 		}
 	}
 }
