@@ -10,8 +10,9 @@ import (
 // package records, and the layout ParseRecord decodes: IP, TID, TIME, CPU
 // and CALLCHAIN, plus PERIOD when sampling at a frequency
 // (SampleOptions.Frequency), REGS_USER and STACK_USER when
-// SampleOptions.UserRegs and UserStack are set, and CGROUP when
-// SampleOptions.Cgroup is.
+// SampleOptions.UserRegs and UserStack are set, CGROUP when
+// SampleOptions.Cgroup is, and IDENTIFIER when SampleOptions.Identifier
+// is.
 //
 // Sampling by period, samples carry no PERIOD field: the kernel samples a
 // software event (page-faults, context-switches...) whose samples record
@@ -60,6 +61,17 @@ type SampleOptions struct {
 	// of 8, or not below 65535. With UserRegs, what a user-space unwinder
 	// needs.
 	UserStack uint32
+	// Identifier adds the id of the event to each sample and switch record
+	// (PERF_SAMPLE_IDENTIFIER, Record.ID), to tell the events sharing a
+	// ring apart.
+	Identifier bool
+	// SwitchRecords asks for a SWITCH record each time the thread leaves
+	// the CPU or comes back (context_switch), with its time, thread and
+	// CPU (sample_id_all, which LOST records get as well).
+	SwitchRecords bool
+	// SampleIDAll adds the time, thread and CPU to LOST records
+	// (sample_id_all) without SwitchRecords.
+	SampleIDAll bool
 	// WakeupBytes wakes pollers when this many bytes are waiting in the
 	// ring buffer; 0 wakes them on every sample.
 	WakeupBytes uint32
@@ -86,6 +98,9 @@ func (o SampleOptions) Attr() unix.PerfEventAttr {
 	}
 	if o.Cgroup {
 		a.Sample_type |= sampleCgroup
+	}
+	if o.Identifier {
+		a.Sample_type |= unix.PERF_SAMPLE_IDENTIFIER
 	}
 	if o.UserRegs {
 		a.Sample_type |= unix.PERF_SAMPLE_REGS_USER
@@ -116,6 +131,8 @@ func (o SampleOptions) Attr() unix.PerfEventAttr {
 		{o.NoUserStack, unix.PerfBitExcludeCallchainUser},
 		{o.Task, unix.PerfBitTask | unix.PerfBitComm | unix.PerfBitCommExec},
 		{o.WakeupBytes > 0, unix.PerfBitWatermark},
+		{o.SwitchRecords, unix.PerfBitContextSwitch | unix.PerfBitSampleIDAll},
+		{o.SampleIDAll, unix.PerfBitSampleIDAll},
 	}
 	for _, b := range bits {
 		if b.on {

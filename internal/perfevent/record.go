@@ -19,6 +19,10 @@ const (
 	RecordFork        = unix.PERF_RECORD_FORK
 	RecordSample      = unix.PERF_RECORD_SAMPLE
 	RecordLostSamples = unix.PERF_RECORD_LOST_SAMPLES
+	// RecordSwitch is a context switch of the event's thread
+	// (SampleOptions.SwitchRecords): out (Record.SwitchOut, with
+	// Record.Preempt when the thread was still runnable) or in.
+	RecordSwitch = unix.PERF_RECORD_SWITCH
 )
 
 // miscCommExec marks a COMM record written by exec.
@@ -34,15 +38,26 @@ const maxCallchain = 1 << 17
 type Record struct {
 	Type uint32
 	Misc uint16
-	// PID and TID: SAMPLE, COMM, FORK and EXIT (for FORK and EXIT, of the
+	// PID and TID: SAMPLE, COMM, FORK, EXIT and SWITCH (for FORK and EXIT, of the
 	// new or exiting task, whose parent is PPID and PTID).
 	PID, TID   uint32
 	PPID, PTID uint32
-	// Time on the event's clock: SAMPLE, FORK, EXIT, THROTTLE, UNTHROTTLE.
+	// Time on the event's clock: SAMPLE, FORK, EXIT, THROTTLE,
+	// UNTHROTTLE, SWITCH, and LOST and LOST_SAMPLES with sample_id_all
+	// (when the loss was reported: after the records lost).
 	Time uint64
+	// ID is the id of the event that wrote a SAMPLE or SWITCH record
+	// (its parent's for an inherited event), with
+	// SampleOptions.Identifier.
+	ID uint64
+	// CPU: SAMPLE, and SWITCH with SampleOptions.SwitchRecords.
+	CPU uint32
+	// SwitchOut says a SWITCH record is the thread's leaving the CPU (else
+	// its coming back), and Preempt that it left still runnable
+	// (preempted, or yielding), not blocked.
+	SwitchOut, Preempt bool
 	// Sample fields.
 	IP        uint64
-	CPU       uint32
 	Period    uint64
 	Callchain []uint64 // with context markers; see SplitCallchain
 	Cgroup    uint64   // with SampleOptions.Cgroup
@@ -85,8 +100,14 @@ func ParseRecord(rec []byte, a *unix.PerfEventAttr) (Record, error) {
 	case RecordLost:
 		d.u64() // id
 		r.Lost = d.u64()
+		if a.Bits&unix.PerfBitSampleIDAll != 0 {
+			d.sampleID(&r, a.Sample_type)
+		}
 	case RecordLostSamples:
 		r.Lost = d.u64()
+		if a.Bits&unix.PerfBitSampleIDAll != 0 {
+			d.sampleID(&r, a.Sample_type)
+		}
 	case RecordComm:
 		r.PID, r.TID = d.u32(), d.u32()
 		r.Comm = d.cstring()
@@ -96,6 +117,14 @@ func ParseRecord(rec []byte, a *unix.PerfEventAttr) (Record, error) {
 		r.Time = d.u64()
 	case RecordThrottle, RecordUnthrottle:
 		r.Time = d.u64()
+	case RecordSwitch:
+		r.SwitchOut = r.Misc&unix.PERF_RECORD_MISC_SWITCH_OUT != 0
+		r.Preempt = r.Misc&unix.PERF_RECORD_MISC_SWITCH_OUT_PREEMPT != 0
+		if a.Bits&unix.PerfBitSampleIDAll == 0 {
+			d.fail("switch record without sample_id_all")
+			break
+		}
+		d.sampleID(&r, a.Sample_type)
 	}
 	if d.err != nil {
 		return r, fmt.Errorf("%w: type %d: %w", ErrMalformed, r.Type, d.err)
@@ -105,7 +134,7 @@ func ParseRecord(rec []byte, a *unix.PerfEventAttr) (Record, error) {
 
 func (d *decoder) sample(r *Record, st uint64) {
 	if st&unix.PERF_SAMPLE_IDENTIFIER != 0 {
-		d.u64()
+		r.ID = d.u64()
 	}
 	if st&unix.PERF_SAMPLE_IP != 0 {
 		r.IP = d.u64()
@@ -155,6 +184,29 @@ func (d *decoder) sample(r *Record, st uint64) {
 	}
 	if st&sampleCgroup != 0 {
 		r.Cgroup = d.u64()
+	}
+}
+
+// sampleID reads the struct sample_id that sample_id_all appends to
+// records other than samples: of SampleType's fields, the thread, time
+// and CPU, and the identifier.
+func (d *decoder) sampleID(r *Record, st uint64) {
+	if st&unix.PERF_SAMPLE_TID != 0 {
+		r.PID, r.TID = d.u32(), d.u32()
+	}
+	if st&unix.PERF_SAMPLE_TIME != 0 {
+		r.Time = d.u64()
+	}
+	if st&(unix.PERF_SAMPLE_ID|unix.PERF_SAMPLE_STREAM_ID) != 0 {
+		d.fail("sample type %#x: fields this parser does not decode", st)
+		return
+	}
+	if st&unix.PERF_SAMPLE_CPU != 0 {
+		r.CPU = d.u32()
+		d.u32() // reserved
+	}
+	if st&unix.PERF_SAMPLE_IDENTIFIER != 0 {
+		r.ID = d.u64()
 	}
 }
 

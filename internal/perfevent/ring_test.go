@@ -112,6 +112,7 @@ func TestParseRecordMalformed(t *testing.T) {
 func FuzzParseRecord(f *testing.F) {
 	f.Add(lostRecord(3), false, false)
 	f.Add(userSample(64, 40), true, true)
+	f.Add(switchRecord(unix.PERF_RECORD_MISC_SWITCH_OUT), false, false)
 	f.Fuzz(func(t *testing.T, rec []byte, cgroup, user bool) {
 		st := uint64(SampleType)
 		if cgroup {
@@ -120,7 +121,9 @@ func FuzzParseRecord(f *testing.F) {
 		if user {
 			st |= unix.PERF_SAMPLE_REGS_USER | unix.PERF_SAMPLE_STACK_USER
 		}
-		r, err := ParseRecord(rec, freqAttr(st))
+		a := freqAttr(st)
+		a.Bits |= unix.PerfBitSampleIDAll // decodes switch records
+		r, err := ParseRecord(rec, a)
 		if err != nil {
 			return
 		}

@@ -105,10 +105,22 @@ func (a *aggregator) sample(r *perfevent.Record) {
 	}
 	a.note(r.PID)
 	comm := a.comms[r.PID]
-	if a.unw != nil && a.unw.park(r, comm, time.Now()) {
+	if a.unw != nil && a.unw.park(r, comm, false, time.Now()) {
 		return
 	}
-	a.keep(r, comm)
+	a.keep(r, comm, false)
+}
+
+// block aggregates one block of off-CPU time: r is the context-switch
+// sample of the thread as it left the CPU, with the time it ran again and,
+// as its period, how long it was off the CPU.
+func (a *aggregator) block(r *perfevent.Record) {
+	a.note(r.PID)
+	comm := a.comms[r.PID]
+	if a.unw != nil && a.unw.park(r, comm, true, time.Now()) {
+		return
+	}
+	a.keep(r, comm, true)
 }
 
 // settle keeps the samples the unwinder parked that it can walk now, or
@@ -118,12 +130,13 @@ func (a *aggregator) settle(all bool) {
 		return
 	}
 	for _, p := range a.unw.settle(time.Now(), all) {
-		a.keep(&p.rec, p.comm)
+		a.keep(&p.rec, p.comm, p.offCPU)
 	}
 }
 
-// keep aggregates a sample of the process named comm.
-func (a *aggregator) keep(r *perfevent.Record, comm string) {
+// keep aggregates a sample of the process named comm, or a block of
+// off-CPU time.
+func (a *aggregator) keep(r *perfevent.Record, comm string, offCPU bool) {
 	kernel, user := perfevent.SplitCallchain(r.Callchain)
 	if a.cfg.UserOnly {
 		kernel = nil
@@ -136,7 +149,7 @@ func (a *aggregator) keep(r *perfevent.Record, comm string) {
 	}
 	if a.cfg.Timed {
 		a.timed = append(a.timed, sampler.Sample{PID: r.PID, TID: r.TID, Comm: comm,
-			CPU: int32(r.CPU), Time: r.Time, User: a.own(user), Kernel: kernel, Count: 1, Value: r.Period})
+			CPU: int32(r.CPU), Time: r.Time, User: a.own(user), Kernel: kernel, Count: 1, Value: r.Period, OffCPU: offCPU})
 	}
 	tid := uint32(0)
 	if a.cfg.PerThread {
@@ -145,6 +158,9 @@ func (a *aggregator) keep(r *perfevent.Record, comm string) {
 	k := binary.LittleEndian.AppendUint32(a.key[:0], r.PID)
 	k = binary.LittleEndian.AppendUint32(k, tid)
 	k = binary.LittleEndian.AppendUint32(k, uint32(len(user)))
+	if offCPU {
+		k = append(k, 1)
+	}
 	for _, pc := range user {
 		k = binary.LittleEndian.AppendUint64(k, pc)
 	}
@@ -154,7 +170,7 @@ func (a *aggregator) keep(r *perfevent.Record, comm string) {
 	a.key = k
 	rs := a.stacks[string(k)]
 	if rs == nil {
-		rs = &sampler.Sample{PID: r.PID, TID: tid, Comm: comm, CPU: -1, User: a.own(user), Kernel: kernel}
+		rs = &sampler.Sample{PID: r.PID, TID: tid, Comm: comm, CPU: -1, User: a.own(user), Kernel: kernel, OffCPU: offCPU}
 		a.stacks[string(k)] = rs
 	}
 	rs.Count++

@@ -50,6 +50,53 @@
 // In Timed mode every sample is handed over on its own (Count 1, with its
 // TID, CPU and Time) as well as in the aggregated counts.
 //
+// Off-CPU (Config.OffCPU): on every thread of the target processes and
+// every CPU, with inherit, the software event context-switches samples each
+// switch out (period 1) with the thread's call chain (and, with
+// Config.Unwind, its registers and stack copy, walked as above: libc's
+// frameless system-call wrappers do not hide their caller), and writes a
+// SWITCH record at each switch out and in, with its time and whether the
+// thread left still runnable (PERF_RECORD_MISC_SWITCH_OUT_PREEMPT, Linux
+// 4.17). A thread's records come from the rings of the CPUs it ran on, so
+// the reader puts them in time order, leaving those of the last 2 ms
+// (recordSlack) to the next read, then makes blocks: a switch out that was
+// not a preemption opens one, with the sample before it as its stacks; the
+// thread's next switch in ends it (its wait on a run queue after its
+// wakeup included, as bcc's offcputime counts it). Preemptions and
+// yields are not blocks. A block becomes a Sample with OffCPU set, Value
+// its nanoseconds, Time (timed) its end; MinBlock and MaxBlock leave
+// blocks out. A thread that exits blocked (killed) runs once more to exit,
+// and that switch in ends its block; an EXIT record of a thread still
+// blocked ends it too. A FORK record forgets whatever was known of its
+// thread id, so a reused tid inherits no block. DrainOpen ends the blocks
+// still open as if their threads ran at that moment, and forgets them. A
+// loss (a LOST record, timed with sample_id_all) may have taken any
+// thread's switches: the blocks open across it are left out and counted as
+// sampler.FailureSwitchUnpaired, as are switch ins and outs without their
+// other half; a block whose sample was lost is counted as
+// sampler.FailureSwitchNoStack. With OffCPU.Wall the backend opens the
+// cpu-clock event (Config.Event) on each thread and CPU as well, into the
+// same rings; their samples are told apart by the events' ids.
+//
+// What off-CPU recording in this backend cannot do: the context switches
+// happen in the kernel, so kernel.perf_event_paranoid 2 (the default),
+// which makes unprivileged events exclude the kernel, hides every one of
+// them, even a process's own (such an event counts nothing): it needs
+// kernel.perf_event_paranoid ≤ 1 or CAP_PERFMON, and Start says so with
+// errs.ErrPermission. It follows processes (PIDs: a command, self), not
+// the whole system or a cgroup; it cannot tell an interruptible sleep from
+// an uninterruptible one (OffCPU.State other than BlockAny); it cannot see
+// who woke a thread (OffCPU.Wakeups: the waker is often another process,
+// whose events it does not open); kernel threads are never its targets
+// (OffCPU.Threads ThreadsKernel). All of those are refused with
+// errs.ErrNotSupported: the eBPF backend records them. The rings grow to
+// unwindPages' size (a ping-pong of two threads over pipes writes 30 MB of
+// records a second); with Config.Unwind every switch out copies 16 KiB of
+// stack, so a thread switching tens of thousands of times a second
+// overflows them, counted as sampler.FailureRingFull (and in Stats.Lost:
+// records, samples and switch records alike, not blocks; the blocks they
+// cut are counted as above).
+//
 // Errors of perf_event_open carry internal/perfevent's advice (which
 // capability, or which kernel.perf_event_paranoid, would allow it) and its
 // errs.ErrPermission or errs.ErrNotSupported, which [Start] returns as

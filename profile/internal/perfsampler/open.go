@@ -83,11 +83,15 @@ func (s *Sampler) attachThread(tid uint32) error {
 	return nil
 }
 
-// openEvent opens the event for pid on the i-th CPU, sends its records to
-// that CPU's ring (mapping the ring with the CPU's first event) and enables
-// it. If the very first open is refused for lack of privilege and kernel
-// samples were not required, every event samples user space only.
+// openEvent opens the event for pid on the i-th CPU (with off-CPU
+// recording, its events), sends its records to that CPU's ring (mapping
+// the ring with the CPU's first event) and enables it. If the very first
+// open is refused for lack of privilege and kernel samples were not
+// required, every event samples user space only.
 func (s *Sampler) openEvent(pid, i int) error {
+	if s.blocks != nil {
+		return s.openOffCPU(pid, i)
+	}
 	a := s.opts.Attr()
 	ev, err := perfevent.Open(&a, pid, s.cpus[i])
 	if errors.Is(err, perfevent.ErrPermission) && len(s.events) == 0 && !s.opts.ExcludeKernel && !s.cfg.KernelOnly {
@@ -99,7 +103,14 @@ func (s *Sampler) openEvent(pid, i int) error {
 		return err
 	}
 	s.attr = a
+	return s.addEvent(ev, i)
+}
+
+// addEvent keeps ev, an event of the i-th CPU, sends its records to that
+// CPU's ring (mapping the ring with the CPU's first event) and enables it.
+func (s *Sampler) addEvent(ev *perfevent.Event, i int) error {
 	s.events = append(s.events, ev)
+	var err error
 	if i < len(s.rings) {
 		err = ev.SetOutput(s.rings[i].leader)
 	} else {

@@ -18,12 +18,13 @@ const (
 	parkBytes = 8 << 20
 )
 
-// parked is a sample waiting for its process's mappings, with its process's
-// name and when it was parked.
+// parked is a sample (or a block of off-CPU time) waiting for its
+// process's mappings, with its process's name and when it was parked.
 type parked struct {
-	rec  perfevent.Record
-	comm string
-	at   time.Time
+	rec    perfevent.Record
+	comm   string
+	offCPU bool
+	at     time.Time
 }
 
 // process returns the mappings the registry has for process pid, unless
@@ -57,7 +58,7 @@ func (u *unwinder) forget(pid uint32) { delete(u.stale, pid) }
 // mappings the registry does not have, to walk when it has them; it
 // reports false for any other sample, or when the parked copies are at
 // their bound.
-func (u *unwinder) park(r *perfevent.Record, comm string, now time.Time) bool {
+func (u *unwinder) park(r *perfevent.Record, comm string, offCPU bool, now time.Time) bool {
 	if r.UserABI != perfevent.ABI64 || u.parkedBytes+len(r.UserStack) > parkBytes {
 		return false
 	}
@@ -66,7 +67,7 @@ func (u *unwinder) park(r *perfevent.Record, comm string, now time.Time) bool {
 	}
 	rc := *r
 	rc.UserStack = bytes.Clone(r.UserStack)
-	u.parked = append(u.parked, parked{rec: rc, comm: comm, at: now})
+	u.parked = append(u.parked, parked{rec: rc, comm: comm, offCPU: offCPU, at: now})
 	u.parkedBytes += len(rc.UserStack)
 	return true
 }

@@ -54,6 +54,7 @@ type Sampler struct {
 	rings  []*cpuRing
 	events []*perfevent.Event
 	agg    *aggregator
+	blocks *blockTracker // with Config.OffCPU
 	// opened: threads with events of their own; forked: threads a
 	// covered thread created (FORK records); pending: threads seen once
 	// by a rescan that neither holds.
@@ -70,7 +71,9 @@ type cpuRing struct {
 // Start starts the perf ring-buffer backend.
 func Start(cfg sampler.Config) (*Sampler, error) {
 	if cfg.OffCPU != nil {
-		return nil, sampler.Markf(errs.ErrNotSupported, "off-CPU recording is not built in this backend yet")
+		if err := checkOffCPU(cfg); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.CgroupID != 0 && len(cfg.PIDs) > 0 {
 		return nil, sampler.Markf(errs.ErrNotSupported, "a cgroup and PIDs together")
@@ -88,6 +91,9 @@ func Start(cfg sampler.Config) (*Sampler, error) {
 		agg:    newAggregator(cfg),
 		opened: map[uint32]bool{}, forked: map[uint32]bool{}, pending: map[uint32]bool{},
 	}
+	if cfg.OffCPU != nil {
+		s.blocks = newBlockTracker(cfg.OffCPU)
+	}
 	if err := s.openTargets(); err != nil {
 		s.release()
 		return nil, err
@@ -99,9 +105,15 @@ func Start(cfg sampler.Config) (*Sampler, error) {
 
 // ringPages sizes each CPU's ring: cfg.MaxStacks records of a typical size
 // (with a stack copy when cfg.Unwind asks for one), in a power of two of
-// pages; by default defaultRingPages, or unwindPages with stack copies.
+// pages; by default defaultRingPages, or unwindPages with stack copies or
+// off-CPU recording.
 func ringPages(cfg sampler.Config) int {
 	record, pages := recordGuess, defaultRingPages
+	if cfg.OffCPU != nil {
+		// A record at every switch, out and in: a ping-pong of two
+		// threads writes 30 MB a second.
+		pages = unwindPages()
+	}
 	if unwinds(cfg) {
 		record, pages = unwindRecordGuess, unwindPages()
 	}
@@ -172,12 +184,18 @@ func (s *Sampler) run(targets processNews) {
 	}
 }
 
-// readRings reads every ring into the aggregator. s.mu is held.
+// readRings reads every ring into the aggregator, and with off-CPU
+// recording makes blocks of the switches older than the read by
+// recordSlack. s.mu is held.
 func (s *Sampler) readRings() {
+	start := monotonicNow()
 	for _, r := range s.rings {
 		if err := r.ring.Read(s.handle); err != nil {
 			s.agg.fail(sampler.FailureBadRecord, 1)
 		}
+	}
+	if s.blocks != nil && start > recordSlack {
+		s.blocks.process(start-recordSlack, s.endBlock, s.failOnce)
 	}
 }
 
@@ -190,6 +208,12 @@ func (s *Sampler) handle(rec []byte) {
 	}
 	if r.Type == perfevent.RecordFork && r.PID == r.PPID {
 		s.forked[r.TID] = true
+	}
+	if s.blocks != nil && !s.blocks.queue(&r) {
+		if r.Type == perfevent.RecordSample {
+			s.agg.note(r.PID) // its name and announcement, while it runs
+		}
+		return
 	}
 	s.agg.add(&r)
 }
@@ -206,6 +230,12 @@ func (s *Sampler) Drain(emit func(sampler.Sample)) (sampler.Stats, error) {
 		return sampler.Stats{}, fmt.Errorf("drain after close: %w", os.ErrClosed)
 	}
 	s.readRings()
+	return s.takeAll(emit)
+}
+
+// takeAll hands over what was gathered, as Drain does, once the rings are
+// read. s.mu is held, and released.
+func (s *Sampler) takeAll(emit func(sampler.Sample)) (sampler.Stats, error) {
 	s.agg.settle(true)
 	s.rescan()
 	news := s.agg.takeNew()

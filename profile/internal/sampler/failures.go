@@ -44,6 +44,19 @@ const (
 	FailureBadRecord = "bad-record"
 )
 
+// The causes the perf backend counts when recording off-CPU time
+// (Config.OffCPU), each once per block it applies to. They follow a ring
+// overflow (FailureRingFull), which loses a thread's switch records.
+const (
+	// A thread's switch in or out whose other half was lost: the block
+	// it ended or began is left out, its length unknown (no duration is
+	// made up from the switches around it).
+	FailureSwitchUnpaired = "switch-unpaired"
+	// A block whose context-switch sample (its stacks) was lost: its time
+	// is left out.
+	FailureSwitchNoStack = "switch-no-stack"
+)
+
 // The causes the CFI unwinding of user stacks counts (with Config.Unwind),
 // each once per sample it applies to. The first five count samples whose
 // user stack was still walked to its end, by frame pointers for some

@@ -16,6 +16,14 @@ import (
 // output. The test it runs skips unless env is set.
 func RunAsNobody(tb testing.TB, test, env string) []byte {
 	tb.Helper()
+	return RunAsNobodyWith(tb, test, env)
+}
+
+// RunAsNobodyWith is RunAsNobody with these capabilities kept (ambient:
+// the child has them in its effective set), such as CAP_PERFMON: a user
+// who is not root but was granted what profiling needs.
+func RunAsNobodyWith(tb testing.TB, test, env string, caps ...uintptr) []byte {
+	tb.Helper()
 	nobody, err := user.Lookup("nobody")
 	if err != nil {
 		tb.Fatal(err)
@@ -34,7 +42,7 @@ func RunAsNobody(tb testing.TB, test, env string) []byte {
 	cmd := exec.Command(bin, "-test.run=^"+test+"$", "-test.v", "-test.count=1")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env+"=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, AmbientCaps: caps}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		tb.Fatalf("child as nobody: %v\n%s", err, out)
