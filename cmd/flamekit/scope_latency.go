@@ -112,8 +112,9 @@ func (f *scopeFlags) writeLatency(w io.Writer, b *scope.Blocks, title string, st
 	return scope.WriteLatencyPage(w, b, scope.LatencyPageOptions{Title: title, Map: opts, ByFunc: f.byFunc})
 }
 
-// runLatencyRecording records off-CPU blocks as flamekit record --off-cpu
-// does and shows them.
-func (f *scopeFlags) runLatencyRecording(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return fmt.Errorf("%w: --latency reads a perf script FILE (recording is not built yet)", errUsage)
+// runLatencyRecording is where scope --latency will record off-CPU blocks
+// as flamekit record --off-cpu does, once record has --off-cpu; until
+// then a command line without one FILE is a usage error.
+func (f *scopeFlags) runLatencyRecording(args []string, _ io.Reader, _, _ io.Writer) error {
+	return fmt.Errorf("%w: --latency takes one perf script FILE with offcpu-time samples (and --title); got %q", errUsage, args)
 }
