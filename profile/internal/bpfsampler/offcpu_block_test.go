@@ -205,7 +205,8 @@ func TestOffCPUWakerOfAnotherProcess(t *testing.T) {
 }
 
 // waitSleeping waits, for at most a second, until process pid sleeps (state
-// S in /proc/PID/stat).
+// S in /proc/PID/stat), then 50 ms more: its state is S from just before
+// it calls the scheduler, and a wakeup then is no block's.
 func waitSleeping(t *testing.T, pid uint32) {
 	t.Helper()
 	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
@@ -214,6 +215,7 @@ func waitSleeping(t *testing.T, pid uint32) {
 			t.Fatal(err)
 		}
 		if f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:])); len(f) > 0 && f[0] == "S" {
+			time.Sleep(50 * time.Millisecond)
 			return
 		}
 	}

@@ -69,18 +69,23 @@ type splitRecording struct {
 	named              float64 // share of the blocked time in wait_for_answer or nap
 	wokenByHelper      float64 // share of wait_for_answer's blocks with answer_later waking them
 	failures           map[string]uint64
+	unnamed            []string // the blocks in neither (messages show five)
 }
 
 func (r splitRecording) String() string {
-	return fmt.Sprintf("wall %v, CPU %v, blocked %v in %d blocks; wait_for_answer %.1f%%, named %.1f%%, woken by answer_later %.1f%%; failures %v",
-		r.wall, r.cpu, r.blocked, r.blocks, 100*r.waitShare, 100*r.named, 100*r.wokenByHelper, r.failures)
+	return fmt.Sprintf("wall %v, CPU %v, blocked %v in %d blocks; wait_for_answer %.1f%%, named %.1f%%, woken by answer_later %.1f%%; failures %v; blocks in neither: %q",
+		r.wall, r.cpu, r.blocked, r.blocks, 100*r.waitShare, 100*r.named, 100*r.wokenByHelper, r.failures, r.unnamed[:min(5, len(r.unnamed))])
 }
 
 // recordSplit records offcpu_split's off-CPU time (with wakeups) for
-// 1.5 s, by CFI when cfi, and measures its main thread.
+// 1.5 s, by CFI when cfi, and measures its main thread: its blocks that
+// began in that window (in the timed log: a block that began before, while
+// its process was not known to the unwinder yet, was walked by frame
+// pointers).
 func recordSplit(t *testing.T, p *offCPUProgram, cfi bool) splitRecording {
 	t.Helper()
 	cfg := offCPUConfig(p.pid, sampler.OffCPU{Wakeups: true})
+	cfg.Timed = true
 	if cfi {
 		cfg.Unwind = newRegistry(t)
 	}
@@ -91,10 +96,22 @@ func recordSplit(t *testing.T, p *offCPUProgram, cfi bool) splitRecording {
 		}
 	}
 	samplertest.DrainAll(t, s) // blocks walked before the mappings were known
+	mono := monotonicNow(t)
 	start, cpu0 := time.Now(), samplertest.CPUTime(t, p.pid)
 	time.Sleep(1500 * time.Millisecond)
 	wall, cpu := time.Since(start), samplertest.CPUTime(t, p.pid)-cpu0
 	samples, st := drainOpen(t, s)
+
+	// The blocks of the main thread that began in the window, from the
+	// timed log (as aggregated samples: blockedTime sums those).
+	var window []sampler.Sample
+	for _, rs := range samples {
+		if rs.OffCPU && rs.Time != 0 && rs.TID == p.pid && rs.Time-rs.Value >= mono {
+			rs.Time = 0
+			window = append(window, rs)
+		}
+	}
+	samples = window
 
 	r := splitRecording{wall: wall, cpu: cpu, failures: st.Failures}
 	main := func(rs sampler.Sample) bool { return rs.TID == p.pid }
@@ -111,6 +128,11 @@ func recordSplit(t *testing.T, p *offCPUProgram, cfi bool) splitRecording {
 		return true
 	})
 	nap, _ := blockedTime(samples, func(rs sampler.Sample) bool { return main(rs) && p.has(rs.User, "nap") })
+	for _, rs := range samples {
+		if rs.OffCPU && rs.Time == 0 && main(rs) && !p.has(rs.User, "wait_for_answer") && !p.has(rs.User, "nap") {
+			r.unnamed = append(r.unnamed, fmt.Sprintf("%d blocks, %v: %q", rs.Count, time.Duration(rs.Value), p.names(rs.User)))
+		}
+	}
 	if r.blocks < 100 {
 		t.Fatalf("%d blocks of the main thread: %s", r.blocks, r)
 	}
