@@ -172,7 +172,9 @@
 // the thread ran again and whose period is the nanoseconds it was
 // blocked. Older perf versions write only each stack's sum, under a
 // placeholder time: those samples are counted (Blocks.Untimed), not read
-// as blocks.
+// as blocks. BlocksFromRecording takes the same blocks from a flamekit
+// recording made with profile.Options{Mode: profile.ModeOffCPU (or
+// ModeWall), Timed: true}.
 //
 // Durations are counted in log2 buckets of whole microseconds, as bcc's
 // tools count them (LatencyBucket): 1024 -> 2047 µs holds a 1.1 ms sleep,

@@ -112,9 +112,49 @@ func (f *scopeFlags) writeLatency(w io.Writer, b *scope.Blocks, title string, st
 	return scope.WriteLatencyPage(w, b, scope.LatencyPageOptions{Title: title, Map: opts, ByFunc: f.byFunc})
 }
 
-// runLatencyRecording is where scope --latency will record off-CPU blocks
-// as flamekit record --off-cpu does, once record has --off-cpu; until
-// then a command line without one FILE is a usage error.
-func (f *scopeFlags) runLatencyRecording(args []string, _ io.Reader, _, _ io.Writer) error {
-	return fmt.Errorf("%w: --latency takes one perf script FILE with offcpu-time samples (and --title); got %q", errUsage, args)
+// runLatencyRecording records the off-CPU blocks of record's target as
+// flamekit record --off-cpu does (--off-cpu is implied; --wall records
+// them too, and its on-CPU samples are left out), each with its time, and
+// shows them.
+func (f *scopeFlags) runLatencyRecording(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	rf, err := parseRecordFlags(latencyRecordArgs(args), stderr)
+	if err != nil {
+		return err
+	}
+	o, err := openOutput(f.out, stdout)
+	if err != nil {
+		return err
+	}
+	rec, cmd, err := recordTimed(rf, stdin, stdout, stderr)
+	if err != nil {
+		return o.finish(err)
+	}
+	target := recordTarget(rf.pids, rf.cgroup, rf.command)
+	b, err := scope.BlocksFromRecording(rec)
+	if err != nil {
+		return o.finish(fmt.Errorf("no off-CPU blocks from %s: %w", target, err))
+	}
+	title := rf.graph.opts.Title
+	if !rf.set["title"] {
+		title = "flamekit scope: off-CPU latency of " + target
+	}
+	if err := o.finish(f.writeLatency(o, b, title, stderr)); err != nil {
+		return err
+	}
+	return commandExit(cmd)
+}
+
+// latencyRecordArgs adds --off-cpu to record's flags, up to "--", unless
+// they give --off-cpu, --wakeups or --wall already.
+func latencyRecordArgs(args []string) []string {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && (name == "off-cpu" || name == "wakeups" || name == "wall") {
+			return args
+		}
+	}
+	return append([]string{"--off-cpu"}, args...)
 }
