@@ -49,7 +49,8 @@ func findFunc(t *testing.T, hs map[string]map[uint64]int, part, text string) map
 // of 20 1.1 ms sleeps in ppoll and a 100 ms one in clock_nanosleep) with
 // scope --latency's recording mode, through each backend, and checks the
 // two modes in its histograms: ppoll's 80 blocks mostly in 1024 -> 2047
-// µs, clock_nanosleep's 4 at 65536 µs or more.
+// µs, clock_nanosleep's 4 at 65536 µs or more; and the same of the perf
+// script text flamekit record --off-cpu writes.
 func TestScopeLatencyRecordsCommand(t *testing.T) {
 	bin := testenv.BuildC(t, "gcc", "sleeps", []string{"../../scope/testdata/sleeps.c"}, "-O1", "-g", "-rdynamic", "-fno-omit-frame-pointer")
 	for _, backend := range []string{"perf", "bpf"} {
@@ -80,6 +81,18 @@ func TestScopeLatencyRecordsCommand(t *testing.T) {
 			}
 			if n, long := sum(sleep, 0, 1<<62), sum(sleep, 65536, 1<<62); n != 4 || long != 4 {
 				t.Errorf("clock_nanosleep: %d blocks, %d of them of 65536 µs or more; want the 4 100 ms sleeps:\n%s", n, long, text)
+			}
+
+			// record --off-cpu's perf script text, read back.
+			run := filepath.Join(t.TempDir(), "run.perf")
+			if code, _, stderr := flamekit(t, "", "record", "--off-cpu", "--backend", backend, "-o", run, "--", bin, "2", "5"); code != 0 {
+				t.Fatalf("record --off-cpu -o %s: exit %d: %s", run, code, stderr)
+			}
+			text = scopeRun(t, "--latency", run, "--format", "hist", "--by-func")
+			hs = funcHistograms(t, text)
+			ppoll, sleep = findFunc(t, hs, "ppoll", text), findFunc(t, hs, "clock_nanosleep", text)
+			if n := sum(ppoll, 1024, 1<<62); n != 10 || sum(sleep, 65536, 1<<62) != 2 {
+				t.Errorf("record --off-cpu -o run.perf: %d ppoll blocks of 1024 µs or more, %d clock_nanosleep of 65536 µs or more; want 10 and 2:\n%s", n, sum(sleep, 65536, 1<<62), text)
 			}
 
 			code, _, stderr = flamekit(t, "", "scope", "--latency", "-o", page, "--backend", backend, "--", bin, "1", "5")
