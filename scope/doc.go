@@ -2,7 +2,10 @@
 // a sub-second offset heat map, whose columns are the seconds of the
 // profile and whose rows are offsets within a second, coloured by sample
 // count, and the flame graph of any time range selected on it. It follows
-// Netflix's FlameScope, whose heat maps it reproduces cell for cell.
+// Netflix's FlameScope, whose heat maps it reproduces cell for cell. It
+// also draws the latency of off-CPU recordings: a heat map of when threads
+// blocked and for how long, and bcc's log2 histograms (see Off-CPU
+// latency below).
 //
 // # Timed input
 //
@@ -158,4 +161,32 @@
 // system-wide recording at 99 Hz on 64 CPUs (3.8 M samples, 50,000
 // stacks) makes a page of about 10 MiB that Chromium opens in about a
 // second; a range's graph is drawn in 0.1 to 0.3 s.
+//
+// # Off-CPU latency
+//
+// Blocks are the times threads were off CPU, each with when it ended and
+// how long it lasted (Block), read from perf script text by ReadOffCPU:
+// the offcpu-time samples `perf record --off-cpu` (perf 6.15 and later,
+// with --off-cpu-thresh 0 so that every block is written with its time)
+// and `flamekit record --off-cpu -o FILE.perf` write, whose time is when
+// the thread ran again and whose period is the nanoseconds it was
+// blocked. Older perf versions write only each stack's sum, under a
+// placeholder time: those samples are counted (Blocks.Untimed), not read
+// as blocks. BlocksFromRecording takes the same blocks from a flamekit
+// recording made with profile.Options{Mode: profile.ModeOffCPU (or
+// ModeWall), Timed: true}.
+//
+// Durations are counted in log2 buckets of whole microseconds, as bcc's
+// tools count them (LatencyBucket): 1024 -> 2047 µs holds a 1.1 ms sleep,
+// 65536 -> 131071 µs a 100 ms one. Histogram.WriteTo prints bcc's text
+// histogram (usecs : count distribution, 40 stars for the largest count),
+// Blocks.WriteHistograms one per function as well: the leaf-most user
+// function of the blocked stack, usually the libc call that blocked
+// (ppoll, read, futex wait). Blocks.LatencyMap is the heat map: columns
+// of time (when blocks ended; 1, 2 or 5 times a power of ten wide, for at
+// most 60 columns, or LatencyOptions.Step), rows the buckets from the
+// shortest block's to the longest's, each cell the number of blocks.
+// WriteLatencyPage writes it as a self-contained page in the scope page's
+// style, with the histograms below; a click on a cell lists its blocks'
+// count, bucket, summed and mean duration and functions.
 package scope

@@ -23,3 +23,7 @@ var (
 	// counted.
 	ErrRangeEmpty = errors.New("scope: no samples in range")
 )
+
+// ErrNoOffCPU: the input holds no off-CPU sample (no offcpu-time event in
+// perf script text, no off-CPU block in a recording).
+var ErrNoOffCPU = errors.New("scope: no off-CPU samples")

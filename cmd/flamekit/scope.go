@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/flamekit/flamekit/flamegraph"
 	"github.com/flamekit/flamekit/scope"
@@ -20,15 +21,19 @@ type scopeFlags struct {
 	vsArg       string
 	idle        bool
 	rng, vs     *scope.Range
+	// --latency: the off-CPU blocks' heat map and histogram.
+	latency bool
+	step    time.Duration
+	byFunc  bool
 }
 
 // scopeFlagNames are the flags scope takes for itself from a command line
 // that may hold record's flags too, with whether each takes a value.
 // --include-idle is both scope's and record's: it stays for record too;
 // -h shows scope's help.
-var scopeFlagNames = map[string]bool{"o": true, "rows": true, "format": true, "range": true, "vs": true, "include-idle": false, "h": false, "help": false}
+var scopeFlagNames = map[string]bool{"o": true, "rows": true, "format": true, "range": true, "vs": true, "include-idle": false, "latency": false, "step": true, "by-func": false, "h": false, "help": false}
 
-const scopeSynopsis = "[FILE | record flags [-- COMMAND ARGS...]] [-o FILE] [--rows N] [--format html|json|folded|svg|pprof] [--range START,END [--vs START,END]] [--include-idle] [flamegraph.pl flags]"
+const scopeSynopsis = "[FILE | record flags [-- COMMAND ARGS...]] [-o FILE] [--rows N] [--format html|json|folded|svg|pprof] [--range START,END [--vs START,END]] [--include-idle] [flamegraph.pl flags]\n       flamekit scope --latency [FILE | record flags [-- COMMAND ARGS...]] [-o FILE] [--format html|json|hist] [--step DUR] [--by-func] [--title TEXT]"
 
 func (f *scopeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.out, "o", "", "output `FILE` (default stdout); its extension picks the format")
@@ -37,6 +42,9 @@ func (f *scopeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.rangeArg, "range", "", "write the flame graph of this range: `START,END` in seconds from the profile's first whole second (as the page's URL has it)")
 	fs.StringVar(&f.vsArg, "vs", "", "with --range: the differential flame graph from --range's counts to this range's, `START,END` (the page's range= and vs=)")
 	fs.BoolVar(&f.idle, "include-idle", false, "count the idle CPUs' samples (and keep them when recording)")
+	fs.BoolVar(&f.latency, "latency", false, "show off-CPU blocks (offcpu-time samples of perf script text, or a recording made with --off-cpu): a heat map of time by block duration in log2 buckets (html, json) or bcc's log2 histogram (--format hist)")
+	fs.DurationVar(&f.step, "step", 0, "with --latency: the heat map's column width (default: 1, 2 or 5 times a power of ten, from 1ms, for at most 60 columns)")
+	fs.BoolVar(&f.byFunc, "by-func", false, "with --latency: a histogram per function too (the leaf-most user function of the blocked stack)")
 }
 
 // check resolves the format and parses the ranges.
@@ -145,6 +153,22 @@ func runScope(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	if _, err := parseInterspersed(fs, own); err != nil {
 		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if f.latency {
+		if err := f.checkLatency(set); err != nil {
+			return err
+		}
+		if file, title, ok := latencyFileArgs(rest); ok {
+			return f.runLatencyFile(file, title, stdin, stdout, stderr)
+		}
+		return f.runLatencyRecording(rest, stdin, stdout, stderr)
+	}
+	for _, name := range []string{"step", "by-func"} {
+		if set[name] {
+			return fmt.Errorf("%w: --%s needs --latency", errUsage, name)
+		}
 	}
 	if err := f.check(); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
 
@@ -23,28 +24,15 @@ func (f *scopeFlags) runRecording(args []string, stdin io.Reader, stdout, stderr
 	if err := f.checkGraph(&rf.graph); err != nil {
 		return err
 	}
-	opts, cmd, err := rf.sessionOptions(stdin, stdout, stderr)
-	if err != nil {
-		return err
-	}
-	opts.Timed = true
 	o, err := openOutput(f.out, stdout)
 	if err != nil {
 		return err
 	}
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	s, err := profile.Start(context.Background(), opts)
+	rec, cmd, err := recordTimed(rf, stdin, stdout, stderr)
 	if err != nil {
 		return o.finish(err)
 	}
-	defer s.Close()
-	var parts []*profile.Profile
-	if err := recordUntil(s, rf.dur, cmd, sigs, stderr, func(p *profile.Profile) { parts = append(parts, p) }); err != nil {
-		return o.finish(err)
-	}
-	p, err := scope.FromRecording(profile.Merge(parts...), profile.FoldOptions{TID: rf.perThread})
+	p, err := scope.FromRecording(rec, profile.FoldOptions{TID: rf.perThread})
 	if err != nil {
 		return o.finish(fmt.Errorf("no timed samples from %s: %w", recordTarget(rf.pids, rf.cgroup, rf.command), err))
 	}
@@ -54,6 +42,36 @@ func (f *scopeFlags) runRecording(args []string, stdin io.Reader, stdout, stderr
 	if err := o.finish(f.write(o, p, &rf.graph, stderr)); err != nil {
 		return err
 	}
+	return commandExit(cmd)
+}
+
+// recordTimed records with rf's options, every sample with its time, until
+// rf's duration ends, the command exits or a signal comes, and returns the
+// recording and the command it ran, if any.
+func recordTimed(rf *recordFlags, stdin io.Reader, stdout, stderr io.Writer) (*profile.Profile, *exec.Cmd, error) {
+	opts, cmd, err := rf.sessionOptions(stdin, stdout, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.Timed = true
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	s, err := profile.Start(context.Background(), opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer s.Close()
+	var parts []*profile.Profile
+	if err := recordUntil(s, rf.dur, cmd, sigs, stderr, func(p *profile.Profile) { parts = append(parts, p) }); err != nil {
+		return nil, nil, err
+	}
+	return profile.Merge(parts...), cmd, nil
+}
+
+// commandExit returns the exit status of the recorded command, if it
+// failed, as the error that makes it flamekit's.
+func commandExit(cmd *exec.Cmd) error {
 	if cmd != nil {
 		if status := commandStatus(cmd.ProcessState); status != 0 {
 			return exitStatus(status)

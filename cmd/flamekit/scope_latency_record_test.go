@@ -1,0 +1,107 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/flamekit/flamekit/internal/testenv"
+)
+
+// latencyRow matches a row of bcc's histogram: low, high, count.
+var latencyRow = regexp.MustCompile(`(?m)^ +(\d+) -> (\d+) +: (\d+) +\|\**\s*\|$`)
+
+// funcHistograms splits scope --latency --by-func's text into its
+// functions' histograms: each function's counts by the low bound of their
+// bucket.
+func funcHistograms(t *testing.T, text string) map[string]map[uint64]int {
+	t.Helper()
+	hs := map[string]map[uint64]int{}
+	for _, section := range strings.Split(text, "\nfunction = ")[1:] {
+		name, body, _ := strings.Cut(section, "\n")
+		rows := map[uint64]int{}
+		for _, m := range latencyRow.FindAllStringSubmatch(body, -1) {
+			lo, _ := strconv.ParseUint(m[1], 10, 64)
+			n, _ := strconv.Atoi(m[3])
+			rows[lo] = n
+		}
+		hs[name] = rows
+	}
+	return hs
+}
+
+// findFunc returns the histogram of the function whose name contains part.
+func findFunc(t *testing.T, hs map[string]map[uint64]int, part, text string) map[uint64]int {
+	t.Helper()
+	for name, rows := range hs {
+		if strings.Contains(name, part) {
+			return rows
+		}
+	}
+	t.Fatalf("no function like %q in the histograms:\n%s", part, text)
+	return nil
+}
+
+// TestScopeLatencyRecordsCommand records scope's sleeps workload (4 rounds
+// of 20 1.1 ms sleeps in ppoll and a 100 ms one in clock_nanosleep) with
+// scope --latency's recording mode, through each backend, and checks the
+// two modes in its histograms: ppoll's 80 blocks mostly in 1024 -> 2047
+// µs, clock_nanosleep's 4 at 65536 µs or more; and the same of the perf
+// script text flamekit record --off-cpu writes.
+func TestScopeLatencyRecordsCommand(t *testing.T) {
+	bin := testenv.BuildC(t, "gcc", "sleeps", []string{"../../scope/testdata/sleeps.c"}, "-O1", "-g", "-rdynamic", "-fno-omit-frame-pointer")
+	for _, backend := range []string{"perf", "bpf"} {
+		t.Run(backend, func(t *testing.T) {
+			if backend == "bpf" {
+				testenv.RequireRoot(t)
+			} else {
+				testenv.RequireSelfProfiling(t)
+			}
+			page := filepath.Join(t.TempDir(), "latency.html")
+			code, text, stderr := flamekit(t, "", "scope", "--latency", "--format", "hist", "--by-func", "--backend", backend, "--", bin, "4", "20")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			hs := funcHistograms(t, text)
+			ppoll, sleep := findFunc(t, hs, "ppoll", text), findFunc(t, hs, "clock_nanosleep", text)
+			sum := func(rows map[uint64]int, from, to uint64) int {
+				n := 0
+				for lo, c := range rows {
+					if lo >= from && lo <= to {
+						n += c
+					}
+				}
+				return n
+			}
+			if n, short := sum(ppoll, 0, 1<<62), ppoll[1024]; n != 80 || short <= 40 || sum(ppoll, 0, 512) > 0 {
+				t.Errorf("ppoll: %d blocks, %d of them in 1024 -> 2047 µs; want the 80 1.1 ms sleeps, most there:\n%s", n, short, text)
+			}
+			if n, long := sum(sleep, 0, 1<<62), sum(sleep, 65536, 1<<62); n != 4 || long != 4 {
+				t.Errorf("clock_nanosleep: %d blocks, %d of them of 65536 µs or more; want the 4 100 ms sleeps:\n%s", n, long, text)
+			}
+
+			// record --off-cpu's perf script text, read back.
+			run := filepath.Join(t.TempDir(), "run.perf")
+			if code, _, stderr := flamekit(t, "", "record", "--off-cpu", "--backend", backend, "-o", run, "--", bin, "2", "5"); code != 0 {
+				t.Fatalf("record --off-cpu -o %s: exit %d: %s", run, code, stderr)
+			}
+			text = scopeRun(t, "--latency", run, "--format", "hist", "--by-func")
+			hs = funcHistograms(t, text)
+			ppoll, sleep = findFunc(t, hs, "ppoll", text), findFunc(t, hs, "clock_nanosleep", text)
+			if n := sum(ppoll, 1024, 1<<62); n != 10 || sum(sleep, 65536, 1<<62) != 2 {
+				t.Errorf("record --off-cpu -o run.perf: %d ppoll blocks of 1024 µs or more, %d clock_nanosleep of 65536 µs or more; want 10 and 2:\n%s", n, sum(sleep, 65536, 1<<62), text)
+			}
+
+			code, _, stderr = flamekit(t, "", "scope", "--latency", "-o", page, "--backend", backend, "--", bin, "1", "5")
+			if code != 0 {
+				t.Fatalf("-o %s: exit %d: %s", page, code, stderr)
+			}
+			if data, err := os.ReadFile(page); err != nil || !strings.Contains(string(data), `data-b="16"`) || !strings.Contains(string(data), "off-CPU latency of") {
+				t.Errorf("the page has no cell of the 100 ms bucket (%v): %.300q", err, data)
+			}
+		})
+	}
+}
