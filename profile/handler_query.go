@@ -41,18 +41,27 @@ var handlerParams = map[string]handlerParam{
 	"inlines":   func(r *handlerRequest, v string) (err error) { r.opts.Inlines, err = boolParam(v); return err },
 	"values":    func(r *handlerRequest, v string) (err error) { r.values, err = boolParam(v); return err },
 
-	"title":          func(r *handlerRequest, v string) error { r.graph.Title = v; return nil },
-	"subtitle":       func(r *handlerRequest, v string) error { r.graph.Subtitle = v; return nil },
-	"width":          func(r *handlerRequest, v string) (err error) { r.graph.Width, err = intParam(v); return err },
-	"height":         func(r *handlerRequest, v string) (err error) { r.graph.Height, err = intParam(v); return err },
-	"minwidth":       func(r *handlerRequest, v string) error { r.graph.MinWidth = v; return nil },
-	"fonttype":       func(r *handlerRequest, v string) error { r.graph.FontType = v; return nil },
-	"fontsize":       func(r *handlerRequest, v string) (err error) { r.graph.FontSize, err = floatParam(v); return err },
-	"countname":      func(r *handlerRequest, v string) error { r.graph.CountName = v; return nil },
-	"nametype":       func(r *handlerRequest, v string) error { r.graph.NameType = v; return nil },
-	"colors":         func(r *handlerRequest, v string) (err error) { r.graph.Colors, err = flamegraph.ParsePalette(v); return err },
-	"color":          func(r *handlerRequest, v string) (err error) { r.graph.Colors, err = flamegraph.ParsePalette(v); return err },
-	"bgcolors":       func(r *handlerRequest, v string) (err error) { r.graph.BgColors, err = flamegraph.ParseBackground(v); return err },
+	"title":     func(r *handlerRequest, v string) error { r.graph.Title = v; return nil },
+	"subtitle":  func(r *handlerRequest, v string) error { r.graph.Subtitle = v; return nil },
+	"width":     func(r *handlerRequest, v string) (err error) { r.graph.Width, err = intParam(v); return err },
+	"height":    func(r *handlerRequest, v string) (err error) { r.graph.Height, err = intParam(v); return err },
+	"minwidth":  func(r *handlerRequest, v string) error { r.graph.MinWidth = v; return nil },
+	"fonttype":  func(r *handlerRequest, v string) error { r.graph.FontType = v; return nil },
+	"fontsize":  func(r *handlerRequest, v string) (err error) { r.graph.FontSize, err = floatParam(v); return err },
+	"countname": func(r *handlerRequest, v string) error { r.graph.CountName = v; return nil },
+	"nametype":  func(r *handlerRequest, v string) error { r.graph.NameType = v; return nil },
+	"colors": func(r *handlerRequest, v string) (err error) {
+		r.graph.Colors, err = flamegraph.ParsePalette(v)
+		return err
+	},
+	"color": func(r *handlerRequest, v string) (err error) {
+		r.graph.Colors, err = flamegraph.ParsePalette(v)
+		return err
+	},
+	"bgcolors": func(r *handlerRequest, v string) (err error) {
+		r.graph.BgColors, err = flamegraph.ParseBackground(v)
+		return err
+	},
 	"hash":           func(r *handlerRequest, v string) (err error) { r.graph.Hash, err = boolParam(v); return err },
 	"random":         func(r *handlerRequest, v string) (err error) { r.graph.Random, err = boolParam(v); return err },
 	"reverse":        func(r *handlerRequest, v string) (err error) { r.graph.Reverse, err = boolParam(v); return err },
@@ -94,13 +103,13 @@ func parseHandlerQuery(q url.Values, opts HandlerOptions) (handlerRequest, error
 			return req, fmt.Errorf("%w: %s= is not allowed", errTargetNotAllowed, name)
 		}
 		if err := parse(&req, q[name][0]); err != nil {
-			return req, fmt.Errorf("profile: bad parameter %s=%q: %w", name, q[name][0], err)
+			return req, paramError{name, q[name][0], err}
 		}
 	}
 	if v, ok := q["seconds"]; ok {
 		d, err := parseSeconds(v[0], opts.MaxDuration)
 		if err != nil {
-			return req, fmt.Errorf("profile: bad parameter seconds=%q: %w", v[0], err)
+			return req, paramError{"seconds", v[0], err}
 		}
 		req.duration = d
 	}
@@ -128,6 +137,20 @@ func (req *handlerRequest) check() error {
 	req.opts.Timed = req.format == formatPerfScript
 	return nil
 }
+
+// paramError is a query parameter's bad value and why: said with the
+// package prefix once, though the reason may come with it (ParseEvent's,
+// ParseBackend's).
+type paramError struct {
+	name, value string
+	err         error
+}
+
+func (e paramError) Error() string {
+	return fmt.Sprintf("profile: bad parameter %s=%q: %s", e.name, e.value, strings.TrimPrefix(e.err.Error(), "profile: "))
+}
+
+func (e paramError) Unwrap() error { return e.err }
 
 // knownParams lists the parameters' names, sorted.
 func knownParams() []string {
@@ -161,7 +184,7 @@ func parseSeconds(v string, limit time.Duration) (time.Duration, error) {
 func parseEventParam(r *handlerRequest, v string) error {
 	ev, err := ParseEvent(v)
 	if err != nil {
-		return errors.New(strings.TrimPrefix(err.Error(), "profile: "))
+		return err
 	}
 	if err := samplingError(ev); err != nil {
 		return err
