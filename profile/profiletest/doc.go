@@ -11,10 +11,11 @@
 //
 //	go test -run TestServe -artifacts -outputdir out ./...
 //
-// writes out/_artifacts/PACKAGE/TestServe/RANDOM/TestServe.svg and
-// TestServe.pb.gz (the directory is [testing.T.ArtifactDir]'s; without
-// -artifacts it is a temporary directory removed after the test). Start
-// logs where it wrote them (go test -v shows it).
+// writes TestServe.svg and TestServe.pb.gz in a directory under
+// out/_artifacts: tb.ArtifactDir()'s ([testing.T.ArtifactDir]; Go 1.26.8
+// names it out/_artifacts/RANDOM). Without -artifacts it is a temporary
+// directory removed after the test. Start logs the files' paths, and go
+// test -v prints the directory ("=== ARTIFACTS").
 //
 // It records through package profile's perf backend, which needs no
 // privilege where kernel.perf_event_paranoid ≤ 2 (most distributions):

@@ -52,6 +52,7 @@ func Start(tb testing.TB, opts ...Option) {
 		return
 	}
 	tb.Cleanup(func() {
+		tb.Helper() // its messages point at the call of Start
 		defer s.Close()
 		p, err := s.Stop()
 		if err != nil {
