@@ -4,15 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,35 +26,43 @@ import (
 
 var handlerSink uint64
 
-// handlerBurn spins in Go code and, every so often, in the kernel (a
-// getppid system call), until stop is closed: the hot function of the
+// handlerBurn spins in Go code and in the kernel (reading /dev/zero, half
+// its time or so) until stop is closed: the hot function of the
 // handler's tests.
 //
 //go:noinline
-func handlerBurn(stop <-chan struct{}) {
+func handlerBurn(stop <-chan struct{}, zero *os.File) {
+	buf := make([]byte, 256<<10)
 	for {
 		select {
 		case <-stop:
 			return
 		default:
 		}
-		for i := uint64(0); i < 200000; i++ {
+		for i := uint64(0); i < 5000; i++ {
 			handlerSink += i * i
 		}
-		syscall.Getppid()
+		if _, err := zero.Read(buf); err != nil {
+			panic(err)
+		}
 	}
 }
 
 // burnDuring runs handlerBurn on a goroutine until the test ends.
 func burnDuring(t *testing.T) {
+	zero, err := os.Open("/dev/zero")
+	if err != nil {
+		t.Fatal(err)
+	}
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		handlerBurn(stop)
+		handlerBurn(stop, zero)
 	}()
 	t.Cleanup(func() {
 		close(stop)
 		<-done
+		zero.Close()
 	})
 }
 
@@ -101,12 +110,16 @@ func TestHandlerFormats(t *testing.T) {
 	testenv.RequireSelfProfiling(t)
 	burnDuring(t)
 	srv := serveHandler(t, fkprofile.HandlerOptions{})
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
 	const hot = "github.com/flamekit/flamekit/profile_test.handlerBurn"
 	for _, c := range []struct {
 		format, contentType, disposition string
 		check                            func(t *testing.T, body []byte)
 	}{
-		{"svg", "image/svg+xml", `inline; filename="profile.test-cpu-clock.svg"`, func(t *testing.T, body []byte) {
+		{"svg", "image/svg+xml", `inline; filename="%s-cpu-clock.svg"`, func(t *testing.T, body []byte) {
 			if !bytes.HasPrefix(body, []byte("<?xml")) || !bytes.Contains(body, []byte("<svg")) {
 				t.Errorf("not an SVG: %.200s", body)
 			}
@@ -114,10 +127,10 @@ func TestHandlerFormats(t *testing.T) {
 				t.Errorf("the flame graph does not name %s", hot)
 			}
 		}},
-		{"folded", "text/plain; charset=utf-8", `attachment; filename="profile.test-cpu-clock.folded.txt"`, func(t *testing.T, body []byte) {
+		{"folded", "text/plain; charset=utf-8", `attachment; filename="%s-cpu-clock.folded.txt"`, func(t *testing.T, body []byte) {
 			checkFoldedHot(t, body, hot)
 		}},
-		{"pprof", "application/octet-stream", `attachment; filename="profile.test-cpu-clock.pb.gz"`, func(t *testing.T, body []byte) {
+		{"pprof", "application/octet-stream", `attachment; filename="%s-cpu-clock.pb.gz"`, func(t *testing.T, body []byte) {
 			p, err := profile.ParseData(body)
 			if err != nil {
 				t.Fatal(err)
@@ -129,7 +142,7 @@ func TestHandlerFormats(t *testing.T) {
 			}
 			t.Errorf("the pprof profile has no function %s", hot)
 		}},
-		{"perf-script", "text/plain; charset=utf-8", `attachment; filename="profile.test-cpu-clock.perf-script.txt"`, func(t *testing.T, body []byte) {
+		{"perf-script", "text/plain; charset=utf-8", `attachment; filename="%s-cpu-clock.perf-script.txt"`, func(t *testing.T, body []byte) {
 			folded, _, err := collapse.Perf(bytes.NewReader(body), collapse.PerfOptions{Kernel: true})
 			if err != nil {
 				t.Fatal(err)
@@ -144,8 +157,8 @@ func TestHandlerFormats(t *testing.T) {
 			if got := resp.Header.Get("Content-Type"); got != c.contentType {
 				t.Errorf("Content-Type %q, want %q", got, c.contentType)
 			}
-			if got := resp.Header.Get("Content-Disposition"); got != c.disposition {
-				t.Errorf("Content-Disposition %q, want %q", got, c.disposition)
+			if got, want := resp.Header.Get("Content-Disposition"), fmt.Sprintf(c.disposition, filepath.Base(exe)); got != want {
+				t.Errorf("Content-Disposition %q, want %q", got, want)
 			}
 			if n, err := strconv.Atoi(resp.Header.Get("X-Flamekit-Samples")); err != nil || n == 0 {
 				t.Errorf("X-Flamekit-Samples %q, want a positive count", resp.Header.Get("X-Flamekit-Samples"))
@@ -172,7 +185,7 @@ func checkFoldedHot(t *testing.T, folded []byte, hot string) {
 		t.Fatalf("no stack names %s:\n%.2000s", hot, folded)
 	}
 	if os.Geteuid() == 0 && kernelLines == 0 {
-		t.Errorf("none of the %d stacks of %s has kernel frames (its getppid calls), though this process runs as root", hotLines, hot)
+		t.Errorf("none of the %d stacks of %s has kernel frames (its reads), though this process runs as root", hotLines, hot)
 	}
 }
 
