@@ -22,6 +22,7 @@ import (
 	"github.com/flamekit/flamekit/flamegraph/collapse"
 	"github.com/flamekit/flamekit/internal/testenv"
 	fkprofile "github.com/flamekit/flamekit/profile"
+	"github.com/flamekit/flamekit/profile/internal/samplertest"
 )
 
 var handlerSink uint64
@@ -368,5 +369,16 @@ func TestHandlerHead(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/octet-stream" || resp.ContentLength <= 0 {
 		t.Errorf("HEAD: %s, Content-Type %q, Content-Length %d", resp.Status, resp.Header.Get("Content-Type"), resp.ContentLength)
+	}
+}
+
+// TestHandlerUnprivileged runs TestHandlerFormats as nobody, without any
+// capability: the handler records its process through the perf backend
+// (user frames, and kernel ones where kernel.perf_event_paranoid ≤ 1).
+func TestHandlerUnprivileged(t *testing.T) {
+	testenv.RequireRoot(t) // to become nobody
+	out := samplertest.RunAsNobody(t, "TestHandlerFormats", "FLAMEKIT_HANDLER_AS_NOBODY")
+	if !strings.Contains(string(out), "--- PASS: TestHandlerFormats ") || strings.Contains(string(out), "--- SKIP") {
+		t.Errorf("TestHandlerFormats as nobody:\n%s", out)
 	}
 }
