@@ -120,9 +120,12 @@ func TestHandlerFormats(t *testing.T) {
 		format, contentType, disposition string
 		check                            func(t *testing.T, body []byte)
 	}{
-		{"svg", "image/svg+xml", `inline; filename="%s-cpu-clock.svg"`, func(t *testing.T, body []byte) {
+		{"svg&title=handler+test&inverted", "image/svg+xml", `inline; filename="%s-cpu-clock.svg"`, func(t *testing.T, body []byte) {
 			if !bytes.HasPrefix(body, []byte("<?xml")) || !bytes.Contains(body, []byte("<svg")) {
 				t.Errorf("not an SVG: %.200s", body)
+			}
+			if !bytes.Contains(body, []byte(">handler test</text>")) {
+				t.Errorf("the SVG is not titled as asked: %.2000s", body)
 			}
 			if !bytes.Contains(body, []byte(hot)) {
 				t.Errorf("the flame graph does not name %s", hot)
@@ -153,7 +156,7 @@ func TestHandlerFormats(t *testing.T) {
 			checkFoldedHot(t, []byte(b.String()), hot)
 		}},
 	} {
-		t.Run(c.format, func(t *testing.T) {
+		t.Run(strings.Split(c.format, "&")[0], func(t *testing.T) {
 			resp, body := mustGet(t, srv, "?seconds=1&frequency=499&format="+c.format, http.StatusOK)
 			if got := resp.Header.Get("Content-Type"); got != c.contentType {
 				t.Errorf("Content-Type %q, want %q", got, c.contentType)
