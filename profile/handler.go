@@ -82,7 +82,7 @@ type HandlerOptions struct {
 // Every recording is closed before its request returns. A bad parameter
 // gets 400 with a message naming it; a refusal of the kernel gets 403
 // (ErrPermission, the message says what would allow it) or 501
-// (ErrNotSupported). A seconds= longer than the server's WriteTimeout
+// (ErrNotSupported); a pid= that does not exist, 404. A seconds= not shorter than the server's WriteTimeout
 // gets 400, as the response could not be written. The response's
 // X-Flamekit-Samples and X-Flamekit-Lost headers count the samples taken
 // and lost.
