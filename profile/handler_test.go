@@ -385,3 +385,13 @@ func TestHandlerUnprivileged(t *testing.T) {
 		t.Errorf("TestHandlerFormats as nobody:\n%s", out)
 	}
 }
+
+// TestHandlerNoProcess asks for a process that does not exist: 404, with
+// the reason.
+func TestHandlerNoProcess(t *testing.T) {
+	srv := serveHandler(t, fkprofile.HandlerOptions{AllowOtherTargets: true})
+	_, body := mustGet(t, srv, "?seconds=1&pid=2147483647", http.StatusNotFound)
+	if !strings.Contains(string(body), "2147483647") || strings.Count(string(body), "profile: ") != 1 {
+		t.Errorf("message %q, want the PID and the package prefix once", body)
+	}
+}
