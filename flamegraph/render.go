@@ -154,7 +154,7 @@ func (r *renderer) write() error {
 		}
 	}
 	r.buf = append(r.buf, "</g>\n<script type=\"text/ecmascript\"><![CDATA[\n"...)
-	r.buf = append(r.buf, script...)
+	r.buf = append(r.buf, script()...)
 	r.buf = append(r.buf, "]]></script>\n</svg>\n"...)
 	if err := r.flush(); err != nil {
 		return err

@@ -468,7 +468,7 @@ func TestAppendFixedMatchesPrintf(t *testing.T) {
 }
 
 func TestScriptStaysInCDATA(t *testing.T) {
-	if strings.Contains(script, "]]>") {
+	if strings.Contains(script(), "]]>") {
 		t.Fatal("the script would end its CDATA section")
 	}
 }

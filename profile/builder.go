@@ -61,10 +61,18 @@ func (b *profileBuilder) add(r sampler.Sample) {
 // newSample adds a sample of r's stack, without counts, and returns its
 // index. r.TID is 0 unless samples are per thread.
 func (b *profileBuilder) newSample(r sampler.Sample) int {
-	b.p.Samples = append(b.p.Samples, Sample{
+	sm := Sample{
 		PID: int(r.PID), TID: int(r.TID), Comm: r.Comm,
 		User: b.stack(int(r.PID), r.User), Kernel: b.stack(-1, r.Kernel),
-	})
+		OffCPU: r.OffCPU,
+	}
+	if w := r.Waker; w != nil {
+		sm.Waker = &Waker{
+			PID: int(w.PID), TID: int(w.TID), Comm: w.Comm,
+			User: b.stack(int(w.PID), w.User), Kernel: b.stack(-1, w.Kernel),
+		}
+	}
+	b.p.Samples = append(b.p.Samples, sm)
 	return len(b.p.Samples) - 1
 }
 

@@ -50,7 +50,7 @@ func (s *Session) Stop() (*Profile, error) {
 		s.mu.Unlock()
 		return nil, ErrStopped
 	}
-	t, err := s.take()
+	t, err := s.takeLast()
 	s.stopped = true
 	if cerr := s.s.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("profile: stopping the %s backend: %w", s.backend, cerr)
@@ -80,13 +80,41 @@ func (s *Session) take() (*taken, error) {
 	if err := s.drain(); err != nil {
 		return nil, err
 	}
+	return s.takePending(), nil
+}
+
+// takePending takes everything pending, for build. s.mu is held.
+func (s *Session) takePending() *taken {
 	now, mono := time.Now(), clockMonotonic()
 	t := &taken{pend: s.pend, start: s.last, startMono: s.lastMono, end: now}
 	s.pend = newPending(s.cfg.PerThread)
 	s.last, s.lastMono = now, mono
 	s.total += t.pend.total
 	s.lost += t.pend.lost
-	return t, nil
+	return t
+}
+
+// takeLast is take at Stop: after the last drain, the blocks still open
+// of an off-CPU backend (sampler.OpenBlocks) are counted as if their
+// threads ran now, so that a thread blocked for the whole recording is in
+// the profile. s.mu is held.
+func (s *Session) takeLast() (*taken, error) {
+	if err := s.drain(); err != nil {
+		return nil, err
+	}
+	if open, ok := s.s.(sampler.OpenBlocks); ok && s.cfg.OffCPU != nil {
+		c := newStackCutter(s)
+		st, err := open.DrainOpen(func(r sampler.Sample) {
+			c.cut(&r)
+			s.pend.add(r)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("profile: taking the blocks still open from the %s backend: %w", s.backend, err)
+		}
+		s.pend.addStats(st)
+		s.pend.addCuts(c)
+	}
+	return s.takePending(), nil
 }
 
 // build makes a symbolized Profile of what a collection took, without
@@ -94,9 +122,12 @@ func (s *Session) take() (*taken, error) {
 func (s *Session) build(t *taken) *Profile {
 	pend := t.pend
 	p := &Profile{
-		Event: s.event, Frequency: s.cfg.Frequency, Period: s.cfg.Period,
+		Event: profileEvent(s.opts.Mode, s.event), Frequency: s.cfg.Frequency, Period: s.cfg.Period,
 		Start: t.start, StartMonotonic: time.Duration(t.startMono), Duration: t.end.Sub(t.start), Backend: s.backend,
 		Lost: pend.lost, LostValue: pend.lostValue, Failures: pend.failures,
+	}
+	if s.opts.Mode == ModeOffCPU {
+		p.Frequency, p.Period = 0, 0 // no event sampled
 	}
 	// pend's samples are distinct stacks, in the order of its index: they
 	// become the profile's samples in that order, and the timed samples
@@ -106,6 +137,9 @@ func (s *Session) build(t *taken) *Profile {
 	for _, r := range pend.samples {
 		sm := &p.Samples[b.newSample(r)]
 		sm.Count, sm.Value = r.Count, r.Value
+		if s.opts.Mode != ModeCPU {
+			sm.Value = microseconds(r.Value)
+		}
 	}
 	for _, r := range pend.timed {
 		b.add(r)
@@ -151,8 +185,6 @@ func (s *Session) drain() error {
 		return fmt.Errorf("profile: draining the %s backend: %w", s.backend, err)
 	}
 	s.pend.addStats(st)
-	for cause, n := range c.cuts {
-		s.pend.failures[cause] += n
-	}
+	s.pend.addCuts(c)
 	return nil
 }

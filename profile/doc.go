@@ -117,6 +117,53 @@
 //
 // [Merge] joins the profiles of successive collections.
 //
+// # Off-CPU, wakeup and wall-clock profiles
+//
+// [Options.Mode] [ModeOffCPU] records where threads block instead of where
+// they run: each time a thread of the target leaves the CPU other than by
+// preemption (it reads a pipe, sleeps, waits for a lock or the disk), its
+// user and kernel stacks are taken; when it runs again, the time it was
+// off the CPU (its wait on a run queue after its wakeup included, as bcc's
+// offcputime counts it) is added to them. The profile's Event is off-cpu
+// in microseconds: [Sample.Count] counts blocks, [Sample.Value]
+// microseconds blocked, [Sample.OffCPU] is set. [Options.Block] filters
+// blocks by length ([BlockFilter] Min, Max), task state ([BlockState]:
+// interruptible sleeps, uninterruptible waits such as disk I/O, or both)
+// and kind of thread ([Threads]). [Options.Wakeups] adds the stacks of the
+// thread that woke each blocked one ([Sample.Waker]), as bcc's
+// offwaketime does. [ModeWall] records on-CPU samples of cpu-clock and
+// off-CPU time together, both in microseconds, so that a thread's samples
+// add up to its wall-clock time, less the time it waited runnable for a
+// CPU after a preemption, which is in neither. At Stop the blocks still
+// open (a thread blocked for the whole recording) are counted as if their
+// threads ran then.
+//
+// The eBPF backend records them with tp_btf programs on sched_switch and
+// sched_wakeup, aggregated in the kernel. The perf backend records a
+// process's own threads (PIDs, a command, Self) from context-switch
+// events, without BPF; it needs kernel.perf_event_paranoid ≤ 1 or
+// CAP_PERFMON (the kernel hides context switches from unprivileged events
+// otherwise), and cannot record Wakeups (the waker is often another
+// process, whose events it does not open), task states other than
+// BlockAny, kernel threads, the whole system or a cgroup: Start says so
+// with ErrNotSupported (BackendAuto tries it when BPF is refused). Options
+// that contradict each other (Wakeups without ModeOffCPU, Block.Min above
+// Block.Max, an Event with ModeOffCPU, an event other than a clock with
+// ModeWall) are errors wrapping [ErrOptions].
+//
+// Folded weighs off-CPU and wall stacks by microseconds. A wall profile's
+// blocked stacks end with an [OffCPUFrame] frame ("[off-cpu]"). A blocked
+// stack with its waker is folded as offwaketime -f folds it: the blocked
+// stack, a "--" frame, then the waker's kernel and user frames leaf first
+// and its name, each marked _[w]. Pprof names the values blocks/count and
+// off-cpu/microseconds (samples/count and wall/microseconds for wall
+// profiles, each sample labelled state on-cpu or off-cpu), and a waker
+// with the labels waker_comm, waker_pid and waker_tid. WritePerfScript
+// writes each block as `perf record --off-cpu` does: an offcpu-time
+// sample whose period is the nanoseconds blocked. [FlameGraphDefaults]
+// gives their flame graphs' titles, count name (us) and palettes (io;
+// chain with wakers, the waker's frames aqua).
+//
 // # Conversions
 //
 // [Profile.Folded] returns folded stacks for package flamegraph, as
@@ -199,7 +246,7 @@
 // Errors carry the package's "profile: " prefix once. Those of a kind that
 // callers branch on are found by errors.Is: [ErrPermission] (with what
 // would allow it: a capability, a lower kernel.perf_event_paranoid),
-// [ErrNotSupported] (also errors.ErrUnsupported), [ErrNoProcess] and
-// [ErrStopped]. ErrPermission and ErrNotSupported are the same values as
+// [ErrNotSupported] (also errors.ErrUnsupported), [ErrNoProcess],
+// [ErrOptions] and [ErrStopped]. ErrPermission and ErrNotSupported are the same values as
 // the other flamekit packages return.
 package profile

@@ -113,6 +113,29 @@ const (
 	// FailureRingFull ("ring-full") counts samples the perf backend lost
 	// because a ring buffer was full when the kernel wrote them.
 	FailureRingFull = sampler.FailureRingFull
+	// FailureBlockedFull ("blocked-full") counts blocks of an off-CPU or
+	// wall profile the BPF backend lost because its map of blocked
+	// threads was full when a thread blocked.
+	FailureBlockedFull = sampler.FailureBlockedFull
+	// FailureSwitchMissed ("switch-missed") counts context switches whose
+	// off-CPU program the kernel skipped (another BPF program ran on the
+	// CPU): each lost a block, or lengthened one to its thread's next
+	// switch.
+	FailureSwitchMissed = sampler.FailureSwitchMissed
+)
+
+// Keys of [Profile.Failures]: blocks the perf backend left out of an
+// off-CPU or wall profile ([ModeOffCPU], [ModeWall]), once per block. They
+// follow a ring overflow ([FailureRingFull]), which loses a thread's
+// context-switch records.
+const (
+	// FailureSwitchUnpaired ("switch-unpaired") counts blocks left out
+	// because the switch out that began them, or the switch in that
+	// ended them, was lost: their length is unknown.
+	FailureSwitchUnpaired = sampler.FailureSwitchUnpaired
+	// FailureSwitchNoStack ("switch-no-stack") counts blocks left out
+	// because the context-switch sample that holds their stacks was lost.
+	FailureSwitchNoStack = sampler.FailureSwitchNoStack
 )
 
 // Keys of [Profile.Failures]: timed samples lost. They are counted in

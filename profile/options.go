@@ -22,6 +22,17 @@ type Options struct {
 	// Period samples once every Period events instead of at a frequency.
 	Period uint64
 
+	// Mode records CPU samples of Event (ModeCPU, the default), blocked
+	// time instead (ModeOffCPU: no Event, Frequency or Period then), or
+	// both in time (ModeWall: Event cpu-clock or task-clock).
+	Mode Mode
+	// Wakeups joins each blocked stack with the stacks of the thread
+	// that woke it (Sample.Waker); ModeOffCPU only, BPF backend only.
+	Wakeups bool
+	// Block picks the blocks ModeOffCPU and ModeWall record: by length,
+	// task state and kind of thread. The zero value takes them all.
+	Block BlockFilter
+
 	// The target: at most one of PIDs, Self, Cgroup and Command. None means
 	// the whole system.
 	//

@@ -47,6 +47,13 @@ func (a *pending) add(r sampler.Sample) {
 	a.total += r.Count
 }
 
+// addCuts counts the stacks c cut, by cause.
+func (a *pending) addCuts(c *stackCutter) {
+	for cause, n := range c.cuts {
+		a.failures[cause] += n
+	}
+}
+
 func (a *pending) addStats(st sampler.Stats) {
 	a.lost += st.Lost
 	a.lostValue += st.LostValue
@@ -55,15 +62,31 @@ func (a *pending) addStats(st sampler.Stats) {
 	}
 }
 
-// stackKey appends the identity of a raw sample's stack: pid, tid, stacks.
+// stackKey appends the identity of a raw sample's stack: pid, tid,
+// stacks, whether it is blocked time, and its waker.
 func stackKey(k []byte, r sampler.Sample) []byte {
-	k = binary.LittleEndian.AppendUint32(k, r.PID)
-	k = binary.LittleEndian.AppendUint32(k, r.TID)
-	k = binary.LittleEndian.AppendUint32(k, uint32(len(r.User)))
-	for _, pc := range r.User {
+	k = appendStacks(k, r.PID, r.TID, r.User, r.Kernel)
+	switch {
+	case r.Waker != nil:
+		k = append(k, 2)
+		k = appendStacks(k, r.Waker.PID, r.Waker.TID, r.Waker.User, r.Waker.Kernel)
+		k = append(k, r.Waker.Comm...)
+	case r.OffCPU:
+		k = append(k, 1)
+	}
+	return k
+}
+
+// appendStacks appends a thread's ids and stacks to a stack key.
+func appendStacks(k []byte, pid, tid uint32, user, kernel []uint64) []byte {
+	k = binary.LittleEndian.AppendUint32(k, pid)
+	k = binary.LittleEndian.AppendUint32(k, tid)
+	k = binary.LittleEndian.AppendUint32(k, uint32(len(user)))
+	k = binary.LittleEndian.AppendUint32(k, uint32(len(kernel)))
+	for _, pc := range user {
 		k = binary.LittleEndian.AppendUint64(k, pc)
 	}
-	for _, pc := range r.Kernel {
+	for _, pc := range kernel {
 		k = binary.LittleEndian.AppendUint64(k, pc)
 	}
 	return k

@@ -47,6 +47,12 @@ var ErrNotTimed = errors.New("profile: no timed samples (record with Options.Tim
 // ';' as ':', a line break as a space ("_" once folded); a leading '#' (a
 // comment) as '_'.
 //
+// Blocked time (ModeOffCPU, and the blocked stacks of ModeWall) is written
+// as `perf record --off-cpu` writes it: one sample per block, of event
+// OffCPUScriptEvent ("offcpu-time"), its period the nanoseconds blocked,
+// its time when the thread ran again; wall profiles' on-CPU samples keep
+// their event (cpu-clock). Wakers are not in the text.
+//
 // A profile without samples writes nothing; one with samples but no timed
 // samples is ErrNotTimed, and one whose timed sample names no sample is an
 // error, both before anything is written. Timed samples the backends lost
@@ -67,7 +73,11 @@ func (p *Profile) WritePerfScript(w io.Writer) error {
 	}
 	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(p.Timed[a].Time, p.Timed[b].Time) })
 	bw := bufio.NewWriterSize(w, 64<<10)
-	sw := perfScriptWriter{event: perfScriptEvent(p.Event.Name), comms: map[string]string{}}
+	event := p.Event.Name
+	if p.mode() == ModeWall {
+		event = p.Event.PMC.Name // the on-CPU samples'
+	}
+	sw := perfScriptWriter{event: perfScriptEvent(event), comms: map[string]string{}}
 	for _, i := range order {
 		t := p.Timed[i]
 		sw.sample(p.StartMonotonic+t.Time, t, &p.Samples[t.Sample])
@@ -80,6 +90,10 @@ func (p *Profile) WritePerfScript(w io.Writer) error {
 	}
 	return nil
 }
+
+// OffCPUScriptEvent is the event of blocked time in perf script text, as
+// `perf record --off-cpu` names it.
+const OffCPUScriptEvent = "offcpu-time"
 
 // perfScriptWriter formats samples as perf script text into buf.
 type perfScriptWriter struct {
@@ -108,7 +122,11 @@ func (w *perfScriptWriter) sample(at time.Duration, t TimedSample, s *Sample) {
 	b = append(appendPadded(b, strconv.AppendUint(n, ns/1e9, 10), 5, ' ', false), '.')
 	b = append(appendPadded(b, strconv.AppendUint(n, ns%1e9/1e3, 10), 6, '0', false), ": "...)
 	b = append(appendPadded(b, strconv.AppendUint(n, t.Value, 10), 10, ' ', false), ' ')
-	b = append(append(b, w.event...), ": \n"...)
+	event := w.event
+	if s.OffCPU {
+		event = OffCPUScriptEvent
+	}
+	b = append(append(b, event...), ": \n"...)
 	for _, stack := range [][]Location{s.Kernel, s.User} {
 		for _, loc := range stack {
 			b = append(b, '\t')

@@ -46,10 +46,18 @@ type Sample struct {
 	Comm string
 	// User and Kernel are the stacks, leaf first.
 	User, Kernel []Location
-	Count        uint64 // samples
+	// Count is the number of samples; of blocks when OffCPU is set.
+	Count uint64
 	// Value is the sum of the samples' periods, in Event.Unit (nanoseconds
-	// of CPU for cpu-clock).
+	// of CPU for cpu-clock); microseconds, on CPU or blocked, in off-CPU
+	// and wall profiles (ModeOffCPU, ModeWall).
 	Value uint64
+	// OffCPU marks blocked time (ModeOffCPU, and the blocked stacks of
+	// ModeWall): the stacks are where the thread blocked.
+	OffCPU bool
+	// Waker is the thread that woke the blocked one (Options.Wakeups);
+	// nil when not asked for, or when the backend did not see the wakeup.
+	Waker *Waker
 }
 
 // Location is an address of a stack and its frames, innermost first: more
@@ -67,10 +75,16 @@ type TimedSample struct {
 	PID    int
 	TID    int
 	Sample int // index in Profile.Samples of its stack
-	Value  uint64
+	// Value is the sample's period in the event's own unit (nanoseconds
+	// for cpu-clock). In off-CPU and wall profiles it is nanoseconds, on
+	// CPU or blocked, whatever Event.Unit says: a timed sample of blocked
+	// time is one block, Value long, and Time is when its thread ran
+	// again.
+	Value uint64
 }
 
-// Total returns the sum of the samples' counts.
+// Total returns the sum of the samples' counts: samples, blocks in an
+// off-CPU profile, samples and blocks in a wall profile.
 func (p *Profile) Total() uint64 {
 	var n uint64
 	for _, s := range p.Samples {

@@ -96,6 +96,10 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	if err != nil {
 		return nil, prefixed(err)
 	}
+	offCPU, err := offCPUConfig(opts, ev)
+	if err != nil {
+		return nil, err // ErrOptions says the prefix
+	}
 	targets := 0
 	for _, set := range []bool{len(opts.PIDs) > 0, opts.Self, opts.Cgroup != "", opts.Command != nil} {
 		if set {
@@ -134,6 +138,7 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 		UserOnly: userOnly, KernelOnly: kernelOnly, IncludeIdle: opts.IncludeIdle,
 		PerThread: opts.PerThread, Timed: opts.Timed, CgroupID: cgroup,
 		OnNewProcess: s.snapshot, OnProcessExit: s.exited,
+		OffCPU: offCPU,
 	}
 	for _, pid := range opts.PIDs {
 		s.cfg.PIDs = append(s.cfg.PIDs, uint32(pid))
@@ -152,7 +157,10 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	if err := s.startSampler(); err != nil {
 		s.stopSampling()
 		s.releaseNames()
-		return nil, prefixed(pmc.OpenError(ev.PMC, err))
+		if offCPU == nil || offCPU.Wall {
+			err = pmc.OpenError(ev.PMC, err)
+		}
+		return nil, prefixed(err)
 	}
 	s.last, s.lastMono = time.Now(), clockMonotonic()
 	s.pend = newPending(s.cfg.PerThread)

@@ -54,11 +54,14 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 func (f *recordFlags) record(opts profile.Options, cmd *exec.Cmd, sigs <-chan os.Signal, stderr io.Writer, o io.Writer) (*recording, error) {
 	start := time.Now()
 	s, err := profile.Start(context.Background(), opts)
+	if errors.Is(err, profile.ErrOptions) {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
-	rec := &recording{pprof: f.format == "pprof", perThread: f.perThread, folded: &flamegraph.Profile{}, backend: s.Backend()}
+	rec := &recording{pprof: f.format == "pprof", fold: f.offCPU.foldOptions(f.perThread, f.format, f.graph.opts.Colors), folded: &flamegraph.Profile{}, backend: s.Backend()}
 	if f.format == "perf-script" {
 		rec.script = o
 	}
@@ -80,8 +83,12 @@ func (f *recordFlags) output(o *output, rec *recording, cmd *exec.Cmd, stderr io
 	}
 	if rec.total == 0 && !f.keepEmpty {
 		o.finish(errNoSamples) // removes the temporary file
-		fmt.Fprintf(stderr, "flamekit record: no samples from %s in %.1fs (%s backend, %d lost); nothing written (--keep-empty writes an empty profile)\n",
-			recordTarget(f.pids, f.cgroup, f.command), rec.elapsed.Seconds(), rec.backend, rec.lost)
+		what := "samples"
+		if f.offCPU.mode() == profile.ModeOffCPU {
+			what = "blocked time"
+		}
+		fmt.Fprintf(stderr, "flamekit record: no %s from %s in %.1fs (%s backend, %d lost); nothing written (--keep-empty writes an empty profile)\n",
+			what, recordTarget(f.pids, f.cgroup, f.command), rec.elapsed.Seconds(), rec.backend, rec.lost)
 		return exitStatus(cmp.Or(status, 1))
 	}
 	if err := o.finish(f.write(o, rec, stderr)); err != nil {
@@ -99,15 +106,16 @@ func (f *recordFlags) output(o *output, rec *recording, cmd *exec.Cmd, stderr io
 // the distinct stacks. perf script text, which has every sample, is written
 // out collection by collection: memory holds one collection's samples.
 type recording struct {
-	pprof, perThread bool
-	parts            []*profile.Profile  // with pprof
-	folded           *flamegraph.Profile // without pprof or script
-	script           io.Writer           // where perf script text goes, or nil
-	scriptErr        error               // the first error writing it
-	total, lost      uint64              // samples
-	timedLost        uint64              // samples missing from the perf script text
-	backend          profile.Backend
-	elapsed          time.Duration
+	pprof       bool
+	fold        profile.FoldOptions // how collections are folded
+	parts       []*profile.Profile  // with pprof
+	folded      *flamegraph.Profile // without pprof or script
+	script      io.Writer           // where perf script text goes, or nil
+	scriptErr   error               // the first error writing it
+	total, lost uint64              // samples
+	timedLost   uint64              // samples missing from the perf script text
+	backend     profile.Backend
+	elapsed     time.Duration
 }
 
 // keep adds a collection to the recording.
@@ -123,7 +131,7 @@ func (r *recording) keep(p *profile.Profile) {
 	case r.pprof:
 		r.parts = append(r.parts, p)
 	default:
-		r.folded = flamegraph.Merge(r.folded, p.Folded(profile.FoldOptions{TID: r.perThread})).Folded()
+		r.folded = flamegraph.Merge(r.folded, p.Folded(r.fold)).Folded()
 	}
 }
 

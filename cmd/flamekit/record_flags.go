@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os/exec"
@@ -25,6 +26,8 @@ type recordFlags struct {
 	unwind               string
 	out, format          string
 	keepEmpty            bool
+	offCPU               offCPUFlags
+	set                  map[string]bool // the flags the command line gave
 	graph                graphFlags
 	command              []string // after "--"
 }
@@ -52,6 +55,7 @@ func parseRecordFlags(args []string, stderr io.Writer) (*recordFlags, error) {
 	fs.StringVar(&f.out, "o", "", "output `FILE` (default stdout); its extension picks the format")
 	fs.StringVar(&f.format, "format", "", "output format: svg, folded, pprof or perf-script (every sample with its time, as perf script prints it; default from -o's extension: .svg, .folded or .txt, .pb.gz, .pb or .pprof, .perf; svg on stdout)")
 	fs.BoolVar(&f.keepEmpty, "keep-empty", false, "write the profile even when the target produced no samples (without it that is an error and nothing is written)")
+	f.offCPU.register(fs)
 	f.graph.register(fs)
 
 	// Everything after "--" is the command.
@@ -68,6 +72,9 @@ func parseRecordFlags(args []string, stderr io.Writer) (*recordFlags, error) {
 	if len(rest) > 0 {
 		return nil, fmt.Errorf("%w: unexpected %q (a command goes after --)", errUsage, rest[0])
 	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	f.offCPU.graphDefaults(&f.graph, f.set)
 	if err := f.graph.check(); err != nil {
 		return nil, err
 	}
@@ -98,6 +105,9 @@ func (f *recordFlags) sessionOptions(stdin io.Reader, stdout, stderr io.Writer) 
 	}
 	if f.period > 0 {
 		opts.Frequency = 0
+	}
+	if err := f.offCPU.apply(&opts, f.set); err != nil {
+		return profile.Options{}, nil, err
 	}
 	if opts.PIDs, err = parsePIDs(f.pids); err != nil {
 		return profile.Options{}, nil, err

@@ -9,18 +9,21 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/flamekit/flamekit/flamegraph"
 )
 
 var (
 	// bpftraceMapName matches a map's name at the start of an entry line.
-	bpftraceMapName = regexp.MustCompile(`^@[A-Za-z0-9_]*`)
+	// The patterns of the reader are compiled when it first reads, not
+	// when the package is initialised.
+	bpftraceMapName = lazyRegexp(`^@[A-Za-z0-9_]*`)
 	// bpftraceKeyEnd matches the end of a map key and the entry's value:
 	// "...]: 42".
-	bpftraceKeyEnd = regexp.MustCompile(`^(.*)\]:[ \t]*([0-9.]+)[ \t]*$`)
+	bpftraceKeyEnd = lazyRegexp(`^(.*)\]:[ \t]*([0-9.]+)[ \t]*$`)
 	// bpftraceValue matches a value that counts.
-	bpftraceValue = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+	bpftraceValue = lazyRegexp(`^[0-9]+(\.[0-9]+)?$`)
 )
 
 // Bpftrace folds the maps bpftrace prints at exit (or with print()), such as
@@ -106,7 +109,7 @@ func (f *bpftraceFolder) line(line []byte, lineNo int) {
 	if len(trimmed) == 0 || bpftraceAttaching.Match(trimmed) {
 		return
 	}
-	name := bpftraceMapName.Find(line)
+	name := bpftraceMapName().Find(line)
 	if name == nil {
 		f.p.Skipped.Add(lineNo, line)
 		return
@@ -194,7 +197,7 @@ type bpftraceEntry struct {
 // It reports done when the text ends the key, with the entry's count, and ok
 // when that count is usable. Otherwise a stack follows.
 func (e *bpftraceEntry) segment(text []byte) (count float64, done, ok bool) {
-	m := bpftraceKeyEnd.FindSubmatch(text)
+	m := bpftraceKeyEnd().FindSubmatch(text)
 	if m != nil {
 		text = m[1]
 	}
@@ -219,7 +222,7 @@ func (e *bpftraceEntry) addFrame(frame string) {
 
 // parseValue parses a map entry's value, a non-negative number.
 func parseValue(b []byte) (float64, bool) {
-	if !bpftraceValue.Match(b) {
+	if !bpftraceValue().Match(b) {
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(string(b), 64)
@@ -298,4 +301,10 @@ func (lr *lineReader) next() ([]byte, error) {
 		}
 		return line, nil
 	}
+}
+
+// lazyRegexp returns a function that compiles expr the first time it is
+// called and returns it.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

@@ -60,12 +60,24 @@ struct perf_ctx {
 	__u64 addr;
 };
 
+// count_kind flags a count_key.
+enum count_kind {
+	COUNT_OFFCPU = 1, // blocked time: period is nanoseconds off CPU
+	COUNT_WOKEN = 2, // the waker_ fields name the thread that woke it
+};
+
 // count_key identifies one aggregated stack.
 struct count_key {
 	__u32 pid;
 	__u32 tid; // 0 unless per_thread
 	__u64 user_stack; // key in stacksN, or 0
 	__u64 kernel_stack; // key in stacksN, or 0
+	__u32 kind; // enum count_kind flags; 0 for an on-CPU sample
+	__u32 waker_pid;
+	__u32 waker_tid; // 0 unless per_thread
+	__u32 pad;
+	__u64 waker_user_stack;
+	__u64 waker_kernel_stack;
 };
 
 // stack is a call stack, leaf first, zero-filled after its last frame.
@@ -76,8 +88,9 @@ struct stack {
 // count_value is what was gathered for one count_key.
 struct count_value {
 	__u64 count;
-	__u64 period; // sum of the samples' periods
+	__u64 period; // sum of the samples' periods (of the blocks' nanoseconds)
 	char comm[COMM_LEN];
+	char waker_comm[COMM_LEN];
 };
 
 // timed_sample is one sample of the timed log.
@@ -89,8 +102,15 @@ struct timed_sample {
 	__u32 cpu;
 	__u32 pid;
 	__u32 tid;
-	__u32 generation; // which stacksN the stack keys refer to
+	__u32 generation; // the generation current when it was logged
 	char comm[COMM_LEN];
+	__u32 kind; // enum count_kind flags
+	__u32 waker_pid;
+	__u32 waker_tid;
+	__u32 pad;
+	__u64 waker_user_stack;
+	__u64 waker_kernel_stack;
+	char waker_comm[COMM_LEN];
 };
 
 // process_kind says what a process_event announces.
@@ -128,6 +148,7 @@ enum failure {
 	FAILURE_UNWIND_BAD_FRAME, // a CFA not above the stack pointer, a misaligned frame pointer: cut
 	FAILURE_UNWIND_READ_FAULT, // the stack could not be read: cut
 	FAILURE_UNWIND_DEPTH, // more frames than a stack holds: cut
+	FAILURE_BLOCKED_FULL, // a block lost: no room in blocked
 	FAILURE_MAX,
 };
 
@@ -142,6 +163,13 @@ const volatile __u8 timed = 0;
 const volatile __u8 notify = 0; // send process events
 const volatile __u64 timed_wakeup_bytes = 0; // wake the reader past this
 const volatile __u8 cfi_unwind = 0; // walk user stacks by CFI (see "CFI unwinding")
+// Off-CPU recording (see "Off-CPU time" below).
+const volatile __u8 offcpu = 0;
+const volatile __u32 offcpu_states = 0; // task states counted as blocks
+const volatile __u32 offcpu_skip_states = 0; // and those not, among them
+const volatile __u8 offcpu_threads = 0; // enum thread_kinds
+const volatile __u64 min_block = 0; // ns; 0: no bound
+const volatile __u64 max_block = 0; // ns; 0: no bound
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -219,12 +247,56 @@ struct {
 	__uint(max_entries, 4096);
 } timed_samples SEC(".maps");
 
+// Off-CPU time (offcpu set). tp_btf/sched_switch sees a thread of the
+// target leave the CPU blocked (not preempted, in a state asked for, not
+// dead) and stores its stacks, the time and its process in `blocked`,
+// keyed by tid; when the thread gets a CPU again, the same program takes
+// the entry out and adds the time it was off CPU to a count under a key of
+// kind COUNT_OFFCPU. With wakeups, tp_btf/sched_waking (which runs in the
+// waker's context, unlike sched_wakeup, which a remote wakeup fires on the
+// wakee's CPU) stores the waker's stacks in the wakee's entry, if it has
+// one. A thread's last switch (TASK_DEAD) is no block: it never runs
+// again; sched_process_exit drops a thread's entry in any case.
+#define TASK_INTERRUPTIBLE 1
+#define TASK_UNINTERRUPTIBLE 2
+#define TASK_DEAD 0x80
+#define THREADS_USER 1
+#define THREADS_KERNEL 2
+// The frames a kernel stack taken in a tp_btf program starts with that are
+// the tracing's own (the program, bpf_trace_runN): the stack starts at the
+// traced function (__schedule, try_to_wake_up).
+#define TRACING_FRAMES 2
+
+// blocked is a blocked thread of the target, until it runs again.
+struct blocked_thread {
+	__u64 start; // bpf_ktime_get_ns when it left the CPU
+	__u64 user_stack, kernel_stack; // keys in stacksN
+	__u32 tgid;
+	__u32 cpu; // the CPU it left
+	char comm[COMM_LEN];
+	__u32 woken; // the waker_ fields are set
+	__u32 waker_pid;
+	__u32 waker_tid; // 0 unless per_thread
+	__u32 pad;
+	__u64 waker_user_stack, waker_kernel_stack;
+	char waker_comm[COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct blocked_thread);
+} blocked SEC(".maps");
+
 // Constant pointers (kept in .rodata) that put these types in the BTF for
 // bpf2go to emit as Go types.
 struct timed_sample *const unused_timed_sample = 0;
 struct process_event *const unused_process_event = 0;
 enum failure *const unused_failure = 0;
 enum process_kind *const unused_process_kind = 0;
+enum count_kind *const unused_count_kind = 0;
+struct blocked_thread *const unused_blocked = 0;
 struct unwind_process *const unused_unwind_process = 0;
 enum cfa_kind *const unused_cfa_kind = 0;
 enum save_kind *const unused_save_kind = 0;
@@ -747,7 +819,10 @@ bad:
 
 // user_stack_key walks the current user stack by CFI when its process is
 // known, by frame pointers when not, stores it and returns its key, or 0.
-static __always_inline __u64 user_stack_key(struct perf_ctx *ctx, __u32 gen,
+// The walk starts from the registers of ctx, a perf event's, when
+// from_ctx (a sample in user mode), else from those saved at the task's
+// entry to the kernel.
+static __always_inline __u64 user_stack_key(void *ctx, int from_ctx, __u32 gen,
 					    __u32 tgid,
 					    struct task_struct *task)
 {
@@ -763,8 +838,9 @@ static __always_inline __u64 user_stack_key(struct perf_ctx *ctx, __u32 gen,
 	struct walk *w = bpf_map_lookup_elem(&walks, &zero);
 	if (!st || !w)
 		return 0;
-	if (ctx->cs & 3) {
-		REGS(*w, ctx);
+	if (from_ctx) {
+		struct perf_ctx *regs = ctx;
+		REGS(*w, regs);
 	} else {
 		struct pt_regs *regs =
 			(struct pt_regs *)bpf_task_pt_regs((void *)task);
@@ -801,14 +877,22 @@ static __always_inline void get_comm(char *comm, struct task_struct *task)
 					  task->group_leader->comm);
 }
 
-// add counts one sample of key in counts, or counts it lost.
+// add counts one sample of key in counts, or counts it lost. Its command
+// names are those of b, a block, or else task's.
 static __always_inline void add(void *counts, struct count_key *key,
-				__u64 period, struct task_struct *task)
+				__u64 period, struct task_struct *task,
+				struct blocked_thread *b)
 {
 	struct count_value *v = bpf_map_lookup_elem(counts, key);
 	if (!v) {
 		struct count_value nv = { .count = 1, .period = period };
-		get_comm(nv.comm, task);
+		if (b) {
+			__builtin_memcpy(nv.comm, b->comm, COMM_LEN);
+			__builtin_memcpy(nv.waker_comm, b->waker_comm,
+					 COMM_LEN);
+		} else {
+			get_comm(nv.comm, task);
+		}
 		long err = bpf_map_update_elem(counts, key, &nv, BPF_NOEXIST);
 		if (err == 0)
 			return;
@@ -826,26 +910,21 @@ static __always_inline void add(void *counts, struct count_key *key,
 	__sync_fetch_and_add(&v->period, period);
 }
 
-SEC("perf_event")
-int on_sample(struct perf_ctx *ctx)
+// current_generation returns the generation to write to, or -1.
+static __always_inline int current_generation(void)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, tid = (__u32)id;
-	if (!wanted(tgid))
-		return 0;
-
 	__u32 zero = 0;
 	__u32 *g = bpf_map_lookup_elem(&generation, &zero);
-	if (!g)
-		return 0;
-	__u32 gen = *g & 1;
+	return g ? (int)(*g & 1) : -1;
+}
 
-	struct task_struct *task = bpf_get_current_task_btf();
-	// A process is announced at its first sample, and at its first
-	// sample after an exec; not while it exits (its address space is
-	// gone, and the exit was announced). (Two CPUs sampling it at once
-	// after an exec may both announce it: user space takes a second
-	// snapshot.)
+// note_process announces the current task's process tgid at its first
+// sample (or block), and at its first after an exec; not while it exits
+// (its address space is gone, and the exit was announced). (Two CPUs
+// sampling it at once after an exec may both announce it: user space takes
+// a second snapshot.)
+static __always_inline void note_process(__u32 tgid, struct task_struct *task)
+{
 	if (notify && tgid != 0 && !(task->flags & PF_EXITING)) {
 		__u32 *s = bpf_map_lookup_elem(&seen, &tgid);
 		if (!s) {
@@ -857,6 +936,22 @@ int on_sample(struct perf_ctx *ctx)
 			announce(tgid, PROCESS_EXEC);
 		}
 	}
+}
+
+SEC("perf_event")
+int on_sample(struct perf_ctx *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+	if (!wanted(tgid))
+		return 0;
+	int g = current_generation();
+	if (g < 0)
+		return 0;
+	__u32 gen = g;
+
+	struct task_struct *task = bpf_get_current_task_btf();
+	note_process(tgid, task);
 
 	struct count_key key = {
 		.pid = tgid,
@@ -864,7 +959,8 @@ int on_sample(struct perf_ctx *ctx)
 	};
 	if (user_stacks && !(task->flags & PF_KTHREAD))
 		key.user_stack =
-			cfi_unwind ? user_stack_key(ctx, gen, tgid, task)
+			cfi_unwind ? user_stack_key(ctx, ctx->cs & 3, gen, tgid,
+						    task)
 				   : stack_key(ctx, gen, BPF_F_USER_STACK,
 					       FAILURE_USER_STACK_FULL);
 	if (kernel_stacks && !(ctx->cs & 3))
@@ -872,7 +968,7 @@ int on_sample(struct perf_ctx *ctx)
 			stack_key(ctx, gen, 0, FAILURE_KERNEL_STACK_FULL);
 
 	__u64 period = ctx->sample_period;
-	add(gen ? (void *)&counts1 : (void *)&counts0, &key, period, task);
+	add(gen ? (void *)&counts1 : (void *)&counts0, &key, period, task, 0);
 
 	if (!timed)
 		return 0;
@@ -894,6 +990,166 @@ int on_sample(struct perf_ctx *ctx)
 	__u64 queued = bpf_ringbuf_query(&timed_samples, BPF_RB_AVAIL_DATA);
 	bpf_ringbuf_submit(t, queued > timed_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
 							  : BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+// block stores the stacks of the current task, prev, which leaves the CPU
+// in state, in blocked.
+static __always_inline void block(void *ctx, struct task_struct *prev,
+				  unsigned int state, __u64 now)
+{
+	if (!(state & offcpu_states) || (state & offcpu_skip_states))
+		return;
+	int kthread = !!(prev->flags & PF_KTHREAD);
+	if ((offcpu_threads == THREADS_USER && kthread) ||
+	    (offcpu_threads == THREADS_KERNEL && !kthread))
+		return;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+	if (!wanted(tgid))
+		return;
+	int g = current_generation();
+	if (g < 0)
+		return;
+	__u32 gen = g;
+	note_process(tgid, prev);
+	struct blocked_thread b = {
+		.start = now,
+		.tgid = tgid,
+		.cpu = bpf_get_smp_processor_id(),
+	};
+	if (user_stacks && !kthread)
+		b.user_stack = cfi_unwind ?
+				       user_stack_key(ctx, 0, gen, tgid, prev) :
+				       stack_key(ctx, gen, BPF_F_USER_STACK,
+						 FAILURE_USER_STACK_FULL);
+	if (kernel_stacks)
+		b.kernel_stack = stack_key(ctx, gen, TRACING_FRAMES,
+					   FAILURE_KERNEL_STACK_FULL);
+	get_comm(b.comm, prev);
+	if (bpf_map_update_elem(&blocked, &tid, &b, BPF_ANY))
+		fail(FAILURE_BLOCKED_FULL, 1);
+}
+
+// count_block counts (and logs, when timed) the block b of thread tid,
+// which gets the CPU after delta ns off it.
+static __always_inline void count_block(struct task_struct *next, __u32 tid,
+					struct blocked_thread *b, __u64 delta,
+					__u64 now)
+{
+	if ((min_block && delta < min_block) || (max_block && delta > max_block))
+		return;
+	int g = current_generation();
+	if (g < 0)
+		return;
+	__u32 gen = g;
+	struct count_key key = {
+		.pid = b->tgid,
+		.tid = per_thread ? tid : 0,
+		.user_stack = b->user_stack,
+		.kernel_stack = b->kernel_stack,
+		.kind = COUNT_OFFCPU,
+	};
+	if (b->woken) {
+		key.kind |= COUNT_WOKEN;
+		key.waker_pid = b->waker_pid;
+		key.waker_tid = b->waker_tid;
+		key.waker_user_stack = b->waker_user_stack;
+		key.waker_kernel_stack = b->waker_kernel_stack;
+	}
+	add(gen ? (void *)&counts1 : (void *)&counts0, &key, delta, next, b);
+
+	if (!timed)
+		return;
+	struct timed_sample *t =
+		bpf_ringbuf_reserve(&timed_samples, sizeof(*t), 0);
+	if (!t) {
+		fail(FAILURE_TIMED_RING_FULL, 1);
+		return;
+	}
+	t->time = now;
+	t->period = delta;
+	t->cpu = bpf_get_smp_processor_id();
+	t->pid = b->tgid;
+	t->tid = tid;
+	t->user_stack = b->user_stack;
+	t->kernel_stack = b->kernel_stack;
+	t->generation = gen;
+	__builtin_memcpy(t->comm, b->comm, COMM_LEN);
+	t->kind = key.kind;
+	t->waker_pid = key.waker_pid;
+	t->waker_tid = key.waker_tid;
+	t->pad = 0;
+	t->waker_user_stack = key.waker_user_stack;
+	t->waker_kernel_stack = key.waker_kernel_stack;
+	__builtin_memcpy(t->waker_comm, b->waker_comm, COMM_LEN);
+	__u64 queued = bpf_ringbuf_query(&timed_samples, BPF_RB_AVAIL_DATA);
+	bpf_ringbuf_submit(t, queued > timed_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+							  : BPF_RB_NO_WAKEUP);
+}
+
+// run_again ends the block of next, which gets the CPU, if it has one. The
+// entry is read in place (only this thread's switches and wakeups touch
+// it, and it runs), then deleted.
+static __always_inline void run_again(struct task_struct *next, __u64 now)
+{
+	__u32 tid = next->pid;
+	if (tid == 0)
+		return; // the idle task never blocks
+	struct blocked_thread *b = bpf_map_lookup_elem(&blocked, &tid);
+	if (!b)
+		return;
+	count_block(next, tid, b, now - b->start, now);
+	bpf_map_delete_elem(&blocked, &tid);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(on_switch, _Bool preempt, struct task_struct *prev,
+	     struct task_struct *next, unsigned int prev_state)
+{
+	__u64 now = bpf_ktime_get_ns();
+	// A preempted task is runnable, whatever its state says.
+	if (!preempt && prev_state)
+		block(ctx, prev, prev_state, now);
+	run_again(next, now);
+	return 0;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(on_waking, struct task_struct *p)
+{
+	// The waker is current. try_to_wake_up fires this once per wakeup,
+	// under p's pi_lock, before p can run.
+	__u32 tid = p->pid;
+	struct blocked_thread *b = bpf_map_lookup_elem(&blocked, &tid);
+	if (!b)
+		return 0;
+	int g = current_generation();
+	if (g < 0)
+		return 0;
+	__u32 gen = g;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	struct task_struct *task = bpf_get_current_task_btf();
+	b->waker_pid = tgid;
+	b->waker_tid = per_thread ? (__u32)id : 0;
+	b->waker_user_stack = 0;
+	if (user_stacks && !(task->flags & PF_KTHREAD) && tgid != 0) {
+		// Its process is announced, as a blocked one's, for its
+		// mappings: user space names the waker's frames too.
+		note_process(tgid, task);
+		b->waker_user_stack =
+			cfi_unwind ? user_stack_key(ctx, 0, gen, tgid, task) :
+				     stack_key(ctx, gen, BPF_F_USER_STACK,
+					       FAILURE_USER_STACK_FULL);
+	}
+	b->waker_kernel_stack =
+		kernel_stacks ?
+			stack_key(ctx, gen, TRACING_FRAMES,
+				  FAILURE_KERNEL_STACK_FULL) :
+			0;
+	get_comm(b->waker_comm, task);
+	b->woken = 1;
 	return 0;
 }
 
@@ -935,6 +1191,11 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	// Forget an exiting process, so a new one reusing its pid is
 	// announced, and not sampled for being a child of a target; tell user
 	// space, which may let go of what it holds for it.
+	if (offcpu) {
+		// Not blocked (it runs), unless its switch in was missed.
+		__u32 tid = p->pid;
+		bpf_map_delete_elem(&blocked, &tid);
+	}
 	if (p->pid != p->tgid)
 		return 0;
 	__u32 tgid = p->tgid;

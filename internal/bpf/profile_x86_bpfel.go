@@ -13,6 +13,23 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type ProfileBlockedThread struct {
+	_                structs.HostLayout
+	Start            uint64
+	UserStack        uint64
+	KernelStack      uint64
+	Tgid             uint32
+	Cpu              uint32
+	Comm             [16]int8
+	Woken            uint32
+	WakerPid         uint32
+	WakerTid         uint32
+	Pad              uint32
+	WakerUserStack   uint64
+	WakerKernelStack uint64
+	WakerComm        [16]int8
+}
+
 type ProfileCachedRule struct {
 	_      structs.HostLayout
 	Addr   uint64
@@ -44,18 +61,32 @@ const (
 )
 
 type ProfileCountKey struct {
-	_           structs.HostLayout
-	Pid         uint32
-	Tid         uint32
-	UserStack   uint64
-	KernelStack uint64
+	_                structs.HostLayout
+	Pid              uint32
+	Tid              uint32
+	UserStack        uint64
+	KernelStack      uint64
+	Kind             uint32
+	WakerPid         uint32
+	WakerTid         uint32
+	Pad              uint32
+	WakerUserStack   uint64
+	WakerKernelStack uint64
 }
 
+type ProfileCountKind uint32
+
+const (
+	ProfileCountKindCOUNT_OFFCPU ProfileCountKind = 1
+	ProfileCountKindCOUNT_WOKEN  ProfileCountKind = 2
+)
+
 type ProfileCountValue struct {
-	_      structs.HostLayout
-	Count  uint64
-	Period uint64
-	Comm   [16]int8
+	_         structs.HostLayout
+	Count     uint64
+	Period    uint64
+	Comm      [16]int8
+	WakerComm [16]int8
 }
 
 type ProfileFailure uint32
@@ -79,7 +110,8 @@ const (
 	ProfileFailureFAILURE_UNWIND_BAD_FRAME       ProfileFailure = 15
 	ProfileFailureFAILURE_UNWIND_READ_FAULT      ProfileFailure = 16
 	ProfileFailureFAILURE_UNWIND_DEPTH           ProfileFailure = 17
-	ProfileFailureFAILURE_MAX                    ProfileFailure = 18
+	ProfileFailureFAILURE_BLOCKED_FULL           ProfileFailure = 18
+	ProfileFailureFAILURE_MAX                    ProfileFailure = 19
 )
 
 type ProfileProcessEvent struct {
@@ -115,16 +147,23 @@ type ProfileStack struct {
 }
 
 type ProfileTimedSample struct {
-	_           structs.HostLayout
-	Time        uint64
-	Period      uint64
-	UserStack   uint64
-	KernelStack uint64
-	Cpu         uint32
-	Pid         uint32
-	Tid         uint32
-	Generation  uint32
-	Comm        [16]int8
+	_                structs.HostLayout
+	Time             uint64
+	Period           uint64
+	UserStack        uint64
+	KernelStack      uint64
+	Cpu              uint32
+	Pid              uint32
+	Tid              uint32
+	Generation       uint32
+	Comm             [16]int8
+	Kind             uint32
+	WakerPid         uint32
+	WakerTid         uint32
+	Pad              uint32
+	WakerUserStack   uint64
+	WakerKernelStack uint64
+	WakerComm        [16]int8
 }
 
 type ProfileUnwindMapping struct {
@@ -159,6 +198,7 @@ type ProfileWalk struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	ProfileMapBlocked             = "blocked"
 	ProfileMapCounts0             = "counts0"
 	ProfileMapCounts1             = "counts1"
 	ProfileMapFailures            = "failures"
@@ -178,16 +218,26 @@ const (
 	ProfileProgOnExit             = "on_exit"
 	ProfileProgOnFork             = "on_fork"
 	ProfileProgOnSample           = "on_sample"
+	ProfileProgOnSwitch           = "on_switch"
+	ProfileProgOnWaking           = "on_waking"
 	ProfileVarCfiUnwind           = "cfi_unwind"
 	ProfileVarFilterCgroup        = "filter_cgroup"
 	ProfileVarFilterPids          = "filter_pids"
 	ProfileVarIncludeIdle         = "include_idle"
 	ProfileVarKernelStacks        = "kernel_stacks"
+	ProfileVarMaxBlock            = "max_block"
+	ProfileVarMinBlock            = "min_block"
 	ProfileVarNotify              = "notify"
+	ProfileVarOffcpu              = "offcpu"
+	ProfileVarOffcpuSkipStates    = "offcpu_skip_states"
+	ProfileVarOffcpuStates        = "offcpu_states"
+	ProfileVarOffcpuThreads       = "offcpu_threads"
 	ProfileVarPerThread           = "per_thread"
 	ProfileVarTimed               = "timed"
 	ProfileVarTimedWakeupBytes    = "timed_wakeup_bytes"
+	ProfileVarUnusedBlocked       = "unused_blocked"
 	ProfileVarUnusedCfaKind       = "unused_cfa_kind"
+	ProfileVarUnusedCountKind     = "unused_count_kind"
 	ProfileVarUnusedFailure       = "unused_failure"
 	ProfileVarUnusedProcessEvent  = "unused_process_event"
 	ProfileVarUnusedProcessKind   = "unused_process_kind"
@@ -243,12 +293,15 @@ type ProfileProgramSpecs struct {
 	OnExit   *ebpf.ProgramSpec `ebpf:"on_exit"`
 	OnFork   *ebpf.ProgramSpec `ebpf:"on_fork"`
 	OnSample *ebpf.ProgramSpec `ebpf:"on_sample"`
+	OnSwitch *ebpf.ProgramSpec `ebpf:"on_switch"`
+	OnWaking *ebpf.ProgramSpec `ebpf:"on_waking"`
 }
 
 // ProfileMapSpecs contains maps before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProfileMapSpecs struct {
+	Blocked         *ebpf.MapSpec `ebpf:"blocked"`
 	Counts0         *ebpf.MapSpec `ebpf:"counts0"`
 	Counts1         *ebpf.MapSpec `ebpf:"counts1"`
 	Failures        *ebpf.MapSpec `ebpf:"failures"`
@@ -275,11 +328,19 @@ type ProfileVariableSpecs struct {
 	FilterPids          *ebpf.VariableSpec `ebpf:"filter_pids"`
 	IncludeIdle         *ebpf.VariableSpec `ebpf:"include_idle"`
 	KernelStacks        *ebpf.VariableSpec `ebpf:"kernel_stacks"`
+	MaxBlock            *ebpf.VariableSpec `ebpf:"max_block"`
+	MinBlock            *ebpf.VariableSpec `ebpf:"min_block"`
 	Notify              *ebpf.VariableSpec `ebpf:"notify"`
+	Offcpu              *ebpf.VariableSpec `ebpf:"offcpu"`
+	OffcpuSkipStates    *ebpf.VariableSpec `ebpf:"offcpu_skip_states"`
+	OffcpuStates        *ebpf.VariableSpec `ebpf:"offcpu_states"`
+	OffcpuThreads       *ebpf.VariableSpec `ebpf:"offcpu_threads"`
 	PerThread           *ebpf.VariableSpec `ebpf:"per_thread"`
 	Timed               *ebpf.VariableSpec `ebpf:"timed"`
 	TimedWakeupBytes    *ebpf.VariableSpec `ebpf:"timed_wakeup_bytes"`
+	UnusedBlocked       *ebpf.VariableSpec `ebpf:"unused_blocked"`
 	UnusedCfaKind       *ebpf.VariableSpec `ebpf:"unused_cfa_kind"`
+	UnusedCountKind     *ebpf.VariableSpec `ebpf:"unused_count_kind"`
 	UnusedFailure       *ebpf.VariableSpec `ebpf:"unused_failure"`
 	UnusedProcessEvent  *ebpf.VariableSpec `ebpf:"unused_process_event"`
 	UnusedProcessKind   *ebpf.VariableSpec `ebpf:"unused_process_kind"`
@@ -309,6 +370,7 @@ func (o *ProfileObjects) Close() error {
 //
 // It can be passed to LoadProfileObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProfileMaps struct {
+	Blocked         *ebpf.Map `ebpf:"blocked"`
 	Counts0         *ebpf.Map `ebpf:"counts0"`
 	Counts1         *ebpf.Map `ebpf:"counts1"`
 	Failures        *ebpf.Map `ebpf:"failures"`
@@ -328,6 +390,7 @@ type ProfileMaps struct {
 
 func (m *ProfileMaps) Close() error {
 	return _ProfileClose(
+		m.Blocked,
 		m.Counts0,
 		m.Counts1,
 		m.Failures,
@@ -355,11 +418,19 @@ type ProfileVariables struct {
 	FilterPids          *ebpf.Variable `ebpf:"filter_pids"`
 	IncludeIdle         *ebpf.Variable `ebpf:"include_idle"`
 	KernelStacks        *ebpf.Variable `ebpf:"kernel_stacks"`
+	MaxBlock            *ebpf.Variable `ebpf:"max_block"`
+	MinBlock            *ebpf.Variable `ebpf:"min_block"`
 	Notify              *ebpf.Variable `ebpf:"notify"`
+	Offcpu              *ebpf.Variable `ebpf:"offcpu"`
+	OffcpuSkipStates    *ebpf.Variable `ebpf:"offcpu_skip_states"`
+	OffcpuStates        *ebpf.Variable `ebpf:"offcpu_states"`
+	OffcpuThreads       *ebpf.Variable `ebpf:"offcpu_threads"`
 	PerThread           *ebpf.Variable `ebpf:"per_thread"`
 	Timed               *ebpf.Variable `ebpf:"timed"`
 	TimedWakeupBytes    *ebpf.Variable `ebpf:"timed_wakeup_bytes"`
+	UnusedBlocked       *ebpf.Variable `ebpf:"unused_blocked"`
 	UnusedCfaKind       *ebpf.Variable `ebpf:"unused_cfa_kind"`
+	UnusedCountKind     *ebpf.Variable `ebpf:"unused_count_kind"`
 	UnusedFailure       *ebpf.Variable `ebpf:"unused_failure"`
 	UnusedProcessEvent  *ebpf.Variable `ebpf:"unused_process_event"`
 	UnusedProcessKind   *ebpf.Variable `ebpf:"unused_process_kind"`
@@ -377,6 +448,8 @@ type ProfilePrograms struct {
 	OnExit   *ebpf.Program `ebpf:"on_exit"`
 	OnFork   *ebpf.Program `ebpf:"on_fork"`
 	OnSample *ebpf.Program `ebpf:"on_sample"`
+	OnSwitch *ebpf.Program `ebpf:"on_switch"`
+	OnWaking *ebpf.Program `ebpf:"on_waking"`
 }
 
 func (p *ProfilePrograms) Close() error {
@@ -385,6 +458,8 @@ func (p *ProfilePrograms) Close() error {
 		p.OnExit,
 		p.OnFork,
 		p.OnSample,
+		p.OnSwitch,
+		p.OnWaking,
 	)
 }
 

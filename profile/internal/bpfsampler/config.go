@@ -15,10 +15,14 @@ const (
 	defaultStacks = 16384   // distinct stacks per generation by default (17 MiB each)
 	maxStacks     = 1 << 22 // at most
 	maxChildren   = 8192    // live processes started by PID targets that are followed
-	timedRecord   = 72      // bytes per timed sample in the ring, with its header
-	timedSeconds  = 2       // seconds of timed samples the ring holds
-	timedMinRing  = 256 << 10
-	timedMaxRing  = 64 << 20
+	timedRecord   = 120     // bytes per timed sample in the ring, with its header
+	// blocksPerCPU sizes the timed ring of off-CPU recording: blocks a
+	// second a CPU (a pipe ping-pong does more, and loses timed records,
+	// counted, beyond the ring).
+	blocksPerCPU = 20000
+	timedSeconds = 2 // seconds of timed samples the ring holds
+	timedMinRing = 256 << 10
+	timedMaxRing = 64 << 20
 )
 
 // configure sizes spec's maps and sets its constants for cfg.
@@ -27,7 +31,7 @@ func configure(spec *ebpf.CollectionSpec, cfg sampler.Config, ncpu int) error {
 	if cfg.MaxStacks <= 0 {
 		n = defaultStacks
 	}
-	for _, name := range []string{bpf.ProfileMapStacks0, bpf.ProfileMapStacks1, bpf.ProfileMapCounts0, bpf.ProfileMapCounts1} {
+	for _, name := range []string{bpf.ProfileMapStacks0, bpf.ProfileMapStacks1, bpf.ProfileMapCounts0, bpf.ProfileMapCounts1, bpf.ProfileMapBlocked} {
 		spec.Maps[name].MaxEntries = n
 	}
 	spec.Maps[bpf.ProfileMapPids].MaxEntries = 1
@@ -44,9 +48,16 @@ func configure(spec *ebpf.CollectionSpec, cfg sampler.Config, ncpu int) error {
 		}
 	}
 	ring := uint32(os.Getpagesize())
-	if cfg.Timed {
+	switch {
+	case cfg.Timed && cfg.OffCPU != nil:
+		ring = timedRingSize(max(cfg.Frequency, blocksPerCPU), ncpu)
+	case cfg.Timed:
 		ring = timedRingSize(cfg.Frequency, ncpu)
 	}
+	if cfg.OffCPU == nil {
+		spec.Maps[bpf.ProfileMapBlocked].MaxEntries = 1
+	}
+	off := offCPUSettings(cfg.OffCPU)
 	spec.Maps[bpf.ProfileMapTimedSamples].MaxEntries = ring
 
 	consts := []struct {
@@ -63,6 +74,12 @@ func configure(spec *ebpf.CollectionSpec, cfg sampler.Config, ncpu int) error {
 		{bpf.ProfileVarNotify, flag(cfg.OnNewProcess != nil)},
 		{bpf.ProfileVarTimedWakeupBytes, uint64(ring / 4)},
 		{bpf.ProfileVarCfiUnwind, flag(cfg.Unwind != nil)},
+		{bpf.ProfileVarOffcpu, flag(cfg.OffCPU != nil)},
+		{bpf.ProfileVarOffcpuStates, off.states},
+		{bpf.ProfileVarOffcpuSkipStates, off.skipStates},
+		{bpf.ProfileVarOffcpuThreads, off.threads},
+		{bpf.ProfileVarMinBlock, off.minBlock},
+		{bpf.ProfileVarMaxBlock, off.maxBlock},
 	}
 	for _, c := range consts {
 		if err := spec.Variables[c.name].Set(c.value); err != nil {

@@ -52,6 +52,49 @@
 // reports the memory of the tables and processes loaded. Close detaches
 // the sampler from the registry.
 //
+// Off-CPU recording (Config.OffCPU set): instead of the perf events (as
+// well as them, with OffCPU.Wall), the program on_switch is attached to
+// tp_btf/sched_switch. When a thread of the target leaves the CPU blocked
+// (not preempted: the tracepoint's preempt flag is clear and its state is
+// not TASK_RUNNING; in a state OffCPU.State takes; of the kind
+// OffCPU.Threads takes), it stores the thread's user stack (by CFI from
+// the registers saved at its entry to the kernel, bpf_task_pt_regs, so
+// that libc's frameless system call wrappers do not hide the function that
+// blocked; by frame pointers for a process the registry does not know)
+// and kernel stack (from __schedule, without the tracing's own frames) in
+// the current generation's stack map, and {time, stack keys, tgid, CPU,
+// command} in the map "blocked", keyed by tid. When the thread gets a CPU
+// again, the same program takes the entry out and, within MinBlock and
+// MaxBlock, adds one block and its nanoseconds to the counts under a key
+// marked off-CPU (and logs it, in Timed mode: the time it ran again and
+// the time it was off CPU). With OffCPU.Wakeups, on_waking on
+// tp_btf/sched_waking (which runs in the waker's context, as
+// sched_wakeup does not for a wakeup queued to the wakee's CPU) stores the
+// waker's tgid, stacks and command in the wakee's entry, if it has one:
+// the block's key and sample carry them (Sample.Waker). A wakeup from an
+// interrupt (a timer's expiry, an I/O completion) names the task it
+// interrupted, as offwaketime does. Blocks that began before Start are not
+// seen (their thread has no entry when it runs again).
+//
+// A block's stacks are stored in the generation current when it began,
+// its count in the one current when it ended, drains later: Drain keeps
+// the stacks it drained for one more drain, and those the entries of
+// "blocked" name for as long as they name them and one drain more (it
+// reads the map at each drain), so that a block that spans drains keeps
+// its stacks. [Sampler.DrainOpen] (sampler.OpenBlocks) detaches the
+// programs, drains, then reports each block still open as if its thread
+// ran at that moment. A thread's last switch (TASK_DEAD, after its exit)
+// is no block: it never runs again, and its entry would wait for a thread
+// reusing its tid; sched_process_exit also drops the entry of an exiting
+// thread (one whose switch in was skipped). Losses are counted: a block
+// that finds the map of blocked threads full
+// (sampler.FailureBlockedFull; the map has as many entries as the stack
+// maps) or the counts full (sampler.FailureCountsFull, its time in
+// Stats.LostValue), and the runs of on_switch the kernel skipped
+// (sampler.FailureSwitchMissed, from the program's recursion_misses), all
+// in Stats.Lost. Processes are announced at their first block as at their
+// first sample.
+//
 // Starting needs root, or CAP_BPF and CAP_PERFMON; without them [Start]
 // fails with errs.ErrPermission, and on kernels without BTF or BPF ring
 // buffers (before 5.11) with errs.ErrNotSupported.

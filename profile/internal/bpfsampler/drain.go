@@ -41,6 +41,7 @@ var failureNames = [...]string{
 	bpf.ProfileFailureFAILURE_UNWIND_BAD_FRAME:       sampler.FailureUnwindBadFrame,
 	bpf.ProfileFailureFAILURE_UNWIND_READ_FAULT:      sampler.FailureUnwindReadFault,
 	bpf.ProfileFailureFAILURE_UNWIND_DEPTH:           sampler.FailureUnwindDepthLimit,
+	bpf.ProfileFailureFAILURE_BLOCKED_FULL:           sampler.FailureBlockedFull,
 }
 
 // failureCount is the number of causes the program counts.
@@ -53,6 +54,11 @@ func (s *Sampler) Drain(emit func(sampler.Sample)) (sampler.Stats, error) {
 	if s.closed {
 		return sampler.Stats{}, fmt.Errorf("drain after close: %w", os.ErrClosed)
 	}
+	return s.drain(emit)
+}
+
+// drain is Drain, s.mu held.
+func (s *Sampler) drain(emit func(sampler.Sample)) (sampler.Stats, error) {
 	old := s.gen
 	if err := s.objs.Generation.Put(uint32(0), old^1); err != nil {
 		return sampler.Stats{}, fmt.Errorf("flipping generation: %w", err)
@@ -64,7 +70,7 @@ func (s *Sampler) Drain(emit func(sampler.Sample)) (sampler.Stats, error) {
 	// that name them: a drain holds one chunk of raw entries at a time
 	// (a raw stack is 1 KiB, whatever its depth), in buffers kept for the
 	// next drain.
-	st := drainedStacks{stacks: map[uint64][]uint64{}, fails: s.carry}
+	st := drainedStacks{stacks: map[uint64][]uint64{}, fails: s.carry, held: s.held}
 	s.buf.stackIDs, s.buf.stacks = chunk(s.buf.stackIDs, s.buf.stacks, s.stacks[old], 256)
 	err := take(s.stacks[old], s.buf.stackIDs, s.buf.stacks, func(id *uint64, frames *bpf.ProfileStack) {
 		st.stacks[*id] = framesOf(frames)
@@ -82,21 +88,20 @@ func (s *Sampler) Drain(emit func(sampler.Sample)) (sampler.Stats, error) {
 	}
 	s.buf.countKeys, s.buf.counts = chunk(s.buf.countKeys, s.buf.counts, s.counts[old], 4096)
 	err = take(s.counts[old], s.buf.countKeys, s.buf.counts, func(k *bpf.ProfileCountKey, v *bpf.ProfileCountValue) {
-		emit(sampler.Sample{
-			PID: k.Pid, TID: k.Tid, Comm: cString(v.Comm[:]), CPU: -1,
-			User: st.get(k.UserStack, sampler.FailureUserStackMissing, v.Count), Kernel: st.get(k.KernelStack, sampler.FailureKernelStackMissing, v.Count),
-			Count: v.Count, Value: v.Period,
-		})
+		emit(countSample(k, v, &st))
 	})
 	if err != nil {
 		return sampler.Stats{}, fmt.Errorf("draining counts: %w", err)
 	}
-	for _, t := range timed {
-		emit(sampler.Sample{
-			PID: t.Pid, TID: t.Tid, Comm: cString(t.Comm[:]), CPU: int32(t.Cpu), Time: t.Time,
-			User: st.get(t.UserStack, sampler.FailureUserStackMissing, 1), Kernel: st.get(t.KernelStack, sampler.FailureKernelStackMissing, 1),
-			Count: 1, Value: t.Period,
-		})
+	for i := range timed {
+		emit(timedSample(&timed[i], &st))
+	}
+	if s.held != nil {
+		named, err := s.namedStacks()
+		if err != nil {
+			return sampler.Stats{}, err
+		}
+		s.held.keep(st.stacks, named)
 	}
 	return s.stats()
 }
@@ -123,7 +128,15 @@ func (s *Sampler) stats() (sampler.Stats, error) {
 			st.Failures[failureNames[i]] = d
 		}
 	}
-	st.Lost = st.Failures[sampler.FailureCountsFull] + st.Failures[sampler.FailureCountsError]
+	missed, err := s.switchesMissed()
+	if err != nil {
+		return sampler.Stats{}, err
+	}
+	if missed > 0 {
+		st.Failures[sampler.FailureSwitchMissed] = missed
+	}
+	st.Lost = st.Failures[sampler.FailureCountsFull] + st.Failures[sampler.FailureCountsError] +
+		st.Failures[sampler.FailureBlockedFull] + missed
 	for k, n := range s.carry {
 		if n > 0 {
 			st.Failures[k] += n
@@ -136,10 +149,12 @@ func (s *Sampler) stats() (sampler.Stats, error) {
 // buffers are the chunks Drain reads map entries into, kept between
 // drains.
 type buffers struct {
-	stackIDs  []uint64
-	stacks    []bpf.ProfileStack
-	countKeys []bpf.ProfileCountKey
-	counts    []bpf.ProfileCountValue
+	stackIDs   []uint64
+	stacks     []bpf.ProfileStack
+	countKeys  []bpf.ProfileCountKey
+	counts     []bpf.ProfileCountValue
+	blockedIDs []uint32
+	blocked    []bpf.ProfileBlockedThread
 }
 
 // chunk returns buffers of chunk entries for m (at most its size),
@@ -169,6 +184,33 @@ func take[K, V any](m *ebpf.Map, kbuf []K, vbuf []V, each func(*K, *V)) error {
 			return nil
 		case errors.Is(err, ebpf.ErrNotSupported) && taken == 0:
 			return iterateTake(m, each)
+		case err != nil:
+			return err
+		}
+	}
+}
+
+// scan is take without deleting: it reads every entry of a hash map
+// (entries the program adds or deletes meanwhile may be missed or seen
+// twice).
+func scan[K, V any](m *ebpf.Map, kbuf []K, vbuf []V, each func(*K, *V)) error {
+	var cursor ebpf.MapBatchCursor
+	for {
+		n, err := m.BatchLookup(&cursor, kbuf, vbuf, nil)
+		for i := range n {
+			each(&kbuf[i], &vbuf[i])
+		}
+		switch {
+		case errors.Is(err, ebpf.ErrKeyNotExist):
+			return nil
+		case errors.Is(err, ebpf.ErrNotSupported):
+			var k K
+			var v V
+			it := m.Iterate()
+			for it.Next(&k, &v) {
+				each(&k, &v)
+			}
+			return it.Err()
 		case err != nil:
 			return err
 		}
@@ -210,9 +252,11 @@ func framesOf(s *bpf.ProfileStack) []uint64 {
 	return slices.Clone(s.Pc[:n])
 }
 
-// drainedStacks are the stacks of one drain.
+// drainedStacks are the stacks of one drain, and those held from earlier
+// drains (nil unless off-CPU).
 type drainedStacks struct {
 	stacks map[uint64][]uint64
+	held   *heldStacks
 	fails  map[string]uint64
 }
 
@@ -223,6 +267,9 @@ func (b *drainedStacks) get(key uint64, missing string, n uint64) []uint64 {
 		return nil
 	}
 	frames := b.stacks[key]
+	if frames == nil && b.held != nil {
+		frames = b.held.frames[key]
+	}
 	if frames == nil {
 		b.fails[missing] += n
 	}

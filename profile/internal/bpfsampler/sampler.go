@@ -25,6 +25,8 @@ type Sampler struct {
 	stacks [2]*ebpf.Map
 	links  []link.Link
 	events []*perfevent.Event
+	// offLinks are the off-CPU programs' links, which DrainOpen closes.
+	offLinks []link.Link
 
 	procs     *ringbuf.Reader // nil unless cfg.OnNewProcess
 	stopProcs chan struct{}   // closed by Close to end the process reader
@@ -39,6 +41,8 @@ type Sampler struct {
 	failures [failureCount]uint64 // totals read at the last drain
 	carry    map[string]uint64    // Go-side failures since the last drain
 	buf      buffers              // Drain's chunks
+	held     *heldStacks          // nil unless cfg.OffCPU
+	missed   uint64               // runs of on_switch skipped, read at the last drain
 }
 
 // objects are the loaded programs and maps. The constants are set before
@@ -56,14 +60,14 @@ func Start(cfg sampler.Config) (*Sampler, error) {
 	// backend needs 5.17), not to RLIMIT_MEMLOCK: there is no limit to
 	// raise. (cilium/ebpf's rlimit package would probe the kernel with a
 	// bpf() call in its init, in every run of every command.)
-	if cfg.OffCPU != nil {
-		return nil, sampler.Markf(errs.ErrNotSupported, "off-CPU recording is not built in this backend yet")
-	}
 	cpus, err := sampler.OnlineCPUs()
 	if err != nil {
 		return nil, err
 	}
 	s := &Sampler{cfg: cfg, carry: map[string]uint64{}}
+	if cfg.OffCPU != nil {
+		s.held = newHeldStacks()
+	}
 	if err := s.load(len(cpus)); err != nil {
 		s.Close()
 		return nil, err
@@ -133,7 +137,7 @@ func (s *Sampler) attach(cpus []int) error {
 	if len(s.cfg.PIDs) > 0 {
 		progs = append(progs, s.objs.OnFork)
 	}
-	if len(progs) > 0 {
+	if len(progs) > 0 || s.cfg.OffCPU != nil {
 		progs = append(progs, s.objs.OnExit)
 	}
 	for _, p := range progs {
@@ -142,6 +146,22 @@ func (s *Sampler) attach(cpus []int) error {
 			return loadError("attaching "+p.String(), err)
 		}
 		s.links = append(s.links, l)
+	}
+	if off := s.cfg.OffCPU; off != nil {
+		progs = []*ebpf.Program{s.objs.OnSwitch}
+		if off.Wakeups {
+			progs = append(progs, s.objs.OnWaking)
+		}
+		for _, p := range progs {
+			l, err := link.AttachTracing(link.TracingOptions{Program: p})
+			if err != nil {
+				return loadError("attaching "+p.String(), err)
+			}
+			s.offLinks = append(s.offLinks, l)
+		}
+		if !off.Wall {
+			return nil
+		}
 	}
 	events, err := openEvents(s.cfg, cpus)
 	s.events = events
@@ -177,7 +197,7 @@ func (s *Sampler) Close() error {
 		s.cfg.Unwind.SetLoader(nil)
 	}
 	var all []error
-	for _, l := range s.links {
+	for _, l := range append(s.offLinks, s.links...) {
 		all = append(all, l.Close())
 	}
 	for _, e := range s.events {

@@ -42,6 +42,14 @@ const (
 	FailureLateThread = "late-thread"
 	// Perf ring-buffer records that could not be decoded.
 	FailureBadRecord = "bad-record"
+	// Blocks the eBPF backend lost (in Stats.Lost): its map of blocked
+	// threads (as many entries as Config.MaxStacks) was full when a
+	// thread blocked.
+	FailureBlockedFull = "blocked-full"
+	// Context switches whose off-CPU program the kernel skipped (another
+	// BPF program was running on the CPU), in Stats.Lost: each lost a
+	// block, or lengthened one to the thread's next switch.
+	FailureSwitchMissed = "switch-missed"
 )
 
 // The causes the perf backend counts when recording off-CPU time

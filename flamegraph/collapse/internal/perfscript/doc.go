@@ -25,7 +25,9 @@
 // keeps as it reads; the texts are made once per distinct stack, at the end,
 // in sorted order (a sort on the ranks of the names). The parser holds one
 // sample, those bounded tables (16 MiB by default) and one entry per
-// distinct stack and name, never the input.
+// distinct stack and name, never the input; they take their memory from a
+// region of huge pages (region.go), given back whole when the input is
+// folded.
 //
 // [Read] is the entry point: it folds the input with one parser, or, with
 // [Options].Threads > 1, cuts it at sample boundaries and folds the chunks

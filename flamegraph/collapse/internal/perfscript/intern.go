@@ -2,7 +2,6 @@ package perfscript
 
 import (
 	"hash/maphash"
-	"slices"
 	"unsafe"
 )
 
@@ -10,7 +9,7 @@ import (
 // order of its first appearance: the process frames and dsos of the input
 // (parser.go) and the names of frames (stacks.go). It copies the strings
 // into blocks that are never moved, so that growing copies nothing but the
-// entries.
+// entries. Its memory comes from the region of its store.
 type byteSet struct {
 	store   blockStore
 	entries []setEntry
@@ -67,7 +66,7 @@ func (s *byteSet) find(b []byte) (id int32, added bool) {
 		if slot.id1 == 0 {
 			id = int32(len(s.entries))
 			s.slots[k] = setSlot{h, id + 1}
-			s.entries = appendDoubling(s.entries, setEntry{at: s.store.add(b), hash: h})
+			s.entries = appendDoubling(s.store.mem, s.entries, setEntry{at: s.store.add(b), hash: h})
 			return id, true
 		}
 		if slot.hash == h && string(s.store.text(s.entries[slot.id1-1].at)) == string(b) {
@@ -80,7 +79,7 @@ func (s *byteSet) find(b []byte) (id int32, added bool) {
 // again.
 func (s *byteSet) grow() {
 	n := max(2*len(s.slots), 1<<12)
-	s.slots = make([]setSlot, n)
+	s.slots = regionMake[setSlot](s.store.mem, n)
 	mask := uint32(n - 1)
 	for id := range s.entries {
 		h := s.entries[id].hash
@@ -92,20 +91,12 @@ func (s *byteSet) grow() {
 	}
 }
 
-// appendDoubling is append for the tables, which grow big: it doubles
-// their capacity when they are full, where append would add a quarter and
-// copy them again and again.
-func appendDoubling[T any](s []T, v ...T) []T {
-	if len(s)+len(v) > cap(s) {
-		s = slices.Grow(s, max(cap(s), len(v), 256))
-	}
-	return append(s, v...)
-}
-
 // blockStore keeps copies of byte strings in blocks that are never moved
-// nor reused until reset.
+// nor reused until reset, which keeps them to fill again.
 type blockStore struct {
-	blocks [][]byte // the last one is filled
+	mem    *region  // where the blocks are made (nil: on the heap)
+	blocks [][]byte // those before the last used one are full
+	used   int      // how many blocks hold strings
 	size   int      // bytes stored
 }
 
@@ -118,10 +109,13 @@ const storeBlock = 256 << 10
 
 // add copies b into the store.
 func (s *blockStore) add(b []byte) stored {
-	if k := len(s.blocks) - 1; k < 0 || cap(s.blocks[k])-len(s.blocks[k]) < len(b) {
-		s.blocks = append(s.blocks, make([]byte, 0, max(storeBlock, len(b))))
+	if k := s.used - 1; k < 0 || cap(s.blocks[k])-len(s.blocks[k]) < len(b) {
+		if s.used == len(s.blocks) || cap(s.blocks[s.used]) < len(b) {
+			s.blocks = append(s.blocks[:s.used], regionMake[byte](s.mem, max(storeBlock, len(b)))[:0])
+		}
+		s.used++
 	}
-	k := len(s.blocks) - 1
+	k := s.used - 1
 	at := stored{block: uint32(k), off: uint32(len(s.blocks[k])), n: uint32(len(b))}
 	s.blocks[k] = append(s.blocks[k], b...)
 	s.size += len(b)
@@ -140,8 +134,10 @@ func (s *blockStore) follows(at stored, data []byte, i int) bool {
 	return end < len(data) && data[end] == '\n' && string(data[i:end]) == string(s.blocks[at.block][at.off:at.off+at.n])
 }
 
-// reset empties the store.
+// reset empties the store, keeping its blocks to fill again.
 func (s *blockStore) reset() {
-	clear(s.blocks)
-	s.blocks, s.size = s.blocks[:0], 0
+	for k := range s.blocks {
+		s.blocks[k] = s.blocks[k][:0]
+	}
+	s.used, s.size = 0, 0
 }

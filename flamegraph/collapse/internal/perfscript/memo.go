@@ -174,13 +174,13 @@ func (p *parser) remember(data []byte, end int) {
 		return
 	}
 	names := p.seq[b.restSeq:]
-	m.entries = appendDoubling(m.entries, memoEntry{
+	m.entries = appendDoubling(m.store.mem, m.entries, memoEntry{
 		text:  m.store.add(rest),
 		names: span{uint32(len(m.names)), uint32(len(names))},
 		lines: int32(b.lines - 2),
 		next:  line.memo,
 	})
-	m.names = appendDoubling(m.names, names...)
+	m.names = appendDoubling(m.store.mem, m.names, names...)
 	line.memo = int32(len(m.entries))
 }
 

@@ -13,10 +13,11 @@ import (
 )
 
 // fold folds in with one parser whose tables may take limit bytes and
-// returns the parser and the folded text.
+// returns the parser, released when the test ends, and the folded text.
 func fold(t *testing.T, in []byte, opts Options, limit int) (*parser, string) {
 	t.Helper()
 	p := newParser(opts, limit)
+	t.Cleanup(p.release)
 	if err := p.readAll(bytes.NewReader(in), make([]byte, DefaultSizes.Chunk)); err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func readParallel(r io.Reader, opts Options, sizes Sizes) ([]*parser, []byte, er
 // readAlone folds the rest of the input in this goroutine, going on from
 // lines lines, with the event type kept so far.
 func readAlone(r io.Reader, opts Options, sizes Sizes, filter []byte, lines int) (*parser, error) {
-	p := newParser(opts, sizes.Memo/(2*opts.Threads))
+	p := newHeapParser(opts, sizes.Memo/(2*opts.Threads))
 	if filter != nil {
 		p.setFilter(filter)
 	}
@@ -113,7 +113,7 @@ type workers struct {
 func startWorkers(n int, opts Options, memo int, pool *bufPool) *workers {
 	ws := &workers{work: make(chan chunk, n), parsers: make([]*parser, n), lines: make([][]chunkLines, n)}
 	for w := range n {
-		ws.parsers[w] = newParser(opts, memo)
+		ws.parsers[w] = newHeapParser(opts, memo)
 		ws.wg.Go(func() { ws.fold(w, pool) })
 	}
 	return ws

@@ -36,7 +36,7 @@ type Sizes struct {
 	// gets Memo/2n: the tables of each see much the same lines, and
 	// together they then take about what one parser's take (on the real
 	// capture of bench/collapse-render, a peak RSS of 35 MiB with two
-	// rather than 39 MiB).
+	// rather than 39 MiB; their tables are on the heap, newHeapParser).
 	Memo int
 }
 
@@ -64,6 +64,7 @@ type Stats struct {
 // before it.
 func Read(r io.Reader, opts Options, sizes Sizes) (*flamegraph.Profile, Stats, error) {
 	ps, event, err := readParsers(r, opts, sizes)
+	defer releaseAll(ps)
 	prof := merge(ps)
 	var st Stats
 	st, prof.Unit = summary(ps, event)
@@ -78,7 +79,7 @@ func readParsers(r io.Reader, opts Options, sizes Sizes) ([]*parser, []byte, err
 		return readParallel(r, opts, sizes)
 	}
 	p := newParser(opts, sizes.Memo)
-	err := p.readAll(r, make([]byte, sizes.Chunk))
+	err := p.readAll(r, regionMake[byte](&p.mem, sizes.Chunk))
 	return []*parser{p}, p.filter, err
 }
 

@@ -10,6 +10,7 @@ import "slices"
 // and finds them by a hash the caller computes as it reads them (hashID,
 // then hashEnd).
 type seqTable struct {
+	mem     *region    // where its arrays are made
 	blocks  [][]uint32 // the last one is filled; a sequence is in one block
 	n       int        // ids in all blocks
 	entries []seqEntry
@@ -62,13 +63,13 @@ func (t *seqTable) add(slot int, h uint64, ids []uint32) int32 {
 	t.slots[slot] = i
 	k := len(t.blocks) - 1
 	if k < 0 || cap(t.blocks[k])-len(t.blocks[k]) < len(ids) {
-		t.blocks = append(t.blocks, make([]uint32, 0, max(seqBlock, len(ids))))
+		t.blocks = append(t.blocks, regionMake[uint32](t.mem, max(seqBlock, len(ids)))[:0])
 		k++
 	}
 	at := len(t.blocks[k])
 	t.blocks[k] = append(t.blocks[k], ids...)
 	t.n += len(ids)
-	t.entries = appendDoubling(t.entries, seqEntry{hash: h, block: uint32(k), ids: span{uint32(at), uint32(len(ids))}})
+	t.entries = appendDoubling(t.mem, t.entries, seqEntry{hash: h, block: uint32(k), ids: span{uint32(at), uint32(len(ids))}})
 	return i
 }
 
@@ -76,7 +77,7 @@ func (t *seqTable) add(slot int, h uint64, ids []uint32) int32 {
 // sequences again.
 func (t *seqTable) grow() {
 	n := max(2*len(t.slots), 1<<12)
-	t.slots = make([]int32, n)
+	t.slots = regionMake[int32](t.mem, n)
 	for i := range t.slots {
 		t.slots[i] = -1
 	}

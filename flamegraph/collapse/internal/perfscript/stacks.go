@@ -59,7 +59,7 @@ func (p *parser) stackOf() int32 {
 	i, slot, ok := p.stacks.lookup(h, seq)
 	if !ok {
 		i = p.stacks.add(slot, h, seq)
-		p.counts = append(p.counts, 0)
+		p.counts = appendDoubling(&p.mem, p.counts, 0)
 	}
 	return i
 }
@@ -80,7 +80,10 @@ type stackSorter struct {
 // stacks.
 func newStackSorter(p *parser) *stackSorter {
 	rank := rankNames(&p.names)
-	st := &stackSorter{ranks: make([]int32, p.stacks.n+len(p.counts)), start: make([]int32, len(p.counts))}
+	spare := p.known.spare()
+	st := &stackSorter{}
+	st.ranks, spare = int32sIn(spare, p.stacks.n+len(p.counts), &p.mem)
+	st.start, _ = int32sIn(spare, len(p.counts), &p.mem)
 	at := 0
 	for s := range p.counts {
 		st.start[s] = int32(at)
@@ -95,6 +98,15 @@ func newStackSorter(p *parser) *stackSorter {
 	return st
 }
 
+// int32sIn returns n int32s at the start of b, not zero, and the rest of
+// b, or, when b is too short, n zeros from r and b.
+func int32sIn(b []byte, n int, r *region) ([]int32, []byte) {
+	if n == 0 || len(b) < 4*n {
+		return regionMake[int32](r, n), b
+	}
+	return unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(b))), n), b[4*n:]
+}
+
 // rankNames returns the rank of each name, followed by ';' or not, among
 // all (the order of compareNames), indexed by name id * 2 + 1 when followed
 // by ';'. The names are sorted; a name x without ';' is where x is, and
@@ -104,16 +116,17 @@ func newStackSorter(p *parser) *stackSorter {
 // order, and the ranks are handed out in one walk over the sorted names,
 // with the names whose "x;" goes after each in a list, the last first.
 func rankNames(names *byteSet) []int32 {
+	mem := names.store.mem
 	n := len(names.entries)
-	byText := make([]int32, n)
+	byText := regionMake[int32](mem, n)
 	for i := range byText {
 		byText[i] = int32(i)
 	}
 	slices.SortFunc(byText, func(a, b int32) int { return bytes.Compare(names.text(a), names.text(b)) })
 	// after[j]: 1 + the last (in sorted order) of the names whose "x;"
 	// goes right after the j-th, each followed by next[i] (0 ends).
-	after := make([]int32, n)
-	next := make([]int32, n)
+	after := regionMake[int32](mem, n)
+	next := regionMake[int32](mem, n)
 	for i, id := range byText {
 		x := names.text(id)
 		j := i + 1
@@ -126,7 +139,7 @@ func rankNames(names *byteSet) []int32 {
 		}
 		next[i], after[j-1] = after[j-1], int32(i)+1
 	}
-	rank := make([]int32, 2*n)
+	rank := regionMake[int32](mem, 2*n)
 	r := int32(0)
 	for i, id := range byText {
 		rank[2*id] = r
@@ -195,7 +208,7 @@ func (st *stackSorter) compare(a, b int32, d int) int {
 
 // sortedOrder returns the indexes of the stacks, sorted by their texts.
 func (p *parser) sortedOrder() []int32 {
-	order := make([]int32, len(p.counts))
+	order := regionMake[int32](&p.mem, len(p.counts))
 	for i := range order {
 		order[i] = int32(i)
 	}

@@ -79,7 +79,7 @@ func (t *symTable) find(sym []byte, mod int32) *symSlot {
 		if s.id1 == 0 {
 			*s = symSlot{hash: h, id1: int32(len(t.entries)) + 1, mod: mod, n: uint16(min(len(sym), 1<<16-1))}
 			copy(s.text[:], head)
-			t.entries = appendDoubling(t.entries, symEntry{at: t.store.add(sym)})
+			t.entries = appendDoubling(t.store.mem, t.entries, symEntry{at: t.store.add(sym)})
 			return s
 		}
 		if s.hash == h && s.mod == mod && int(s.n) == min(len(sym), 1<<16-1) && string(s.text[:len(head)]) == string(head) &&
@@ -94,7 +94,7 @@ func (t *symTable) find(sym []byte, mod int32) *symSlot {
 func (t *symTable) grow() {
 	old := t.slots
 	n := max(2*len(old), 1<<10)
-	t.slots = make([]symSlot, n)
+	t.slots = regionMake[symSlot](t.store.mem, n)
 	mask := uint32(n - 1)
 	for i := range old {
 		if old[i].id1 == 0 {
