@@ -73,6 +73,13 @@ type HandlerOptions struct {
 //     subtitle, width, height, minwidth, fonttype, fontsize, countname,
 //     nametype, colors (or color), bgcolors, hash, random, reverse,
 //     inverted, sort-by-weight, max-depth;
+//   - mode: cpu (the default), off-cpu (where threads block, in
+//     microseconds; root, CAP_PERFMON or kernel.perf_event_paranoid ≤ 1)
+//     or wall (both); with off-cpu and wall, min-block and max-block
+//     (durations: 1ms), state (any, interruptible, uninterruptible) and
+//     threads (all, user, kernel) pick the blocks, and wakeups (off-cpu,
+//     BPF backend) adds the stacks of the threads that woke them. Stacks
+//     of these modes are walked by frame pointers;
 //   - with HandlerOptions.AllowOtherTargets only: pid (a comma-separated
 //     list), cgroup, system and backend.
 //
@@ -210,6 +217,8 @@ func errorStatus(err error) int {
 	switch {
 	case errors.Is(err, ErrPermission):
 		return http.StatusForbidden
+	case errors.Is(err, ErrOptions):
+		return http.StatusBadRequest
 	case errors.Is(err, ErrNotSupported):
 		return http.StatusNotImplemented
 	case errors.Is(err, ErrNoProcess):

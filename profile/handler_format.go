@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -80,11 +81,13 @@ func (req *handlerRequest) write(w io.Writer, p *Profile) error {
 	var err error
 	switch req.format {
 	case formatSVG:
-		opts := req.graph
-		if opts.Title == "" {
-			opts.Title = fmt.Sprintf("%s profile (%d samples)", p.Event.Name, p.Total())
+		if req.values {
+			opts := req.graph
+			opts.Title = cmp.Or(opts.Title, fmt.Sprintf("%s profile (%d samples)", p.Event.Name, p.Total()))
+			err = flamegraph.Render(w, p.Folded(FoldOptions{Values: true}), opts)
+		} else {
+			err = p.WriteFlameGraph(w, req.graph) // with the mode's title, unit and palette
 		}
-		err = flamegraph.Render(w, p.Folded(FoldOptions{Values: req.values}), opts)
 		if errors.Is(err, flamegraph.ErrEmpty) {
 			err = nil
 		}

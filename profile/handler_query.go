@@ -41,6 +41,17 @@ var handlerParams = map[string]handlerParam{
 	"inlines":   func(r *handlerRequest, v string) (err error) { r.opts.Inlines, err = boolParam(v); return err },
 	"values":    func(r *handlerRequest, v string) (err error) { r.values, err = boolParam(v); return err },
 
+	// Off-CPU and wall-clock recording.
+	"mode":      parseModeParam,
+	"wakeups":   func(r *handlerRequest, v string) (err error) { r.opts.Wakeups, err = boolParam(v); return err },
+	"min-block": func(r *handlerRequest, v string) (err error) { r.opts.Block.Min, err = durationParam(v); return err },
+	"max-block": func(r *handlerRequest, v string) (err error) { r.opts.Block.Max, err = durationParam(v); return err },
+	"state": func(r *handlerRequest, v string) (err error) {
+		r.opts.Block.State, err = ParseBlockState(v)
+		return err
+	},
+	"threads": func(r *handlerRequest, v string) (err error) { r.opts.Block.Threads, err = ParseThreads(v); return err },
+
 	"title":     func(r *handlerRequest, v string) error { r.graph.Title = v; return nil },
 	"subtitle":  func(r *handlerRequest, v string) error { r.graph.Subtitle = v; return nil },
 	"width":     func(r *handlerRequest, v string) (err error) { r.graph.Width, err = intParam(v); return err },
@@ -134,8 +145,44 @@ func (req *handlerRequest) check() error {
 	if err := req.graph.Validate(); err != nil {
 		return fmt.Errorf("profile: bad flame graph parameters: %w", err)
 	}
+	if req.opts.Mode == ModeOffCPU && req.opts.Frequency > 0 {
+		return fmt.Errorf("%w: mode=off-cpu records blocked time: event, frequency and period apply to mode=cpu and mode=wall", ErrOptions)
+	}
+	ev, err := ParseEvent(req.opts.Event)
+	if err != nil {
+		return err
+	}
+	if _, err := offCPUConfig(req.opts, ev); err != nil {
+		return err
+	}
+	if req.opts.Mode != ModeCPU {
+		// A Go program's blocked threads switch often: walking their
+		// stacks by call frame information copies 16 KiB a switch, and
+		// Go code has frame pointers.
+		req.opts.Unwind = UnwindFramePointers
+	}
 	req.opts.Timed = req.format == formatPerfScript
 	return nil
+}
+
+// parseModeParam parses mode=: cpu, off-cpu or wall.
+func parseModeParam(r *handlerRequest, v string) error {
+	for _, m := range []Mode{ModeCPU, ModeOffCPU, ModeWall} {
+		if v == m.String() {
+			r.opts.Mode = m
+			return nil
+		}
+	}
+	return errors.New("want cpu, off-cpu or wall")
+}
+
+// durationParam parses a duration such as 1ms or 2.5s, not negative.
+func durationParam(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, errors.New("want a duration such as 500us, 10ms or 1s")
+	}
+	return d, nil
 }
 
 // paramError is a query parameter's bad value and why: said with the

@@ -80,6 +80,7 @@ func FuzzHandlerQuery(f *testing.F) {
 		"minwidth=0.5%25&max-depth=-1&sort-by-weight=1&fontsize=10.5", "pid=1,2&backend=perf", "system=true",
 		"cgroup=/sys/fs/cgroup/x&pid=3", "seconds=1e308", "seconds=1e-12", "seconds=NaN", "frequency=99&period=1",
 		"event=cycles:uk", "event=msr/tsc/", "colors=%0A", "x=1", "seconds=1&seconds=2", "values=maybe",
+		"mode=off-cpu&min-block=1ms&max-block=1s&state=interruptible&threads=user", "mode=wall&wakeups", "mode=off-cpu&wakeups&backend=bpf",
 	} {
 		f.Add(s)
 	}
