@@ -29,6 +29,7 @@ flamegraph/collapse | flamegraph                               |
 symbolize           | internal/...                             |
 pmc                 | internal/...                             |
 profile             | symbolize, flamegraph, pmc, internal/... | flamegraph/collapse
+profile/profiletest | profile, flamegraph                      |
 scope               | flamegraph/..., profile                  | internal/perfgen
 fleet               | profile                                  |
 internal/...        | internal/...                             |
