@@ -30,7 +30,7 @@ symbolize           | internal/...                             |
 pmc                 | internal/...                             |
 profile             | symbolize, flamegraph, pmc, internal/... | flamegraph/collapse
 profile/profiletest | profile, flamegraph                      |
-scope               | flamegraph/..., profile                  | internal/perfgen
+scope               | flamegraph/..., profile                  | internal/perfgen, symbolize
 fleet               | profile                                  |
 internal/...        | internal/...                             |
 internal/cfi        | internal/errs                            |
