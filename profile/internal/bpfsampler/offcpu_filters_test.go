@@ -71,7 +71,10 @@ func TestOffCPUBlockBounds(t *testing.T) {
 			}
 		}
 		t.Logf("min %t: %d blocks logged (%v), %d aggregated (%v), %d in %s, %d in %s; %+v", min, logged, time.Duration(loggedNs), aggregated, time.Duration(aggregatedNs), inKept, kept, inGone, gone, st)
-		if logged < 50 || logged != aggregated || loggedNs != aggregatedNs || inGone*2 > inKept || (!min && inGone > 0) {
+		// Under MaxBlock a few of wait_for_answer's reads may be short:
+		// a main thread held off the CPU while the helper answers finds
+		// the answer there. At most 1 in 20.
+		if logged < 50 || logged != aggregated || loggedNs != aggregatedNs || inGone*2 > inKept || (!min && inGone*20 > inKept) {
 			t.Errorf("min %t: want at least 50 blocks, logged as aggregated, most in %s", min, kept)
 		}
 	}
