@@ -69,24 +69,36 @@ func offCPUSelf(t *testing.T) (blocked, took time.Duration, err error) {
 	}
 	defer syscall.Close(p[0])
 	defer syscall.Close(p[1])
+	// The reading goroutine gets a thread of its own before Start, so
+	// that its thread is one Start opens events for, not one the backend
+	// finds later (a new thread's first blocks may come before it does).
+	ready, begin, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		close(ready)
+		<-begin
+		for range selfBlockRounds {
+			selfBlockedRead(t, p[0])
+		}
+	}()
+	<-ready
 	cfg := samplertest.CPUClock(99)
 	cfg.PIDs = []uint32{uint32(os.Getpid())}
 	cfg.OffCPU = &sampler.OffCPU{}
 	start := time.Now()
 	s, err := Start(cfg)
 	if err != nil {
+		close(begin)
+		for range selfBlockRounds {
+			syscall.Write(p[1], []byte{1})
+		}
+		<-done
 		return 0, 0, err
 	}
 	defer s.Close()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		for range selfBlockRounds {
-			selfBlockedRead(t, p[0])
-		}
-	}()
+	close(begin)
 	for range selfBlockRounds {
 		time.Sleep(selfBlockFor)
 		syscall.Write(p[1], []byte{1})
