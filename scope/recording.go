@@ -42,8 +42,13 @@ func FromRecording(rec *profile.Profile, fold profile.FoldOptions) (*Profile, er
 			frames := one.Folded(fold).Stacks[0].Frames
 			b.p.stacks[id] = Stack{Frames: frames, Idle: isIdle([]byte(frames))}
 		}
+		// In whole microseconds, as its perf script text prints it: the
+		// double nearest that many microseconds is the one ParseFloat
+		// makes of the text, so a sample at a cell's edge falls in the
+		// same cell both ways.
 		ns := nsec + int64(ts.Time)
-		b.add(float64(sec+ns/1e9)+float64(ns%1e9)/1e9, id)
+		us := (sec+ns/1e9)*1e6 + ns%1e9/1e3
+		b.add(float64(us)/1e6, id)
 	}
 	return b.profile()
 }
