@@ -262,9 +262,9 @@ func startHold(t *testing.T, mode string) (*testenv.Child, *Sampler, *samplertes
 // and only once.
 func TestPerfRingOffCPUHold(t *testing.T) {
 	requireOffCPU(t)
+	start := time.Now() // the block may begin before startHold returns
 	c, s, res := startHold(t, "hold")
 	pid := uint32(c.Process.Pid)
-	start := time.Now()
 	time.Sleep(400 * time.Millisecond)
 	drained, _ := samplertest.DrainAll(t, s)
 	by, _, _ := blockedIn(drained, pid, res.Name, "hold_forever")
