@@ -148,8 +148,11 @@ func frameName(f symbolize.Frame, annotate bool) string {
 	name := f.Function
 	if name == "" {
 		name = flamegraph.UnknownFrame
-		if f.Module.Path != "" {
-			name = "[" + filepath.Base(f.Module.Path) + "]"
+		if base := filepath.Base(f.Module.Path); f.Module.Path != "" {
+			name = base
+			if !strings.HasPrefix(base, "[") { // [kernel.kallsyms], [vdso] are bracketed already
+				name = "[" + base + "]"
+			}
 		}
 	}
 	name = flamegraph.FrameName(name)

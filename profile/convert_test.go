@@ -102,3 +102,18 @@ func TestPprofSampleTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestFrameNameOfUnnamedModule names a frame no symbol names by its
+// module, bracketed once: kernel frames a user who may not read kallsyms
+// gets are [kernel.kallsyms], not [[kernel.kallsyms]].
+func TestFrameNameOfUnnamedModule(t *testing.T) {
+	for path, want := range map[string]string{
+		symbolize.KernelPath: "[kernel.kallsyms]",
+		"/usr/lib/libc.so.6": "[libc.so.6]",
+		"[vdso]":             "[vdso]",
+	} {
+		if got := frameName(symbolize.Frame{Module: symbolize.Module{Path: path}}, false); got != want {
+			t.Errorf("frame of %s: %q, want %q", path, got, want)
+		}
+	}
+}
