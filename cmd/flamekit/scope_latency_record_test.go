@@ -76,8 +76,11 @@ func TestScopeLatencyRecordsCommand(t *testing.T) {
 				}
 				return n
 			}
-			if n, short := sum(ppoll, 0, 1<<62), ppoll[1024]; n != 80 || short <= 40 || sum(ppoll, 0, 512) > 0 {
-				t.Errorf("ppoll: %d blocks, %d of them in 1024 -> 2047 µs; want the 80 1.1 ms sleeps, most there:\n%s", n, short, text)
+			// A sleep preempted between arming its timer and calling
+			// schedule finds the timer fired when it runs again and never
+			// blocks, so a busy machine may show a few fewer than 80.
+			if n, short := sum(ppoll, 0, 1<<62), ppoll[1024]; n > 80 || n < 72 || short <= 40 || sum(ppoll, 0, 512) > 0 {
+				t.Errorf("ppoll: %d blocks, %d of them in 1024 -> 2047 µs; want the 80 1.1 ms sleeps (72 or more), most there:\n%s", n, short, text)
 			}
 			if n, long := sum(sleep, 0, 1<<62), sum(sleep, 65536, 1<<62); n != 4 || long != 4 {
 				t.Errorf("clock_nanosleep: %d blocks, %d of them of 65536 µs or more; want the 4 100 ms sleeps:\n%s", n, long, text)
@@ -91,8 +94,8 @@ func TestScopeLatencyRecordsCommand(t *testing.T) {
 			text = scopeRun(t, "--latency", run, "--format", "hist", "--by-func")
 			hs = funcHistograms(t, text)
 			ppoll, sleep = findFunc(t, hs, "ppoll", text), findFunc(t, hs, "clock_nanosleep", text)
-			if n := sum(ppoll, 1024, 1<<62); n != 10 || sum(sleep, 65536, 1<<62) != 2 {
-				t.Errorf("record --off-cpu -o run.perf: %d ppoll blocks of 1024 µs or more, %d clock_nanosleep of 65536 µs or more; want 10 and 2:\n%s", n, sum(sleep, 65536, 1<<62), text)
+			if n := sum(ppoll, 1024, 1<<62); n > 10 || n < 8 || sum(sleep, 65536, 1<<62) != 2 {
+				t.Errorf("record --off-cpu -o run.perf: %d ppoll blocks of 1024 µs or more, %d clock_nanosleep of 65536 µs or more; want 10 (8 or more) and 2:\n%s", n, sum(sleep, 65536, 1<<62), text)
 			}
 
 			code, _, stderr = flamekit(t, "", "scope", "--latency", "-o", page, "--backend", backend, "--", bin, "1", "5")
