@@ -52,33 +52,11 @@ func build(f *elf.File, names ...string) (*Table, error) {
 	}
 	var all []fdeRows
 	for _, s := range secs {
-		fdes, err := s.parse()
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, fdes...)
-	}
-	return buildTable(all)
-}
-
-// parse reads the section's FDEs and runs their programs.
-func (s *frameSection) parse() ([]fdeRows, error) {
-	fdes, err := s.entries()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.name(), err)
-	}
-	out := make([]fdeRows, 0, len(fdes))
-	// Compilers' FDEs average one row per 8 to 12 bytes of section.
-	arena := make([]row, 0, len(fdes)+len(s.data)/8)
-	for _, f := range fdes {
-		start := len(arena)
-		if arena, err = f.rows(&s.bases, arena); err != nil {
+		if all, err = s.entries(all); err != nil {
 			return nil, fmt.Errorf("%s: %w", s.name(), err)
 		}
-		rows := arena[start:len(arena):len(arena)]
-		out = append(out, fdeRows{offset: f.offset, cieOffset: f.cie.offset, begin: f.begin, end: f.end, rows: rows})
 	}
-	return out, nil
+	return buildTable(all)
 }
 
 // name is the section's name, for errors.

@@ -1,6 +1,9 @@
 package cfi
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // cie is a Common Information Entry: what the FDEs naming it share.
 type cie struct {
@@ -33,11 +36,14 @@ type frameSection struct {
 	bases bases
 }
 
-// entries splits the section into its CIEs and FDEs. An .eh_frame ends at
-// its zero terminator or its end.
-func (s *frameSection) entries() ([]*fde, error) {
+// entries splits the section into its CIEs and FDEs, and appends the FDEs
+// to fdes, their rows not made. An .eh_frame ends at its zero terminator
+// or its end.
+func (s *frameSection) entries(fdes []fdeRows) ([]fdeRows, error) {
 	cies := map[uint64]*cie{}
-	var fdes []*fde
+	// Room for them all at once: growing by appends allocates several
+	// times the final size.
+	fdes = slices.Grow(fdes, s.count())
 	r := &reader{b: s.data}
 	for r.off < len(r.b) {
 		start := r.off
@@ -93,11 +99,30 @@ func (s *frameSection) entries() ([]*fde, error) {
 			if err != nil {
 				return nil, err
 			}
-			fdes = append(fdes, f)
+			fdes = append(fdes, fdeRows{fde: f, section: s})
 		}
 		r.off = end
 	}
 	return fdes, nil
+}
+
+// count is the number of the section's entries, CIEs and FDEs, found by
+// their lengths alone.
+func (s *frameSection) count() int {
+	n := 0
+	r := &reader{b: s.data}
+	for r.off < len(r.b) {
+		length := uint64(r.u32())
+		if length == 0xffffffff {
+			length = r.u64()
+		}
+		if r.err != nil || length > uint64(len(r.b)-r.off) || length == 0 && s.eh {
+			break
+		}
+		r.off += int(length)
+		n++
+	}
+	return n
 }
 
 // cieAt parses the CIE at off, for an FDE that names one further on.
@@ -202,8 +227,8 @@ func (s *frameSection) parseCIE(r *reader, offset uint64) (*cie, error) {
 }
 
 // parseFDE reads an FDE's fields after its CIE pointer.
-func (s *frameSection) parseFDE(r *reader, offset uint64, c *cie) (*fde, error) {
-	f := &fde{offset: offset, cie: c, eh: s.eh}
+func (s *frameSection) parseFDE(r *reader, offset uint64, c *cie) (fde, error) {
+	f := fde{offset: offset, cie: c, eh: s.eh}
 	enc := c.fdeEncoding
 	if !s.eh {
 		enc = peAbsptr
@@ -211,18 +236,18 @@ func (s *frameSection) parseFDE(r *reader, offset uint64, c *cie) (*fde, error) 
 	f.begin = r.pointer(enc, &s.bases, true)
 	length := r.pointer(enc&0x0f, &s.bases, false)
 	if r.err != nil {
-		return nil, fmt.Errorf("FDE at %#x: %w", offset, r.err)
+		return fde{}, fmt.Errorf("FDE at %#x: %w", offset, r.err)
 	}
 	f.end = f.begin + length
 	if f.end < f.begin {
-		return nil, fmt.Errorf("%w: FDE at %#x: range %#x+%#x wraps", ErrMalformed, offset, f.begin, length)
+		return fde{}, fmt.Errorf("%w: FDE at %#x: range %#x+%#x wraps", ErrMalformed, offset, f.begin, length)
 	}
 	if c.aug != "" && c.aug[0] == 'z' {
 		r.block()
 	}
 	f.instructions = r.take(len(r.b) - r.off)
 	if r.err != nil {
-		return nil, fmt.Errorf("FDE at %#x: %w", offset, r.err)
+		return fde{}, fmt.Errorf("FDE at %#x: %w", offset, r.err)
 	}
 	return f, nil
 }

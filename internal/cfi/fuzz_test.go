@@ -29,7 +29,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte, eh bool) {
 		s := &frameSection{data: data, eh: eh, bases: bases{section: 0x1000, text: 0x1000, data: 0x2000}}
-		fdes, err := s.parse()
+		fdes, err := s.entries(nil)
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) {
 				t.Fatalf("error %v does not wrap ErrMalformed", err)

@@ -11,7 +11,7 @@ import (
 // parseEH parses data as an .eh_frame at address 0 and builds its table.
 func parseEH(data []byte) (*Table, error) {
 	s := &frameSection{data: data, eh: true, bases: bases{text: 0x1000, data: 0x2000}}
-	fdes, err := s.parse()
+	fdes, err := s.entries(nil)
 	if err != nil {
 		return nil, err
 	}

@@ -14,20 +14,20 @@ import (
 func TestBuildTableMerges(t *testing.T) {
 	at := func(off int32) Rule { return Rule{CFA: CFARSP, CFAOffset: off, RA: Save{SaveAtCFA, -8}} }
 	fdes := []fdeRows{
-		{begin: 0x1000, end: 0x1100, rows: []row{{0x1000, at(8)}, {0x1001, at(16)}, {0x1080, at(24)}}},
+		{fde: fde{begin: 0x1000, end: 0x1100}, rows: []row{{0x1000, at(8)}, {0x1001, at(16)}, {0x1080, at(24)}}},
 		// Starts inside the first, at 0x1040, so cuts it there: its
 		// row at 0x1080 never shows.
-		{begin: 0x1040, end: 0x1060, rows: []row{{0x1040, at(32)}}},
+		{fde: fde{begin: 0x1040, end: 0x1060}, rows: []row{{0x1040, at(32)}}},
 		// The same function in .debug_frame: the .eh_frame one wins.
-		{begin: 0x1040, end: 0x1060, rows: []row{{0x1040, at(40)}}},
+		{fde: fde{begin: 0x1040, end: 0x1060}, rows: []row{{0x1040, at(40)}}},
 		// Adjacent to the one before and with its rule at its start:
 		// one entry.
-		{begin: 0x1060, end: 0x1070, rows: []row{{0x1060, at(32)}}},
+		{fde: fde{begin: 0x1060, end: 0x1070}, rows: []row{{0x1060, at(32)}}},
 		// After a gap.
-		{begin: 0x2000, end: 0x2010, rows: []row{{0x2000, at(8)}}},
+		{fde: fde{begin: 0x2000, end: 0x2010}, rows: []row{{0x2000, at(8)}}},
 		// Discarded by the linker, and empty.
-		{begin: 0, end: 0x10, rows: []row{{0, at(8)}}},
-		{begin: 0x3000, end: 0x3000, rows: []row{{0x3000, at(8)}}},
+		{fde: fde{begin: 0, end: 0x10}, rows: []row{{0, at(8)}}},
+		{fde: fde{begin: 0x3000, end: 0x3000}, rows: []row{{0x3000, at(8)}}},
 	}
 	tab, err := buildTable(fdes)
 	if err != nil {

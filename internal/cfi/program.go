@@ -76,11 +76,19 @@ type program struct {
 	rows    []row
 }
 
-// rows runs f's CIE's initial instructions, then f's, and appends the
-// rows covering [f.begin, f.end) to arena, which the FDEs of a section
-// share to spare an allocation each.
-func (f *fde) rows(b *bases, arena []row) ([]row, error) {
-	p := &program{f: f, bases: b, loc: f.begin, rows: arena}
+// programBuffers are the buffers of the programs of FDEs made one after
+// the other, to spare allocations: the rows of the last one run, and the
+// stack of remembered states.
+type programBuffers struct {
+	rows  []row
+	stack []frameState
+}
+
+// rows runs f's CIE's initial instructions, then f's, and returns the rows
+// covering [f.begin, f.end), in buf's rows, which the next run reuses.
+func (f *fde) rows(b *bases, buf *programBuffers) ([]row, error) {
+	p := &program{f: f, bases: b, loc: f.begin, rows: buf.rows[:0], stack: buf.stack[:0]}
+	defer func() { buf.rows, buf.stack = p.rows[:0], p.stack[:0] }()
 	if err := p.run(f.cie.initial, true); err != nil {
 		return nil, fmt.Errorf("CIE at %#x: %w", f.cie.offset, err)
 	}

@@ -71,19 +71,47 @@ func (e *openErr) Unwrap() []error { return e.errs }
 
 // permissionAdvice says which setting would allow the refused open.
 func permissionAdvice(a *unix.PerfEventAttr, pid int) string {
+	p, err := Paranoid()
+	if err != nil {
+		p = -2 // unknown: the advice names no level
+	}
+	return adviceFor(a, pid, ownProcess(pid), p)
+}
+
+// adviceFor says what would allow an open refused at perf_event_paranoid
+// level paranoid (-2: unknown), own telling whether pid is a process of
+// the caller's user.
+func adviceFor(a *unix.PerfEventAttr, pid int, own bool, paranoid int) string {
 	need, why := 2, "profiling another user's process needs CAP_PERFMON or ptrace access to it"
 	switch {
 	case pid == -1:
 		need, why = 0, "profiling whole CPUs needs CAP_PERFMON (or CAP_SYS_ADMIN)"
 	case a.Bits&unix.PerfBitExcludeKernel == 0:
 		need, why = 1, "kernel samples need CAP_PERFMON; sample user space only (exclude the kernel)"
+	case own && paranoid > 2:
+		// Debian's and Android's level 3 refuses every unprivileged open.
+		why = "profiling even your own processes needs CAP_PERFMON at this level"
+	case own:
+		why = "profiling your own process was refused: a security policy (seccomp, a container's profile, an LSM) may forbid perf_event_open; CAP_PERFMON allows it"
 	}
-	p, err := Paranoid()
-	if err != nil {
+	if paranoid == -2 {
 		return why
 	}
-	if p > need {
-		return fmt.Sprintf("%s, or lower kernel.perf_event_paranoid from %d to %d (sysctl -w kernel.perf_event_paranoid=%d)", why, p, need, need)
+	if paranoid > need {
+		return fmt.Sprintf("%s, or lower kernel.perf_event_paranoid from %d to %d (sysctl -w kernel.perf_event_paranoid=%d)", why, paranoid, need, need)
 	}
-	return fmt.Sprintf("%s (kernel.perf_event_paranoid is %d)", why, p)
+	return fmt.Sprintf("%s (kernel.perf_event_paranoid is %d)", why, paranoid)
+}
+
+// ownProcess reports whether pid (0: the caller) is a process of the
+// caller's effective user.
+func ownProcess(pid int) bool {
+	if pid == 0 || pid == os.Getpid() {
+		return true
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(fmt.Sprintf("/proc/%d", pid), &st); err != nil {
+		return false
+	}
+	return int(st.Uid) == os.Geteuid()
 }

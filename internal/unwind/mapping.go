@@ -30,8 +30,13 @@ type Table struct {
 	// index an array of tables with it.
 	ID   uint32
 	Key  string
-	Path string     // the first path it was seen under, for messages
-	CFI  *cfi.Table // never nil
+	Path string // the first path it was seen under, for messages
+	// CFI is the table's rules; nil when a Loader holds them (they were
+	// let go of in user space once it loaded them).
+	CFI *cfi.Table
+	// Words is the size of the rules packed (cfi.Table.PackedWords), kept
+	// when CFI is let go of.
+	Words int
 }
 
 // Mapping is an executable mapping of a process and how to unwind in it.

@@ -56,7 +56,12 @@ type Stats struct {
 // Loader is told when tables and processes come and go: the eBPF backend
 // keeps its maps in step with it. Calls are made one at a time, in order:
 // a table is loaded before the first process that maps it is set, and
-// unloaded after the last one is removed.
+// unloaded after the last one is removed. A loader holds what it loads:
+// once LoadTable succeeds, the registry lets go of the table's rules
+// (Table.CFI is nil), which are megabytes for a big program, and Walk finds
+// no rules in its mappings. When the loader is replaced, the tables only
+// it held are forgotten, and built again for the next process that maps
+// their files.
 type Loader interface {
 	// LoadTable loads a table; on error, the processes mapping it are
 	// set with no table there (frame pointers).
@@ -134,7 +139,24 @@ func NewRegistry(opts Options) *Registry {
 func (r *Registry) SetLoader(l Loader) {
 	r.op.Lock()
 	defer r.op.Unlock()
+	if r.loader != nil && l != r.loader {
+		r.forgetLoaded()
+	}
 	r.loader = l
+}
+
+// forgetLoaded forgets the files whose tables' rules only the loader held,
+// without telling it (it is going away). Processes that map them keep
+// mappings with no rules (frame pointers) until they are added again.
+func (r *Registry) forgetLoaded() {
+	for _, e := range r.files {
+		if e.table != nil && e.table.CFI == nil {
+			delete(r.files, e.key)
+			r.freeIDs = append(r.freeIDs, e.table.ID)
+			r.bytes -= e.bytes
+			e.table = nil
+		}
+	}
 }
 
 // ErrClosed reports a call to a closed Registry.
@@ -353,13 +375,14 @@ func (r *Registry) fileOf(o Object, now time.Time) *fileEntry {
 		e.reason = NoTableOverBudget
 		return e
 	}
-	tab := &Table{ID: r.newID(), Key: o.Key, Path: o.Path, CFI: t}
+	tab := &Table{ID: r.newID(), Key: o.Key, Path: o.Path, CFI: t, Words: t.PackedWords()}
 	if r.loader != nil {
 		if err := r.loader.LoadTable(tab); err != nil {
 			r.freeIDs = append(r.freeIDs, tab.ID)
 			e.reason = fmt.Sprintf("%s: %v", NoTableNotLoaded, err)
 			return e
 		}
+		tab.CFI = nil // the loader holds it; no process has it yet
 	}
 	e.table, e.bytes = tab, size
 	r.bytes += size

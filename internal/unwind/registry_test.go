@@ -323,3 +323,52 @@ func TestKnownTablesFirst(t *testing.T) {
 		t.Errorf("a process of known files: loader calls %q, want %q", l.calls, want)
 	}
 }
+
+// TestLoaderHoldsTheRules checks that the registry lets go of a table's
+// rules once a loader has loaded it (a big program's are megabytes, which
+// a continuous profiler would otherwise hold twice), keeping their packed
+// size; and that once the loader is gone, the next process of those files
+// gets tables with their rules again, for Walk.
+func TestLoaderHoldsTheRules(t *testing.T) {
+	a := startSleep(t)
+	r := NewRegistry(Options{})
+	defer r.Close()
+	l := newRecorder(t)
+	r.SetLoader(l)
+	p, err := r.AddProcess(uint32(a.Process.Pid), objectsOf(t, a.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := 0
+	for _, m := range p.Mappings {
+		if m.Table == nil {
+			continue
+		}
+		tables++
+		if m.Table.CFI != nil || m.Table.Words == 0 || l.loaded[m.Table.ID] != m.Table {
+			t.Errorf("%s: loaded %v, rules held in user space %v, %d words packed; want loaded, not held, words > 0",
+				m.Table.Path, l.loaded[m.Table.ID] == m.Table, m.Table.CFI != nil, m.Table.Words)
+		}
+	}
+	if tables < 2 {
+		t.Fatalf("%d mappings with tables, want the executable's and libc's", tables)
+	}
+
+	r.SetLoader(nil)
+	if st := r.Stats(); st.Tables != 0 || st.Bytes != 0 {
+		t.Errorf("after the loader went: %d tables of %d bytes held, want none (only it held their rules)", st.Tables, st.Bytes)
+	}
+	p, err = r.AddProcess(uint32(a.Process.Pid), objectsOf(t, a.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withRules := 0
+	for _, m := range p.Mappings {
+		if m.Table != nil && m.Table.CFI != nil && m.Table.Words == m.Table.CFI.PackedWords() {
+			withRules++
+		}
+	}
+	if withRules != tables {
+		t.Errorf("without a loader, %d mappings have tables with rules, want %d", withRules, tables)
+	}
+}

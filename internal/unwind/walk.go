@@ -155,7 +155,7 @@ func Walk(p *Process, regs *Regs, stack []byte, dst []uint64) ([]uint64, Outcome
 		}
 		m, ok := p.Find(at)
 		var rule cfi.Rule
-		if ok && m.Table != nil {
+		if ok && m.Table != nil && m.Table.CFI != nil {
 			rule, _ = m.Table.CFI.Lookup(at - m.Bias)
 		}
 		var f frame

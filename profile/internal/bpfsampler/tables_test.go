@@ -37,7 +37,7 @@ func TestCFITablesLoadUnload(t *testing.T) {
 			t.Fatal(err)
 		}
 		if tab := p.Mappings[0].Table; tab != nil {
-			packed += int64(tab.CFI.PackedWords()) * 8
+			packed += int64(tab.Words) * 8
 		}
 	}
 	st := reg.Stats()
