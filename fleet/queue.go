@@ -205,8 +205,18 @@ func (q *Queue) send() {
 			batches, backoff = nil, q.opts.MinBackoff
 			continue
 		case errors.Is(err, ErrRejected):
-			q.count(func(s *Stats) { s.Failed++; s.Rejected += uint64(len(batches)) })
-			q.log.Error("fleet: push rejected, profiles dropped", "profiles", len(batches), "err", err)
+			// A partial success took the others (which, it does not say).
+			rejected := len(batches)
+			var partial *PartialError
+			if errors.As(err, &partial) {
+				rejected = partial.Rejected
+			}
+			q.count(func(s *Stats) {
+				s.Failed++
+				s.Rejected += uint64(rejected)
+				s.Pushed += uint64(len(batches) - rejected)
+			})
+			q.log.Error("fleet: push rejected, profiles dropped", "profiles", rejected, "sent", len(batches), "err", err)
 			for _, b := range batches {
 				q.unspool(b)
 			}

@@ -1,0 +1,133 @@
+package fleet
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	collectorpb "go.opentelemetry.io/proto/slim/otlp/collector/profiles/v1development"
+	"google.golang.org/protobuf/proto"
+)
+
+// OTLPPath is the path of the OTLP/HTTP profiles export (signal
+// profiles/v1development) that [NewOTLP] appends to a URL without one:
+// the route Pyroscope serves on its HTTP port, as the OpenTelemetry
+// Collector's OTLP receiver does.
+const OTLPPath = "/v1development/profiles"
+
+// OTLP pushes batches as OpenTelemetry profiles (OTLP profiles
+// v1development, v0.3.0 of its Go modules) in one protobuf POST per push:
+// see [ExportRequest] for what a batch becomes.
+type OTLP struct {
+	client   *http.Client
+	endpoint string
+	tenant   string
+}
+
+// OTLPOptions configures an [OTLP] client.
+type OTLPOptions struct {
+	// HTTPClient sends the requests; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// TenantID, when set, is sent as X-Scope-OrgID (a multi-tenant
+	// Pyroscope).
+	TenantID string
+}
+
+// NewOTLP returns a client that POSTs to rawURL, or to rawURL +
+// [OTLPPath] when rawURL has no path (such as "http://localhost:4040").
+func NewOTLP(rawURL string, opts OTLPOptions) (*OTLP, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("fleet: OTLP URL %q: want http:// or https:// and a host", rawURL)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = OTLPPath
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	return &OTLP{client: hc, endpoint: u.String(), tenant: opts.TenantID}, nil
+}
+
+// Endpoint returns the URL the client POSTs to.
+func (o *OTLP) Endpoint() string { return o.endpoint }
+
+// PartialError is the error of a push whose answer was an OTLP
+// partial_success that rejected some profiles: it wraps [ErrRejected],
+// and a [Queue] counts Rejected of the batches as rejected and the others
+// as pushed.
+type PartialError struct {
+	Rejected int    // profiles the backend rejected
+	Sent     int    // profiles in the request
+	Message  string // the backend's error_message
+}
+
+// Error says how many profiles were rejected and why.
+func (e *PartialError) Error() string {
+	return fmt.Sprintf("%v: %d of %d profiles (partial success): %s", ErrRejected, e.Rejected, e.Sent, e.Message)
+}
+
+// Unwrap returns ErrRejected.
+func (e *PartialError) Unwrap() error { return ErrRejected }
+
+// Push sends batches in one gzipped OTLP protobuf request. An answer
+// other than 2xx is an error, one wrapping [ErrRejected] for 400, 413, 415
+// and 422 (a request the backend will not take however often it is sent);
+// a 2xx answer whose partial_success rejected profiles is a
+// [*PartialError].
+func (o *OTLP) Push(ctx context.Context, batches []*Batch) error {
+	req, err := ExportRequest(batches)
+	if err != nil {
+		return err
+	}
+	body, err := proto.Marshal(req)
+	if err != nil {
+		return fmt.Errorf("%w: fleet: encoding the OTLP request: %w", ErrRejected, err)
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed) // a valid level: no error
+	zw.Write(body)                                    // a bytes.Buffer does not fail
+	zw.Close()
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, o.endpoint, &gz)
+	if err != nil {
+		return fmt.Errorf("fleet: OTLP push to %s: %w", o.endpoint, err)
+	}
+	hreq.Header.Set("Content-Type", "application/x-protobuf")
+	hreq.Header.Set("Content-Encoding", "gzip")
+	if o.tenant != "" {
+		hreq.Header.Set("X-Scope-OrgID", o.tenant)
+	}
+	resp, err := o.client.Do(hreq)
+	if err != nil {
+		return fmt.Errorf("fleet: OTLP push to %s: %w", o.endpoint, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		msg := strings.TrimSpace(string(answer))
+		switch resp.StatusCode {
+		case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity:
+			return fmt.Errorf("%w by %s: %s: %s", ErrRejected, o.endpoint, resp.Status, msg)
+		}
+		return fmt.Errorf("fleet: OTLP push to %s: %s: %s", o.endpoint, resp.Status, msg)
+	}
+	if err != nil {
+		return fmt.Errorf("fleet: OTLP push to %s: reading the answer: %w", o.endpoint, err)
+	}
+	var out collectorpb.ExportProfilesServiceResponse
+	if err := proto.Unmarshal(answer, &out); err != nil {
+		// The profiles were taken (2xx): an answer that is not the
+		// protobuf response does not make them worth sending again.
+		return nil
+	}
+	if ps := out.GetPartialSuccess(); ps.GetRejectedProfiles() > 0 {
+		return &PartialError{Rejected: int(min(ps.GetRejectedProfiles(), int64(len(batches)))), Sent: len(batches), Message: ps.GetErrorMessage()}
+	}
+	return nil
+}
