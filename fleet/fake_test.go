@@ -26,11 +26,11 @@ import (
 type backendMode int32
 
 const (
-	accept backendMode = iota
-	refuse             // Unavailable, as a server starting or overloaded
-	stall              // no answer until the client gives up
-	reject             // InvalidArgument, as for a profile it cannot parse
-	partial            // OTLP only: 200 with a partial_success rejecting one profile
+	accept  backendMode = iota
+	refuse              // Unavailable, as a server starting or overloaded
+	stall               // no answer until the client gives up
+	reject              // InvalidArgument, as for a profile it cannot parse
+	partial             // OTLP only: 200 with a partial_success rejecting one profile
 )
 
 // fakePyroscope is a loopback server of Pyroscope's push API (its own

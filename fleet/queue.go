@@ -105,7 +105,8 @@ func NewQueue(p Pusher, opts QueueOptions) (*Queue, error) {
 
 // Put queues b. When the queue is full, the oldest batches are dropped
 // (counted in Stats.Dropped, and logged). It returns [ErrClosed] after
-// Close, or the error of writing b to the spool.
+// Close, or the error of writing b to the spool. The queue keeps a copy of
+// b, so the same batch may be put into the queues of several backends.
 func (q *Queue) Put(b *Batch) error {
 	q.mu.Lock()
 	closed := q.closed
@@ -113,6 +114,9 @@ func (q *Queue) Put(b *Batch) error {
 	if closed {
 		return ErrClosed
 	}
+	c := *b // Labels and Pprof are only read: they may be shared
+	c.spoolPath = ""
+	b = &c
 	if q.spool != nil {
 		if err := q.spool.write(b); err != nil {
 			return err

@@ -151,15 +151,21 @@ const cpuProfileType = "process_cpu:cpu:nanoseconds:cpu:nanoseconds"
 // total and the total of each frame name (summed over the nodes named so).
 func (s *pyroscopeServer) flameTotals(t *testing.T, service string, since time.Time) (int64, map[string]int64) {
 	t.Helper()
+	return s.selectTotals(t, fmt.Sprintf("{service_name=%q}", service), since)
+}
+
+// selectTotals is flameTotals of the series a label selector picks.
+func (s *pyroscopeServer) selectTotals(t *testing.T, selector string, since time.Time) (int64, map[string]int64) {
+	t.Helper()
 	client := querierv1connect.NewQuerierServiceClient(http.DefaultClient, s.URL())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	resp, err := client.SelectMergeStacktraces(ctx, connect.NewRequest(&querierv1.SelectMergeStacktracesRequest{
-		ProfileTypeID: cpuProfileType, LabelSelector: fmt.Sprintf("{service_name=%q}", service),
+		ProfileTypeID: cpuProfileType, LabelSelector: selector,
 		Start: since.Add(-time.Minute).UnixMilli(), End: time.Now().Add(time.Minute).UnixMilli(),
 	}))
 	if err != nil {
-		t.Fatalf("SelectMergeStacktraces of %s: %v", service, err)
+		t.Fatalf("SelectMergeStacktraces of %s: %v", selector, err)
 	}
 	fg := resp.Msg.Flamegraph
 	totals := map[string]int64{}
