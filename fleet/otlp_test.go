@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -464,4 +465,43 @@ func FuzzExportRequest(f *testing.F) {
 		otlpFolded(t, req.Dictionary, profiles[0])
 		checkNoDuplicates(t, req.Dictionary)
 	})
+}
+
+// One batch put into the spooled queues of two backends is spooled by
+// each, and each removes its own file once it has pushed it.
+func TestOneBatchInTwoSpooledQueues(t *testing.T) {
+	f := newFakePyroscope(t)
+	f.set(refuse)
+	pyroDir, otlpDir := t.TempDir(), t.TempDir()
+	pyro := newTestQueue(t, f, QueueOptions{SpoolDir: pyroDir})
+	otlp := newOTLPQueue(t, f, QueueOptions{SpoolDir: otlpDir})
+	bs := otlpTestBatches(t, 2)
+	for _, b := range bs {
+		for _, q := range []*Queue{pyro, otlp} {
+			if err := q.Put(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, dir := range []string{pyroDir, otlpDir} {
+		if files, _ := os.ReadDir(dir); len(files) != 2 {
+			t.Fatalf("%d files in %s, want 2", len(files), dir)
+		}
+	}
+	f.set(accept)
+	waitFor(t, "both queues pushed", func() bool { return pyro.Stats().Pushed == 2 && otlp.Stats().Pushed == 2 })
+	for _, q := range []*Queue{pyro, otlp} {
+		if err := q.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, dir := range []string{pyroDir, otlpDir} {
+		if files, _ := os.ReadDir(dir); len(files) != 0 {
+			t.Errorf("%d files left in %s after pushing", len(files), dir)
+		}
+	}
+	want := append(idsOf(bs), idsOf(bs)...)
+	if got := f.ids(); !slices.Equal(got, want) {
+		t.Errorf("the backend got %v, want %v (each batch from both queues)", got, want)
+	}
 }
