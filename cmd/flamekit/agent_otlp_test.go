@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -9,17 +10,31 @@ import (
 	"github.com/flamekit/flamekit/internal/testenv"
 )
 
+// otlpOffCPUProfileType is the profile type Pyroscope makes of the
+// agent's off-CPU profiles over OTLP (off_cpu/nanoseconds, no period).
+const otlpOffCPUProfileType = "off_cpu:off_cpu:nanoseconds::"
+
 // TestAgentOTLPPyroscope is the end-to-end check of --otlp against a real
 // Pyroscope's OTLP profiles route: the 70/30 split comes back within 3
 // points under the service's name, with the hostname and --labels as
-// labels, and every push was accepted.
+// labels; with --off-cpu, a program that sleeps 2 s has about 2 s of
+// off_cpu; and every push was accepted.
 func TestAgentOTLPPyroscope(t *testing.T) {
 	server := startPyroscope(t)
 	testenv.RequireRoot(t)
 	since := time.Now()
 	split := testenv.BuildC(t, "gcc", "fkotlpsplit", []string{filepath.Join("testdata", "split7030.c")}, "-O1", "-fno-omit-frame-pointer")
+	// A copy, not a link: the service is named after /proc/PID/exe.
+	sleeper := filepath.Join(t.TempDir(), "fkotlpsleep")
+	data, err := os.ReadFile(testenv.RequireTool(t, "sleep", "install coreutils"))
+	if err == nil {
+		err = os.WriteFile(sleeper, data, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 
-	agent := startAgent(t, "--otlp", server.URL(), "--every", "5s", "-F", "299", "--hostname", "otlp-host", "--labels", "test=otlp", "--max-backoff", "4s")
+	agent := startAgent(t, "--otlp", server.URL(), "--every", "5s", "-F", "299", "--hostname", "otlp-host", "--labels", "test=otlp", "--max-backoff", "4s", "--off-cpu")
 
 	// 10 s of CPU at 299 Hz make about 3000 samples: the split's standard
 	// error is under 1 point.
@@ -37,6 +52,17 @@ func TestAgentOTLPPyroscope(t *testing.T) {
 	}
 	if float64(total) > 1.1*float64(splitCPU) {
 		t.Errorf("Pyroscope has %v of fkotlpsplit's CPU time, more than the %v it used", time.Duration(total), splitCPU)
+	}
+
+	// Off-CPU time arrives in nanoseconds: about the 2 s it slept.
+	runWorkload(t, sleeper, "2")
+	var offCPU int64
+	for deadline := time.Now().Add(time.Minute); offCPU < 1.5e9 && time.Now().Before(deadline); time.Sleep(2 * time.Second) {
+		offCPU, _ = server.selectTypeTotals(t, otlpOffCPUProfileType, `{service_name="fkotlpsleep"}`, since)
+	}
+	t.Logf("fkotlpsleep over OTLP: slept 2 s, %v of off_cpu in Pyroscope", time.Duration(offCPU))
+	if offCPU < 1.5e9 || offCPU > 3e9 {
+		t.Errorf("Pyroscope has %v of off_cpu for a program that slept 2 s", time.Duration(offCPU))
 	}
 
 	agent.stop(t)

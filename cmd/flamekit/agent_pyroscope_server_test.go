@@ -157,11 +157,17 @@ func (s *pyroscopeServer) flameTotals(t *testing.T, service string, since time.T
 // selectTotals is flameTotals of the series a label selector picks.
 func (s *pyroscopeServer) selectTotals(t *testing.T, selector string, since time.Time) (int64, map[string]int64) {
 	t.Helper()
+	return s.selectTypeTotals(t, cpuProfileType, selector, since)
+}
+
+// selectTypeTotals is selectTotals of a profile type.
+func (s *pyroscopeServer) selectTypeTotals(t *testing.T, profileType, selector string, since time.Time) (int64, map[string]int64) {
+	t.Helper()
 	client := querierv1connect.NewQuerierServiceClient(http.DefaultClient, s.URL())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	resp, err := client.SelectMergeStacktraces(ctx, connect.NewRequest(&querierv1.SelectMergeStacktracesRequest{
-		ProfileTypeID: cpuProfileType, LabelSelector: selector,
+		ProfileTypeID: profileType, LabelSelector: selector,
 		Start: since.Add(-time.Minute).UnixMilli(), End: time.Now().Add(time.Minute).UnixMilli(),
 	}))
 	if err != nil {
