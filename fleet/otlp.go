@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -80,12 +81,40 @@ func (e *PartialError) Unwrap() error { return ErrRejected }
 // other than 2xx is an error, one wrapping [ErrRejected] for 400, 413, 415
 // and 422 (a request the backend will not take however often it is sent);
 // a 2xx answer whose partial_success rejected profiles is a
-// [*PartialError].
+// [*PartialError]. A batch whose pprof does not parse is not sent, and
+// counts as rejected in the PartialError of a push of the others.
 func (o *OTLP) Push(ctx context.Context, batches []*Batch) error {
-	req, err := ExportRequest(batches)
-	if err != nil {
-		return err
+	req, bad := exportRequest(batches)
+	if len(bad) == 0 {
+		return o.send(ctx, req, len(batches))
 	}
+	if len(bad) == len(batches) {
+		return fmt.Errorf("%w: %s", ErrRejected, joinErrors(bad))
+	}
+	err := o.send(ctx, req, len(batches)-len(bad))
+	var partial *PartialError
+	switch {
+	case err == nil:
+		return &PartialError{Rejected: len(bad), Sent: len(batches), Message: joinErrors(bad)}
+	case errors.As(err, &partial):
+		return &PartialError{Rejected: len(bad) + partial.Rejected, Sent: len(batches), Message: joinErrors(append(bad, errors.New(partial.Message)))}
+	case errors.Is(err, ErrRejected):
+		return fmt.Errorf("%w; and %s", err, joinErrors(bad))
+	}
+	return err // retried, the bad batches with the others
+}
+
+// joinErrors returns the errors' messages on one line.
+func joinErrors(errs []error) string {
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// send POSTs req, of n profiles.
+func (o *OTLP) send(ctx context.Context, req *collectorpb.ExportProfilesServiceRequest, n int) error {
 	body, err := proto.Marshal(req)
 	if err != nil {
 		return fmt.Errorf("%w: fleet: encoding the OTLP request: %w", ErrRejected, err)
@@ -127,7 +156,7 @@ func (o *OTLP) Push(ctx context.Context, batches []*Batch) error {
 		return nil
 	}
 	if ps := out.GetPartialSuccess(); ps.GetRejectedProfiles() > 0 {
-		return &PartialError{Rejected: int(min(ps.GetRejectedProfiles(), int64(len(batches)))), Sent: len(batches), Message: ps.GetErrorMessage()}
+		return &PartialError{Rejected: int(min(ps.GetRejectedProfiles(), int64(n))), Sent: n, Message: ps.GetErrorMessage()}
 	}
 	return nil
 }

@@ -53,12 +53,24 @@ const ScopeName = "flamekit"
 // are summed (the pprof's per-thread labels are not sent). A batch whose
 // pprof does not parse is an error wrapping [ErrRejected].
 func ExportRequest(batches []*Batch) (*collectorpb.ExportProfilesServiceRequest, error) {
+	req, bad := exportRequest(batches)
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("%w: %w", ErrRejected, bad[0])
+	}
+	return req, nil
+}
+
+// exportRequest is ExportRequest of the batches whose pprof parses, and
+// the errors of the others.
+func exportRequest(batches []*Batch) (*collectorpb.ExportProfilesServiceRequest, []error) {
 	d := newDictionary()
 	req := &collectorpb.ExportProfilesServiceRequest{Dictionary: d.pb}
+	var bad []error
 	for _, b := range batches {
 		p, err := d.profile(b)
 		if err != nil {
-			return nil, fmt.Errorf("%w: profile %s of %s: %w", ErrRejected, b.ID, b.Service(), err)
+			bad = append(bad, fmt.Errorf("profile %s of %s: %w", b.ID, b.Service(), err))
+			continue
 		}
 		req.ResourceProfiles = append(req.ResourceProfiles, &profilespb.ResourceProfiles{
 			Resource: &resourcepb.Resource{Attributes: resourceAttributes(b.Labels)},
@@ -68,7 +80,7 @@ func ExportRequest(batches []*Batch) (*collectorpb.ExportProfilesServiceRequest,
 			}},
 		})
 	}
-	return req, nil
+	return req, bad
 }
 
 // resourceAttributes returns a batch's labels as resource attributes,

@@ -443,6 +443,29 @@ func TestExportRequestRejectsABadPprof(t *testing.T) {
 	}
 }
 
+// A batch whose pprof does not parse is left out of the push of the
+// others, and counted as rejected in a PartialError; when every batch is
+// bad, nothing is sent and all are rejected.
+func TestOTLPPushLeavesOutABadPprof(t *testing.T) {
+	f := newFakePyroscope(t)
+	o := newTestOTLP(t, f)
+	good := otlpTestBatches(t, 2)
+	bad := &Batch{ID: newID(), Labels: map[string]string{LabelServiceName: "broken"}, Pprof: []byte("not a pprof")}
+	err := o.Push(context.Background(), []*Batch{good[0], bad, good[1]})
+	var pe *PartialError
+	if !errors.As(err, &pe) || pe.Rejected != 1 || pe.Sent != 3 || !strings.Contains(err.Error(), "profile "+bad.ID+" of broken") {
+		t.Errorf("Push with one bad pprof: %v, want a PartialError of 1 of 3 naming it", err)
+	}
+	if got, want := f.ids(), idsOf(good); !slices.Equal(got, want) {
+		t.Errorf("the backend got %v, want the good ones %v", got, want)
+	}
+	before := f.requests.Load()
+	err = o.Push(context.Background(), []*Batch{bad})
+	if !errors.Is(err, ErrRejected) || errors.As(err, &pe) || f.requests.Load() != before {
+		t.Errorf("Push of only a bad pprof: %v (%d requests), want ErrRejected and nothing sent", err, f.requests.Load()-before)
+	}
+}
+
 func FuzzExportRequest(f *testing.F) {
 	f.Add(testPprof(f, [][2]string{{"samples", "count"}, {"cpu", "nanoseconds"}}, [2]string{"cpu", "nanoseconds"}, 1e7,
 		map[string][]int64{"main;a": {1, 1e7}, "main;b": {2, 2e7}}))
