@@ -117,7 +117,7 @@ func joinErrors(errs []error) string {
 func (o *OTLP) send(ctx context.Context, req *collectorpb.ExportProfilesServiceRequest, n int) error {
 	body, err := proto.Marshal(req)
 	if err != nil {
-		return fmt.Errorf("%w: fleet: encoding the OTLP request: %w", ErrRejected, err)
+		return fmt.Errorf("%w: encoding the OTLP request: %w", ErrRejected, err)
 	}
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed) // a valid level: no error
@@ -146,13 +146,10 @@ func (o *OTLP) send(ctx context.Context, req *collectorpb.ExportProfilesServiceR
 		}
 		return fmt.Errorf("fleet: OTLP push to %s: %s: %s", o.endpoint, resp.Status, msg)
 	}
-	if err != nil {
-		return fmt.Errorf("fleet: OTLP push to %s: reading the answer: %w", o.endpoint, err)
-	}
+	// The profiles were taken (2xx): an answer cut short or that is not
+	// the protobuf response does not make them worth sending again.
 	var out collectorpb.ExportProfilesServiceResponse
-	if err := proto.Unmarshal(answer, &out); err != nil {
-		// The profiles were taken (2xx): an answer that is not the
-		// protobuf response does not make them worth sending again.
+	if err != nil || proto.Unmarshal(answer, &out) != nil {
 		return nil
 	}
 	if ps := out.GetPartialSuccess(); ps.GetRejectedProfiles() > 0 {
