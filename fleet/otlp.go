@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	collectorpb "go.opentelemetry.io/proto/slim/otlp/collector/profiles/v1development"
 	"google.golang.org/protobuf/proto"
@@ -113,6 +114,13 @@ func joinErrors(errs []error) string {
 	return strings.Join(msgs, "; ")
 }
 
+// gzipWriters keeps gzip writers between pushes: each new one would
+// allocate its ~800 KiB of compressor state.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // a valid level: no error
+	return zw
+}}
+
 // send POSTs req, of n profiles.
 func (o *OTLP) send(ctx context.Context, req *collectorpb.ExportProfilesServiceRequest, n int) error {
 	body, err := proto.Marshal(req)
@@ -120,9 +128,11 @@ func (o *OTLP) send(ctx context.Context, req *collectorpb.ExportProfilesServiceR
 		return fmt.Errorf("%w: encoding the OTLP request: %w", ErrRejected, err)
 	}
 	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed) // a valid level: no error
-	zw.Write(body)                                    // a bytes.Buffer does not fail
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&gz)
+	zw.Write(body) // a bytes.Buffer does not fail
 	zw.Close()
+	gzipWriters.Put(zw)
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, o.endpoint, &gz)
 	if err != nil {
 		return fmt.Errorf("fleet: OTLP push to %s: %w", o.endpoint, err)
