@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -146,15 +145,10 @@ func (s *pyroscopeServer) logTail() string {
 // cpuProfileType is the profile type of the CPU time the agent pushes.
 const cpuProfileType = "process_cpu:cpu:nanoseconds:cpu:nanoseconds"
 
-// flameTotals queries SelectMergeStacktraces for a service's CPU profile
-// since since, with Pyroscope's own API types, and returns the whole
-// total and the total of each frame name (summed over the nodes named so).
-func (s *pyroscopeServer) flameTotals(t *testing.T, service string, since time.Time) (int64, map[string]int64) {
-	t.Helper()
-	return s.selectTotals(t, fmt.Sprintf("{service_name=%q}", service), since)
-}
-
-// selectTotals is flameTotals of the series a label selector picks.
+// selectTotals queries SelectMergeStacktraces for the CPU profile of the
+// series a label selector picks since since, with Pyroscope's own API
+// types, and returns the whole total and the total of each frame name
+// (summed over the nodes named so).
 func (s *pyroscopeServer) selectTotals(t *testing.T, selector string, since time.Time) (int64, map[string]int64) {
 	t.Helper()
 	return s.selectTypeTotals(t, cpuProfileType, selector, since)

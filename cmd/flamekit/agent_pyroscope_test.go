@@ -145,16 +145,16 @@ func waitIngested(t *testing.T, s *pyroscopeServer, service string, since time.T
 }
 
 // waitSelected is waitIngested of the series a label selector picks.
-func waitSelected(t *testing.T, s *pyroscopeServer, service string, since time.Time, cpu, timeout time.Duration) (int64, map[string]int64) {
+func waitSelected(t *testing.T, s *pyroscopeServer, selector string, since time.Time, cpu, timeout time.Duration) (int64, map[string]int64) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		total, names := s.selectTotals(t, service, since)
+		total, names := s.selectTotals(t, selector, since)
 		if float64(total) >= 0.9*float64(cpu) {
 			return total, names
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("Pyroscope has %v of %s's CPU time after %v, want about the %v it used", time.Duration(total), service, timeout, cpu)
+			t.Fatalf("Pyroscope has %v of %s's CPU time after %v, want about the %v it used", time.Duration(total), selector, timeout, cpu)
 		}
 		time.Sleep(2 * time.Second)
 	}
