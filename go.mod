@@ -11,6 +11,9 @@ require (
 	github.com/grafana/pyroscope/api v1.6.0
 	github.com/ianlancetaylor/demangle v0.0.0-20250417193237-f615e6bd150b
 	github.com/ulikunitz/xz v0.5.17
+	go.opentelemetry.io/proto/slim/otlp v1.10.0
+	go.opentelemetry.io/proto/slim/otlp/collector/profiles/v1development v0.3.0
+	go.opentelemetry.io/proto/slim/otlp/profiles/v1development v0.3.0
 	golang.org/x/sys v0.46.0
 	google.golang.org/protobuf v1.36.11
 )

@@ -105,7 +105,8 @@ func NewQueue(p Pusher, opts QueueOptions) (*Queue, error) {
 
 // Put queues b. When the queue is full, the oldest batches are dropped
 // (counted in Stats.Dropped, and logged). It returns [ErrClosed] after
-// Close, or the error of writing b to the spool.
+// Close, or the error of writing b to the spool. The queue keeps a copy of
+// b, so the same batch may be put into the queues of several backends.
 func (q *Queue) Put(b *Batch) error {
 	q.mu.Lock()
 	closed := q.closed
@@ -113,6 +114,9 @@ func (q *Queue) Put(b *Batch) error {
 	if closed {
 		return ErrClosed
 	}
+	c := *b // Labels and Pprof are only read: they may be shared
+	c.spoolPath = ""
+	b = &c
 	if q.spool != nil {
 		if err := q.spool.write(b); err != nil {
 			return err
@@ -205,8 +209,18 @@ func (q *Queue) send() {
 			batches, backoff = nil, q.opts.MinBackoff
 			continue
 		case errors.Is(err, ErrRejected):
-			q.count(func(s *Stats) { s.Failed++; s.Rejected += uint64(len(batches)) })
-			q.log.Error("fleet: push rejected, profiles dropped", "profiles", len(batches), "err", err)
+			// A partial success took the others (which, it does not say).
+			rejected := len(batches)
+			var partial *PartialError
+			if errors.As(err, &partial) {
+				rejected = partial.Rejected
+			}
+			q.count(func(s *Stats) {
+				s.Failed++
+				s.Rejected += uint64(rejected)
+				s.Pushed += uint64(len(batches) - rejected)
+			})
+			q.log.Error("fleet: push rejected, profiles dropped", "profiles", rejected, "sent", len(batches), "err", err)
 			for _, b := range batches {
 				q.unspool(b)
 			}

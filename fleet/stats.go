@@ -14,7 +14,7 @@ type Stats struct {
 	Failed      uint64 // push requests that failed (each is logged)
 	Retried     uint64 // push requests that were retries of a failed one
 	Dropped     uint64 // batches dropped: the queue was full, or Close's deadline passed
-	Rejected    uint64 // batches the backend refused for good (ErrRejected)
+	Rejected    uint64 // batches the backend refused for good (ErrRejected: a request's all, or as many as an OTLP partial success says)
 }
 
 // String returns the counts as one log line's worth of key=value pairs.

@@ -18,8 +18,8 @@ import (
 )
 
 // runAgent profiles the system continuously and, every interval, pushes one
-// profile per service to Pyroscope (queued while it is down) or writes a
-// rotated pprof file.
+// profile per service to Pyroscope and/or an OTLP profiles endpoint
+// (queued while it is down) or writes a rotated pprof file.
 func runAgent(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	f, err := parseAgentFlags(args, stderr)
 	if err != nil {
@@ -86,7 +86,7 @@ func runAgent(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			flush, cancel := context.WithTimeout(context.Background(), f.flushTimeout)
 			defer cancel()
 			errs = append(errs, sink.close(flush))
-			log.Info("flamekit agent: stopped", "stats", sink.stats())
+			log.Info("flamekit agent: stopped", sink.stats()...)
 			return errors.Join(errs...)
 		case <-t.C:
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -146,20 +145,27 @@ func (s *pyroscopeServer) logTail() string {
 // cpuProfileType is the profile type of the CPU time the agent pushes.
 const cpuProfileType = "process_cpu:cpu:nanoseconds:cpu:nanoseconds"
 
-// flameTotals queries SelectMergeStacktraces for a service's CPU profile
-// since since, with Pyroscope's own API types, and returns the whole
-// total and the total of each frame name (summed over the nodes named so).
-func (s *pyroscopeServer) flameTotals(t *testing.T, service string, since time.Time) (int64, map[string]int64) {
+// selectTotals queries SelectMergeStacktraces for the CPU profile of the
+// series a label selector picks since since, with Pyroscope's own API
+// types, and returns the whole total and the total of each frame name
+// (summed over the nodes named so).
+func (s *pyroscopeServer) selectTotals(t *testing.T, selector string, since time.Time) (int64, map[string]int64) {
+	t.Helper()
+	return s.selectTypeTotals(t, cpuProfileType, selector, since)
+}
+
+// selectTypeTotals is selectTotals of a profile type.
+func (s *pyroscopeServer) selectTypeTotals(t *testing.T, profileType, selector string, since time.Time) (int64, map[string]int64) {
 	t.Helper()
 	client := querierv1connect.NewQuerierServiceClient(http.DefaultClient, s.URL())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	resp, err := client.SelectMergeStacktraces(ctx, connect.NewRequest(&querierv1.SelectMergeStacktracesRequest{
-		ProfileTypeID: cpuProfileType, LabelSelector: fmt.Sprintf("{service_name=%q}", service),
+		ProfileTypeID: profileType, LabelSelector: selector,
 		Start: since.Add(-time.Minute).UnixMilli(), End: time.Now().Add(time.Minute).UnixMilli(),
 	}))
 	if err != nil {
-		t.Fatalf("SelectMergeStacktraces of %s: %v", service, err)
+		t.Fatalf("SelectMergeStacktraces of %s: %v", selector, err)
 	}
 	fg := resp.Msg.Flamegraph
 	totals := map[string]int64{}

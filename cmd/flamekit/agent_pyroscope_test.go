@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"debug/elf"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -140,14 +141,20 @@ func runWorkload(t *testing.T, bin string, args ...string) time.Duration {
 // cpu (what the workload used), or fails t after timeout.
 func waitIngested(t *testing.T, s *pyroscopeServer, service string, since time.Time, cpu, timeout time.Duration) (int64, map[string]int64) {
 	t.Helper()
+	return waitSelected(t, s, fmt.Sprintf("{service_name=%q}", service), since, cpu, timeout)
+}
+
+// waitSelected is waitIngested of the series a label selector picks.
+func waitSelected(t *testing.T, s *pyroscopeServer, selector string, since time.Time, cpu, timeout time.Duration) (int64, map[string]int64) {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		total, names := s.flameTotals(t, service, since)
+		total, names := s.selectTotals(t, selector, since)
 		if float64(total) >= 0.9*float64(cpu) {
 			return total, names
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("Pyroscope has %v of %s's CPU time after %v, want about the %v it used", time.Duration(total), service, timeout, cpu)
+			t.Fatalf("Pyroscope has %v of %s's CPU time after %v, want about the %v it used", time.Duration(total), selector, timeout, cpu)
 		}
 		time.Sleep(2 * time.Second)
 	}

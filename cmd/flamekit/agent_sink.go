@@ -2,30 +2,40 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/flamekit/flamekit/fleet"
 	"github.com/flamekit/flamekit/profile"
 )
 
-// agentSink is where the agent's profiles go: split per service into
-// Pyroscope's queue, or whole into rotated files.
+// agentSink is where the agent's profiles go: split per service into the
+// queue of each backend (Pyroscope's push API, OTLP), or whole into
+// rotated files.
 type agentSink struct {
 	log      *slog.Logger
 	split    fleet.SplitOptions
-	queue    *fleet.Queue              // with --pyroscope
+	backends []*agentBackend           // with --pyroscope, --otlp or both
 	rotators map[string]*fleet.Rotator // with --out alone, by profile name
-	url      string
 	out      string
+}
+
+// agentBackend is one backend's queue.
+type agentBackend struct {
+	url      string
+	queue    *fleet.Queue
+	statsKey string // its counts' key in the log
+	metrics  string // its metrics' name prefix
 }
 
 // newSink returns the sink the flags ask for.
 func (f *agentFlags) newSink(log *slog.Logger) (*agentSink, error) {
-	if f.pyroscope == "" {
+	if f.pyroscope == "" && f.otlp == "" {
 		rotators := map[string]*fleet.Rotator{}
 		for _, name := range []string{"cpu", "offcpu"} {
 			rotators[name] = &fleet.Rotator{Dir: f.out, Prefix: name, MaxFiles: f.outMaxFiles, MaxBytes: f.outMaxBytes}
@@ -36,25 +46,56 @@ func (f *agentFlags) newSink(log *slog.Logger) (*agentSink, error) {
 	if host == "" {
 		host, _ = os.Hostname()
 	}
-	client, err := fleet.NewPyroscope(f.pyroscope, fleet.PyroscopeOptions{TenantID: f.tenant})
-	if err != nil {
-		return nil, fmt.Errorf("%w: --pyroscope: %v", errUsage, err)
+	k := &agentSink{log: log, split: fleet.SplitOptions{ServiceName: f.serviceName, Hostname: host, Labels: f.labels}}
+	if f.pyroscope != "" {
+		client, err := fleet.NewPyroscope(f.pyroscope, fleet.PyroscopeOptions{TenantID: f.tenant})
+		if err != nil {
+			return nil, fmt.Errorf("%w: --pyroscope: %v", errUsage, err)
+		}
+		if err := k.addBackend(f, client, f.pyroscope, f.out, "stats", "flamekit_agent"); err != nil {
+			return nil, err
+		}
 	}
-	q, err := fleet.NewQueue(client, fleet.QueueOptions{MaxBatches: f.queueMax, MaxBytes: f.queueMaxBytes,
-		MaxBackoff: f.maxBackoff, SpoolDir: f.out, Logger: log})
-	if err != nil {
-		return nil, err
+	if f.otlp != "" {
+		client, err := fleet.NewOTLP(f.otlp, fleet.OTLPOptions{TenantID: f.tenant})
+		if err == nil {
+			spool := ""
+			if f.out != "" {
+				spool = filepath.Join(f.out, "otlp")
+			}
+			err = k.addBackend(f, client, client.Endpoint(), spool, "otlp_stats", "flamekit_agent_otlp")
+		} else {
+			err = fmt.Errorf("%w: --otlp: %v", errUsage, err)
+		}
+		if err != nil {
+			k.close(context.Background())
+			return nil, err
+		}
 	}
-	return &agentSink{log: log, queue: q, url: f.pyroscope,
-		split: fleet.SplitOptions{ServiceName: f.serviceName, Hostname: host, Labels: f.labels}}, nil
+	return k, nil
+}
+
+// addBackend starts a queue that pushes with p, spooled to spool if set.
+func (k *agentSink) addBackend(f *agentFlags, p fleet.Pusher, url, spool, statsKey, metrics string) error {
+	q, err := fleet.NewQueue(p, fleet.QueueOptions{MaxBatches: f.queueMax, MaxBytes: f.queueMaxBytes,
+		MaxBackoff: f.maxBackoff, SpoolDir: spool, Logger: k.log.With("backend", url)})
+	if err != nil {
+		return err
+	}
+	k.backends = append(k.backends, &agentBackend{url: url, queue: q, statsKey: statsKey, metrics: metrics})
+	return nil
 }
 
 // String says where the profiles go.
 func (k *agentSink) String() string {
-	if k.queue != nil {
-		return k.url
+	if k.backends == nil {
+		return k.out
 	}
-	return k.out
+	var urls []string
+	for _, b := range k.backends {
+		urls = append(urls, b.url)
+	}
+	return strings.Join(urls, " ")
 }
 
 // handle sends collection n's profile on, and logs the agent's counts.
@@ -80,36 +121,43 @@ func (k *agentSink) handle(n int, p *profile.Profile) {
 		k.log.Error("flamekit agent: profile not pushed", "collection", n, "err", err)
 		return
 	}
-	for _, b := range batches {
-		if err := k.queue.Put(b); err != nil {
-			k.log.Error("flamekit agent: profile not queued", "service", b.Service(), "err", err)
+	for _, backend := range k.backends {
+		for _, b := range batches {
+			if err := backend.queue.Put(b); err != nil {
+				k.log.Error("flamekit agent: profile not queued", "backend", backend.url, "service", b.Service(), "err", err)
+			}
 		}
 	}
-	k.log.Info("flamekit agent: collected", "collection", n, "event", p.Event.Name, "samples", p.Total(), "services", len(batches),
-		"stats", k.queue.Stats().String(), "memory", memory())
+	attrs := []any{"collection", n, "event", p.Event.Name, "samples", p.Total(), "services", len(batches)}
+	attrs = append(attrs, k.stats()...)
+	k.log.Info("flamekit agent: collected", append(attrs, "memory", memory())...)
 }
 
-// stats returns the queue's counts, or "" without one.
-func (k *agentSink) stats() string {
-	if k.queue == nil {
-		return ""
+// stats returns each queue's counts as log attributes: "stats" for
+// Pyroscope's, "otlp_stats" for OTLP's.
+func (k *agentSink) stats() []any {
+	var attrs []any
+	for _, b := range k.backends {
+		attrs = append(attrs, b.statsKey, b.queue.Stats().String())
 	}
-	return k.queue.Stats().String()
+	return attrs
 }
 
-// writeMetrics writes the counts in Prometheus' text format.
+// writeMetrics writes the counts in Prometheus' text format:
+// flamekit_agent_* for Pyroscope's queue, flamekit_agent_otlp_* for OTLP's.
 func (k *agentSink) writeMetrics(w io.Writer) {
-	if k.queue != nil {
-		k.queue.Stats().WritePrometheus(w, "flamekit_agent")
+	for _, b := range k.backends {
+		b.queue.Stats().WritePrometheus(w, b.metrics)
 	}
 }
 
-// close flushes the queue within ctx's deadline.
+// close flushes the queues within ctx's deadline.
 func (k *agentSink) close(ctx context.Context) error {
-	if k.queue == nil {
-		return nil
+	var errs []error
+	for _, b := range k.backends {
+		errs = append(errs, b.queue.Close(ctx))
 	}
-	return k.queue.Close(ctx)
+	return errors.Join(errs...)
 }
 
 // memory returns the agent's resident set size and its anonymous and

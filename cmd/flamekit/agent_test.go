@@ -28,8 +28,9 @@ func TestAgentUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "--pyroscope URL or --out DIR is needed"},
+		{nil, "--pyroscope URL, --otlp URL or --out DIR is needed"},
 		{[]string{"--pyroscope", "localhost:4040"}, "want http:// or https://"},
+		{[]string{"--otlp", "localhost:4040"}, "--otlp: fleet: OTLP URL \"localhost:4040\": want http:// or https:// and a host"},
 		{[]string{"--out", "x", "--labels", "env"}, `--labels "env": want k=v`},
 		{[]string{"--out", "x", "--labels", "1a=b"}, `"1a" is not a label name`},
 		{[]string{"--out", "x", "--labels", "service_name=b"}, "service_name is set by --service-name"},
