@@ -31,6 +31,7 @@ type agentFlags struct {
 	total         time.Duration
 	hostname      string
 	offCPU        bool
+	memoryLimit   int64
 }
 
 // parseAgentFlags parses agent's command line: --pyroscope, --otlp, --out,
@@ -55,6 +56,7 @@ func parseAgentFlags(args []string, stderr io.Writer) (*agentFlags, error) {
 	fs.Int64Var(&f.queueMaxBytes, "queue-max-bytes", 32<<20, "hold at most this many bytes of profiles")
 	fs.DurationVar(&f.maxBackoff, "max-backoff", 30*time.Second, "longest wait between retries of a failed push (it doubles from 1s)")
 	fs.DurationVar(&f.flushTimeout, "flush-timeout", 10*time.Second, "on SIGTERM or Ctrl-C, push what is held for at most this long")
+	fs.Int64Var(&f.memoryLimit, "memory-limit", defaultAgentMemoryLimit, "soft limit, in bytes, on the agent's Go memory beyond the profiles its queues hold: the garbage collector works harder rather than go past it (0: none; the GOMEMLIMIT environment variable wins)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve the agent's counts in Prometheus' format at http://`ADDR`/metrics")
 	fs.BoolVar(&f.offCPU, "off-cpu", false, "also record where threads block (off-CPU time), pushed as the profile off_cpu beside process_cpu (off-cpu/microseconds to --pyroscope, off_cpu/nanoseconds over --otlp)")
 	fs.StringVar(&f.backend, "backend", "bpf", "sampling backend: bpf (system-wide, as root), perf or auto")

@@ -143,6 +143,15 @@ func (k *agentSink) stats() []any {
 	return attrs
 }
 
+// queuedBytes is the size of the profiles the backends' queues hold.
+func (k *agentSink) queuedBytes() int64 {
+	var n int64
+	for _, b := range k.backends {
+		n += b.queue.Stats().QueuedBytes
+	}
+	return n
+}
+
 // writeMetrics writes the counts in Prometheus' text format:
 // flamekit_agent_* for Pyroscope's queue, flamekit_agent_otlp_* for OTLP's.
 func (k *agentSink) writeMetrics(w io.Writer) {

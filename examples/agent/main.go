@@ -54,6 +54,7 @@ func main() {
 	memprofile := flag.String("memprofile", "", "write the agent's own heap profile here at the end")
 	gogc := flag.Int("gogc", 50, "the garbage collector's GOGC, unless the GOGC environment variable is set")
 	release := flag.Bool("release", true, "return the heap's free memory to the system after each collection")
+	memoryLimit := flag.Int64("memory-limit", 32<<20, "soft limit, in bytes, on the agent's Go memory beyond the profiles queued (0: none; GOMEMLIMIT wins)")
 	flag.Parse()
 
 	// A continuous profiler should stay small next to what it watches. Its
@@ -64,6 +65,16 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(*gogc)
 	}
+	// A burst (naming a big program, building its unwind table) still
+	// takes the heap well past the live heap: a soft limit makes the
+	// collector work harder instead. It is raised by what the queue holds
+	// while Pyroscope is down, or the collector would run without end.
+	limit := func(queued int64) {
+		if *memoryLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+			debug.SetMemoryLimit(*memoryLimit + queued)
+		}
+	}
+	limit(0)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -108,6 +119,7 @@ func main() {
 		}
 		if queue != nil {
 			push(queue, p)
+			limit(queue.Stats().QueuedBytes)
 		}
 		log.Printf("profile %d: %d samples, %d lost, %d stacks; agent RSS %s (%s), %d open files",
 			n, p.Total(), p.Lost, len(p.Samples), status("VmRSS"), heapStats(), openFiles())
