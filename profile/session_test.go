@@ -47,9 +47,9 @@ func TestCommandBothBackends(t *testing.T) {
 				}
 				total += st.Count
 				switch {
-				case strings.HasSuffix(st.Frames, ";main;session_alpha"):
+				case strings.Contains(st.Frames, ";main;session_alpha"):
 					alpha += st.Count
-				case strings.HasSuffix(st.Frames, ";main;session_beta"):
+				case strings.Contains(st.Frames, ";main;session_beta"):
 					beta += st.Count
 				}
 			}
@@ -59,7 +59,7 @@ func TestCommandBothBackends(t *testing.T) {
 			if others > total/20 {
 				t.Errorf("%v samples before the command's exec, %v after", others, total)
 			}
-			t.Logf("%v samples, lost %d, failures %v", total, p.Lost, p.Failures)
+			t.Logf("%v samples (session_alpha %v, session_beta %v), lost %d, failures %v", total, alpha, beta, p.Lost, p.Failures)
 
 			// pprof: valid, with named functions and the labels.
 			pp := p.Pprof()
