@@ -18,31 +18,30 @@ const preallocMin = 64 << 10
 // writes of 1 MiB) spent 0.8 ms less in its writes, a third of their time
 // (2.5 ms). Where the file system cannot, the writes go on without.
 type preallocFile struct {
-	f   *os.File
-	off int64 // where the next write goes
-	ok  bool  // allocating works so far
+	f  *os.File
+	ok bool // allocating works so far
 }
 
 // preallocating returns w, wrapped in a preallocFile when it is a regular
-// file that is written at a known offset (not opened with O_APPEND).
+// file written at its offset (not opened with O_APPEND).
 func preallocating(w io.Writer) io.Writer {
 	f, ok := w.(*os.File)
 	if !ok {
 		return w
 	}
-	off, ok := writeOffset(f)
-	if !ok {
+	if _, ok := writeOffset(f); !ok {
 		return w
 	}
-	return &preallocFile{f: f, off: off, ok: true}
+	return &preallocFile{f: f, ok: true}
 }
 
-// Write writes b, reserving its blocks first when it is big.
+// Write writes b, reserving its blocks first when it is big. The offset
+// is asked for each time, as another process may write to the same open
+// file (a shell's "{ a; b; } > file").
 func (p *preallocFile) Write(b []byte) (int, error) {
 	if p.ok && len(b) >= preallocMin {
-		p.ok = allocate(p.f, p.off, int64(len(b)))
+		off, ok := writeOffset(p.f)
+		p.ok = ok && allocate(p.f, off, int64(len(b)))
 	}
-	n, err := p.f.Write(b)
-	p.off += int64(n)
-	return n, err
+	return p.f.Write(b)
 }
