@@ -29,10 +29,11 @@ type output struct {
 // renamed into place by finish (an existing file's mode and owner carry
 // over); a device or FIFO (-o /dev/null) is written
 // in place. Errors (no such directory, no permission, a directory) come
-// now, before anything is computed.
+// now, before anything is computed. A regular file's big writes reserve
+// their blocks first (preallocating).
 func openOutput(path string, stdout io.Writer) (*output, error) {
 	if path == "" || path == "-" {
-		return &output{w: stdout, stdout: stdout}, nil
+		return &output{w: preallocating(stdout), stdout: stdout}, nil
 	}
 	o := &output{path: path, target: path}
 	if real, err := filepath.EvalSymlinks(path); err == nil {
@@ -58,7 +59,7 @@ func openOutput(path string, stdout io.Writer) (*output, error) {
 			}
 		}
 	}
-	o.w = o.tmp
+	o.w = preallocating(o.tmp)
 	return o, nil
 }
 

@@ -244,7 +244,7 @@ func TestSortInSpareArena(t *testing.T) {
 		t.Fatal(err)
 	}
 	arena := p.known.arena[:cap(p.known.arena)]
-	st := newStackSorter(p)
+	st := newStackSorter(p, p.known.spare())
 	within := func(s []int32) bool {
 		start, at := uintptr(unsafe.Pointer(unsafe.SliceData(arena))), uintptr(unsafe.Pointer(unsafe.SliceData(s)))
 		return len(s) > 0 && at >= start && at+4*uintptr(len(s)) <= start+uintptr(len(arena))
@@ -258,5 +258,29 @@ func TestSortInSpareArena(t *testing.T) {
 	}
 	if _, want := fold(t, in, Options{}, 0); got.String() != want {
 		t.Error("the stacks differ without tables")
+	}
+}
+
+// TestWriteFoldedInSpareArena folds a real capture and writes its folded
+// stacks: the output buffer is the spare arena of lines, so the region
+// grows by no more than the arrays of the sort (not by the buffer's 2
+// MiB), and the text is what merge writes.
+func TestWriteFoldedInSpareArena(t *testing.T) {
+	in := gunzipFile(t, "../../testdata/perf/c-fp.txt.gz")
+	p := newParser(Options{}, DefaultSizes.Memo)
+	defer p.release()
+	if err := p.readAll(bytes.NewReader(in), make([]byte, DefaultSizes.Chunk)); err != nil {
+		t.Fatal(err)
+	}
+	before := p.mem.used
+	var got strings.Builder
+	if err := p.writeFolded(&got); err != nil {
+		t.Fatal(err)
+	}
+	if grown := p.mem.used - before; grown >= writeChunk {
+		t.Errorf("writing took %d bytes more of the region; want less than the buffer's %d", grown, writeChunk)
+	}
+	if _, want := fold(t, in, Options{}, 0); got.String() != want {
+		t.Error("the folded text differs")
 	}
 }

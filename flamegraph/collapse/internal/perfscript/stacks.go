@@ -77,10 +77,10 @@ type stackSorter struct {
 }
 
 // newStackSorter ranks the names of p and makes the rank sequences of its
-// stacks.
-func newStackSorter(p *parser) *stackSorter {
+// stacks, in spare (the spare arena of lines, lineTable.spare) when it has
+// room.
+func newStackSorter(p *parser, spare []byte) *stackSorter {
 	rank := rankNames(&p.names)
-	spare := p.known.spare()
 	st := &stackSorter{}
 	st.ranks, spare = int32sIn(spare, p.stacks.n+len(p.counts), &p.mem)
 	st.start, _ = int32sIn(spare, len(p.counts), &p.mem)
@@ -206,14 +206,17 @@ func (st *stackSorter) compare(a, b int32, d int) int {
 	}
 }
 
-// sortedOrder returns the indexes of the stacks, sorted by their texts.
-func (p *parser) sortedOrder() []int32 {
+// sortedOrder returns the indexes of the stacks, sorted by their texts,
+// and the spare arena of lines (lineTable.spare), which the sort is done
+// with.
+func (p *parser) sortedOrder() ([]int32, []byte) {
 	order := regionMake[int32](&p.mem, len(p.counts))
 	for i := range order {
 		order[i] = int32(i)
 	}
-	newStackSorter(p).sort(order, 0)
-	return order
+	spare := p.known.spare()
+	newStackSorter(p, spare).sort(order, 0)
+	return order, spare
 }
 
 // appendText appends the text of stack i to b: its names (texts, by id:
@@ -238,7 +241,7 @@ func (p *parser) nameTexts() []string {
 
 // sortedStacks returns the stacks' texts and counts, sorted by text.
 func (p *parser) sortedStacks() ([]string, []float64) {
-	order := p.sortedOrder()
+	order, _ := p.sortedOrder()
 	n := 0
 	for _, i := range order {
 		for _, id := range p.stacks.seq(int(i)) {

@@ -31,28 +31,70 @@ func WriteFolded(w io.Writer, r io.Reader, opts Options, sizes Sizes) (flamegrap
 }
 
 // writeChunk is how many bytes of folded lines writeFolded writes at once,
-// at least.
-const writeChunk = 64 << 10
+// at least. Written to a file, as bench/collapse-render writes them, the
+// 9.7 MB of the real capture took 1.3 ms less in writes of 1 MiB than of
+// 64 KiB (the kernel makes the file's page cache in bigger pieces); 2 MiB
+// or all at once took no less.
+const writeChunk = 1 << 20
 
 // writeFolded writes the parser's stacks in folded form, sorted by their
 // texts, each text made in the output buffer, which is written when it
 // holds writeChunk bytes. (Made in what a bufio.Writer had left, a line
 // that did not fit was made again in a new slice, 150 times on the real
-// capture of bench/collapse-render: 120 page faults.)
+// capture of bench/collapse-render: 120 page faults.) The buffer is the
+// spare arena of lines, which the sort is done with and whose pages are
+// made already (a buffer of its own took a huge page more: 2 MiB of RSS).
+//
+// Stacks next to each other in sorted order share their first frames (on
+// that capture, 63% of the bytes of a line are the line before's), so a
+// line starts with one copy of those frames' bytes from the line before
+// it, and only its other names are looked up and appended one by one: 6.7
+// million fewer instructions of the 248 million of `flamekit collapse`
+// (cachegrind), as the names' texts are scattered in memory and 20 bytes
+// long on average.
 func (p *parser) writeFolded(w io.Writer) error {
-	buf := regionMake[byte](&p.mem, 2*writeChunk)[:0]
+	order, buf := p.sortedOrder()
+	if cap(buf) < 2*writeChunk {
+		buf = regionMake[byte](&p.mem, 2*writeChunk)
+	}
+	buf = buf[:0]
 	texts := p.nameTexts()
-	for _, i := range p.sortedOrder() {
-		buf = p.appendText(buf, i, texts)
+	// The line before: where it starts in buf, its stack's name ids
+	// (leaf first) and ends[d], where in it its d-th name from the root
+	// ends (its ';' then).
+	var prev []uint32
+	var ends []int
+	start := 0
+	for _, i := range order {
+		seq := p.stacks.seq(int(i))
+		if len(buf) >= writeChunk {
+			// All but the line before, which the next one copies from.
+			if _, err := w.Write(buf[:start]); err != nil {
+				return err
+			}
+			buf = buf[:copy(buf, buf[start:])]
+			start = 0
+		}
+		// The names from the root both lines have, each followed by ';'.
+		d := 0
+		for d < len(seq)-1 && d < len(prev)-1 && seq[len(seq)-1-d] == prev[len(prev)-1-d] {
+			d++
+		}
+		at := len(buf)
+		if d > 0 {
+			buf = append(buf, buf[start:start+ends[d-1]+1]...)
+		}
+		ends = ends[:d]
+		for j := len(seq) - 1 - d; j > 0; j-- {
+			buf = append(buf, texts[seq[j]]...)
+			ends = append(ends, len(buf)-at)
+			buf = append(buf, ';')
+		}
+		buf = append(buf, texts[seq[0]]...)
 		buf = append(buf, ' ')
 		buf = flamegraph.AppendCount(buf, p.counts[i])
 		buf = append(buf, '\n')
-		if len(buf) >= writeChunk {
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-			buf = buf[:0]
-		}
+		prev, start = seq, at
 	}
 	if len(buf) > 0 {
 		_, err := w.Write(buf)
