@@ -104,6 +104,13 @@ func (k *agentSink) handle(n int, p *profile.Profile) {
 		k.log.Warn("flamekit agent: samples lost", "collection", n, "lost", p.Lost)
 	}
 	if k.rotators != nil {
+		if p.Total() == 0 {
+			// The last collection, at a stop just after a tick, may
+			// cover no time: a file of nothing would push a profile
+			// out of the rotation.
+			k.log.Info("flamekit agent: collected", "collection", n, "event", p.Event.Name, "samples", 0, "file", "none", "memory", memory())
+			return
+		}
 		r := k.rotators["cpu"]
 		if p.Event.Name == "off-cpu" {
 			r = k.rotators["offcpu"]
