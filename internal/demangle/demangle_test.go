@@ -359,7 +359,7 @@ func TestConcurrent(t *testing.T) {
 }
 
 func TestAllocations(t *testing.T) {
-	if raceEnabled {
+	if testenv.RaceEnabled {
 		t.Skip("the race detector makes sync.Pool drop states")
 	}
 	names := corpus(t)
