@@ -340,44 +340,6 @@ func otlpTestBatches(t *testing.T, n int) []*Batch {
 	return bs
 }
 
-// Through the OTLP client, a backend that answers 503, then stalls, then
-// recovers gets every profile once and in order; each failure is counted,
-// retried and logged with its HTTP status, and nothing is dropped.
-func TestOTLPQueueRetriesUntilTheBackendRecovers(t *testing.T) {
-	f := newFakePyroscope(t)
-	f.set(refuse)
-	log, logText := testLogger()
-	q := newOTLPQueue(t, f, QueueOptions{PushTimeout: 100 * time.Millisecond, MaxPerPush: 2, Logger: log})
-	bs := otlpTestBatches(t, 5)
-	for _, b := range bs {
-		if err := q.Put(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	waitFor(t, "three refused pushes", func() bool { return q.Stats().Failed >= 3 })
-	f.set(stall)
-	stalledFrom := q.Stats().Failed
-	waitFor(t, "two stalled pushes to time out", func() bool { return q.Stats().Failed >= stalledFrom+2 })
-	if len(f.ids()) != 0 {
-		t.Fatalf("the backend accepted %v while refusing", f.ids())
-	}
-	f.set(accept)
-	waitFor(t, "every profile pushed", func() bool { return q.Stats().Pushed == 5 })
-	if got, want := f.ids(), idsOf(bs); !slices.Equal(got, want) {
-		t.Errorf("the backend got %v, want %v (each once, in order)", got, want)
-	}
-	s := q.Stats()
-	if s.Dropped != 0 || s.Rejected != 0 || s.Queued != 0 || s.Retried < s.Failed {
-		t.Errorf("stats %s: want nothing dropped, rejected or queued, every failure retried", s)
-	}
-	if n := countLines(logText.String(), "push failed"); uint64(n) != s.Failed {
-		t.Errorf("%d failures logged, %d counted:\n%s", n, s.Failed, logText)
-	}
-	if !strings.Contains(logText.String(), "503 Service Unavailable") {
-		t.Errorf("the log does not say the backend answered 503:\n%s", logText)
-	}
-}
-
 // A 400 answer drops the profiles at once, counted as rejected and
 // logged; a partial success counts the profiles it rejected as rejected
 // and the others as pushed. Neither is retried.

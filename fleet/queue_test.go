@@ -46,44 +46,54 @@ func newTestQueue(t *testing.T, f *fakePyroscope, opts QueueOptions) *Queue {
 	return q
 }
 
-// A backend that refuses, then stalls, then recovers gets every profile,
-// once and in order; the failures are counted, retried and logged, and
-// nothing is dropped.
+// While the backend refuses, then stalls, the queue keeps the profiles,
+// retries with a backoff and logs each failure with the backend's answer;
+// once it recovers every profile arrives, once and in order, and nothing is
+// dropped. The same for both pushers: Pyroscope's push API and OTLP.
 func TestQueueRetriesUntilTheBackendRecovers(t *testing.T) {
-	f := newFakePyroscope(t)
-	f.set(refuse)
-	log, logText := testLogger()
-	q := newTestQueue(t, f, QueueOptions{PushTimeout: 100 * time.Millisecond, MaxPerPush: 2, Logger: log})
-	bs := testBatches(5)
-	for _, b := range bs {
-		if err := q.Put(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	waitFor(t, "three refused pushes", func() bool { return q.Stats().Failed >= 3 })
-	f.set(stall)
-	stalledFrom := q.Stats().Failed
-	waitFor(t, "two stalled pushes to time out", func() bool { return q.Stats().Failed >= stalledFrom+2 })
-	if len(f.ids()) != 0 {
-		t.Fatalf("the backend accepted %v while refusing", f.ids())
-	}
-	f.set(accept)
-	waitFor(t, "every profile pushed", func() bool { return q.Stats().Pushed == 5 })
-	if got, want := f.ids(), idsOf(bs); !slices.Equal(got, want) {
-		t.Errorf("the backend got %v, want %v (each once, in order)", got, want)
-	}
-	s := q.Stats()
-	if s.Dropped != 0 || s.Rejected != 0 || s.Queued != 0 {
-		t.Errorf("stats %s: want nothing dropped, rejected or queued", s)
-	}
-	if s.Retried < s.Failed {
-		t.Errorf("stats %s: every failed push should have been retried", s)
-	}
-	if n := countLines(logText.String(), "push failed"); uint64(n) != s.Failed {
-		t.Errorf("%d failures logged, %d counted:\n%s", n, s.Failed, logText)
-	}
-	if !strings.Contains(logText.String(), "Unavailable") && !strings.Contains(logText.String(), "unavailable") {
-		t.Errorf("the log does not say why the pushes failed:\n%s", logText)
+	for _, c := range []struct {
+		name    string
+		queue   func(*testing.T, *fakePyroscope, QueueOptions) *Queue
+		batches func(*testing.T, int) []*Batch
+		why     []string // what the log says of the failures (one of)
+	}{
+		{"pyroscope", newTestQueue, func(_ *testing.T, n int) []*Batch { return testBatches(n) }, []string{"Unavailable", "unavailable"}},
+		{"otlp", newOTLPQueue, otlpTestBatches, []string{"503 Service Unavailable"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFakePyroscope(t)
+			f.set(refuse)
+			log, logText := testLogger()
+			q := c.queue(t, f, QueueOptions{PushTimeout: 100 * time.Millisecond, MaxPerPush: 2, Logger: log})
+			bs := c.batches(t, 5)
+			for _, b := range bs {
+				if err := q.Put(b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			waitFor(t, "three refused pushes", func() bool { return q.Stats().Failed >= 3 })
+			f.set(stall)
+			stalledFrom := q.Stats().Failed
+			waitFor(t, "two stalled pushes to time out", func() bool { return q.Stats().Failed >= stalledFrom+2 })
+			if len(f.ids()) != 0 {
+				t.Fatalf("the backend accepted %v while refusing", f.ids())
+			}
+			f.set(accept)
+			waitFor(t, "every profile pushed", func() bool { return q.Stats().Pushed == 5 })
+			if got, want := f.ids(), idsOf(bs); !slices.Equal(got, want) {
+				t.Errorf("the backend got %v, want %v (each once, in order)", got, want)
+			}
+			s := q.Stats()
+			if s.Dropped != 0 || s.Rejected != 0 || s.Queued != 0 || s.Retried < s.Failed {
+				t.Errorf("stats %s: want nothing dropped, rejected or queued, every failure retried", s)
+			}
+			if n := countLines(logText.String(), "push failed"); uint64(n) != s.Failed {
+				t.Errorf("%d failures logged, %d counted:\n%s", n, s.Failed, logText)
+			}
+			if !slices.ContainsFunc(c.why, func(w string) bool { return strings.Contains(logText.String(), w) }) {
+				t.Errorf("the log does not say why the pushes failed (%q):\n%s", c.why, logText)
+			}
+		})
 	}
 }
 

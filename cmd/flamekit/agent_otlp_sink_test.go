@@ -93,16 +93,7 @@ func TestAgentPyroscopeAndOTLP(t *testing.T) {
 		"--flush-timeout", "20s", "--metrics-addr", "127.0.0.1:0")
 	waitAgent(t, agent, "three collections", func() bool { return strings.Count(agent.text(), "collected") >= 3 })
 
-	m := metricsPattern.FindStringSubmatch(agent.text())
-	if m == nil {
-		t.Fatalf("no metrics URL in the log: %s", agent.text())
-	}
-	resp, err := http.Get(m[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body := agentMetrics(t, agent.text())
 	metric := func(name string) string {
 		v := regexp.MustCompile(`(?m)^` + name + ` (\d+)$`).FindStringSubmatch(string(body))
 		if v == nil {

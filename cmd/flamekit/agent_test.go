@@ -152,14 +152,12 @@ func startRefusedAgent(t *testing.T, flushTimeout string) (*agentProcess, *refus
 // metricsPattern finds the agent's metrics URL in its log.
 var metricsPattern = regexp.MustCompile(`url=(http://\S+/metrics)`)
 
-// The agent serves its counts in Prometheus' format: its failed pushes
-// show there as they happen.
-func TestAgentMetrics(t *testing.T) {
-	testenv.RequireRoot(t)
-	agent, _ := startRefusedAgent(t, "1s")
-	m := metricsPattern.FindStringSubmatch(agent.text())
+// agentMetrics fetches the metrics of the agent whose log is text.
+func agentMetrics(t *testing.T, text string) []byte {
+	t.Helper()
+	m := metricsPattern.FindStringSubmatch(text)
 	if m == nil {
-		t.Fatalf("no metrics URL in the log: %s", agent.text())
+		t.Fatalf("no metrics URL in the log: %s", text)
 	}
 	resp, err := http.Get(m[1])
 	if err != nil {
@@ -170,6 +168,15 @@ func TestAgentMetrics(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %d %v", m[1], resp.StatusCode, err)
 	}
+	return body
+}
+
+// The agent serves its counts in Prometheus' format: its failed pushes
+// show there as they happen.
+func TestAgentMetrics(t *testing.T) {
+	testenv.RequireRoot(t)
+	agent, _ := startRefusedAgent(t, "1s")
+	body := agentMetrics(t, agent.text())
 	failures := regexp.MustCompile(`(?m)^flamekit_agent_push_failures_total (\d+)$`).FindStringSubmatch(string(body))
 	if failures == nil || failures[1] == "0" {
 		t.Errorf("want push failures counted in the metrics:\n%s", body)
