@@ -2,7 +2,7 @@
 // themselves, and leave a flame graph and a pprof profile of each test
 // among the test's artifacts.
 //
-//	go test -run TestTopWords -bench TopWords -artifacts -outputdir out ./examples/profiletest
+//	mkdir -p out && go test -run TestTopWords -bench TopWords -artifacts -outputdir out ./examples/profiletest
 //
 // writes TestTopWords.svg, TestTopWords.pb.gz, BenchmarkTopWords.svg and
 // BenchmarkTopWords.pb.gz under out/_artifacts, and logs (with -v) where.

@@ -9,7 +9,7 @@
 //
 // and, to keep the files,
 //
-//	go test -run TestServe -artifacts -outputdir out ./...
+//	mkdir -p out && go test -run TestServe -artifacts -outputdir out ./...
 //
 // writes TestServe.svg and TestServe.pb.gz in a directory under
 // out/_artifacts: tb.ArtifactDir()'s ([testing.T.ArtifactDir]; Go 1.26.8
