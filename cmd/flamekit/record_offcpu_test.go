@@ -221,7 +221,7 @@ func TestRecordOffCPUFlagErrors(t *testing.T) {
 		{[]string{"--off-cpu", "-e", "page-faults"}, 2, "-e, -F and -c apply to --wall and CPU profiles"},
 		{[]string{"--wall", "-e", "page-faults"}, 2, `-e must be cpu-clock or task-clock, not "page-faults"`},
 		{[]string{"--min-block", "1ms"}, 2, "give --off-cpu, --wakeups or --wall"},
-		{[]string{"--wakeups", "--backend", "perf"}, 1, "cannot see wakeups"},
+		{[]string{"--wakeups", "--backend", "perf"}, 1, "flamekit record: profile: perf: off-CPU recording cannot see wakeups"},
 	} {
 		args := append(append([]string{"record", "-o", out}, c.args...), "--", "true")
 		code, _, stderr := flamekit(t, "", args...)

@@ -18,19 +18,19 @@ func checkOffCPU(cfg sampler.Config) error {
 	off := cfg.OffCPU
 	switch {
 	case len(cfg.PIDs) == 0:
-		return sampler.Markf(errs.ErrNotSupported, "perf backend: off-CPU recording follows processes (PIDs, a command, self), "+
+		return sampler.Markf(errs.ErrNotSupported, "off-CPU recording follows processes (PIDs, a command, self), "+
 			"not the whole system or a cgroup: use the eBPF backend")
 	case off.State != sampler.BlockAny:
-		return sampler.Markf(errs.ErrNotSupported, "perf backend: off-CPU recording cannot tell interruptible from "+
+		return sampler.Markf(errs.ErrNotSupported, "off-CPU recording cannot tell interruptible from "+
 			"uninterruptible sleeps (a switch record says only whether the thread was preempted): use the eBPF backend")
 	case off.Wakeups:
-		return sampler.Markf(errs.ErrNotSupported, "perf backend: off-CPU recording cannot see wakeups "+
+		return sampler.Markf(errs.ErrNotSupported, "off-CPU recording cannot see wakeups "+
 			"(the waker is often another process, whose events it does not open): use the eBPF backend")
 	case off.Threads == sampler.ThreadsKernel:
-		return sampler.Markf(errs.ErrNotSupported, "perf backend: off-CPU recording follows user processes, "+
+		return sampler.Markf(errs.ErrNotSupported, "off-CPU recording follows user processes, "+
 			"never kernel threads: use the eBPF backend")
 	case off.MaxBlock != 0 && off.MaxBlock < off.MinBlock:
-		return fmt.Errorf("perf backend: off-CPU maximum block %v below the minimum %v", off.MaxBlock, off.MinBlock)
+		return fmt.Errorf("off-CPU maximum block %v below the minimum %v", off.MaxBlock, off.MinBlock)
 	}
 	return nil
 }
@@ -107,7 +107,7 @@ func permissionError(err error) error {
 	if p, perr := perfevent.Paranoid(); perr == nil {
 		setting = fmt.Sprintf("kernel.perf_event_paranoid ≤ 1 (it is %d: sysctl -w kernel.perf_event_paranoid=1)", p)
 	}
-	return sampler.Mark(errs.ErrPermission, fmt.Errorf("perf backend: off-CPU recording samples context switches, "+
+	return sampler.Mark(errs.ErrPermission, fmt.Errorf("off-CPU recording samples context switches, "+
 		"which happen in the kernel: even for a process's own threads it needs CAP_PERFMON or %s: perf_event_open: %w", setting, errno))
 }
 

@@ -45,7 +45,7 @@ func TestPerfRingOffCPURefused(t *testing.T) {
 			continue
 		}
 		if !errors.Is(err, errs.ErrNotSupported) || !strings.Contains(err.Error(), tc.want) ||
-			!strings.HasPrefix(err.Error(), "perf backend: ") || !strings.Contains(err.Error(), "eBPF backend") {
+			!strings.HasPrefix(err.Error(), "off-CPU recording ") || !strings.Contains(err.Error(), "eBPF backend") {
 			t.Errorf("%s: %v; want ErrNotSupported saying %q and pointing to the eBPF backend", tc.name, err, tc.want)
 		}
 	}
