@@ -84,7 +84,7 @@ func (s *Session) startSampler() error {
 		s.cfg = base
 		var err error
 		if s.opts.Command != nil {
-			s.cmd, err = startCommand(s.opts.Command, b, &s.cfg, func() (sampler.Sampler, error) { return b.start(s.cfg) })
+			s.cmd, err = startCommand(s.opts.Command, b, &s.cfg, s.log, func() (sampler.Sampler, error) { return b.start(s.cfg) })
 			if err == nil {
 				s.s, s.backend = s.cmd.sampler, b
 				go s.waitCommand()

@@ -1,13 +1,11 @@
 package profile_test
 
 import (
-	"bytes"
 	"context"
 	"os/exec"
 	"syscall"
 	"testing"
 
-	"github.com/flamekit/flamekit/flamegraph"
 	"github.com/flamekit/flamekit/internal/testenv"
 	"github.com/flamekit/flamekit/profile"
 )
@@ -63,12 +61,7 @@ func TestChurnShortLivedNamed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var buf bytes.Buffer
-			p.Folded(profile.FoldOptions{}).WriteTo(&buf)
-			fp, err := flamegraph.Parse(&buf)
-			if err != nil {
-				t.Fatal(err)
-			}
+			fp := foldedStacks(t, p)
 			total, named := share(fp, "shortlived", contains(";short_lived_spin"))
 			_, truths := share(fp, "true", func(string) bool { return true })
 			t.Logf("%v samples of the 150 ms processes, %.1f%% named short_lived_spin; %v samples of /bin/true", total, 100*named/total, truths)

@@ -55,8 +55,8 @@ func (s *Session) Stop() (*Profile, error) {
 	if cerr := s.s.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("profile: stopping the %s backend: %w", s.backend, cerr)
 	}
-	if s.cmd != nil {
-		s.cmd.cleanup()
+	if s.cmd != nil && s.cmd.hasExited() {
+		s.cmd.cleanup() // else Close kills the command first
 	}
 	s.mu.Unlock()
 	if t == nil {

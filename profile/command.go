@@ -3,12 +3,12 @@ package profile
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
-	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -21,9 +21,8 @@ type command struct {
 	sampler sampler.Sampler
 	cgroup  string // the cgroup made for it (BPF backend), removed at cleanup
 	exited  chan struct{}
+	log     *slog.Logger // says that the cgroup was left
 }
-
-var cgroupSeq atomic.Uint64
 
 // startCommand starts cmd so that it and every child it creates are
 // sampled from their first instruction, with the sampler that start
@@ -32,14 +31,16 @@ var cgroupSeq atomic.Uint64
 //     cgroup's samples (descendants included);
 //   - perf: cmd starts stopped at its exec (ptrace), the per-thread events
 //     (inherited by children) are opened on it, then it runs.
-func startCommand(cmd *exec.Cmd, b Backend, cfg *sampler.Config, start func() (sampler.Sampler, error)) (*command, error) {
+//
+// log says when the command's cgroup cannot be removed.
+func startCommand(cmd *exec.Cmd, b Backend, cfg *sampler.Config, log *slog.Logger, start func() (sampler.Sampler, error)) (*command, error) {
 	if cmd.Process != nil {
 		return nil, errors.New("Options.Command was already started")
 	}
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
-	c := &command{cmd: cmd, exited: make(chan struct{})}
+	c := &command{cmd: cmd, exited: make(chan struct{}), log: log}
 	var err error
 	if b == BackendBPF {
 		err = c.startInCgroup(cfg, start)
@@ -58,9 +59,9 @@ func (c *command) startInCgroup(cfg *sampler.Config, start func() (sampler.Sampl
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(root, fmt.Sprintf("flamekit-%d-%d", os.Getpid(), cgroupSeq.Add(1)))
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		return sampler.Mark(ErrPermission, fmt.Errorf("making a cgroup for the command: %w", err))
+	dir, err := makeCommandCgroup(root)
+	if err != nil {
+		return err
 	}
 	c.cgroup = dir
 	fd, err := os.Open(dir)
@@ -133,9 +134,39 @@ func (c *command) kill() {
 	}
 }
 
-// cleanup removes the cgroup made for the command, once it is empty.
-func (c *command) cleanup() {
-	if c.cgroup != "" && os.Remove(c.cgroup) == nil {
-		c.cgroup = ""
+// hasExited reports whether the command exited (and was waited for).
+func (c *command) hasExited() bool {
+	select {
+	case <-c.exited:
+		return true
+	default:
+		return false
 	}
+}
+
+// cleanup removes the cgroup made for the command. The command must have
+// exited, been killed or never started: cleanup waits up to
+// cgroupRemoveTimeout for it to exit and for the kernel to let it go from
+// the cgroup. A cgroup that still holds processes then (a child the
+// command left running) is left, and the log says so, once.
+func (c *command) cleanup() {
+	if c.cgroup == "" {
+		return
+	}
+	deadline := time.Now().Add(cgroupRemoveTimeout)
+	var err error
+	if c.cmd.Process != nil {
+		select {
+		case <-c.exited:
+		case <-time.After(cgroupRemoveTimeout):
+			err = fmt.Errorf("the command has not exited %v after it was killed", cgroupRemoveTimeout)
+		}
+	}
+	if err == nil {
+		err = removeCgroup(c.cgroup, deadline)
+	}
+	if err != nil {
+		c.log.Warn("profile: the command's cgroup is left", "cgroup", c.cgroup, "err", err)
+	}
+	c.cgroup = ""
 }

@@ -38,8 +38,9 @@
 // meanwhile, however long the first lookups take (a large DWARF, a
 // debuginfod download). The addresses of a process are named from a
 // snapshot of its address space taken soon after it was first sampled (and
-// again after an exec), so a process that exited before the collection is
-// named too, JIT code included (perf maps, jitdumps). Only sampled
+// again after an exec, keeping the code of before the exec for the samples
+// taken then), so a process that exited before the collection is named
+// too, JIT code included (perf maps, jitdumps). Only sampled
 // processes that still run 10 to 20 ms after their first sample are
 // snapshotted: on a machine starting a thousand processes a second, those
 // that live for a millisecond have exited before any snapshot could be

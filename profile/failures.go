@@ -119,9 +119,16 @@ const (
 	FailureBlockedFull = sampler.FailureBlockedFull
 	// FailureSwitchMissed ("switch-missed") counts context switches whose
 	// off-CPU program the kernel skipped (another BPF program ran on the
-	// CPU): each lost a block, or lengthened one to its thread's next
-	// switch.
+	// CPU), and blocks whose end the BPF backend did not see (neither the
+	// switch in nor the wakeup): each lost a block.
 	FailureSwitchMissed = sampler.FailureSwitchMissed
+	// FailureSwitchInMissed ("switch-in-missed") counts blocks of an
+	// off-CPU or wall profile whose switch in the kernel did not run the
+	// BPF backend's program for (it happens on a loaded machine where
+	// other tools attach programs to sched_switch). They are not lost:
+	// each is counted as ended at its thread's wakeup, without the
+	// run-queue wait that follows.
+	FailureSwitchInMissed = sampler.FailureSwitchInMissed
 )
 
 // Keys of [Profile.Failures]: blocks the perf backend left out of an

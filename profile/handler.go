@@ -44,6 +44,11 @@ type HandlerOptions struct {
 	// Logger receives the handler's and its sessions' debug messages; nil
 	// means silence.
 	Logger *slog.Logger
+	// Formats are formats other packages provide, by their name in
+	// format=: scope.HandlerFormats, for instance, adds scope's heat map
+	// pages. A built-in name (svg, folded, pprof, perf-script) cannot be
+	// given: Handler panics.
+	Formats map[string]HandlerFormat
 }
 
 // Handler returns an http.Handler that records a profile for each GET
@@ -63,7 +68,11 @@ type HandlerOptions struct {
 //     at most HandlerOptions.MaxDuration;
 //   - format: svg (the default), folded (stackcollapse text), pprof (a
 //     gzipped protobuf for go tool pprof) or perf-script (`perf script`
-//     text, in time order);
+//     text, in time order), or one of HandlerOptions.Formats, with its own
+//     parameters: scope.HandlerFormats adds scope (FlameScope's sub-second
+//     heat map page, with rows), latency (the off-CPU latency heat map
+//     page, with step and by-func; mode=off-cpu is implied) and
+//     latency-hist (bcc's histogram text, with by-func);
 //   - event: the event to sample, as perf's -e names it (cpu-clock,
 //     page-faults, ...); frequency (or hz): samples per second; period:
 //     events per sample instead; inlines: name inlined functions too;
@@ -83,6 +92,10 @@ type HandlerOptions struct {
 //   - with HandlerOptions.AllowOtherTargets only: pid (a comma-separated
 //     list), cgroup, system and backend.
 //
+// A parameter of another format than the request's, or a flame graph
+// parameter its format does not apply (HandlerFormat.GraphParams), gets
+// 400; so does a mode= a provided format cannot show (HandlerFormat.Modes).
+//
 // It records one profile at a time: a request that comes while one is
 // recorded gets 429 Too Many Requests, with a message and a Retry-After
 // header. A request whose client goes away stops its recording at once.
@@ -100,6 +113,7 @@ func Handler(opts HandlerOptions) http.Handler {
 	if opts.DefaultDuration <= 0 {
 		opts.DefaultDuration = min(DefaultHandlerDuration, opts.MaxDuration)
 	}
+	checkProvidedFormats(opts.Formats)
 	h := &handler{opts: opts, log: opts.Logger}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -159,8 +173,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hd := w.Header()
-	hd.Set("Content-Type", req.format.contentType())
-	hd.Set("Content-Disposition", req.format.disposition(p))
+	hd.Set("Content-Type", req.contentType())
+	hd.Set("Content-Disposition", req.disposition(p))
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("X-Flamekit-Samples", strconv.FormatUint(p.Total(), 10))
 	hd.Set("X-Flamekit-Lost", strconv.FormatUint(p.Lost, 10))

@@ -47,16 +47,38 @@ func (f handlerFormat) contentType() string {
 }
 
 // disposition is the format's Content-Disposition for p: a flame graph is
-// shown in the browser, the rest saved, as EXECUTABLE-EVENT.EXT.
+// shown in the browser, the rest saved.
 func (f handlerFormat) disposition(p *Profile) string {
 	ext := [...]string{formatSVG: "svg", formatFolded: "folded.txt", formatPprof: "pb.gz", formatPerfScript: "perf-script.txt"}[f]
+	return contentDisposition(p, ext, f == formatSVG)
+}
+
+// contentDisposition is the Content-Disposition of an answer with p,
+// inline or attachment, named EXECUTABLE-EVENT.EXT.
+func contentDisposition(p *Profile, ext string, inline bool) string {
 	exe, _ := os.Executable()
 	name := fileNamePart(filepath.Base(exe)) + "-" + fileNamePart(p.Event.Name) + "." + ext
 	kind := "attachment"
-	if f == formatSVG {
+	if inline {
 		kind = "inline"
 	}
 	return fmt.Sprintf("%s; filename=%q", kind, name)
+}
+
+// contentType is the Content-Type of the request's answer.
+func (req *handlerRequest) contentType() string {
+	if f := req.provided; f != nil {
+		return f.ContentType
+	}
+	return req.format.contentType()
+}
+
+// disposition is the Content-Disposition of the request's answer with p.
+func (req *handlerRequest) disposition(p *Profile) string {
+	if f := req.provided; f != nil {
+		return contentDisposition(p, fileNamePart(f.Extension), f.Inline)
+	}
+	return req.format.disposition(p)
 }
 
 // fileNamePart keeps the letters, digits, '.', '-' and '_' of s, so that
@@ -76,8 +98,11 @@ func fileNamePart(s string) string {
 }
 
 // write writes p in the request's format. A profile without samples
-// gives the SVG that says so.
+// gives the SVG that says so. A provided format's errors are its own.
 func (req *handlerRequest) write(w io.Writer, p *Profile) error {
+	if f := req.provided; f != nil {
+		return f.write(w, p)
+	}
 	var err error
 	switch req.format {
 	case formatSVG:

@@ -3,92 +3,29 @@ package profile_test
 import (
 	"fmt"
 	"net/http"
-	"os"
-	"runtime"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/flamekit/flamekit/flamegraph"
 	"github.com/flamekit/flamekit/internal/testenv"
+	"github.com/flamekit/flamekit/internal/testenv/handlertest"
 	fkprofile "github.com/flamekit/flamekit/profile"
 )
 
-// handlerBlock blocks its thread reading a pipe, a byte at a time, until
-// it reads 0: the blocked function of the handler's off-CPU tests.
-//
-//go:noinline
-func handlerBlock(fd int) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var b [1]byte
-	for {
-		n, err := syscall.Read(fd, b[:])
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil || n == 0 || b[0] == 0 {
-			return
-		}
-	}
-}
-
-// blockDuring runs handlerBlock on a thread of its own, woken every 50 ms,
-// until the test ends.
-func blockDuring(t *testing.T) {
-	var fds [2]int
-	if err := syscall.Pipe(fds[:]); err != nil {
-		t.Fatal(err)
-	}
-	done, stop := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		handlerBlock(fds[0])
-	}()
-	go func() {
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				syscall.Write(fds[1], []byte{0})
-				return
-			case <-tick.C:
-				syscall.Write(fds[1], []byte{1})
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		close(stop)
-		<-done
-		syscall.Close(fds[0])
-		syscall.Close(fds[1])
-	})
-}
-
-// requireOffCPU skips or fails t unless this process may record its own
-// off-CPU time.
-func requireOffCPU(t *testing.T) {
-	if p, err := testenv.Paranoid(); os.Geteuid() != 0 && (err != nil || p > 1) {
-		testenv.SkipOrFail(t, "off-CPU recording of oneself needs root, CAP_PERFMON or kernel.perf_event_paranoid ≤ 1 (paranoid %d, %v)", p, err)
-	}
-}
-
 // TestHandlerOffCPU asks for the off-CPU time of the test process while
-// handlerBlock blocks in read and handlerBurn runs: handlerBlock has most
-// of a second blocked; the flame graph has the off-CPU title; a wall
+// handlertest.Block blocks in read and handlertest.Burn runs: the blocked
+// function has most of a second blocked; the flame graph has the off-CPU title; a wall
 // profile has both functions, the blocked one under [off-cpu].
 func TestHandlerOffCPU(t *testing.T) {
-	requireOffCPU(t)
-	blockDuring(t)
-	burnDuring(t)
+	handlertest.RequireOffCPU(t)
+	handlertest.Block(t)
+	handlertest.Burn(t)
 	srv := serveHandler(t, fkprofile.HandlerOptions{})
 
-	_, body := mustGet(t, srv, "?seconds=1&mode=off-cpu&format=folded", http.StatusOK)
+	_, body := handlertest.MustGet(t, srv, "?seconds=1&mode=off-cpu&format=folded", http.StatusOK)
 	var blocked float64
 	for _, line := range strings.Split(string(body), "\n") {
-		if strings.Contains(line, ".handlerBlock;") {
+		if strings.Contains(line, handlertest.Blocked+";") {
 			var us float64
 			if i := strings.LastIndexByte(line, ' '); i > 0 {
 				if _, err := fmt.Sscan(line[i+1:], &us); err == nil {
@@ -98,17 +35,17 @@ func TestHandlerOffCPU(t *testing.T) {
 		}
 	}
 	if blocked < 500_000 {
-		t.Errorf("handlerBlock blocked %.0f µs of the second recorded, want most of it:\n%.3000s", blocked, body)
+		t.Errorf("%s blocked %.0f µs of the second recorded, want most of it:\n%.3000s", handlertest.Blocked, blocked, body)
 	}
 
-	resp, body := mustGet(t, srv, "?seconds=0.5&mode=off-cpu", http.StatusOK)
+	resp, body := handlertest.MustGet(t, srv, "?seconds=0.5&mode=off-cpu", http.StatusOK)
 	if !strings.Contains(string(body), "Off-CPU Time Flame Graph") || !strings.Contains(resp.Header.Get("Content-Disposition"), "-off-cpu.svg") {
 		t.Errorf("the off-CPU flame graph: Content-Disposition %q, title not found: %.500s", resp.Header.Get("Content-Disposition"), body)
 	}
 
-	_, body = mustGet(t, srv, "?seconds=1&mode=wall&format=folded", http.StatusOK)
-	if !strings.Contains(string(body), ".handlerBurn;") || !strings.Contains(string(body), ".handlerBlock;") || !strings.Contains(string(body), fkprofile.OffCPUFrame) {
-		t.Errorf("the wall profile lacks handlerBurn, handlerBlock or %s:\n%.3000s", fkprofile.OffCPUFrame, body)
+	_, body = handlertest.MustGet(t, srv, "?seconds=1&mode=wall&format=folded", http.StatusOK)
+	if !strings.Contains(string(body), handlertest.Hot+";") || !strings.Contains(string(body), handlertest.Blocked+";") || !strings.Contains(string(body), fkprofile.OffCPUFrame) {
+		t.Errorf("the wall profile lacks %s, %s or %s:\n%.3000s", handlertest.Hot, handlertest.Blocked, fkprofile.OffCPUFrame, body)
 	}
 }
 
@@ -127,7 +64,7 @@ func TestHandlerOffCPUBadRequests(t *testing.T) {
 		{"?mode=off-cpu&state=asleep", `bad parameter state="asleep": invalid options: unknown block state`},
 		{"?mode=wall&wakeups", `Wakeups needs ModeOffCPU`},
 	} {
-		_, body := mustGet(t, srv, c.query, http.StatusBadRequest)
+		_, body := handlertest.MustGet(t, srv, c.query, http.StatusBadRequest)
 		if !strings.Contains(string(body), c.msg) || strings.Count(string(body), "profile: ") != 1 {
 			t.Errorf("%s: %q, want one line with %q and the package prefix once", c.query, body, c.msg)
 		}
@@ -135,17 +72,17 @@ func TestHandlerOffCPUBadRequests(t *testing.T) {
 }
 
 // TestHandlerWakeups asks the eBPF backend for off-CPU time with its
-// wakers: handlerBlock's blocked stacks carry the stacks of the thread
+// wakers: handlertest.Block's blocked stacks carry the stacks of the thread
 // that woke it (the writer's write), after the "--" frame.
 func TestHandlerWakeups(t *testing.T) {
 	testenv.RequireRoot(t)
-	blockDuring(t)
+	handlertest.Block(t)
 	srv := serveHandler(t, fkprofile.HandlerOptions{AllowOtherTargets: true})
-	_, body := mustGet(t, srv, "?seconds=1&mode=off-cpu&wakeups&backend=bpf&format=folded", http.StatusOK)
+	_, body := handlertest.MustGet(t, srv, "?seconds=1&mode=off-cpu&wakeups&backend=bpf&format=folded", http.StatusOK)
 	for _, line := range strings.Split(string(body), "\n") {
-		if strings.Contains(line, ".handlerBlock;") && strings.Contains(line, ";"+flamegraph.WakerSeparator+";") && strings.Contains(line, "_[w]") {
+		if strings.Contains(line, handlertest.Blocked+";") && strings.Contains(line, ";"+flamegraph.WakerSeparator+";") && strings.Contains(line, "_[w]") {
 			return
 		}
 	}
-	t.Errorf("no stack of handlerBlock with its waker:\n%.3000s", body)
+	t.Errorf("no stack of %s with its waker:\n%.3000s", handlertest.Blocked, body)
 }

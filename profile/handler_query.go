@@ -25,6 +25,8 @@ type handlerRequest struct {
 	values   bool // weigh stacks by the event's unit
 	system   bool // system=true: the whole system
 	graph    flamegraph.Options
+	provided *providedFormat // format= names one of HandlerOptions.Formats
+	own      url.Values      // the provided format's own parameters
 }
 
 // handlerParam parses the value of one query parameter into req.
@@ -33,7 +35,7 @@ type handlerParam func(req *handlerRequest, v string) error
 // handlerParams are the query parameters Handler takes, by name.
 var handlerParams = map[string]handlerParam{
 	"seconds":   func(r *handlerRequest, v string) error { return nil }, // parsed first, against the options
-	"format":    func(r *handlerRequest, v string) (err error) { r.format, err = parseHandlerFormat(v); return err },
+	"format":    func(r *handlerRequest, v string) error { return nil }, // parsed first: it decides the other parameters
 	"event":     parseEventParam,
 	"frequency": func(r *handlerRequest, v string) (err error) { r.opts.Frequency, err = positiveInt(v); return err },
 	"hz":        func(r *handlerRequest, v string) (err error) { r.opts.Frequency, err = positiveInt(v); return err },
@@ -92,11 +94,17 @@ var targetParams = []string{"pid", "cgroup", "system", "backend"}
 
 // parseHandlerQuery reads a Handler request's query: each parameter
 // once, known, and valid. Without AllowOtherTargets in opts, the target
-// is the serving process and the backend perf.
+// is the serving process and the backend perf. A format of opts.Formats
+// takes its own parameters too, and prepares its writer.
 func parseHandlerQuery(q url.Values, opts HandlerOptions) (handlerRequest, error) {
 	req := handlerRequest{duration: opts.DefaultDuration, opts: Options{Backend: BackendPerf}}
 	if opts.AllowOtherTargets {
 		req.opts.Backend = BackendAuto
+	}
+	if v := q["format"]; len(v) == 1 {
+		if err := req.setFormat(v[0], opts.Formats); err != nil {
+			return req, paramError{"format", v[0], err}
+		}
 	}
 	names := make([]string, 0, len(q))
 	for name := range q {
@@ -105,13 +113,19 @@ func parseHandlerQuery(q url.Values, opts HandlerOptions) (handlerRequest, error
 	slices.Sort(names) // the first bad parameter in name order: the same message every time
 	for _, name := range names {
 		parse, ok := handlerParams[name]
+		own := req.provided != nil && slices.Contains(req.provided.Params, name)
 		switch {
-		case !ok:
-			return req, fmt.Errorf("profile: unknown parameter %q (known: %s)", name, strings.Join(knownParams(), ", "))
+		case !ok && !own:
+			return req, req.unknownParam(name, opts.Formats)
 		case len(q[name]) > 1:
 			return req, fmt.Errorf("profile: parameter %s given %d times", name, len(q[name]))
+		case own:
+			req.own.Set(name, q[name][0])
+			continue
 		case !opts.AllowOtherTargets && slices.Contains(targetParams, name):
 			return req, fmt.Errorf("%w: %s= is not allowed", errTargetNotAllowed, name)
+		case req.provided != nil && slices.Contains(graphParams, name) && !slices.Contains(req.provided.GraphParams, name):
+			return req, req.unappliedGraphParam(name)
 		}
 		if err := parse(&req, q[name][0]); err != nil {
 			return req, paramError{name, q[name][0], err}
@@ -124,7 +138,13 @@ func parseHandlerQuery(q url.Values, opts HandlerOptions) (handlerRequest, error
 		}
 		req.duration = d
 	}
-	return req, req.check()
+	if err := req.checkProvidedMode(q.Has("mode")); err != nil {
+		return req, err
+	}
+	if err := req.check(); err != nil {
+		return req, err
+	}
+	return req, req.prepare()
 }
 
 // check looks at what the parameters say together.
@@ -161,7 +181,7 @@ func (req *handlerRequest) check() error {
 		// Go code has frame pointers.
 		req.opts.Unwind = UnwindFramePointers
 	}
-	req.opts.Timed = req.format == formatPerfScript
+	req.opts.Timed = req.format == formatPerfScript || req.provided != nil && req.provided.Timed
 	return nil
 }
 

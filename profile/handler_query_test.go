@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"io"
 	"net/url"
 	"slices"
 	"strings"
@@ -13,6 +14,56 @@ import (
 // handlerLimits are the options the query tests parse with, as Handler
 // completes them.
 var handlerLimits = HandlerOptions{DefaultDuration: DefaultHandlerDuration, MaxDuration: time.Minute}
+
+// blocksFormat is a format the tests provide: it shows off-CPU and wall
+// recordings, off-CPU by default, takes step= and title=, and keeps what
+// Prepare was asked in prepared.
+func blocksFormat(prepared *HandlerQuery) HandlerFormat {
+	return HandlerFormat{
+		ContentType: "text/plain; charset=utf-8", Extension: "blocks.txt", Timed: true,
+		Modes: []Mode{ModeOffCPU, ModeWall}, Params: []string{"step"}, GraphParams: []string{"title"},
+		Prepare: func(q HandlerQuery) (HandlerWriter, error) {
+			if _, err := q.DurationParam("step", 0); err != nil {
+				return nil, err
+			}
+			*prepared = q
+			return func(io.Writer, *Profile) error { return nil }, nil
+		},
+	}
+}
+
+// TestHandlerQueryProvided parses queries of a provided format: its mode
+// is implied, its recording timed, its own parameters and the flame graph
+// ones it applies handed to Prepare, whose writer the request keeps.
+func TestHandlerQueryProvided(t *testing.T) {
+	var prepared HandlerQuery
+	opts := handlerLimits
+	opts.Formats = map[string]HandlerFormat{"blocks": blocksFormat(&prepared)}
+	for _, c := range []struct {
+		query string
+		mode  Mode
+	}{{"format=blocks&step=5ms&title=T&seconds=2", ModeOffCPU}, {"format=blocks&step=5ms&title=T&seconds=2&mode=wall", ModeWall}} {
+		q, err := url.ParseQuery(c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prepared = HandlerQuery{}
+		req, err := parseHandlerQuery(q, opts)
+		if err != nil {
+			t.Fatalf("%q: %v", c.query, err)
+		}
+		if req.provided == nil || req.provided.write == nil || req.opts.Mode != c.mode || !req.opts.Timed || req.opts.Unwind != UnwindFramePointers {
+			t.Errorf("%q: provided %v, mode %v, timed %v, unwind %v", c.query, req.provided, req.opts.Mode, req.opts.Timed, req.opts.Unwind)
+		}
+		if prepared.Format != "blocks" || prepared.Params.Encode() != "step=5ms" || prepared.Graph.Title != "T" || prepared.Mode != c.mode || prepared.Duration != 2*time.Second {
+			t.Errorf("%q: Prepare was asked %+v", c.query, prepared)
+		}
+	}
+	q, _ := url.ParseQuery("format=blocks&mode=cpu")
+	if _, err := parseHandlerQuery(q, opts); err == nil || err.Error() != "profile: format=blocks shows mode=off-cpu or mode=wall, not mode=cpu" {
+		t.Errorf("format=blocks&mode=cpu: %v", err)
+	}
+}
 
 // TestHandlerQueryDefaults checks what a query leaves unsaid: 30 s of the
 // serving process through perf as an SVG, or the whole cap when it is
@@ -81,6 +132,7 @@ func FuzzHandlerQuery(f *testing.F) {
 		"cgroup=/sys/fs/cgroup/x&pid=3", "seconds=1e308", "seconds=1e-12", "seconds=NaN", "frequency=99&period=1",
 		"event=cycles:uk", "event=msr/tsc/", "colors=%0A", "x=1", "seconds=1&seconds=2", "values=maybe",
 		"mode=off-cpu&min-block=1ms&max-block=1s&state=interruptible&threads=user", "mode=wall&wakeups", "mode=off-cpu&wakeups&backend=bpf",
+		"format=blocks&step=1ms&title=x", "format=blocks&mode=cpu", "format=blocks&width=9", "step=1s", "format=blocks&step=soon&step=1s",
 	} {
 		f.Add(s)
 	}
@@ -92,6 +144,8 @@ func FuzzHandlerQuery(f *testing.F) {
 		for _, allow := range []bool{false, true} {
 			opts := handlerLimits
 			opts.AllowOtherTargets = allow
+			var prepared HandlerQuery
+			opts.Formats = map[string]HandlerFormat{"blocks": blocksFormat(&prepared)}
 			req, err := parseHandlerQuery(q, opts)
 			if err != nil {
 				msg := err.Error()
@@ -105,6 +159,9 @@ func FuzzHandlerQuery(f *testing.F) {
 			}
 			if int(req.format) >= len(handlerFormats) {
 				t.Fatalf("%q: format %d", raw, req.format)
+			}
+			if f := req.provided; f != nil && (f.write == nil || !slices.Contains(f.Modes, req.opts.Mode) || !req.opts.Timed || prepared.Format != f.name) {
+				t.Fatalf("%q: format=%s not prepared, or recorded in mode %v (timed %v)", raw, f.name, req.opts.Mode, req.opts.Timed)
 			}
 			if !allow && (!req.opts.Self || req.opts.Backend != BackendPerf) {
 				t.Fatalf("%q: target or backend chosen though not allowed: %+v", raw, req.opts)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,101 +20,30 @@ import (
 
 	"github.com/flamekit/flamekit/flamegraph/collapse"
 	"github.com/flamekit/flamekit/internal/testenv"
+	"github.com/flamekit/flamekit/internal/testenv/handlertest"
 	fkprofile "github.com/flamekit/flamekit/profile"
 	"github.com/flamekit/flamekit/profile/internal/samplertest"
 )
 
-var handlerSink uint64
-
-// handlerBurn spins in Go code and in the kernel (reading /dev/zero, half
-// its time or so) until stop is closed: the hot function of the
-// handler's tests.
-//
-//go:noinline
-func handlerBurn(stop <-chan struct{}, zero *os.File) {
-	buf := make([]byte, 256<<10)
-	for {
-		select {
-		case <-stop:
-			return
-		default:
-		}
-		for i := uint64(0); i < 5000; i++ {
-			handlerSink += i * i
-		}
-		if _, err := zero.Read(buf); err != nil {
-			panic(err)
-		}
-	}
-}
-
-// burnDuring runs handlerBurn on a goroutine until the test ends.
-func burnDuring(t *testing.T) {
-	zero, err := os.Open("/dev/zero")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		handlerBurn(stop, zero)
-	}()
-	t.Cleanup(func() {
-		close(stop)
-		<-done
-		zero.Close()
-	})
-}
-
 // serveHandler serves Handler(opts) on a loopback server closed when the
 // test ends.
 func serveHandler(t *testing.T, opts fkprofile.HandlerOptions) *httptest.Server {
-	srv := httptest.NewServer(fkprofile.Handler(opts))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// get sends GET url with ctx and returns the response and its body.
-func get(ctx context.Context, t *testing.T, client *http.Client, url string) (*http.Response, []byte, error) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	return resp, body, err
-}
-
-// mustGet is get that fails the test on an error or an unexpected status.
-func mustGet(t *testing.T, srv *httptest.Server, query string, status int) (*http.Response, []byte) {
-	t.Helper()
-	resp, body, err := get(context.Background(), t, srv.Client(), srv.URL+query)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != status {
-		t.Fatalf("GET %s: %s, want %d: %s", query, resp.Status, status, body)
-	}
-	return resp, body
+	return handlertest.Serve(t, fkprofile.Handler(opts))
 }
 
 // TestHandlerFormats records the test process while it burns CPU in
-// handlerBurn, in each format, and finds handlerBurn in each answer, its
-// system call's kernel frames too where the process may see them (root).
+// handlertest.Burn, in each format, and finds its hot function in each
+// answer, its system call's kernel frames too where the process may see
+// them (root).
 func TestHandlerFormats(t *testing.T) {
 	testenv.RequireSelfProfiling(t)
-	burnDuring(t)
+	handlertest.Burn(t)
 	srv := serveHandler(t, fkprofile.HandlerOptions{})
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	const hot = "github.com/flamekit/flamekit/profile_test.handlerBurn"
+	const hot = handlertest.Hot
 	for _, c := range []struct {
 		format, contentType, disposition string
 		check                            func(t *testing.T, body []byte)
@@ -157,7 +85,7 @@ func TestHandlerFormats(t *testing.T) {
 		}},
 	} {
 		t.Run(strings.Split(c.format, "&")[0], func(t *testing.T) {
-			resp, body := mustGet(t, srv, "?seconds=1&frequency=499&format="+c.format, http.StatusOK)
+			resp, body := handlertest.MustGet(t, srv, "?seconds=1&frequency=499&format="+c.format, http.StatusOK)
 			if got := resp.Header.Get("Content-Type"); got != c.contentType {
 				t.Errorf("Content-Type %q, want %q", got, c.contentType)
 			}
@@ -201,7 +129,7 @@ func TestHandlerOneAtATime(t *testing.T) {
 	srv := serveHandler(t, fkprofile.HandlerOptions{})
 	first := make(chan int, 1)
 	go func() {
-		resp, _, err := get(context.Background(), t, srv.Client(), srv.URL+"?seconds=3&format=folded")
+		resp, _, err := handlertest.Get(context.Background(), t, srv.Client(), srv.URL+"?seconds=3&format=folded")
 		if err != nil {
 			first <- 0
 			return
@@ -217,7 +145,7 @@ func TestHandlerOneAtATime(t *testing.T) {
 		case <-time.After(50 * time.Millisecond):
 		}
 		var err error
-		if resp, body, err = get(context.Background(), t, srv.Client(), srv.URL+"?seconds=0.1&format=folded"); err != nil {
+		if resp, body, err = handlertest.Get(context.Background(), t, srv.Client(), srv.URL+"?seconds=0.1&format=folded"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -230,7 +158,7 @@ func TestHandlerOneAtATime(t *testing.T) {
 	if code := <-first; code != http.StatusOK {
 		t.Fatalf("the first request got %d", code)
 	}
-	mustGet(t, srv, "?seconds=0.1&format=folded", http.StatusOK)
+	handlertest.MustGet(t, srv, "?seconds=0.1&format=folded", http.StatusOK)
 }
 
 // TestHandlerClientGone cancels a request for a minute's profile after
@@ -252,7 +180,7 @@ func TestHandlerClientGone(t *testing.T) {
 	}))
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	if _, _, err := get(ctx, t, srv.Client(), srv.URL+"?seconds=60"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, _, err := handlertest.Get(ctx, t, srv.Client(), srv.URL+"?seconds=60"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("the request ended with %v, want the client's deadline", err)
 	}
 	select {
@@ -260,7 +188,7 @@ func TestHandlerClientGone(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the handler still records 20 s after its client went away")
 	}
-	resp, _, err := get(context.Background(), t, srv.Client(), srv.URL+"?seconds=0.1")
+	resp, _, err := handlertest.Get(context.Background(), t, srv.Client(), srv.URL+"?seconds=0.1")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("the next request: %v %v", resp, err)
 	}
@@ -307,7 +235,7 @@ func TestHandlerBadRequests(t *testing.T) {
 		{"?system=true", 403, `system= is not allowed`},
 		{"?backend=bpf", 403, `backend= is not allowed`},
 	} {
-		resp, body := mustGet(t, srv, c.query, c.status)
+		resp, body := handlertest.MustGet(t, srv, c.query, c.status)
 		if !strings.Contains(string(body), c.msg) || strings.Count(string(body), "\n") != 1 {
 			t.Errorf("%s: message %q, want one line with %q", c.query, body, c.msg)
 		}
@@ -335,7 +263,7 @@ func TestHandlerWriteTimeout(t *testing.T) {
 	srv.Config.WriteTimeout = 2 * time.Second
 	srv.Start()
 	t.Cleanup(srv.Close)
-	_, body := mustGet(t, srv, "?seconds=5", http.StatusBadRequest)
+	_, body := handlertest.MustGet(t, srv, "?seconds=5", http.StatusBadRequest)
 	if !strings.Contains(string(body), "not shorter than the server's WriteTimeout (2s)") {
 		t.Errorf("message %q", body)
 	}
@@ -348,7 +276,7 @@ func TestHandlerOtherProcess(t *testing.T) {
 	testenv.RequireSelfProfiling(t)
 	child := testenv.StartChild(t, exec.Command(buildWorkload(t, "split")))
 	srv := serveHandler(t, fkprofile.HandlerOptions{AllowOtherTargets: true})
-	_, body := mustGet(t, srv, "?seconds=1&format=folded&backend=perf&pid="+strconv.Itoa(child.Process.Pid), http.StatusOK)
+	_, body := handlertest.MustGet(t, srv, "?seconds=1&format=folded&backend=perf&pid="+strconv.Itoa(child.Process.Pid), http.StatusOK)
 	var hot bool
 	for _, line := range strings.Split(string(body), "\n") {
 		if !strings.HasPrefix(line, "split;") && line != "" {
@@ -390,7 +318,7 @@ func TestHandlerUnprivileged(t *testing.T) {
 // the reason.
 func TestHandlerNoProcess(t *testing.T) {
 	srv := serveHandler(t, fkprofile.HandlerOptions{AllowOtherTargets: true})
-	_, body := mustGet(t, srv, "?seconds=1&pid=2147483647", http.StatusNotFound)
+	_, body := handlertest.MustGet(t, srv, "?seconds=1&pid=2147483647", http.StatusNotFound)
 	if !strings.Contains(string(body), "2147483647") || strings.Count(string(body), "profile: ") != 1 {
 		t.Errorf("message %q, want the PID and the package prefix once", body)
 	}

@@ -74,6 +74,8 @@ type Options struct {
 	// cache, closed with the session. Share one between sessions to share
 	// its cache.
 	Symbolizer *symbolize.Symbolizer
-	// Logger receives debug messages; nil means silence.
+	// Logger receives debug messages, and a warning when the cgroup made
+	// for Command is left because it still holds processes (a child the
+	// command left running); nil means silence.
 	Logger *slog.Logger
 }

@@ -1,13 +1,11 @@
 package profile_test
 
 import (
-	"bytes"
 	"context"
 	"os/exec"
 	"strconv"
 	"testing"
 
-	"github.com/flamekit/flamekit/flamegraph"
 	"github.com/flamekit/flamekit/internal/testenv"
 	"github.com/flamekit/flamekit/profile"
 )
@@ -66,12 +64,7 @@ func TestEventPeriodTerm(t *testing.T) {
 // faults, and lost none.
 func checkFaultSamples(t *testing.T, p *profile.Profile, period uint64) {
 	t.Helper()
-	var buf bytes.Buffer
-	p.Folded(profile.FoldOptions{}).WriteTo(&buf)
-	fp, err := flamegraph.Parse(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fp := foldedStacks(t, p)
 	_, touching := share(fp, "pagewait", contains(";touch_fresh_pages"))
 	var value uint64
 	for _, s := range p.Samples {

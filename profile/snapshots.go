@@ -31,6 +31,9 @@ func (s *Session) snapshot(pid uint32) {
 	}
 	delete(s.unreadable, int(pid))
 	if old := s.procs[int(pid)]; old != nil {
+		// An exec (or a pid reused): the samples taken before it, still
+		// to be named, are in the old address space.
+		snap.Inherit(old)
 		old.Close()
 	}
 	s.procs[int(pid)] = snap

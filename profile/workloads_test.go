@@ -68,6 +68,12 @@ func recordCommand(t *testing.T, cmd *exec.Cmd, hz uint64) *flamegraph.Profile {
 		backend = profile.BackendPerf
 	}
 	_, p := runCommand(t, cmd, backend, hz)
+	return foldedStacks(t, p)
+}
+
+// foldedStacks returns p's stacks folded (FoldOptions' defaults).
+func foldedStacks(t *testing.T, p *profile.Profile) *flamegraph.Profile {
+	t.Helper()
 	var buf bytes.Buffer
 	p.Folded(profile.FoldOptions{}).WriteTo(&buf)
 	fp, err := flamegraph.Parse(&buf)
@@ -93,11 +99,15 @@ func share(p *flamegraph.Profile, comm string, has func(frames string) bool) (to
 }
 
 // dump is the heaviest stacks of a profile, for failure messages.
-func dump(p *flamegraph.Profile) string {
+func dump(p *flamegraph.Profile) string { return dumpStacks(p.Stacks) }
+
+// dumpStacks prints the first 40 stacks, a line each, and how many more
+// there are.
+func dumpStacks(stacks []flamegraph.Stack) string {
 	var b strings.Builder
-	for i, st := range p.Stacks {
+	for i, st := range stacks {
 		if i == 40 {
-			fmt.Fprintf(&b, "... %d more\n", len(p.Stacks)-i)
+			fmt.Fprintf(&b, "... %d more\n", len(stacks)-i)
 			break
 		}
 		fmt.Fprintf(&b, "%v %s\n", st.Count, st.Frames)
@@ -136,19 +146,50 @@ func TestWorkloadShortLived(t *testing.T) {
 // frames and libc's read, which the loader mapped after the exec, and
 // its caller read_zeros, which frame pointers would skip (libc's read makes
 // no frame; the first frame is walked by its call frame information).
+//
+// Where the samples land in the system call depends on the machine: on a
+// virtual machine the timer's interrupt waits until the kernel enables
+// interrupts again, at the call's entry (do_syscall_64, or PVM's
+// pvm_irq_enable) and on the return to user space (libc's read), so
+// vfs_read holds 45% of the samples on one (perf says the same) and 90% on
+// another. The test asks for kernel stacks under the right user stack,
+// and for vfs_read in a good share of them.
 func TestWorkloadKernelFrames(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
 		bin := buildWorkload(t, "readzero")
 		p := recordCommand(t, exec.Command(bin), 499)
-		total, inRead := share(p, "readzero", func(frames string) bool {
+		total, inKernel := share(p, "readzero", contains("_[k]"))
+		_, underRead := share(p, "readzero", func(frames string) bool {
+			return strings.Contains(frames, ";main;read_zeros;read;entry_SYSCALL_64")
+		})
+		_, inVFS := share(p, "readzero", func(frames string) bool {
 			return strings.Contains(frames, ";main;read_zeros;read;") && strings.Contains(frames, ";vfs_read_[k]")
 		})
-		if total < 200 || inRead < 0.5*total {
-			t.Fatalf("%v samples, %v under main, read_zeros, read and vfs_read: want at least 200 and half\n%s", total, inRead, dump(p))
+		t.Logf("%v samples, %v in the kernel, %v of them under main, read_zeros and read, %v in vfs_read", total, inKernel, underRead, inVFS)
+		if total < 200 || inKernel < 0.4*total || underRead < 0.9*inKernel || inVFS < 0.25*inKernel {
+			t.Fatalf("%v samples, %v in the kernel, %v of them under main, read_zeros and read, %v in vfs_read: want at least 200, 40%% in the kernel, 90%% of those under read, and 25%% in vfs_read\n%s",
+				total, inKernel, underRead, inVFS, dump(p))
 		}
 		_, unknown := share(p, "readzero", contains("[unknown]"))
 		if unknown > 0.02*total {
 			t.Errorf("%v of %v samples have an unnamed frame\n%s", unknown, total, dump(p))
+		}
+	})
+}
+
+// TestWorkloadExec profiles a program that spins in before_exec, then
+// execs itself and spins in after_exec: one pid, whose address space the
+// exec replaced while the profile ran. The samples taken before the exec
+// must be named from the first image, as those after it from the second.
+func TestWorkloadExec(t *testing.T) {
+	bothBackends(t, func(t *testing.T) {
+		bin := buildWorkload(t, "exec_again")
+		p := recordCommand(t, exec.Command(bin), 999)
+		total, before := share(p, "exec_again", contains(";main;before_exec;spin"))
+		_, after := share(p, "exec_again", contains(";main;after_exec;spin"))
+		t.Logf("%v samples, %v in before_exec, %v in after_exec", total, before, after)
+		if before < 150 || after < 150 || before+after < 0.9*total {
+			t.Fatalf("%v samples, %v in before_exec and %v in after_exec: want at least 150 in each, and 90%% in both\n%s", total, before, after, dump(p))
 		}
 	})
 }

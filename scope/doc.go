@@ -189,4 +189,12 @@
 // WriteLatencyPage writes it as a self-contained page in the scope page's
 // style, with the histograms below; a click on a cell lists its blocks'
 // count, bucket, summed and mean duration and functions.
+//
+// # In a Go service
+//
+// HandlerFormats gives profile.Handler these pages as formats of its own:
+// format=scope, the heat map page, and format=latency and latency-hist,
+// the latency page and histogram, each of a recording of the serving
+// process made when it is asked for (see HandlerFormats for their
+// parameters).
 package scope

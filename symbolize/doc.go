@@ -36,7 +36,9 @@
 // (the libraries the dynamic loader maps after exec, dlopen, a jitdump);
 // [Process.Refresh] reads its JIT sources again; [Process.Exited] reads
 // them a last time (the JVM writes its perf map at exit) and lets go of the
-// root directory; [Process.Close] releases the files. [Process.Executable]
+// root directory; [Process.Close] releases the files. A snapshot taken after
+// an exec [Process.Inherit]s the earlier one's code, for addresses sampled
+// before the exec. [Process.Executable]
 // tells whether an address may be code of the process, to cut a stack that
 // a frame-pointer walk read into garbage.
 //

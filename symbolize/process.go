@@ -212,12 +212,7 @@ func (p *Process) Update() error {
 			m.file = p.fileFor(&m.Mapping, seen)
 		}
 	}
-	for _, m := range p.maps {
-		i := sort.Search(len(current), func(i int) bool { return current[i].End > m.Start })
-		if i == len(current) || current[i].Start >= m.End {
-			next = append(next, m) // gone, and nothing in its place
-		}
-	}
+	next = append(next, uncovered(current, p.maps)...) // gone, and nothing in their place
 	sort.SliceStable(next, func(i, j int) bool { return next[i].Start < next[j].Start })
 	p.maps = next
 	p.readCwd()
@@ -226,6 +221,57 @@ func (p *Process) Update() error {
 		p.readJitdumpTail(false)
 	}
 	return nil
+}
+
+// Inherit adds to p the executable mappings of old, an earlier snapshot of
+// the same pid, that none of p's own overlaps: the address space the process
+// had before an exec (or, when the pid was reused, the one of the process
+// before), so that addresses sampled then still resolve through p, and
+// count as code for [Process.Executable]. p holds their files until it is
+// closed; old is left as it was, to be closed by its owner. Inheriting from
+// p itself, or from or into a closed snapshot, does nothing.
+func (p *Process) Inherit(old *Process) {
+	if old == p {
+		return
+	}
+	old.mu.RLock()
+	defer old.mu.RUnlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || old.closed {
+		return
+	}
+	// A new slice: resolve reads the old one without the lock.
+	next := append(make([]procMapping, 0, len(p.maps)+len(old.maps)), p.maps...)
+	held := map[*mappedFile]*mappedFile{}
+	for _, m := range uncovered(p.maps, old.maps) {
+		if m.file != nil {
+			if held[m.file] == nil {
+				held[m.file] = m.file.hold()
+				p.files = append(p.files, held[m.file])
+			}
+			m.file = held[m.file]
+		}
+		next = append(next, m)
+	}
+	if len(next) == len(p.maps) {
+		return
+	}
+	sort.SliceStable(next, func(i, j int) bool { return next[i].Start < next[j].Start })
+	p.maps = next
+}
+
+// uncovered returns the mappings of earlier that no mapping of current
+// (sorted by start) overlaps.
+func uncovered(current, earlier []procMapping) []procMapping {
+	var out []procMapping
+	for _, m := range earlier {
+		i := sort.Search(len(current), func(i int) bool { return current[i].End > m.Start })
+		if i == len(current) || current[i].Start >= m.End {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // sortedMappings returns maps, the executable mappings of a process

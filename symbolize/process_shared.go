@@ -74,6 +74,19 @@ func share(k inodeKey, mf *mappedFile) *mappedFile {
 	return mf
 }
 
+// hold returns another hold on mf's file, for a second snapshot, released
+// on its own. (An open file is always shared; the vDSO's image and a file
+// that could not be opened hold nothing.)
+func (mf *mappedFile) hold() *mappedFile {
+	out := *mf
+	if mf.shared != nil {
+		shared.Lock()
+		mf.shared.refs++
+		shared.Unlock()
+	}
+	return &out
+}
+
 // release drops a snapshot's hold on its file, closing it with the last.
 func (mf *mappedFile) release() error {
 	if mf.shared == nil {

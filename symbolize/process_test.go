@@ -2,11 +2,14 @@ package symbolize
 
 import (
 	"bytes"
+	"context"
 	"debug/elf"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -219,4 +222,69 @@ func BenchmarkProcessSnapshot(b *testing.B) {
 		}
 		p.Close()
 	}
+}
+
+// TestProcessInheritAcrossExec snapshots a shell, lets it exec sleep,
+// snapshots it again and has the second snapshot inherit the first: an
+// address of the shell's code, as sampled before the exec, resolves to the
+// shell through the second snapshot (after the first is closed), and the
+// sleep's addresses to the sleep.
+func TestProcessInheritAcrossExec(t *testing.T) {
+	sh := testenv.RequireTool(t, "sh", "apt-get install dash")
+	sleep := testenv.RequireTool(t, "sleep", "apt-get install coreutils")
+	shPath, err := filepath.EvalSymlinks(sh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sleepPath, err := filepath.EvalSymlinks(sleep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := testenv.StartChild(t, exec.Command(sh, "-c", "echo ready; read x; exec "+sleep+" 60"))
+	c.WaitLine(t, "ready")
+	pid := c.Process.Pid
+	before := snapshot(t, pid)
+	codeOf := func(p *Process, path string) uint64 {
+		t.Helper()
+		for _, m := range p.maps {
+			if m.Path == path && m.Executable() {
+				return m.Start + 16
+			}
+		}
+		t.Fatalf("pid %d has no code of %s", pid, path)
+		return 0
+	}
+	shAddr := codeOf(before, shPath)
+
+	fmt.Fprintln(c.In, "exec")
+	waitMapped(t, pid, sleepPath)
+	after := snapshot(t, pid)
+	sleepAddr := codeOf(after, sleepPath)
+	if r := after.resolve(shAddr); r.kind != addrUnmapped || after.Executable(shAddr) {
+		t.Fatalf("%#x, the shell's code before the exec, is %+v after it: the test proves nothing", shAddr, r)
+	}
+	after.Inherit(before)
+	if err := before.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := after.resolve(shAddr)
+	if r.kind != addrFile || r.file.path != shPath || r.file.err != nil || !after.Executable(shAddr) {
+		t.Fatalf("%#x after Inherit: %+v, want %s's code", shAddr, r, shPath)
+	}
+	var magic [4]byte
+	if _, err := r.file.r.ReadAt(magic[:], 0); err != nil || string(magic[:]) != elf.ELFMAG {
+		t.Errorf("%s through the second snapshot, the first closed: read %q, %v", shPath, magic, err)
+	}
+	if r := after.resolve(sleepAddr); r.kind != addrFile || r.file.path != sleepPath {
+		t.Errorf("%#x: %+v, want %s's code", sleepAddr, r, sleepPath)
+	}
+	frames, err := New(Options{DebuginfodURLs: []string{}}).Process(context.Background(), after, []uint64{shAddr, sleepAddr}, LookupOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []string{frames[0][0].Module.Path, frames[1][0].Module.Path}; got[0] != shPath || got[1] != sleepPath {
+		t.Errorf("modules of the frames %v, want [%s %s]", got, shPath, sleepPath)
+	}
+	after.Inherit(after)  // nothing
+	after.Inherit(before) // closed: nothing
 }

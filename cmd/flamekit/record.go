@@ -94,6 +94,9 @@ func (f *recordFlags) output(o *output, rec *recording, cmd *exec.Cmd, stderr io
 	if err := o.finish(f.write(o, rec, stderr)); err != nil {
 		return err
 	}
+	if rec.lost > 0 {
+		fmt.Fprintf(stderr, "flamekit record: %d samples lost (%s backend), %d kept\n", rec.lost, rec.backend, rec.total)
+	}
 	if status != 0 {
 		return exitStatus(status)
 	}

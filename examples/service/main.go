@@ -13,6 +13,21 @@
 //	go tool pprof -http=: cpu.pb.gz
 //	curl -o go.pb.gz 'http://localhost:6060/debug/pprof/profile?seconds=10'
 //
+// The handler serves package scope's pages too (scope.HandlerFormats),
+// shown in the browser that opens their URL:
+//
+//	http://localhost:6060/debug/flamekit/profile?seconds=20&format=scope
+//	http://localhost:6060/debug/flamekit/profile?seconds=10&format=latency&by-func
+//	curl 'http://localhost:6060/debug/flamekit/profile?seconds=10&format=latency-hist'
+//
+// format=scope is FlameScope's sub-second heat map of the CPU samples
+// (rows=10 to 100 cuts each second; a click on two cells draws the flame
+// graph of the time between them); format=latency is the heat map of
+// where the threads blocked, by duration (step=100ms sets its columns;
+// off-CPU recording needs root, CAP_PERFMON or
+// kernel.perf_event_paranoid ≤ 1), and latency-hist bcc's histogram of
+// the same blocks.
+//
 // runtime/pprof's profile (/debug/pprof/profile) shows the Go code only;
 // flamekit's shows the same threads with their kernel frames (where
 // kernel.perf_event_paranoid ≤ 1 or CAP_PERFMON allow them) and their C
@@ -35,6 +50,7 @@ import (
 	"time"
 
 	"github.com/flamekit/flamekit/profile"
+	"github.com/flamekit/flamekit/scope"
 )
 
 func main() {
@@ -60,13 +76,13 @@ func main() {
 	}
 }
 
-// newMux mounts the service's endpoint, flamekit's handler and
-// net/http/pprof's.
+// newMux mounts the service's endpoint, flamekit's handler (with scope's
+// pages) and net/http/pprof's.
 func newMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/primes", servePrimes)
 
-	mux.Handle("/debug/flamekit/profile", profile.Handler(profile.HandlerOptions{MaxDuration: time.Minute}))
+	mux.Handle("/debug/flamekit/profile", profile.Handler(profile.HandlerOptions{MaxDuration: time.Minute, Formats: scope.HandlerFormats()}))
 
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)

@@ -29,6 +29,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 
 #define MAX_DEPTH 127
 #define COMM_LEN 16
@@ -43,7 +44,12 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 // The few kernel types the programs read, relocated by CO-RE against the
 // running kernel's BTF.
+struct sched_info {
+	unsigned long pcount; // times the task got a CPU (CONFIG_SCHED_INFO)
+} __attribute__((preserve_access_index));
+
 struct task_struct {
+	struct sched_info sched_info;
 	unsigned int flags;
 	int pid;
 	int tgid;
@@ -149,6 +155,8 @@ enum failure {
 	FAILURE_UNWIND_READ_FAULT, // the stack could not be read: cut
 	FAILURE_UNWIND_DEPTH, // more frames than a stack holds: cut
 	FAILURE_BLOCKED_FULL, // a block lost: no room in blocked
+	FAILURE_SWITCH_IN_MISSED, // a block ended at its wakeup: its switch in was not seen
+	FAILURE_BLOCK_END_LOST, // a block lost: neither its switch in nor its wakeup was seen
 	FAILURE_MAX,
 };
 
@@ -168,6 +176,7 @@ const volatile __u8 offcpu = 0;
 const volatile __u32 offcpu_states = 0; // task states counted as blocks
 const volatile __u32 offcpu_skip_states = 0; // and those not, among them
 const volatile __u8 offcpu_threads = 0; // enum thread_kinds
+const volatile __u8 offcpu_wakers = 0; // name each block's waker
 const volatile __u64 min_block = 0; // ns; 0: no bound
 const volatile __u64 max_block = 0; // ns; 0: no bound
 
@@ -252,11 +261,23 @@ struct {
 // dead) and stores its stacks, the time and its process in `blocked`,
 // keyed by tid; when the thread gets a CPU again, the same program takes
 // the entry out and adds the time it was off CPU to a count under a key of
-// kind COUNT_OFFCPU. With wakeups, tp_btf/sched_waking (which runs in the
-// waker's context, unlike sched_wakeup, which a remote wakeup fires on the
-// wakee's CPU) stores the waker's stacks in the wakee's entry, if it has
-// one. A thread's last switch (TASK_DEAD) is no block: it never runs
-// again; sched_process_exit drops a thread's entry in any case.
+// kind COUNT_OFFCPU. tp_btf/sched_waking (which runs in the waker's
+// context, unlike sched_wakeup, which a remote wakeup fires on the wakee's
+// CPU) stores the time in the wakee's entry, if it has one, and with
+// offcpu_wakers the waker's stacks. A thread's last switch (TASK_DEAD) is no block:
+// it never runs again.
+//
+// The kernel does not always run the program at a switch: on a loaded
+// machine where other tools attach and detach programs on sched_switch,
+// up to one switch in two thousand of the target's went unseen here. An
+// unseen switch in leaves the entry of a thread that runs again. The
+// thread's sched_info.pcount, which counts the times it got a CPU, tells
+// it: the entry keeps the count the thread had when it blocked, and a
+// switch in that finds a higher one missed the first. Such an entry, found
+// there, when the thread blocks again or when it exits, is counted as a
+// block that ended at its wakeup (FAILURE_SWITCH_IN_MISSED: its run-queue
+// wait is left out), or lost when no wakeup was seen either
+// (FAILURE_BLOCK_END_LOST).
 #define TASK_INTERRUPTIBLE 1
 #define TASK_UNINTERRUPTIBLE 2
 #define TASK_DEAD 0x80
@@ -280,6 +301,8 @@ struct blocked_thread {
 	__u32 pad;
 	__u64 waker_user_stack, waker_kernel_stack;
 	char waker_comm[COMM_LEN];
+	__u64 woken_at; // bpf_ktime_get_ns at its wakeup, or 0
+	__u64 runs; // the thread's sched_info.pcount when it blocked
 };
 
 struct {
@@ -993,44 +1016,6 @@ int on_sample(struct perf_ctx *ctx)
 	return 0;
 }
 
-// block stores the stacks of the current task, prev, which leaves the CPU
-// in state, in blocked.
-static __always_inline void block(void *ctx, struct task_struct *prev,
-				  unsigned int state, __u64 now)
-{
-	if (!(state & offcpu_states) || (state & offcpu_skip_states))
-		return;
-	int kthread = !!(prev->flags & PF_KTHREAD);
-	if ((offcpu_threads == THREADS_USER && kthread) ||
-	    (offcpu_threads == THREADS_KERNEL && !kthread))
-		return;
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, tid = (__u32)id;
-	if (!wanted(tgid))
-		return;
-	int g = current_generation();
-	if (g < 0)
-		return;
-	__u32 gen = g;
-	note_process(tgid, prev);
-	struct blocked_thread b = {
-		.start = now,
-		.tgid = tgid,
-		.cpu = bpf_get_smp_processor_id(),
-	};
-	if (user_stacks && !kthread)
-		b.user_stack = cfi_unwind ?
-				       user_stack_key(ctx, 0, gen, tgid, prev) :
-				       stack_key(ctx, gen, BPF_F_USER_STACK,
-						 FAILURE_USER_STACK_FULL);
-	if (kernel_stacks)
-		b.kernel_stack = stack_key(ctx, gen, TRACING_FRAMES,
-					   FAILURE_KERNEL_STACK_FULL);
-	get_comm(b.comm, prev);
-	if (bpf_map_update_elem(&blocked, &tid, &b, BPF_ANY))
-		fail(FAILURE_BLOCKED_FULL, 1);
-}
-
 // count_block counts (and logs, when timed) the block b of thread tid,
 // which gets the CPU after delta ns off it.
 static __always_inline void count_block(struct task_struct *next, __u32 tid,
@@ -1088,9 +1073,67 @@ static __always_inline void count_block(struct task_struct *next, __u32 tid,
 							  : BPF_RB_NO_WAKEUP);
 }
 
+// end_at_wakeup counts the block b of thread tid (of task), whose switch
+// in was not seen, as ended at its wakeup, or counts it lost without one.
+static __always_inline void end_at_wakeup(struct task_struct *task, __u32 tid,
+					  struct blocked_thread *b)
+{
+	if (b->woken_at < b->start) { // no wakeup seen (0)
+		fail(FAILURE_BLOCK_END_LOST, 1);
+		return;
+	}
+	fail(FAILURE_SWITCH_IN_MISSED, 1);
+	count_block(task, tid, b, b->woken_at - b->start, b->woken_at);
+}
+
+// block stores the stacks of the current task, prev, which leaves the CPU
+// in state, in blocked.
+static __always_inline void block(void *ctx, struct task_struct *prev,
+				  unsigned int state, __u64 now)
+{
+	if (!(state & offcpu_states) || (state & offcpu_skip_states))
+		return;
+	int kthread = !!(prev->flags & PF_KTHREAD);
+	if ((offcpu_threads == THREADS_USER && kthread) ||
+	    (offcpu_threads == THREADS_KERNEL && !kthread))
+		return;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+	if (!wanted(tgid))
+		return;
+	int g = current_generation();
+	if (g < 0)
+		return;
+	__u32 gen = g;
+	note_process(tgid, prev);
+	struct blocked_thread b = {
+		.start = now,
+		.tgid = tgid,
+		.cpu = bpf_get_smp_processor_id(),
+	};
+	if (user_stacks && !kthread)
+		b.user_stack = cfi_unwind ?
+				       user_stack_key(ctx, 0, gen, tgid, prev) :
+				       stack_key(ctx, gen, BPF_F_USER_STACK,
+						 FAILURE_USER_STACK_FULL);
+	if (kernel_stacks)
+		b.kernel_stack = stack_key(ctx, gen, TRACING_FRAMES,
+					   FAILURE_KERNEL_STACK_FULL);
+	if (bpf_core_field_exists(prev->sched_info))
+		b.runs = BPF_CORE_READ(prev, sched_info.pcount);
+	get_comm(b.comm, prev);
+	struct blocked_thread *missed = bpf_map_lookup_elem(&blocked, &tid);
+	if (missed) // prev runs: its last block's switch in went unseen
+		end_at_wakeup(prev, tid, missed);
+	if (bpf_map_update_elem(&blocked, &tid, &b, BPF_ANY))
+		fail(FAILURE_BLOCKED_FULL, 1);
+}
+
 // run_again ends the block of next, which gets the CPU, if it has one. The
 // entry is read in place (only this thread's switches and wakeups touch
-// it, and it runs), then deleted.
+// it, and it runs), then deleted. A thread that got a CPU since it
+// blocked (its switch in went unseen) has run: its block ended at its
+// wakeup.
 static __always_inline void run_again(struct task_struct *next, __u64 now)
 {
 	__u32 tid = next->pid;
@@ -1099,7 +1142,11 @@ static __always_inline void run_again(struct task_struct *next, __u64 now)
 	struct blocked_thread *b = bpf_map_lookup_elem(&blocked, &tid);
 	if (!b)
 		return;
-	count_block(next, tid, b, now - b->start, now);
+	if (bpf_core_field_exists(next->sched_info) &&
+	    BPF_CORE_READ(next, sched_info.pcount) != b->runs)
+		end_at_wakeup(next, tid, b);
+	else
+		count_block(next, tid, b, now - b->start, now);
 	bpf_map_delete_elem(&blocked, &tid);
 }
 
@@ -1123,6 +1170,9 @@ int BPF_PROG(on_waking, struct task_struct *p)
 	__u32 tid = p->pid;
 	struct blocked_thread *b = bpf_map_lookup_elem(&blocked, &tid);
 	if (!b)
+		return 0;
+	b->woken_at = bpf_ktime_get_ns(); // where the block ends if its switch in goes unseen
+	if (!offcpu_wakers)
 		return 0;
 	int g = current_generation();
 	if (g < 0)
@@ -1192,9 +1242,14 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	// announced, and not sampled for being a child of a target; tell user
 	// space, which may let go of what it holds for it.
 	if (offcpu) {
-		// Not blocked (it runs), unless its switch in was missed.
+		// Not blocked (it runs), unless its switch in went unseen.
 		__u32 tid = p->pid;
-		bpf_map_delete_elem(&blocked, &tid);
+		struct blocked_thread *missed =
+			bpf_map_lookup_elem(&blocked, &tid);
+		if (missed) {
+			end_at_wakeup(p, tid, missed);
+			bpf_map_delete_elem(&blocked, &tid);
+		}
 	}
 	if (p->pid != p->tgid)
 		return 0;

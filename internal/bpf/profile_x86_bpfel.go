@@ -28,6 +28,8 @@ type ProfileBlockedThread struct {
 	WakerUserStack   uint64
 	WakerKernelStack uint64
 	WakerComm        [16]int8
+	WokenAt          uint64
+	Runs             uint64
 }
 
 type ProfileCachedRule struct {
@@ -111,7 +113,9 @@ const (
 	ProfileFailureFAILURE_UNWIND_READ_FAULT      ProfileFailure = 16
 	ProfileFailureFAILURE_UNWIND_DEPTH           ProfileFailure = 17
 	ProfileFailureFAILURE_BLOCKED_FULL           ProfileFailure = 18
-	ProfileFailureFAILURE_MAX                    ProfileFailure = 19
+	ProfileFailureFAILURE_SWITCH_IN_MISSED       ProfileFailure = 19
+	ProfileFailureFAILURE_BLOCK_END_LOST         ProfileFailure = 20
+	ProfileFailureFAILURE_MAX                    ProfileFailure = 21
 )
 
 type ProfileProcessEvent struct {
@@ -232,6 +236,7 @@ const (
 	ProfileVarOffcpuSkipStates    = "offcpu_skip_states"
 	ProfileVarOffcpuStates        = "offcpu_states"
 	ProfileVarOffcpuThreads       = "offcpu_threads"
+	ProfileVarOffcpuWakers        = "offcpu_wakers"
 	ProfileVarPerThread           = "per_thread"
 	ProfileVarTimed               = "timed"
 	ProfileVarTimedWakeupBytes    = "timed_wakeup_bytes"
@@ -335,6 +340,7 @@ type ProfileVariableSpecs struct {
 	OffcpuSkipStates    *ebpf.VariableSpec `ebpf:"offcpu_skip_states"`
 	OffcpuStates        *ebpf.VariableSpec `ebpf:"offcpu_states"`
 	OffcpuThreads       *ebpf.VariableSpec `ebpf:"offcpu_threads"`
+	OffcpuWakers        *ebpf.VariableSpec `ebpf:"offcpu_wakers"`
 	PerThread           *ebpf.VariableSpec `ebpf:"per_thread"`
 	Timed               *ebpf.VariableSpec `ebpf:"timed"`
 	TimedWakeupBytes    *ebpf.VariableSpec `ebpf:"timed_wakeup_bytes"`
@@ -425,6 +431,7 @@ type ProfileVariables struct {
 	OffcpuSkipStates    *ebpf.Variable `ebpf:"offcpu_skip_states"`
 	OffcpuStates        *ebpf.Variable `ebpf:"offcpu_states"`
 	OffcpuThreads       *ebpf.Variable `ebpf:"offcpu_threads"`
+	OffcpuWakers        *ebpf.Variable `ebpf:"offcpu_wakers"`
 	PerThread           *ebpf.Variable `ebpf:"per_thread"`
 	Timed               *ebpf.Variable `ebpf:"timed"`
 	TimedWakeupBytes    *ebpf.Variable `ebpf:"timed_wakeup_bytes"`

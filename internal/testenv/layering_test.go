@@ -42,7 +42,7 @@ examples/...        | *                                        |
 `
 
 // testSupport is what any package's tests may import.
-var testSupport = []string{"internal/testenv", "internal/testenv/browser", "internal/golden"}
+var testSupport = []string{"internal/testenv", "internal/testenv/browser", "internal/testenv/handlertest", "internal/golden"}
 
 // layer is a row of layerTable.
 type layer struct {

@@ -8,8 +8,8 @@ import (
 	"github.com/flamekit/flamekit/profile/internal/samplertest"
 )
 
-// TestBPFChurnAnnouncesFew checks that a shell starting /bin/true a
-// thousand times a second costs the session few snapshots: only sampled
+// TestBPFChurnAnnouncesFew checks that a shell starting /bin/true one after
+// another, as fast as it can, costs the session few snapshots: only sampled
 // processes are announced, and only those that still run a batch later.
 func TestBPFChurnAnnouncesFew(t *testing.T) {
 	testenv.RequireRoot(t)

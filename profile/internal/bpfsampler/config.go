@@ -78,6 +78,7 @@ func configure(spec *ebpf.CollectionSpec, cfg sampler.Config, ncpu int) error {
 		{bpf.ProfileVarOffcpuStates, off.states},
 		{bpf.ProfileVarOffcpuSkipStates, off.skipStates},
 		{bpf.ProfileVarOffcpuThreads, off.threads},
+		{bpf.ProfileVarOffcpuWakers, off.wakers},
 		{bpf.ProfileVarMinBlock, off.minBlock},
 		{bpf.ProfileVarMaxBlock, off.maxBlock},
 	}

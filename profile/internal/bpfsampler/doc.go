@@ -67,11 +67,11 @@
 // again, the same program takes the entry out and, within MinBlock and
 // MaxBlock, adds one block and its nanoseconds to the counts under a key
 // marked off-CPU (and logs it, in Timed mode: the time it ran again and
-// the time it was off CPU). With OffCPU.Wakeups, on_waking on
-// tp_btf/sched_waking (which runs in the waker's context, as
-// sched_wakeup does not for a wakeup queued to the wakee's CPU) stores the
-// waker's tgid, stacks and command in the wakee's entry, if it has one:
-// the block's key and sample carry them (Sample.Waker). A wakeup from an
+// the time it was off CPU). on_waking on tp_btf/sched_waking (which runs
+// in the waker's context, as sched_wakeup does not for a wakeup queued to
+// the wakee's CPU) stores the time of the wakeup in the wakee's entry, if
+// it has one, and with OffCPU.Wakeups the waker's tgid, stacks and
+// command: the block's key and sample carry them (Sample.Waker). A wakeup from an
 // interrupt (a timer's expiry, an I/O completion) names the task it
 // interrupted, as offwaketime does. Blocks that began before Start are not
 // seen (their thread has no entry when it runs again).
@@ -85,14 +85,24 @@
 // programs, drains, then reports each block still open as if its thread
 // ran at that moment. A thread's last switch (TASK_DEAD, after its exit)
 // is no block: it never runs again, and its entry would wait for a thread
-// reusing its tid; sched_process_exit also drops the entry of an exiting
-// thread (one whose switch in was skipped). Losses are counted: a block
+// reusing its tid.
+//
+// The kernel does not run the programs at every switch: on a loaded
+// machine where other tools attach programs to sched_switch and detach
+// them, up to one switch in two thousand of the target's went unseen. An
+// entry whose switch in went unseen stays while its thread runs; the
+// thread's sched_info.pcount (the times it got a CPU), kept in the entry,
+// tells a later switch in that it ran since. That entry, or one found when
+// its thread blocks again or exits, is counted as a block that ended at
+// its wakeup (sampler.FailureSwitchInMissed: not lost, its run-queue wait
+// left out), or lost when no wakeup was seen either. Losses are counted: a
+// block
 // that finds the map of blocked threads full
 // (sampler.FailureBlockedFull; the map has as many entries as the stack
 // maps) or the counts full (sampler.FailureCountsFull, its time in
 // Stats.LostValue), and the runs of on_switch the kernel skipped
-// (sampler.FailureSwitchMissed, from the program's recursion_misses), all
-// in Stats.Lost. Processes are announced at their first block as at their
+// (sampler.FailureSwitchMissed, from the program's recursion_misses, with
+// the blocks whose end went unseen), all in Stats.Lost. Processes are announced at their first block as at their
 // first sample.
 //
 // Starting needs root, or CAP_BPF and CAP_PERFMON; without them [Start]

@@ -42,6 +42,8 @@ var failureNames = [...]string{
 	bpf.ProfileFailureFAILURE_UNWIND_READ_FAULT:      sampler.FailureUnwindReadFault,
 	bpf.ProfileFailureFAILURE_UNWIND_DEPTH:           sampler.FailureUnwindDepthLimit,
 	bpf.ProfileFailureFAILURE_BLOCKED_FULL:           sampler.FailureBlockedFull,
+	bpf.ProfileFailureFAILURE_SWITCH_IN_MISSED:       sampler.FailureSwitchInMissed,
+	bpf.ProfileFailureFAILURE_BLOCK_END_LOST:         sampler.FailureSwitchMissed,
 }
 
 // failureCount is the number of causes the program counts.
@@ -70,7 +72,7 @@ func (s *Sampler) drain(emit func(sampler.Sample)) (sampler.Stats, error) {
 	// that name them: a drain holds one chunk of raw entries at a time
 	// (a raw stack is 1 KiB, whatever its depth), in buffers kept for the
 	// next drain.
-	st := drainedStacks{stacks: map[uint64][]uint64{}, fails: s.carry, held: s.held}
+	st := drainedStacks{stacks: map[uint64][]uint64{}, fails: s.carry, held: s.held, iters: s.leafIters()}
 	s.buf.stackIDs, s.buf.stacks = chunk(s.buf.stackIDs, s.buf.stacks, s.stacks[old], 256)
 	err := take(s.stacks[old], s.buf.stackIDs, s.buf.stacks, func(id *uint64, frames *bpf.ProfileStack) {
 		st.stacks[*id] = framesOf(frames)
@@ -133,10 +135,10 @@ func (s *Sampler) stats() (sampler.Stats, error) {
 		return sampler.Stats{}, err
 	}
 	if missed > 0 {
-		st.Failures[sampler.FailureSwitchMissed] = missed
+		st.Failures[sampler.FailureSwitchMissed] += missed
 	}
 	st.Lost = st.Failures[sampler.FailureCountsFull] + st.Failures[sampler.FailureCountsError] +
-		st.Failures[sampler.FailureBlockedFull] + missed
+		st.Failures[sampler.FailureBlockedFull] + st.Failures[sampler.FailureSwitchMissed]
 	for k, n := range s.carry {
 		if n > 0 {
 			st.Failures[k] += n
@@ -258,6 +260,17 @@ type drainedStacks struct {
 	stacks map[uint64][]uint64
 	held   *heldStacks
 	fails  map[string]uint64
+	iters  traceiters // whose frame offCPUKernel drops
+}
+
+// leafIters returns the tracepoint iterators whose frame the off-CPU
+// kernel stacks drop (none unless off-CPU with kernel stacks), waiting
+// for Start's reading of them if it has not ended.
+func (s *Sampler) leafIters() traceiters {
+	if s.traceiters == nil {
+		return nil
+	}
+	return s.traceiters()
 }
 
 // get returns the frames of stack key, leaf first, or nil for key 0 or a
@@ -274,6 +287,14 @@ func (b *drainedStacks) get(key uint64, missing string, n uint64) []uint64 {
 		b.fails[missing] += n
 	}
 	return frames
+}
+
+// offCPUKernel is get for the kernel stack an off-CPU program took (a
+// block's or a waker's): without the leaf frame of a tracepoint iterator,
+// so that it starts at the scheduler or the wakeup whether or not other
+// programs share the tracepoint.
+func (b *drainedStacks) offCPUKernel(key, n uint64) []uint64 {
+	return b.iters.trim(b.get(key, sampler.FailureKernelStackMissing, n))
 }
 
 // cString returns a NUL-terminated C string as a Go string.

@@ -23,6 +23,7 @@ const (
 type offCPUConstants struct {
 	states, skipStates uint32 // a block's state has a bit of states and none of skipStates
 	threads            uint8  // sampler.Threads
+	wakers             uint8  // OffCPU.Wakeups
 	minBlock, maxBlock uint64 // ns
 }
 
@@ -35,6 +36,7 @@ func offCPUSettings(off *sampler.OffCPU) offCPUConstants {
 		states:     ^uint32(0),
 		skipStates: taskDead,
 		threads:    uint8(off.Threads),
+		wakers:     flag(off.Wakeups),
 		minBlock:   uint64(max(off.MinBlock, 0)),
 		maxBlock:   uint64(max(off.MaxBlock, 0)),
 	}
@@ -112,6 +114,9 @@ func countSample(k *bpf.ProfileCountKey, v *bpf.ProfileCountValue, st *drainedSt
 		Count: v.Count, Value: v.Period,
 		OffCPU: k.Kind&uint32(bpf.ProfileCountKindCOUNT_OFFCPU) != 0,
 	}
+	if rs.OffCPU {
+		rs.Kernel = st.iters.trim(rs.Kernel)
+	}
 	if k.Kind&uint32(bpf.ProfileCountKindCOUNT_WOKEN) != 0 {
 		rs.Waker = st.waker(k.WakerPid, k.WakerTid, v.WakerComm[:], k.WakerUserStack, k.WakerKernelStack, v.Count)
 	}
@@ -126,6 +131,9 @@ func timedSample(t *bpf.ProfileTimedSample, st *drainedStacks) sampler.Sample {
 		Count: 1, Value: t.Period,
 		OffCPU: t.Kind&uint32(bpf.ProfileCountKindCOUNT_OFFCPU) != 0,
 	}
+	if rs.OffCPU {
+		rs.Kernel = st.iters.trim(rs.Kernel)
+	}
 	if t.Kind&uint32(bpf.ProfileCountKindCOUNT_WOKEN) != 0 {
 		rs.Waker = st.waker(t.WakerPid, t.WakerTid, t.WakerComm[:], t.WakerUserStack, t.WakerKernelStack, 1)
 	}
@@ -136,7 +144,7 @@ func timedSample(t *bpf.ProfileTimedSample, st *drainedStacks) sampler.Sample {
 func (b *drainedStacks) waker(pid, tid uint32, comm []int8, user, kernel, n uint64) *sampler.Waker {
 	return &sampler.Waker{
 		PID: pid, TID: tid, Comm: cString(comm),
-		User: b.get(user, sampler.FailureUserStackMissing, n), Kernel: b.get(kernel, sampler.FailureKernelStackMissing, n),
+		User: b.get(user, sampler.FailureUserStackMissing, n), Kernel: b.offCPUKernel(kernel, n),
 	}
 }
 
@@ -167,7 +175,7 @@ func (s *Sampler) DrainOpen(emit func(sampler.Sample)) (sampler.Stats, error) {
 	if err != nil {
 		return sampler.Stats{}, err
 	}
-	st := drainedStacks{held: s.held, fails: map[string]uint64{}}
+	st := drainedStacks{held: s.held, fails: map[string]uint64{}, iters: s.leafIters()}
 	off := offCPUSettings(s.cfg.OffCPU)
 	err = take(s.objs.Blocked, s.buf.blockedIDs, s.buf.blocked, func(tid *uint32, b *bpf.ProfileBlockedThread) {
 		if b.Start > now {
@@ -179,7 +187,7 @@ func (s *Sampler) DrainOpen(emit func(sampler.Sample)) (sampler.Stats, error) {
 		}
 		rs := sampler.Sample{
 			PID: b.Tgid, Comm: cString(b.Comm[:]), CPU: -1,
-			User: st.get(b.UserStack, sampler.FailureUserStackMissing, 1), Kernel: st.get(b.KernelStack, sampler.FailureKernelStackMissing, 1),
+			User: st.get(b.UserStack, sampler.FailureUserStackMissing, 1), Kernel: st.offCPUKernel(b.KernelStack, 1),
 			Count: 1, Value: d, OffCPU: true,
 		}
 		if s.cfg.PerThread {

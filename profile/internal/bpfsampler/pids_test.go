@@ -51,7 +51,7 @@ func TestBPFPIDSplit(t *testing.T) {
 	}
 
 	counts := map[string]uint64{}
-	var total, withMain, readTotal, readKernel, readSyscall uint64
+	var total, withMain, readTotal, readKernel, readSyscall, readVFS uint64
 	for _, rs := range samples {
 		switch {
 		case rs.PID == readPID:
@@ -59,11 +59,14 @@ func TestBPFPIDSplit(t *testing.T) {
 			if len(rs.Kernel) > 0 {
 				readKernel += rs.Count
 			}
+			if slices.ContainsFunc(rs.Kernel, func(pc uint64) bool { return ksyms.name(pc) == "do_syscall_64" }) {
+				readSyscall += rs.Count
+			}
 			if slices.ContainsFunc(rs.Kernel, func(pc uint64) bool {
 				n := ksyms.name(pc)
 				return n == "ksys_read" || n == "vfs_read"
 			}) {
-				readSyscall += rs.Count
+				readVFS += rs.Count
 			}
 			continue
 		case rs.PID != pid:
@@ -81,8 +84,8 @@ func TestBPFPIDSplit(t *testing.T) {
 			withMain += rs.Count
 		}
 	}
-	t.Logf("split: %d samples: %v, %d called from main; readzero: %d samples, %d with kernel stacks, %d in read(2); stats %+v",
-		total, counts, withMain, readTotal, readKernel, readSyscall, st)
+	t.Logf("split: %d samples: %v, %d called from main; readzero: %d samples, %d with kernel stacks, %d in a system call, %d in read(2)'s; stats %+v",
+		total, counts, withMain, readTotal, readKernel, readSyscall, readVFS, st)
 	if total < 1000 {
 		t.Fatalf("%d samples of split in 1 s of its CPU time at 1999 Hz", total)
 	}
@@ -93,8 +96,11 @@ func TestBPFPIDSplit(t *testing.T) {
 	if withMain < (hot+cold)*9/10 {
 		t.Errorf("%d of %d samples have main as caller", withMain, hot+cold)
 	}
-	if readTotal < 200 || readKernel < readTotal/2 || readSyscall < readKernel*9/10 {
-		t.Errorf("readzero: %d samples, %d with kernel stacks, %d of them under ksys_read/vfs_read", readTotal, readKernel, readSyscall)
+	// On a virtual machine many samples land where the system call's
+	// entry enables interrupts (in do_syscall_64 or below it), not in
+	// read(2)'s own functions: see profile's TestWorkloadKernelFrames.
+	if readTotal < 200 || readKernel < readTotal*2/5 || readSyscall < readKernel*9/10 || readVFS < readKernel/4 {
+		t.Errorf("readzero: %d samples, %d with kernel stacks, %d of them in a system call (want 90%%), %d under ksys_read/vfs_read (want 25%%)", readTotal, readKernel, readSyscall, readVFS)
 	}
 	mu.Lock()
 	defer mu.Unlock()

@@ -35,6 +35,11 @@ type Sampler struct {
 	loader    *tableLoader    // nil unless cfg.Unwind
 	wg        sync.WaitGroup  // the readers' goroutines
 
+	// traceiters returns the code of the tracepoint iterators whose frame
+	// the off-CPU kernel stacks drop; nil unless off-CPU with kernel
+	// stacks.
+	traceiters func() traceiters
+
 	mu       sync.Mutex // serializes Drain and Close; guards below
 	closed   bool
 	gen      uint32               // generation the program writes to
@@ -67,6 +72,10 @@ func Start(cfg sampler.Config) (*Sampler, error) {
 	s := &Sampler{cfg: cfg, carry: map[string]uint64{}}
 	if cfg.OffCPU != nil {
 		s.held = newHeldStacks()
+	}
+	if cfg.OffCPU != nil && !cfg.UserOnly {
+		s.traceiters = kernelTraceiters
+		go kernelTraceiters() // read while the programs load, not at the first drain
 	}
 	if err := s.load(len(cpus)); err != nil {
 		s.Close()
@@ -148,10 +157,9 @@ func (s *Sampler) attach(cpus []int) error {
 		s.links = append(s.links, l)
 	}
 	if off := s.cfg.OffCPU; off != nil {
-		progs = []*ebpf.Program{s.objs.OnSwitch}
-		if off.Wakeups {
-			progs = append(progs, s.objs.OnWaking)
-		}
+		// on_waking also times each wakeup, where a block whose switch
+		// in goes unseen ends.
+		progs = []*ebpf.Program{s.objs.OnSwitch, s.objs.OnWaking}
 		for _, p := range progs {
 			l, err := link.AttachTracing(link.TracingOptions{Program: p})
 			if err != nil {

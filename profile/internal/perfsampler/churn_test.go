@@ -8,8 +8,8 @@ import (
 	"github.com/flamekit/flamekit/profile/internal/samplertest"
 )
 
-// TestPerfChurnAnnouncesFew checks that a shell starting /bin/true a
-// thousand times a second costs the session few snapshots: only sampled
+// TestPerfChurnAnnouncesFew checks that a shell starting /bin/true one after
+// another, as fast as it can, costs the session few snapshots: only sampled
 // processes are announced (not every fork and exec the ring records), and
 // only those that still run a batch later.
 func TestPerfChurnAnnouncesFew(t *testing.T) {

@@ -47,9 +47,15 @@ const (
 	// thread blocked.
 	FailureBlockedFull = "blocked-full"
 	// Context switches whose off-CPU program the kernel skipped (another
-	// BPF program was running on the CPU), in Stats.Lost: each lost a
-	// block, or lengthened one to the thread's next switch.
+	// BPF program was running on the CPU), and blocks of the eBPF backend
+	// whose end went unseen (neither the switch in nor the wakeup), in
+	// Stats.Lost: each lost a block.
 	FailureSwitchMissed = "switch-missed"
+	// Blocks of the eBPF backend whose switch in the kernel did not run
+	// its program for (seen when the thread ran since: it blocks again,
+	// exits, or gets a CPU once more), counted as ended at their wakeup:
+	// their run-queue wait is left out. Not lost.
+	FailureSwitchInMissed = "switch-in-missed"
 )
 
 // The causes the perf backend counts when recording off-CPU time
