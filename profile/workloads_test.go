@@ -127,17 +127,25 @@ func contains(sub string) func(string) bool {
 }
 
 // TestWorkloadShortLived runs 30 processes of 40 ms one after another: each
-// exits long before the profile ends, and its function must be named in
-// nearly all of its samples.
+// exits long before the profile ends, and its samples must be named. Their
+// time in exec and in the loader, before main, is real and named too (a
+// tenth of it on a virtual machine where exec is slow), except where the
+// kernel's exec was sampled past the point of no return: the user stack
+// there is the shell's, whose mappings are gone. So the test asks that
+// short_lived_spin holds most of the samples and that, exec aside, nearly
+// all are named: a process that exited before its snapshot has no names.
 func TestWorkloadShortLived(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
 		bin := buildWorkload(t, "shortlived")
 		p := recordCommand(t, exec.Command("/bin/sh", "-c", "for i in $(seq 30); do "+bin+"; done"), 999)
-		total, named := share(p, "shortlived", contains(";main;short_lived_spin"))
-		if total < 300 || named < 0.9*total {
-			t.Fatalf("%v samples of the short-lived processes, %v in short_lived_spin: want at least 300 and 90%%\n%s", total, named, dump(p))
+		total, spin := share(p, "shortlived", contains(";main;short_lived_spin"))
+		_, unnamed := share(p, "shortlived", func(frames string) bool {
+			return strings.Contains(frames, "[unknown]") && !strings.Contains(frames, "_sys_execve_[k]")
+		})
+		if total < 300 || spin < 0.75*total || unnamed > 0.03*total {
+			t.Fatalf("%v samples of the short-lived processes, %v in short_lived_spin, %v with unnamed frames outside exec: want at least 300, 75%% and at most 3%%\n%s", total, spin, unnamed, dump(p))
 		}
-		t.Logf("%v samples, %.1f%% named short_lived_spin", total, 100*named/total)
+		t.Logf("%v samples, %.1f%% in short_lived_spin, %.1f%% with unnamed frames outside exec", total, 100*spin/total, 100*unnamed/total)
 	})
 }
 

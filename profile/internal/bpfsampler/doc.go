@@ -89,7 +89,8 @@
 //
 // The kernel does not run the programs at every switch: on a loaded
 // machine where other tools attach programs to sched_switch and detach
-// them, up to one switch in two thousand of the target's went unseen. An
+// them, up to one switch in two thousand of the target's went unseen, and
+// on another machine, alone, one in 30,000, with no recursion misses. An
 // entry whose switch in went unseen stays while its thread runs; the
 // thread's sched_info.pcount (the times it got a CPU), kept in the entry,
 // tells a later switch in that it ran since. That entry, or one found when

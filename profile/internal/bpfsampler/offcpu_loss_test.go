@@ -66,15 +66,21 @@ func checkSwitches(t *testing.T, n, switches uint64, pairs int) {
 
 // TestOffCPUEveryBlock ping-pongs two threads 50,000 times (tens of
 // thousands of switches a second): the blocks recorded are the program's
-// voluntary context switches (see checkSwitches), with nothing lost.
+// voluntary context switches (see checkSwitches), none lost for want of
+// room. The kernel does not run the programs at every switch (see the
+// package's doc): on one machine, one to three blocks a run of 90,000
+// switches had neither their switch in nor their wakeup seen, with no
+// recursion misses, and were counted lost. The test allows that, up to
+// one switch in 2,000.
 func TestOffCPUEveryBlock(t *testing.T) {
 	testenv.RequireRoot(t)
 	switches, samples, st, took := pingPong(t, sampler.Config{OffCPU: &sampler.OffCPU{}}, 1, 50000)
 	n := blocks(samples)
 	t.Logf("%d voluntary switches in %v (%.0f/s), %d blocks recorded; %+v", switches, took, float64(switches)/took.Seconds(), n, st)
 	checkSwitches(t, n, switches, 1)
-	if switches < 50000 || st.Lost != 0 {
-		t.Errorf("%d voluntary switches, %d blocks lost: want 50,000 or more, none lost", switches, st.Lost)
+	full := st.Failures[sampler.FailureBlockedFull] + st.Failures[sampler.FailureCountsFull] + st.Failures[sampler.FailureCountsError]
+	if switches < 50000 || full != 0 || st.Lost*2000 > switches {
+		t.Errorf("%d voluntary switches, %d blocks lost, %d of them for want of room: want 50,000 or more, none for want of room, and at most one in 2,000 unseen", switches, st.Lost, full)
 	}
 }
 
