@@ -102,6 +102,7 @@ func Merge(ps ...*Profile) *Profile {
 	}
 	out := *ps[0]
 	out.Samples, out.Timed, out.Failures = nil, nil, map[string]uint64{}
+	out.Lost, out.LostValue = 0, 0 // summed below, the first's with the others'
 	end := out.Start
 	for _, p := range ps {
 		off := p.Start.Sub(out.Start)

@@ -94,13 +94,19 @@ func (f *recordFlags) output(o *output, rec *recording, cmd *exec.Cmd, stderr io
 	if err := o.finish(f.write(o, rec, stderr)); err != nil {
 		return err
 	}
-	if rec.lost > 0 {
-		fmt.Fprintf(stderr, "flamekit record: %d samples lost (%s backend), %d kept\n", rec.lost, rec.backend, rec.total)
-	}
+	sayLost(stderr, "record", rec.lost, rec.total, rec.backend)
 	if status != 0 {
 		return exitStatus(status)
 	}
 	return nil
+}
+
+// sayLost tells stderr how many samples a recording by the subcommand
+// lost, if it lost any: nothing is lost silently.
+func sayLost(stderr io.Writer, subcommand string, lost, kept uint64, backend profile.Backend) {
+	if lost > 0 {
+		fmt.Fprintf(stderr, "flamekit %s: %d samples lost (%s backend), %d kept\n", subcommand, lost, backend, kept)
+	}
 }
 
 // recording is what a recording collected. A pprof profile keeps every

@@ -42,6 +42,10 @@ func (f *scopeFlags) runRecording(args []string, stdin io.Reader, stdout, stderr
 	if err := o.finish(f.write(o, p, &rf.graph, stderr)); err != nil {
 		return err
 	}
+	sayLost(stderr, "scope", rec.Lost, rec.Total(), rec.Backend)
+	if n := rec.Failures[profile.FailureTimedRingFull] + rec.Failures[profile.FailureTimedBacklogFull]; n > 0 {
+		fmt.Fprintf(stderr, "flamekit scope: %d samples lost from the timed log are not shown\n", n)
+	}
 	return commandExit(cmd)
 }
 
