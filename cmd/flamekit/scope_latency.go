@@ -141,6 +141,7 @@ func (f *scopeFlags) runLatencyRecording(args []string, stdin io.Reader, stdout,
 	if err := o.finish(f.writeLatency(o, b, title, stderr)); err != nil {
 		return err
 	}
+	sayTimedLost(stderr, rec)
 	return commandExit(cmd)
 }
 

@@ -42,10 +42,7 @@ func (f *scopeFlags) runRecording(args []string, stdin io.Reader, stdout, stderr
 	if err := o.finish(f.write(o, p, &rf.graph, stderr)); err != nil {
 		return err
 	}
-	sayLost(stderr, "scope", rec.Lost, rec.Total(), rec.Backend)
-	if n := rec.Failures[profile.FailureTimedRingFull] + rec.Failures[profile.FailureTimedBacklogFull]; n > 0 {
-		fmt.Fprintf(stderr, "flamekit scope: %d samples lost from the timed log are not shown\n", n)
-	}
+	sayTimedLost(stderr, rec)
 	return commandExit(cmd)
 }
 
@@ -71,6 +68,16 @@ func recordTimed(rf *recordFlags, stdin io.Reader, stdout, stderr io.Writer) (*p
 		return nil, nil, err
 	}
 	return profile.Merge(parts...), cmd, nil
+}
+
+// sayTimedLost tells stderr what scope's recording rec lost: samples (or
+// blocks) the backend dropped, and timed samples that did not reach what
+// scope shows.
+func sayTimedLost(stderr io.Writer, rec *profile.Profile) {
+	sayLost(stderr, "scope", rec.Lost, rec.Total(), rec.Backend)
+	if n := rec.Failures[profile.FailureTimedRingFull] + rec.Failures[profile.FailureTimedBacklogFull]; n > 0 {
+		fmt.Fprintf(stderr, "flamekit scope: %d samples lost from the timed log are not shown\n", n)
+	}
 }
 
 // commandExit returns the exit status of the recorded command, if it
