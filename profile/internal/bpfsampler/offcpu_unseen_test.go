@@ -45,9 +45,33 @@ func timesRun(t *testing.T, pid, tid int) uint64 {
 // when the thread blocks again nor stretch it to that switch; a second such
 // entry, without a wakeup, is counted lost (switch-missed). The worker's
 // real naps are counted too.
+//
+// The counts are exact, so a switch the kernel really skipped in the
+// process (it blocks about six times) spoils them: such an attempt is
+// logged and played again, up to three times. A defect spoils every one.
 func TestOffCPUUnseenSwitchIn(t *testing.T) {
 	testenv.RequireRoot(t)
 	bin := samplertest.BuildC(t, "offcpu_unseen", "-pthread")
+	const attempts = 3
+	var spoiled []string
+	for range attempts {
+		wrong := playUnseenSwitchIn(t, bin)
+		if wrong == "" {
+			if len(spoiled) > 0 {
+				t.Logf("attempts spoiled before this one:\n%s", strings.Join(spoiled, "\n"))
+			}
+			return
+		}
+		spoiled = append(spoiled, wrong)
+	}
+	t.Errorf("%d attempts, none as wanted:\n%s", attempts, strings.Join(spoiled, "\n"))
+}
+
+// playUnseenSwitchIn runs offcpu_unseen (bin) once for
+// TestOffCPUUnseenSwitchIn and says what it found that was not as wanted
+// ("" when all was).
+func playUnseenSwitchIn(t *testing.T, bin string) string {
+	t.Helper()
 	c := testenv.StartChild(t, exec.Command(bin))
 	worker, err := strconv.Atoi(strings.TrimSpace(c.WaitLine(t, "ready ")))
 	if err != nil {
@@ -55,6 +79,7 @@ func TestOffCPUUnseenSwitchIn(t *testing.T) {
 	}
 	pid := c.Process.Pid
 	s := startTest(t, offCPUConfig(uint32(pid), sampler.OffCPU{}))
+	defer s.Close()
 
 	const blocked = 7777777 // ns: the unseen block's length
 	for _, woken := range []bool{true, false} {
@@ -86,14 +111,18 @@ func TestOffCPUUnseenSwitchIn(t *testing.T) {
 			naps += rs.Count
 		}
 	}
-	t.Logf("worker %d: %d unseen block, %d naps, %d stretched; %+v", worker, unseen, naps, long, st)
+	var wrong []string
 	if unseen != 1 || long != 0 {
-		t.Errorf("%d blocks of %d ns (the unseen one), %d of a second or more: want 1 and 0", unseen, blocked, long)
+		wrong = append(wrong, fmt.Sprintf("%d blocks of %d ns (the unseen one), %d of a second or more: want 1 and 0", unseen, blocked, long))
 	}
 	if naps < 2 {
-		t.Errorf("%d other blocks of the worker: want its 2 naps", naps)
+		wrong = append(wrong, fmt.Sprintf("%d other blocks of the worker: want its 2 naps", naps))
 	}
 	if st.Failures[sampler.FailureSwitchInMissed] != 1 || st.Failures[sampler.FailureSwitchMissed] != 1 || st.Lost != 1 {
-		t.Errorf("failures %v, %d lost: want one switch-in-missed, one switch-missed (lost)", st.Failures, st.Lost)
+		wrong = append(wrong, fmt.Sprintf("failures %v, %d lost: want one switch-in-missed, one switch-missed (lost)", st.Failures, st.Lost))
 	}
+	if len(wrong) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("worker %d: %s", worker, strings.Join(wrong, "; "))
 }
