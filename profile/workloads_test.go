@@ -132,8 +132,11 @@ func contains(sub string) func(string) bool {
 // tenth of it on a virtual machine where exec is slow), except where the
 // kernel's exec was sampled past the point of no return: the user stack
 // there is the shell's, whose mappings are gone. So the test asks that
-// short_lived_spin holds most of the samples and that, exec aside, nearly
-// all are named: a process that exited before its snapshot has no names.
+// short_lived_spin holds most of the samples and that, exec aside, nine in
+// ten are named: a process that exited before its snapshot has no names,
+// and a backend that named none after their exit would leave nearly all
+// unnamed. A loaded machine can delay a snapshot past a process's 40 ms
+// (one of the 30 in a CI run: 41 samples of 1242, 3.3%).
 func TestWorkloadShortLived(t *testing.T) {
 	bothBackends(t, func(t *testing.T) {
 		bin := buildWorkload(t, "shortlived")
@@ -142,8 +145,8 @@ func TestWorkloadShortLived(t *testing.T) {
 		_, unnamed := share(p, "shortlived", func(frames string) bool {
 			return strings.Contains(frames, "[unknown]") && !strings.Contains(frames, "_sys_execve_[k]")
 		})
-		if total < 300 || spin < 0.75*total || unnamed > 0.03*total {
-			t.Fatalf("%v samples of the short-lived processes, %v in short_lived_spin, %v with unnamed frames outside exec: want at least 300, 75%% and at most 3%%\n%s", total, spin, unnamed, dump(p))
+		if total < 300 || spin < 0.75*total || unnamed > 0.1*total {
+			t.Fatalf("%v samples of the short-lived processes, %v in short_lived_spin, %v with unnamed frames outside exec: want at least 300, 75%% and at most 10%%\n%s", total, spin, unnamed, dump(p))
 		}
 		t.Logf("%v samples, %.1f%% in short_lived_spin, %.1f%% with unnamed frames outside exec", total, 100*spin/total, 100*unnamed/total)
 	})

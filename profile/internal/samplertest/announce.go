@@ -75,7 +75,8 @@ func processGroup(pid uint32) int {
 // program, under the sampler start starts with cfg (system-wide, 999 Hz):
 // the busy program must be announced, and the short-lived processes,
 // hundreds of them sampled, hardly ever (they exit before a snapshot of
-// them could be of use).
+// them could be of use). A loaded machine starts fewer (80 in a second in
+// a CI run, a few hundred when quiet): forty are enough to tell.
 func ChurnAnnouncesFew(t *testing.T, start func(cfg sampler.Config) sampler.Sampler) {
 	var a Announced
 	cfg := CPUClock(999)
@@ -95,7 +96,7 @@ func ChurnAnnouncesFew(t *testing.T, start func(cfg sampler.Config) sampler.Samp
 	time.Sleep(100 * time.Millisecond) // the last batch of announcements
 	total, ofBusy := a.InGroup(churn.PID()), a.Of(uint32(busy.Process.Pid))
 	t.Logf("%d processes started, %d samples of them, %d announcements of them, %d of the busy program", n, trues, total, ofBusy)
-	if n < 100 || trues < 20 {
+	if n < 40 || trues < 20 {
 		t.Fatalf("%d processes started, %d samples of /bin/true: the churn did not run", n, trues)
 	}
 	if ofBusy != 1 {
