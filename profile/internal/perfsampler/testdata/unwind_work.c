@@ -1,7 +1,9 @@
 /* The perf backend's unwinding workloads, built -O2 -fomit-frame-pointer:
    no function keeps a frame pointer but those marked WITH_FP. Its argument
    picks the work, run until it is killed:
-     split  main -> work70 / work30 -> spin: 70% and 30% of the CPU time
+     split  main -> work70 / work30 -> spin: 70% and 30% of the CPU time,
+            in rounds of random length (0.4 to 2.4 ms), which no sampling
+            period follows
      qsort  main -> sort_rounds -> qsort (libc) -> by_value, the comparator
      read   main -> read_loop (frame pointer) -> read (libc, no frame
             pointer), its time in the kernel
@@ -22,8 +24,8 @@ KEEP void spin(unsigned long n) {
 	for (unsigned long i = 0; i < n; i++)
 		sink += i * i;
 }
-KEEP void work70(void) { spin(7 * 100000); sink++; }
-KEEP void work30(void) { spin(3 * 100000); sink++; }
+KEEP void work70(unsigned long n) { spin(7 * n); sink++; }
+KEEP void work30(unsigned long n) { spin(3 * n); sink++; }
 
 enum { N = 1 << 14 };
 static int a[N];
@@ -59,6 +61,7 @@ WITH_FP void copy_loop(void) {
 int main(int argc, char **argv) {
 	const char *mode = argc > 1 ? argv[1] : "split";
 	int fd = open("/dev/zero", O_RDONLY);
+	unsigned long r = 12345;
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {
@@ -69,8 +72,10 @@ int main(int argc, char **argv) {
 		else if (strcmp(mode, "copy") == 0)
 			copy_loop();
 		else {
-			work70();
-			work30();
+			r = r * 6364136223846793005ul + 1442695040888963407ul;
+			unsigned long n = 40000 + (r >> 33) % 200000;
+			work70(n);
+			work30(n);
 		}
 	}
 }
