@@ -64,12 +64,12 @@ func (p *Profile) Folded(opts FoldOptions) *flamegraph.Profile {
 		case opts.PID:
 			fmt.Fprintf(&b, "-%d", s.PID)
 		}
-		for _, stack := range [][]Location{s.User, s.Kernel} {
+		for k, stack := range [][]Location{s.User, s.Kernel} {
 			for i := len(stack) - 1; i >= 0; i-- {
 				frames := stack[i].Frames
 				for j := len(frames) - 1; j >= 0; j-- {
 					b.WriteByte(';')
-					b.WriteString(frameName(frames[j], annotate))
+					b.WriteString(frameName(frames[j], annotate, k == 1))
 				}
 			}
 		}
@@ -103,7 +103,7 @@ func foldWaker(b *strings.Builder, w *Waker, annotate bool) {
 	for _, stack := range [][]Location{w.Kernel, w.User} {
 		for _, loc := range stack {
 			for _, f := range loc.Frames {
-				add(frameName(f, false))
+				add(frameName(f, false, false))
 			}
 		}
 	}
@@ -143,8 +143,11 @@ func (p *Profile) timeProfile() bool {
 	return p.mode() != ModeCPU
 }
 
-// frameName is a frame as a folded stack shows it.
-func frameName(f symbolize.Frame, annotate bool) string {
+// frameName is a frame as a folded stack shows it. Every frame of a
+// kernel stack is marked a kernel frame, those kallsyms does not name too
+// (a BPF program loaded after the symbolizer read it, any address when
+// kallsyms hides them).
+func frameName(f symbolize.Frame, annotate, kernel bool) string {
 	name := f.Function
 	if name == "" {
 		name = flamegraph.UnknownFrame
@@ -162,7 +165,7 @@ func frameName(f symbolize.Frame, annotate bool) string {
 	switch {
 	case f.Inlined:
 		return name + flamegraph.InlinedSuffix
-	case f.Kind == symbolize.KindKernel:
+	case kernel || f.Kind == symbolize.KindKernel:
 		return name + flamegraph.KernelSuffix
 	case f.Kind == symbolize.KindJIT:
 		return name + flamegraph.JITSuffix

@@ -112,8 +112,29 @@ func TestFrameNameOfUnnamedModule(t *testing.T) {
 		"/usr/lib/libc.so.6": "[libc.so.6]",
 		"[vdso]":             "[vdso]",
 	} {
-		if got := frameName(symbolize.Frame{Module: symbolize.Module{Path: path}}, false); got != want {
+		if got := frameName(symbolize.Frame{Module: symbolize.Module{Path: path}}, false, false); got != want {
 			t.Errorf("frame of %s: %q, want %q", path, got, want)
 		}
+	}
+}
+
+// TestFoldedUnnamedKernelFrame folds a kernel stack whose leaf kallsyms
+// does not name (a BPF program loaded after it was read): like every frame
+// of a kernel stack it is marked _[k], named after the kernel image, and a
+// user frame no symbol names is not marked.
+func TestFoldedUnnamedKernelFrame(t *testing.T) {
+	unnamed := func(path string) symbolize.Frame {
+		return symbolize.Frame{Module: symbolize.Module{Path: path}, Offset: 0x10}
+	}
+	p := &Profile{Event: Event{Name: "cpu-clock", Unit: "nanoseconds"}, Samples: []Sample{{
+		Comm:   "x",
+		Count:  1,
+		User:   []Location{{Address: 0x1000, Frames: []symbolize.Frame{unnamed("/bin/x")}}},
+		Kernel: []Location{{Address: 0xffffffffc0001000, Frames: []symbolize.Frame{unnamed(symbolize.KernelPath)}}, {Address: 0xffffffff81000000, Frames: []symbolize.Frame{{Function: "bpf_trace_run2", Kind: symbolize.KindKernel, Module: symbolize.Module{Path: symbolize.KernelPath}}}}},
+	}}}
+	var b bytes.Buffer
+	p.Folded(FoldOptions{}).WriteTo(&b)
+	if got, want := b.String(), "x;[x];bpf_trace_run2_[k];[kernel.kallsyms]_[k] 1\n"; got != want {
+		t.Errorf("folded %q, want %q", got, want)
 	}
 }

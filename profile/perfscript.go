@@ -41,11 +41,13 @@ var ErrNotTimed = errors.New("profile: no timed samples (record with Options.Tim
 // -F sym without symoff prints them). Functions inlined at an address
 // (Options.Inlines) are one line, "outer->inner", as perf-map-agent writes
 // them, which the readers fold as frames marked _[i]: collapsed, the text
-// gives the stacks [Profile.Folded] gives. In a comm, what readers would
-// misread is written as Folded writes its root frame: a space before a
-// digit (taken for the PID), leading (a frame line) or trailing as '_', a
-// ';' as ':', a line break as a space ("_" once folded); a leading '#' (a
-// comment) as '_'.
+// gives the stacks [Profile.Folded] gives (but for a frame nothing names
+// in a module whose name is bracketed, which Folded names
+// [kernel.kallsyms] and stackcollapse-perf.pl [[kernel.kallsyms]]). In a
+// comm, what readers would misread is written as Folded writes its root
+// frame: a space before a digit (taken for the PID), leading (a frame line)
+// or trailing as '_', a ';' as ':', a line break as a space ("_" once
+// folded); a leading '#' (a comment) as '_'.
 //
 // Blocked time (ModeOffCPU, and the blocked stacks of ModeWall) is written
 // as `perf record --off-cpu` writes it: one sample per block, of event
