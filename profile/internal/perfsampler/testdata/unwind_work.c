@@ -2,8 +2,8 @@
    no function keeps a frame pointer but those marked WITH_FP. Its argument
    picks the work, run until it is killed:
      split  main -> work70 / work30 -> spin: 70% and 30% of the CPU time,
-            in rounds of random length (0.4 to 2.4 ms), which no sampling
-            period follows
+            in rounds of random length (0.1 to 1 ms), which no sampling
+            period follows; the leaf is spin, the same code for both
      qsort  main -> sort_rounds -> qsort (libc) -> by_value, the comparator
      read   main -> read_loop (frame pointer) -> read (libc, no frame
             pointer), its time in the kernel
@@ -73,7 +73,7 @@ int main(int argc, char **argv) {
 			copy_loop();
 		else {
 			r = r * 6364136223846793005ul + 1442695040888963407ul;
-			unsigned long n = 40000 + (r >> 33) % 200000;
+			unsigned long n = 10000 + (r >> 33) % 100000;
 			work70(n);
 			work30(n);
 		}
