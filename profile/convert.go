@@ -145,7 +145,7 @@ func (p *Profile) timeProfile() bool {
 
 // frameName is a frame as a folded stack shows it. Every frame of a
 // kernel stack is marked a kernel frame, those kallsyms does not name too
-// (a BPF program loaded after the symbolizer read it, any address when
+// (a BPF program gone by the time the symbolizer read it, any address when
 // kallsyms hides them).
 func frameName(f symbolize.Frame, annotate, kernel bool) string {
 	name := f.Function

@@ -119,7 +119,7 @@ func TestFrameNameOfUnnamedModule(t *testing.T) {
 }
 
 // TestFoldedUnnamedKernelFrame folds a kernel stack whose leaf kallsyms
-// does not name (a BPF program loaded after it was read): like every frame
+// does not name (a BPF program gone when it was read): like every frame
 // of a kernel stack it is marked _[k], named after the kernel image, and a
 // user frame no symbol names is not marked.
 func TestFoldedUnnamedKernelFrame(t *testing.T) {
