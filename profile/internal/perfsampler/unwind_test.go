@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -351,19 +350,11 @@ func TestPerfRingUnwindLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	s.mu.Lock() // the reader cannot empty the rings: 1 MiB holds 62 samples
-	start, err := ranFor(pid)
-	for deadline := time.Now().Add(10 * time.Second); err == nil && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-		var now time.Duration
-		if now, err = ranFor(pid); now-start >= 400*time.Millisecond {
-			break
-		}
-	}
-	s.mu.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
+	func() {
+		s.mu.Lock() // the reader cannot empty the rings: 1 MiB holds 62 samples
+		defer s.mu.Unlock()
+		samplertest.WaitCPUTime(t, pid, 400*time.Millisecond)
+	}()
 	time.Sleep(200 * time.Millisecond) // the kernel writes its LOST record once there is room
 	var p profiled
 	p.drain(t, s, pid)
@@ -516,22 +507,4 @@ func TestPerfRingUnwindCgo(t *testing.T) {
 	if fpN < 500 || fpOK > fpN/20 {
 		t.Errorf("fp: %d of %d c_leaf samples whole: want the defect (≤5%%), or the test proves nothing", fpOK, fpN)
 	}
-}
-
-// ranFor reads the time process pid's main thread has run on a CPU (the
-// first field of its schedstat).
-func ranFor(pid uint32) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
-	if err != nil {
-		return 0, err
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 1 {
-		return 0, fmt.Errorf("schedstat of %d: %q", pid, b)
-	}
-	ns, err := strconv.ParseInt(f[0], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("schedstat of %d: %w", pid, err)
-	}
-	return time.Duration(ns), nil
 }
